@@ -1,0 +1,11 @@
+//! Lambda entry point of the HTTP API: the shared router behind API Gateway.
+
+use hookline::backend::Hookline;
+use hookline::config::Config;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    hookline::telemetry::init(true);
+    let app = Hookline::from_config(Config::from_env()?).await?;
+    lambda_http::run(hookline::api::router(app)).await
+}

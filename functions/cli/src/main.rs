@@ -1,0 +1,128 @@
+//! `hookline`: the local server and operator tasks, on the embedded or the AWS backend.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use hookline::auth::{generate_key, new_api_key, parse_scopes};
+use hookline::backend::Hookline;
+use hookline::config::Config;
+use hookline::server;
+
+#[derive(Parser)]
+#[command(
+    name = "hookline",
+    version,
+    about = "Webhooks as a service: local server and operator tasks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API and the delivery worker locally (HOOKLINE_LISTEN, default 127.0.0.1:3000).
+    Serve,
+    /// Manage API keys (on the backend HOOKLINE_BACKEND names).
+    #[command(subcommand)]
+    Keys(Keys),
+}
+
+#[derive(Subcommand)]
+enum Keys {
+    /// Mint a key and print it once.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        /// Comma-separated: webhooks:read, webhooks:write, events:publish, admin.
+        #[arg(long)]
+        scopes: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List a tenant's keys (never the keys themselves).
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Revoke a key by id.
+    Revoke { id: String },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    hookline::telemetry::init(false);
+    let cli = Cli::parse();
+    let app = Hookline::from_config(Config::from_env()?).await?;
+    match cli.command {
+        Command::Serve => {
+            if let Some(key) = server::bootstrap(
+                &app,
+                std::env::var("HOOKLINE_LOCAL_API_KEY").ok().as_deref(),
+            )
+            .await?
+            {
+                println!(
+                    "Created tenant {:?} and its admin API key (shown once):\n\n  {key}\n",
+                    server::DEFAULT_TENANT
+                );
+            }
+            let listen =
+                std::env::var("HOOKLINE_LISTEN").unwrap_or_else(|_| "127.0.0.1:3000".into());
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("binding {listen}"))?;
+            let running = server::start(app, listener).await?;
+            println!("Hookline listening on http://{}", running.addr);
+            tokio::signal::ctrl_c().await?;
+            running.stop().await;
+        }
+        Command::Keys(Keys::Create {
+            tenant,
+            scopes,
+            name,
+        }) => {
+            hookline::validation::identifier("tenant", &tenant)?;
+            let key = generate_key();
+            let record = new_api_key(&key, &tenant, parse_scopes(&scopes)?, name);
+            app.store.put_key(&record).await?;
+            println!("{key}");
+            eprintln!(
+                "key id {} for tenant {tenant}; the key is not stored and cannot be shown again",
+                record.id
+            );
+        }
+        Command::Keys(Keys::List { tenant }) => {
+            for k in app.store.list_keys(&tenant).await? {
+                let scopes: Vec<&str> = k.scopes.iter().map(|s| s.as_str()).collect();
+                let state = if k.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    k.id,
+                    state,
+                    scopes.join(","),
+                    k.created_at.to_rfc3339(),
+                    k.name.unwrap_or_default()
+                );
+            }
+        }
+        Command::Keys(Keys::Revoke { id }) => {
+            let mut k = app
+                .store
+                .get_key(&id)
+                .await?
+                .with_context(|| format!("no key {id}"))?;
+            k.revoked_at.get_or_insert_with(chrono_now);
+            app.store.put_key(&k).await?;
+            println!("revoked {id}");
+        }
+    }
+    Ok(())
+}
+
+fn chrono_now() -> hookline::model::Timestamp {
+    hookline::model::Timestamp::from(std::time::SystemTime::now())
+}

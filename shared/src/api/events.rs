@@ -1,0 +1,81 @@
+//! `/v1/events`: publish (fan-out to matching webhooks) and read an event with its deliveries.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::ApiJson;
+use super::deliveries::DeliveryOut;
+use crate::auth::Principal;
+use crate::backend::Hookline;
+use crate::error::{Error, Result};
+use crate::model::{Scope, Timestamp};
+use crate::publish::{self, EventIn};
+
+pub fn routes() -> Router<Hookline> {
+    Router::new()
+        .route("/v1/events", post(create))
+        .route("/v1/events/{id}", get(read))
+}
+
+async fn create(
+    State(app): State<Hookline>,
+    p: Principal,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<EventIn>,
+) -> Result<impl IntoResponse> {
+    p.require(Scope::EventsPublish)?;
+    let key = match headers.get("idempotency-key") {
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| Error::validation("Idempotency-Key", "must be visible ASCII"))?,
+        ),
+        None => None,
+    };
+    let out = publish::publish(&app, &p.tenant_id, input, key).await?;
+    Ok((StatusCode::ACCEPTED, Json(out)))
+}
+
+#[derive(Debug, Serialize)]
+pub struct EventOut {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub account_id: Option<String>,
+    pub data: Value,
+    pub created_at: Timestamp,
+    pub deliveries: Vec<DeliveryOut>,
+}
+
+async fn read(
+    State(app): State<Hookline>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<EventOut>> {
+    p.require(Scope::WebhooksRead)?;
+    let now = Utc::now();
+    let ev = app
+        .store
+        .get_event(&p.tenant_id, &id)
+        .await?
+        .filter(|e| e.expires_at > now)
+        .ok_or_else(|| Error::NotFound("event".into()))?;
+    let deliveries = app.store.event_deliveries(&p.tenant_id, &id).await?;
+    Ok(Json(EventOut {
+        id: ev.id,
+        event_type: ev.event_type,
+        account_id: ev.account_id,
+        data: ev.data,
+        created_at: ev.created_at,
+        deliveries: deliveries
+            .iter()
+            .filter(|d| d.expires_at > now)
+            .map(DeliveryOut::summary)
+            .collect(),
+    }))
+}

@@ -1,0 +1,164 @@
+//! The HTTP API: one axum [`Router`], served by `lambda_http` on Lambda and by a TCP listener in
+//! `hookline serve`. One module per resource; DTOs are named `XxxIn` / `XxxOut`.
+
+pub mod deliveries;
+pub mod event_types;
+pub mod events;
+pub mod webhooks;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::routing::get;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::auth::{Principal, hash_key, key_id_from_hash};
+use crate::backend::Hookline;
+use crate::error::{Error, Result};
+
+/// The whole API.
+pub fn router(app: Hookline) -> Router {
+    let body_limit = app.config.max_payload_bytes + 64 * 1024;
+    Router::new()
+        .route(
+            "/health",
+            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .merge(webhooks::routes())
+        .merge(deliveries::routes())
+        .merge(event_types::routes())
+        .merge(events::routes())
+        .fallback(|| async { Error::NotFound("route".into()) })
+        .method_not_allowed_fallback(|| async {
+            Error::Conflict {
+                code: "method_not_allowed",
+                message: "this method is not allowed on this path".into(),
+            }
+            .with_status(axum::http::StatusCode::METHOD_NOT_ALLOWED)
+        })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(app)
+}
+
+impl Error {
+    /// The error's JSON body with another status (used for 405 only).
+    fn with_status(self, status: axum::http::StatusCode) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let mut r = self.into_response();
+        *r.status_mut() = status;
+        r
+    }
+}
+
+/// Authenticates `Authorization: Bearer <key>` or `X-API-Key: <key>` and resolves the tenant
+/// (the key's, or for admin keys the `tenant_id` query parameter).
+impl FromRequestParts<Hookline> for Principal {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Hookline) -> Result<Self> {
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+        };
+        let key = header("x-api-key")
+            .or_else(|| {
+                header("authorization").and_then(|a| {
+                    a.strip_prefix("Bearer ")
+                        .or_else(|| a.strip_prefix("bearer "))
+                        .map(str::trim)
+                })
+            })
+            .filter(|k| !k.is_empty())
+            .ok_or(Error::Unauthorized)?;
+        let hash = hash_key(key);
+        let stored = app.store.get_key(&key_id_from_hash(&hash)).await?;
+        let stored = stored
+            .filter(|k| k.hash == hash && k.revoked_at.is_none())
+            .ok_or(Error::Unauthorized)?;
+        let tenant = parts.uri.query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "tenant_id")
+                .map(|(_, v)| v.into_owned())
+        });
+        Principal::resolve(stored, tenant.as_deref())
+    }
+}
+
+/// A JSON body: 400 for malformed JSON, 422 for a well-formed body with a wrong field,
+/// 413 over the size limit. The content type is not required.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                Error::PayloadTooLarge { size: 0, limit: 0 }
+            } else {
+                Error::BadRequest(format!("could not read the request body: {e}"))
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::BadRequest("a JSON body is required".into()));
+    }
+    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => Error::validation("body", e.to_string()),
+        _ => Error::BadRequest(format!("malformed JSON: {e}")),
+    })
+}
+
+/// Query parameters; a malformed one is a 400 that names it.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| Error::BadRequest(format!("invalid query string: {}", e.body_text())))
+    }
+}
+
+pub const DEFAULT_LIMIT: usize = 50;
+pub const MAX_LIMIT: usize = 250;
+
+/// The page size of a listing's `limit` query parameter.
+pub fn page_limit(limit: Option<usize>) -> Result<usize> {
+    match limit {
+        None => Ok(DEFAULT_LIMIT),
+        Some(l) if (1..=MAX_LIMIT).contains(&l) => Ok(l),
+        Some(_) => Err(Error::BadRequest(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        ))),
+    }
+}
+
+/// A listing's answer.
+#[derive(Debug, Serialize)]
+pub struct ListOut<T> {
+    pub data: Vec<T>,
+    pub next_cursor: Option<String>,
+    pub has_more: bool,
+}
+
+impl<T> ListOut<T> {
+    pub fn new(data: Vec<T>, next_cursor: Option<String>) -> Self {
+        ListOut {
+            has_more: next_cursor.is_some(),
+            data,
+            next_cursor,
+        }
+    }
+}

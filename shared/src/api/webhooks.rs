@@ -1,0 +1,305 @@
+//! `/v1/webhooks`: create, list, read, update (PATCH and PUT) and delete subscriptions.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use super::{ApiJson, ApiQuery, ListOut, page_limit};
+use crate::auth::Principal;
+use crate::backend::Hookline;
+use crate::error::{Error, Result};
+use crate::model::{Scope, SigningSecret, Timestamp, Webhook};
+use crate::publish::check_catalogue;
+use crate::{ids, signing, validation};
+
+pub fn routes() -> Router<Hookline> {
+    Router::new()
+        .route("/v1/webhooks", get(list).post(create))
+        .route(
+            "/v1/webhooks/{id}",
+            get(read).patch(patch).put(put).delete(delete),
+        )
+}
+
+/// `POST` and `PUT` body. On `PUT`, `url` is required, a missing `enabled` keeps its value (as
+/// the reference APIs document) and every other missing field is reset to its default.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookIn {
+    pub url: String,
+    pub events: Option<Vec<String>>,
+    pub description: Option<String>,
+    pub enabled: Option<bool>,
+    pub account_ids: Option<Vec<String>>,
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
+/// `PATCH` body: only the fields present change. An empty `description` clears it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookPatchIn {
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub description: Option<String>,
+    pub enabled: Option<bool>,
+    pub account_ids: Option<Vec<String>>,
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WebhookOut {
+    pub id: String,
+    pub tenant_id: String,
+    pub url: String,
+    pub description: Option<String>,
+    pub events: Vec<String>,
+    pub enabled: bool,
+    pub account_ids: Vec<String>,
+    pub metadata: BTreeMap<String, String>,
+    /// The full secret at creation and rotation only; masked everywhere else.
+    pub secret: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub last_triggered_at: Option<Timestamp>,
+}
+
+impl WebhookOut {
+    pub fn masked(w: &Webhook) -> Self {
+        Self::of(w, false)
+    }
+
+    pub fn revealed(w: &Webhook) -> Self {
+        Self::of(w, true)
+    }
+
+    fn of(w: &Webhook, reveal: bool) -> Self {
+        let secret = w
+            .secrets
+            .first()
+            .map(|s| s.key.as_str())
+            .unwrap_or_default();
+        WebhookOut {
+            id: w.id.clone(),
+            tenant_id: w.tenant_id.clone(),
+            url: w.url.clone(),
+            description: w.description.clone(),
+            events: w.events.clone(),
+            enabled: w.enabled,
+            account_ids: w.account_ids.clone(),
+            metadata: w.metadata.clone(),
+            secret: if reveal {
+                secret.to_string()
+            } else {
+                signing::mask(secret)
+            },
+            created_at: w.created_at,
+            updated_at: w.updated_at,
+            last_triggered_at: w.last_triggered_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListWebhooksIn {
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+    pub account_id: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+/// Validates the fields of a webhook as it will be stored.
+async fn check(app: &Hookline, w: &Webhook) -> Result<()> {
+    validation::webhook_url(&w.url, app.config.allow_private_targets)?;
+    validation::event_filter(&w.events)?;
+    validation::description(w.description.as_deref())?;
+    validation::account_ids(&w.account_ids)?;
+    validation::metadata(&w.metadata)?;
+    check_catalogue(app, "events", &w.events).await
+}
+
+async fn create(
+    State(app): State<Hookline>,
+    p: Principal,
+    ApiJson(input): ApiJson<WebhookIn>,
+) -> Result<impl IntoResponse> {
+    p.require(Scope::WebhooksWrite)?;
+    let now = Utc::now();
+    let w = Webhook {
+        id: ids::new_id("wh"),
+        tenant_id: p.tenant_id.clone(),
+        url: input.url,
+        description: input.description.filter(|d| !d.is_empty()),
+        events: input.events.unwrap_or_default(),
+        enabled: input.enabled.unwrap_or(true),
+        account_ids: input.account_ids.unwrap_or_default(),
+        metadata: input.metadata.unwrap_or_default(),
+        secrets: vec![SigningSecret {
+            key: signing::generate_secret(),
+            created_at: now,
+            expires_at: None,
+        }],
+        created_at: now,
+        updated_at: now,
+        last_triggered_at: None,
+        version: 1,
+    };
+    check(&app, &w).await?;
+    app.store
+        .create_webhook(&w, app.config.max_webhooks_per_tenant)
+        .await?;
+    Ok((StatusCode::CREATED, Json(WebhookOut::revealed(&w))))
+}
+
+async fn list(
+    State(app): State<Hookline>,
+    p: Principal,
+    ApiQuery(q): ApiQuery<ListWebhooksIn>,
+) -> Result<Json<ListOut<WebhookOut>>> {
+    p.require(Scope::WebhooksRead)?;
+    let limit = page_limit(q.limit)?;
+    let keep = |w: &Webhook| {
+        q.enabled.is_none_or(|e| w.enabled == e)
+            && q.account_id
+                .as_ref()
+                .is_none_or(|a| w.account_ids.iter().any(|x| x == a))
+    };
+    // Filters apply while paging, so a page is full whenever more matches exist.
+    let mut out: Vec<Webhook> = Vec::new();
+    let mut after = q.cursor.clone();
+    loop {
+        let page = app
+            .store
+            .list_webhooks(&p.tenant_id, after.as_deref(), limit + 1)
+            .await?;
+        out.extend(page.items.into_iter().filter(|w| keep(w)));
+        if out.len() > limit || page.next.is_none() {
+            break;
+        }
+        after = page.next;
+    }
+    let next = if out.len() > limit {
+        out.truncate(limit);
+        out.last().map(|w| w.id.clone())
+    } else {
+        None
+    };
+    Ok(Json(ListOut::new(
+        out.iter().map(WebhookOut::masked).collect(),
+        next,
+    )))
+}
+
+/// Loads a webhook of the acting tenant; another tenant's id is simply not found.
+pub async fn load(app: &Hookline, p: &Principal, id: &str) -> Result<Webhook> {
+    app.store
+        .get_webhook(&p.tenant_id, id)
+        .await?
+        .ok_or_else(|| Error::NotFound("webhook".into()))
+}
+
+async fn read(
+    State(app): State<Hookline>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<WebhookOut>> {
+    p.require(Scope::WebhooksRead)?;
+    Ok(Json(WebhookOut::masked(&load(&app, &p, &id).await?)))
+}
+
+/// Applies `change` to the stored webhook and saves it, re-reading on a concurrent update.
+pub async fn update_with(
+    app: &Hookline,
+    p: &Principal,
+    id: &str,
+    change: impl Fn(&mut Webhook) -> Result<()>,
+) -> Result<Webhook> {
+    for _ in 0..5 {
+        let mut w = load(app, p, id).await?;
+        change(&mut w)?;
+        check(app, &w).await?;
+        w.version += 1;
+        w.updated_at = Utc::now();
+        match app.store.update_webhook(&w).await {
+            Err(Error::Conflict {
+                code: "concurrent_update",
+                ..
+            }) => continue,
+            other => return other.map(|()| w),
+        }
+    }
+    Err(Error::Conflict {
+        code: "concurrent_update",
+        message: "the webhook is being changed concurrently; retry".into(),
+    })
+}
+
+async fn patch(
+    State(app): State<Hookline>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<WebhookPatchIn>,
+) -> Result<Json<WebhookOut>> {
+    p.require(Scope::WebhooksWrite)?;
+    let w = update_with(&app, &p, &id, |w| {
+        if let Some(u) = &input.url {
+            w.url = u.clone();
+        }
+        if let Some(e) = &input.events {
+            w.events = e.clone();
+        }
+        if let Some(d) = &input.description {
+            w.description = (!d.is_empty()).then(|| d.clone());
+        }
+        if let Some(e) = input.enabled {
+            w.enabled = e;
+        }
+        if let Some(a) = &input.account_ids {
+            w.account_ids = a.clone();
+        }
+        if let Some(m) = &input.metadata {
+            w.metadata = m.clone();
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(Json(WebhookOut::masked(&w)))
+}
+
+async fn put(
+    State(app): State<Hookline>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<WebhookIn>,
+) -> Result<Json<WebhookOut>> {
+    p.require(Scope::WebhooksWrite)?;
+    let w = update_with(&app, &p, &id, |w| {
+        w.url = input.url.clone();
+        w.events = input.events.clone().unwrap_or_default();
+        w.description = input.description.clone().filter(|d| !d.is_empty());
+        w.enabled = input.enabled.unwrap_or(w.enabled);
+        w.account_ids = input.account_ids.clone().unwrap_or_default();
+        w.metadata = input.metadata.clone().unwrap_or_default();
+        Ok(())
+    })
+    .await?;
+    Ok(Json(WebhookOut::masked(&w)))
+}
+
+async fn delete(
+    State(app): State<Hookline>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode> {
+    p.require(Scope::WebhooksWrite)?;
+    if app.store.delete_webhook(&p.tenant_id, &id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Error::NotFound("webhook".into()))
+    }
+}

@@ -1,0 +1,221 @@
+//! Runtime configuration, read from `HOOKLINE_*` environment variables.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// Which storage and queue implementation to use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite database (store and queue) under a data directory.
+    Sqlite { data_dir: String },
+    /// DynamoDB table and SQS queue.
+    Aws { table: String, queue_url: String },
+}
+
+/// Every setting Hookline reads. Defaults follow DESIGN.md: hourly retries for 48 hours,
+/// 15 s delivery timeout, 256 KiB payloads, 30 days of retention.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub backend: Backend,
+    pub allow_private_targets: bool,
+    pub max_webhooks_per_tenant: u32,
+    pub max_payload_bytes: usize,
+    pub retry_interval: Duration,
+    pub retry_window: Duration,
+    pub delivery_timeout: Duration,
+    pub delivery_concurrency: usize,
+    pub retention: Duration,
+    pub delivery_shards: u32,
+}
+
+/// Environment variables read by the Lambda functions (the SAM template must set each).
+pub const LAMBDA_ENV_VARS: &[&str] = &[
+    "HOOKLINE_BACKEND",
+    "HOOKLINE_TABLE",
+    "HOOKLINE_QUEUE_URL",
+    "HOOKLINE_ALLOW_PRIVATE_TARGETS",
+    "HOOKLINE_MAX_WEBHOOKS_PER_TENANT",
+    "HOOKLINE_MAX_PAYLOAD_BYTES",
+    "HOOKLINE_RETRY_INTERVAL_SECONDS",
+    "HOOKLINE_RETRY_WINDOW_SECONDS",
+    "HOOKLINE_DELIVERY_TIMEOUT_SECONDS",
+    "HOOKLINE_DELIVERY_CONCURRENCY",
+    "HOOKLINE_RETENTION_DAYS",
+    "HOOKLINE_DELIVERY_SHARDS",
+];
+
+/// Environment variables read only by the local `hookline` command.
+pub const LOCAL_ENV_VARS: &[&str] = &[
+    "HOOKLINE_DATA_DIR",
+    "HOOKLINE_LISTEN",
+    "HOOKLINE_LOCAL_API_KEY",
+];
+
+/// The longest delay SQS accepts for `ChangeMessageVisibility` (12 hours).
+pub const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600);
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            backend: Backend::Sqlite {
+                data_dir: "./.hookline".into(),
+            },
+            allow_private_targets: false,
+            max_webhooks_per_tenant: 50,
+            max_payload_bytes: 256 * 1024,
+            retry_interval: Duration::from_secs(3600),
+            retry_window: Duration::from_secs(48 * 3600),
+            delivery_timeout: Duration::from_secs(15),
+            delivery_concurrency: 16,
+            retention: Duration::from_secs(30 * 86400),
+            delivery_shards: 8,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads the configuration through `get` (the environment, or a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let d = Config::default();
+        let num = |name: &str, default: u64| -> Result<u64> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) if v.trim().is_empty() => Ok(default),
+                Some(v) => v.trim().parse::<u64>().map_err(|_| {
+                    Error::Config(format!("{name} must be a whole number, got {v:?}"))
+                }),
+            }
+        };
+        let backend = match get("HOOKLINE_BACKEND").as_deref().map(str::trim) {
+            None | Some("") | Some("sqlite") => Backend::Sqlite {
+                data_dir: get("HOOKLINE_DATA_DIR").unwrap_or_else(|| "./.hookline".into()),
+            },
+            Some("aws") | Some("dynamodb") => Backend::Aws {
+                table: get("HOOKLINE_TABLE").ok_or_else(|| {
+                    Error::Config("HOOKLINE_TABLE is required with the aws backend".into())
+                })?,
+                queue_url: get("HOOKLINE_QUEUE_URL").ok_or_else(|| {
+                    Error::Config("HOOKLINE_QUEUE_URL is required with the aws backend".into())
+                })?,
+            },
+            Some(other) => {
+                return Err(Error::Config(format!(
+                    "HOOKLINE_BACKEND must be sqlite or aws, got {other:?}"
+                )));
+            }
+        };
+        let allow_private_targets = match get("HOOKLINE_ALLOW_PRIVATE_TARGETS")
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("") | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(other) => {
+                return Err(Error::Config(format!(
+                    "HOOKLINE_ALLOW_PRIVATE_TARGETS must be true or false, got {other:?}"
+                )));
+            }
+        };
+        let cfg = Config {
+            backend,
+            allow_private_targets,
+            max_webhooks_per_tenant: num(
+                "HOOKLINE_MAX_WEBHOOKS_PER_TENANT",
+                d.max_webhooks_per_tenant.into(),
+            )? as u32,
+            max_payload_bytes: num("HOOKLINE_MAX_PAYLOAD_BYTES", d.max_payload_bytes as u64)?
+                as usize,
+            retry_interval: Duration::from_secs(num(
+                "HOOKLINE_RETRY_INTERVAL_SECONDS",
+                d.retry_interval.as_secs(),
+            )?),
+            retry_window: Duration::from_secs(num(
+                "HOOKLINE_RETRY_WINDOW_SECONDS",
+                d.retry_window.as_secs(),
+            )?),
+            delivery_timeout: Duration::from_secs(num(
+                "HOOKLINE_DELIVERY_TIMEOUT_SECONDS",
+                d.delivery_timeout.as_secs(),
+            )?),
+            delivery_concurrency: num(
+                "HOOKLINE_DELIVERY_CONCURRENCY",
+                d.delivery_concurrency as u64,
+            )? as usize,
+            retention: Duration::from_secs(
+                86400 * num("HOOKLINE_RETENTION_DAYS", d.retention.as_secs() / 86400)?,
+            ),
+            delivery_shards: num("HOOKLINE_DELIVERY_SHARDS", d.delivery_shards.into())? as u32,
+        };
+        cfg.check()?;
+        Ok(cfg)
+    }
+
+    fn check(&self) -> Result<()> {
+        let bad = |m: &str| Err(Error::Config(m.to_string()));
+        if self.retry_interval.is_zero() || self.retry_interval > MAX_VISIBILITY {
+            return bad(
+                "HOOKLINE_RETRY_INTERVAL_SECONDS must be between 1 and 43200 (the SQS visibility limit)",
+            );
+        }
+        if self.delivery_timeout.is_zero() || self.delivery_timeout > Duration::from_secs(120) {
+            return bad("HOOKLINE_DELIVERY_TIMEOUT_SECONDS must be between 1 and 120");
+        }
+        if self.delivery_concurrency == 0 {
+            return bad("HOOKLINE_DELIVERY_CONCURRENCY must be at least 1");
+        }
+        if self.max_payload_bytes == 0 || self.max_payload_bytes > 1024 * 1024 {
+            return bad("HOOKLINE_MAX_PAYLOAD_BYTES must be between 1 and 1048576");
+        }
+        if self.delivery_shards == 0 || self.delivery_shards > 64 {
+            return bad("HOOKLINE_DELIVERY_SHARDS must be between 1 and 64");
+        }
+        if self.retention.is_zero() {
+            return bad("HOOKLINE_RETENTION_DAYS must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_hourly_for_two_days() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.retry_interval, Duration::from_secs(3600));
+        assert_eq!(c.retry_window, Duration::from_secs(172800));
+        assert_eq!(
+            c.backend,
+            Backend::Sqlite {
+                data_dir: "./.hookline".into()
+            }
+        );
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_variable_name() {
+        let e = cfg(&[("HOOKLINE_RETRY_INTERVAL_SECONDS", "soon")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("HOOKLINE_RETRY_INTERVAL_SECONDS"), "{e}");
+        let e = cfg(&[("HOOKLINE_BACKEND", "aws")]).unwrap_err().to_string();
+        assert!(e.contains("HOOKLINE_TABLE"), "{e}");
+        assert!(cfg(&[("HOOKLINE_RETRY_INTERVAL_SECONDS", "50000")]).is_err());
+    }
+}

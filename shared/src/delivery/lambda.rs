@@ -1,0 +1,62 @@
+//! The SQS-triggered Lambda driver, with partial batch responses: a message to retry later gets
+//! `ChangeMessageVisibility` with its delay and is reported as a batch item failure; every other
+//! message is left for Lambda to delete.
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use futures::StreamExt;
+
+use super::{Deliverer, Outcome};
+use crate::queue::DeliveryTask;
+
+/// Handles one SQS batch; messages are delivered concurrently up to the configured bound.
+pub async fn handle_batch(deliverer: &Deliverer, event: SqsEvent) -> SqsBatchResponse {
+    let bound = deliverer.app().config.delivery_concurrency;
+    let failures: Vec<BatchItemFailure> = futures::stream::iter(event.records)
+        .map(|m| handle_message(deliverer, m))
+        .buffer_unordered(bound)
+        .filter_map(|f| async move { f })
+        .collect()
+        .await;
+    let mut resp = SqsBatchResponse::default();
+    resp.batch_item_failures = failures;
+    resp
+}
+
+/// Returns the batch item failure for `m`, if it must come back.
+async fn handle_message(deliverer: &Deliverer, m: SqsMessage) -> Option<BatchItemFailure> {
+    // An empty item identifier would fail the whole batch: such a message is left alone.
+    let id = m.message_id.clone().filter(|id| !id.is_empty())?;
+    let failure = || {
+        let mut f = BatchItemFailure::default();
+        f.item_identifier = id.clone();
+        Some(f)
+    };
+    let task: DeliveryTask = match m.body.as_deref().map(serde_json::from_str) {
+        Some(Ok(t)) => t,
+        other => {
+            // A malformed message can never succeed: let the redrive policy move it to the DLQ.
+            tracing::error!(message_id = %id, error = ?other.map(|r| r.err()), "malformed delivery message");
+            return failure();
+        }
+    };
+    match deliverer.process(&task).await {
+        Ok(Outcome::Done) => None,
+        Ok(Outcome::RetryIn(delay)) => {
+            if let Some(receipt) = m.receipt_handle.as_deref() {
+                if let Err(e) = deliverer
+                    .app()
+                    .queue
+                    .change_visibility(receipt, delay)
+                    .await
+                {
+                    tracing::warn!(message_id = %id, error = %e, "could not delay the retry; it comes back after the queue's visibility timeout");
+                }
+            }
+            failure()
+        }
+        Err(e) => {
+            tracing::error!(message_id = %id, delivery = %task.delivery_id, error = %e, "delivery failed to process");
+            failure()
+        }
+    }
+}

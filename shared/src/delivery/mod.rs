@@ -1,0 +1,184 @@
+//! The delivery engine. [`Deliverer::process`] handles one queue message; the two drivers run it:
+//! [`lambda`] for SQS batches on Lambda and [`worker`] for the embedded queue of `hookline serve`.
+
+pub mod guard;
+pub mod lambda;
+pub mod policy;
+pub mod sender;
+pub mod worker;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+
+use crate::backend::Hookline;
+use crate::error::{Error, Result};
+use crate::model::{Delivery, DeliveryStatus};
+use crate::queue::DeliveryTask;
+use policy::RetryPolicy;
+use sender::Sender;
+
+/// `last_triggered_at` is written at most this often per webhook and process, so that a busy
+/// endpoint does not cost one extra write per delivery.
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
+
+/// What to do with the queue message after processing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Finished (succeeded, failed for good, cancelled, or a duplicate): delete the message.
+    Done,
+    /// Failed inside the retry window: make the message visible again after this delay.
+    RetryIn(Duration),
+}
+
+pub struct Deliverer {
+    app: Hookline,
+    sender: Sender,
+    policy: RetryPolicy,
+    touched: Mutex<HashMap<String, Instant>>,
+}
+
+impl Deliverer {
+    pub fn new(app: Hookline) -> Result<Self> {
+        let c = &app.config;
+        Ok(Deliverer {
+            sender: Sender::new(c.delivery_timeout, c.allow_private_targets)?,
+            policy: RetryPolicy {
+                interval: c.retry_interval,
+                window: c.retry_window,
+            },
+            app,
+            touched: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn app(&self) -> &Hookline {
+        &self.app
+    }
+
+    /// Processes one queue message: one attempt at most, recorded before the message is settled.
+    pub async fn process(&self, task: &DeliveryTask) -> Result<Outcome> {
+        let store = &self.app.store;
+        let Some(mut d) = store
+            .get_delivery(&task.tenant_id, &task.delivery_id)
+            .await?
+        else {
+            tracing::warn!(delivery = %task.delivery_id, "delivery record not found; dropping message");
+            return Ok(Outcome::Done);
+        };
+        // SQS is at-least-once: a delivery that is already settled is never sent again.
+        if d.status.is_final() && !task.manual {
+            tracing::info!(delivery = %d.id, status = d.status.as_str(), "duplicate message ignored");
+            return Ok(Outcome::Done);
+        }
+        let webhook = store.get_webhook(&task.tenant_id, &task.webhook_id).await?;
+        let webhook = match webhook {
+            Some(w) if w.enabled => w,
+            other => {
+                let reason = if other.is_some() {
+                    "webhook disabled"
+                } else {
+                    "webhook deleted"
+                };
+                return self
+                    .settle(d, |d| {
+                        d.status = DeliveryStatus::Cancelled;
+                        d.cancel_reason = Some(reason.into());
+                        d.next_attempt_at = None;
+                    })
+                    .await;
+            }
+        };
+        let body = match &task.body {
+            Some(b) => b.clone(),
+            None => match store.get_event(&task.tenant_id, &task.event_id).await? {
+                Some(ev) => crate::publish::envelope(&ev),
+                None => {
+                    return self
+                        .settle(d, |d| {
+                            d.status = DeliveryStatus::Cancelled;
+                            d.cancel_reason = Some("event no longer stored".into());
+                        })
+                        .await;
+                }
+            },
+        };
+        let now = Utc::now();
+        let secrets: Vec<&str> = webhook.valid_secrets(now).map(|s| s.key.as_str()).collect();
+        let sent = self
+            .sender
+            .send(&webhook.url, &task.event_id, &secrets, &body, task.manual)
+            .await;
+        let succeeded = sent.attempt.succeeded();
+        let prior = d.attempts.len();
+        d.attempts.push(sent.attempt);
+        d.updated_at = Utc::now();
+        let outcome = if succeeded {
+            d.status = DeliveryStatus::Succeeded;
+            d.next_attempt_at = None;
+            Outcome::Done
+        } else if task.manual {
+            // A manual retry is one more attempt; it does not reopen the automatic schedule.
+            Outcome::Done
+        } else {
+            let first = d.first_attempt_at().unwrap_or(now);
+            match self.policy.next_delay(
+                first,
+                d.automatic_attempts(),
+                d.updated_at,
+                sent.retry_after,
+            ) {
+                Some(delay) => {
+                    d.status = DeliveryStatus::Pending;
+                    d.next_attempt_at =
+                        Some(d.updated_at + chrono::TimeDelta::from_std(delay).unwrap_or_default());
+                    Outcome::RetryIn(delay)
+                }
+                None => {
+                    d.status = DeliveryStatus::Failed;
+                    d.next_attempt_at = None;
+                    Outcome::Done
+                }
+            }
+        };
+        match store.save_delivery(&d, prior).await {
+            Ok(()) => {}
+            // Another worker recorded this delivery meanwhile (a duplicate message): it owns it.
+            Err(Error::Conflict { .. }) => return Ok(Outcome::Done),
+            Err(e) => return Err(e),
+        }
+        self.touch(&webhook.tenant_id, &webhook.id).await;
+        Ok(outcome)
+    }
+
+    async fn settle(&self, mut d: Delivery, change: impl FnOnce(&mut Delivery)) -> Result<Outcome> {
+        let prior = d.attempts.len();
+        change(&mut d);
+        d.updated_at = Utc::now();
+        match self.app.store.save_delivery(&d, prior).await {
+            Ok(()) | Err(Error::Conflict { .. }) => Ok(Outcome::Done),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn touch(&self, tenant: &str, webhook: &str) {
+        let key = format!("{tenant}/{webhook}");
+        {
+            let mut touched = self.touched.lock().unwrap_or_else(|p| p.into_inner());
+            if touched.get(&key).is_some_and(|t| t.elapsed() < TOUCH_EVERY) {
+                return;
+            }
+            touched.insert(key, Instant::now());
+        }
+        if let Err(e) = self
+            .app
+            .store
+            .touch_webhook(tenant, webhook, Utc::now())
+            .await
+        {
+            tracing::warn!(error = %e, "could not record last_triggered_at");
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! One signed HTTP attempt: POST the body with Standard Webhooks headers, no redirects, a
+//! timeout, the address guard, and an excerpt of the answer.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::redirect::Policy;
+
+use super::guard::{BlockedAddress, GuardedResolver, refused};
+use crate::error::{Error, Result};
+use crate::model::{Attempt, AttemptError};
+use crate::signing;
+
+/// How much of a response body is kept in the attempt log.
+pub const EXCERPT_BYTES: usize = 4096;
+
+/// The result of one attempt, with the receiver's `Retry-After` when it sent one on 429/503.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub attempt: Attempt,
+    pub retry_after: Option<Duration>,
+}
+
+#[derive(Clone)]
+pub struct Sender {
+    client: reqwest::Client,
+    allow_private: bool,
+}
+
+impl Sender {
+    pub fn new(timeout: Duration, allow_private: bool) -> Result<Self> {
+        let client = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .no_proxy()
+            .dns_resolver(Arc::new(GuardedResolver { allow_private }))
+            .user_agent(concat!("Hookline/", env!("CARGO_PKG_VERSION")))
+            .pool_max_idle_per_host(32)
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        Ok(Sender {
+            client,
+            allow_private,
+        })
+    }
+
+    /// POSTs `body` to `url`, signed with every secret in `secrets` (current first).
+    pub async fn send(
+        &self,
+        url: &str,
+        msg_id: &str,
+        secrets: &[&str],
+        body: &str,
+        manual: bool,
+    ) -> Sent {
+        let started = Instant::now();
+        let at = Utc::now();
+        let fail = |kind: AttemptError, msg: String, started: Instant| Sent {
+            attempt: Attempt {
+                at,
+                status_code: None,
+                duration_ms: started.elapsed().as_millis() as u64,
+                response_excerpt: None,
+                error_kind: Some(kind),
+                error: Some(msg),
+                manual,
+            },
+            retry_after: None,
+        };
+        let parsed = match url::Url::parse(url) {
+            Ok(u) => u,
+            Err(e) => {
+                return fail(
+                    AttemptError::InvalidUrl,
+                    format!("invalid URL: {e}"),
+                    started,
+                );
+            }
+        };
+        // IP-literal hosts never reach the resolver: check them here.
+        let literal = match parsed.host() {
+            Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+            _ => None,
+        };
+        if let (Some(ip), false) = (literal, self.allow_private) {
+            if let Some(reason) = refused(ip) {
+                let e = BlockedAddress {
+                    host: ip.to_string(),
+                    addr: ip,
+                    reason,
+                };
+                return fail(AttemptError::BlockedAddress, e.to_string(), started);
+            }
+        }
+        let timestamp = at.timestamp();
+        let signature = match signing::signature_header(
+            secrets.iter().copied(),
+            msg_id,
+            timestamp,
+            body.as_bytes(),
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                return fail(
+                    AttemptError::Request,
+                    format!("signing failed: {e}"),
+                    started,
+                );
+            }
+        };
+        let res = self
+            .client
+            .post(parsed)
+            .header(CONTENT_TYPE, "application/json")
+            .header("webhook-id", msg_id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(body.to_string())
+            .send()
+            .await;
+        let mut resp = match res {
+            Ok(r) => r,
+            Err(e) => {
+                let (kind, msg) = classify(&e);
+                return fail(kind, msg, started);
+            }
+        };
+        let status = resp.status().as_u16();
+        let retry_after = if status == 429 || status == 503 {
+            parse_retry_after(resp.headers())
+        } else {
+            None
+        };
+        let mut excerpt = Vec::new();
+        let mut read_error = None;
+        while excerpt.len() < EXCERPT_BYTES {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => excerpt
+                    .extend_from_slice(&chunk[..chunk.len().min(EXCERPT_BYTES - excerpt.len())]),
+                Ok(None) => break,
+                Err(e) => {
+                    read_error = Some(classify(&e));
+                    break;
+                }
+            }
+        }
+        let ok = (200..300).contains(&status);
+        let (error_kind, error) = match (ok, read_error) {
+            (true, _) => (None, None),
+            (false, Some((k, m))) => (Some(k), Some(m)),
+            (false, None) => (
+                Some(AttemptError::HttpStatus),
+                Some(format!("endpoint answered HTTP {status}")),
+            ),
+        };
+        Sent {
+            attempt: Attempt {
+                at,
+                status_code: Some(status),
+                duration_ms: started.elapsed().as_millis() as u64,
+                response_excerpt: (!excerpt.is_empty())
+                    .then(|| String::from_utf8_lossy(&excerpt).into_owned()),
+                error_kind,
+                error,
+                manual,
+            },
+            retry_after,
+        }
+    }
+}
+
+/// Maps a client error to an attempt error kind and a readable message.
+fn classify(e: &reqwest::Error) -> (AttemptError, String) {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    let mut deepest = e.to_string();
+    while let Some(s) = source {
+        if let Some(b) = s.downcast_ref::<BlockedAddress>() {
+            return (AttemptError::BlockedAddress, b.to_string());
+        }
+        deepest = s.to_string();
+        source = s.source();
+    }
+    let kind = if e.is_timeout() {
+        AttemptError::Timeout
+    } else if e.is_connect() {
+        if deepest.contains("failed to lookup") || deepest.contains("Name or service not known") {
+            AttemptError::Dns
+        } else {
+            AttemptError::Connection
+        }
+    } else {
+        AttemptError::Request
+    };
+    let msg = match kind {
+        AttemptError::Timeout => {
+            "the endpoint did not answer within the delivery timeout".to_string()
+        }
+        _ => format!("{e}: {deepest}"),
+    };
+    (kind, msg)
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn parse_retry_after(h: &HeaderMap) -> Option<Duration> {
+    let v = h.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    (when.with_timezone(&Utc) - Utc::now()).to_std().ok()
+}

@@ -1,0 +1,291 @@
+//! Domain types, as stored. The HTTP shapes (`XxxIn`/`XxxOut`) live in [`crate::api`].
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub type Timestamp = DateTime<Utc>;
+
+/// API key scopes. `admin` implies every other scope; `webhooks:write` implies `webhooks:read`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub enum Scope {
+    #[serde(rename = "webhooks:read")]
+    WebhooksRead,
+    #[serde(rename = "webhooks:write")]
+    WebhooksWrite,
+    #[serde(rename = "events:publish")]
+    EventsPublish,
+    #[serde(rename = "admin")]
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [
+        Scope::WebhooksRead,
+        Scope::WebhooksWrite,
+        Scope::EventsPublish,
+        Scope::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::WebhooksRead => "webhooks:read",
+            Scope::WebhooksWrite => "webhooks:write",
+            Scope::EventsPublish => "events:publish",
+            Scope::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s.trim())
+    }
+}
+
+/// An API key as stored: only the SHA-256 hash of the key is kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: String,
+    pub tenant_id: String,
+    pub hash: String,
+    pub scopes: Vec<Scope>,
+    pub name: Option<String>,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl ApiKey {
+    pub fn allows(&self, scope: Scope) -> bool {
+        self.scopes.iter().any(|s| {
+            *s == scope
+                || *s == Scope::Admin
+                || (*s == Scope::WebhooksWrite && scope == Scope::WebhooksRead)
+        })
+    }
+}
+
+/// One signing secret of a webhook. The first of [`Webhook::secrets`] is current; the others
+/// are previous secrets still valid until `expires_at` (rotation grace period).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SigningSecret {
+    pub key: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A webhook subscription: an endpoint of a tenant and the events it wants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Webhook {
+    pub id: String,
+    pub tenant_id: String,
+    pub url: String,
+    pub description: Option<String>,
+    /// Event type filter: exact names, `prefix.*` or `*`; empty means every event.
+    pub events: Vec<String>,
+    pub enabled: bool,
+    /// Account filter: when non-empty, only events of these accounts are delivered.
+    pub account_ids: Vec<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub secrets: Vec<SigningSecret>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub last_triggered_at: Option<Timestamp>,
+    /// Optimistic-concurrency version, bumped by every update.
+    pub version: u64,
+}
+
+impl Webhook {
+    /// Does this subscription want an event of `event_type` for `account_id`?
+    pub fn matches(&self, event_type: &str, account_id: Option<&str>) -> bool {
+        self.enabled
+            && (self.events.is_empty() || self.events.iter().any(|p| type_matches(p, event_type)))
+            && (self.account_ids.is_empty()
+                || account_id.is_some_and(|a| self.account_ids.iter().any(|x| x == a)))
+    }
+
+    /// The secrets valid at `now`, current first.
+    pub fn valid_secrets(&self, now: Timestamp) -> impl Iterator<Item = &SigningSecret> {
+        self.secrets
+            .iter()
+            .filter(move |s| s.expires_at.is_none_or(|e| e > now))
+    }
+}
+
+/// `pattern` is an exact type name, `*`, or `prefix.*` (which matches `prefix.anything`).
+pub fn type_matches(pattern: &str, event_type: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    match pattern.strip_suffix(".*") {
+        Some(prefix) => {
+            event_type.len() > prefix.len() + 1
+                && event_type.starts_with(prefix)
+                && event_type.as_bytes()[prefix.len()] == b'.'
+        }
+        None => pattern == event_type,
+    }
+}
+
+/// An entry of the operator-managed event type catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventType {
+    pub name: String,
+    pub description: Option<String>,
+    pub example: Option<serde_json::Value>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A published event and the answer its publisher got (replayed on an idempotent repeat).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: String,
+    pub tenant_id: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub account_id: Option<String>,
+    pub data: serde_json::Value,
+    pub created_at: Timestamp,
+    pub deliveries: u32,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Pending,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl DeliveryStatus {
+    pub fn is_final(self) -> bool {
+        self != DeliveryStatus::Pending
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Succeeded => "succeeded",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Pending,
+            Self::Succeeded,
+            Self::Failed,
+            Self::Cancelled,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+/// Why an attempt did not get a 2xx answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptError {
+    /// The endpoint answered with a non-2xx status.
+    HttpStatus,
+    Timeout,
+    Connection,
+    Dns,
+    /// The target resolved to an address Hookline refuses (loopback, private, metadata ...).
+    BlockedAddress,
+    InvalidUrl,
+    Request,
+}
+
+/// One HTTP attempt of a delivery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub at: Timestamp,
+    pub status_code: Option<u16>,
+    pub duration_ms: u64,
+    /// The first 4 KiB of the response body, lossily decoded.
+    pub response_excerpt: Option<String>,
+    pub error_kind: Option<AttemptError>,
+    pub error: Option<String>,
+    /// A manual retry, outside the automatic schedule.
+    #[serde(default)]
+    pub manual: bool,
+}
+
+impl Attempt {
+    pub fn succeeded(&self) -> bool {
+        self.status_code.is_some_and(|c| (200..300).contains(&c))
+    }
+}
+
+/// One event for one webhook, with every attempt made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub id: String,
+    pub tenant_id: String,
+    pub webhook_id: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub status: DeliveryStatus,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub next_attempt_at: Option<Timestamp>,
+    pub attempts: Vec<Attempt>,
+    /// Why a delivery was cancelled (webhook deleted or disabled).
+    pub cancel_reason: Option<String>,
+    pub expires_at: Timestamp,
+}
+
+impl Delivery {
+    /// The time of the first automatic attempt: the anchor of the retry schedule.
+    pub fn first_attempt_at(&self) -> Option<Timestamp> {
+        self.attempts.iter().find(|a| !a.manual).map(|a| a.at)
+    }
+
+    pub fn automatic_attempts(&self) -> usize {
+        self.attempts.iter().filter(|a| !a.manual).count()
+    }
+}
+
+/// A page of a listing, with the cursor of the next page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_on_dot_boundaries() {
+        assert!(type_matches("invoice.*", "invoice.created"));
+        assert!(type_matches("invoice.*", "invoice.line.added"));
+        assert!(!type_matches("invoice.*", "invoice"));
+        assert!(!type_matches("invoice.*", "invoices.created"));
+        assert!(type_matches("*", "anything"));
+        assert!(type_matches("a.b", "a.b"));
+        assert!(!type_matches("a.b", "a.bc"));
+    }
+
+    #[test]
+    fn scopes_imply_what_they_should() {
+        let k = |scopes: Vec<Scope>| ApiKey {
+            id: "k".into(),
+            tenant_id: "t".into(),
+            hash: String::new(),
+            scopes,
+            name: None,
+            created_at: Utc::now(),
+            revoked_at: None,
+        };
+        assert!(k(vec![Scope::WebhooksWrite]).allows(Scope::WebhooksRead));
+        assert!(!k(vec![Scope::WebhooksRead]).allows(Scope::WebhooksWrite));
+        assert!(!k(vec![Scope::EventsPublish]).allows(Scope::WebhooksRead));
+        assert!(k(vec![Scope::Admin]).allows(Scope::EventsPublish));
+    }
+}

@@ -1,0 +1,205 @@
+//! Publishing: validate, find the matching subscriptions, create one delivery each, enqueue, and
+//! record the event with the answer given, so that a repeat returns the same answer.
+
+use chrono::{TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::backend::Hookline;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::model::{Delivery, DeliveryStatus, Event, Webhook};
+use crate::queue::{DeliveryTask, INLINE_PAYLOAD_LIMIT};
+use crate::validation;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventIn {
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub data: Value,
+    pub id: Option<String>,
+    pub account_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PublishOut {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub deliveries: u32,
+    pub created_at: chrono::DateTime<Utc>,
+    /// True when this answer replays an earlier publish of the same id or idempotency key.
+    pub replayed: bool,
+}
+
+impl PublishOut {
+    fn of(ev: &Event, replayed: bool) -> Self {
+        PublishOut {
+            id: ev.id.clone(),
+            event_type: ev.event_type.clone(),
+            deliveries: ev.deliveries,
+            created_at: ev.created_at,
+            replayed,
+        }
+    }
+}
+
+/// The body every endpoint receives for an event.
+pub fn envelope(ev: &Event) -> String {
+    let mut body = json!({
+        "id": ev.id,
+        "type": ev.event_type,
+        "timestamp": ev.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "data": ev.data,
+    });
+    if let Some(a) = &ev.account_id {
+        body["account_id"] = json!(a);
+    }
+    body.to_string()
+}
+
+/// Every webhook of a tenant (pages through the store).
+pub async fn all_webhooks(app: &Hookline, tenant: &str) -> Result<Vec<Webhook>> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = app
+            .store
+            .list_webhooks(tenant, after.as_deref(), 100)
+            .await?;
+        out.extend(page.items);
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Checks an event type against the catalogue, when the operator keeps one.
+pub async fn check_catalogue(app: &Hookline, field: &str, names: &[String]) -> Result<()> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let catalogue = app.store.list_event_types().await?;
+    if catalogue.is_empty() {
+        return Ok(());
+    }
+    for name in names {
+        let known = name == "*"
+            || catalogue
+                .iter()
+                .any(|t| crate::model::type_matches(name, &t.name));
+        if !known {
+            return Err(Error::validation(
+                field,
+                format!("{name:?} is not in the event type catalogue"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub async fn publish(
+    app: &Hookline,
+    tenant: &str,
+    input: EventIn,
+    idempotency_key: Option<&str>,
+) -> Result<PublishOut> {
+    validation::event_type_name("type", &input.event_type)?;
+    if !input.data.is_object() {
+        return Err(Error::validation("data", "must be a JSON object"));
+    }
+    let size = input.data.to_string().len();
+    if size > app.config.max_payload_bytes {
+        return Err(Error::PayloadTooLarge {
+            size,
+            limit: app.config.max_payload_bytes,
+        });
+    }
+    if let Some(a) = &input.account_id {
+        validation::identifier("account_id", a)?;
+    }
+    let id = match (&input.id, idempotency_key) {
+        (Some(id), _) => {
+            validation::identifier("id", id)?;
+            id.clone()
+        }
+        (None, Some(k)) => {
+            validation::identifier("Idempotency-Key", k)?;
+            format!("evt_idem_{k}")
+        }
+        (None, None) => ids::new_id("evt"),
+    };
+    let now = Utc::now();
+    if let Some(existing) = app.store.get_event(tenant, &id).await? {
+        if existing.expires_at > now {
+            return Ok(PublishOut::of(&existing, true));
+        }
+    }
+    if check_catalogue(app, "type", std::slice::from_ref(&input.event_type))
+        .await
+        .is_err()
+    {
+        return Err(Error::validation(
+            "type",
+            format!("unknown event type {:?}", input.event_type),
+        ));
+    }
+    let matching: Vec<Webhook> = all_webhooks(app, tenant)
+        .await?
+        .into_iter()
+        .filter(|w| w.matches(&input.event_type, input.account_id.as_deref()))
+        .collect();
+    let expires_at = now + TimeDelta::from_std(app.config.retention).unwrap_or(TimeDelta::days(30));
+    let event = Event {
+        id: id.clone(),
+        tenant_id: tenant.to_string(),
+        event_type: input.event_type,
+        account_id: input.account_id,
+        data: input.data,
+        created_at: now,
+        deliveries: matching.len() as u32,
+        expires_at,
+    };
+    let body = envelope(&event);
+    let inline = (body.len() <= INLINE_PAYLOAD_LIMIT).then_some(body);
+    let deliveries: Vec<Delivery> = matching
+        .iter()
+        .map(|w| Delivery {
+            id: ids::delivery_id(tenant, &id, &w.id),
+            tenant_id: tenant.to_string(),
+            webhook_id: w.id.clone(),
+            event_id: id.clone(),
+            event_type: event.event_type.clone(),
+            status: DeliveryStatus::Pending,
+            created_at: now,
+            updated_at: now,
+            next_attempt_at: Some(now),
+            attempts: Vec::new(),
+            cancel_reason: None,
+            expires_at,
+        })
+        .collect();
+    let tasks: Vec<DeliveryTask> = deliveries
+        .iter()
+        .map(|d| DeliveryTask {
+            tenant_id: tenant.to_string(),
+            delivery_id: d.id.clone(),
+            webhook_id: d.webhook_id.clone(),
+            event_id: id.clone(),
+            body: inline.clone(),
+            manual: false,
+        })
+        .collect();
+    // Deliveries first (ids are deterministic, existing ones are kept), then the queue, then the
+    // event: a publish that fails midway is completed by repeating it, never duplicated.
+    app.store.create_deliveries(&deliveries).await?;
+    app.queue.send(&tasks).await?;
+    if app.store.put_event(&event).await? {
+        Ok(PublishOut::of(&event, false))
+    } else {
+        let first = app.store.get_event(tenant, &id).await?.unwrap_or(event);
+        Ok(PublishOut::of(&first, true))
+    }
+}

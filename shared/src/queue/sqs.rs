@@ -1,0 +1,164 @@
+//! SQS adapter: batched sends and deletes (10 per call), receive, and `ChangeMessageVisibility`
+//! for retry delays.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::error::DisplayErrorContext;
+use aws_sdk_sqs::types::{
+    DeleteMessageBatchRequestEntry, MessageSystemAttributeName, SendMessageBatchRequestEntry,
+};
+
+use super::{DeliveryTask, Queue, Received};
+use crate::config::MAX_VISIBILITY;
+use crate::error::{Error, Result};
+
+/// SQS accepts at most 10 entries per batch call.
+pub const SQS_BATCH: usize = 10;
+
+#[derive(Clone)]
+pub struct SqsQueue {
+    client: Client,
+    url: String,
+}
+
+fn be<E: std::error::Error + 'static>(e: E) -> Error {
+    Error::backend(format!("sqs: {}", DisplayErrorContext(&e)))
+}
+
+impl SqsQueue {
+    pub fn new(client: Client, url: impl Into<String>) -> Self {
+        SqsQueue {
+            client,
+            url: url.into(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+#[async_trait]
+impl Queue for SqsQueue {
+    async fn send(&self, tasks: &[DeliveryTask]) -> Result<()> {
+        for chunk in tasks.chunks(SQS_BATCH) {
+            let mut entries = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let body = serde_json::to_string(t).map_err(Error::backend)?;
+                    SendMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .message_body(body)
+                        .build()
+                        .map_err(be)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            // Entries SQS reports as failed are sent once more before giving up.
+            for round in 0..2 {
+                let out = self
+                    .client
+                    .send_message_batch()
+                    .queue_url(&self.url)
+                    .set_entries(Some(entries.clone()))
+                    .send()
+                    .await
+                    .map_err(be)?;
+                let failed: Vec<&str> = out.failed().iter().map(|f| f.id()).collect();
+                if failed.is_empty() {
+                    break;
+                }
+                if round == 1 {
+                    return Err(Error::backend(format!(
+                        "sqs: {} messages could not be sent",
+                        failed.len()
+                    )));
+                }
+                entries.retain(|e| failed.contains(&e.id()));
+            }
+        }
+        Ok(())
+    }
+
+    async fn receive(&self, max: usize, visibility: Duration) -> Result<Vec<Received>> {
+        let out = self
+            .client
+            .receive_message()
+            .queue_url(&self.url)
+            .max_number_of_messages(max.clamp(1, SQS_BATCH) as i32)
+            .visibility_timeout(visibility.min(MAX_VISIBILITY).as_secs() as i32)
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .send()
+            .await
+            .map_err(be)?;
+        let mut received = Vec::new();
+        for m in out.messages.unwrap_or_default() {
+            let (Some(receipt), Some(body)) = (m.receipt_handle.clone(), m.body.as_deref()) else {
+                continue;
+            };
+            let task = serde_json::from_str(body)
+                .map_err(|e| Error::backend(format!("sqs: malformed message: {e}")))?;
+            let receive_count = m
+                .attributes
+                .as_ref()
+                .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(1);
+            received.push(Received {
+                receipt,
+                task,
+                receive_count,
+            });
+        }
+        Ok(received)
+    }
+
+    async fn delete(&self, receipts: &[String]) -> Result<()> {
+        for chunk in receipts.chunks(SQS_BATCH) {
+            let entries = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    DeleteMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .receipt_handle(r)
+                        .build()
+                        .map_err(be)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let out = self
+                .client
+                .delete_message_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(be)?;
+            if !out.failed().is_empty() {
+                return Err(Error::backend(format!(
+                    "sqs: {} messages could not be deleted",
+                    out.failed().len()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    async fn change_visibility(&self, receipt: &str, timeout: Duration) -> Result<()> {
+        self.client
+            .change_message_visibility()
+            .queue_url(&self.url)
+            .receipt_handle(receipt)
+            .visibility_timeout(timeout.min(MAX_VISIBILITY).as_secs() as i32)
+            .send()
+            .await
+            .map_err(be)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,82 @@
+//! Storage: small traits, one adapter per backend ([`sqlite`], [`dynamo`]).
+//!
+//! Adapters only persist and query; every rule (validation, caps, matching, retry policy) lives
+//! in the domain modules so that it is written once.
+
+pub mod dynamo;
+pub mod sqlite;
+
+use async_trait::async_trait;
+
+use crate::error::Result;
+use crate::model::{ApiKey, Delivery, DeliveryStatus, Event, EventType, Page, Timestamp, Webhook};
+
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// Stores a key record (insert or replace).
+    async fn put_key(&self, key: &ApiKey) -> Result<()>;
+    async fn get_key(&self, id: &str) -> Result<Option<ApiKey>>;
+    async fn list_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>>;
+    /// True when no key exists at all (first start).
+    async fn no_keys(&self) -> Result<bool>;
+}
+
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Inserts a webhook unless the tenant already has `cap` of them (`Conflict`).
+    async fn create_webhook(&self, wh: &Webhook, cap: u32) -> Result<()>;
+    async fn get_webhook(&self, tenant_id: &str, id: &str) -> Result<Option<Webhook>>;
+    /// The tenant's webhooks in id (creation) order, after `after`, at most `limit`.
+    async fn list_webhooks(
+        &self,
+        tenant_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Webhook>>;
+    /// Replaces a webhook if its stored version is still `wh.version - 1`; otherwise `Conflict`
+    /// (or `NotFound` when it is gone).
+    async fn update_webhook(&self, wh: &Webhook) -> Result<()>;
+    /// Deletes a webhook; false when there was none.
+    async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<bool>;
+    /// Sets `last_triggered_at` (no version bump; never moves backwards).
+    async fn touch_webhook(&self, tenant_id: &str, id: &str, at: Timestamp) -> Result<()>;
+}
+
+#[async_trait]
+pub trait CatalogueStore: Send + Sync {
+    /// Inserts an event type; `Conflict` when the name exists.
+    async fn create_event_type(&self, et: &EventType) -> Result<()>;
+    /// Replaces an existing event type; `NotFound` when absent.
+    async fn update_event_type(&self, et: &EventType) -> Result<()>;
+    async fn get_event_type(&self, name: &str) -> Result<Option<EventType>>;
+    async fn list_event_types(&self) -> Result<Vec<EventType>>;
+    async fn delete_event_type(&self, name: &str) -> Result<bool>;
+}
+
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Inserts an event; false (and no change) when the id exists for the tenant.
+    async fn put_event(&self, ev: &Event) -> Result<bool>;
+    async fn get_event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>>;
+    /// Inserts deliveries, leaving any that already exist untouched.
+    async fn create_deliveries(&self, ds: &[Delivery]) -> Result<()>;
+    async fn get_delivery(&self, tenant_id: &str, id: &str) -> Result<Option<Delivery>>;
+    /// Replaces a delivery if it still has `prior_attempts` attempts (so two workers handling a
+    /// duplicate message cannot both record); `Conflict` otherwise.
+    async fn save_delivery(&self, d: &Delivery, prior_attempts: usize) -> Result<()>;
+    /// A webhook's deliveries, newest first, optionally of one status.
+    async fn list_deliveries(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        status: Option<DeliveryStatus>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Delivery>>;
+    /// An event's deliveries.
+    async fn event_deliveries(&self, tenant_id: &str, event_id: &str) -> Result<Vec<Delivery>>;
+}
+
+/// Everything Hookline stores.
+pub trait Store: KeyStore + WebhookStore + CatalogueStore + EventStore {}
+impl<T: KeyStore + WebhookStore + CatalogueStore + EventStore> Store for T {}

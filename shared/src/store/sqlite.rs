@@ -1,0 +1,651 @@
+//! The embedded backend: store and queue in one SQLite database. It is the default of
+//! `hookline serve`, so Hookline runs on a fresh machine with nothing but the Rust toolchain.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{CatalogueStore, EventStore, KeyStore, WebhookStore};
+use crate::error::{Error, Result};
+use crate::model::{ApiKey, Delivery, DeliveryStatus, Event, EventType, Page, Timestamp, Webhook};
+use crate::queue::{DeliveryTask, Queue, Received};
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS api_keys_by_tenant ON api_keys (tenant_id, id);
+CREATE TABLE IF NOT EXISTS webhooks (
+  tenant_id TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id));
+CREATE TABLE IF NOT EXISTS event_types (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+  tenant_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
+CREATE TABLE IF NOT EXISTS deliveries (
+  tenant_id TEXT NOT NULL, id TEXT NOT NULL, webhook_id TEXT NOT NULL, event_id TEXT NOT NULL,
+  status TEXT NOT NULL, created_ms INTEGER NOT NULL, attempts INTEGER NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id));
+CREATE INDEX IF NOT EXISTS deliveries_by_webhook ON deliveries (tenant_id, webhook_id, created_ms DESC, id DESC);
+CREATE INDEX IF NOT EXISTS deliveries_by_event ON deliveries (tenant_id, event_id);
+CREATE TABLE IF NOT EXISTS queue (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL, visible_at_ms INTEGER NOT NULL,
+  receive_count INTEGER NOT NULL DEFAULT 0, receipt TEXT);
+CREATE INDEX IF NOT EXISTS queue_by_visibility ON queue (visible_at_ms);
+"#;
+
+/// One SQLite database holding every table and the delivery queue.
+#[derive(Clone)]
+pub struct SqliteDb {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn be(e: impl std::fmt::Display) -> Error {
+    Error::backend(format!("sqlite: {e}"))
+}
+
+fn to_doc<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(be)
+}
+
+fn from_doc<T: DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(be)
+}
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+impl SqliteDb {
+    /// Opens (creating if needed) `hookline.db` under `dir`.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
+        std::fs::create_dir_all(dir.as_ref())
+            .map_err(|e| be(format!("creating {}: {e}", dir.as_ref().display())))?;
+        let conn = Connection::open(dir.as_ref().join("hookline.db")).map_err(be)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(be)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(be)?;
+        Self::init(conn)
+    }
+
+    /// A private in-memory database (tests).
+    pub fn in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory().map_err(be)?)
+    }
+
+    fn init(conn: Connection) -> Result<Self> {
+        conn.busy_timeout(Duration::from_secs(5)).map_err(be)?;
+        conn.execute_batch(SCHEMA).map_err(be)?;
+        Ok(SqliteDb {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` on the connection in a blocking task.
+    async fn with<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| be("connection lock poisoned"))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(be)?
+    }
+}
+
+fn docs<T: DeserializeOwned>(
+    stmt: &mut rusqlite::Statement<'_>,
+    p: impl rusqlite::Params,
+) -> Result<Vec<T>> {
+    let rows = stmt.query_map(p, |r| r.get::<_, String>(0)).map_err(be)?;
+    rows.map(|r| r.map_err(be).and_then(|s| from_doc(&s)))
+        .collect()
+}
+
+#[async_trait]
+impl KeyStore for SqliteDb {
+    async fn put_key(&self, key: &ApiKey) -> Result<()> {
+        let (id, tenant, doc) = (key.id.clone(), key.tenant_id.clone(), to_doc(key)?);
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO api_keys (id, tenant_id, doc) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, doc = excluded.doc",
+                params![id, tenant, doc],
+            )
+            .map_err(be)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_key(&self, id: &str) -> Result<Option<ApiKey>> {
+        let id = id.to_string();
+        self.with(move |c| {
+            let doc: Option<String> = c
+                .query_row("SELECT doc FROM api_keys WHERE id = ?1", [id], |r| r.get(0))
+                .optional()
+                .map_err(be)?;
+            doc.map(|d| from_doc(&d)).transpose()
+        })
+        .await
+    }
+
+    async fn list_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>> {
+        let t = tenant_id.to_string();
+        self.with(move |c| {
+            docs(
+                &mut c
+                    .prepare("SELECT doc FROM api_keys WHERE tenant_id = ?1 ORDER BY id")
+                    .map_err(be)?,
+                [t],
+            )
+        })
+        .await
+    }
+
+    async fn no_keys(&self) -> Result<bool> {
+        self.with(|c| {
+            let n: i64 = c
+                .query_row("SELECT COUNT(*) FROM api_keys", [], |r| r.get(0))
+                .map_err(be)?;
+            Ok(n == 0)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl WebhookStore for SqliteDb {
+    async fn create_webhook(&self, wh: &Webhook, cap: u32) -> Result<()> {
+        let (tenant, id, version, doc) = (
+            wh.tenant_id.clone(),
+            wh.id.clone(),
+            wh.version as i64,
+            to_doc(wh)?,
+        );
+        self.with(move |c| {
+            let tx = c.transaction().map_err(be)?;
+            let n: i64 = tx
+                .query_row(
+                    "SELECT COUNT(*) FROM webhooks WHERE tenant_id = ?1",
+                    [&tenant],
+                    |r| r.get(0),
+                )
+                .map_err(be)?;
+            if n >= cap as i64 {
+                return Err(cap_reached(cap));
+            }
+            tx.execute(
+                "INSERT INTO webhooks (tenant_id, id, version, doc) VALUES (?1, ?2, ?3, ?4)",
+                params![tenant, id, version, doc],
+            )
+            .map_err(be)?;
+            tx.commit().map_err(be)
+        })
+        .await
+    }
+
+    async fn get_webhook(&self, tenant_id: &str, id: &str) -> Result<Option<Webhook>> {
+        let (t, i) = (tenant_id.to_string(), id.to_string());
+        self.with(move |c| {
+            let doc: Option<String> = c
+                .query_row(
+                    "SELECT doc FROM webhooks WHERE tenant_id = ?1 AND id = ?2",
+                    [t, i],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(be)?;
+            doc.map(|d| from_doc(&d)).transpose()
+        })
+        .await
+    }
+
+    async fn list_webhooks(
+        &self,
+        tenant_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Webhook>> {
+        let (t, a) = (tenant_id.to_string(), after.unwrap_or("").to_string());
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare("SELECT doc FROM webhooks WHERE tenant_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3")
+                .map_err(be)?;
+            let items: Vec<Webhook> = docs(&mut stmt, params![t, a, limit as i64 + 1])?;
+            Ok(page_of(items, limit, |w| w.id.clone()))
+        })
+        .await
+    }
+
+    async fn update_webhook(&self, wh: &Webhook) -> Result<()> {
+        let (t, i, v, doc) = (
+            wh.tenant_id.clone(),
+            wh.id.clone(),
+            wh.version as i64,
+            to_doc(wh)?,
+        );
+        self.with(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE webhooks SET doc = ?1, version = ?2 WHERE tenant_id = ?3 AND id = ?4 AND version = ?5",
+                    params![doc, v, t, i, v - 1],
+                )
+                .map_err(be)?;
+            if n == 1 {
+                return Ok(());
+            }
+            let exists: Option<i64> = c
+                .query_row("SELECT version FROM webhooks WHERE tenant_id = ?1 AND id = ?2", [&t, &i], |r| r.get(0))
+                .optional()
+                .map_err(be)?;
+            Err(match exists {
+                None => Error::NotFound("webhook".into()),
+                Some(_) => version_conflict(),
+            })
+        })
+        .await
+    }
+
+    async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<bool> {
+        let (t, i) = (tenant_id.to_string(), id.to_string());
+        self.with(move |c| {
+            let n = c
+                .execute(
+                    "DELETE FROM webhooks WHERE tenant_id = ?1 AND id = ?2",
+                    [t, i],
+                )
+                .map_err(be)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn touch_webhook(&self, tenant_id: &str, id: &str, at: Timestamp) -> Result<()> {
+        let (t, i) = (tenant_id.to_string(), id.to_string());
+        self.with(move |c| {
+            let tx = c.transaction().map_err(be)?;
+            let doc: Option<String> = tx
+                .query_row(
+                    "SELECT doc FROM webhooks WHERE tenant_id = ?1 AND id = ?2",
+                    [&t, &i],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(be)?;
+            if let Some(doc) = doc {
+                let mut wh: Webhook = from_doc(&doc)?;
+                if wh.last_triggered_at.is_none_or(|l| l < at) {
+                    wh.last_triggered_at = Some(at);
+                    tx.execute(
+                        "UPDATE webhooks SET doc = ?1 WHERE tenant_id = ?2 AND id = ?3",
+                        params![to_doc(&wh)?, t, i],
+                    )
+                    .map_err(be)?;
+                }
+            }
+            tx.commit().map_err(be)
+        })
+        .await
+    }
+}
+
+pub(crate) fn cap_reached(cap: u32) -> Error {
+    Error::Conflict {
+        code: "webhook_limit_reached",
+        message: format!("this tenant already has the maximum of {cap} webhooks"),
+    }
+}
+
+pub(crate) fn version_conflict() -> Error {
+    Error::Conflict {
+        code: "concurrent_update",
+        message: "the webhook was changed by another request; read it again and retry".into(),
+    }
+}
+
+/// Cuts a `limit + 1` result to a page, with the cursor of the next one.
+pub(crate) fn page_of<T>(
+    mut items: Vec<T>,
+    limit: usize,
+    cursor: impl Fn(&T) -> String,
+) -> Page<T> {
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(&cursor)
+    } else {
+        None
+    };
+    Page { items, next }
+}
+
+#[async_trait]
+impl CatalogueStore for SqliteDb {
+    async fn create_event_type(&self, et: &EventType) -> Result<()> {
+        let (name, doc) = (et.name.clone(), to_doc(et)?);
+        self.with(move |c| {
+            let n = c
+                .execute(
+                    "INSERT OR IGNORE INTO event_types (name, doc) VALUES (?1, ?2)",
+                    params![name, doc],
+                )
+                .map_err(be)?;
+            if n == 0 {
+                return Err(Error::Conflict {
+                    code: "event_type_exists",
+                    message: format!("event type {name} already exists"),
+                });
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn update_event_type(&self, et: &EventType) -> Result<()> {
+        let (name, doc) = (et.name.clone(), to_doc(et)?);
+        self.with(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE event_types SET doc = ?2 WHERE name = ?1",
+                    params![name, doc],
+                )
+                .map_err(be)?;
+            if n == 0 {
+                return Err(Error::NotFound("event type".into()));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_event_type(&self, name: &str) -> Result<Option<EventType>> {
+        let n = name.to_string();
+        self.with(move |c| {
+            let doc: Option<String> = c
+                .query_row("SELECT doc FROM event_types WHERE name = ?1", [n], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(be)?;
+            doc.map(|d| from_doc(&d)).transpose()
+        })
+        .await
+    }
+
+    async fn list_event_types(&self) -> Result<Vec<EventType>> {
+        self.with(|c| {
+            docs(
+                &mut c
+                    .prepare("SELECT doc FROM event_types ORDER BY name")
+                    .map_err(be)?,
+                [],
+            )
+        })
+        .await
+    }
+
+    async fn delete_event_type(&self, name: &str) -> Result<bool> {
+        let n = name.to_string();
+        self.with(move |c| {
+            Ok(c.execute("DELETE FROM event_types WHERE name = ?1", [n])
+                .map_err(be)?
+                == 1)
+        })
+        .await
+    }
+}
+
+fn delivery_row(
+    d: &Delivery,
+) -> Result<(String, String, String, String, String, i64, i64, String)> {
+    Ok((
+        d.tenant_id.clone(),
+        d.id.clone(),
+        d.webhook_id.clone(),
+        d.event_id.clone(),
+        d.status.as_str().to_string(),
+        d.created_at.timestamp_millis(),
+        d.attempts.len() as i64,
+        to_doc(d)?,
+    ))
+}
+
+#[async_trait]
+impl EventStore for SqliteDb {
+    async fn put_event(&self, ev: &Event) -> Result<bool> {
+        let (t, i, doc) = (ev.tenant_id.clone(), ev.id.clone(), to_doc(ev)?);
+        self.with(move |c| {
+            let n = c
+                .execute(
+                    "INSERT OR IGNORE INTO events (tenant_id, id, doc) VALUES (?1, ?2, ?3)",
+                    params![t, i, doc],
+                )
+                .map_err(be)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn get_event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>> {
+        let (t, i) = (tenant_id.to_string(), id.to_string());
+        self.with(move |c| {
+            let doc: Option<String> = c
+                .query_row(
+                    "SELECT doc FROM events WHERE tenant_id = ?1 AND id = ?2",
+                    [t, i],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(be)?;
+            doc.map(|d| from_doc(&d)).transpose()
+        })
+        .await
+    }
+
+    async fn create_deliveries(&self, ds: &[Delivery]) -> Result<()> {
+        let rows = ds.iter().map(delivery_row).collect::<Result<Vec<_>>>()?;
+        self.with(move |c| {
+            let tx = c.transaction().map_err(be)?;
+            {
+                let mut stmt = tx
+                    .prepare(
+                        "INSERT OR IGNORE INTO deliveries
+                         (tenant_id, id, webhook_id, event_id, status, created_ms, attempts, doc)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    )
+                    .map_err(be)?;
+                for r in rows {
+                    stmt.execute(params![r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7])
+                        .map_err(be)?;
+                }
+            }
+            tx.commit().map_err(be)
+        })
+        .await
+    }
+
+    async fn get_delivery(&self, tenant_id: &str, id: &str) -> Result<Option<Delivery>> {
+        let (t, i) = (tenant_id.to_string(), id.to_string());
+        self.with(move |c| {
+            let doc: Option<String> = c
+                .query_row(
+                    "SELECT doc FROM deliveries WHERE tenant_id = ?1 AND id = ?2",
+                    [t, i],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(be)?;
+            doc.map(|d| from_doc(&d)).transpose()
+        })
+        .await
+    }
+
+    async fn save_delivery(&self, d: &Delivery, prior_attempts: usize) -> Result<()> {
+        let r = delivery_row(d)?;
+        self.with(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE deliveries SET status = ?3, attempts = ?4, doc = ?5
+                     WHERE tenant_id = ?1 AND id = ?2 AND attempts = ?6",
+                    params![r.0, r.1, r.4, r.6, r.7, prior_attempts as i64],
+                )
+                .map_err(be)?;
+            if n == 0 {
+                return Err(delivery_conflict());
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_deliveries(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        status: Option<DeliveryStatus>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Delivery>> {
+        let (t, w) = (tenant_id.to_string(), webhook_id.to_string());
+        let status = status.map(|s| s.as_str().to_string());
+        let (cms, cid) = match cursor {
+            Some(c) => parse_delivery_cursor(c)?,
+            None => (i64::MAX, String::new()),
+        };
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT doc FROM deliveries WHERE tenant_id = ?1 AND webhook_id = ?2
+                     AND (?3 IS NULL OR status = ?3)
+                     AND (created_ms < ?4 OR (created_ms = ?4 AND (?5 = '' OR id < ?5)))
+                     ORDER BY created_ms DESC, id DESC LIMIT ?6",
+                )
+                .map_err(be)?;
+            let items: Vec<Delivery> =
+                docs(&mut stmt, params![t, w, status, cms, cid, limit as i64 + 1])?;
+            Ok(page_of(items, limit, delivery_cursor))
+        })
+        .await
+    }
+
+    async fn event_deliveries(&self, tenant_id: &str, event_id: &str) -> Result<Vec<Delivery>> {
+        let (t, e) = (tenant_id.to_string(), event_id.to_string());
+        self.with(move |c| {
+            docs(
+                &mut c
+                    .prepare("SELECT doc FROM deliveries WHERE tenant_id = ?1 AND event_id = ?2 ORDER BY webhook_id")
+                    .map_err(be)?,
+                [t, e],
+            )
+        })
+        .await
+    }
+}
+
+pub(crate) fn delivery_conflict() -> Error {
+    Error::Conflict {
+        code: "delivery_changed",
+        message: "the delivery was recorded by another worker".into(),
+    }
+}
+
+/// The listing cursor of a delivery: its creation time and id, newest first.
+pub(crate) fn delivery_cursor(d: &Delivery) -> String {
+    format!("{:013}.{}", d.created_at.timestamp_millis(), d.id)
+}
+
+pub(crate) fn parse_delivery_cursor(c: &str) -> Result<(i64, String)> {
+    let bad = || Error::BadRequest("cursor is not valid for this listing".into());
+    let (ms, id) = c.split_once('.').ok_or_else(bad)?;
+    Ok((ms.parse().map_err(|_| bad())?, id.to_string()))
+}
+
+#[async_trait]
+impl Queue for SqliteDb {
+    async fn send(&self, tasks: &[DeliveryTask]) -> Result<()> {
+        let bodies = tasks.iter().map(to_doc).collect::<Result<Vec<_>>>()?;
+        self.with(move |c| {
+            let tx = c.transaction().map_err(be)?;
+            {
+                let mut stmt = tx
+                    .prepare("INSERT INTO queue (body, visible_at_ms) VALUES (?1, ?2)")
+                    .map_err(be)?;
+                let now = now_ms();
+                for b in bodies {
+                    stmt.execute(params![b, now]).map_err(be)?;
+                }
+            }
+            tx.commit().map_err(be)
+        })
+        .await
+    }
+
+    async fn receive(&self, max: usize, visibility: Duration) -> Result<Vec<Received>> {
+        self.with(move |c| {
+            let tx = c.transaction().map_err(be)?;
+            let now = now_ms();
+            let rows: Vec<(i64, String, i64)> = {
+                let mut stmt = tx
+                    .prepare("SELECT seq, body, receive_count FROM queue WHERE visible_at_ms <= ?1 ORDER BY visible_at_ms, seq LIMIT ?2")
+                    .map_err(be)?;
+                let it = stmt
+                    .query_map(params![now, max as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .map_err(be)?;
+                it.collect::<rusqlite::Result<_>>().map_err(be)?
+            };
+            let mut out = Vec::with_capacity(rows.len());
+            for (seq, body, count) in rows {
+                let receipt = format!("{seq}.{}", ulid::Ulid::new());
+                tx.execute(
+                    "UPDATE queue SET visible_at_ms = ?1, receive_count = receive_count + 1, receipt = ?2 WHERE seq = ?3",
+                    params![now + visibility.as_millis() as i64, receipt, seq],
+                )
+                .map_err(be)?;
+                out.push(Received { receipt, task: from_doc(&body)?, receive_count: count as u32 + 1 });
+            }
+            tx.commit().map_err(be)?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn delete(&self, receipts: &[String]) -> Result<()> {
+        let receipts = receipts.to_vec();
+        self.with(move |c| {
+            let tx = c.transaction().map_err(be)?;
+            for r in receipts {
+                tx.execute("DELETE FROM queue WHERE receipt = ?1", [r])
+                    .map_err(be)?;
+            }
+            tx.commit().map_err(be)
+        })
+        .await
+    }
+
+    async fn change_visibility(&self, receipt: &str, timeout: Duration) -> Result<()> {
+        let r = receipt.to_string();
+        self.with(move |c| {
+            let n = c
+                .execute(
+                    "UPDATE queue SET visible_at_ms = ?1 WHERE receipt = ?2",
+                    params![now_ms() + timeout.as_millis() as i64, r],
+                )
+                .map_err(be)?;
+            if n == 0 {
+                return Err(Error::BadRequest(
+                    "receipt handle is no longer valid".into(),
+                ));
+            }
+            Ok(())
+        })
+        .await
+    }
+}

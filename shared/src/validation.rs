@@ -1,0 +1,228 @@
+//! Input validation shared by every entry point. Each check names the offending field.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use url::{Host, Url};
+
+use crate::error::{Error, Result};
+
+pub const MAX_URL_LEN: usize = 2083;
+pub const MAX_DESCRIPTION_LEN: usize = 1000;
+pub const MAX_EVENT_NAME_LEN: usize = 128;
+pub const MAX_FILTER_ENTRIES: usize = 100;
+pub const MAX_ACCOUNT_IDS: usize = 100;
+pub const MAX_METADATA_ENTRIES: usize = 20;
+pub const MAX_METADATA_KEY_LEN: usize = 64;
+pub const MAX_METADATA_VALUE_LEN: usize = 512;
+pub const MAX_ID_LEN: usize = 128;
+
+/// Checks a webhook target URL. `https` with a real host name is required; plain `http` and
+/// IP-literal or `localhost` hosts are accepted only for loopback targets when private targets
+/// are allowed (tests and local demos).
+pub fn webhook_url(raw: &str, allow_private: bool) -> Result<Url> {
+    let err = |m: &str| Err(Error::validation("url", m));
+    if raw.is_empty() {
+        return err("is required");
+    }
+    if raw.len() > MAX_URL_LEN {
+        return err(&format!("must be at most {MAX_URL_LEN} characters"));
+    }
+    let url = match Url::parse(raw) {
+        Ok(u) => u,
+        Err(e) => return err(&format!("is not a valid URL ({e})")),
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return err("must not contain credentials");
+    }
+    if url.fragment().is_some() {
+        return err("must not contain a fragment");
+    }
+    let loopback = match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => return err("must have a host"),
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_private && loopback => {}
+        "http" => return err("must use https"),
+        other => return err(&format!("scheme {other} is not supported; use https")),
+    }
+    match url.host() {
+        Some(Host::Domain(d)) if !loopback => {
+            if !is_public_domain(d) {
+                return err("must have a public host name (for example api.example.com)");
+            }
+        }
+        _ if allow_private => {}
+        _ => return err("must use a host name, not an IP address or localhost"),
+    }
+    Ok(url)
+}
+
+/// A DNS name with at least two labels, valid label characters and an alphabetic TLD.
+fn is_public_domain(d: &str) -> bool {
+    let d = d.strip_suffix('.').unwrap_or(d);
+    let labels: Vec<&str> = d.split('.').collect();
+    if labels.len() < 2 || d.len() > 253 {
+        return false;
+    }
+    let tld = labels[labels.len() - 1];
+    let tld_ok =
+        tld.len() >= 2 && (tld.chars().all(|c| c.is_ascii_alphabetic()) || tld.starts_with("xn--"));
+    tld_ok
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+}
+
+/// An event type name: dot-separated segments of letters, digits, `_` and `-`.
+pub fn event_type_name(field: &str, name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= MAX_EVENT_NAME_LEN
+        && name.split('.').all(|seg| {
+            !seg.is_empty()
+                && seg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::validation(
+            field,
+            format!(
+                "{name:?} is not a valid event type (dot-separated letters, digits, _ or -, at most {MAX_EVENT_NAME_LEN} characters)"
+            ),
+        ))
+    }
+}
+
+/// An event filter entry: a type name, `*`, or `prefix.*`.
+pub fn event_filter(entries: &[String]) -> Result<()> {
+    if entries.len() > MAX_FILTER_ENTRIES {
+        return Err(Error::validation(
+            "events",
+            format!("at most {MAX_FILTER_ENTRIES} entries"),
+        ));
+    }
+    for e in entries {
+        if e == "*" {
+            continue;
+        }
+        event_type_name("events", e.strip_suffix(".*").unwrap_or(e))?;
+    }
+    Ok(())
+}
+
+/// A caller-chosen identifier (event id, account id, tenant id).
+pub fn identifier(field: &str, id: &str) -> Result<()> {
+    let ok = !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.:".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::validation(
+            field,
+            format!("must be 1 to {MAX_ID_LEN} characters of letters, digits, _ - . or :"),
+        ))
+    }
+}
+
+pub fn account_ids(ids: &[String]) -> Result<()> {
+    if ids.len() > MAX_ACCOUNT_IDS {
+        return Err(Error::validation(
+            "account_ids",
+            format!("at most {MAX_ACCOUNT_IDS} entries"),
+        ));
+    }
+    ids.iter().try_for_each(|id| identifier("account_ids", id))
+}
+
+pub fn description(d: Option<&str>) -> Result<()> {
+    match d {
+        Some(d) if d.chars().count() > MAX_DESCRIPTION_LEN => Err(Error::validation(
+            "description",
+            format!("must be at most {MAX_DESCRIPTION_LEN} characters"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub fn metadata(m: &BTreeMap<String, String>) -> Result<()> {
+    if m.len() > MAX_METADATA_ENTRIES {
+        return Err(Error::validation(
+            "metadata",
+            format!("at most {MAX_METADATA_ENTRIES} entries"),
+        ));
+    }
+    for (k, v) in m {
+        if k.is_empty() || k.len() > MAX_METADATA_KEY_LEN {
+            return Err(Error::validation(
+                "metadata",
+                format!("keys must be 1 to {MAX_METADATA_KEY_LEN} characters"),
+            ));
+        }
+        if v.len() > MAX_METADATA_VALUE_LEN {
+            return Err(Error::validation(
+                "metadata",
+                format!("value of {k:?} must be at most {MAX_METADATA_VALUE_LEN} characters"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert!(webhook_url("https://api.example.com/hooks?x=1", false).is_ok());
+        for bad in [
+            "",
+            "http://api.example.com/",
+            "ftp://api.example.com/",
+            "https://localhost/",
+            "https://127.0.0.1/",
+            "https://example/",
+            "https://user:pw@api.example.com/",
+            "not a url",
+            "https://-bad-.example.com/",
+        ] {
+            let e = webhook_url(bad, false).unwrap_err();
+            assert!(
+                matches!(&e, Error::Validation { field, .. } if field == "url"),
+                "{bad}: {e}"
+            );
+        }
+        let long = format!("https://api.example.com/{}", "a".repeat(MAX_URL_LEN));
+        assert!(webhook_url(&long, false).is_err());
+        assert!(webhook_url("http://127.0.0.1:8080/hook", true).is_ok());
+        assert!(webhook_url("http://localhost:8080/hook", true).is_ok());
+        assert!(
+            webhook_url("http://10.0.0.1/hook", true).is_err(),
+            "plain http only for loopback"
+        );
+    }
+
+    #[test]
+    fn event_names_and_filters() {
+        assert!(event_type_name("type", "invoice.created").is_ok());
+        assert!(event_type_name("type", "invoice..created").is_err());
+        assert!(event_type_name("type", "invoice created").is_err());
+        assert!(event_filter(&["invoice.*".into(), "*".into(), "a.b".into()]).is_ok());
+        assert!(event_filter(&["*.created".into()]).is_err());
+    }
+}
