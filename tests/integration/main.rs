@@ -1,1 +1,4 @@
+//! Hookline's integration tests: one binary, one module per capability.
 
+mod api;
+mod contract;

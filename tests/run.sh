@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what the tests need (idempotently), starts
+# the AWS emulator (moto), then runs formatting and lint checks, every Rust test (unit,
+# integration on SQLite and on DynamoDB/SQS in moto, Lambda events), and the SAM template checks.
+#   tests/run.sh           everything
+#   tests/run.sh --quick   skip `sam build` (the arm64 cross-build takes minutes)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+quick=false
+[ "${1:-}" = "--quick" ] && quick=true
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "tools (Python venv: moto, standardwebhooks, svix, aws-sam-cli, cfn-lint, cargo-lambda, zig)"
+bin="$(bash tests/setup.sh | tail -n 1)"
+export PATH="$bin:$PATH"
+export HOOKLINE_TEST_PYTHON="$bin/python"
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+
+step "AWS emulator (moto)"
+port="$("$bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+"$bin/moto_server" -H 127.0.0.1 -p "$port" >"${TMPDIR:-/tmp}/hookline-moto.log" 2>&1 &
+moto_pid=$!
+trap 'kill $moto_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  if "$bin/python" -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+"$bin/python" -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.5)" \
+  || { echo "moto did not start; see ${TMPDIR:-/tmp}/hookline-moto.log" >&2; exit 1; }
+export HOOKLINE_TEST_AWS_ENDPOINT="http://127.0.0.1:$port"
+echo "moto at $HOOKLINE_TEST_AWS_ENDPOINT"
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test (unit, integration on SQLite and moto, Lambda events)"
+cargo test --workspace --all-targets 2>&1 | tee "${TMPDIR:-/tmp}/hookline-test.log"
+
+if [ -f template.yaml ]; then
+  step "cfn-lint"
+  cfn-lint template.yaml
+  step "sam validate --lint"
+  AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" sam validate --lint --template template.yaml
+  if [ "$quick" = false ]; then
+    step "sam build (cargo-lambda, arm64)"
+    start=$(date +%s)
+    AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" sam build --template template.yaml
+    echo "sam build took $(( $(date +%s) - start ))s"
+    for fn in ApiFunction DeliverFunction; do
+      f=".aws-sam/build/$fn/bootstrap"
+      [ -x "$f" ] || { echo "missing $f" >&2; exit 1; }
+      file "$f" | grep -q 'ARM aarch64' || { echo "$f is not an arm64 binary: $(file "$f")" >&2; exit 1; }
+      echo "$fn bootstrap: $(stat -c %s "$f") bytes, zipped $(gzip -9c "$f" | wc -c) bytes"
+    done
+  fi
+fi
+step "all checks passed"
