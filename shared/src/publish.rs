@@ -132,10 +132,10 @@ pub async fn publish(
         (None, None) => ids::new_id("evt"),
     };
     let now = Utc::now();
-    if let Some(existing) = app.store.get_event(tenant, &id).await? {
-        if existing.expires_at > now {
-            return Ok(PublishOut::of(&existing, true));
-        }
+    if let Some(existing) = app.store.get_event(tenant, &id).await?
+        && existing.expires_at > now
+    {
+        return Ok(PublishOut::of(&existing, true));
     }
     if check_catalogue(app, "type", std::slice::from_ref(&input.event_type))
         .await

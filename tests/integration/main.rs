@@ -2,3 +2,5 @@
 
 mod api;
 mod contract;
+mod delivery;
+mod lambda;

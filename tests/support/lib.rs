@@ -318,3 +318,55 @@ impl Drop for Receiver {
         let _ = self.child.wait();
     }
 }
+
+/// Reads a sample event from `events/`.
+pub fn event_file(name: &str) -> Value {
+    let path = root().join("events").join(name);
+    serde_json::from_slice(
+        &std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
+}
+
+/// The key the sample API Gateway events carry, and its tenant.
+pub const SAMPLE_KEY: &str = "hl_sample_key_for_local_testing_only_0001";
+pub const SAMPLE_TENANT: &str = "sample";
+
+/// Runs an API Gateway (HTTP API, v2) event through `lambda_http`'s adapter, exactly as
+/// `lambda_http::run` does on Lambda, and returns the status and the JSON body.
+pub async fn invoke_api(app: &Hookline, event: Value) -> (u16, Value) {
+    use lambda_http::request::LambdaRequest;
+    use lambda_http::{Adapter, Context, LambdaEvent, Service};
+    let req: LambdaRequest = serde_json::from_value(event).expect("an API Gateway v2 event");
+    let mut adapter = Adapter::from(hookline::api::router(app.clone()));
+    let resp = adapter
+        .call(LambdaEvent::new(req, Context::default()))
+        .await
+        .expect("lambda response");
+    let v = serde_json::to_value(resp).unwrap();
+    let status = v["statusCode"].as_u64().unwrap() as u16;
+    let body = v["body"]
+        .as_str()
+        .filter(|b| !b.is_empty())
+        .map(|b| serde_json::from_str(b).unwrap())
+        .unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, or panics with `what` after `timeout`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -94,14 +94,13 @@ impl Resolve for GuardedResolver {
             let host = name.as_str().to_string();
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if !allow_private {
-                if let Some((addr, reason)) = addrs
+            if !allow_private
+                && let Some((addr, reason)) = addrs
                     .iter()
                     .find_map(|a| refused(a.ip()).map(|r| (a.ip(), r)))
-                {
-                    return Err(Box::new(BlockedAddress { host, addr, reason })
-                        as Box<dyn std::error::Error + Send + Sync>);
-                }
+            {
+                return Err(Box::new(BlockedAddress { host, addr, reason })
+                    as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })

@@ -42,15 +42,14 @@ async fn handle_message(deliverer: &Deliverer, m: SqsMessage) -> Option<BatchIte
     match deliverer.process(&task).await {
         Ok(Outcome::Done) => None,
         Ok(Outcome::RetryIn(delay)) => {
-            if let Some(receipt) = m.receipt_handle.as_deref() {
-                if let Err(e) = deliverer
+            if let Some(receipt) = m.receipt_handle.as_deref()
+                && let Err(e) = deliverer
                     .app()
                     .queue
                     .change_visibility(receipt, delay)
                     .await
-                {
-                    tracing::warn!(message_id = %id, error = %e, "could not delay the retry; it comes back after the queue's visibility timeout");
-                }
+            {
+                tracing::warn!(message_id = %id, error = %e, "could not delay the retry; it comes back after the queue's visibility timeout");
             }
             failure()
         }

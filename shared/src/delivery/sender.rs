@@ -86,15 +86,15 @@ impl Sender {
             Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
             _ => None,
         };
-        if let (Some(ip), false) = (literal, self.allow_private) {
-            if let Some(reason) = refused(ip) {
-                let e = BlockedAddress {
-                    host: ip.to_string(),
-                    addr: ip,
-                    reason,
-                };
-                return fail(AttemptError::BlockedAddress, e.to_string(), started);
-            }
+        if let (Some(ip), false) = (literal, self.allow_private)
+            && let Some(reason) = refused(ip)
+        {
+            let e = BlockedAddress {
+                host: ip.to_string(),
+                addr: ip,
+                reason,
+            };
+            return fail(AttemptError::BlockedAddress, e.to_string(), started);
         }
         let timestamp = at.timestamp();
         let signature = match signing::signature_header(

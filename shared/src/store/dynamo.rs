@@ -65,7 +65,7 @@ fn n(v: impl ToString) -> AttributeValue {
 fn doc<T: Serialize>(v: &T) -> Result<AttributeValue> {
     serde_json::to_string(v)
         .map(AttributeValue::S)
-        .map_err(|e| Error::backend(e))
+        .map_err(Error::backend)
 }
 
 fn from_item<T: DeserializeOwned>(item: &Item) -> Result<T> {

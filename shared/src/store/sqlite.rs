@@ -403,19 +403,29 @@ impl CatalogueStore for SqliteDb {
     }
 }
 
-fn delivery_row(
-    d: &Delivery,
-) -> Result<(String, String, String, String, String, i64, i64, String)> {
-    Ok((
-        d.tenant_id.clone(),
-        d.id.clone(),
-        d.webhook_id.clone(),
-        d.event_id.clone(),
-        d.status.as_str().to_string(),
-        d.created_at.timestamp_millis(),
-        d.attempts.len() as i64,
-        to_doc(d)?,
-    ))
+/// The columns of a delivery row.
+struct DeliveryRow {
+    tenant: String,
+    id: String,
+    webhook: String,
+    event: String,
+    status: &'static str,
+    created_ms: i64,
+    attempts: i64,
+    doc: String,
+}
+
+fn delivery_row(d: &Delivery) -> Result<DeliveryRow> {
+    Ok(DeliveryRow {
+        tenant: d.tenant_id.clone(),
+        id: d.id.clone(),
+        webhook: d.webhook_id.clone(),
+        event: d.event_id.clone(),
+        status: d.status.as_str(),
+        created_ms: d.created_at.timestamp_millis(),
+        attempts: d.attempts.len() as i64,
+        doc: to_doc(d)?,
+    })
 }
 
 #[async_trait]
@@ -463,8 +473,17 @@ impl EventStore for SqliteDb {
                     )
                     .map_err(be)?;
                 for r in rows {
-                    stmt.execute(params![r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7])
-                        .map_err(be)?;
+                    stmt.execute(params![
+                        r.tenant,
+                        r.id,
+                        r.webhook,
+                        r.event,
+                        r.status,
+                        r.created_ms,
+                        r.attempts,
+                        r.doc
+                    ])
+                    .map_err(be)?;
                 }
             }
             tx.commit().map_err(be)
@@ -495,7 +514,14 @@ impl EventStore for SqliteDb {
                 .execute(
                     "UPDATE deliveries SET status = ?3, attempts = ?4, doc = ?5
                      WHERE tenant_id = ?1 AND id = ?2 AND attempts = ?6",
-                    params![r.0, r.1, r.4, r.6, r.7, prior_attempts as i64],
+                    params![
+                        r.tenant,
+                        r.id,
+                        r.status,
+                        r.attempts,
+                        r.doc,
+                        prior_attempts as i64
+                    ],
                 )
                 .map_err(be)?;
             if n == 0 {
