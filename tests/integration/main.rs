@@ -4,3 +4,4 @@ mod api;
 mod contract;
 mod delivery;
 mod lambda;
+mod serve;
