@@ -16,7 +16,11 @@ step "tools (Python venv: moto, standardwebhooks, svix, aws-sam-cli, cfn-lint, c
 bin="$(bash tests/setup.sh | tail -n 1)"
 export PATH="$bin:$PATH"
 export HOOKLINE_TEST_PYTHON="$bin/python"
+export SAM_CLI_TELEMETRY=0
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+if [ "$quick" = false ]; then
+  rustup target list --installed | grep -q '^aarch64-unknown-linux-gnu$' || rustup target add aarch64-unknown-linux-gnu
+fi
 
 step "AWS emulator (moto)"
 port="$("$bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
@@ -55,7 +59,7 @@ if [ -f template.yaml ]; then
       f=".aws-sam/build/$fn/bootstrap"
       [ -x "$f" ] || { echo "missing $f" >&2; exit 1; }
       file "$f" | grep -q 'ARM aarch64' || { echo "$f is not an arm64 binary: $(file "$f")" >&2; exit 1; }
-      echo "$fn bootstrap: $(stat -c %s "$f") bytes, zipped $(gzip -9c "$f" | wc -c) bytes"
+      echo "$fn bootstrap: $(stat -c %s "$f") bytes stripped, $(gzip -9c "$f" | wc -c) bytes compressed"
     done
   fi
 fi

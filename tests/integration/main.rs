@@ -5,3 +5,4 @@ mod contract;
 mod delivery;
 mod lambda;
 mod serve;
+mod template;

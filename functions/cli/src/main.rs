@@ -38,6 +38,10 @@ enum Keys {
         scopes: String,
         #[arg(long)]
         name: Option<String>,
+        /// Register this key (16+ characters) instead of generating one, e.g. the key the
+        /// sample events in events/ carry.
+        #[arg(long)]
+        key: Option<String>,
     },
     /// List a tenant's keys (never the keys themselves).
     List {
@@ -80,9 +84,14 @@ async fn main() -> anyhow::Result<()> {
             tenant,
             scopes,
             name,
+            key,
         }) => {
             hookline::validation::identifier("tenant", &tenant)?;
-            let key = generate_key();
+            let key = match key {
+                Some(k) if k.len() < 16 => anyhow::bail!("--key must be at least 16 characters"),
+                Some(k) => k,
+                None => generate_key(),
+            };
             let record = new_api_key(&key, &tenant, parse_scopes(&scopes)?, name);
             app.store.put_key(&record).await?;
             println!("{key}");
