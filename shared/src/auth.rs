@@ -72,6 +72,8 @@ pub struct Principal {
     pub key: ApiKey,
     /// The tenant the request acts on: the key's own, or for admin keys the `tenant_id` asked for.
     pub tenant_id: String,
+    /// Whether the request named a tenant (`tenant_id`); admin listings without one span all.
+    pub tenant_given: bool,
 }
 
 impl Principal {
@@ -98,7 +100,11 @@ impl Principal {
             }
             Some(_) => return Err(Error::Forbidden(Scope::Admin.as_str().to_string())),
         };
-        Ok(Principal { key, tenant_id })
+        Ok(Principal {
+            key,
+            tenant_id,
+            tenant_given: tenant_param.is_some(),
+        })
     }
 }
 

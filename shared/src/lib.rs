@@ -18,6 +18,7 @@ pub mod publish;
 pub mod queue;
 pub mod server;
 pub mod signing;
+pub mod stats;
 pub mod store;
 pub mod telemetry;
 pub mod validation;

@@ -213,6 +213,9 @@ pub struct Attempt {
     /// A manual retry, outside the automatic schedule.
     #[serde(default)]
     pub manual: bool,
+    /// The retry request a manual attempt answers (so a duplicate message is not sent twice).
+    #[serde(default)]
+    pub retry_id: Option<String>,
 }
 
 impl Attempt {

@@ -66,7 +66,7 @@ pub async fn all_webhooks(app: &Hookline, tenant: &str) -> Result<Vec<Webhook>> 
     loop {
         let page = app
             .store
-            .list_webhooks(tenant, after.as_deref(), 100)
+            .list_webhooks(Some(tenant), after.as_deref(), 100)
             .await?;
         out.extend(page.items);
         match page.next {
@@ -131,9 +131,8 @@ pub async fn publish(
         }
         (None, None) => ids::new_id("evt"),
     };
-    let now = Utc::now();
     if let Some(existing) = app.store.get_event(tenant, &id).await?
-        && existing.expires_at > now
+        && existing.expires_at > Utc::now()
     {
         return Ok(PublishOut::of(&existing, true));
     }
@@ -151,55 +150,86 @@ pub async fn publish(
         .into_iter()
         .filter(|w| w.matches(&input.event_type, input.account_id.as_deref()))
         .collect();
-    let expires_at = now + TimeDelta::from_std(app.config.retention).unwrap_or(TimeDelta::days(30));
-    let event = Event {
-        id: id.clone(),
+    let event = new_event(
+        app,
+        tenant,
+        id,
+        input.event_type,
+        input.account_id,
+        input.data,
+    );
+    fan_out(app, event, &matching).await
+}
+
+/// A new event of `tenant`, expiring after the configured retention.
+pub fn new_event(
+    app: &Hookline,
+    tenant: &str,
+    id: String,
+    event_type: String,
+    account_id: Option<String>,
+    data: Value,
+) -> Event {
+    let now = Utc::now();
+    Event {
+        id,
         tenant_id: tenant.to_string(),
-        event_type: input.event_type,
-        account_id: input.account_id,
-        data: input.data,
+        event_type,
+        account_id,
+        data,
         created_at: now,
-        deliveries: matching.len() as u32,
-        expires_at,
-    };
+        deliveries: 0,
+        expires_at: now + TimeDelta::from_std(app.config.retention).unwrap_or(TimeDelta::days(30)),
+    }
+}
+
+/// Creates one delivery of `event` per webhook, enqueues them, and records the event.
+///
+/// Deliveries first (ids are deterministic, existing ones are kept), then the queue, then the
+/// event: a publish that fails midway is completed by repeating it, never duplicated.
+pub async fn fan_out(app: &Hookline, mut event: Event, webhooks: &[Webhook]) -> Result<PublishOut> {
+    let tenant = event.tenant_id.clone();
+    event.deliveries = webhooks.len() as u32;
     let body = envelope(&event);
     let inline = (body.len() <= INLINE_PAYLOAD_LIMIT).then_some(body);
-    let deliveries: Vec<Delivery> = matching
+    let deliveries: Vec<Delivery> = webhooks
         .iter()
         .map(|w| Delivery {
-            id: ids::delivery_id(tenant, &id, &w.id),
-            tenant_id: tenant.to_string(),
+            id: ids::delivery_id(&tenant, &event.id, &w.id),
+            tenant_id: tenant.clone(),
             webhook_id: w.id.clone(),
-            event_id: id.clone(),
+            event_id: event.id.clone(),
             event_type: event.event_type.clone(),
             status: DeliveryStatus::Pending,
-            created_at: now,
-            updated_at: now,
-            next_attempt_at: Some(now),
+            created_at: event.created_at,
+            updated_at: event.created_at,
+            next_attempt_at: Some(event.created_at),
             attempts: Vec::new(),
             cancel_reason: None,
-            expires_at,
+            expires_at: event.expires_at,
         })
         .collect();
     let tasks: Vec<DeliveryTask> = deliveries
         .iter()
         .map(|d| DeliveryTask {
-            tenant_id: tenant.to_string(),
+            tenant_id: tenant.clone(),
             delivery_id: d.id.clone(),
             webhook_id: d.webhook_id.clone(),
-            event_id: id.clone(),
+            event_id: event.id.clone(),
             body: inline.clone(),
-            manual: false,
+            retry_id: None,
         })
         .collect();
-    // Deliveries first (ids are deterministic, existing ones are kept), then the queue, then the
-    // event: a publish that fails midway is completed by repeating it, never duplicated.
     app.store.create_deliveries(&deliveries).await?;
     app.queue.send(&tasks).await?;
     if app.store.put_event(&event).await? {
         Ok(PublishOut::of(&event, false))
     } else {
-        let first = app.store.get_event(tenant, &id).await?.unwrap_or(event);
+        let first = app
+            .store
+            .get_event(&tenant, &event.id)
+            .await?
+            .unwrap_or(event);
         Ok(PublishOut::of(&first, true))
     }
 }

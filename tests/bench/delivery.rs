@@ -39,15 +39,23 @@ impl Drop for ServerProcess {
 
 fn hookline_binary(release: bool) -> std::path::PathBuf {
     let root = hookline_tests::root();
-    let target = std::env::var("CARGO_TARGET_DIR").map(Into::into).unwrap_or_else(|_| root.join("target"));
-    let bin = target.join(if release { "release" } else { "debug" }).join("hookline");
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(Into::into)
+        .unwrap_or_else(|_| root.join("target"));
+    let bin = target
+        .join(if release { "release" } else { "debug" })
+        .join("hookline");
     if !bin.exists() || release {
         let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.args(["build", "-q", "-p", "hookline-cli", "--bin", "hookline"]).current_dir(&root);
+        cmd.args(["build", "-q", "-p", "hookline-cli", "--bin", "hookline"])
+            .current_dir(&root);
         if release {
             cmd.arg("--release");
         }
-        assert!(cmd.status().expect("cargo build").success(), "building hookline failed");
+        assert!(
+            cmd.status().expect("cargo build").success(),
+            "building hookline failed"
+        );
     }
     bin
 }
@@ -56,7 +64,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-async fn scenario(bin: &std::path::Path, events: usize, subscriptions: usize) -> (f64, Duration, Duration) {
+async fn scenario(
+    bin: &std::path::Path,
+    events: usize,
+    subscriptions: usize,
+) -> (f64, Duration, Duration) {
     // A fast receiver: records when each event arrived and answers 204.
     let seen = Arc::new(Mutex::new(Seen::default()));
     let recorder = seen.clone();
@@ -65,7 +77,11 @@ async fn scenario(bin: &std::path::Path, events: usize, subscriptions: usize) ->
         post(move |headers: HeaderMap| {
             let seen = recorder.clone();
             async move {
-                let id = headers.get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+                let id = headers
+                    .get("webhook-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string();
                 let mut s = seen.lock().unwrap();
                 s.at.entry(id).or_default().push(Instant::now());
                 s.total += 1;
@@ -78,7 +94,11 @@ async fn scenario(bin: &std::path::Path, events: usize, subscriptions: usize) ->
     tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
 
     let data = std::env::temp_dir().join(format!("hookline-bench-{}", ulid::Ulid::new()));
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(bin)
         .arg("serve")
         .env("HOOKLINE_DATA_DIR", &data)
@@ -94,9 +114,17 @@ async fn scenario(bin: &std::path::Path, events: usize, subscriptions: usize) ->
     let _server = ServerProcess(child);
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    hookline_tests::eventually("hookline serve to answer", Duration::from_secs(20), || async {
-        http.get(format!("{base}/health")).send().await.ok().filter(|r| r.status().is_success())
-    })
+    hookline_tests::eventually(
+        "hookline serve to answer",
+        Duration::from_secs(20),
+        || async {
+            http.get(format!("{base}/health"))
+                .send()
+                .await
+                .ok()
+                .filter(|r| r.status().is_success())
+        },
+    )
     .await;
     for s in 0..subscriptions {
         let r = http
@@ -134,7 +162,11 @@ async fn scenario(bin: &std::path::Path, events: usize, subscriptions: usize) ->
     let want = events * subscriptions;
     let deadline = Instant::now() + Duration::from_secs(600);
     while seen.lock().unwrap().total < want {
-        assert!(Instant::now() < deadline, "only {} of {want} deliveries arrived", seen.lock().unwrap().total);
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {want} deliveries arrived",
+            seen.lock().unwrap().total
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let elapsed = started.elapsed();
@@ -160,7 +192,11 @@ async fn scenario(bin: &std::path::Path, events: usize, subscriptions: usize) ->
         percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
     );
     let _ = std::fs::remove_dir_all(&data);
-    (rate, percentile(&latencies, 0.50), percentile(&latencies, 0.99))
+    (
+        rate,
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.99),
+    )
 }
 
 #[tokio::main]
@@ -168,7 +204,10 @@ async fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
     let bin = hookline_binary(bench);
     let (n1, n10) = if bench { (10_000, 1_000) } else { (200, 20) };
-    println!("hookline serve ({}), embedded SQLite, {PUBLISHERS} concurrent publishers", if bench { "release" } else { "debug, smoke run" });
+    println!(
+        "hookline serve ({}), embedded SQLite, {PUBLISHERS} concurrent publishers",
+        if bench { "release" } else { "debug, smoke run" }
+    );
     scenario(&bin, n1, 1).await;
     scenario(&bin, n10, 10).await;
 }

@@ -6,105 +6,10 @@ use std::time::Duration;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use chrono::{DateTime, Utc};
 use hookline::backend::Hookline;
-use hookline::config::Config;
 use hookline::delivery::{Deliverer, Outcome};
 use hookline::model::{AttemptError, Scope};
-use hookline::server;
-use hookline_tests::{Api, Receiver, aws, eventually, mint_key, sqlite, test_config, unique};
+use hookline_tests::{Api, Harness, Receiver, aws, mint_key, sqlite, test_config, unique};
 use serde_json::{Value, json};
-
-struct Harness {
-    api: Api,
-    key: String,
-    running: Option<server::Running>,
-}
-
-impl Harness {
-    /// The API in process and the delivery worker running, on SQLite.
-    async fn start(config: Config) -> Self {
-        let app = sqlite(config);
-        let key = mint_key(
-            &app,
-            &unique("t"),
-            &[Scope::WebhooksWrite, Scope::EventsPublish, Scope::Admin],
-        )
-        .await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let running = server::start(app.clone(), listener).await.unwrap();
-        Harness {
-            api: Api::new(app),
-            key,
-            running: Some(running),
-        }
-    }
-
-    async fn webhook(&self, url: &str, extra: Value) -> (String, String) {
-        let mut body = json!({"url": url});
-        body.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().cloned().unwrap_or_default());
-        let (s, w) = self
-            .api
-            .call("POST", "/v1/webhooks", Some(&self.key), Some(body))
-            .await;
-        assert_eq!(s, 201, "{w}");
-        (
-            w["id"].as_str().unwrap().to_string(),
-            w["secret"].as_str().unwrap().to_string(),
-        )
-    }
-
-    async fn publish(&self, body: Value) -> Value {
-        let (s, out) = self
-            .api
-            .call("POST", "/v1/events", Some(&self.key), Some(body))
-            .await;
-        assert_eq!(s, 202, "{out}");
-        out
-    }
-
-    /// The event's deliveries once all are settled (not pending).
-    async fn settled(&self, event_id: &str, timeout: Duration) -> Vec<Value> {
-        eventually(
-            &format!("the deliveries of {event_id} to settle"),
-            timeout,
-            || async {
-                let (_, ev) = self
-                    .api
-                    .call(
-                        "GET",
-                        &format!("/v1/events/{event_id}"),
-                        Some(&self.key),
-                        None,
-                    )
-                    .await;
-                let ds = ev["deliveries"].as_array()?.clone();
-                (!ds.is_empty() && ds.iter().all(|d| d["status"] != "pending")).then_some(ds)
-            },
-        )
-        .await
-    }
-
-    async fn delivery(&self, webhook: &str, id: &str) -> Value {
-        let (s, d) = self
-            .api
-            .call(
-                "GET",
-                &format!("/v1/webhooks/{webhook}/deliveries/{id}"),
-                Some(&self.key),
-                None,
-            )
-            .await;
-        assert_eq!(s, 200, "{d}");
-        d
-    }
-
-    async fn stop(mut self) {
-        if let Some(r) = self.running.take() {
-            r.stop().await;
-        }
-    }
-}
 
 fn at(v: &Value) -> DateTime<Utc> {
     v["at"].as_str().unwrap().parse().unwrap()
@@ -113,7 +18,7 @@ fn at(v: &Value) -> DateTime<Utc> {
 #[tokio::test]
 async fn fails_twice_then_succeeds_with_attempts_spaced_by_the_interval() {
     let receiver = Receiver::start();
-    let h = Harness::start(test_config()).await;
+    let h = Harness::start(sqlite(test_config())).await;
     let url = receiver
         .configure("/flaky", &[], &[500, 500, 200], None)
         .await;
@@ -191,7 +96,7 @@ async fn fails_twice_then_succeeds_with_attempts_spaced_by_the_interval() {
 #[tokio::test]
 async fn always_failing_endpoint_is_failed_after_the_window() {
     let receiver = Receiver::start();
-    let h = Harness::start(test_config()).await;
+    let h = Harness::start(sqlite(test_config())).await;
     let url = receiver.configure("/down", &[], &[503], None).await;
     let (wh, _) = h.webhook(&url, json!({})).await;
     let out = h.publish(json!({"type": "a.b", "data": {}})).await;
@@ -211,7 +116,7 @@ async fn always_failing_endpoint_is_failed_after_the_window() {
 #[tokio::test]
 async fn a_duplicate_queue_message_is_not_sent_again() {
     let receiver = Receiver::start();
-    let h = Harness::start(test_config()).await;
+    let h = Harness::start(sqlite(test_config())).await;
     let url = receiver.configure("/once", &[], &[200], None).await;
     let (wh, _) = h.webhook(&url, json!({})).await;
     let out = h.publish(json!({"type": "a.b", "data": {"n": 1}})).await;
@@ -236,7 +141,7 @@ async fn a_duplicate_queue_message_is_not_sent_again() {
         webhook_id: wh.clone(),
         event_id: out["id"].as_str().unwrap().into(),
         body: Some("{}".into()),
-        manual: false,
+        retry_id: None,
     };
     app.queue.send(&[task.clone(), task]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(800)).await;
@@ -258,7 +163,7 @@ async fn a_duplicate_queue_message_is_not_sent_again() {
 #[tokio::test]
 async fn fan_out_follows_event_and_account_filters_and_publish_is_idempotent() {
     let receiver = Receiver::start();
-    let h = Harness::start(test_config()).await;
+    let h = Harness::start(sqlite(test_config())).await;
     let mut hooks = Vec::new();
     for (path, extra) in [
         ("/invoices", json!({"events": ["invoice.*"]})),
@@ -340,7 +245,7 @@ async fn fan_out_follows_event_and_account_filters_and_publish_is_idempotent() {
 async fn publish_refuses_bad_events_and_writes_nothing() {
     let mut config = test_config();
     config.max_payload_bytes = 1024;
-    let h = Harness::start(config).await;
+    let h = Harness::start(sqlite(config)).await;
     let k = Some(h.key.as_str());
     let big = json!({"type": "a.b", "data": {"blob": "x".repeat(2000)}});
     let (s, e) = h.api.call("POST", "/v1/events", k, Some(big)).await;
@@ -400,7 +305,7 @@ async fn retry_after_pushes_the_next_attempt_later() {
     let receiver = Receiver::start();
     let mut config = test_config();
     config.retry_window = Duration::from_secs(20);
-    let h = Harness::start(config).await;
+    let h = Harness::start(sqlite(config)).await;
     let url = receiver.configure("/busy", &[], &[429, 200], Some(3)).await;
     h.webhook(&url, json!({})).await;
     let out = h.publish(json!({"type": "a.b", "data": {}})).await;
@@ -615,7 +520,7 @@ async fn lambda_poll(app: &Hookline, deliverer: &Deliverer) -> (usize, Vec<Strin
 async fn sqs_in_moto_hides_a_failed_delivery_for_the_retry_delay() {
     let receiver = Receiver::start();
     let mut config = test_config();
-    config.retry_interval = Duration::from_secs(2);
+    config.retry_interval = Duration::from_secs(3);
     config.retry_window = Duration::from_secs(60);
     let app = aws(config).await;
     let api = Api::new(app.clone());
@@ -652,15 +557,35 @@ async fn sqs_in_moto_hides_a_failed_delivery_for_the_retry_delay() {
         "one delivery failed and was reported"
     );
     assert_eq!(receiver.log_for("/sqs-ok").await.len(), 1);
-    assert_eq!(receiver.log_for("/sqs-fail").await.len(), 1);
-    // The failed message is invisible for the retry delay (2 s), the succeeded one is gone.
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(
-        lambda_poll(&app, &deliverer).await.0,
-        0,
+    assert_eq!(receiver.log_for("/sqs-fail").await.len(), 1); // The failed message is invisible until its next slot (3 s after the first attempt), the
+    // succeeded one is gone.
+    let (_, ev) = api.call("GET", "/v1/events/evt-sqs", k, None).await;
+    let next: chrono::DateTime<Utc> = ev["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|d| d["next_attempt_at"].as_str())
+        .expect("the failed delivery has a next attempt")
+        .parse()
+        .unwrap();
+    let remaining = (next - Utc::now()).to_std().unwrap_or_default();
+    assert!(
+        remaining > Duration::from_millis(1000),
+        "the retry is scheduled later: {remaining:?}"
+    );
+    tokio::time::sleep(remaining / 2).await;
+    assert!(
+        app.queue
+            .receive(10, Duration::from_secs(30))
+            .await
+            .unwrap()
+            .is_empty(),
         "nothing visible during the delay"
     );
-    tokio::time::sleep(Duration::from_millis(1700)).await;
+    tokio::time::sleep(
+        (next - Utc::now()).to_std().unwrap_or_default() + Duration::from_millis(500),
+    )
+    .await;
     let back = app
         .queue
         .receive(10, Duration::from_secs(30))

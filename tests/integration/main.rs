@@ -4,5 +4,6 @@ mod api;
 mod contract;
 mod delivery;
 mod lambda;
+mod operations;
 mod serve;
 mod template;

@@ -370,3 +370,98 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// The API in process and the delivery worker running, as `hookline serve` runs them.
+pub struct Harness {
+    pub api: Api,
+    pub key: String,
+    running: Option<hookline::server::Running>,
+}
+
+impl Harness {
+    /// Starts the worker on `app`'s store and queue; the key has every scope.
+    pub async fn start(app: Hookline) -> Self {
+        let key = mint_key(
+            &app,
+            &unique("t"),
+            &[Scope::WebhooksWrite, Scope::EventsPublish, Scope::Admin],
+        )
+        .await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let running = hookline::server::start(app.clone(), listener)
+            .await
+            .unwrap();
+        Harness {
+            api: Api::new(app),
+            key,
+            running: Some(running),
+        }
+    }
+
+    pub async fn webhook(&self, url: &str, extra: Value) -> (String, String) {
+        let mut body = serde_json::json!({"url": url});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().cloned().unwrap_or_default());
+        let (s, w) = self
+            .api
+            .call("POST", "/v1/webhooks", Some(&self.key), Some(body))
+            .await;
+        assert_eq!(s, 201, "{w}");
+        (
+            w["id"].as_str().unwrap().to_string(),
+            w["secret"].as_str().unwrap().to_string(),
+        )
+    }
+
+    pub async fn publish(&self, body: Value) -> Value {
+        let (s, out) = self
+            .api
+            .call("POST", "/v1/events", Some(&self.key), Some(body))
+            .await;
+        assert_eq!(s, 202, "{out}");
+        out
+    }
+
+    /// The event's deliveries once all are settled (not pending).
+    pub async fn settled(&self, event_id: &str, timeout: Duration) -> Vec<Value> {
+        eventually(
+            &format!("the deliveries of {event_id} to settle"),
+            timeout,
+            || async {
+                let (_, ev) = self
+                    .api
+                    .call(
+                        "GET",
+                        &format!("/v1/events/{event_id}"),
+                        Some(&self.key),
+                        None,
+                    )
+                    .await;
+                let ds = ev["deliveries"].as_array()?.clone();
+                (!ds.is_empty() && ds.iter().all(|d| d["status"] != "pending")).then_some(ds)
+            },
+        )
+        .await
+    }
+
+    pub async fn delivery(&self, webhook: &str, id: &str) -> Value {
+        let (s, d) = self
+            .api
+            .call(
+                "GET",
+                &format!("/v1/webhooks/{webhook}/deliveries/{id}"),
+                Some(&self.key),
+                None,
+            )
+            .await;
+        assert_eq!(s, 200, "{d}");
+        d
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+}

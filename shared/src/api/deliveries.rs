@@ -1,22 +1,30 @@
 //! `/v1/webhooks/{id}/deliveries`: the delivery log of a webhook, newest first, with attempts.
 
 use axum::extract::{Path, State};
-use axum::routing::get;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::webhooks::load;
-use super::{ApiQuery, ListOut, page_limit};
+use super::{ApiJson, ApiQuery, ListOut, page_limit};
 use crate::auth::Principal;
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::model::{Attempt, Delivery, DeliveryStatus, Scope, Timestamp};
+use crate::queue::DeliveryTask;
 
 pub fn routes() -> Router<Hookline> {
     Router::new()
         .route("/v1/webhooks/{id}/deliveries", get(list))
         .route("/v1/webhooks/{id}/deliveries/{delivery_id}", get(read))
+        .route(
+            "/v1/webhooks/{id}/deliveries/{delivery_id}/retry",
+            post(retry),
+        )
+        .route("/v1/webhooks/{id}/recover", post(recover))
 }
 
 #[derive(Debug, Serialize)]
@@ -127,4 +135,143 @@ async fn read(
         .filter(|d| d.webhook_id == id && d.expires_at > Utc::now())
         .ok_or_else(|| Error::NotFound("delivery".into()))?;
     Ok(Json(DeliveryOut::full(&d)))
+}
+
+/// A webhook that can be sent to: enabled (manual sends to a disabled one would change nothing).
+async fn sendable(app: &Hookline, p: &Principal, id: &str) -> Result<()> {
+    if !load(app, p, id).await?.enabled {
+        return Err(Error::Conflict {
+            code: "webhook_disabled",
+            message: "the webhook is disabled; enable it first".into(),
+        });
+    }
+    Ok(())
+}
+
+fn manual_task(d: &Delivery, body: Option<String>, retry_id: &str) -> DeliveryTask {
+    DeliveryTask {
+        tenant_id: d.tenant_id.clone(),
+        delivery_id: d.id.clone(),
+        webhook_id: d.webhook_id.clone(),
+        event_id: d.event_id.clone(),
+        body,
+        retry_id: Some(retry_id.to_string()),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct RetryOut {
+    pub delivery_id: String,
+    pub retry_id: String,
+    pub status: &'static str,
+}
+
+/// Sends a delivery again now, as one manual attempt; the automatic schedule is not reopened.
+async fn retry(
+    State(app): State<Hookline>,
+    p: Principal,
+    Path((id, delivery_id)): Path<(String, String)>,
+) -> Result<impl IntoResponse> {
+    p.require(Scope::WebhooksWrite)?;
+    sendable(&app, &p, &id).await?;
+    let now = Utc::now();
+    let d = app
+        .store
+        .get_delivery(&p.tenant_id, &delivery_id)
+        .await?
+        .filter(|d| d.webhook_id == id && d.expires_at > now)
+        .ok_or_else(|| Error::NotFound("delivery".into()))?;
+    let event = app
+        .store
+        .get_event(&p.tenant_id, &d.event_id)
+        .await?
+        .filter(|e| e.expires_at > now)
+        .ok_or_else(|| Error::NotFound("event of this delivery".into()))?;
+    let retry_id = crate::ids::new_id("rty");
+    app.queue
+        .send(&[manual_task(
+            &d,
+            Some(crate::publish::envelope(&event)),
+            &retry_id,
+        )])
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(RetryOut {
+            delivery_id: d.id,
+            retry_id,
+            status: "queued",
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoverIn {
+    pub since: Timestamp,
+    pub until: Option<Timestamp>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RecoverOut {
+    pub queued: usize,
+    pub since: Timestamp,
+    pub until: Timestamp,
+}
+
+/// Re-queues every failed delivery of the webhook created in `[since, until)`, each as one
+/// manual attempt.
+async fn recover(
+    State(app): State<Hookline>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<RecoverIn>,
+) -> Result<impl IntoResponse> {
+    p.require(Scope::WebhooksWrite)?;
+    let now = Utc::now();
+    let until = input.until.unwrap_or(now);
+    if until <= input.since {
+        return Err(Error::validation("until", "must be after since"));
+    }
+    sendable(&app, &p, &id).await?;
+    let retry_id = crate::ids::new_id("rcv");
+    let mut queued = 0;
+    let mut cursor: Option<String> = None;
+    'pages: loop {
+        let page = app
+            .store
+            .list_deliveries(
+                &p.tenant_id,
+                &id,
+                Some(DeliveryStatus::Failed),
+                cursor.as_deref(),
+                crate::api::MAX_LIMIT,
+            )
+            .await?;
+        let mut tasks = Vec::new();
+        let mut done = false;
+        for d in &page.items {
+            if d.created_at < input.since {
+                done = true;
+                break;
+            }
+            if d.created_at < until && d.expires_at > now {
+                tasks.push(manual_task(d, None, &retry_id));
+            }
+        }
+        app.queue.send(&tasks).await?;
+        queued += tasks.len();
+        match page.next {
+            Some(n) if !done => cursor = Some(n),
+            _ => break 'pages,
+        }
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(RecoverOut {
+            queued,
+            since: input.since,
+            until,
+        }),
+    ))
 }

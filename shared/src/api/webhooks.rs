@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiJson, ApiQuery, ListOut, page_limit};
+use super::{ApiJson, ApiJsonOrDefault, ApiQuery, ListOut, page_limit};
 use crate::auth::Principal;
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
@@ -25,6 +25,9 @@ pub fn routes() -> Router<Hookline> {
             "/v1/webhooks/{id}",
             get(read).patch(patch).put(put).delete(delete),
         )
+        .route("/v1/webhooks/{id}/rotate-secret", post(rotate_secret))
+        .route("/v1/webhooks/{id}/test", post(send_test))
+        .route("/v1/webhooks/{id}/stats", get(stats))
 }
 
 /// `POST` and `PUT` body. On `PUT`, `url` is required, a missing `enabled` keeps its value (as
@@ -173,9 +176,11 @@ async fn list(
     let mut out: Vec<Webhook> = Vec::new();
     let mut after = q.cursor.clone();
     loop {
+        // Admin keys that name no tenant see every tenant's webhooks.
+        let tenant = (!p.is_admin() || p.tenant_given).then_some(p.tenant_id.as_str());
         let page = app
             .store
-            .list_webhooks(&p.tenant_id, after.as_deref(), limit + 1)
+            .list_webhooks(tenant, after.as_deref(), limit + 1)
             .await?;
         out.extend(page.items.into_iter().filter(|w| keep(w)));
         if out.len() > limit || page.next.is_none() {
@@ -302,4 +307,145 @@ async fn delete(
     } else {
         Err(Error::NotFound("webhook".into()))
     }
+}
+
+/// Longest rotation grace period: 7 days.
+pub const MAX_GRACE_SECONDS: u64 = 7 * 86400;
+/// Secrets kept valid at once (the current one and those in their grace period).
+pub const MAX_SECRETS: usize = 5;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateSecretIn {
+    /// How long the previous secret stays valid (default 0: it stops at once).
+    pub grace_period_seconds: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RotateSecretOut {
+    #[serde(flatten)]
+    pub webhook: WebhookOut,
+    /// Until when deliveries also carry a signature with the previous secret(s).
+    pub previous_secret_expires_at: Option<Timestamp>,
+}
+
+async fn rotate_secret(
+    State(app): State<Hookline>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJsonOrDefault(input): ApiJsonOrDefault<RotateSecretIn>,
+) -> Result<Json<RotateSecretOut>> {
+    p.require(Scope::WebhooksWrite)?;
+    let grace = input.grace_period_seconds.unwrap_or(0);
+    if grace > MAX_GRACE_SECONDS {
+        return Err(Error::validation(
+            "grace_period_seconds",
+            format!("must be at most {MAX_GRACE_SECONDS} (7 days)"),
+        ));
+    }
+    let now = Utc::now();
+    let until = now + chrono::TimeDelta::seconds(grace as i64);
+    let new = SigningSecret {
+        key: signing::generate_secret(),
+        created_at: now,
+        expires_at: None,
+    };
+    let w = update_with(&app, &p, &id, |w| {
+        let mut previous: Vec<SigningSecret> = if grace == 0 {
+            Vec::new()
+        } else {
+            w.valid_secrets(now)
+                .map(|s| SigningSecret {
+                    expires_at: Some(s.expires_at.map_or(until, |e| e.min(until))),
+                    ..s.clone()
+                })
+                .collect()
+        };
+        previous.truncate(MAX_SECRETS - 1);
+        w.secrets = std::iter::once(new.clone()).chain(previous).collect();
+        Ok(())
+    })
+    .await?;
+    let previous_secret_expires_at = w.secrets.iter().skip(1).filter_map(|s| s.expires_at).max();
+    Ok(Json(RotateSecretOut {
+        webhook: WebhookOut::revealed(&w),
+        previous_secret_expires_at,
+    }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestIn {
+    /// A catalogue event type to send with its example payload; default `webhook.test`.
+    pub event_type: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TestOut {
+    pub event_id: String,
+    pub delivery_id: String,
+    pub event_type: String,
+}
+
+pub const TEST_EVENT_TYPE: &str = "webhook.test";
+
+async fn send_test(
+    State(app): State<Hookline>,
+    p: Principal,
+    Path(id): Path<String>,
+    ApiJsonOrDefault(input): ApiJsonOrDefault<TestIn>,
+) -> Result<impl IntoResponse> {
+    p.require(Scope::WebhooksWrite)?;
+    let w = load(&app, &p, &id).await?;
+    if !w.enabled {
+        return Err(Error::Conflict {
+            code: "webhook_disabled",
+            message: "the webhook is disabled; enable it first".into(),
+        });
+    }
+    let (event_type, data) = match input.event_type {
+        None => (
+            TEST_EVENT_TYPE.to_string(),
+            serde_json::json!({"webhook_id": w.id, "message": "A test event from Hookline"}),
+        ),
+        Some(t) => {
+            let et = app.store.get_event_type(&t).await?.ok_or_else(|| {
+                Error::validation(
+                    "event_type",
+                    format!("{t:?} is not in the event type catalogue"),
+                )
+            })?;
+            (t, et.example.unwrap_or_else(|| serde_json::json!({})))
+        }
+    };
+    let event = crate::publish::new_event(
+        &app,
+        &p.tenant_id,
+        ids::new_id("evt"),
+        event_type,
+        None,
+        data,
+    );
+    let out = crate::publish::fan_out(&app, event, std::slice::from_ref(&w)).await?;
+    let delivery_id = ids::delivery_id(&p.tenant_id, &out.id, &w.id);
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(TestOut {
+            event_id: out.id,
+            delivery_id,
+            event_type: out.event_type,
+        }),
+    ))
+}
+
+async fn stats(
+    State(app): State<Hookline>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<crate::stats::StatsOut>> {
+    p.require(Scope::WebhooksRead)?;
+    load(&app, &p, &id).await?;
+    Ok(Json(
+        crate::stats::webhook_stats(app.store.as_ref(), &p.tenant_id, &id).await?,
+    ))
 }

@@ -17,6 +17,7 @@ pub async fn handle_batch(deliverer: &Deliverer, event: SqsEvent) -> SqsBatchRes
         .filter_map(|f| async move { f })
         .collect()
         .await;
+    deliverer.flush_stats().await;
     let mut resp = SqsBatchResponse::default();
     resp.batch_item_failures = failures;
     resp

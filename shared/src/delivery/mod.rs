@@ -17,6 +17,8 @@ use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::model::{Delivery, DeliveryStatus};
 use crate::queue::DeliveryTask;
+use crate::stats::{self, StatsBuffer};
+use crate::store::Counters;
 use policy::RetryPolicy;
 use sender::Sender;
 
@@ -38,6 +40,7 @@ pub struct Deliverer {
     sender: Sender,
     policy: RetryPolicy,
     touched: Mutex<HashMap<String, Instant>>,
+    stats: StatsBuffer,
 }
 
 impl Deliverer {
@@ -51,6 +54,7 @@ impl Deliverer {
             },
             app,
             touched: Mutex::new(HashMap::new()),
+            stats: StatsBuffer::default(),
         })
     }
 
@@ -67,15 +71,21 @@ impl Deliverer {
         else {
             tracing::warn!(delivery = %task.delivery_id, "delivery record not found; dropping message");
             return Ok(Outcome::Done);
-        };
+        }; // A manual retry whose attempt is already recorded arrived twice.
+        if let Some(rid) = &task.retry_id
+            && d.attempts.iter().any(|a| a.retry_id.as_ref() == Some(rid))
+        {
+            return Ok(Outcome::Done);
+        }
         // SQS is at-least-once: a delivery that is already settled is never sent again.
-        if d.status.is_final() && !task.manual {
+        if d.status.is_final() && !task.is_manual() {
             tracing::info!(delivery = %d.id, status = d.status.as_str(), "duplicate message ignored");
             return Ok(Outcome::Done);
         }
         let webhook = store.get_webhook(&task.tenant_id, &task.webhook_id).await?;
         let webhook = match webhook {
-            Some(w) if w.enabled => w,
+            Some(w) if w.enabled => w, // A manual retry to a webhook that is gone or off changes nothing.
+            _ if task.is_manual() => return Ok(Outcome::Done),
             other => {
                 let reason = if other.is_some() {
                     "webhook disabled"
@@ -107,19 +117,27 @@ impl Deliverer {
         };
         let now = Utc::now();
         let secrets: Vec<&str> = webhook.valid_secrets(now).map(|s| s.key.as_str()).collect();
-        let sent = self
+        let mut sent = self
             .sender
-            .send(&webhook.url, &task.event_id, &secrets, &body, task.manual)
+            .send(
+                &webhook.url,
+                &task.event_id,
+                &secrets,
+                &body,
+                task.is_manual(),
+            )
             .await;
+        sent.attempt.retry_id = task.retry_id.clone();
         let succeeded = sent.attempt.succeeded();
         let prior = d.attempts.len();
+        let before = d.status;
         d.attempts.push(sent.attempt);
         d.updated_at = Utc::now();
         let outcome = if succeeded {
             d.status = DeliveryStatus::Succeeded;
             d.next_attempt_at = None;
             Outcome::Done
-        } else if task.manual {
+        } else if task.is_manual() {
             // A manual retry is one more attempt; it does not reopen the automatic schedule.
             Outcome::Done
         } else {
@@ -144,7 +162,11 @@ impl Deliverer {
             }
         };
         match store.save_delivery(&d, prior).await {
-            Ok(()) => {}
+            Ok(()) => {
+                let mut c = Counters::new();
+                stats::record(&mut c, prior == 0, before, d.status, d.attempts.last());
+                self.stats.add(&d.tenant_id, &d.webhook_id, d.updated_at, c);
+            }
             // Another worker recorded this delivery meanwhile (a duplicate message): it owns it.
             Err(Error::Conflict { .. }) => return Ok(Outcome::Done),
             Err(e) => return Err(e),
@@ -152,14 +174,31 @@ impl Deliverer {
         self.touch(&webhook.tenant_id, &webhook.id).await;
         Ok(outcome)
     }
-
     async fn settle(&self, mut d: Delivery, change: impl FnOnce(&mut Delivery)) -> Result<Outcome> {
         let prior = d.attempts.len();
+        let before = d.status;
         change(&mut d);
         d.updated_at = Utc::now();
         match self.app.store.save_delivery(&d, prior).await {
-            Ok(()) | Err(Error::Conflict { .. }) => Ok(Outcome::Done),
+            Ok(()) => {
+                let mut c = Counters::new();
+                stats::record(&mut c, prior == 0, before, d.status, None);
+                self.stats.add(&d.tenant_id, &d.webhook_id, d.updated_at, c);
+                Ok(Outcome::Done)
+            }
+            Err(Error::Conflict { .. }) => Ok(Outcome::Done),
             Err(e) => Err(e),
+        }
+    }
+    /// Writes the statistics counters gathered since the last flush (drivers call this once
+    /// per batch).
+    pub async fn flush_stats(&self) {
+        if let Err(e) = self
+            .stats
+            .flush(self.app.store.as_ref(), self.app.config.delivery_shards)
+            .await
+        {
+            tracing::warn!(error = %e, "could not write delivery statistics");
         }
     }
 

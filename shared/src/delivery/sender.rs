@@ -67,6 +67,7 @@ impl Sender {
                 error_kind: Some(kind),
                 error: Some(msg),
                 manual,
+                retry_id: None,
             },
             retry_after: None,
         };
@@ -167,6 +168,7 @@ impl Sender {
                 error_kind,
                 error,
                 manual,
+                retry_id: None,
             },
             retry_after,
         }

@@ -12,6 +12,9 @@ use super::{Deliverer, Outcome};
 /// A message received this often without settling is dropped (the local stand-in for the DLQ).
 pub const MAX_RECEIVES: u32 = 100;
 
+/// How often the local worker removes expired items.
+const PURGE_EVERY: Duration = Duration::from_secs(600);
+
 /// Runs until `stop` turns true.
 pub async fn run(deliverer: Arc<Deliverer>, mut stop: watch::Receiver<bool>) {
     let app = deliverer.app().clone();
@@ -19,7 +22,17 @@ pub async fn run(deliverer: Arc<Deliverer>, mut stop: watch::Receiver<bool>) {
     let visibility = app.config.delivery_timeout * 6;
     let bound = app.config.delivery_concurrency;
     let mut idle = Duration::from_millis(5);
+    let mut last_purge: Option<std::time::Instant> = None;
     while !*stop.borrow() {
+        // The embedded store has no TTL of its own: expired items are removed here.
+        if last_purge.is_none_or(|t| t.elapsed() > PURGE_EVERY) {
+            last_purge = Some(std::time::Instant::now());
+            match app.store.purge_expired(chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(items = n, "purged expired events and deliveries"),
+                Err(e) => tracing::warn!(error = %e, "purging expired items failed"),
+            }
+        }
         let batch = match app.queue.receive(bound.max(10), visibility).await {
             Ok(b) => b,
             Err(e) => {
@@ -66,5 +79,6 @@ pub async fn run(deliverer: Arc<Deliverer>, mut stop: watch::Receiver<bool>) {
         if let Err(e) = app.queue.delete(&done).await {
             tracing::error!(error = %e, "queue delete failed");
         }
+        deliverer.flush_stats().await;
     }
 }

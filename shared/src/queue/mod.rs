@@ -23,9 +23,15 @@ pub struct DeliveryTask {
     pub event_id: String,
     /// The exact body to POST, when small enough to travel in the message.
     pub body: Option<String>,
-    /// A manual retry asked for through the API.
+    /// Set for a manual retry asked for through the API (retry, recover): the request's id.
     #[serde(default)]
-    pub manual: bool,
+    pub retry_id: Option<String>,
+}
+
+impl DeliveryTask {
+    pub fn is_manual(&self) -> bool {
+        self.retry_id.is_some()
+    }
 }
 
 /// A received message: its task, the handle to delete or delay it, and how often it was received.

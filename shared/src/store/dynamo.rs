@@ -3,7 +3,8 @@
 //! | item | PK | SK | GSI1 (PK / SK) | GSI2 (PK / SK) |
 //! |---|---|---|---|---|
 //! | API key | `KEY#{id}` | `KEY` | `TKEYS#{tenant}` / id | `KEYS` / id |
-//! | webhook | `T#{tenant}` | `WH#{id}` | | |
+//! | webhook | `T#{tenant}` | `WH#{id}` | | `WEBHOOKS` / id (admin views) |
+//! | webhook stats | `T#{tenant}#WS#{webhook}#{shard}` | `ALL` or `H#{unix hour}` | | |
 //! | webhook count | `T#{tenant}` | `WHCOUNT` | | |
 //! | event type | `CATALOG` | `ET#{name}` | | |
 //! | event | `T#{tenant}#E#{id}` | `EVENT` | | |
@@ -32,7 +33,7 @@ use super::sqlite::{
     cap_reached, delivery_conflict, delivery_cursor, page_of, parse_delivery_cursor,
     version_conflict,
 };
-use super::{CatalogueStore, EventStore, KeyStore, WebhookStore};
+use super::{CatalogueStore, Counters, EventStore, KeyStore, Retention, StatsStore, WebhookStore};
 use crate::error::{Error, Result};
 use crate::ids::shard_of;
 use crate::model::{ApiKey, Delivery, DeliveryStatus, Event, EventType, Page, Timestamp, Webhook};
@@ -42,6 +43,9 @@ type Item = HashMap<String, AttributeValue>;
 pub const GSI1: &str = "GSI1";
 pub const GSI2: &str = "GSI2";
 pub const TTL_ATTRIBUTE: &str = "expires_at";
+
+/// Inserts treat an expired item (which TTL deletes only lazily) as absent.
+const ABSENT_OR_EXPIRED: &str = "attribute_not_exists(PK) OR expires_at <= :now";
 
 #[derive(Clone)]
 pub struct DynamoStore {
@@ -233,6 +237,17 @@ impl DynamoStore {
         }
         Ok(out)
     }
+    fn webhook_item(wh: &Webhook) -> Result<Item> {
+        let mut item = key(format!("T#{}", wh.tenant_id), &format!("WH#{}", wh.id));
+        item.insert("GSI2PK".into(), s("WEBHOOKS"));
+        item.insert("GSI2SK".into(), s(wh.id.clone()));
+        item.insert("ver".into(), n(wh.version));
+        if let Some(lt) = wh.last_triggered_at {
+            item.insert("lt".into(), n(lt.timestamp_millis()));
+        }
+        item.insert("doc".into(), doc(wh)?);
+        Ok(item)
+    }
 
     fn delivery_item(&self, d: &Delivery) -> Result<Item> {
         let shard = shard_of(&d.id, self.shards);
@@ -313,9 +328,7 @@ impl KeyStore for DynamoStore {
 #[async_trait]
 impl WebhookStore for DynamoStore {
     async fn create_webhook(&self, wh: &Webhook, cap: u32) -> Result<()> {
-        let mut item = key(format!("T#{}", wh.tenant_id), &format!("WH#{}", wh.id));
-        item.insert("ver".into(), n(wh.version));
-        item.insert("doc".into(), doc(wh)?);
+        let item = Self::webhook_item(wh)?;
         let count = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(format!("T#{}", wh.tenant_id), "WHCOUNT")))
@@ -372,44 +385,64 @@ impl WebhookStore for DynamoStore {
 
     async fn list_webhooks(
         &self,
-        tenant_id: &str,
+        tenant_id: Option<&str>,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<Webhook>> {
-        let mut values = vec![
-            (":pk", s(format!("T#{tenant_id}"))),
-            (":lo", s(format!("WH#{}", after.unwrap_or("")))),
-        ];
-        values.push((":hi", s("WH$")));
-        // `WH$` sorts right after every `WH#...` key; the lower bound excludes `after` itself below.
-        let items = self
-            .query_all(
-                None,
-                "PK = :pk AND SK BETWEEN :lo AND :hi",
-                values,
-                None,
-                true,
-                Some(limit + 2),
-            )
-            .await?;
+        let after = after.unwrap_or("");
+        let items = match tenant_id {
+            // `WH$` sorts right after every `WH#...` key.
+            Some(t) => {
+                let values = vec![
+                    (":pk", s(format!("T#{t}"))),
+                    (":lo", s(format!("WH#{after}"))),
+                    (":hi", s("WH$")),
+                ];
+                self.query_all(
+                    None,
+                    "PK = :pk AND SK BETWEEN :lo AND :hi",
+                    values,
+                    None,
+                    true,
+                    Some(limit + 2),
+                )
+                .await?
+            } // Key values may not be empty strings: the first page has no lower bound.
+            None if after.is_empty() => {
+                self.query_all(
+                    Some(GSI2),
+                    "GSI2PK = :pk",
+                    vec![(":pk", s("WEBHOOKS"))],
+                    None,
+                    true,
+                    Some(limit + 1),
+                )
+                .await?
+            }
+            None => {
+                let values = vec![(":pk", s("WEBHOOKS")), (":after", s(after))];
+                self.query_all(
+                    Some(GSI2),
+                    "GSI2PK = :pk AND GSI2SK > :after",
+                    values,
+                    None,
+                    true,
+                    Some(limit + 1),
+                )
+                .await?
+            }
+        };
         let mut hooks = items
             .iter()
             .map(webhook_from_item)
             .collect::<Result<Vec<_>>>()?;
-        if let Some(a) = after {
-            hooks.retain(|w| w.id.as_str() > a);
-        }
+        hooks.retain(|w| w.id.as_str() > after);
         hooks.truncate(limit + 1);
         Ok(page_of(hooks, limit, |w| w.id.clone()))
     }
 
     async fn update_webhook(&self, wh: &Webhook) -> Result<()> {
-        let mut item = key(format!("T#{}", wh.tenant_id), &format!("WH#{}", wh.id));
-        item.insert("ver".into(), n(wh.version));
-        if let Some(lt) = wh.last_triggered_at {
-            item.insert("lt".into(), n(lt.timestamp_millis()));
-        }
-        item.insert("doc".into(), doc(wh)?);
+        let item = Self::webhook_item(wh)?;
         let res = self
             .client
             .put_item()
@@ -572,7 +605,8 @@ impl EventStore for DynamoStore {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK)")
+            .condition_expression(ABSENT_OR_EXPIRED)
+            .expression_attribute_values(":now", n(chrono::Utc::now().timestamp()))
             .send()
             .await;
         match res {
@@ -594,6 +628,7 @@ impl EventStore for DynamoStore {
             .iter()
             .map(|d| self.delivery_item(d))
             .collect::<Result<Vec<_>>>()?;
+        let now = chrono::Utc::now().timestamp();
         futures::stream::iter(items)
             .map(|item| async move {
                 let res = self
@@ -601,7 +636,8 @@ impl EventStore for DynamoStore {
                     .put_item()
                     .table_name(&self.table)
                     .set_item(Some(item))
-                    .condition_expression("attribute_not_exists(PK)")
+                    .condition_expression(ABSENT_OR_EXPIRED)
+                    .expression_attribute_values(":now", n(now))
                     .send()
                     .await;
                 match res {
@@ -700,5 +736,105 @@ impl EventStore for DynamoStore {
             )
             .await?;
         items.iter().map(from_item).collect()
+    }
+}
+
+/// Hourly stats buckets are kept this long (the API reads the last 24 hours).
+const STATS_BUCKET_TTL_SECS: i64 = 48 * 3600;
+
+#[async_trait]
+impl StatsStore for DynamoStore {
+    async fn add_stats(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        hour: i64,
+        shard: u32,
+        add: &Counters,
+    ) -> Result<()> {
+        if add.is_empty() {
+            return Ok(());
+        }
+        let pk = format!("T#{tenant_id}#WS#{webhook_id}#{}", shard % self.shards);
+        let expr = format!(
+            "ADD {}",
+            (0..add.len())
+                .map(|i| format!("#c{i} :v{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for sk in ["ALL".to_string(), format!("H#{hour:010}")] {
+            let mut u = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key(pk.clone(), &sk)))
+                .update_expression(&expr);
+            for (i, (name, v)) in add.iter().enumerate() {
+                u = u
+                    .expression_attribute_names(format!("#c{i}"), format!("c_{name}"))
+                    .expression_attribute_values(format!(":v{i}"), n(v));
+            }
+            if sk != "ALL" {
+                u = u
+                    .update_expression(format!("{expr} SET {TTL_ATTRIBUTE} = :exp"))
+                    .expression_attribute_values(":exp", n(hour * 3600 + STATS_BUCKET_TTL_SECS));
+            }
+            u.send().await.map_err(be)?;
+        }
+        Ok(())
+    }
+
+    async fn read_stats(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        since_hour: i64,
+    ) -> Result<(Counters, Counters)> {
+        let shards = futures::stream::iter(0..self.shards)
+            .map(|shard| async move {
+                self.query_all(
+                    None,
+                    "PK = :pk",
+                    vec![(":pk", s(format!("T#{tenant_id}#WS#{webhook_id}#{shard}")))],
+                    None,
+                    true,
+                    None,
+                )
+                .await
+            })
+            .buffer_unordered(8)
+            .try_collect::<Vec<_>>()
+            .await?;
+        let since = format!("H#{since_hour:010}");
+        let (mut all, mut recent) = (Counters::new(), Counters::new());
+        for item in shards.iter().flatten() {
+            let sk = item
+                .get("SK")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
+            let target = if sk == "ALL" {
+                &mut all
+            } else if sk.as_str() >= since.as_str() {
+                &mut recent
+            } else {
+                continue;
+            };
+            for (k, v) in item {
+                if let (Some(name), Ok(v)) = (k.strip_prefix("c_"), v.as_n()) {
+                    *target.entry(name.to_string()).or_default() += v.parse::<i64>().unwrap_or(0);
+                }
+            }
+        }
+        Ok((all, recent))
+    }
+}
+
+#[async_trait]
+impl Retention for DynamoStore {
+    /// DynamoDB's TTL deletes expired items (lazily); reads filter them out until then.
+    async fn purge_expired(&self, _now: Timestamp) -> Result<u64> {
+        Ok(0)
     }
 }

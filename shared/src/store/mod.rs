@@ -26,10 +26,11 @@ pub trait WebhookStore: Send + Sync {
     /// Inserts a webhook unless the tenant already has `cap` of them (`Conflict`).
     async fn create_webhook(&self, wh: &Webhook, cap: u32) -> Result<()>;
     async fn get_webhook(&self, tenant_id: &str, id: &str) -> Result<Option<Webhook>>;
-    /// The tenant's webhooks in id (creation) order, after `after`, at most `limit`.
+    /// A tenant's webhooks (every tenant's with `None`, for admin views) in id (creation)
+    /// order, after `after`, at most `limit`.
     async fn list_webhooks(
         &self,
-        tenant_id: &str,
+        tenant_id: Option<&str>,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<Webhook>>;
@@ -55,10 +56,10 @@ pub trait CatalogueStore: Send + Sync {
 
 #[async_trait]
 pub trait EventStore: Send + Sync {
-    /// Inserts an event; false (and no change) when the id exists for the tenant.
+    /// Inserts an event; false (and no change) when a live (unexpired) one has the id.
     async fn put_event(&self, ev: &Event) -> Result<bool>;
     async fn get_event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>>;
-    /// Inserts deliveries, leaving any that already exist untouched.
+    /// Inserts deliveries, leaving any live (unexpired) ones with the same id untouched.
     async fn create_deliveries(&self, ds: &[Delivery]) -> Result<()>;
     async fn get_delivery(&self, tenant_id: &str, id: &str) -> Result<Option<Delivery>>;
     /// Replaces a delivery if it still has `prior_attempts` attempts (so two workers handling a
@@ -77,6 +78,42 @@ pub trait EventStore: Send + Sync {
     async fn event_deliveries(&self, tenant_id: &str, event_id: &str) -> Result<Vec<Delivery>>;
 }
 
+/// Per-webhook counters: an all-time bucket and hourly buckets, each a map of counter names to
+/// values. Writes add (negative values subtract); `shard` spreads a busy webhook's writes.
+#[async_trait]
+pub trait StatsStore: Send + Sync {
+    async fn add_stats(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        hour: i64,
+        shard: u32,
+        add: &Counters,
+    ) -> Result<()>;
+    /// The all-time counters, and the sum of the hourly buckets from `since_hour` on.
+    async fn read_stats(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        since_hour: i64,
+    ) -> Result<(Counters, Counters)>;
+}
+
+pub type Counters = std::collections::BTreeMap<String, i64>;
+
+/// Removal of expired events and deliveries where the backend does not expire items itself.
+#[async_trait]
+pub trait Retention: Send + Sync {
+    /// Deletes what expired before `now`; returns how many items went.
+    async fn purge_expired(&self, now: Timestamp) -> Result<u64>;
+}
+
 /// Everything Hookline stores.
-pub trait Store: KeyStore + WebhookStore + CatalogueStore + EventStore {}
-impl<T: KeyStore + WebhookStore + CatalogueStore + EventStore> Store for T {}
+pub trait Store:
+    KeyStore + WebhookStore + CatalogueStore + EventStore + StatsStore + Retention
+{
+}
+impl<T: KeyStore + WebhookStore + CatalogueStore + EventStore + StatsStore + Retention> Store
+    for T
+{
+}

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{CatalogueStore, EventStore, KeyStore, WebhookStore};
+use super::{CatalogueStore, Counters, EventStore, KeyStore, Retention, StatsStore, WebhookStore};
 use crate::error::{Error, Result};
 use crate::model::{ApiKey, Delivery, DeliveryStatus, Event, EventType, Page, Timestamp, Webhook};
 use crate::queue::{DeliveryTask, Queue, Received};
@@ -24,11 +24,16 @@ CREATE TABLE IF NOT EXISTS webhooks (
   PRIMARY KEY (tenant_id, id));
 CREATE TABLE IF NOT EXISTS event_types (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
-  tenant_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (tenant_id, id));
-CREATE TABLE IF NOT EXISTS deliveries (
-  tenant_id TEXT NOT NULL, id TEXT NOT NULL, webhook_id TEXT NOT NULL, event_id TEXT NOT NULL,
-  status TEXT NOT NULL, created_ms INTEGER NOT NULL, attempts INTEGER NOT NULL, doc TEXT NOT NULL,
+  tenant_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, expires_ms INTEGER NOT NULL,
   PRIMARY KEY (tenant_id, id));
+CREATE INDEX IF NOT EXISTS events_by_expiry ON events (expires_ms);
+CREATE TABLE IF NOT EXISTS deliveries (
+  tenant_id TEXT NOT NULL, id TEXT NOT NULL, webhook_id TEXT NOT NULL, event_id TEXT NOT NULL,  status TEXT NOT NULL, created_ms INTEGER NOT NULL, attempts INTEGER NOT NULL, doc TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL, PRIMARY KEY (tenant_id, id));
+CREATE INDEX IF NOT EXISTS deliveries_by_expiry ON deliveries (expires_ms);
+CREATE TABLE IF NOT EXISTS webhook_stats (
+  tenant_id TEXT NOT NULL, webhook_id TEXT NOT NULL, bucket INTEGER NOT NULL, name TEXT NOT NULL,
+  value INTEGER NOT NULL, PRIMARY KEY (tenant_id, webhook_id, bucket, name));
 CREATE INDEX IF NOT EXISTS deliveries_by_webhook ON deliveries (tenant_id, webhook_id, created_ms DESC, id DESC);
 CREATE INDEX IF NOT EXISTS deliveries_by_event ON deliveries (tenant_id, event_id);
 CREATE TABLE IF NOT EXISTS queue (
@@ -208,17 +213,19 @@ impl WebhookStore for SqliteDb {
         })
         .await
     }
-
     async fn list_webhooks(
         &self,
-        tenant_id: &str,
+        tenant_id: Option<&str>,
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<Webhook>> {
-        let (t, a) = (tenant_id.to_string(), after.unwrap_or("").to_string());
+        let (t, a) = (
+            tenant_id.map(str::to_string),
+            after.unwrap_or("").to_string(),
+        );
         self.with(move |c| {
             let mut stmt = c
-                .prepare("SELECT doc FROM webhooks WHERE tenant_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3")
+                .prepare("SELECT doc FROM webhooks WHERE (?1 IS NULL OR tenant_id = ?1) AND id > ?2 ORDER BY id LIMIT ?3")
                 .map_err(be)?;
             let items: Vec<Webhook> = docs(&mut stmt, params![t, a, limit as i64 + 1])?;
             Ok(page_of(items, limit, |w| w.id.clone()))
@@ -413,6 +420,7 @@ struct DeliveryRow {
     created_ms: i64,
     attempts: i64,
     doc: String,
+    expires_ms: i64,
 }
 
 fn delivery_row(d: &Delivery) -> Result<DeliveryRow> {
@@ -425,19 +433,26 @@ fn delivery_row(d: &Delivery) -> Result<DeliveryRow> {
         created_ms: d.created_at.timestamp_millis(),
         attempts: d.attempts.len() as i64,
         doc: to_doc(d)?,
+        expires_ms: d.expires_at.timestamp_millis(),
     })
 }
 
 #[async_trait]
 impl EventStore for SqliteDb {
     async fn put_event(&self, ev: &Event) -> Result<bool> {
-        let (t, i, doc) = (ev.tenant_id.clone(), ev.id.clone(), to_doc(ev)?);
+        let (t, i, doc, exp) = (
+            ev.tenant_id.clone(),
+            ev.id.clone(),
+            to_doc(ev)?,
+            ev.expires_at.timestamp_millis(),
+        );
         self.with(move |c| {
             let n = c
                 .execute(
-                    "INSERT OR IGNORE INTO events (tenant_id, id, doc) VALUES (?1, ?2, ?3)",
-                    params![t, i, doc],
-                )
+                    "INSERT INTO events (tenant_id, id, doc, expires_ms) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (tenant_id, id) DO UPDATE SET doc = excluded.doc, expires_ms = excluded.expires_ms
+                     WHERE events.expires_ms <= ?5",
+                    params![t, i, doc, exp, now_ms()],)
                 .map_err(be)?;
             Ok(n == 1)
         })
@@ -462,27 +477,22 @@ impl EventStore for SqliteDb {
 
     async fn create_deliveries(&self, ds: &[Delivery]) -> Result<()> {
         let rows = ds.iter().map(delivery_row).collect::<Result<Vec<_>>>()?;
+        let now = now_ms();
         self.with(move |c| {
             let tx = c.transaction().map_err(be)?;
             {
                 let mut stmt = tx
                     .prepare(
-                        "INSERT OR IGNORE INTO deliveries
-                         (tenant_id, id, webhook_id, event_id, status, created_ms, attempts, doc)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    )
+                        "INSERT INTO deliveries
+                         (tenant_id, id, webhook_id, event_id, status, created_ms, attempts, doc, expires_ms)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                         ON CONFLICT (tenant_id, id) DO UPDATE SET webhook_id = excluded.webhook_id,
+                           event_id = excluded.event_id, status = excluded.status, created_ms = excluded.created_ms,
+                           attempts = excluded.attempts, doc = excluded.doc, expires_ms = excluded.expires_ms
+                         WHERE deliveries.expires_ms <= ?10",)
                     .map_err(be)?;
                 for r in rows {
-                    stmt.execute(params![
-                        r.tenant,
-                        r.id,
-                        r.webhook,
-                        r.event,
-                        r.status,
-                        r.created_ms,
-                        r.attempts,
-                        r.doc
-                    ])
+                    stmt.execute(params![r.tenant, r.id, r.webhook, r.event, r.status, r.created_ms, r.attempts, r.doc, r.expires_ms, now])
                     .map_err(be)?;
                 }
             }
@@ -571,6 +581,102 @@ impl EventStore for SqliteDb {
                     .map_err(be)?,
                 [t, e],
             )
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl StatsStore for SqliteDb {
+    async fn add_stats(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        hour: i64,
+        _shard: u32,
+        add: &Counters,
+    ) -> Result<()> {
+        let (t, w, add) = (tenant_id.to_string(), webhook_id.to_string(), add.clone());
+        self.with(move |c| {
+            let tx = c.transaction().map_err(be)?;
+            {
+                let mut stmt = tx
+                    .prepare(
+                        "INSERT INTO webhook_stats (tenant_id, webhook_id, bucket, name, value) VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (tenant_id, webhook_id, bucket, name) DO UPDATE SET value = value + excluded.value",
+                    )
+                    .map_err(be)?;
+                for (name, v) in &add {
+                    for bucket in [ALL_TIME_BUCKET, hour] {
+                        stmt.execute(params![t, w, bucket, name, v]).map_err(be)?;
+                    }
+                }
+            }
+            tx.commit().map_err(be)
+        })
+        .await
+    }
+
+    async fn read_stats(
+        &self,
+        tenant_id: &str,
+        webhook_id: &str,
+        since_hour: i64,
+    ) -> Result<(Counters, Counters)> {
+        let (t, w) = (tenant_id.to_string(), webhook_id.to_string());
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT bucket = ?3, name, SUM(value) FROM webhook_stats
+                     WHERE tenant_id = ?1 AND webhook_id = ?2 AND (bucket = ?3 OR bucket >= ?4)
+                     GROUP BY bucket = ?3, name",
+                )
+                .map_err(be)?;
+            let rows = stmt
+                .query_map(params![t, w, ALL_TIME_BUCKET, since_hour], |r| {
+                    Ok((
+                        r.get::<_, bool>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })
+                .map_err(be)?;
+            let (mut all, mut recent) = (Counters::new(), Counters::new());
+            for row in rows {
+                let (is_all, name, v) = row.map_err(be)?;
+                if is_all {
+                    all.insert(name, v)
+                } else {
+                    recent.insert(name, v)
+                };
+            }
+            Ok((all, recent))
+        })
+        .await
+    }
+}
+
+/// The bucket number of the all-time counters (hourly buckets are unix hours).
+const ALL_TIME_BUCKET: i64 = -1;
+
+#[async_trait]
+impl Retention for SqliteDb {
+    async fn purge_expired(&self, now: Timestamp) -> Result<u64> {
+        let ms = now.timestamp_millis();
+        let stats_before = now.timestamp() / 3600 - 48;
+        self.with(move |c| {
+            let mut n = c
+                .execute("DELETE FROM events WHERE expires_ms <= ?1", [ms])
+                .map_err(be)?;
+            n += c
+                .execute("DELETE FROM deliveries WHERE expires_ms <= ?1", [ms])
+                .map_err(be)?;
+            c.execute(
+                "DELETE FROM webhook_stats WHERE bucket >= 0 AND bucket < ?1",
+                [stats_before],
+            )
+            .map_err(be)?;
+            Ok(n as u64)
         })
         .await
     }
