@@ -24,8 +24,8 @@ pub enum Error {
     NotFound(String),
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
-    #[error("payload is {size} bytes; the limit is {limit}")]
-    PayloadTooLarge { size: usize, limit: usize },
+    #[error("{what} is larger than the limit of {limit} bytes")]
+    PayloadTooLarge { what: &'static str, limit: usize },
     #[error("too many requests")]
     RateLimited,
     /// Bad configuration: reported at start-up, never to an API caller as such.

@@ -110,10 +110,9 @@ pub async fn publish(
     if !input.data.is_object() {
         return Err(Error::validation("data", "must be a JSON object"));
     }
-    let size = input.data.to_string().len();
-    if size > app.config.max_payload_bytes {
+    if input.data.to_string().len() > app.config.max_payload_bytes {
         return Err(Error::PayloadTooLarge {
-            size,
+            what: "the event's data",
             limit: app.config.max_payload_bytes,
         });
     }

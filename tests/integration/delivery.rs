@@ -254,6 +254,25 @@ async fn publish_refuses_bad_events_and_writes_nothing() {
         (413, json!("payload_too_large")),
         "{e}"
     );
+    assert_eq!(
+        e["error"]["message"],
+        "the event's data is larger than the limit of 1024 bytes"
+    );
+    assert_eq!(e["error"]["limit_bytes"], 1024);
+    let huge = json!({"type": "a.b", "data": {"blob": "x".repeat(100 * 1024)}});
+    let (s, e) = h.api.call("POST", "/v1/events", k, Some(huge)).await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["code"].clone()),
+        (413, json!("payload_too_large")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("the request body is larger"),
+        "{e}"
+    );
     for (body, field) in [
         (json!({"type": "a.b", "data": [1]}), "data"),
         (json!({"type": "bad type", "data": {}}), "type"),

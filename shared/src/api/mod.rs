@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 
 /// The whole API.
 pub fn router(app: Hookline) -> Router {
-    let body_limit = app.config.max_payload_bytes + 64 * 1024;
+    let body_limit = request_body_limit(&app);
     Router::new()
         .route(
             "/health",
@@ -89,35 +89,45 @@ impl FromRequestParts<Hookline> for Principal {
     }
 }
 
+/// The largest request body accepted: the payload limit and room for the envelope.
+pub fn request_body_limit(app: &Hookline) -> usize {
+    app.config.max_payload_bytes + 64 * 1024
+}
+
+/// Reads a request body; 413 over the limit.
+async fn read_body(req: Request, app: &Hookline) -> Result<Bytes> {
+    Bytes::from_request(req, app).await.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            Error::PayloadTooLarge {
+                what: "the request body",
+                limit: request_body_limit(app),
+            }
+        } else {
+            Error::BadRequest(format!("could not read the request body: {e}"))
+        }
+    })
+}
+
 /// A JSON body: 400 for malformed JSON, 422 for a well-formed body with a wrong field,
 /// 413 over the size limit. The content type is not required.
 pub struct ApiJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned> FromRequest<Hookline> for ApiJson<T> {
     type Rejection = Error;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                Error::PayloadTooLarge { size: 0, limit: 0 }
-            } else {
-                Error::BadRequest(format!("could not read the request body: {e}"))
-            }
-        })?;
-        parse_json(&bytes).map(ApiJson)
+    async fn from_request(req: Request, app: &Hookline) -> Result<Self> {
+        parse_json(&read_body(req, app).await?).map(ApiJson)
     }
 }
 
 /// A JSON body that may be left out entirely (then `T::default()`).
 pub struct ApiJsonOrDefault<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for ApiJsonOrDefault<T> {
+impl<T: DeserializeOwned + Default> FromRequest<Hookline> for ApiJsonOrDefault<T> {
     type Rejection = Error;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| Error::BadRequest(format!("could not read the request body: {e}")))?;
+    async fn from_request(req: Request, app: &Hookline) -> Result<Self> {
+        let bytes = read_body(req, app).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(ApiJsonOrDefault(T::default()));
         }
