@@ -1,38 +1,24 @@
 //! The store and queue contract: the same checks against every backend (SQLite, and DynamoDB
 //! plus SQS on the emulator), including what conditional writes must guarantee under concurrency.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use hookline::Error;
 use hookline::auth::new_api_key;
 use hookline::backend::Hookline;
-use hookline::model::{Delivery, DeliveryStatus, Event, Scope, SigningSecret, Webhook};
+use hookline::model::{Delivery, DeliveryStatus, Event, Scope, Webhook};
 use hookline::queue::DeliveryTask;
-use hookline_tests::{backends, test_config, unique};
+use hookline_tests::{backends, test_config, unique, webhook_record};
 
 fn webhook(tenant: &str, id: &str) -> Webhook {
-    let now = Utc::now();
-    Webhook {
-        id: id.into(),
-        tenant_id: tenant.into(),
-        url: "https://api.example.com/h".into(),
-        description: None,
-        events: vec![],
-        enabled: true,
-        account_ids: vec![],
-        metadata: BTreeMap::new(),
-        secrets: vec![SigningSecret {
-            key: hookline::signing::generate_secret(),
-            created_at: now,
-            expires_at: None,
-        }],
-        created_at: now,
-        updated_at: now,
-        last_triggered_at: None,
-        version: 1,
-    }
+    webhook_record(
+        tenant,
+        id,
+        "https://api.example.com/h",
+        &hookline::signing::generate_secret(),
+    )
 }
 
 fn delivery(tenant: &str, webhook: &str, n: i64, status: DeliveryStatus) -> Delivery {

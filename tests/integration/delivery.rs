@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use hookline::backend::Hookline;
 use hookline::delivery::{Deliverer, Outcome};
 use hookline::model::{AttemptError, Scope};
-use hookline_tests::{Api, Harness, Receiver, aws, mint_key, sqlite, test_config, unique};
+use hookline_tests::{
+    Api, Harness, Receiver, aws, mint_key, sqlite, tenant_of, test_config, unique, webhook_record,
+};
 use serde_json::{Value, json};
 
 fn at(v: &Value) -> DateTime<Utc> {
@@ -126,15 +128,7 @@ async fn a_duplicate_queue_message_is_not_sent_again() {
     receiver.wait_for("/once", 1, Duration::from_secs(5)).await;
     // SQS may deliver a message twice: put the same task on the queue again.
     let app = &h.api.app;
-    let tenant = app
-        .store
-        .get_key(&hookline::auth::key_id_from_hash(
-            &hookline::auth::hash_key(&h.key),
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .tenant_id;
+    let tenant = tenant_of(app, &h.key).await;
     let task = hookline::queue::DeliveryTask {
         tenant_id: tenant,
         delivery_id: ds[0]["id"].as_str().unwrap().into(),
@@ -445,25 +439,7 @@ async fn refused_addresses_are_recorded_as_failed_attempts() {
         "https://0.0.0.0/",
     ] {
         let id = hookline::ids::new_id("wh");
-        let w = hookline::model::Webhook {
-            id: id.clone(),
-            tenant_id: tenant.clone(),
-            url: url.into(),
-            description: None,
-            events: vec![],
-            enabled: true,
-            account_ids: vec![],
-            metadata: Default::default(),
-            secrets: vec![hookline::model::SigningSecret {
-                key: hookline::signing::generate_secret(),
-                created_at: Utc::now(),
-                expires_at: None,
-            }],
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-            last_triggered_at: None,
-            version: 1,
-        };
+        let w = webhook_record(&tenant, &id, url, &hookline::signing::generate_secret());
         app.store.create_webhook(&w, 100).await.unwrap();
         let out = hookline::publish::publish(
             &app,

@@ -2,41 +2,21 @@
 //! through `lambda_http`, and SQS events through the delivery handler with partial batch
 //! responses. These keep the events (also used by `sam local invoke`) from going stale.
 
-use std::collections::BTreeMap;
-
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{TimeDelta, Utc};
 use hookline::auth::new_api_key;
 use hookline::backend::Hookline;
 use hookline::delivery::Deliverer;
 use hookline::delivery::lambda::handle_batch;
-use hookline::model::{Delivery, DeliveryStatus, Event, Scope, SigningSecret, Webhook};
+use hookline::model::{Delivery, DeliveryStatus, Event, Scope, Webhook};
 use hookline_tests::{
     Receiver, SAMPLE_KEY, SAMPLE_TENANT, backends, event_file, invoke_api, test_config,
+    webhook_record,
 };
 use serde_json::json;
 
 fn sample_webhook(url: &str, secret: &str) -> Webhook {
-    let now = Utc::now();
-    Webhook {
-        id: "wh_sample".into(),
-        tenant_id: SAMPLE_TENANT.into(),
-        url: url.into(),
-        description: None,
-        events: vec![],
-        enabled: true,
-        account_ids: vec![],
-        metadata: BTreeMap::new(),
-        secrets: vec![SigningSecret {
-            key: secret.into(),
-            created_at: now,
-            expires_at: None,
-        }],
-        created_at: now,
-        updated_at: now,
-        last_triggered_at: None,
-        version: 1,
-    }
+    webhook_record(SAMPLE_TENANT, "wh_sample", url, secret)
 }
 
 async fn seed_key(app: &Hookline) {

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use hookline::model::Scope;
-use hookline_tests::{Api, Harness, Receiver, backends, eventually, mint_key, test_config, unique};
+use hookline_tests::{
+    Api, Harness, Receiver, backends, eventually, mint_key, tenant_of, test_config, unique,
+};
 use serde_json::{Value, json};
 
 fn ids(v: &Value) -> Vec<String> {
@@ -320,16 +322,7 @@ async fn recover_requeues_exactly_the_failed_deliveries_in_the_window() {
         // One delivery in the window is no longer failed: a manual retry made it succeed.
         receiver.configure(&path, &[], &[200], None).await;
         let ok_id = hookline::ids::delivery_id(
-            &h.api
-                .app
-                .store
-                .get_key(&hookline::auth::key_id_from_hash(
-                    &hookline::auth::hash_key(&h.key),
-                ))
-                .await
-                .unwrap()
-                .unwrap()
-                .tenant_id,
+            &tenant_of(&h.api.app, &h.key).await,
             &format!("in-ok-{name}"),
             &wh,
         );
@@ -834,15 +827,7 @@ async fn expired_events_and_deliveries_are_never_returned() {
             )
             .await;
         assert_eq!(again["replayed"], false, "{name}: {again} (first: {out})");
-        let tenant = app
-            .store
-            .get_key(&hookline::auth::key_id_from_hash(
-                &hookline::auth::hash_key(&key),
-            ))
-            .await
-            .unwrap()
-            .unwrap()
-            .tenant_id;
+        let tenant = tenant_of(&app, &key).await;
         let purged = app
             .store
             .purge_expired(Utc::now() + chrono::TimeDelta::seconds(5))

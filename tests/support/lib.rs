@@ -465,3 +465,38 @@ impl Harness {
         }
     }
 }
+
+/// A webhook record as stored, for tests that seed the store directly.
+pub fn webhook_record(tenant: &str, id: &str, url: &str, secret: &str) -> hookline::model::Webhook {
+    let now = chrono::Utc::now();
+    hookline::model::Webhook {
+        id: id.into(),
+        tenant_id: tenant.into(),
+        url: url.into(),
+        description: None,
+        events: vec![],
+        enabled: true,
+        account_ids: vec![],
+        metadata: Default::default(),
+        secrets: vec![hookline::model::SigningSecret {
+            key: secret.into(),
+            created_at: now,
+            expires_at: None,
+        }],
+        created_at: now,
+        updated_at: now,
+        last_triggered_at: None,
+        version: 1,
+    }
+}
+
+/// The tenant an API key belongs to.
+pub async fn tenant_of(app: &Hookline, key: &str) -> String {
+    let id = hookline::auth::key_id_from_hash(&hookline::auth::hash_key(key));
+    app.store
+        .get_key(&id)
+        .await
+        .unwrap()
+        .expect("a stored key")
+        .tenant_id
+}

@@ -182,6 +182,29 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// Puts `item` if `condition` holds (`values` fill its placeholders); false when it does not.
+    async fn put_if(
+        &self,
+        item: Item,
+        condition: &str,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<bool> {
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition);
+        for (k, v) in values {
+            put = put.expression_attribute_values(k, v);
+        }
+        match put.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failed(&e) => Ok(false),
+            Err(e) => Err(be(e)),
+        }
+    }
+
     async fn get(&self, pk: String, sk: &str) -> Result<Option<Item>> {
         let out = self
             .client
@@ -442,25 +465,19 @@ impl WebhookStore for DynamoStore {
     }
 
     async fn update_webhook(&self, wh: &Webhook) -> Result<()> {
-        let item = Self::webhook_item(wh)?;
-        let res = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("ver = :prev")
-            .expression_attribute_values(":prev", n(wh.version - 1))
-            .send()
-            .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failed(&e) => {
-                match self.get_webhook(&wh.tenant_id, &wh.id).await? {
-                    None => Err(Error::NotFound("webhook".into())),
-                    Some(_) => Err(version_conflict()),
-                }
-            }
-            Err(e) => Err(be(e)),
+        if self
+            .put_if(
+                Self::webhook_item(wh)?,
+                "ver = :prev",
+                vec![(":prev", n(wh.version - 1))],
+            )
+            .await?
+        {
+            return Ok(());
+        }
+        match self.get_webhook(&wh.tenant_id, &wh.id).await? {
+            None => Err(Error::NotFound("webhook".into())),
+            Some(_) => Err(version_conflict()),
         }
     }
 
@@ -523,39 +540,26 @@ impl CatalogueStore for DynamoStore {
     async fn create_event_type(&self, et: &EventType) -> Result<()> {
         let mut item = key("CATALOG".into(), &format!("ET#{}", et.name));
         item.insert("doc".into(), doc(et)?);
-        let res = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(PK)")
-            .send()
-            .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failed(&e) => Err(Error::Conflict {
+        if self
+            .put_if(item, "attribute_not_exists(PK)", vec![])
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(Error::Conflict {
                 code: "event_type_exists",
                 message: format!("event type {} already exists", et.name),
-            }),
-            Err(e) => Err(be(e)),
+            })
         }
     }
 
     async fn update_event_type(&self, et: &EventType) -> Result<()> {
         let mut item = key("CATALOG".into(), &format!("ET#{}", et.name));
         item.insert("doc".into(), doc(et)?);
-        let res = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_exists(PK)")
-            .send()
-            .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failed(&e) => Err(Error::NotFound("event type".into())),
-            Err(e) => Err(be(e)),
+        if self.put_if(item, "attribute_exists(PK)", vec![]).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound("event type".into()))
         }
     }
 
@@ -600,20 +604,12 @@ impl EventStore for DynamoStore {
         let mut item = key(format!("T#{}#E#{}", ev.tenant_id, ev.id), "EVENT");
         item.insert(TTL_ATTRIBUTE.into(), n(ev.expires_at.timestamp()));
         item.insert("doc".into(), doc(ev)?);
-        let res = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(ABSENT_OR_EXPIRED)
-            .expression_attribute_values(":now", n(chrono::Utc::now().timestamp()))
-            .send()
-            .await;
-        match res {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(be(e)),
-        }
+        self.put_if(
+            item,
+            ABSENT_OR_EXPIRED,
+            vec![(":now", n(chrono::Utc::now().timestamp()))],
+        )
+        .await
     }
 
     async fn get_event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>> {
@@ -629,25 +625,11 @@ impl EventStore for DynamoStore {
             .map(|d| self.delivery_item(d))
             .collect::<Result<Vec<_>>>()?;
         let now = chrono::Utc::now().timestamp();
+        // One conditional put each (BatchWriteItem has no conditions), 16 in flight.
         futures::stream::iter(items)
-            .map(|item| async move {
-                let res = self
-                    .client
-                    .put_item()
-                    .table_name(&self.table)
-                    .set_item(Some(item))
-                    .condition_expression(ABSENT_OR_EXPIRED)
-                    .expression_attribute_values(":now", n(now))
-                    .send()
-                    .await;
-                match res {
-                    Ok(_) => Ok(()),
-                    Err(e) if is_condition_failed(&e) => Ok(()),
-                    Err(e) => Err(be(e)),
-                }
-            })
+            .map(|item| self.put_if(item, ABSENT_OR_EXPIRED, vec![(":now", n(now))]))
             .buffer_unordered(16)
-            .try_collect::<Vec<()>>()
+            .try_collect::<Vec<bool>>()
             .await?;
         Ok(())
     }
@@ -660,19 +642,17 @@ impl EventStore for DynamoStore {
     }
 
     async fn save_delivery(&self, d: &Delivery, prior_attempts: usize) -> Result<()> {
-        let res = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(self.delivery_item(d)?))
-            .condition_expression("n = :prior")
-            .expression_attribute_values(":prior", n(prior_attempts))
-            .send()
-            .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failed(&e) => Err(delivery_conflict()),
-            Err(e) => Err(be(e)),
+        if self
+            .put_if(
+                self.delivery_item(d)?,
+                "n = :prior",
+                vec![(":prior", n(prior_attempts))],
+            )
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(delivery_conflict())
         }
     }
 

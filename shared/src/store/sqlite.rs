@@ -106,6 +106,24 @@ impl SqliteDb {
     }
 }
 
+impl SqliteDb {
+    /// The `doc` of the one row `sql` selects with `args`, if any.
+    async fn get_doc<T: DeserializeOwned + Send + 'static>(
+        &self,
+        sql: &'static str,
+        args: Vec<String>,
+    ) -> Result<Option<T>> {
+        self.with(move |c| {
+            let doc: Option<String> = c
+                .query_row(sql, rusqlite::params_from_iter(args), |r| r.get(0))
+                .optional()
+                .map_err(be)?;
+            doc.map(|d| from_doc(&d)).transpose()
+        })
+        .await
+    }
+}
+
 fn docs<T: DeserializeOwned>(
     stmt: &mut rusqlite::Statement<'_>,
     p: impl rusqlite::Params,
@@ -132,14 +150,10 @@ impl KeyStore for SqliteDb {
     }
 
     async fn get_key(&self, id: &str) -> Result<Option<ApiKey>> {
-        let id = id.to_string();
-        self.with(move |c| {
-            let doc: Option<String> = c
-                .query_row("SELECT doc FROM api_keys WHERE id = ?1", [id], |r| r.get(0))
-                .optional()
-                .map_err(be)?;
-            doc.map(|d| from_doc(&d)).transpose()
-        })
+        self.get_doc(
+            "SELECT doc FROM api_keys WHERE id = ?1",
+            vec![id.to_string()],
+        )
         .await
     }
 
@@ -199,18 +213,10 @@ impl WebhookStore for SqliteDb {
     }
 
     async fn get_webhook(&self, tenant_id: &str, id: &str) -> Result<Option<Webhook>> {
-        let (t, i) = (tenant_id.to_string(), id.to_string());
-        self.with(move |c| {
-            let doc: Option<String> = c
-                .query_row(
-                    "SELECT doc FROM webhooks WHERE tenant_id = ?1 AND id = ?2",
-                    [t, i],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(be)?;
-            doc.map(|d| from_doc(&d)).transpose()
-        })
+        self.get_doc(
+            "SELECT doc FROM webhooks WHERE tenant_id = ?1 AND id = ?2",
+            vec![tenant_id.to_string(), id.to_string()],
+        )
         .await
     }
     async fn list_webhooks(
@@ -374,16 +380,10 @@ impl CatalogueStore for SqliteDb {
     }
 
     async fn get_event_type(&self, name: &str) -> Result<Option<EventType>> {
-        let n = name.to_string();
-        self.with(move |c| {
-            let doc: Option<String> = c
-                .query_row("SELECT doc FROM event_types WHERE name = ?1", [n], |r| {
-                    r.get(0)
-                })
-                .optional()
-                .map_err(be)?;
-            doc.map(|d| from_doc(&d)).transpose()
-        })
+        self.get_doc(
+            "SELECT doc FROM event_types WHERE name = ?1",
+            vec![name.to_string()],
+        )
         .await
     }
 
@@ -460,18 +460,10 @@ impl EventStore for SqliteDb {
     }
 
     async fn get_event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>> {
-        let (t, i) = (tenant_id.to_string(), id.to_string());
-        self.with(move |c| {
-            let doc: Option<String> = c
-                .query_row(
-                    "SELECT doc FROM events WHERE tenant_id = ?1 AND id = ?2",
-                    [t, i],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(be)?;
-            doc.map(|d| from_doc(&d)).transpose()
-        })
+        self.get_doc(
+            "SELECT doc FROM events WHERE tenant_id = ?1 AND id = ?2",
+            vec![tenant_id.to_string(), id.to_string()],
+        )
         .await
     }
 
@@ -502,18 +494,10 @@ impl EventStore for SqliteDb {
     }
 
     async fn get_delivery(&self, tenant_id: &str, id: &str) -> Result<Option<Delivery>> {
-        let (t, i) = (tenant_id.to_string(), id.to_string());
-        self.with(move |c| {
-            let doc: Option<String> = c
-                .query_row(
-                    "SELECT doc FROM deliveries WHERE tenant_id = ?1 AND id = ?2",
-                    [t, i],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(be)?;
-            doc.map(|d| from_doc(&d)).transpose()
-        })
+        self.get_doc(
+            "SELECT doc FROM deliveries WHERE tenant_id = ?1 AND id = ?2",
+            vec![tenant_id.to_string(), id.to_string()],
+        )
         .await
     }
 
@@ -700,6 +684,14 @@ pub(crate) fn parse_delivery_cursor(c: &str) -> Result<(i64, String)> {
     Ok((ms.parse().map_err(|_| bad())?, id.to_string()))
 }
 
+/// The row a receipt handle (`{seq}.{ulid}`) refers to, so settling a message is a key lookup.
+fn receipt_seq(receipt: &str) -> Result<i64> {
+    receipt
+        .split_once('.')
+        .and_then(|(seq, _)| seq.parse().ok())
+        .ok_or_else(|| Error::BadRequest("malformed receipt handle".into()))
+}
+
 #[async_trait]
 impl Queue for SqliteDb {
     async fn send(&self, tasks: &[DeliveryTask]) -> Result<()> {
@@ -754,8 +746,11 @@ impl Queue for SqliteDb {
         self.with(move |c| {
             let tx = c.transaction().map_err(be)?;
             for r in receipts {
-                tx.execute("DELETE FROM queue WHERE receipt = ?1", [r])
-                    .map_err(be)?;
+                tx.execute(
+                    "DELETE FROM queue WHERE seq = ?1 AND receipt = ?2",
+                    params![receipt_seq(&r)?, r],
+                )
+                .map_err(be)?;
             }
             tx.commit().map_err(be)
         })
@@ -767,8 +762,8 @@ impl Queue for SqliteDb {
         self.with(move |c| {
             let n = c
                 .execute(
-                    "UPDATE queue SET visible_at_ms = ?1 WHERE receipt = ?2",
-                    params![now_ms() + timeout.as_millis() as i64, r],
+                    "UPDATE queue SET visible_at_ms = ?1 WHERE seq = ?2 AND receipt = ?3",
+                    params![now_ms() + timeout.as_millis() as i64, receipt_seq(&r)?, r],
                 )
                 .map_err(be)?;
             if n == 0 {
