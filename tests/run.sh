@@ -42,6 +42,9 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "cargo build (every target: the serve test and the benchmark run the hookline binary)"
+cargo build --workspace --all-targets
+
 step "cargo test (unit, integration on SQLite and moto, Lambda events)"
 cargo test --workspace --all-targets 2>&1 | tee "${TMPDIR:-/tmp}/hookline-test.log"
 

@@ -28,6 +28,8 @@ pub enum Error {
     PayloadTooLarge { what: &'static str, limit: usize },
     #[error("too many requests")]
     RateLimited,
+    #[error("this method is not allowed on this path")]
+    MethodNotAllowed,
     /// Bad configuration: reported at start-up, never to an API caller as such.
     #[error("configuration: {0}")]
     Config(String),
@@ -58,6 +60,7 @@ impl Error {
             Error::Conflict { .. } => StatusCode::CONFLICT,
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::Config(_) | Error::Backend(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -72,6 +75,7 @@ impl Error {
             Error::Conflict { code, .. } => code,
             Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::RateLimited => "rate_limited",
+            Error::MethodNotAllowed => "method_not_allowed",
             Error::Config(_) | Error::Backend(_) => "internal_error",
         }
     }

@@ -356,6 +356,11 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
             StatusCode::NOT_FOUND,
             "not_found",
         );
+        assert_error(
+            &api.call("POST", "/v1/event-types/x", k, None).await,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        );
         assert_eq!(
             api.call("GET", "/v1/webhooks", k, None).await.1["data"],
             json!([]),

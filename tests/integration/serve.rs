@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use hookline_tests::{eventually, root};
 
-/// The `hookline` binary that `cargo test --workspace` builds beside this test binary.
+/// The `hookline` binary that `cargo build --workspace --all-targets` puts beside this test binary.
 fn hookline_bin() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
     let bin = exe
@@ -16,7 +16,7 @@ fn hookline_bin() -> std::path::PathBuf {
         .join("hookline");
     assert!(
         bin.exists(),
-        "{} is missing: run the suite with `cargo test --workspace` (tests/run.sh does)",
+        "{} is missing: build it first with `cargo build --workspace --all-targets` (tests/run.sh does)",
         bin.display()
     );
     bin

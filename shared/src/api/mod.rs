@@ -31,25 +31,9 @@ pub fn router(app: Hookline) -> Router {
         .merge(event_types::routes())
         .merge(events::routes())
         .fallback(|| async { Error::NotFound("route".into()) })
-        .method_not_allowed_fallback(|| async {
-            Error::Conflict {
-                code: "method_not_allowed",
-                message: "this method is not allowed on this path".into(),
-            }
-            .with_status(axum::http::StatusCode::METHOD_NOT_ALLOWED)
-        })
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(app)
-}
-
-impl Error {
-    /// The error's JSON body with another status (used for 405 only).
-    fn with_status(self, status: axum::http::StatusCode) -> axum::response::Response {
-        use axum::response::IntoResponse;
-        let mut r = self.into_response();
-        *r.status_mut() = status;
-        r
-    }
 }
 
 /// Authenticates `Authorization: Bearer <key>` or `X-API-Key: <key>` and resolves the tenant
