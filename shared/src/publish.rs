@@ -135,15 +135,8 @@ pub async fn publish(
     {
         return Ok(PublishOut::of(&existing, true));
     }
-    if check_catalogue(app, "type", std::slice::from_ref(&input.event_type))
-        .await
-        .is_err()
-    {
-        return Err(Error::validation(
-            "type",
-            format!("unknown event type {:?}", input.event_type),
-        ));
-    }
+    // Unknown to the catalogue: 422; a failure to read the catalogue stays a backend error.
+    check_catalogue(app, "type", std::slice::from_ref(&input.event_type)).await?;
     let matching: Vec<Webhook> = all_webhooks(app, tenant)
         .await?
         .into_iter()
