@@ -71,7 +71,8 @@ impl Deliverer {
         else {
             tracing::warn!(delivery = %task.delivery_id, "delivery record not found; dropping message");
             return Ok(Outcome::Done);
-        }; // A manual retry whose attempt is already recorded arrived twice.
+        };
+        // A manual retry whose attempt is already recorded arrived twice.
         if let Some(rid) = &task.retry_id
             && d.attempts.iter().any(|a| a.retry_id.as_ref() == Some(rid))
         {
@@ -84,35 +85,17 @@ impl Deliverer {
         }
         let webhook = store.get_webhook(&task.tenant_id, &task.webhook_id).await?;
         let webhook = match webhook {
-            Some(w) if w.enabled => w, // A manual retry to a webhook that is gone or off changes nothing.
+            Some(w) if w.enabled => w,
+            // A manual retry to a webhook that is gone or off changes nothing.
             _ if task.is_manual() => return Ok(Outcome::Done),
-            other => {
-                let reason = if other.is_some() {
-                    "webhook disabled"
-                } else {
-                    "webhook deleted"
-                };
-                return self
-                    .settle(d, |d| {
-                        d.status = DeliveryStatus::Cancelled;
-                        d.cancel_reason = Some(reason.into());
-                        d.next_attempt_at = None;
-                    })
-                    .await;
-            }
+            Some(_) => return self.cancel(d, "webhook disabled").await,
+            None => return self.cancel(d, "webhook deleted").await,
         };
         let body = match &task.body {
             Some(b) => b.clone(),
             None => match store.get_event(&task.tenant_id, &task.event_id).await? {
                 Some(ev) => crate::publish::envelope(&ev),
-                None => {
-                    return self
-                        .settle(d, |d| {
-                            d.status = DeliveryStatus::Cancelled;
-                            d.cancel_reason = Some("event no longer stored".into());
-                        })
-                        .await;
-                }
+                None => return self.cancel(d, "event no longer stored").await,
             },
         };
         let now = Utc::now();
@@ -161,35 +144,42 @@ impl Deliverer {
                 }
             }
         };
-        match store.save_delivery(&d, prior).await {
-            Ok(()) => {
-                let mut c = Counters::new();
-                stats::record(&mut c, prior == 0, before, d.status, d.attempts.last());
-                self.stats.add(&d.tenant_id, &d.webhook_id, d.updated_at, c);
-            }
-            // Another worker recorded this delivery meanwhile (a duplicate message): it owns it.
-            Err(Error::Conflict { .. }) => return Ok(Outcome::Done),
-            Err(e) => return Err(e),
+        if !self.save(&d, prior, before).await? {
+            return Ok(Outcome::Done);
         }
         self.touch(&webhook.tenant_id, &webhook.id).await;
         Ok(outcome)
     }
-    async fn settle(&self, mut d: Delivery, change: impl FnOnce(&mut Delivery)) -> Result<Outcome> {
-        let prior = d.attempts.len();
-        let before = d.status;
-        change(&mut d);
+
+    /// Cancels a delivery that can no longer be sent.
+    async fn cancel(&self, mut d: Delivery, reason: &str) -> Result<Outcome> {
+        let (prior, before) = (d.attempts.len(), d.status);
+        d.status = DeliveryStatus::Cancelled;
+        d.cancel_reason = Some(reason.into());
+        d.next_attempt_at = None;
         d.updated_at = Utc::now();
-        match self.app.store.save_delivery(&d, prior).await {
+        self.save(&d, prior, before).await?;
+        Ok(Outcome::Done)
+    }
+
+    /// Records `d` if it still has `prior` attempts and counts what changed since `before`;
+    /// false when another worker recorded it meanwhile (a duplicate message: that one owns it).
+    async fn save(&self, d: &Delivery, prior: usize, before: DeliveryStatus) -> Result<bool> {
+        match self.app.store.save_delivery(d, prior).await {
             Ok(()) => {
+                let attempt = (d.attempts.len() > prior)
+                    .then(|| d.attempts.last())
+                    .flatten();
                 let mut c = Counters::new();
-                stats::record(&mut c, prior == 0, before, d.status, None);
+                stats::record(&mut c, prior == 0, before, d.status, attempt);
                 self.stats.add(&d.tenant_id, &d.webhook_id, d.updated_at, c);
-                Ok(Outcome::Done)
+                Ok(true)
             }
-            Err(Error::Conflict { .. }) => Ok(Outcome::Done),
+            Err(Error::Conflict { .. }) => Ok(false),
             Err(e) => Err(e),
         }
     }
+
     /// Writes the statistics counters gathered since the last flush (drivers call this once
     /// per batch).
     pub async fn flush_stats(&self) {
