@@ -224,6 +224,12 @@ impl Attempt {
     }
 }
 
+/// An item is live until its retention passes; expired items are never returned, even while
+/// the store has not deleted them yet (DynamoDB TTL is lazy).
+pub fn is_live(expires_at: Timestamp, now: Timestamp) -> bool {
+    expires_at > now
+}
+
 /// One event for one webhook, with every attempt made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Delivery {

@@ -131,7 +131,7 @@ pub async fn publish(
         (None, None) => ids::new_id("evt"),
     };
     if let Some(existing) = app.store.get_event(tenant, &id).await?
-        && existing.expires_at > Utc::now()
+        && crate::model::is_live(existing.expires_at, Utc::now())
     {
         return Ok(PublishOut::of(&existing, true));
     }

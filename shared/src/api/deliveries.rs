@@ -8,12 +8,12 @@ use axum::{Json, Router};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::webhooks::load;
-use super::{ApiJson, ApiQuery, ListOut, page_limit};
+use super::webhooks::{load, load_sendable};
+use super::{ApiJson, ApiQuery, ListOut, filtered_page, page_limit};
 use crate::auth::Principal;
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
-use crate::model::{Attempt, Delivery, DeliveryStatus, Scope, Timestamp};
+use crate::model::{Attempt, Delivery, DeliveryStatus, Scope, Timestamp, is_live};
 use crate::queue::DeliveryTask;
 
 pub fn routes() -> Router<Hookline> {
@@ -95,30 +95,26 @@ async fn list(
     load(&app, &p, &id).await?;
     let now = Utc::now();
     let keep = |d: &Delivery| {
-        d.expires_at > now && q.event_type.as_ref().is_none_or(|t| &d.event_type == t)
+        is_live(d.expires_at, now) && q.event_type.as_ref().is_none_or(|t| &d.event_type == t)
     };
-    let mut out = Vec::new();
-    let mut cursor = q.cursor.clone();
-    loop {
-        let page = app
-            .store
-            .list_deliveries(&p.tenant_id, &id, status, cursor.as_deref(), limit + 1)
-            .await?;
-        out.extend(page.items.into_iter().filter(|d| keep(d)));
-        if out.len() > limit || page.next.is_none() {
-            break;
-        }
-        cursor = page.next;
-    }
-    let next = if out.len() > limit {
-        out.truncate(limit);
-        out.last().map(crate::store::sqlite::delivery_cursor)
-    } else {
-        None
-    };
+    let page = filtered_page(
+        limit,
+        q.cursor.clone(),
+        |cursor, n| {
+            let (app, p, id) = (&app, &p, &id);
+            async move {
+                app.store
+                    .list_deliveries(&p.tenant_id, id, status, cursor.as_deref(), n)
+                    .await
+            }
+        },
+        keep,
+        crate::store::delivery_cursor,
+    )
+    .await?;
     Ok(Json(ListOut::new(
-        out.iter().map(DeliveryOut::summary).collect(),
-        next,
+        page.items.iter().map(DeliveryOut::summary).collect(),
+        page.next,
     )))
 }
 
@@ -128,24 +124,23 @@ async fn read(
     Path((id, delivery_id)): Path<(String, String)>,
 ) -> Result<Json<DeliveryOut>> {
     p.require(Scope::WebhooksRead)?;
-    let d = app
-        .store
-        .get_delivery(&p.tenant_id, &delivery_id)
-        .await?
-        .filter(|d| d.webhook_id == id && d.expires_at > Utc::now())
-        .ok_or_else(|| Error::NotFound("delivery".into()))?;
+    let d = load_delivery(&app, &p, &id, &delivery_id, Utc::now()).await?;
     Ok(Json(DeliveryOut::full(&d)))
 }
 
-/// A webhook that can be sent to: enabled (manual sends to a disabled one would change nothing).
-async fn sendable(app: &Hookline, p: &Principal, id: &str) -> Result<()> {
-    if !load(app, p, id).await?.enabled {
-        return Err(Error::Conflict {
-            code: "webhook_disabled",
-            message: "the webhook is disabled; enable it first".into(),
-        });
-    }
-    Ok(())
+/// A live delivery of the webhook `id`; anything else (another webhook's, expired) is not found.
+async fn load_delivery(
+    app: &Hookline,
+    p: &Principal,
+    id: &str,
+    delivery_id: &str,
+    now: Timestamp,
+) -> Result<Delivery> {
+    app.store
+        .get_delivery(&p.tenant_id, delivery_id)
+        .await?
+        .filter(|d| d.webhook_id == id && is_live(d.expires_at, now))
+        .ok_or_else(|| Error::NotFound("delivery".into()))
 }
 
 fn manual_task(d: &Delivery, body: Option<String>, retry_id: &str) -> DeliveryTask {
@@ -173,19 +168,14 @@ async fn retry(
     Path((id, delivery_id)): Path<(String, String)>,
 ) -> Result<impl IntoResponse> {
     p.require(Scope::WebhooksWrite)?;
-    sendable(&app, &p, &id).await?;
+    load_sendable(&app, &p, &id).await?;
     let now = Utc::now();
-    let d = app
-        .store
-        .get_delivery(&p.tenant_id, &delivery_id)
-        .await?
-        .filter(|d| d.webhook_id == id && d.expires_at > now)
-        .ok_or_else(|| Error::NotFound("delivery".into()))?;
+    let d = load_delivery(&app, &p, &id, &delivery_id, now).await?;
     let event = app
         .store
         .get_event(&p.tenant_id, &d.event_id)
         .await?
-        .filter(|e| e.expires_at > now)
+        .filter(|e| is_live(e.expires_at, now))
         .ok_or_else(|| Error::NotFound("event of this delivery".into()))?;
     let retry_id = crate::ids::new_id("rty");
     app.queue
@@ -233,7 +223,7 @@ async fn recover(
     if until <= input.since {
         return Err(Error::validation("until", "must be after since"));
     }
-    sendable(&app, &p, &id).await?;
+    load_sendable(&app, &p, &id).await?;
     let retry_id = crate::ids::new_id("rcv");
     let mut queued = 0;
     let mut cursor: Option<String> = None;
@@ -255,7 +245,7 @@ async fn recover(
                 done = true;
                 break;
             }
-            if d.created_at < until && d.expires_at > now {
+            if d.created_at < until && is_live(d.expires_at, now) {
                 tasks.push(manual_task(d, None, &retry_id));
             }
         }

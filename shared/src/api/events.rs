@@ -14,7 +14,7 @@ use super::deliveries::DeliveryOut;
 use crate::auth::Principal;
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
-use crate::model::{Scope, Timestamp};
+use crate::model::{Scope, Timestamp, is_live};
 use crate::publish::{self, EventIn};
 
 pub fn routes() -> Router<Hookline> {
@@ -63,7 +63,7 @@ async fn read(
         .store
         .get_event(&p.tenant_id, &id)
         .await?
-        .filter(|e| e.expires_at > now)
+        .filter(|e| is_live(e.expires_at, now))
         .ok_or_else(|| Error::NotFound("event".into()))?;
     let deliveries = app.store.event_deliveries(&p.tenant_id, &id).await?;
     Ok(Json(EventOut {
@@ -74,7 +74,7 @@ async fn read(
         created_at: ev.created_at,
         deliveries: deliveries
             .iter()
-            .filter(|d| d.expires_at > now)
+            .filter(|d| is_live(d.expires_at, now))
             .map(DeliveryOut::summary)
             .collect(),
     }))

@@ -156,6 +156,33 @@ pub fn page_limit(limit: Option<usize>) -> Result<usize> {
     }
 }
 
+/// One page of a filtered listing: reads store pages through `fetch` (from a cursor, at most
+/// `limit + 1` items), keeps what passes `keep`, and stops once more than `limit` are kept or the
+/// store has no more. Filters apply while paging, so a page is full whenever more matches exist.
+pub async fn filtered_page<T, F, Fut>(
+    limit: usize,
+    start: Option<String>,
+    mut fetch: F,
+    keep: impl Fn(&T) -> bool,
+    cursor: impl Fn(&T) -> String,
+) -> Result<crate::model::Page<T>>
+where
+    F: FnMut(Option<String>, usize) -> Fut,
+    Fut: std::future::Future<Output = Result<crate::model::Page<T>>>,
+{
+    let mut kept = Vec::new();
+    let mut at = start;
+    loop {
+        let page = fetch(at.take(), limit + 1).await?;
+        kept.extend(page.items.into_iter().filter(|x| keep(x)));
+        match page.next {
+            Some(next) if kept.len() <= limit => at = Some(next),
+            _ => break,
+        }
+    }
+    Ok(crate::store::page_of(kept, limit, cursor))
+}
+
 /// A listing's answer.
 #[derive(Debug, Serialize)]
 pub struct ListOut<T> {

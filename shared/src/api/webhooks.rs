@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiJson, ApiJsonOrDefault, ApiQuery, ListOut, page_limit};
+use super::{ApiJson, ApiJsonOrDefault, ApiQuery, ListOut, filtered_page, page_limit};
 use crate::auth::Principal;
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
@@ -172,31 +172,22 @@ async fn list(
                 .as_ref()
                 .is_none_or(|a| w.account_ids.iter().any(|x| x == a))
     };
-    // Filters apply while paging, so a page is full whenever more matches exist.
-    let mut out: Vec<Webhook> = Vec::new();
-    let mut after = q.cursor.clone();
-    loop {
-        // Admin keys that name no tenant see every tenant's webhooks.
-        let tenant = (!p.is_admin() || p.tenant_given).then_some(p.tenant_id.as_str());
-        let page = app
-            .store
-            .list_webhooks(tenant, after.as_deref(), limit + 1)
-            .await?;
-        out.extend(page.items.into_iter().filter(|w| keep(w)));
-        if out.len() > limit || page.next.is_none() {
-            break;
-        }
-        after = page.next;
-    }
-    let next = if out.len() > limit {
-        out.truncate(limit);
-        out.last().map(|w| w.id.clone())
-    } else {
-        None
-    };
+    // Admin keys that name no tenant see every tenant's webhooks.
+    let tenant = (!p.is_admin() || p.tenant_given).then_some(p.tenant_id.as_str());
+    let page = filtered_page(
+        limit,
+        q.cursor.clone(),
+        |after, n| {
+            let store = &app.store;
+            async move { store.list_webhooks(tenant, after.as_deref(), n).await }
+        },
+        keep,
+        |w| w.id.clone(),
+    )
+    .await?;
     Ok(Json(ListOut::new(
-        out.iter().map(WebhookOut::masked).collect(),
-        next,
+        page.items.iter().map(WebhookOut::masked).collect(),
+        page.next,
     )))
 }
 
@@ -206,6 +197,18 @@ pub async fn load(app: &Hookline, p: &Principal, id: &str) -> Result<Webhook> {
         .get_webhook(&p.tenant_id, id)
         .await?
         .ok_or_else(|| Error::NotFound("webhook".into()))
+}
+
+/// Loads a webhook that can be sent to now: manual sends to a disabled one are refused (409).
+pub async fn load_sendable(app: &Hookline, p: &Principal, id: &str) -> Result<Webhook> {
+    let w = load(app, p, id).await?;
+    if !w.enabled {
+        return Err(Error::Conflict {
+            code: "webhook_disabled",
+            message: "the webhook is disabled; enable it first".into(),
+        });
+    }
+    Ok(w)
 }
 
 async fn read(
@@ -396,13 +399,7 @@ async fn send_test(
     ApiJsonOrDefault(input): ApiJsonOrDefault<TestIn>,
 ) -> Result<impl IntoResponse> {
     p.require(Scope::WebhooksWrite)?;
-    let w = load(&app, &p, &id).await?;
-    if !w.enabled {
-        return Err(Error::Conflict {
-            code: "webhook_disabled",
-            message: "the webhook is disabled; enable it first".into(),
-        });
-    }
+    let w = load_sendable(&app, &p, &id).await?;
     let (event_type, data) = match input.event_type {
         None => (
             TEST_EVENT_TYPE.to_string(),

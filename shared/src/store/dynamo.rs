@@ -29,11 +29,11 @@ use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::sqlite::{
+use super::{
+    CatalogueStore, Counters, EventStore, KeyStore, Retention, StatsStore, WebhookStore,
     cap_reached, delivery_conflict, delivery_cursor, page_of, parse_delivery_cursor,
     version_conflict,
 };
-use super::{CatalogueStore, Counters, EventStore, KeyStore, Retention, StatsStore, WebhookStore};
 use crate::error::{Error, Result};
 use crate::ids::shard_of;
 use crate::model::{ApiKey, Delivery, DeliveryStatus, Event, EventType, Page, Timestamp, Webhook};

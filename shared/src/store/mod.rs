@@ -8,7 +8,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{ApiKey, Delivery, DeliveryStatus, Event, EventType, Page, Timestamp, Webhook};
 
 #[async_trait]
@@ -116,4 +116,49 @@ pub trait Store:
 impl<T: KeyStore + WebhookStore + CatalogueStore + EventStore + StatsStore + Retention> Store
     for T
 {
+}
+
+// Answers and page handling shared by the adapters (and the API's cursors).
+
+pub fn cap_reached(cap: u32) -> Error {
+    Error::Conflict {
+        code: "webhook_limit_reached",
+        message: format!("this tenant already has the maximum of {cap} webhooks"),
+    }
+}
+
+pub fn version_conflict() -> Error {
+    Error::Conflict {
+        code: "concurrent_update",
+        message: "the webhook was changed by another request; read it again and retry".into(),
+    }
+}
+
+/// Cuts a `limit + 1` result to a page, with the cursor of the next one.
+pub fn page_of<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> String) -> Page<T> {
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(&cursor)
+    } else {
+        None
+    };
+    Page { items, next }
+}
+
+pub fn delivery_conflict() -> Error {
+    Error::Conflict {
+        code: "delivery_changed",
+        message: "the delivery was recorded by another worker".into(),
+    }
+}
+
+/// The listing cursor of a delivery: its creation time and id, newest first.
+pub fn delivery_cursor(d: &Delivery) -> String {
+    format!("{:013}.{}", d.created_at.timestamp_millis(), d.id)
+}
+
+pub fn parse_delivery_cursor(c: &str) -> Result<(i64, String)> {
+    let bad = || Error::BadRequest("cursor is not valid for this listing".into());
+    let (ms, id) = c.split_once('.').ok_or_else(bad)?;
+    Ok((ms.parse().map_err(|_| bad())?, id.to_string()))
 }

@@ -11,7 +11,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{CatalogueStore, Counters, EventStore, KeyStore, Retention, StatsStore, WebhookStore};
+use super::{
+    CatalogueStore, Counters, EventStore, KeyStore, Retention, StatsStore, WebhookStore,
+    cap_reached, delivery_conflict, delivery_cursor, page_of, parse_delivery_cursor,
+    version_conflict,
+};
 use crate::error::{Error, Result};
 use crate::model::{ApiKey, Delivery, DeliveryStatus, Event, EventType, Page, Timestamp, Webhook};
 use crate::queue::{DeliveryTask, Queue, Received};
@@ -309,35 +313,6 @@ impl WebhookStore for SqliteDb {
         })
         .await
     }
-}
-
-pub(crate) fn cap_reached(cap: u32) -> Error {
-    Error::Conflict {
-        code: "webhook_limit_reached",
-        message: format!("this tenant already has the maximum of {cap} webhooks"),
-    }
-}
-
-pub(crate) fn version_conflict() -> Error {
-    Error::Conflict {
-        code: "concurrent_update",
-        message: "the webhook was changed by another request; read it again and retry".into(),
-    }
-}
-
-/// Cuts a `limit + 1` result to a page, with the cursor of the next one.
-pub(crate) fn page_of<T>(
-    mut items: Vec<T>,
-    limit: usize,
-    cursor: impl Fn(&T) -> String,
-) -> Page<T> {
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(&cursor)
-    } else {
-        None
-    };
-    Page { items, next }
 }
 
 #[async_trait]
@@ -664,24 +639,6 @@ impl Retention for SqliteDb {
         })
         .await
     }
-}
-
-pub(crate) fn delivery_conflict() -> Error {
-    Error::Conflict {
-        code: "delivery_changed",
-        message: "the delivery was recorded by another worker".into(),
-    }
-}
-
-/// The listing cursor of a delivery: its creation time and id, newest first.
-pub(crate) fn delivery_cursor(d: &Delivery) -> String {
-    format!("{:013}.{}", d.created_at.timestamp_millis(), d.id)
-}
-
-pub(crate) fn parse_delivery_cursor(c: &str) -> Result<(i64, String)> {
-    let bad = || Error::BadRequest("cursor is not valid for this listing".into());
-    let (ms, id) = c.split_once('.').ok_or_else(bad)?;
-    Ok((ms.parse().map_err(|_| bad())?, id.to_string()))
 }
 
 /// The row a receipt handle (`{seq}.{ulid}`) refers to, so settling a message is a key lookup.
