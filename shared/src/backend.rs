@@ -1,21 +1,24 @@
-//! Wiring: the store and queue a configuration asks for, bundled as [`Hookline`].
+//! Wiring: the store, queue and clock a configuration asks for, bundled as [`Hookline`].
+//!
+//! Each backend is behind a cargo feature: `sqlite` (the embedded store and queue of
+//! `hookline serve`) and `aws` (DynamoDB and SQS, for the Lambda functions). A binary links only
+//! what it runs.
 
 use std::sync::Arc;
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::{Backend, Config};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::queue::Queue;
-use crate::queue::sqs::SqsQueue;
 use crate::store::Store;
-use crate::store::dynamo::DynamoStore;
-use crate::store::sqlite::SqliteDb;
 
-/// Configuration, store and queue: everything a handler needs.
+/// Configuration, store, queue and clock: everything a handler needs.
 #[derive(Clone)]
 pub struct Hookline {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub queue: Arc<dyn Queue>,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Hookline {
@@ -24,37 +27,57 @@ impl Hookline {
             config: Arc::new(config),
             store,
             queue,
+            clock: Arc::new(SystemClock),
         }
     }
 
-    /// Store and queue on one SQLite database.
-    pub fn with_sqlite(config: Config, db: SqliteDb) -> Self {
+    /// The same wiring on another clock (tests advance a [`crate::clock::ManualClock`]).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Store and queue on one SQLite database, both on its clock.
+    #[cfg(feature = "sqlite")]
+    pub fn with_sqlite(config: Config, db: crate::store::sqlite::SqliteDb) -> Self {
+        let clock = db.clock.clone();
         let db = Arc::new(db);
-        Hookline::new(config, db.clone(), db)
+        Hookline::new(config, db.clone(), db).with_clock(clock)
     }
 
     /// DynamoDB and SQS clients from the standard AWS configuration chain
     /// (`AWS_ENDPOINT_URL` points them at an emulator).
+    #[cfg(feature = "aws")]
     pub async fn with_aws(config: Config, table: &str, queue_url: &str) -> Self {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let store = DynamoStore::new(
+        let store = crate::store::dynamo::DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&sdk),
             table,
             config.delivery_shards,
         );
-        let queue = SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue_url);
+        let queue = crate::queue::sqs::SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue_url);
         Hookline::new(config, Arc::new(store), Arc::new(queue))
     }
 
-    /// Builds what `config.backend` names.
+    /// Builds what `config.backend` names; a backend this binary was built without is a
+    /// configuration error that says which feature it needs.
     pub async fn from_config(config: Config) -> Result<Self> {
         match config.backend.clone() {
-            Backend::Sqlite { data_dir } => {
-                Ok(Hookline::with_sqlite(config, SqliteDb::open(data_dir)?))
-            }
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite { data_dir } => Ok(Hookline::with_sqlite(
+                config,
+                crate::store::sqlite::SqliteDb::open(data_dir)?,
+            )),
+            #[cfg(feature = "aws")]
             Backend::Aws { table, queue_url } => {
                 Ok(Hookline::with_aws(config, &table, &queue_url).await)
             }
+            #[allow(unreachable_patterns)]
+            other => Err(Error::Config(format!(
+                "this binary was built without the {} backend (cargo feature `{}`)",
+                other.name(),
+                other.feature()
+            ))),
         }
     }
 }

@@ -13,7 +13,21 @@ pub enum Backend {
     Aws { table: String, queue_url: String },
 }
 
-/// Every setting Hookline reads. Defaults follow DESIGN.md: hourly retries for 48 hours,
+impl Backend {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Aws { .. } => "aws",
+        }
+    }
+
+    /// The cargo feature of the `hookline` crate that provides this backend.
+    pub fn feature(&self) -> &'static str {
+        self.name()
+    }
+}
+
+/// Every setting Hookline reads. Defaults (see ARCHITECTURE.md): hourly retries for 48 hours,
 /// 15 s delivery timeout, 256 KiB payloads, 30 days of retention.
 #[derive(Debug, Clone)]
 pub struct Config {

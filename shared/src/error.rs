@@ -1,10 +1,15 @@
-//! The one error type of Hookline. Every failure maps to a JSON body
-//! `{"error": {"code", "message", ...}}` with the right status; bad input is never a 500.
+//! The one error type of Hookline, and the one place where failures become HTTP answers: every
+//! failure maps to a JSON body `{"error": {"code", "message", ...}}` with the right status; bad
+//! input is never a 500. The store and the queue have errors of their own ([`StoreError`],
+//! [`QueueError`]) that callers match on; they turn into this type only at the edge.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
+
+use crate::queue::QueueError;
+use crate::store::StoreError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -16,12 +21,18 @@ pub enum Error {
     /// A well-formed request with an invalid field.
     #[error("{field}: {message}")]
     Validation { field: String, message: String },
-    #[error("a valid API key is required (Authorization: Bearer <key> or X-API-Key)")]
+    #[error(
+        "a valid API key is required (Authorization: Bearer <key>, Authorization: <key> or X-API-Key)"
+    )]
     Unauthorized,
     #[error("this API key lacks the {0} scope")]
-    Forbidden(String),
+    Forbidden(&'static str),
+    /// What was not found (`webhook`, `delivery`, ...).
     #[error("{0} not found")]
-    NotFound(String),
+    NotFound(&'static str),
+    /// A path naming something that cannot exist (an id of the wrong kind): not found, and why.
+    #[error("not found: {0}")]
+    InvalidPath(String),
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("{what} is larger than the limit of {limit} bytes")]
@@ -33,9 +44,10 @@ pub enum Error {
     /// Bad configuration: reported at start-up, never to an API caller as such.
     #[error("configuration: {0}")]
     Config(String),
-    /// A backend (DynamoDB, SQS, SQLite) failed; details are logged, not returned.
-    #[error("backend failure: {0}")]
-    Backend(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
 }
 
 impl Error {
@@ -46,22 +58,28 @@ impl Error {
         }
     }
 
-    pub fn backend(e: impl std::fmt::Display) -> Self {
-        Error::Backend(e.to_string())
-    }
-
     pub fn status(&self) -> StatusCode {
         match self {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
-            Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Conflict { .. } => StatusCode::CONFLICT,
+            Error::NotFound(_) | Error::InvalidPath(_) | Error::Store(StoreError::NotFound(_)) => {
+                StatusCode::NOT_FOUND
+            }
+            Error::Conflict { .. }
+            | Error::Store(
+                StoreError::VersionConflict
+                | StoreError::CapReached { .. }
+                | StoreError::Duplicate(_)
+                | StoreError::AlreadyRecorded,
+            ) => StatusCode::CONFLICT,
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Error::Config(_) | Error::Backend(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Config(_) | Error::Store(StoreError::Backend { .. }) | Error::Queue(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -71,13 +89,25 @@ impl Error {
             Error::Validation { .. } => "validation_failed",
             Error::Unauthorized => "unauthorized",
             Error::Forbidden(_) => "forbidden",
-            Error::NotFound(_) => "not_found",
+            Error::NotFound(_) | Error::InvalidPath(_) | Error::Store(StoreError::NotFound(_)) => {
+                "not_found"
+            }
             Error::Conflict { code, .. } => code,
+            Error::Store(StoreError::VersionConflict) => "concurrent_update",
+            Error::Store(StoreError::CapReached { .. }) => "webhook_limit_reached",
+            Error::Store(StoreError::Duplicate(what)) => what.exists_code(),
+            Error::Store(StoreError::AlreadyRecorded) => "delivery_changed",
             Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::RateLimited => "rate_limited",
             Error::MethodNotAllowed => "method_not_allowed",
-            Error::Config(_) | Error::Backend(_) => "internal_error",
+            Error::Config(_) | Error::Store(StoreError::Backend { .. }) | Error::Queue(_) => {
+                "internal_error"
+            }
         }
+    }
+
+    fn is_internal(&self) -> bool {
+        self.status() == StatusCode::INTERNAL_SERVER_ERROR
     }
 }
 
@@ -92,12 +122,28 @@ impl IntoResponse for Error {
             }
             Error::Forbidden(scope) => body["required_scope"] = json!(scope),
             Error::PayloadTooLarge { limit, .. } => body["limit_bytes"] = json!(limit),
-            Error::Config(_) | Error::Backend(_) => {
-                tracing::error!(error = %self, "request failed");
+            e if e.is_internal() => {
+                // The whole chain goes to the log; the caller learns only that it may retry.
+                tracing::error!(error = %crate::error::chain(e), "request failed");
                 body["message"] = json!("internal error; the request may be retried");
             }
             _ => {}
         }
         (status, Json(json!({ "error": body }))).into_response()
     }
+}
+
+/// An error and its sources, one line: what the logs need of a backend failure.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !out.contains(&s_text) {
+            out.push_str(": ");
+            out.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    out
 }

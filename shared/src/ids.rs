@@ -1,36 +1,223 @@
-//! Identifiers: a short type prefix and a ULID, so that ids sort by creation time.
+//! Typed identifiers. Every kind of id is its own type, so a call with a webhook id where a
+//! delivery id belongs does not compile; ids Hookline makes carry a short type prefix and a ULID,
+//! so they sort by creation time and a malformed one is refused before any store is asked.
+//!
+//! On the wire and in storage an id is a plain string (`#[serde(transparent)]`-like), so the
+//! typed ids changed no stored format.
 
 use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
+use crate::error::{Error, Result};
+
+/// Longest id of any kind.
+pub const MAX_ID_LEN: usize = 128;
+
 /// Ids made by one process sort in the order they were made, even within a millisecond.
 static GENERATOR: Mutex<Option<ulid::Generator>> = Mutex::new(None);
 
-pub fn new_id(prefix: &str) -> String {
+fn next_ulid() -> String {
     let mut g = GENERATOR.lock().unwrap_or_else(|p| p.into_inner());
-    let id = g
-        .get_or_insert_with(ulid::Generator::new)
+    g.get_or_insert_with(ulid::Generator::new)
         .generate()
-        .unwrap_or_else(|_| ulid::Ulid::new());
-    format!("{prefix}_{id}")
+        .unwrap_or_else(|_| ulid::Ulid::new())
+        .to_string()
 }
 
-/// A delivery id that depends only on (tenant, event, webhook): publishing the same event again
-/// addresses the same delivery records, which makes fan-out resumable and idempotent.
-pub fn delivery_id(tenant: &str, event_id: &str, webhook_id: &str) -> String {
-    let mut h = Sha256::new();
-    for part in [tenant, event_id, webhook_id] {
-        h.update(part.as_bytes());
-        h.update([0u8]);
+/// The characters a caller-chosen identifier may use.
+pub fn is_identifier(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.:".contains(c))
+}
+
+/// Why a string is not an id of a kind (the API answers it as a 400 or 404, naming the field).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{value:?} is not a valid {kind}: it {rule}")]
+pub struct InvalidId {
+    pub kind: &'static str,
+    pub value: String,
+    pub rule: String,
+}
+
+/// Declares an id type. `prefix = "wh"` requires ids of that kind to start with `wh_` (Hookline
+/// makes them); `free` ids are chosen by callers (tenants, events) and only follow the
+/// identifier rules.
+macro_rules! id_type {
+    ($(#[$m:meta])* $name:ident, kind = $kind:literal, prefix = $prefix:literal) => {
+        id_type!(@def $(#[$m])* $name, $kind, Some($prefix));
+        impl $name {
+            pub const PREFIX: &'static str = $prefix;
+            /// A new id: the prefix and a ULID.
+            pub fn generate() -> Self {
+                $name(format!("{}_{}", $prefix, next_ulid()))
+            }
+        }
+    };
+    ($(#[$m:meta])* $name:ident, kind = $kind:literal, free) => {
+        id_type!(@def $(#[$m])* $name, $kind, None);
+    };
+    (@def $(#[$m:meta])* $name:ident, $kind:literal, $prefix:expr) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const KIND: &'static str = $kind;
+
+            /// Checks `s` against the rules of this kind of id.
+            pub fn parse(s: &str) -> std::result::Result<Self, InvalidId> {
+                let bad = |rule: String| InvalidId {
+                    kind: $kind,
+                    value: s.chars().take(64).collect(),
+                    rule,
+                };
+                if !is_identifier(s) {
+                    return Err(bad("must be 1 to 128 letters, digits, _ - . or :".into()));
+                }
+                let prefix: Option<&str> = $prefix;
+                if let Some(p) = prefix
+                    && !(s.len() > p.len() + 1 && s.starts_with(p) && s.as_bytes()[p.len()] == b'_')
+                {
+                    return Err(bad(format!("must start with {p}_")));
+                }
+                Ok($name(s.to_string()))
+            }
+
+            /// Like [`Self::parse`], as a 422 naming `field`.
+            pub fn field(field: &str, s: &str) -> Result<Self> {
+                Self::parse(s).map_err(|e| Error::validation(field, e.to_string()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = InvalidId;
+            fn from_str(s: &str) -> std::result::Result<Self, InvalidId> {
+                Self::parse(s)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A tenant: a customer of the platform (chosen by the operator, e.g. `acme`).
+    TenantId, kind = "tenant id", free
+);
+id_type!(
+    /// A webhook subscription (`wh_…`).
+    WebhookId, kind = "webhook id", prefix = "wh"
+);
+id_type!(
+    /// An event: `evt_…` when Hookline makes it, or the publisher's own id.
+    EventId, kind = "event id", free
+);
+id_type!(
+    /// One event for one webhook (`del_…`), derived from both (see [`DeliveryId::of`]).
+    DeliveryId, kind = "delivery id", prefix = "del"
+);
+id_type!(
+    /// A stored API key (`key_…`), derived from the key's hash.
+    ApiKeyId, kind = "API key id", prefix = "key"
+);
+id_type!(
+    /// One manual retry or recover request (`rty_…`; older ones `rcv_…`): its attempts carry
+    /// it, so a duplicate queue message is not sent twice.
+    RetryId, kind = "retry id", free
+);
+
+impl RetryId {
+    pub fn generate() -> Self {
+        RetryId(format!("rty_{}", next_ulid()))
     }
-    let digest = h.finalize();
-    let mut n = [0u8; 16];
-    n.copy_from_slice(&digest[..16]);
-    format!(
-        "del_{}",
-        ulid::Ulid::from_bytes(n).to_string().to_lowercase()
-    )
+}
+
+impl EventId {
+    /// A new server-made event id.
+    pub fn generate() -> Self {
+        EventId(format!("evt_{}", next_ulid()))
+    }
+
+    /// The event id an `Idempotency-Key` stands for, when the publisher gave no id.
+    pub fn for_idempotency_key(key: &str) -> Result<Self> {
+        EventId::field("Idempotency-Key", &format!("evt_idem_{key}")).map_err(|_| {
+            Error::validation(
+                "Idempotency-Key",
+                "must be 1 to 119 letters, digits, _ - . or :",
+            )
+        })
+    }
+}
+
+impl DeliveryId {
+    /// A delivery id that depends only on (tenant, event, webhook): publishing the same event
+    /// again addresses the same delivery records, which makes fan-out resumable and idempotent.
+    pub fn of(tenant: &TenantId, event: &EventId, webhook: &WebhookId) -> Self {
+        let mut h = Sha256::new();
+        for part in [tenant.as_str(), event.as_str(), webhook.as_str()] {
+            h.update(part.as_bytes());
+            h.update([0u8]);
+        }
+        let digest = h.finalize();
+        let mut n = [0u8; 16];
+        n.copy_from_slice(&digest[..16]);
+        DeliveryId(format!(
+            "del_{}",
+            ulid::Ulid::from_bytes(n).to_string().to_lowercase()
+        ))
+    }
+}
+
+impl ApiKeyId {
+    /// A key's id is derived from its hash, so a key is found by one direct read.
+    pub fn from_hash(hash: &str) -> Self {
+        ApiKeyId(format!("key_{}", &hash[..20.min(hash.len())]))
+    }
 }
 
 /// A stable small hash, used to spread a webhook's deliveries over index shards.
@@ -45,14 +232,32 @@ mod tests {
 
     #[test]
     fn delivery_ids_are_deterministic_and_distinct() {
-        assert_eq!(delivery_id("t", "e", "w"), delivery_id("t", "e", "w"));
-        assert_ne!(delivery_id("t", "e", "w"), delivery_id("t", "e", "w2"));
-        assert_ne!(delivery_id("t", "ew", ""), delivery_id("t", "e", "w"));
-        assert!(new_id("wh").starts_with("wh_"));
-        let ids: Vec<String> = (0..1000).map(|_| new_id("x")).collect();
+        let t = TenantId::parse("t").unwrap();
+        let e = EventId::parse("e").unwrap();
+        let w = WebhookId::parse("wh_1").unwrap();
+        let w2 = WebhookId::parse("wh_2").unwrap();
+        assert_eq!(DeliveryId::of(&t, &e, &w), DeliveryId::of(&t, &e, &w));
+        assert_ne!(DeliveryId::of(&t, &e, &w), DeliveryId::of(&t, &e, &w2));
+        assert!(DeliveryId::parse(DeliveryId::of(&t, &e, &w).as_str()).is_ok());
+        let ids: Vec<WebhookId> = (0..1000).map(|_| WebhookId::generate()).collect();
+        assert!(ids[0].starts_with("wh_"));
         assert!(
             ids.windows(2).all(|w| w[0] < w[1]),
             "ids sort in creation order"
         );
+    }
+
+    #[test]
+    fn prefixes_and_characters_are_checked() {
+        assert!(WebhookId::parse("wh_01ABC").is_ok());
+        for bad in ["", "wh_", "del_01ABC", "wh01", "wh_a/b", "wh_\u{ff}"] {
+            let e = WebhookId::parse(bad).unwrap_err();
+            assert_eq!(e.kind, "webhook id", "{bad}");
+        }
+        assert!(TenantId::parse("acme-eu.1").is_ok());
+        assert!(TenantId::parse("a b").is_err());
+        assert!(TenantId::parse(&"x".repeat(129)).is_err());
+        let json: std::result::Result<WebhookId, _> = serde_json::from_str("\"evt_1\"");
+        assert!(json.is_err(), "deserializing checks the kind too");
     }
 }

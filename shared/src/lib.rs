@@ -1,14 +1,20 @@
 //! Hookline core library: everything the Lambda functions and the `hookline` command share.
 //!
 //! One module per concern: [`config`] (environment), [`error`] (one error type, mapped to HTTP),
-//! [`model`] (domain types), [`validation`], [`signing`] (Standard Webhooks), [`auth`] (API keys),
-//! [`store`] and [`queue`] (small traits with SQLite and AWS adapters), [`publish`] (fan-out),
-//! [`delivery`] (sending, retry policy, address guard, SQS and local drivers) and [`api`] (the
-//! axum router served by Lambda and by `hookline serve`).
+//! [`ids`] (typed ids), [`clock`], [`model`] (domain types and their rules), [`validation`],
+//! [`signing`] (Standard Webhooks), [`auth`] (authenticators, principals, scopes), [`store`] and
+//! [`queue`] (small traits with SQLite and AWS adapters), [`service`] (the operations behind the
+//! API), [`publish`] (fan-out), [`delivery`] (sending, retry policy, address guard, SQS and local
+//! drivers) and [`api`] (the axum router served by Lambda and by `hookline serve`).
+//!
+//! Cargo features pick the backends: `sqlite` (embedded store and queue, `hookline serve`) and
+//! `aws` (DynamoDB, SQS and the Lambda delivery driver). ARCHITECTURE.md at the repository root
+//! explains the data flow, the item design and the rules.
 
 pub mod api;
 pub mod auth;
 pub mod backend;
+pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod error;
@@ -17,6 +23,7 @@ pub mod model;
 pub mod publish;
 pub mod queue;
 pub mod server;
+pub mod service;
 pub mod signing;
 pub mod stats;
 pub mod store;

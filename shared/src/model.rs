@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{ApiKeyId, DeliveryId, EventId, RetryId, TenantId, WebhookId};
+
 pub type Timestamp = DateTime<Utc>;
 
-/// API key scopes. `admin` implies every other scope; `webhooks:write` implies `webhooks:read`.
+/// API key scopes (what implies what: [`crate::auth::allows`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Scope {
     #[serde(rename = "webhooks:read")]
@@ -45,23 +47,13 @@ impl Scope {
 /// An API key as stored: only the SHA-256 hash of the key is kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiKey {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: ApiKeyId,
+    pub tenant_id: TenantId,
     pub hash: String,
     pub scopes: Vec<Scope>,
     pub name: Option<String>,
     pub created_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
-}
-
-impl ApiKey {
-    pub fn allows(&self, scope: Scope) -> bool {
-        self.scopes.iter().any(|s| {
-            *s == scope
-                || *s == Scope::Admin
-                || (*s == Scope::WebhooksWrite && scope == Scope::WebhooksRead)
-        })
-    }
 }
 
 /// One signing secret of a webhook. The first of [`Webhook::secrets`] is current; the others
@@ -76,8 +68,8 @@ pub struct SigningSecret {
 /// A webhook subscription: an endpoint of a tenant and the events it wants.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Webhook {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: WebhookId,
+    pub tenant_id: TenantId,
     pub url: String,
     pub description: Option<String>,
     /// Event type filter: exact names, `prefix.*` or `*`; empty means every event.
@@ -109,7 +101,39 @@ impl Webhook {
             .iter()
             .filter(move |s| s.expires_at.is_none_or(|e| e > now))
     }
+
+    /// Makes `new` the current secret. With a grace period, the secrets valid now stay valid
+    /// until `now + grace` (never longer than they already were), at most [`MAX_SECRETS`] in
+    /// all; without one, they stop at once. Returns until when the previous ones stay valid.
+    pub fn rotate_secret(
+        &mut self,
+        new: SigningSecret,
+        now: Timestamp,
+        grace: chrono::TimeDelta,
+    ) -> Option<Timestamp> {
+        let until = now + grace;
+        let mut previous: Vec<SigningSecret> = if grace <= chrono::TimeDelta::zero() {
+            Vec::new()
+        } else {
+            self.valid_secrets(now)
+                .map(|s| SigningSecret {
+                    expires_at: Some(s.expires_at.map_or(until, |e| e.min(until))),
+                    ..s.clone()
+                })
+                .collect()
+        };
+        previous.truncate(MAX_SECRETS - 1);
+        self.secrets = std::iter::once(new).chain(previous).collect();
+        self.secrets
+            .iter()
+            .skip(1)
+            .filter_map(|s| s.expires_at)
+            .max()
+    }
 }
+
+/// Secrets kept valid at once (the current one and those in their grace period).
+pub const MAX_SECRETS: usize = 5;
 
 /// `pattern` is an exact type name, `*`, or `prefix.*` (which matches `prefix.anything`).
 pub fn type_matches(pattern: &str, event_type: &str) -> bool {
@@ -139,8 +163,8 @@ pub struct EventType {
 /// A published event and the answer its publisher got (replayed on an idempotent repeat).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: EventId,
+    pub tenant_id: TenantId,
     #[serde(rename = "type")]
     pub event_type: String,
     pub account_id: Option<String>,
@@ -215,7 +239,7 @@ pub struct Attempt {
     pub manual: bool,
     /// The retry request a manual attempt answers (so a duplicate message is not sent twice).
     #[serde(default)]
-    pub retry_id: Option<String>,
+    pub retry_id: Option<RetryId>,
 }
 
 impl Attempt {
@@ -233,10 +257,10 @@ pub fn is_live(expires_at: Timestamp, now: Timestamp) -> bool {
 /// One event for one webhook, with every attempt made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Delivery {
-    pub id: String,
-    pub tenant_id: String,
-    pub webhook_id: String,
-    pub event_id: String,
+    pub id: DeliveryId,
+    pub tenant_id: TenantId,
+    pub webhook_id: WebhookId,
+    pub event_id: EventId,
     pub event_type: String,
     pub status: DeliveryStatus,
     pub created_at: Timestamp,
@@ -259,11 +283,11 @@ impl Delivery {
     }
 }
 
-/// A page of a listing, with the cursor of the next page.
+/// A page of a listing, with where the next page starts.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Page<T> {
+pub struct Page<T, C> {
     pub items: Vec<T>,
-    pub next: Option<String>,
+    pub next: Option<C>,
 }
 
 #[cfg(test)]
@@ -282,19 +306,49 @@ mod tests {
     }
 
     #[test]
-    fn scopes_imply_what_they_should() {
-        let k = |scopes: Vec<Scope>| ApiKey {
-            id: "k".into(),
-            tenant_id: "t".into(),
-            hash: String::new(),
-            scopes,
-            name: None,
-            created_at: Utc::now(),
-            revoked_at: None,
+    fn rotation_keeps_previous_secrets_for_the_grace_period_only() {
+        let t0 = Utc::now();
+        let secret = |k: &str| SigningSecret {
+            key: k.into(),
+            created_at: t0,
+            expires_at: None,
         };
-        assert!(k(vec![Scope::WebhooksWrite]).allows(Scope::WebhooksRead));
-        assert!(!k(vec![Scope::WebhooksRead]).allows(Scope::WebhooksWrite));
-        assert!(!k(vec![Scope::EventsPublish]).allows(Scope::WebhooksRead));
-        assert!(k(vec![Scope::Admin]).allows(Scope::EventsPublish));
+        let mut w = Webhook {
+            id: WebhookId::generate(),
+            tenant_id: TenantId::parse("t").unwrap(),
+            url: "https://a.example.com/".into(),
+            description: None,
+            events: vec![],
+            enabled: true,
+            account_ids: vec![],
+            metadata: BTreeMap::new(),
+            secrets: vec![secret("s0")],
+            created_at: t0,
+            updated_at: t0,
+            last_triggered_at: None,
+            version: 1,
+        };
+        let hour = chrono::TimeDelta::hours(1);
+        assert_eq!(w.rotate_secret(secret("s1"), t0, hour), Some(t0 + hour));
+        let keys = |w: &Webhook, at| {
+            w.valid_secrets(at)
+                .map(|s| s.key.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(&w, t0), ["s1", "s0"]);
+        assert_eq!(keys(&w, t0 + hour), ["s1"], "s0 ends with its grace period");
+        // A second rotation never extends s0 past the end it already had.
+        let later = t0 + chrono::TimeDelta::minutes(30);
+        w.rotate_secret(secret("s2"), later, chrono::TimeDelta::days(1));
+        assert_eq!(w.secrets[2].expires_at, Some(t0 + hour));
+        for i in 0..10 {
+            w.rotate_secret(secret(&format!("x{i}")), later, hour);
+        }
+        assert_eq!(w.secrets.len(), MAX_SECRETS);
+        assert_eq!(
+            w.rotate_secret(secret("now"), later, chrono::TimeDelta::zero()),
+            None
+        );
+        assert_eq!(keys(&w, later), ["now"]);
     }
 }

@@ -1,15 +1,15 @@
 //! Publishing: validate, find the matching subscriptions, create one delivery each, enqueue, and
 //! record the event with the answer given, so that a repeat returns the same answer.
 
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
-use crate::ids;
-use crate::model::{Delivery, DeliveryStatus, Event, Webhook};
-use crate::queue::{DeliveryTask, INLINE_PAYLOAD_LIMIT};
+use crate::ids::{DeliveryId, EventId, TenantId, WebhookId};
+use crate::model::{Delivery, DeliveryStatus, Event, Timestamp, Webhook};
+use crate::queue::{DeliveryRef, DeliveryTask, INLINE_PAYLOAD_LIMIT};
 use crate::validation;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -22,13 +22,13 @@ pub struct EventIn {
     pub account_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PublishOut {
-    pub id: String,
+    pub id: EventId,
     #[serde(rename = "type")]
     pub event_type: String,
     pub deliveries: u32,
-    pub created_at: chrono::DateTime<Utc>,
+    pub created_at: Timestamp,
     /// True when this answer replays an earlier publish of the same id or idempotency key.
     pub replayed: bool,
 }
@@ -60,13 +60,13 @@ pub fn envelope(ev: &Event) -> String {
 }
 
 /// Every webhook of a tenant (pages through the store).
-pub async fn all_webhooks(app: &Hookline, tenant: &str) -> Result<Vec<Webhook>> {
+pub async fn all_webhooks(app: &Hookline, tenant: &TenantId) -> Result<Vec<Webhook>> {
     let mut out = Vec::new();
-    let mut after: Option<String> = None;
+    let mut after: Option<WebhookId> = None;
     loop {
         let page = app
             .store
-            .list_webhooks(Some(tenant), after.as_deref(), 100)
+            .list_webhooks(Some(tenant), after.as_ref(), 100)
             .await?;
         out.extend(page.items);
         match page.next {
@@ -102,7 +102,7 @@ pub async fn check_catalogue(app: &Hookline, field: &str, names: &[String]) -> R
 
 pub async fn publish(
     app: &Hookline,
-    tenant: &str,
+    tenant: &TenantId,
     input: EventIn,
     idempotency_key: Option<&str>,
 ) -> Result<PublishOut> {
@@ -120,18 +120,15 @@ pub async fn publish(
         validation::identifier("account_id", a)?;
     }
     let id = match (&input.id, idempotency_key) {
-        (Some(id), _) => {
-            validation::identifier("id", id)?;
-            id.clone()
-        }
+        (Some(id), _) => EventId::field("id", id)?,
         (None, Some(k)) => {
             validation::identifier("Idempotency-Key", k)?;
-            format!("evt_idem_{k}")
+            EventId::for_idempotency_key(k)?
         }
-        (None, None) => ids::new_id("evt"),
+        (None, None) => EventId::generate(),
     };
     if let Some(existing) = app.store.get_event(tenant, &id).await?
-        && crate::model::is_live(existing.expires_at, Utc::now())
+        && crate::model::is_live(existing.expires_at, app.clock.now())
     {
         return Ok(PublishOut::of(&existing, true));
     }
@@ -150,22 +147,22 @@ pub async fn publish(
         input.account_id,
         input.data,
     );
-    fan_out(app, event, &matching).await
+    fan_out(app, event, &matching, DeliveryTask::Scheduled).await
 }
 
 /// A new event of `tenant`, expiring after the configured retention.
 pub fn new_event(
     app: &Hookline,
-    tenant: &str,
-    id: String,
+    tenant: &TenantId,
+    id: EventId,
     event_type: String,
     account_id: Option<String>,
     data: Value,
 ) -> Event {
-    let now = Utc::now();
+    let now = app.clock.now();
     Event {
         id,
-        tenant_id: tenant.to_string(),
+        tenant_id: tenant.clone(),
         event_type,
         account_id,
         data,
@@ -175,11 +172,17 @@ pub fn new_event(
     }
 }
 
-/// Creates one delivery of `event` per webhook, enqueues them, and records the event.
+/// Creates one delivery of `event` per webhook, enqueues a message of the kind `kind` makes
+/// for each, and records the event.
 ///
 /// Deliveries first (ids are deterministic, existing ones are kept), then the queue, then the
 /// event: a publish that fails midway is completed by repeating it, never duplicated.
-pub async fn fan_out(app: &Hookline, mut event: Event, webhooks: &[Webhook]) -> Result<PublishOut> {
+pub async fn fan_out(
+    app: &Hookline,
+    mut event: Event,
+    webhooks: &[Webhook],
+    kind: fn(DeliveryRef) -> DeliveryTask,
+) -> Result<PublishOut> {
     let tenant = event.tenant_id.clone();
     event.deliveries = webhooks.len() as u32;
     let body = envelope(&event);
@@ -187,7 +190,7 @@ pub async fn fan_out(app: &Hookline, mut event: Event, webhooks: &[Webhook]) -> 
     let deliveries: Vec<Delivery> = webhooks
         .iter()
         .map(|w| Delivery {
-            id: ids::delivery_id(&tenant, &event.id, &w.id),
+            id: DeliveryId::of(&tenant, &event.id, &w.id),
             tenant_id: tenant.clone(),
             webhook_id: w.id.clone(),
             event_id: event.id.clone(),
@@ -203,18 +206,20 @@ pub async fn fan_out(app: &Hookline, mut event: Event, webhooks: &[Webhook]) -> 
         .collect();
     let tasks: Vec<DeliveryTask> = deliveries
         .iter()
-        .map(|d| DeliveryTask {
-            tenant_id: tenant.clone(),
-            delivery_id: d.id.clone(),
-            webhook_id: d.webhook_id.clone(),
-            event_id: event.id.clone(),
-            body: inline.clone(),
-            retry_id: None,
+        .map(|d| {
+            kind(DeliveryRef {
+                tenant_id: tenant.clone(),
+                delivery_id: d.id.clone(),
+                webhook_id: d.webhook_id.clone(),
+                event_id: event.id.clone(),
+                body: inline.clone(),
+            })
         })
         .collect();
-    app.store.create_deliveries(&deliveries).await?;
+    let now = app.clock.now();
+    app.store.create_deliveries(&deliveries, now).await?;
     app.queue.send(&tasks).await?;
-    if app.store.put_event(&event).await? {
+    if app.store.put_event(&event, now).await? {
         Ok(PublishOut::of(&event, false))
     } else {
         let first = app

@@ -6,14 +6,19 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::auth::{generate_key, hash_key, key_id_from_hash, new_api_key};
+use crate::auth::api_key::{generate_key, hash_key, new_api_key};
 use crate::backend::Hookline;
 use crate::delivery::{Deliverer, worker};
 use crate::error::{Error, Result};
+use crate::ids::{ApiKeyId, TenantId};
 use crate::model::Scope;
 
 /// The tenant created on first start.
 pub const DEFAULT_TENANT: &str = "default";
+
+fn default_tenant() -> TenantId {
+    TenantId::parse(DEFAULT_TENANT).expect("a valid tenant id")
+}
 
 /// On an empty store, creates an admin key for [`DEFAULT_TENANT`] and returns it (to print
 /// once). A `fixed` key (`HOOKLINE_LOCAL_API_KEY`) is ensured to exist instead, on every start.
@@ -26,15 +31,16 @@ pub async fn bootstrap(app: &Hookline, fixed: Option<&str>) -> Result<Option<Str
         }
         if app
             .store
-            .get_key(&key_id_from_hash(&hash_key(key)))
+            .get_key(&ApiKeyId::from_hash(&hash_key(key)))
             .await?
             .is_none()
         {
             let record = new_api_key(
                 key,
-                DEFAULT_TENANT,
+                &default_tenant(),
                 vec![Scope::Admin],
                 Some("local".into()),
+                app.clock.now(),
             );
             app.store.put_key(&record).await?;
         }
@@ -47,9 +53,10 @@ pub async fn bootstrap(app: &Hookline, fixed: Option<&str>) -> Result<Option<Str
     app.store
         .put_key(&new_api_key(
             &key,
-            DEFAULT_TENANT,
+            &default_tenant(),
             vec![Scope::Admin],
             Some("bootstrap".into()),
+            app.clock.now(),
         ))
         .await?;
     Ok(Some(key))

@@ -8,10 +8,10 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use chrono::Utc;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::ids::{TenantId, WebhookId};
 use crate::model::{Attempt, DeliveryStatus, Timestamp};
 use crate::store::{Counters, Store};
 
@@ -62,21 +62,17 @@ pub fn record(
 /// Counters waiting to be written, per (tenant, webhook, hour).
 #[derive(Default)]
 pub struct StatsBuffer {
-    pending: Mutex<HashMap<(String, String, i64), Counters>>,
+    pending: Mutex<HashMap<(TenantId, WebhookId, i64), Counters>>,
 }
 
 impl StatsBuffer {
-    pub fn add(&self, tenant: &str, webhook: &str, at: Timestamp, c: Counters) {
+    pub fn add(&self, tenant: &TenantId, webhook: &WebhookId, at: Timestamp, c: Counters) {
         if c.is_empty() {
             return;
         }
         let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         let slot = p
-            .entry((
-                tenant.to_string(),
-                webhook.to_string(),
-                at.timestamp() / 3600,
-            ))
+            .entry((tenant.clone(), webhook.clone(), at.timestamp() / 3600))
             .or_default();
         for (k, v) in c {
             *slot.entry(k).or_default() += v;
@@ -101,7 +97,7 @@ impl StatsBuffer {
     }
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct StatusCounts {
     pub pending: Option<i64>,
     pub succeeded: i64,
@@ -109,21 +105,21 @@ pub struct StatusCounts {
     pub cancelled: i64,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct AttemptCounts {
     pub total: i64,
     pub succeeded: i64,
     pub failed: i64,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct ResponseTimes {
     /// Upper bound of the histogram bucket holding the median (ms); `None` without responses.
     pub p50_ms: Option<u64>,
     pub p95_ms: Option<u64>,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct Period {
     /// Deliveries by status. For the last 24 hours: deliveries that reached each final status
     /// in that time (`pending` is only given all-time).
@@ -134,9 +130,9 @@ pub struct Period {
     pub response_time: ResponseTimes,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
 pub struct StatsOut {
-    pub webhook_id: String,
+    pub webhook_id: WebhookId,
     pub all_time: Period,
     pub last_24h: Period,
     pub computed_at: Timestamp,
@@ -185,15 +181,19 @@ fn period(c: &Counters, with_pending: bool) -> Period {
 }
 
 /// The statistics of one webhook, all time and for the last 24 hours.
-pub async fn webhook_stats(store: &dyn Store, tenant: &str, webhook: &str) -> Result<StatsOut> {
-    let now = Utc::now();
+pub async fn webhook_stats(
+    store: &dyn Store,
+    tenant: &TenantId,
+    webhook: &WebhookId,
+    now: Timestamp,
+) -> Result<StatsOut> {
     let since_hour = now.timestamp() / 3600 - 23;
     let (all, recent) = store.read_stats(tenant, webhook, since_hour).await?;
     // In the last 24 hours, a delivery counts once it has reached a final status.
     let mut recent_final = recent.clone();
     recent_final.retain(|k, _| k != "d_pending");
     Ok(StatsOut {
-        webhook_id: webhook.to_string(),
+        webhook_id: webhook.clone(),
         all_time: period(&all, true),
         last_24h: period(&recent_final, false),
         computed_at: now,
@@ -206,7 +206,7 @@ mod tests {
 
     fn attempt(code: u16, ms: u64) -> Attempt {
         Attempt {
-            at: Utc::now(),
+            at: chrono::Utc::now(),
             status_code: Some(code),
             duration_ms: ms,
             response_excerpt: None,

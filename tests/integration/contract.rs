@@ -5,12 +5,13 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use hookline::Error;
-use hookline::auth::new_api_key;
+use hookline::auth::api_key::new_api_key;
 use hookline::backend::Hookline;
+use hookline::ids::{ApiKeyId, DeliveryId, TenantId};
 use hookline::model::{Delivery, DeliveryStatus, Event, Scope, Webhook};
-use hookline::queue::DeliveryTask;
-use hookline_tests::{backends, test_config, unique, webhook_record};
+use hookline::queue::{DeliveryRef, DeliveryTask};
+use hookline::store::StoreError;
+use hookline_tests::{Backend, id, test_config, unique, webhook_record};
 
 fn webhook(tenant: &str, id: &str) -> Webhook {
     webhook_record(
@@ -24,10 +25,10 @@ fn webhook(tenant: &str, id: &str) -> Webhook {
 fn delivery(tenant: &str, webhook: &str, n: i64, status: DeliveryStatus) -> Delivery {
     let at = Utc::now() - TimeDelta::seconds(1000 - n);
     Delivery {
-        id: format!("del_{n:04}_{}", unique("x")),
-        tenant_id: tenant.into(),
-        webhook_id: webhook.into(),
-        event_id: format!("evt_{n}"),
+        id: id(&format!("del_{n:04}_{}", unique("x"))),
+        tenant_id: id(tenant),
+        webhook_id: id(webhook),
+        event_id: id(&format!("evt_{n}")),
         event_type: "a.b".into(),
         status,
         created_at: at,
@@ -39,374 +40,396 @@ fn delivery(tenant: &str, webhook: &str, n: i64, status: DeliveryStatus) -> Deli
     }
 }
 
-#[tokio::test]
-async fn keys_are_found_by_id_and_listed_per_tenant() {
-    for (name, app) in backends(test_config()).await {
-        assert!(
-            app.store.no_keys().await.unwrap(),
-            "{name}: a fresh store has no keys"
-        );
-        let tenant = unique("t");
-        let k1 = new_api_key(
-            "key-one-0000000000",
-            &tenant,
-            vec![Scope::Admin],
-            Some("one".into()),
-        );
-        let k2 = new_api_key(
-            "key-two-0000000000",
-            &tenant,
-            vec![Scope::WebhooksRead],
-            None,
-        );
-        let other = new_api_key(
-            "key-three-00000000",
-            &unique("t"),
-            vec![Scope::WebhooksRead],
-            None,
-        );
-        for k in [&k1, &k2, &other] {
-            app.store.put_key(k).await.unwrap();
-        }
-        assert!(!app.store.no_keys().await.unwrap());
-        assert_eq!(
-            app.store.get_key(&k1.id).await.unwrap().as_ref(),
-            Some(&k1),
-            "{name}"
-        );
-        assert_eq!(app.store.get_key("key_missing").await.unwrap(), None);
-        let mut listed: Vec<String> = app
-            .store
-            .list_keys(&tenant)
+async fn keys_are_found_by_id_and_listed_per_tenant(b: Backend) {
+    let (name, app) = (b.name(), b.app(test_config()).await);
+    assert!(
+        app.store.no_keys().await.unwrap(),
+        "{name}: a fresh store has no keys"
+    );
+    let tenant: TenantId = id(&unique("t"));
+    let k1 = new_api_key(
+        "key-one-0000000000",
+        &tenant,
+        vec![Scope::Admin],
+        Some("one".into()),
+        Utc::now(),
+    );
+    let k2 = new_api_key(
+        "key-two-0000000000",
+        &tenant,
+        vec![Scope::WebhooksRead],
+        None,
+        Utc::now(),
+    );
+    let other = new_api_key(
+        "key-three-00000000",
+        &id(&unique("t")),
+        vec![Scope::WebhooksRead],
+        None,
+        Utc::now(),
+    );
+    for k in [&k1, &k2, &other] {
+        app.store.put_key(k).await.unwrap();
+    }
+    assert!(!app.store.no_keys().await.unwrap());
+    assert_eq!(
+        app.store.get_key(&k1.id).await.unwrap().as_ref(),
+        Some(&k1),
+        "{name}"
+    );
+    assert_eq!(
+        app.store
+            .get_key(&id::<ApiKeyId>("key_missing"))
+            .await
+            .unwrap(),
+        None
+    );
+    let mut listed: Vec<ApiKeyId> = app
+        .store
+        .list_keys(&tenant)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.id)
+        .collect();
+    listed.sort();
+    let mut want = vec![k1.id.clone(), k2.id.clone()];
+    want.sort();
+    assert_eq!(listed, want, "{name}");
+}
+
+async fn webhook_updates_are_guarded_by_version(b: Backend) {
+    let (name, app) = (b.name(), b.app(test_config()).await);
+    let tenant: TenantId = id(&unique("t"));
+    let w = webhook(&tenant, "wh_1");
+    app.store.create_webhook(&w, 10).await.unwrap();
+    assert_eq!(
+        app.store
+            .get_webhook(&tenant, &id("wh_1"))
             .await
             .unwrap()
-            .into_iter()
-            .map(|k| k.id)
-            .collect();
-        listed.sort();
-        let mut want = vec![k1.id.clone(), k2.id.clone()];
-        want.sort();
-        assert_eq!(listed, want, "{name}");
-    }
-}
-
-#[tokio::test]
-async fn webhook_updates_are_guarded_by_version() {
-    for (name, app) in backends(test_config()).await {
-        let tenant = unique("t");
-        let w = webhook(&tenant, "wh_1");
-        app.store.create_webhook(&w, 10).await.unwrap();
-        assert_eq!(
-            app.store
-                .get_webhook(&tenant, "wh_1")
-                .await
-                .unwrap()
-                .as_ref(),
-            Some(&w),
-            "{name}"
-        );
-        assert_eq!(
-            app.store.get_webhook(&unique("t"), "wh_1").await.unwrap(),
-            None,
-            "{name}: scoped to the tenant"
-        );
-
-        let mut a = w.clone();
-        a.version = 2;
-        a.url = "https://a.example.com/".into();
-        let mut b = w.clone();
-        b.version = 2;
-        b.url = "https://b.example.com/".into();
-        app.store.update_webhook(&a).await.unwrap();
-        let lost = app.store.update_webhook(&b).await.unwrap_err();
-        assert!(
-            matches!(
-                lost,
-                Error::Conflict {
-                    code: "concurrent_update",
-                    ..
-                }
-            ),
-            "{name}: {lost}"
-        );
-        assert_eq!(
-            app.store
-                .get_webhook(&tenant, "wh_1")
-                .await
-                .unwrap()
-                .unwrap()
-                .url,
-            "https://a.example.com/"
-        );
-
-        let mut gone = webhook(&tenant, "wh_gone");
-        gone.version = 2;
-        assert!(
-            matches!(
-                app.store.update_webhook(&gone).await,
-                Err(Error::NotFound(_))
-            ),
-            "{name}"
-        );
-
-        // last_triggered_at only moves forward, and survives a later update.
-        let t1 = Utc::now();
-        app.store.touch_webhook(&tenant, "wh_1", t1).await.unwrap();
+            .as_ref(),
+        Some(&w),
+        "{name}"
+    );
+    assert_eq!(
         app.store
-            .touch_webhook(&tenant, "wh_1", t1 - TimeDelta::hours(1))
+            .get_webhook(&id(&unique("t")), &id("wh_1"))
             .await
-            .unwrap();
-        let got = app
-            .store
-            .get_webhook(&tenant, "wh_1")
+            .unwrap(),
+        None,
+        "{name}: scoped to the tenant"
+    );
+
+    let mut a = w.clone();
+    a.version = 2;
+    a.url = "https://a.example.com/".into();
+    let mut b = w.clone();
+    b.version = 2;
+    b.url = "https://b.example.com/".into();
+    app.store.update_webhook(&a).await.unwrap();
+    let lost = app.store.update_webhook(&b).await.unwrap_err();
+    assert!(
+        matches!(lost, StoreError::VersionConflict),
+        "{name}: {lost}"
+    );
+    assert_eq!(
+        app.store
+            .get_webhook(&tenant, &id("wh_1"))
             .await
             .unwrap()
-            .unwrap();
-        assert_eq!(
-            got.last_triggered_at.map(|t| t.timestamp_millis()),
-            Some(t1.timestamp_millis()),
-            "{name}"
-        );
+            .unwrap()
+            .url,
+        "https://a.example.com/"
+    );
+
+    let mut gone = webhook(&tenant, "wh_gone");
+    gone.version = 2;
+    assert!(
+        matches!(
+            app.store.update_webhook(&gone).await,
+            Err(StoreError::NotFound(_))
+        ),
+        "{name}"
+    );
+
+    // last_triggered_at only moves forward, and survives a later update.
+    let t1 = Utc::now();
+    app.store
+        .touch_webhook(&tenant, &id("wh_1"), t1)
+        .await
+        .unwrap();
+    app.store
+        .touch_webhook(&tenant, &id("wh_1"), t1 - TimeDelta::hours(1))
+        .await
+        .unwrap();
+    let got = app
+        .store
+        .get_webhook(&tenant, &id("wh_1"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        got.last_triggered_at.map(|t| t.timestamp_millis()),
+        Some(t1.timestamp_millis()),
+        "{name}"
+    );
+    app.store
+        .touch_webhook(&tenant, &id("wh_missing"), t1)
+        .await
+        .unwrap();
+    assert_eq!(
         app.store
-            .touch_webhook(&tenant, "wh_missing", t1)
+            .get_webhook(&tenant, &id("wh_missing"))
             .await
-            .unwrap();
-        assert_eq!(
-            app.store.get_webhook(&tenant, "wh_missing").await.unwrap(),
-            None,
-            "{name}: touch creates nothing"
-        );
+            .unwrap(),
+        None,
+        "{name}: touch creates nothing"
+    );
 
-        assert!(app.store.delete_webhook(&tenant, "wh_1").await.unwrap());
-        assert!(
-            !app.store.delete_webhook(&tenant, "wh_1").await.unwrap(),
-            "{name}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn creates_never_exceed_the_cap() {
-    for (name, app) in backends(test_config()).await {
-        let tenant = unique("t");
-        // SQLite: eight creates race. DynamoDB: the same conditional transaction one after the
-        // other, because moto does not serialize concurrent transactions (tests/moto_txn_probe.py
-        // shows the cap overrun there); DynamoDB itself does.
-        let results: Vec<hookline::Result<()>> = if name == "sqlite" {
-            let tasks: Vec<_> = (0..8)
-                .map(|i| {
-                    let app = app.clone();
-                    let w = webhook(&tenant, &format!("wh_{i}"));
-                    tokio::spawn(async move { app.store.create_webhook(&w, 3).await })
-                })
-                .collect();
-            let mut out = Vec::new();
-            for t in tasks {
-                out.push(t.await.unwrap());
-            }
-            out
-        } else {
-            let mut out = Vec::new();
-            for i in 0..8 {
-                out.push(
-                    app.store
-                        .create_webhook(&webhook(&tenant, &format!("wh_{i}")), 3)
-                        .await,
-                );
-            }
-            out
-        };
-        let mut ok = 0;
-        for r in results {
-            match r {
-                Ok(()) => ok += 1,
-                Err(Error::Conflict {
-                    code: "webhook_limit_reached",
-                    ..
-                }) => {}
-                Err(e) => panic!("{name}: {e}"),
-            }
-        }
-        assert_eq!(
-            ok, 3,
-            "{name}: {ok} of 8 creates succeeded under a cap of 3"
-        );
-        let page = app
-            .store
-            .list_webhooks(Some(&tenant), None, 100)
-            .await
-            .unwrap();
-        assert_eq!(page.items.len(), 3, "{name}");
-        // Deleting gives the place back.
-        assert!(
-            app.store
-                .delete_webhook(&tenant, &page.items[0].id)
-                .await
-                .unwrap()
-        );
+    assert!(
         app.store
-            .create_webhook(&webhook(&tenant, "wh_new"), 3)
-            .await
-            .unwrap();
-        let again = app
-            .store
-            .create_webhook(&webhook(&tenant, "wh_over"), 3)
-            .await;
-        assert!(
-            matches!(again, Err(Error::Conflict { .. })),
-            "{name}: full again"
-        );
-    }
-}
-
-#[tokio::test]
-async fn events_insert_once_and_deliveries_keep_their_progress() {
-    for (name, app) in backends(test_config()).await {
-        let tenant = unique("t");
-        let now = Utc::now();
-        let ev = Event {
-            id: "evt_1".into(),
-            tenant_id: tenant.clone(),
-            event_type: "a.b".into(),
-            account_id: None,
-            data: serde_json::json!({"x": 1}),
-            created_at: now,
-            deliveries: 2,
-            expires_at: now + TimeDelta::days(1),
-        };
-        assert!(app.store.put_event(&ev).await.unwrap(), "{name}");
-        let mut again = ev.clone();
-        again.deliveries = 9;
-        assert!(
-            !app.store.put_event(&again).await.unwrap(),
-            "{name}: second insert refused"
-        );
-        assert_eq!(
-            app.store
-                .get_event(&tenant, "evt_1")
-                .await
-                .unwrap()
-                .unwrap()
-                .deliveries,
-            2
-        );
-
-        let mut d = delivery(&tenant, "wh_1", 1, DeliveryStatus::Pending);
-        d.event_id = "evt_1".into();
-        app.store
-            .create_deliveries(std::slice::from_ref(&d))
-            .await
-            .unwrap();
-        let mut done = d.clone();
-        done.status = DeliveryStatus::Succeeded;
-        done.attempts.push(hookline::model::Attempt {
-            at: now,
-            status_code: Some(200),
-            duration_ms: 3,
-            response_excerpt: Some("ok".into()),
-            error_kind: None,
-            error: None,
-            manual: false,
-            retry_id: None,
-        });
-        app.store.save_delivery(&done, 0).await.unwrap();
-        // A second save from the same starting point loses (a duplicate worker).
-        assert!(
-            matches!(
-                app.store.save_delivery(&done, 0).await,
-                Err(Error::Conflict { .. })
-            ),
-            "{name}"
-        );
-        // Re-creating (a repeated publish) leaves the recorded progress alone.
-        app.store.create_deliveries(&[d.clone()]).await.unwrap();
-        let stored = app
-            .store
-            .get_delivery(&tenant, &d.id)
+            .delete_webhook(&tenant, &id("wh_1"))
             .await
             .unwrap()
-            .unwrap();
-        assert_eq!(stored, done, "{name}");
-        let of_event = app.store.event_deliveries(&tenant, "evt_1").await.unwrap();
-        assert_eq!(of_event.len(), 1, "{name}");
-    }
+    );
+    assert!(
+        !app.store
+            .delete_webhook(&tenant, &id("wh_1"))
+            .await
+            .unwrap(),
+        "{name}"
+    );
 }
 
-#[tokio::test]
-async fn deliveries_list_newest_first_by_status_with_cursors() {
-    for (name, app) in backends(test_config()).await {
-        let tenant = unique("t");
-        let all: Vec<Delivery> = (0..23)
-            .map(|n| {
-                delivery(
-                    &tenant,
-                    "wh_1",
-                    n,
-                    if n % 4 == 0 {
-                        DeliveryStatus::Failed
-                    } else {
-                        DeliveryStatus::Succeeded
-                    },
-                )
+async fn creates_never_exceed_the_cap(b: Backend) {
+    let (name, app) = (b.name(), b.app(test_config()).await);
+    let tenant: TenantId = id(&unique("t"));
+    // SQLite: eight creates race. DynamoDB: the same conditional transaction one after the
+    // other, because moto does not serialize concurrent transactions (tests/moto_txn_probe.py
+    // shows the cap overrun there); DynamoDB itself does.
+    let results: Vec<hookline::store::StoreResult<()>> = if name == "sqlite" {
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let app = app.clone();
+                let w = webhook(&tenant, &format!("wh_{i}"));
+                tokio::spawn(async move { app.store.create_webhook(&w, 3).await })
             })
             .collect();
-        app.store.create_deliveries(&all).await.unwrap();
-        app.store
-            .create_deliveries(&[delivery(&tenant, "wh_other", 99, DeliveryStatus::Failed)])
-            .await
-            .unwrap();
-        let newest_first: Vec<String> = all.iter().rev().map(|d| d.id.clone()).collect();
-
-        let mut seen = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = app
-                .store
-                .list_deliveries(&tenant, "wh_1", None, cursor.as_deref(), 5)
-                .await
-                .unwrap();
-            assert!(page.items.len() <= 5);
-            seen.extend(page.items.iter().map(|d| d.id.clone()));
-            match page.next {
-                Some(n) => cursor = Some(n),
-                None => break,
-            }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
         }
-        assert_eq!(seen, newest_first, "{name}");
+        out
+    } else {
+        let mut out = Vec::new();
+        for i in 0..8 {
+            out.push(
+                app.store
+                    .create_webhook(&webhook(&tenant, &format!("wh_{i}")), 3)
+                    .await,
+            );
+        }
+        out
+    };
+    let mut ok = 0;
+    for r in results {
+        match r {
+            Ok(()) => ok += 1,
+            Err(StoreError::CapReached { cap: 3 }) => {}
+            Err(e) => panic!("{name}: {e}"),
+        }
+    }
+    assert_eq!(
+        ok, 3,
+        "{name}: {ok} of 8 creates succeeded under a cap of 3"
+    );
+    let page = app
+        .store
+        .list_webhooks(Some(&tenant), None, 100)
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 3, "{name}");
+    // Deleting gives the place back.
+    assert!(
+        app.store
+            .delete_webhook(&tenant, &page.items[0].id)
+            .await
+            .unwrap()
+    );
+    app.store
+        .create_webhook(&webhook(&tenant, "wh_new"), 3)
+        .await
+        .unwrap();
+    let again = app
+        .store
+        .create_webhook(&webhook(&tenant, "wh_over"), 3)
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::CapReached { .. })),
+        "{name}: full again"
+    );
+}
 
-        let failed = app
+async fn events_insert_once_and_deliveries_keep_their_progress(b: Backend) {
+    let (name, app) = (b.name(), b.app(test_config()).await);
+    let tenant: TenantId = id(&unique("t"));
+    let now = Utc::now();
+    let ev = Event {
+        id: id("evt_1"),
+        tenant_id: tenant.clone(),
+        event_type: "a.b".into(),
+        account_id: None,
+        data: serde_json::json!({"x": 1}),
+        created_at: now,
+        deliveries: 2,
+        expires_at: now + TimeDelta::days(1),
+    };
+    assert!(app.store.put_event(&ev, now).await.unwrap(), "{name}");
+    let mut again = ev.clone();
+    again.deliveries = 9;
+    assert!(
+        !app.store.put_event(&again, now).await.unwrap(),
+        "{name}: second insert refused"
+    );
+    assert_eq!(
+        app.store
+            .get_event(&tenant, &id("evt_1"))
+            .await
+            .unwrap()
+            .unwrap()
+            .deliveries,
+        2
+    );
+
+    let mut d = delivery(&tenant, "wh_1", 1, DeliveryStatus::Pending);
+    d.event_id = id("evt_1");
+    app.store
+        .create_deliveries(std::slice::from_ref(&d), now)
+        .await
+        .unwrap();
+    let mut done = d.clone();
+    done.status = DeliveryStatus::Succeeded;
+    done.attempts.push(hookline::model::Attempt {
+        at: now,
+        status_code: Some(200),
+        duration_ms: 3,
+        response_excerpt: Some("ok".into()),
+        error_kind: None,
+        error: None,
+        manual: false,
+        retry_id: None,
+    });
+    app.store.save_delivery(&done, 0).await.unwrap();
+    // A second save from the same starting point loses (a duplicate worker).
+    assert!(
+        matches!(
+            app.store.save_delivery(&done, 0).await,
+            Err(StoreError::AlreadyRecorded)
+        ),
+        "{name}"
+    );
+    // Re-creating (a repeated publish) leaves the recorded progress alone.
+    app.store
+        .create_deliveries(&[d.clone()], now)
+        .await
+        .unwrap();
+    let stored = app
+        .store
+        .get_delivery(&tenant, &d.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored, done, "{name}");
+    let of_event = app
+        .store
+        .event_deliveries(&tenant, &id("evt_1"))
+        .await
+        .unwrap();
+    assert_eq!(of_event.len(), 1, "{name}");
+}
+
+async fn deliveries_list_newest_first_by_status_with_cursors(b: Backend) {
+    let (name, app) = (b.name(), b.app(test_config()).await);
+    let tenant: TenantId = id(&unique("t"));
+    let all: Vec<Delivery> = (0..23)
+        .map(|n| {
+            delivery(
+                &tenant,
+                "wh_1",
+                n,
+                if n % 4 == 0 {
+                    DeliveryStatus::Failed
+                } else {
+                    DeliveryStatus::Succeeded
+                },
+            )
+        })
+        .collect();
+    app.store.create_deliveries(&all, Utc::now()).await.unwrap();
+    app.store
+        .create_deliveries(
+            &[delivery(&tenant, "wh_other", 99, DeliveryStatus::Failed)],
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    let newest_first: Vec<DeliveryId> = all.iter().rev().map(|d| d.id.clone()).collect();
+
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = app
             .store
-            .list_deliveries(&tenant, "wh_1", Some(DeliveryStatus::Failed), None, 100)
+            .list_deliveries(&tenant, &id("wh_1"), None, cursor.as_ref(), 5)
             .await
             .unwrap();
-        let want: Vec<String> = all
-            .iter()
-            .rev()
-            .filter(|d| d.status == DeliveryStatus::Failed)
-            .map(|d| d.id.clone())
-            .collect();
-        assert_eq!(
-            failed
-                .items
-                .iter()
-                .map(|d| d.id.clone())
-                .collect::<Vec<_>>(),
-            want,
-            "{name}"
-        );
-        assert_eq!(failed.next, None);
+        assert!(page.items.len() <= 5);
+        seen.extend(page.items.iter().map(|d| d.id.clone()));
+        match page.next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
     }
+    assert_eq!(seen, newest_first, "{name}");
+
+    let failed = app
+        .store
+        .list_deliveries(
+            &tenant,
+            &id("wh_1"),
+            Some(DeliveryStatus::Failed),
+            None,
+            100,
+        )
+        .await
+        .unwrap();
+    let want: Vec<DeliveryId> = all
+        .iter()
+        .rev()
+        .filter(|d| d.status == DeliveryStatus::Failed)
+        .map(|d| d.id.clone())
+        .collect();
+    assert_eq!(
+        failed
+            .items
+            .iter()
+            .map(|d| d.id.clone())
+            .collect::<Vec<_>>(),
+        want,
+        "{name}"
+    );
+    assert_eq!(failed.next, None);
 }
 
 fn task(n: usize) -> DeliveryTask {
-    DeliveryTask {
-        tenant_id: "t".into(),
-        delivery_id: format!("del_{n}"),
-        webhook_id: "wh".into(),
-        event_id: format!("evt_{n}"),
+    DeliveryTask::Scheduled(DeliveryRef {
+        tenant_id: id("t"),
+        delivery_id: id(&format!("del_{n}")),
+        webhook_id: id("wh_1"),
+        event_id: id(&format!("evt_{n}")),
         body: Some(format!("{{\"n\":{n}}}")),
-        retry_id: None,
-    }
+    })
 }
 
 async fn receive_all(app: &Hookline, visibility: Duration) -> Vec<hookline::queue::Received> {
@@ -421,75 +444,88 @@ async fn receive_all(app: &Hookline, visibility: Duration) -> Vec<hookline::queu
     out
 }
 
-#[tokio::test]
-async fn queue_hides_received_messages_and_delays_with_change_visibility() {
-    for (name, app) in backends(test_config()).await {
-        let tasks: Vec<DeliveryTask> = (0..13).map(task).collect();
-        app.queue.send(&tasks).await.unwrap();
-        let got = receive_all(&app, Duration::from_secs(30)).await;
-        let ids: HashSet<String> = got.iter().map(|r| r.task.delivery_id.clone()).collect();
-        assert_eq!(ids.len(), 13, "{name}: each message once");
-        assert_eq!(
-            got.iter()
-                .find(|r| r.task.delivery_id == "del_3")
-                .unwrap()
-                .task,
-            tasks[3],
-            "{name}: the task survives the trip"
-        );
-        assert!(got.iter().all(|r| r.receive_count == 1));
-        assert!(
-            app.queue
-                .receive(10, Duration::from_secs(30))
-                .await
-                .unwrap()
-                .is_empty(),
-            "{name}: in flight = invisible"
-        );
-
-        // Delay one message by 2 s: invisible until then, back afterwards with a higher count.
-        let delayed = got.iter().find(|r| r.task.delivery_id == "del_0").unwrap();
+async fn queue_hides_received_messages_and_delays_with_change_visibility(b: Backend) {
+    let (name, app) = (b.name(), b.app(test_config()).await);
+    let tasks: Vec<DeliveryTask> = (0..13).map(task).collect();
+    app.queue.send(&tasks).await.unwrap();
+    let got = receive_all(&app, Duration::from_secs(30)).await;
+    let ids: HashSet<DeliveryId> = got
+        .iter()
+        .map(|r| r.task.target().delivery_id.clone())
+        .collect();
+    assert_eq!(ids.len(), 13, "{name}: each message once");
+    assert_eq!(
+        got.iter()
+            .find(|r| r.task.target().delivery_id == "del_3")
+            .unwrap()
+            .task,
+        tasks[3],
+        "{name}: the task survives the trip"
+    );
+    assert!(got.iter().all(|r| r.receive_count == 1));
+    assert!(
         app.queue
-            .change_visibility(&delayed.receipt, Duration::from_secs(2))
-            .await
-            .unwrap();
-        let others: Vec<String> = got
-            .iter()
-            .filter(|r| r.task.delivery_id != "del_0")
-            .map(|r| r.receipt.clone())
-            .collect();
-        app.queue.delete(&others).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(1000)).await;
-        assert!(
-            app.queue
-                .receive(10, Duration::from_secs(30))
-                .await
-                .unwrap()
-                .is_empty(),
-            "{name}: still delayed"
-        );
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        let back = app
-            .queue
             .receive(10, Duration::from_secs(30))
             .await
-            .unwrap();
-        assert_eq!(back.len(), 1, "{name}: the delayed message came back");
-        assert_eq!(back[0].task.delivery_id, "del_0");
-        assert_eq!(back[0].receive_count, 2);
-        app.queue.delete(&[back[0].receipt.clone()]).await.unwrap();
+            .unwrap()
+            .is_empty(),
+        "{name}: in flight = invisible"
+    );
+
+    // Delay one message by 2 s: invisible until then, back afterwards with a higher count.
+    let delayed = got
+        .iter()
+        .find(|r| r.task.target().delivery_id == "del_0")
+        .unwrap();
+    app.queue
+        .change_visibility(&delayed.receipt, Duration::from_secs(2))
+        .await
+        .unwrap();
+    let others: Vec<hookline::queue::Receipt> = got
+        .iter()
+        .filter(|r| r.task.target().delivery_id != "del_0")
+        .map(|r| r.receipt.clone())
+        .collect();
+    app.queue.delete(&others).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(
         app.queue
-            .change_visibility(&back[0].receipt, Duration::ZERO)
+            .receive(10, Duration::from_secs(30))
             .await
-            .ok();
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        assert!(
-            app.queue
-                .receive(10, Duration::from_secs(1))
-                .await
-                .unwrap()
-                .is_empty(),
-            "{name}: deleted is gone"
-        );
-    }
+            .unwrap()
+            .is_empty(),
+        "{name}: still delayed"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let back = app
+        .queue
+        .receive(10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(back.len(), 1, "{name}: the delayed message came back");
+    assert_eq!(back[0].task.target().delivery_id, "del_0");
+    assert_eq!(back[0].receive_count, 2);
+    app.queue.delete(&[back[0].receipt.clone()]).await.unwrap();
+    app.queue
+        .change_visibility(&back[0].receipt, Duration::ZERO)
+        .await
+        .ok();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        app.queue
+            .receive(10, Duration::from_secs(1))
+            .await
+            .unwrap()
+            .is_empty(),
+        "{name}: deleted is gone"
+    );
 }
+
+hookline_tests::per_backend!(
+    keys_are_found_by_id_and_listed_per_tenant,
+    webhook_updates_are_guarded_by_version,
+    creates_never_exceed_the_cap,
+    events_insert_once_and_deliveries_keep_their_progress,
+    deliveries_list_newest_first_by_status_with_cursors,
+    queue_hides_received_messages_and_delays_with_change_visibility,
+);

@@ -1,25 +1,30 @@
-//! Publish to delivery, end to end: a real receiver on loopback checks every request with the
-//! official Standard Webhooks verifier and drives retries with its answers.
+//! Publish to delivery, end to end: a real receiver on loopback checks every request with a
+//! Standard Webhooks verifier and drives retries with its answers.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
+use hookline::api::webhooks::WebhookOut;
 use hookline::backend::Hookline;
+use hookline::clock::ManualClock;
 use hookline::delivery::{Deliverer, Outcome};
-use hookline::model::{AttemptError, Scope};
+use hookline::ids::{EventId, WebhookId};
+use hookline::model::{AttemptError, DeliveryStatus, Scope};
+use hookline::publish::PublishOut;
+use hookline::queue::{DeliveryRef, DeliveryTask, Receipt};
+use hookline::store::sqlite::SqliteDb;
 use hookline_tests::{
-    Api, Harness, Receiver, aws, mint_key, sqlite, tenant_of, test_config, unique, webhook_record,
+    Api, Harness, PyReceiver, Receiver, aws, id, mint_key, sqlite, test_config, unique,
+    webhook_record,
 };
-use serde_json::{Value, json};
-
-fn at(v: &Value) -> DateTime<Utc> {
-    v["at"].as_str().unwrap().parse().unwrap()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn fails_twice_then_succeeds_with_attempts_spaced_by_the_interval() {
-    let receiver = Receiver::start();
+    // The official Python verifiers (standardwebhooks and svix) check every attempt.
+    let receiver = PyReceiver::start();
     let h = Harness::start(sqlite(test_config())).await;
     let url = receiver
         .configure("/flaky", &[], &[500, 500, 200], None)
@@ -31,134 +36,183 @@ async fn fails_twice_then_succeeds_with_attempts_spaced_by_the_interval() {
     let out = h
         .publish(json!({"type": "invoice.paid", "data": {"invoice": "inv_1", "amount": 42}}))
         .await;
-    assert_eq!(out["deliveries"], 1);
-    let event_id = out["id"].as_str().unwrap();
-    let ds = h.settled(event_id, Duration::from_secs(15)).await;
-    assert_eq!(ds[0]["status"], "succeeded");
+    assert_eq!(out.deliveries, 1);
+    let ds = h.settled(&out.id, Duration::from_secs(15)).await;
+    assert_eq!(ds[0].status, DeliveryStatus::Succeeded);
 
     let got = receiver.log_for("/flaky").await;
     assert_eq!(got.len(), 3, "{got:#?}");
     for r in &got {
         assert_eq!(
-            r["verified_by"],
-            json!([0]),
-            "standardwebhooks accepts every attempt: {r}"
+            r.verified_by,
+            [0],
+            "standardwebhooks accepts every attempt: {r:?}"
         );
-        assert_eq!(r["svix_ok"], json!([0]), "svix accepts every attempt: {r}");
         assert_eq!(
-            r["webhook_id"], event_id,
+            r.svix_ok.as_deref(),
+            Some(&[0][..]),
+            "svix accepts every attempt: {r:?}"
+        );
+        assert_eq!(
+            r.webhook_id.as_deref(),
+            Some(out.id.as_str()),
             "webhook-id is stable across retries"
         );
     }
-    let body: Value = serde_json::from_str(got[0]["body"].as_str().unwrap()).unwrap();
+    let body = got[0].json();
     assert_eq!(
         (
             body["type"].clone(),
             body["data"]["amount"].clone(),
             body["id"].clone()
         ),
-        (json!("invoice.paid"), json!(42), json!(event_id))
+        (json!("invoice.paid"), json!(42), json!(out.id))
     );
 
-    let d = h.delivery(&wh, ds[0]["id"].as_str().unwrap()).await;
-    let attempts = d["attempts"].as_array().unwrap();
-    let codes: Vec<Value> = attempts.iter().map(|a| a["status_code"].clone()).collect();
-    assert_eq!(codes, vec![json!(500), json!(500), json!(200)]);
+    let d = h.delivery(&wh, &ds[0].id).await;
+    let attempts = d.attempts.unwrap();
+    let codes: Vec<Option<u16>> = attempts.iter().map(|a| a.status_code).collect();
+    assert_eq!(codes, [Some(500), Some(500), Some(200)]);
     assert_eq!(
         attempts
             .iter()
-            .filter(|a| a["error_kind"] == "http_status")
+            .filter(|a| a.error_kind == Some(AttemptError::HttpStatus))
             .count(),
         2
     );
     assert!(
-        attempts[0]["response_excerpt"]
-            .as_str()
+        attempts[0]
+            .response_excerpt
+            .as_deref()
             .unwrap()
             .contains("\"status\": 500")
     );
     for w in attempts.windows(2) {
-        let gap = at(&w[1]) - at(&w[0]);
+        let gap = w[1].at - w[0].at;
         assert!(
             gap >= chrono::TimeDelta::milliseconds(950),
             "attempts spaced by the 1 s interval, got {gap}"
         );
     }
-    let (_, hook) = h
-        .api
-        .call("GET", &format!("/v1/webhooks/{wh}"), Some(&h.key), None)
-        .await;
+    let hook: WebhookOut = h.api.get(&format!("/v1/webhooks/{wh}"), &h.key).await;
     assert!(
-        hook["last_triggered_at"].is_string(),
-        "last_triggered_at is kept: {hook}"
+        hook.last_triggered_at.is_some(),
+        "last_triggered_at is kept"
     );
     h.stop().await;
 }
 
+/// Processes whatever the queue holds right now with `deliverer` (no worker running).
+async fn drain(app: &Hookline, deliverer: &Deliverer) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    for m in app
+        .queue
+        .receive(10, Duration::from_secs(30))
+        .await
+        .unwrap()
+    {
+        let outcome = deliverer.process(&m.task).await.unwrap();
+        match outcome {
+            Outcome::Done => app.queue.delete(&[m.receipt]).await.unwrap(),
+            Outcome::RetryIn(d) => app.queue.change_visibility(&m.receipt, d).await.unwrap(),
+        }
+        outcomes.push(outcome);
+    }
+    outcomes
+}
+
 #[tokio::test]
 async fn always_failing_endpoint_is_failed_after_the_window() {
-    let receiver = Receiver::start();
-    let h = Harness::start(sqlite(test_config())).await;
+    // On a manual clock: the retry schedule and the queue's visibility follow it, so the test
+    // advances time instead of sleeping through the window.
+    let receiver = Receiver::start().await;
+    let clock = ManualClock::new();
+    let db = SqliteDb::in_memory()
+        .unwrap()
+        .with_clock(Arc::new(clock.clone()));
+    let app = Hookline::with_sqlite(test_config(), db);
+    let api = Api::new(app.clone());
+    let key = mint_key(
+        &app,
+        &unique("t"),
+        &[Scope::WebhooksWrite, Scope::EventsPublish],
+    )
+    .await;
     let url = receiver.configure("/down", &[], &[503], None).await;
-    let (wh, _) = h.webhook(&url, json!({})).await;
-    let out = h.publish(json!({"type": "a.b", "data": {}})).await;
-    let ds = h
-        .settled(out["id"].as_str().unwrap(), Duration::from_secs(15))
+    let w: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
+    let out: PublishOut = api
+        .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
         .await;
-    assert_eq!(ds[0]["status"], "failed");
-    assert!(ds[0]["next_attempt_at"].is_null());
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+    let second = Duration::from_secs(1);
     // Attempts at 0, 1 and 2 s: the window of 2 s allows three, and no more are made.
-    let d = h.delivery(&wh, ds[0]["id"].as_str().unwrap()).await;
-    assert_eq!(d["attempts"].as_array().unwrap().len(), 3, "{d}");
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(drain(&app, &deliverer).await, [Outcome::RetryIn(second)]);
+    assert_eq!(
+        drain(&app, &deliverer).await,
+        [],
+        "hidden until its next slot"
+    );
+    clock.advance(second);
+    assert_eq!(drain(&app, &deliverer).await, [Outcome::RetryIn(second)]);
+    clock.advance(second);
+    assert_eq!(drain(&app, &deliverer).await, [Outcome::Done]);
+    clock.advance(second * 10);
+    assert_eq!(
+        drain(&app, &deliverer).await,
+        [],
+        "nothing left on the queue"
+    );
+    let ev: hookline::api::events::EventOut =
+        api.get(&format!("/v1/events/{}", out.id), &key).await;
+    let d = &ev.deliveries[0];
+    assert_eq!(d.status, DeliveryStatus::Failed);
+    assert!(d.next_attempt_at.is_none());
+    assert_eq!(d.attempt_count, 3);
+    let full: hookline::api::deliveries::DeliveryOut = api
+        .get(&format!("/v1/webhooks/{}/deliveries/{}", w.id, d.id), &key)
+        .await;
+    let at: Vec<i64> = full
+        .attempts
+        .unwrap()
+        .iter()
+        .map(|a| (a.at - full.created_at).num_seconds())
+        .collect();
+    assert_eq!(at, [0, 1, 2], "attempt times follow the clock");
     assert_eq!(receiver.log_for("/down").await.len(), 3);
-    h.stop().await;
 }
 
 #[tokio::test]
 async fn a_duplicate_queue_message_is_not_sent_again() {
-    let receiver = Receiver::start();
+    let receiver = Receiver::start().await;
     let h = Harness::start(sqlite(test_config())).await;
     let url = receiver.configure("/once", &[], &[200], None).await;
     let (wh, _) = h.webhook(&url, json!({})).await;
     let out = h.publish(json!({"type": "a.b", "data": {"n": 1}})).await;
-    let ds = h
-        .settled(out["id"].as_str().unwrap(), Duration::from_secs(10))
-        .await;
+    let ds = h.settled(&out.id, Duration::from_secs(10)).await;
     receiver.wait_for("/once", 1, Duration::from_secs(5)).await;
     // SQS may deliver a message twice: put the same task on the queue again.
-    let app = &h.api.app;
-    let tenant = tenant_of(app, &h.key).await;
-    let task = hookline::queue::DeliveryTask {
-        tenant_id: tenant,
-        delivery_id: ds[0]["id"].as_str().unwrap().into(),
+    let task = DeliveryTask::Scheduled(DeliveryRef {
+        tenant_id: h.tenant.clone(),
+        delivery_id: ds[0].id.clone(),
         webhook_id: wh.clone(),
-        event_id: out["id"].as_str().unwrap().into(),
+        event_id: out.id.clone(),
         body: Some("{}".into()),
-        retry_id: None,
-    };
-    app.queue.send(&[task.clone(), task]).await.unwrap();
+    });
+    h.api.app.queue.send(&[task.clone(), task]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(
         receiver.log_for("/once").await.len(),
         1,
         "the receiver is not called again"
     );
-    assert_eq!(
-        h.delivery(&wh, ds[0]["id"].as_str().unwrap()).await["attempts"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(h.delivery(&wh, &ds[0].id).await.attempts.unwrap().len(), 1);
     h.stop().await;
 }
 
 #[tokio::test]
 async fn fan_out_follows_event_and_account_filters_and_publish_is_idempotent() {
-    let receiver = Receiver::start();
+    let receiver = Receiver::start().await;
     let h = Harness::start(sqlite(test_config())).await;
-    let mut hooks = Vec::new();
     for (path, extra) in [
         ("/invoices", json!({"events": ["invoice.*"]})),
         ("/paid", json!({"events": ["order.paid"]})),
@@ -167,40 +221,26 @@ async fn fan_out_follows_event_and_account_filters_and_publish_is_idempotent() {
         ("/off", json!({"enabled": false})),
     ] {
         let url = receiver.configure(path, &[], &[200], None).await;
-        hooks.push(h.webhook(&url, extra).await);
+        h.webhook(&url, extra).await;
     }
-    let out = h
-        .publish(
-            json!({"id": "evt-a", "type": "invoice.created", "account_id": "acc_2", "data": {}}),
-        )
-        .await;
+    let event =
+        json!({"id": "evt-a", "type": "invoice.created", "account_id": "acc_2", "data": {}});
+    let out = h.publish(event.clone()).await;
+    assert_eq!((out.deliveries, out.replayed), (2, false));
+    let again = h.publish(event).await;
     assert_eq!(
-        (out["deliveries"].clone(), out["replayed"].clone()),
-        (json!(2), json!(false))
+        (again.deliveries, again.replayed, again.created_at),
+        (2, true, out.created_at)
     );
-    let again = h
-        .publish(
-            json!({"id": "evt-a", "type": "invoice.created", "account_id": "acc_2", "data": {}}),
-        )
-        .await;
-    assert_eq!(
-        (
-            again["deliveries"].clone(),
-            again["replayed"].clone(),
-            again["created_at"].clone()
-        ),
-        (json!(2), json!(true), out["created_at"].clone())
-    );
-    h.settled("evt-a", Duration::from_secs(10)).await;
+    h.settled(&id("evt-a"), Duration::from_secs(10)).await;
     let out = h
         .publish(json!({"type": "order.paid", "account_id": "acc_1", "data": {}}))
         .await;
     assert_eq!(
-        out["deliveries"], 3,
+        out.deliveries, 3,
         "order.paid for acc_1: /paid, /acc1, /all"
     );
-    h.settled(out["id"].as_str().unwrap(), Duration::from_secs(10))
-        .await;
+    h.settled(&out.id, Duration::from_secs(10)).await;
 
     // Idempotency-Key works the same when no id is given.
     let headers = [("idempotency-key", "req-7")];
@@ -216,8 +256,8 @@ async fn fan_out_follows_event_and_account_filters_and_publish_is_idempotent() {
     assert_eq!((s1.as_u16(), s2.as_u16()), (202, 202));
     assert_eq!(first["id"], second["id"]);
     assert_eq!(second["replayed"], true);
-    h.settled(first["id"].as_str().unwrap(), Duration::from_secs(10))
-        .await;
+    let first_id: EventId = id(first["id"].as_str().unwrap());
+    h.settled(&first_id, Duration::from_secs(10)).await;
 
     let count = |p: &'static str| {
         let r = &receiver;
@@ -272,6 +312,7 @@ async fn publish_refuses_bad_events_and_writes_nothing() {
         (json!({"type": "bad type", "data": {}}), "type"),
         (json!({"type": "a.b", "data": {}, "id": "has space"}), "id"),
         (json!({"type": "a.b"}), "body"),
+        (json!({"type": 7, "data": {}}), "type"),
     ] {
         let (s, e) = h
             .api
@@ -315,18 +356,17 @@ async fn publish_refuses_bad_events_and_writes_nothing() {
 
 #[tokio::test]
 async fn retry_after_pushes_the_next_attempt_later() {
-    let receiver = Receiver::start();
+    let receiver = Receiver::start().await;
     let mut config = test_config();
     config.retry_window = Duration::from_secs(20);
     let h = Harness::start(sqlite(config)).await;
     let url = receiver.configure("/busy", &[], &[429, 200], Some(3)).await;
     h.webhook(&url, json!({})).await;
     let out = h.publish(json!({"type": "a.b", "data": {}})).await;
-    h.settled(out["id"].as_str().unwrap(), Duration::from_secs(15))
-        .await;
+    h.settled(&out.id, Duration::from_secs(15)).await;
     let got = receiver.log_for("/busy").await;
     assert_eq!(got.len(), 2);
-    let gap = got[1]["received_at"].as_f64().unwrap() - got[0]["received_at"].as_f64().unwrap();
+    let gap = got[1].received_at - got[0].received_at;
     assert!(
         gap >= 2.9,
         "Retry-After: 3 delays the retry past the 1 s interval, got {gap:.2}s"
@@ -334,24 +374,9 @@ async fn retry_after_pushes_the_next_attempt_later() {
     h.stop().await;
 }
 
-/// Processes whatever the queue holds right now with `deliverer` (no worker running).
-async fn drain(app: &Hookline, deliverer: &Deliverer) -> Vec<Outcome> {
-    let mut outcomes = Vec::new();
-    for m in app
-        .queue
-        .receive(10, Duration::from_secs(30))
-        .await
-        .unwrap()
-    {
-        outcomes.push(deliverer.process(&m.task).await.unwrap());
-        app.queue.delete(&[m.receipt]).await.unwrap();
-    }
-    outcomes
-}
-
 #[tokio::test]
 async fn deleted_or_disabled_webhooks_cancel_their_deliveries() {
-    let receiver = Receiver::start();
+    let receiver = Receiver::start().await;
     let app = sqlite(test_config());
     let api = Api::new(app.clone());
     let key = mint_key(
@@ -360,50 +385,46 @@ async fn deleted_or_disabled_webhooks_cancel_their_deliveries() {
         &[Scope::WebhooksWrite, Scope::EventsPublish],
     )
     .await;
-    let k = Some(key.as_str());
     let url = receiver.configure("/gone", &[], &[200], None).await;
-    let (_, a) = api
-        .call("POST", "/v1/webhooks", k, Some(json!({"url": url})))
-        .await;
-    let (_, b) = api
-        .call("POST", "/v1/webhooks", k, Some(json!({"url": url})))
-        .await;
-    let (_, out) = api
-        .call(
-            "POST",
+    let a: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
+    let b: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
+    let out: PublishOut = api
+        .post(
             "/v1/events",
-            k,
-            Some(json!({"id": "evt-c", "type": "a.b", "data": {}})),
+            &key,
+            json!({"id": "evt-c", "type": "a.b", "data": {}}),
         )
         .await;
-    assert_eq!(out["deliveries"], 2);
-    api.call(
-        "DELETE",
-        &format!("/v1/webhooks/{}", a["id"].as_str().unwrap()),
-        k,
-        None,
-    )
-    .await;
-    api.call(
-        "PATCH",
-        &format!("/v1/webhooks/{}", b["id"].as_str().unwrap()),
-        k,
-        Some(json!({"enabled": false})),
-    )
-    .await;
+    assert_eq!(out.deliveries, 2);
+    let (s, _) = api
+        .call(
+            "DELETE",
+            &format!("/v1/webhooks/{}", a.id),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(s.as_u16(), 204);
+    let _: WebhookOut = api
+        .ok(
+            "PATCH",
+            &format!("/v1/webhooks/{}", b.id),
+            &key,
+            Some(json!({"enabled": false})),
+        )
+        .await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     assert_eq!(
         drain(&app, &deliverer).await,
         vec![Outcome::Done, Outcome::Done]
     );
-    let (_, ev) = api.call("GET", "/v1/events/evt-c", k, None).await;
-    let mut reasons: Vec<String> = ev["deliveries"]
-        .as_array()
-        .unwrap()
+    let ev: hookline::api::events::EventOut = api.get("/v1/events/evt-c", &key).await;
+    let mut reasons: Vec<String> = ev
+        .deliveries
         .iter()
         .map(|d| {
-            assert_eq!(d["status"], "cancelled");
-            d["cancel_reason"].as_str().unwrap().to_string()
+            assert_eq!(d.status, DeliveryStatus::Cancelled);
+            d.cancel_reason.clone().unwrap()
         })
         .collect();
     reasons.sort();
@@ -438,12 +459,12 @@ async fn refused_addresses_are_recorded_as_failed_attempts() {
         "https://224.0.0.1/",
         "https://0.0.0.0/",
     ] {
-        let id = hookline::ids::new_id("wh");
-        let w = webhook_record(&tenant, &id, url, &hookline::signing::generate_secret());
+        let wh = WebhookId::generate();
+        let w = webhook_record(&tenant, &wh, url, &hookline::signing::generate_secret());
         app.store.create_webhook(&w, 100).await.unwrap();
         let out = hookline::publish::publish(
             &app,
-            &tenant,
+            &w.tenant_id,
             serde_json::from_value(json!({"type": "a.b", "data": {}})).unwrap(),
             None,
         )
@@ -457,7 +478,7 @@ async fn refused_addresses_are_recorded_as_failed_attempts() {
         );
         let d = app
             .store
-            .event_deliveries(&tenant, &out.id)
+            .event_deliveries(&w.tenant_id, &out.id)
             .await
             .unwrap()
             .remove(0);
@@ -475,7 +496,7 @@ async fn refused_addresses_are_recorded_as_failed_attempts() {
             "{url}: {a:?}"
         );
         assert_eq!(a.status_code, None);
-        app.store.delete_webhook(&tenant, &id).await.unwrap();
+        app.store.delete_webhook(&w.tenant_id, &wh).await.unwrap();
     }
 }
 
@@ -491,8 +512,8 @@ async fn lambda_poll(app: &Hookline, deliverer: &Deliverer) -> (usize, Vec<Strin
     for (i, m) in received.iter().enumerate() {
         let mut msg = SqsMessage::default();
         msg.message_id = Some(format!("m{i}"));
-        msg.receipt_handle = Some(m.receipt.clone());
-        msg.body = Some(serde_json::to_string(&m.task).unwrap());
+        msg.receipt_handle = Some(m.receipt.0.clone());
+        msg.body = Some(m.task.encode());
         event.records.push(msg);
     }
     let resp = hookline::delivery::lambda::handle_batch(deliverer, event).await;
@@ -501,7 +522,7 @@ async fn lambda_poll(app: &Hookline, deliverer: &Deliverer) -> (usize, Vec<Strin
         .iter()
         .map(|f| f.item_identifier.clone())
         .collect();
-    let done: Vec<String> = received
+    let done: Vec<Receipt> = received
         .iter()
         .enumerate()
         .filter(|(i, _)| !failed.contains(&format!("m{i}")))
@@ -513,7 +534,7 @@ async fn lambda_poll(app: &Hookline, deliverer: &Deliverer) -> (usize, Vec<Strin
 
 #[tokio::test]
 async fn sqs_in_moto_hides_a_failed_delivery_for_the_retry_delay() {
-    let receiver = Receiver::start();
+    let receiver = Receiver::start().await;
     let mut config = test_config();
     config.retry_interval = Duration::from_secs(3);
     config.retry_window = Duration::from_secs(60);
@@ -525,24 +546,22 @@ async fn sqs_in_moto_hides_a_failed_delivery_for_the_retry_delay() {
         &[Scope::WebhooksWrite, Scope::EventsPublish],
     )
     .await;
-    let k = Some(key.as_str());
     let fail_url = receiver
         .configure("/sqs-fail", &[], &[500, 200], None)
         .await;
     let ok_url = receiver.configure("/sqs-ok", &[], &[200], None).await;
-    api.call("POST", "/v1/webhooks", k, Some(json!({"url": fail_url})))
+    let _: WebhookOut = api
+        .post("/v1/webhooks", &key, json!({"url": fail_url}))
         .await;
-    api.call("POST", "/v1/webhooks", k, Some(json!({"url": ok_url})))
-        .await;
-    let (_, out) = api
-        .call(
-            "POST",
+    let _: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": ok_url})).await;
+    let out: PublishOut = api
+        .post(
             "/v1/events",
-            k,
-            Some(json!({"id": "evt-sqs", "type": "a.b", "data": {}})),
+            &key,
+            json!({"id": "evt-sqs", "type": "a.b", "data": {}}),
         )
         .await;
-    assert_eq!(out["deliveries"], 2);
+    assert_eq!(out.deliveries, 2);
     let deliverer = Deliverer::new(app.clone()).unwrap();
 
     let (n, failed) = lambda_poll(&app, &deliverer).await;
@@ -552,17 +571,15 @@ async fn sqs_in_moto_hides_a_failed_delivery_for_the_retry_delay() {
         "one delivery failed and was reported"
     );
     assert_eq!(receiver.log_for("/sqs-ok").await.len(), 1);
-    assert_eq!(receiver.log_for("/sqs-fail").await.len(), 1); // The failed message is invisible until its next slot (3 s after the first attempt), the
-    // succeeded one is gone.
-    let (_, ev) = api.call("GET", "/v1/events/evt-sqs", k, None).await;
-    let next: chrono::DateTime<Utc> = ev["deliveries"]
-        .as_array()
-        .unwrap()
+    assert_eq!(receiver.log_for("/sqs-fail").await.len(), 1);
+    // The failed message is invisible until its next slot (3 s after the first attempt), the
+    // succeeded one is gone. SQS keeps real time, so this test waits for it.
+    let ev: hookline::api::events::EventOut = api.get("/v1/events/evt-sqs", &key).await;
+    let next = ev
+        .deliveries
         .iter()
-        .find_map(|d| d["next_attempt_at"].as_str())
-        .expect("the failed delivery has a next attempt")
-        .parse()
-        .unwrap();
+        .find_map(|d| d.next_attempt_at)
+        .expect("the failed delivery has a next attempt");
     let remaining = (next - Utc::now()).to_std().unwrap_or_default();
     assert!(
         remaining > Duration::from_millis(1000),
@@ -599,15 +616,13 @@ async fn sqs_in_moto_hides_a_failed_delivery_for_the_retry_delay() {
     );
     app.queue.delete(&[back[0].receipt.clone()]).await.unwrap();
     let got = receiver.log_for("/sqs-fail").await;
-    assert_eq!((got.len(), got[1]["status"].clone()), (2, json!(200)));
-    let (_, ev) = api.call("GET", "/v1/events/evt-sqs", k, None).await;
+    assert_eq!((got.len(), got[1].status), (2, 200));
+    let ev: hookline::api::events::EventOut = api.get("/v1/events/evt-sqs", &key).await;
     assert!(
-        ev["deliveries"]
-            .as_array()
-            .unwrap()
+        ev.deliveries
             .iter()
-            .all(|d| d["status"] == "succeeded"),
-        "{ev}"
+            .all(|d| d.status == DeliveryStatus::Succeeded),
+        "{ev:?}"
     );
     assert!(
         app.queue

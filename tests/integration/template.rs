@@ -70,8 +70,16 @@ fn allowed_actions(t: &Value, function: &str) -> BTreeSet<String> {
 /// The AWS SDK operations the adapters call (`client.<op>()`), read from their source.
 fn sdk_calls() -> BTreeSet<String> {
     let mut ops = BTreeSet::new();
-    for file in ["shared/src/store/dynamo.rs", "shared/src/queue/sqs.rs"] {
-        let src = std::fs::read_to_string(root().join(file)).unwrap();
+    let dynamo = root().join("shared/src/store/dynamo");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dynamo)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    assert!(files.len() > 3, "the DynamoDB adapter's files: {files:?}");
+    files.push(root().join("shared/src/queue/sqs.rs"));
+    for file in files {
+        let src = std::fs::read_to_string(&file).unwrap();
         for (i, _) in src.match_indices("client") {
             let rest = src[i + "client".len()..].trim_start();
             if let Some(rest) = rest.strip_prefix('.') {

@@ -1,26 +1,28 @@
-//! Helpers shared by the integration tests and the benchmark: backends (SQLite, and DynamoDB/SQS
-//! on the moto emulator), an in-process API client, API keys, and the Python receiver.
+//! Helpers shared by the integration tests and the benchmark, one module per concern:
+//! [`backends`] (SQLite, and DynamoDB/SQS on the moto emulator, and the per-backend test macro),
+//! [`client`] (the API in process, raw and typed), [`receiver`] (webhook receivers), and below,
+//! keys, the running local server ([`Harness`]) and the Lambda adapters.
 
-use std::io::{BufRead, BufReader};
+pub mod backends;
+pub mod client;
+pub mod receiver;
+
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::config::{Credentials, Region};
-use aws_sdk_sqs::types::QueueAttributeName;
-use axum::Router;
-use axum::body::Body;
-use hookline::auth::{generate_key, new_api_key};
+use hookline::api::deliveries::DeliveryOut;
+use hookline::api::events::EventOut;
+use hookline::api::webhooks::WebhookOut;
+use hookline::auth::api_key::{generate_key, hash_key, new_api_key};
 use hookline::backend::Hookline;
-use hookline::config::Config;
-use hookline::model::Scope;
-use hookline::queue::sqs::SqsQueue;
-use hookline::store::dynamo::DynamoStore;
-use hookline::store::sqlite::SqliteDb;
-use http::{Request, StatusCode};
+use hookline::ids::{ApiKeyId, DeliveryId, EventId, TenantId, WebhookId};
+use hookline::model::{DeliveryStatus, Scope};
+use hookline::publish::PublishOut;
 use serde_json::Value;
-use tower::ServiceExt;
+
+pub use backends::{Backend, aws, aws_sdk_config, moto_endpoint, sqlite, test_config};
+pub use client::Api;
+pub use receiver::{Delivered, PyReceiver, Receiver};
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -30,109 +32,18 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// A configuration for tests: private targets allowed (the receiver is on loopback), retries
-/// compressed to one second with a two-second window (three attempts).
-pub fn test_config() -> Config {
-    Config {
-        allow_private_targets: true,
-        retry_interval: Duration::from_secs(1),
-        retry_window: Duration::from_secs(2),
-        delivery_timeout: Duration::from_secs(5),
-        ..Config::default()
-    }
-}
-
-pub fn sqlite(config: Config) -> Hookline {
-    Hookline::with_sqlite(config, SqliteDb::in_memory().expect("in-memory SQLite"))
-}
-
-/// The emulator's endpoint. The test command starts moto and sets `HOOKLINE_TEST_AWS_ENDPOINT`;
-/// without it the tests that need the emulator fail, loudly, rather than skip.
-pub fn moto_endpoint() -> String {
-    let ep = std::env::var("HOOKLINE_TEST_AWS_ENDPOINT")
-        .unwrap_or_else(|_| "http://127.0.0.1:4566".into());
-    let addr = ep
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_string();
-    if std::net::TcpStream::connect_timeout(
-        &addr.parse().expect("endpoint host:port"),
-        Duration::from_secs(1),
-    )
-    .is_err()
-    {
-        panic!(
-            "the AWS emulator (moto) is not reachable at {ep}. Run the test suite with `tests/run.sh` \
-             (the README's test command), which installs and starts it."
-        );
-    }
-    ep
-}
-
-pub async fn aws_sdk_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(moto_endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .load()
-        .await
-}
-
-/// Fresh DynamoDB table and SQS queue (with a dead-letter queue) in the emulator.
-pub async fn aws(config: Config) -> Hookline {
-    let sdk = aws_sdk_config().await;
-    let suffix = ulid::Ulid::new().to_string().to_lowercase();
-    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
-    let table = format!("hookline-test-{suffix}");
-    DynamoStore::create_table(&ddb, &table)
-        .await
-        .expect("create table in moto");
-    let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let dlq = sqs
-        .create_queue()
-        .queue_name(format!("hookline-dlq-{suffix}"))
-        .send()
-        .await
-        .expect("create DLQ");
-    let dlq_arn = sqs
-        .get_queue_attributes()
-        .queue_url(dlq.queue_url().unwrap())
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes()
-        .unwrap()[&QueueAttributeName::QueueArn]
-        .clone();
-    let q = sqs
-        .create_queue()
-        .queue_name(format!("hookline-deliveries-{suffix}"))
-        .attributes(QueueAttributeName::VisibilityTimeout, "30")
-        .attributes(
-            QueueAttributeName::RedrivePolicy,
-            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"100"}}"#),
-        )
-        .send()
-        .await
-        .expect("create queue");
-    let store = DynamoStore::new(ddb, table, config.delivery_shards);
-    let queue = SqsQueue::new(sqs, q.queue_url().unwrap());
-    Hookline::new(config, Arc::new(store), Arc::new(queue))
-}
-
-/// Both backends, for suites that must hold on each.
-pub async fn backends(config: Config) -> Vec<(&'static str, Hookline)> {
-    vec![
-        ("sqlite", sqlite(config.clone())),
-        ("dynamodb+sqs", aws(config).await),
-    ]
-}
-
 /// Mints a key for `tenant` with `scopes` and returns it.
 pub async fn mint_key(app: &Hookline, tenant: &str, scopes: &[Scope]) -> String {
     let key = generate_key();
+    let tenant = TenantId::parse(tenant).expect("a valid tenant id");
     app.store
-        .put_key(&new_api_key(&key, tenant, scopes.to_vec(), None))
+        .put_key(&new_api_key(
+            &key,
+            &tenant,
+            scopes.to_vec(),
+            None,
+            app.clock.now(),
+        ))
         .await
         .unwrap();
     key
@@ -142,66 +53,12 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", ulid::Ulid::new().to_string().to_lowercase())
 }
 
-/// The API router, called in process.
-#[derive(Clone)]
-pub struct Api {
-    pub app: Hookline,
-    router: Router,
-}
-
-impl Api {
-    pub fn new(app: Hookline) -> Self {
-        Api {
-            router: hookline::api::router(app.clone()),
-            app,
-        }
-    }
-
-    pub async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        key: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let raw = body.map(|b| b.to_string());
-        self.call_raw(method, path, key, raw.as_deref(), &[]).await
-    }
-
-    pub async fn call_raw(
-        &self,
-        method: &str,
-        path: &str,
-        key: Option<&str>,
-        body: Option<&str>,
-        headers: &[(&str, &str)],
-    ) -> (StatusCode, Value) {
-        let mut req = Request::builder().method(method).uri(path);
-        if let Some(k) = key {
-            req = req.header("authorization", format!("Bearer {k}"));
-        }
-        if body.is_some() {
-            req = req.header("content-type", "application/json");
-        }
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let req = req
-            .body(Body::from(body.unwrap_or("").to_string()))
-            .unwrap();
-        let resp = self.router.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
-        };
-        (status, value)
-    }
+/// A typed id from a test literal (panics on a malformed one: a bug in the test).
+pub fn id<T: std::str::FromStr>(s: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    s.parse().expect("a valid id")
 }
 
 /// The Python interpreter of the test venv (set by the test command).
@@ -214,109 +71,6 @@ pub fn python() -> String {
             panic!("HOOKLINE_TEST_PYTHON is not set and .tools/venv is missing: run tests/run.sh (the README's test command)")
         }
     })
-}
-
-/// The Python receiver (tests/receiver.py), verifying each delivery with the official libraries.
-pub struct Receiver {
-    child: Child,
-    pub base: String,
-    http: reqwest::Client,
-}
-
-impl Receiver {
-    pub fn start() -> Self {
-        Self::start_with(&[])
-    }
-
-    pub fn start_with(args: &[&str]) -> Self {
-        let mut child = Command::new(python())
-            .arg(root().join("tests/receiver.py"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the receiver");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("receiver port");
-        let port: u16 = line
-            .trim()
-            .strip_prefix("port ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("receiver said {line:?}"));
-        Receiver {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            http: reqwest::Client::new(),
-        }
-    }
-
-    /// Scripts a path: the secrets to verify with and the statuses to answer in turn.
-    pub async fn configure(
-        &self,
-        path: &str,
-        secrets: &[&str],
-        script: &[u16],
-        retry_after: Option<u64>,
-    ) -> String {
-        let cfg = serde_json::json!({"path": path, "secrets": secrets, "script": script, "retry_after": retry_after});
-        self.http
-            .post(format!("{}/_config", self.base))
-            .body(cfg.to_string())
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap();
-        format!("{}{path}", self.base)
-    }
-
-    pub async fn log(&self) -> Vec<Value> {
-        let v: Value = self
-            .http
-            .get(format!("{}/_log", self.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        v.as_array().unwrap().clone()
-    }
-
-    pub async fn log_for(&self, path: &str) -> Vec<Value> {
-        self.log()
-            .await
-            .into_iter()
-            .filter(|e| e["path"] == path)
-            .collect()
-    }
-
-    /// Waits until `path` has received `n` requests (or panics after `timeout`).
-    pub async fn wait_for(&self, path: &str, n: usize, timeout: Duration) -> Vec<Value> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let got = self.log_for(path).await;
-            if got.len() >= n {
-                return got;
-            }
-            if tokio::time::Instant::now() > deadline {
-                panic!(
-                    "{path}: expected {n} deliveries within {timeout:?}, got {}: {got:#?}",
-                    got.len()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Reads a sample event from `events/`.
@@ -375,15 +129,17 @@ where
 pub struct Harness {
     pub api: Api,
     pub key: String,
+    pub tenant: TenantId,
     running: Option<hookline::server::Running>,
 }
 
 impl Harness {
     /// Starts the worker on `app`'s store and queue; the key has every scope.
     pub async fn start(app: Hookline) -> Self {
+        let tenant = unique("t");
         let key = mint_key(
             &app,
-            &unique("t"),
+            &tenant,
             &[Scope::WebhooksWrite, Scope::EventsPublish, Scope::Admin],
         )
         .await;
@@ -394,69 +150,52 @@ impl Harness {
         Harness {
             api: Api::new(app),
             key,
+            tenant: id(&tenant),
             running: Some(running),
         }
     }
 
-    pub async fn webhook(&self, url: &str, extra: Value) -> (String, String) {
+    /// Creates a webhook to `url` (with `extra` fields); returns its id and secret.
+    pub async fn webhook(&self, url: &str, extra: Value) -> (WebhookId, String) {
         let mut body = serde_json::json!({"url": url});
         body.as_object_mut()
             .unwrap()
             .extend(extra.as_object().cloned().unwrap_or_default());
-        let (s, w) = self
-            .api
-            .call("POST", "/v1/webhooks", Some(&self.key), Some(body))
-            .await;
-        assert_eq!(s, 201, "{w}");
-        (
-            w["id"].as_str().unwrap().to_string(),
-            w["secret"].as_str().unwrap().to_string(),
-        )
+        let w: WebhookOut = self.api.post("/v1/webhooks", &self.key, body).await;
+        (w.id, w.secret)
     }
 
-    pub async fn publish(&self, body: Value) -> Value {
-        let (s, out) = self
-            .api
-            .call("POST", "/v1/events", Some(&self.key), Some(body))
-            .await;
-        assert_eq!(s, 202, "{out}");
-        out
+    pub async fn publish(&self, body: Value) -> PublishOut {
+        self.api.post("/v1/events", &self.key, body).await
+    }
+
+    pub async fn event(&self, event_id: &EventId) -> EventOut {
+        self.api
+            .get(&format!("/v1/events/{event_id}"), &self.key)
+            .await
     }
 
     /// The event's deliveries once all are settled (not pending).
-    pub async fn settled(&self, event_id: &str, timeout: Duration) -> Vec<Value> {
+    pub async fn settled(&self, event_id: &EventId, timeout: Duration) -> Vec<DeliveryOut> {
         eventually(
             &format!("the deliveries of {event_id} to settle"),
             timeout,
             || async {
-                let (_, ev) = self
-                    .api
-                    .call(
-                        "GET",
-                        &format!("/v1/events/{event_id}"),
-                        Some(&self.key),
-                        None,
-                    )
-                    .await;
-                let ds = ev["deliveries"].as_array()?.clone();
-                (!ds.is_empty() && ds.iter().all(|d| d["status"] != "pending")).then_some(ds)
+                let ds = self.event(event_id).await.deliveries;
+                (!ds.is_empty() && ds.iter().all(|d| d.status != DeliveryStatus::Pending))
+                    .then_some(ds)
             },
         )
         .await
     }
 
-    pub async fn delivery(&self, webhook: &str, id: &str) -> Value {
-        let (s, d) = self
-            .api
-            .call(
-                "GET",
+    pub async fn delivery(&self, webhook: &WebhookId, id: &DeliveryId) -> DeliveryOut {
+        self.api
+            .get(
                 &format!("/v1/webhooks/{webhook}/deliveries/{id}"),
-                Some(&self.key),
-                None,
+                &self.key,
             )
-            .await;
-        assert_eq!(s, 200, "{d}");
-        d
+            .await
     }
 
     pub async fn stop(mut self) {
@@ -467,11 +206,11 @@ impl Harness {
 }
 
 /// A webhook record as stored, for tests that seed the store directly.
-pub fn webhook_record(tenant: &str, id: &str, url: &str, secret: &str) -> hookline::model::Webhook {
+pub fn webhook_record(tenant: &str, wh: &str, url: &str, secret: &str) -> hookline::model::Webhook {
     let now = chrono::Utc::now();
     hookline::model::Webhook {
-        id: id.into(),
-        tenant_id: tenant.into(),
+        id: id(wh),
+        tenant_id: id(tenant),
         url: url.into(),
         description: None,
         events: vec![],
@@ -491,10 +230,9 @@ pub fn webhook_record(tenant: &str, id: &str, url: &str, secret: &str) -> hookli
 }
 
 /// The tenant an API key belongs to.
-pub async fn tenant_of(app: &Hookline, key: &str) -> String {
-    let id = hookline::auth::key_id_from_hash(&hookline::auth::hash_key(key));
+pub async fn tenant_of(app: &Hookline, key: &str) -> TenantId {
     app.store
-        .get_key(&id)
+        .get_key(&ApiKeyId::from_hash(&hash_key(key)))
         .await
         .unwrap()
         .expect("a stored key")

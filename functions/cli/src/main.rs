@@ -2,9 +2,10 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use hookline::auth::{generate_key, new_api_key, parse_scopes};
+use hookline::auth::api_key::{generate_key, new_api_key, parse_scopes};
 use hookline::backend::Hookline;
 use hookline::config::Config;
+use hookline::ids::{ApiKeyId, TenantId};
 use hookline::server;
 
 #[derive(Parser)]
@@ -86,13 +87,13 @@ async fn main() -> anyhow::Result<()> {
             name,
             key,
         }) => {
-            hookline::validation::identifier("tenant", &tenant)?;
+            let tenant = TenantId::field("--tenant", &tenant)?;
             let key = match key {
                 Some(k) if k.len() < 16 => anyhow::bail!("--key must be at least 16 characters"),
                 Some(k) => k,
                 None => generate_key(),
             };
-            let record = new_api_key(&key, &tenant, parse_scopes(&scopes)?, name);
+            let record = new_api_key(&key, &tenant, parse_scopes(&scopes)?, name, app.clock.now());
             app.store.put_key(&record).await?;
             println!("{key}");
             eprintln!(
@@ -101,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         Command::Keys(Keys::List { tenant }) => {
+            let tenant = TenantId::field("--tenant", &tenant)?;
             for k in app.store.list_keys(&tenant).await? {
                 let scopes: Vec<&str> = k.scopes.iter().map(|s| s.as_str()).collect();
                 let state = if k.revoked_at.is_some() {
@@ -119,19 +121,17 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Keys(Keys::Revoke { id }) => {
+            let id = ApiKeyId::field("id", &id)?;
             let mut k = app
                 .store
                 .get_key(&id)
                 .await?
                 .with_context(|| format!("no key {id}"))?;
-            k.revoked_at.get_or_insert_with(chrono_now);
+            let now = app.clock.now();
+            k.revoked_at.get_or_insert(now);
             app.store.put_key(&k).await?;
             println!("revoked {id}");
         }
     }
     Ok(())
-}
-
-fn chrono_now() -> hookline::model::Timestamp {
-    hookline::model::Timestamp::from(std::time::SystemTime::now())
 }

@@ -1,19 +1,18 @@
 //! `/v1/event-types`: the operator-managed catalogue. Any key may read it; changes need `admin`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{ApiJson, ListOut};
-use crate::auth::Principal;
+use super::{ApiJson, ApiPath, ListOut, Patch};
+use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
-use crate::model::{EventType, Scope, Timestamp};
+use crate::model::{EventType, Timestamp};
 use crate::validation;
 
 pub fn routes() -> Router<Hookline> {
@@ -33,14 +32,16 @@ pub struct EventTypeIn {
     pub example: Option<Value>,
 }
 
+/// `PATCH` body: only the fields present change; `null` clears one.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
+#[derive(Default)]
 pub struct EventTypePatchIn {
-    pub description: Option<String>,
-    pub example: Option<Value>,
+    pub description: Patch<String>,
+    pub example: Patch<Value>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct EventTypeOut {
     pub name: String,
     pub description: Option<String>,
@@ -74,7 +75,10 @@ fn check_example(example: &Option<Value>) -> Result<()> {
     }
 }
 
-async fn list(State(app): State<Hookline>, _p: Principal) -> Result<Json<ListOut<EventTypeOut>>> {
+async fn list(
+    State(app): State<Hookline>,
+    _p: Auth<scope::Any>,
+) -> Result<Json<ListOut<EventTypeOut>>> {
     let all = app.store.list_event_types().await?;
     Ok(Json(ListOut::new(
         all.into_iter().map(Into::into).collect(),
@@ -84,27 +88,26 @@ async fn list(State(app): State<Hookline>, _p: Principal) -> Result<Json<ListOut
 
 async fn read(
     State(app): State<Hookline>,
-    _p: Principal,
-    Path(name): Path<String>,
+    _p: Auth<scope::Any>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<Json<EventTypeOut>> {
     let et = app
         .store
         .get_event_type(&name)
         .await?
-        .ok_or_else(|| Error::NotFound("event type".into()))?;
+        .ok_or(Error::NotFound("event type"))?;
     Ok(Json(et.into()))
 }
 
 async fn create(
     State(app): State<Hookline>,
-    p: Principal,
+    _p: Auth<scope::Admin>,
     ApiJson(input): ApiJson<EventTypeIn>,
 ) -> Result<impl IntoResponse> {
-    p.require(Scope::Admin)?;
     validation::event_type_name("name", &input.name)?;
     validation::description(input.description.as_deref())?;
     check_example(&input.example)?;
-    let now = Utc::now();
+    let now = app.clock.now();
     let et = EventType {
         name: input.name,
         description: input.description,
@@ -118,38 +121,44 @@ async fn create(
 
 async fn patch(
     State(app): State<Hookline>,
-    p: Principal,
-    Path(name): Path<String>,
+    _p: Auth<scope::Admin>,
+    ApiPath(name): ApiPath<String>,
     ApiJson(input): ApiJson<EventTypePatchIn>,
 ) -> Result<Json<EventTypeOut>> {
-    p.require(Scope::Admin)?;
-    validation::description(input.description.as_deref())?;
-    check_example(&input.example)?;
     let mut et = app
         .store
         .get_event_type(&name)
         .await?
-        .ok_or_else(|| Error::NotFound("event type".into()))?;
-    if let Some(d) = input.description {
-        et.description = (!d.is_empty()).then_some(d);
+        .ok_or(Error::NotFound("event type"))?;
+    let mut description = et.description.take();
+    let mut example = et.example.take();
+    match input.description {
+        Patch::Absent => {}
+        Patch::Null => description = None,
+        Patch::Value(d) => description = (!d.is_empty()).then_some(d),
     }
-    if input.example.is_some() {
-        et.example = input.example;
+    match input.example {
+        Patch::Absent => {}
+        Patch::Null => example = None,
+        Patch::Value(e) => example = Some(e),
     }
-    et.updated_at = Utc::now();
+    validation::description(description.as_deref())?;
+    check_example(&example)?;
+    et.description = description;
+    et.example = example;
+    et.updated_at = app.clock.now();
     app.store.update_event_type(&et).await?;
     Ok(Json(et.into()))
 }
 
 async fn delete(
     State(app): State<Hookline>,
-    p: Principal,
-    Path(name): Path<String>,
+    _p: Auth<scope::Admin>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<StatusCode> {
-    p.require(Scope::Admin)?;
     if app.store.delete_event_type(&name).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(Error::NotFound("event type".into()))
+        Err(Error::NotFound("event type"))
     }
 }

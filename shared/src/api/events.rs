@@ -1,20 +1,20 @@
 //! `/v1/events`: publish (fan-out to matching webhooks) and read an event with its deliveries.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::Utc;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::ApiJson;
 use super::deliveries::DeliveryOut;
-use crate::auth::Principal;
+use super::{ApiJson, ApiPath};
+use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
-use crate::model::{Scope, Timestamp, is_live};
+use crate::ids::EventId;
+use crate::model::{Timestamp, is_live};
 use crate::publish::{self, EventIn};
 
 pub fn routes() -> Router<Hookline> {
@@ -25,11 +25,10 @@ pub fn routes() -> Router<Hookline> {
 
 async fn create(
     State(app): State<Hookline>,
-    p: Principal,
+    p: Auth<scope::Publish>,
     headers: HeaderMap,
     ApiJson(input): ApiJson<EventIn>,
 ) -> Result<impl IntoResponse> {
-    p.require(Scope::EventsPublish)?;
     let key = match headers.get("idempotency-key") {
         Some(v) => Some(
             v.to_str()
@@ -37,13 +36,13 @@ async fn create(
         ),
         None => None,
     };
-    let out = publish::publish(&app, &p.tenant_id, input, key).await?;
+    let out = publish::publish(&app, &p.tenant, input, key).await?;
     Ok((StatusCode::ACCEPTED, Json(out)))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct EventOut {
-    pub id: String,
+    pub id: EventId,
     #[serde(rename = "type")]
     pub event_type: String,
     pub account_id: Option<String>,
@@ -54,18 +53,17 @@ pub struct EventOut {
 
 async fn read(
     State(app): State<Hookline>,
-    p: Principal,
-    Path(id): Path<String>,
+    p: Auth<scope::Read>,
+    ApiPath(id): ApiPath<EventId>,
 ) -> Result<Json<EventOut>> {
-    p.require(Scope::WebhooksRead)?;
-    let now = Utc::now();
+    let now = app.clock.now();
     let ev = app
         .store
-        .get_event(&p.tenant_id, &id)
+        .get_event(&p.tenant, &id)
         .await?
         .filter(|e| is_live(e.expires_at, now))
-        .ok_or_else(|| Error::NotFound("event".into()))?;
-    let deliveries = app.store.event_deliveries(&p.tenant_id, &id).await?;
+        .ok_or(Error::NotFound("event"))?;
+    let deliveries = app.store.event_deliveries(&p.tenant, &id).await?;
     Ok(Json(EventOut {
         id: ev.id,
         event_type: ev.event_type,

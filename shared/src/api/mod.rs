@@ -1,22 +1,31 @@
 //! The HTTP API: one axum [`Router`], served by `lambda_http` on Lambda and by a TCP listener in
-//! `hookline serve`. One module per resource; DTOs are named `XxxIn` / `XxxOut`.
+//! `hookline serve`. One module per resource; DTOs are named `XxxIn` / `XxxOut` / `XxxPatchIn`;
+//! handlers parse, authorize (by the scope in their signature) and call the domain in
+//! [`crate::service`]; every failure is an [`Error`] answered as JSON in one place.
 
 pub mod deliveries;
 pub mod event_types;
 pub mod events;
+pub mod extract;
 pub mod webhooks;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Request};
 use axum::routing::get;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
 
-use crate::auth::{Principal, hash_key, key_id_from_hash};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
+
+pub use extract::{ApiJson, ApiJsonOrDefault, ApiPath, ApiQuery, Patch, request_body_limit};
+
+/// The header that carries a request's id (set by the caller, or made here), echoed back.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole API.
 pub fn router(app: Hookline) -> Router {
@@ -30,115 +39,33 @@ pub fn router(app: Hookline) -> Router {
         .merge(deliveries::routes())
         .merge(event_types::routes())
         .merge(events::routes())
-        .fallback(|| async { Error::NotFound("route".into()) })
+        .fallback(|| async { Error::NotFound("route") })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, NewRequestId))
         .with_state(app)
 }
 
-/// Authenticates `Authorization: Bearer <key>` or `X-API-Key: <key>` and resolves the tenant
-/// (the key's, or for admin keys the `tenant_id` query parameter).
-impl FromRequestParts<Hookline> for Principal {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, app: &Hookline) -> Result<Self> {
-        let header = |name: &str| {
-            parts
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-        };
-        let key = header("x-api-key")
-            .or_else(|| {
-                header("authorization").and_then(|a| {
-                    a.strip_prefix("Bearer ")
-                        .or_else(|| a.strip_prefix("bearer "))
-                        .map(str::trim)
-                })
-            })
-            .filter(|k| !k.is_empty())
-            .ok_or(Error::Unauthorized)?;
-        let hash = hash_key(key);
-        let stored = app.store.get_key(&key_id_from_hash(&hash)).await?;
-        let stored = stored
-            .filter(|k| k.hash == hash && k.revoked_at.is_none())
-            .ok_or(Error::Unauthorized)?;
-        let tenant = parts.uri.query().and_then(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .find(|(k, _)| k == "tenant_id")
-                .map(|(_, v)| v.into_owned())
-        });
-        Principal::resolve(stored, tenant.as_deref())
-    }
+/// A span per request: every log line of the request carries its id, method and path.
+fn request_span<B>(req: &Request<B>) -> tracing::Span {
+    let id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
 }
 
-/// The largest request body accepted: the payload limit and room for the envelope.
-pub fn request_body_limit(app: &Hookline) -> usize {
-    app.config.max_payload_bytes + 64 * 1024
-}
+/// Request ids for requests that come without one: `req_` and a ULID.
+#[derive(Clone, Copy)]
+struct NewRequestId;
 
-/// Reads a request body; 413 over the limit.
-async fn read_body(req: Request, app: &Hookline) -> Result<Bytes> {
-    Bytes::from_request(req, app).await.map_err(|e| {
-        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            Error::PayloadTooLarge {
-                what: "the request body",
-                limit: request_body_limit(app),
-            }
-        } else {
-            Error::BadRequest(format!("could not read the request body: {e}"))
-        }
-    })
-}
-
-/// A JSON body: 400 for malformed JSON, 422 for a well-formed body with a wrong field,
-/// 413 over the size limit. The content type is not required.
-pub struct ApiJson<T>(pub T);
-
-impl<T: DeserializeOwned> FromRequest<Hookline> for ApiJson<T> {
-    type Rejection = Error;
-
-    async fn from_request(req: Request, app: &Hookline) -> Result<Self> {
-        parse_json(&read_body(req, app).await?).map(ApiJson)
-    }
-}
-
-/// A JSON body that may be left out entirely (then `T::default()`).
-pub struct ApiJsonOrDefault<T>(pub T);
-
-impl<T: DeserializeOwned + Default> FromRequest<Hookline> for ApiJsonOrDefault<T> {
-    type Rejection = Error;
-
-    async fn from_request(req: Request, app: &Hookline) -> Result<Self> {
-        let bytes = read_body(req, app).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(ApiJsonOrDefault(T::default()));
-        }
-        parse_json(&bytes).map(ApiJsonOrDefault)
-    }
-}
-
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(Error::BadRequest("a JSON body is required".into()));
-    }
-    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => Error::validation("body", e.to_string()),
-        _ => Error::BadRequest(format!("malformed JSON: {e}")),
-    })
-}
-
-/// Query parameters; a malformed one is a 400 that names it.
-pub struct ApiQuery<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
-        axum::extract::Query::<T>::try_from_uri(&parts.uri)
-            .map(|q| ApiQuery(q.0))
-            .map_err(|e| Error::BadRequest(format!("invalid query string: {}", e.body_text())))
+impl MakeRequestId for NewRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let id = format!("req_{}", ulid::Ulid::new());
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
     }
 }
 
@@ -156,19 +83,32 @@ pub fn page_limit(limit: Option<usize>) -> Result<usize> {
     }
 }
 
+/// Parses a listing's `cursor` with `decode`; one that this listing did not hand out is a 400.
+pub fn parse_cursor<C>(
+    cursor: Option<&str>,
+    decode: impl Fn(&str) -> Option<C>,
+) -> Result<Option<C>> {
+    cursor
+        .map(|c| {
+            decode(c)
+                .ok_or_else(|| Error::BadRequest("cursor is not valid for this listing".into()))
+        })
+        .transpose()
+}
+
 /// One page of a filtered listing: reads store pages through `fetch` (from a cursor, at most
 /// `limit + 1` items), keeps what passes `keep`, and stops once more than `limit` are kept or the
 /// store has no more. Filters apply while paging, so a page is full whenever more matches exist.
-pub async fn filtered_page<T, F, Fut>(
+pub async fn filtered_page<T, C, F, Fut>(
     limit: usize,
-    start: Option<String>,
+    start: Option<C>,
     mut fetch: F,
     keep: impl Fn(&T) -> bool,
-    cursor: impl Fn(&T) -> String,
-) -> Result<crate::model::Page<T>>
+    cursor: impl Fn(&T) -> C,
+) -> Result<crate::model::Page<T, C>>
 where
-    F: FnMut(Option<String>, usize) -> Fut,
-    Fut: std::future::Future<Output = Result<crate::model::Page<T>>>,
+    F: FnMut(Option<C>, usize) -> Fut,
+    Fut: std::future::Future<Output = crate::store::StoreResult<crate::model::Page<T, C>>>,
 {
     let mut kept = Vec::new();
     let mut at = start;
@@ -184,7 +124,7 @@ where
 }
 
 /// A listing's answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ListOut<T> {
     pub data: Vec<T>,
     pub next_cursor: Option<String>,

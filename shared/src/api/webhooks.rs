@@ -1,22 +1,27 @@
-//! `/v1/webhooks`: create, list, read, update (PATCH and PUT) and delete subscriptions.
+//! `/v1/webhooks`: create, list, read, update (PATCH and PUT) and delete subscriptions; rotate
+//! the secret, send a test event, read the stats.
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiJson, ApiJsonOrDefault, ApiQuery, ListOut, filtered_page, page_limit};
-use crate::auth::Principal;
+use super::{
+    ApiJson, ApiJsonOrDefault, ApiPath, ApiQuery, ListOut, Patch, filtered_page, page_limit,
+    parse_cursor,
+};
+use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
-use crate::model::{Scope, SigningSecret, Timestamp, Webhook};
-use crate::publish::check_catalogue;
-use crate::{ids, signing, validation};
+use crate::ids::{DeliveryId, EventId, WebhookId};
+use crate::model::{Timestamp, Webhook};
+use crate::queue::DeliveryTask;
+use crate::service::webhooks::{self as service, WebhookDraft};
+use crate::signing;
 
 pub fn routes() -> Router<Hookline> {
     Router::new()
@@ -43,22 +48,51 @@ pub struct WebhookIn {
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
-/// `PATCH` body: only the fields present change. An empty `description` clears it.
+/// `PATCH` body: only the fields present change; `null` clears a field that can be cleared
+/// (`description`, `events`, `account_ids`, `metadata`; an empty `description` clears it too).
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct WebhookPatchIn {
-    pub url: Option<String>,
-    pub events: Option<Vec<String>>,
-    pub description: Option<String>,
-    pub enabled: Option<bool>,
-    pub account_ids: Option<Vec<String>>,
-    pub metadata: Option<BTreeMap<String, String>>,
+    pub url: Patch<String>,
+    pub events: Patch<Vec<String>>,
+    pub description: Patch<String>,
+    pub enabled: Patch<bool>,
+    pub account_ids: Patch<Vec<String>>,
+    pub metadata: Patch<BTreeMap<String, String>>,
 }
 
-#[derive(Debug, Serialize)]
+impl WebhookPatchIn {
+    /// Applies the fields present to `w`; `null` on a field that cannot be cleared is a 422.
+    pub fn apply(&self, w: &mut Webhook) -> Result<()> {
+        fn required<T>(field: &'static str) -> impl FnOnce() -> Result<T> {
+            move || Err(Error::validation(field, "cannot be null"))
+        }
+        self.url.clone().apply_to(&mut w.url, required("url"))?;
+        self.enabled
+            .clone()
+            .apply_to(&mut w.enabled, required("enabled"))?;
+        self.events
+            .clone()
+            .apply_to(&mut w.events, || Ok(Vec::new()))?;
+        self.account_ids
+            .clone()
+            .apply_to(&mut w.account_ids, || Ok(Vec::new()))?;
+        self.metadata
+            .clone()
+            .apply_to(&mut w.metadata, || Ok(BTreeMap::new()))?;
+        let mut description = w.description.clone().unwrap_or_default();
+        self.description
+            .clone()
+            .apply_to(&mut description, || Ok(String::new()))?;
+        w.description = (!description.is_empty()).then_some(description);
+        Ok(())
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
 pub struct WebhookOut {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: WebhookId,
+    pub tenant_id: crate::ids::TenantId,
     pub url: String,
     pub description: Option<String>,
     pub events: Vec<String>,
@@ -116,70 +150,43 @@ pub struct ListWebhooksIn {
     pub enabled: Option<bool>,
 }
 
-/// Validates the fields of a webhook as it will be stored.
-async fn check(app: &Hookline, w: &Webhook) -> Result<()> {
-    validation::webhook_url(&w.url, app.config.allow_private_targets)?;
-    validation::event_filter(&w.events)?;
-    validation::description(w.description.as_deref())?;
-    validation::account_ids(&w.account_ids)?;
-    validation::metadata(&w.metadata)?;
-    check_catalogue(app, "events", &w.events).await
-}
-
 async fn create(
     State(app): State<Hookline>,
-    p: Principal,
+    p: Auth<scope::Write>,
     ApiJson(input): ApiJson<WebhookIn>,
 ) -> Result<impl IntoResponse> {
-    p.require(Scope::WebhooksWrite)?;
-    let now = Utc::now();
-    let w = Webhook {
-        id: ids::new_id("wh"),
-        tenant_id: p.tenant_id.clone(),
+    let draft = WebhookDraft {
         url: input.url,
-        description: input.description.filter(|d| !d.is_empty()),
         events: input.events.unwrap_or_default(),
+        description: input.description,
         enabled: input.enabled.unwrap_or(true),
         account_ids: input.account_ids.unwrap_or_default(),
         metadata: input.metadata.unwrap_or_default(),
-        secrets: vec![SigningSecret {
-            key: signing::generate_secret(),
-            created_at: now,
-            expires_at: None,
-        }],
-        created_at: now,
-        updated_at: now,
-        last_triggered_at: None,
-        version: 1,
     };
-    check(&app, &w).await?;
-    app.store
-        .create_webhook(&w, app.config.max_webhooks_per_tenant)
-        .await?;
+    let w = service::create(&app, &p.tenant, draft).await?;
     Ok((StatusCode::CREATED, Json(WebhookOut::revealed(&w))))
 }
 
 async fn list(
     State(app): State<Hookline>,
-    p: Principal,
+    p: Auth<scope::Read>,
     ApiQuery(q): ApiQuery<ListWebhooksIn>,
 ) -> Result<Json<ListOut<WebhookOut>>> {
-    p.require(Scope::WebhooksRead)?;
     let limit = page_limit(q.limit)?;
+    let start = parse_cursor(q.cursor.as_deref(), |c| WebhookId::parse(c).ok())?;
     let keep = |w: &Webhook| {
         q.enabled.is_none_or(|e| w.enabled == e)
             && q.account_id
                 .as_ref()
                 .is_none_or(|a| w.account_ids.iter().any(|x| x == a))
     };
-    // Admin keys that name no tenant see every tenant's webhooks.
-    let tenant = (!p.is_admin() || p.tenant_given).then_some(p.tenant_id.as_str());
+    let tenant = p.listing_tenant();
     let page = filtered_page(
         limit,
-        q.cursor.clone(),
+        start,
         |after, n| {
             let store = &app.store;
-            async move { store.list_webhooks(tenant, after.as_deref(), n).await }
+            async move { store.list_webhooks(tenant, after.as_ref(), n).await }
         },
         keep,
         |w| w.id.clone(),
@@ -187,106 +194,36 @@ async fn list(
     .await?;
     Ok(Json(ListOut::new(
         page.items.iter().map(WebhookOut::masked).collect(),
-        page.next,
+        page.next.map(|id| id.to_string()),
     )))
-}
-
-/// Loads a webhook of the acting tenant; another tenant's id is simply not found.
-pub async fn load(app: &Hookline, p: &Principal, id: &str) -> Result<Webhook> {
-    app.store
-        .get_webhook(&p.tenant_id, id)
-        .await?
-        .ok_or_else(|| Error::NotFound("webhook".into()))
-}
-
-/// Loads a webhook that can be sent to now: manual sends to a disabled one are refused (409).
-pub async fn load_sendable(app: &Hookline, p: &Principal, id: &str) -> Result<Webhook> {
-    let w = load(app, p, id).await?;
-    if !w.enabled {
-        return Err(Error::Conflict {
-            code: "webhook_disabled",
-            message: "the webhook is disabled; enable it first".into(),
-        });
-    }
-    Ok(w)
 }
 
 async fn read(
     State(app): State<Hookline>,
-    p: Principal,
-    Path(id): Path<String>,
+    p: Auth<scope::Read>,
+    ApiPath(id): ApiPath<WebhookId>,
 ) -> Result<Json<WebhookOut>> {
-    p.require(Scope::WebhooksRead)?;
-    Ok(Json(WebhookOut::masked(&load(&app, &p, &id).await?)))
-}
-
-/// Applies `change` to the stored webhook and saves it, re-reading on a concurrent update.
-pub async fn update_with(
-    app: &Hookline,
-    p: &Principal,
-    id: &str,
-    change: impl Fn(&mut Webhook) -> Result<()>,
-) -> Result<Webhook> {
-    for _ in 0..5 {
-        let mut w = load(app, p, id).await?;
-        change(&mut w)?;
-        check(app, &w).await?;
-        w.version += 1;
-        w.updated_at = Utc::now();
-        match app.store.update_webhook(&w).await {
-            Err(Error::Conflict {
-                code: "concurrent_update",
-                ..
-            }) => continue,
-            other => return other.map(|()| w),
-        }
-    }
-    Err(Error::Conflict {
-        code: "concurrent_update",
-        message: "the webhook is being changed concurrently; retry".into(),
-    })
+    let w = service::load(&app, &p.tenant, &id).await?;
+    Ok(Json(WebhookOut::masked(&w)))
 }
 
 async fn patch(
     State(app): State<Hookline>,
-    p: Principal,
-    Path(id): Path<String>,
+    p: Auth<scope::Write>,
+    ApiPath(id): ApiPath<WebhookId>,
     ApiJson(input): ApiJson<WebhookPatchIn>,
 ) -> Result<Json<WebhookOut>> {
-    p.require(Scope::WebhooksWrite)?;
-    let w = update_with(&app, &p, &id, |w| {
-        if let Some(u) = &input.url {
-            w.url = u.clone();
-        }
-        if let Some(e) = &input.events {
-            w.events = e.clone();
-        }
-        if let Some(d) = &input.description {
-            w.description = (!d.is_empty()).then(|| d.clone());
-        }
-        if let Some(e) = input.enabled {
-            w.enabled = e;
-        }
-        if let Some(a) = &input.account_ids {
-            w.account_ids = a.clone();
-        }
-        if let Some(m) = &input.metadata {
-            w.metadata = m.clone();
-        }
-        Ok(())
-    })
-    .await?;
+    let w = service::update_with(&app, &p.tenant, &id, |w| input.apply(w)).await?;
     Ok(Json(WebhookOut::masked(&w)))
 }
 
 async fn put(
     State(app): State<Hookline>,
-    p: Principal,
-    Path(id): Path<String>,
+    p: Auth<scope::Write>,
+    ApiPath(id): ApiPath<WebhookId>,
     ApiJson(input): ApiJson<WebhookIn>,
 ) -> Result<Json<WebhookOut>> {
-    p.require(Scope::WebhooksWrite)?;
-    let w = update_with(&app, &p, &id, |w| {
+    let w = service::update_with(&app, &p.tenant, &id, |w| {
         w.url = input.url.clone();
         w.events = input.events.clone().unwrap_or_default();
         w.description = input.description.clone().filter(|d| !d.is_empty());
@@ -301,21 +238,12 @@ async fn put(
 
 async fn delete(
     State(app): State<Hookline>,
-    p: Principal,
-    Path(id): Path<String>,
+    p: Auth<scope::Write>,
+    ApiPath(id): ApiPath<WebhookId>,
 ) -> Result<StatusCode> {
-    p.require(Scope::WebhooksWrite)?;
-    if app.store.delete_webhook(&p.tenant_id, &id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(Error::NotFound("webhook".into()))
-    }
+    service::delete(&app, &p.tenant, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
-
-/// Longest rotation grace period: 7 days.
-pub const MAX_GRACE_SECONDS: u64 = 7 * 86400;
-/// Secrets kept valid at once (the current one and those in their grace period).
-pub const MAX_SECRETS: usize = 5;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -324,7 +252,7 @@ pub struct RotateSecretIn {
     pub grace_period_seconds: Option<u64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct RotateSecretOut {
     #[serde(flatten)]
     pub webhook: WebhookOut,
@@ -334,42 +262,13 @@ pub struct RotateSecretOut {
 
 async fn rotate_secret(
     State(app): State<Hookline>,
-    p: Principal,
-    Path(id): Path<String>,
+    p: Auth<scope::Write>,
+    ApiPath(id): ApiPath<WebhookId>,
     ApiJsonOrDefault(input): ApiJsonOrDefault<RotateSecretIn>,
 ) -> Result<Json<RotateSecretOut>> {
-    p.require(Scope::WebhooksWrite)?;
     let grace = input.grace_period_seconds.unwrap_or(0);
-    if grace > MAX_GRACE_SECONDS {
-        return Err(Error::validation(
-            "grace_period_seconds",
-            format!("must be at most {MAX_GRACE_SECONDS} (7 days)"),
-        ));
-    }
-    let now = Utc::now();
-    let until = now + chrono::TimeDelta::seconds(grace as i64);
-    let new = SigningSecret {
-        key: signing::generate_secret(),
-        created_at: now,
-        expires_at: None,
-    };
-    let w = update_with(&app, &p, &id, |w| {
-        let mut previous: Vec<SigningSecret> = if grace == 0 {
-            Vec::new()
-        } else {
-            w.valid_secrets(now)
-                .map(|s| SigningSecret {
-                    expires_at: Some(s.expires_at.map_or(until, |e| e.min(until))),
-                    ..s.clone()
-                })
-                .collect()
-        };
-        previous.truncate(MAX_SECRETS - 1);
-        w.secrets = std::iter::once(new.clone()).chain(previous).collect();
-        Ok(())
-    })
-    .await?;
-    let previous_secret_expires_at = w.secrets.iter().skip(1).filter_map(|s| s.expires_at).max();
+    let (w, previous_secret_expires_at) =
+        service::rotate_secret(&app, &p.tenant, &id, grace).await?;
     Ok(Json(RotateSecretOut {
         webhook: WebhookOut::revealed(&w),
         previous_secret_expires_at,
@@ -383,10 +282,10 @@ pub struct TestIn {
     pub event_type: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct TestOut {
-    pub event_id: String,
-    pub delivery_id: String,
+    pub event_id: EventId,
+    pub delivery_id: DeliveryId,
     pub event_type: String,
 }
 
@@ -394,12 +293,11 @@ pub const TEST_EVENT_TYPE: &str = "webhook.test";
 
 async fn send_test(
     State(app): State<Hookline>,
-    p: Principal,
-    Path(id): Path<String>,
+    p: Auth<scope::Write>,
+    ApiPath(id): ApiPath<WebhookId>,
     ApiJsonOrDefault(input): ApiJsonOrDefault<TestIn>,
 ) -> Result<impl IntoResponse> {
-    p.require(Scope::WebhooksWrite)?;
-    let w = load_sendable(&app, &p, &id).await?;
+    let w = service::load_sendable(&app, &p.tenant, &id).await?;
     let (event_type, data) = match input.event_type {
         None => (
             TEST_EVENT_TYPE.to_string(),
@@ -415,16 +313,11 @@ async fn send_test(
             (t, et.example.unwrap_or_else(|| serde_json::json!({})))
         }
     };
-    let event = crate::publish::new_event(
-        &app,
-        &p.tenant_id,
-        ids::new_id("evt"),
-        event_type,
-        None,
-        data,
-    );
-    let out = crate::publish::fan_out(&app, event, std::slice::from_ref(&w)).await?;
-    let delivery_id = ids::delivery_id(&p.tenant_id, &out.id, &w.id);
+    let event =
+        crate::publish::new_event(&app, &p.tenant, EventId::generate(), event_type, None, data);
+    let out =
+        crate::publish::fan_out(&app, event, std::slice::from_ref(&w), DeliveryTask::Test).await?;
+    let delivery_id = DeliveryId::of(&p.tenant, &out.id, &w.id);
     Ok((
         StatusCode::ACCEPTED,
         Json(TestOut {
@@ -437,12 +330,12 @@ async fn send_test(
 
 async fn stats(
     State(app): State<Hookline>,
-    p: Principal,
-    Path(id): Path<String>,
+    p: Auth<scope::Read>,
+    ApiPath(id): ApiPath<WebhookId>,
 ) -> Result<Json<crate::stats::StatsOut>> {
-    p.require(Scope::WebhooksRead)?;
-    load(&app, &p, &id).await?;
+    service::load(&app, &p.tenant, &id).await?;
+    let now = app.clock.now();
     Ok(Json(
-        crate::stats::webhook_stats(app.store.as_ref(), &p.tenant_id, &id).await?,
+        crate::stats::webhook_stats(app.store.as_ref(), &p.tenant, &id, now).await?,
     ))
 }

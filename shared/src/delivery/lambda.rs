@@ -6,7 +6,7 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use futures::StreamExt;
 
 use super::{Deliverer, Outcome};
-use crate::queue::DeliveryTask;
+use crate::queue::{DeliveryTask, Receipt};
 
 /// Handles one SQS batch; messages are delivered concurrently up to the configured bound.
 pub async fn handle_batch(deliverer: &Deliverer, event: SqsEvent) -> SqsBatchResponse {
@@ -32,7 +32,7 @@ async fn handle_message(deliverer: &Deliverer, m: SqsMessage) -> Option<BatchIte
         f.item_identifier = id.clone();
         Some(f)
     };
-    let task: DeliveryTask = match m.body.as_deref().map(serde_json::from_str) {
+    let task = match m.body.as_deref().map(DeliveryTask::decode) {
         Some(Ok(t)) => t,
         other => {
             // A malformed message can never succeed: let the redrive policy move it to the DLQ.
@@ -43,11 +43,11 @@ async fn handle_message(deliverer: &Deliverer, m: SqsMessage) -> Option<BatchIte
     match deliverer.process(&task).await {
         Ok(Outcome::Done) => None,
         Ok(Outcome::RetryIn(delay)) => {
-            if let Some(receipt) = m.receipt_handle.as_deref()
+            if let Some(receipt) = m.receipt_handle.clone().map(Receipt)
                 && let Err(e) = deliverer
                     .app()
                     .queue
-                    .change_visibility(receipt, delay)
+                    .change_visibility(&receipt, delay)
                     .await
             {
                 tracing::warn!(message_id = %id, error = %e, "could not delay the retry; it comes back after the queue's visibility timeout");
@@ -55,7 +55,7 @@ async fn handle_message(deliverer: &Deliverer, m: SqsMessage) -> Option<BatchIte
             failure()
         }
         Err(e) => {
-            tracing::error!(message_id = %id, delivery = %task.delivery_id, error = %e, "delivery failed to process");
+            tracing::error!(message_id = %id, delivery = %task.target().delivery_id, error = %crate::error::chain(&e), "delivery failed to process");
             failure()
         }
     }

@@ -2,6 +2,7 @@
 //! [`lambda`] for SQS batches on Lambda and [`worker`] for the embedded queue of `hookline serve`.
 
 pub mod guard;
+#[cfg(feature = "aws")]
 pub mod lambda;
 pub mod policy;
 pub mod sender;
@@ -11,14 +12,15 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use tracing::Instrument;
 
 use crate::backend::Hookline;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::ids::{TenantId, WebhookId};
 use crate::model::{Delivery, DeliveryStatus};
 use crate::queue::DeliveryTask;
 use crate::stats::{self, StatsBuffer};
-use crate::store::Counters;
+use crate::store::{Counters, StoreError};
 use policy::RetryPolicy;
 use sender::Sender;
 
@@ -39,7 +41,7 @@ pub struct Deliverer {
     app: Hookline,
     sender: Sender,
     policy: RetryPolicy,
-    touched: Mutex<HashMap<String, Instant>>,
+    touched: Mutex<HashMap<(TenantId, WebhookId), Instant>>,
     stats: StatsBuffer,
 }
 
@@ -64,26 +66,37 @@ impl Deliverer {
 
     /// Processes one queue message: one attempt at most, recorded before the message is settled.
     pub async fn process(&self, task: &DeliveryTask) -> Result<Outcome> {
+        let t = task.target();
+        let span = tracing::info_span!(
+            "delivery",
+            tenant = %t.tenant_id,
+            webhook = %t.webhook_id,
+            delivery = %t.delivery_id,
+            attempt = tracing::field::Empty,
+        );
+        self.process_in_span(task).instrument(span).await
+    }
+
+    async fn process_in_span(&self, task: &DeliveryTask) -> Result<Outcome> {
         let store = &self.app.store;
-        let Some(mut d) = store
-            .get_delivery(&task.tenant_id, &task.delivery_id)
-            .await?
-        else {
-            tracing::warn!(delivery = %task.delivery_id, "delivery record not found; dropping message");
+        let t = task.target();
+        let Some(mut d) = store.get_delivery(&t.tenant_id, &t.delivery_id).await? else {
+            tracing::warn!("delivery record not found; dropping message");
             return Ok(Outcome::Done);
         };
+        tracing::Span::current().record("attempt", d.attempts.len() + 1);
         // A manual retry whose attempt is already recorded arrived twice.
-        if let Some(rid) = &task.retry_id
+        if let Some(rid) = task.retry_id()
             && d.attempts.iter().any(|a| a.retry_id.as_ref() == Some(rid))
         {
             return Ok(Outcome::Done);
         }
         // SQS is at-least-once: a delivery that is already settled is never sent again.
         if d.status.is_final() && !task.is_manual() {
-            tracing::info!(delivery = %d.id, status = d.status.as_str(), "duplicate message ignored");
+            tracing::info!(status = d.status.as_str(), "duplicate message ignored");
             return Ok(Outcome::Done);
         }
-        let webhook = store.get_webhook(&task.tenant_id, &task.webhook_id).await?;
+        let webhook = store.get_webhook(&t.tenant_id, &t.webhook_id).await?;
         let webhook = match webhook {
             Some(w) if w.enabled => w,
             // A manual retry to a webhook that is gone or off changes nothing.
@@ -91,31 +104,32 @@ impl Deliverer {
             Some(_) => return self.cancel(d, "webhook disabled").await,
             None => return self.cancel(d, "webhook deleted").await,
         };
-        let body = match &task.body {
+        let body = match &t.body {
             Some(b) => b.clone(),
-            None => match store.get_event(&task.tenant_id, &task.event_id).await? {
+            None => match store.get_event(&t.tenant_id, &t.event_id).await? {
                 Some(ev) => crate::publish::envelope(&ev),
                 None => return self.cancel(d, "event no longer stored").await,
             },
         };
-        let now = Utc::now();
+        let now = self.app.clock.now();
         let secrets: Vec<&str> = webhook.valid_secrets(now).map(|s| s.key.as_str()).collect();
         let mut sent = self
             .sender
             .send(
                 &webhook.url,
-                &task.event_id,
+                &t.event_id,
                 &secrets,
                 &body,
                 task.is_manual(),
+                now,
             )
             .await;
-        sent.attempt.retry_id = task.retry_id.clone();
+        sent.attempt.retry_id = task.retry_id().cloned();
         let succeeded = sent.attempt.succeeded();
         let prior = d.attempts.len();
         let before = d.status;
         d.attempts.push(sent.attempt);
-        d.updated_at = Utc::now();
+        d.updated_at = self.app.clock.now();
         let outcome = if succeeded {
             d.status = DeliveryStatus::Succeeded;
             d.next_attempt_at = None;
@@ -147,6 +161,15 @@ impl Deliverer {
         if !self.save(&d, prior, before).await? {
             return Ok(Outcome::Done);
         }
+        if let Some(a) = d.attempts.last() {
+            tracing::debug!(
+                status_code = a.status_code,
+                duration_ms = a.duration_ms,
+                status = d.status.as_str(),
+                next_attempt_at = ?d.next_attempt_at,
+                "attempt recorded"
+            );
+        }
         self.touch(&webhook.tenant_id, &webhook.id).await;
         Ok(outcome)
     }
@@ -157,7 +180,7 @@ impl Deliverer {
         d.status = DeliveryStatus::Cancelled;
         d.cancel_reason = Some(reason.into());
         d.next_attempt_at = None;
-        d.updated_at = Utc::now();
+        d.updated_at = self.app.clock.now();
         self.save(&d, prior, before).await?;
         Ok(Outcome::Done)
     }
@@ -175,8 +198,8 @@ impl Deliverer {
                 self.stats.add(&d.tenant_id, &d.webhook_id, d.updated_at, c);
                 Ok(true)
             }
-            Err(Error::Conflict { .. }) => Ok(false),
-            Err(e) => Err(e),
+            Err(StoreError::AlreadyRecorded) => Ok(false),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -192,8 +215,8 @@ impl Deliverer {
         }
     }
 
-    async fn touch(&self, tenant: &str, webhook: &str) {
-        let key = format!("{tenant}/{webhook}");
+    async fn touch(&self, tenant: &TenantId, webhook: &WebhookId) {
+        let key = (tenant.clone(), webhook.clone());
         {
             let mut touched = self.touched.lock().unwrap_or_else(|p| p.into_inner());
             if touched.get(&key).is_some_and(|t| t.elapsed() < TOUCH_EVERY) {
@@ -204,7 +227,7 @@ impl Deliverer {
         if let Err(e) = self
             .app
             .store
-            .touch_webhook(tenant, webhook, Utc::now())
+            .touch_webhook(tenant, webhook, self.app.clock.now())
             .await
         {
             tracing::warn!(error = %e, "could not record last_triggered_at");

@@ -10,7 +10,7 @@ use reqwest::redirect::Policy;
 
 use super::guard::{BlockedAddress, GuardedResolver, refused};
 use crate::error::{Error, Result};
-use crate::model::{Attempt, AttemptError};
+use crate::model::{Attempt, AttemptError, Timestamp};
 use crate::signing;
 
 /// How much of a response body is kept in the attempt log.
@@ -47,7 +47,7 @@ impl Sender {
         })
     }
 
-    /// POSTs `body` to `url`, signed with every secret in `secrets` (current first).
+    /// POSTs `body` to `url` at `at`, signed with every secret in `secrets` (current first).
     pub async fn send(
         &self,
         url: &str,
@@ -55,9 +55,9 @@ impl Sender {
         secrets: &[&str],
         body: &str,
         manual: bool,
+        at: Timestamp,
     ) -> Sent {
         let started = Instant::now();
-        let at = Utc::now();
         let fail = |kind: AttemptError, msg: String, started: Instant| Sent {
             attempt: Attempt {
                 at,

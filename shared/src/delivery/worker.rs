@@ -8,6 +8,7 @@ use futures::StreamExt;
 use tokio::sync::watch;
 
 use super::{Deliverer, Outcome};
+use crate::queue::Receipt;
 
 /// A message received this often without settling is dropped (the local stand-in for the DLQ).
 pub const MAX_RECEIVES: u32 = 100;
@@ -27,7 +28,7 @@ pub async fn run(deliverer: Arc<Deliverer>, mut stop: watch::Receiver<bool>) {
         // The embedded store has no TTL of its own: expired items are removed here.
         if last_purge.is_none_or(|t| t.elapsed() > PURGE_EVERY) {
             last_purge = Some(std::time::Instant::now());
-            match app.store.purge_expired(chrono::Utc::now()).await {
+            match app.store.purge_expired(app.clock.now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(items = n, "purged expired events and deliveries"),
                 Err(e) => tracing::warn!(error = %e, "purging expired items failed"),
@@ -49,12 +50,12 @@ pub async fn run(deliverer: Arc<Deliverer>, mut stop: watch::Receiver<bool>) {
             continue;
         }
         idle = Duration::from_millis(5);
-        let done: Vec<String> = futures::stream::iter(batch)
+        let done: Vec<Receipt> = futures::stream::iter(batch)
             .map(|m| {
                 let deliverer = deliverer.clone();
                 async move {
                     if m.receive_count > MAX_RECEIVES {
-                        tracing::error!(delivery = %m.task.delivery_id, "message received too often; dropped");
+                        tracing::error!(delivery = %m.task.target().delivery_id, "message received too often; dropped");
                         return Some(m.receipt);
                     }
                     match deliverer.process(&m.task).await {
@@ -66,7 +67,7 @@ pub async fn run(deliverer: Arc<Deliverer>, mut stop: watch::Receiver<bool>) {
                             None
                         }
                         Err(e) => {
-                            tracing::error!(delivery = %m.task.delivery_id, error = %e, "delivery failed to process");
+                            tracing::error!(delivery = %m.task.target().delivery_id, error = %crate::error::chain(&e), "delivery failed to process");
                             None
                         }
                     }

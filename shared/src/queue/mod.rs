@@ -1,6 +1,15 @@
-//! The delivery queue: a small trait with an SQS adapter and an embedded SQLite adapter that
-//! share SQS's semantics (at-least-once, visibility timeout, receive count).
+//! The delivery queue: a small trait with an SQS adapter ([`sqs`]) and an embedded SQLite
+//! adapter ([`sqlite`]) that share SQS's semantics (at-least-once, visibility timeout, receive
+//! count).
+//!
+//! Messages are a tagged, versioned enum ([`DeliveryTask`]): `{"v": 1, "kind": "scheduled" |
+//! "manual" | "test", ...}`. A deploy can change the format while messages are in flight: this
+//! build still reads the untagged messages of earlier builds, and refuses (leaves on the queue
+//! for a newer build, or the DLQ) a version it does not know.
 
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+#[cfg(feature = "aws")]
 pub mod sqs;
 
 use std::time::Duration;
@@ -8,36 +17,148 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::ids::{DeliveryId, EventId, RetryId, TenantId, WebhookId};
 
 /// Payloads up to this size travel inside the queue message, so the delivery function does not
 /// read the event; larger ones are loaded from the store.
 pub const INLINE_PAYLOAD_LIMIT: usize = 200 * 1024;
 
-/// One queue message: what a delivery needs, so that the hot path reads little.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeliveryTask {
-    pub tenant_id: String,
-    pub delivery_id: String,
-    pub webhook_id: String,
-    pub event_id: String,
-    /// The exact body to POST, when small enough to travel in the message.
-    pub body: Option<String>,
-    /// Set for a manual retry asked for through the API (retry, recover): the request's id.
-    #[serde(default)]
-    pub retry_id: Option<String>,
+/// The message format this build writes.
+pub const MESSAGE_VERSION: u32 = 1;
+
+pub type QueueResult<T> = std::result::Result<T, QueueError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    /// The receipt handle no longer names a message this receiver holds (it was settled, or
+    /// received again after its visibility ran out).
+    #[error("the receipt handle is no longer valid")]
+    StaleReceipt,
+    #[error("malformed queue message: {0}")]
+    Malformed(String),
+    #[error("{backend} failed")]
+    Backend {
+        backend: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
-impl DeliveryTask {
-    pub fn is_manual(&self) -> bool {
-        self.retry_id.is_some()
+impl QueueError {
+    pub fn backend(
+        backend: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        QueueError::Backend {
+            backend,
+            source: source.into(),
+        }
     }
 }
 
-/// A received message: its task, the handle to delete or delay it, and how often it was received.
+/// Which delivery a message is about, and what it needs so that the hot path reads little.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryRef {
+    pub tenant_id: TenantId,
+    pub delivery_id: DeliveryId,
+    pub webhook_id: WebhookId,
+    pub event_id: EventId,
+    /// The exact body to POST, when small enough to travel in the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// One queue message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DeliveryTask {
+    /// An attempt of the automatic schedule (first try or retry).
+    Scheduled(DeliveryRef),
+    /// One attempt asked for through the API (retry, recover); it does not reopen the schedule.
+    Manual {
+        #[serde(flatten)]
+        target: DeliveryRef,
+        retry_id: RetryId,
+    },
+    /// A test event sent from the API (`POST /v1/webhooks/{id}/test`), retried like any other.
+    Test(DeliveryRef),
+}
+
+/// The message of earlier builds: no version, no kind.
+#[derive(Deserialize)]
+struct LegacyTask {
+    #[serde(flatten)]
+    target: DeliveryRef,
+    #[serde(default)]
+    retry_id: Option<RetryId>,
+}
+
+#[derive(Serialize)]
+struct Wire<'a> {
+    v: u32,
+    #[serde(flatten)]
+    task: &'a DeliveryTask,
+}
+
+impl DeliveryTask {
+    pub fn target(&self) -> &DeliveryRef {
+        match self {
+            DeliveryTask::Scheduled(t) | DeliveryTask::Test(t) => t,
+            DeliveryTask::Manual { target, .. } => target,
+        }
+    }
+
+    pub fn is_manual(&self) -> bool {
+        matches!(self, DeliveryTask::Manual { .. })
+    }
+
+    pub fn retry_id(&self) -> Option<&RetryId> {
+        match self {
+            DeliveryTask::Manual { retry_id, .. } => Some(retry_id),
+            _ => None,
+        }
+    }
+
+    /// The message body as this build writes it.
+    pub fn encode(&self) -> String {
+        serde_json::to_string(&Wire {
+            v: MESSAGE_VERSION,
+            task: self,
+        })
+        .expect("a task always serializes")
+    }
+
+    /// Reads a message of this build or of an earlier one.
+    pub fn decode(body: &str) -> QueueResult<Self> {
+        let bad = |e: serde_json::Error| QueueError::Malformed(e.to_string());
+        let value: serde_json::Value = serde_json::from_str(body).map_err(bad)?;
+        match value.get("v").map(|v| v.as_u64()) {
+            None => {
+                let legacy: LegacyTask = serde_json::from_value(value).map_err(bad)?;
+                Ok(match legacy.retry_id {
+                    Some(retry_id) => DeliveryTask::Manual {
+                        target: legacy.target,
+                        retry_id,
+                    },
+                    None => DeliveryTask::Scheduled(legacy.target),
+                })
+            }
+            Some(Some(1)) => serde_json::from_value(value).map_err(bad),
+            Some(v) => Err(QueueError::Malformed(format!(
+                "message version {v:?} is not known to this build (it writes {MESSAGE_VERSION})"
+            ))),
+        }
+    }
+}
+
+/// A received message's handle, to delete it or change its visibility.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt(pub String);
+
+/// A received message: its task, the handle to settle it, and how often it was received.
 #[derive(Debug, Clone)]
 pub struct Received {
-    pub receipt: String,
+    pub receipt: Receipt,
     pub task: DeliveryTask,
     pub receive_count: u32,
 }
@@ -45,10 +166,60 @@ pub struct Received {
 #[async_trait]
 pub trait Queue: Send + Sync {
     /// Enqueues tasks, visible at once (the adapter batches as its backend allows).
-    async fn send(&self, tasks: &[DeliveryTask]) -> Result<()>;
+    async fn send(&self, tasks: &[DeliveryTask]) -> QueueResult<()>;
     /// Receives up to `max` visible messages and hides them for `visibility`.
-    async fn receive(&self, max: usize, visibility: Duration) -> Result<Vec<Received>>;
-    async fn delete(&self, receipts: &[String]) -> Result<()>;
+    async fn receive(&self, max: usize, visibility: Duration) -> QueueResult<Vec<Received>>;
+    async fn delete(&self, receipts: &[Receipt]) -> QueueResult<()>;
     /// Hides a received message for `timeout` from now: the retry delay.
-    async fn change_visibility(&self, receipt: &str, timeout: Duration) -> Result<()>;
+    async fn change_visibility(&self, receipt: &Receipt, timeout: Duration) -> QueueResult<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> DeliveryRef {
+        DeliveryRef {
+            tenant_id: TenantId::parse("t").unwrap(),
+            delivery_id: DeliveryId::parse("del_1").unwrap(),
+            webhook_id: WebhookId::parse("wh_1").unwrap(),
+            event_id: EventId::parse("evt_1").unwrap(),
+            body: Some("{}".into()),
+        }
+    }
+
+    #[test]
+    fn messages_round_trip_with_version_and_kind() {
+        for task in [
+            DeliveryTask::Scheduled(target()),
+            DeliveryTask::Test(target()),
+            DeliveryTask::Manual {
+                target: target(),
+                retry_id: RetryId::generate(),
+            },
+        ] {
+            let body = task.encode();
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(v["v"], 1, "{body}");
+            assert!(v["kind"].is_string(), "{body}");
+            assert_eq!(DeliveryTask::decode(&body).unwrap(), task);
+        }
+    }
+
+    #[test]
+    fn earlier_messages_are_read_and_unknown_versions_refused() {
+        let old = r#"{"tenant_id":"t","delivery_id":"del_1","webhook_id":"wh_1","event_id":"evt_1","body":"{}","retry_id":null}"#;
+        assert_eq!(
+            DeliveryTask::decode(old).unwrap(),
+            DeliveryTask::Scheduled(target())
+        );
+        let old_manual = old.replace("null", "\"rcv_1\"");
+        assert!(DeliveryTask::decode(&old_manual).unwrap().is_manual());
+        let newer = r#"{"v":2,"kind":"scheduled","tenant_id":"t"}"#;
+        assert!(matches!(
+            DeliveryTask::decode(newer),
+            Err(QueueError::Malformed(m)) if m.contains("version")
+        ));
+        assert!(DeliveryTask::decode(r#"{"v":1,"kind":"scheduled","tenant_id":"t"}"#).is_err());
+    }
 }

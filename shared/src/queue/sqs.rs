@@ -5,14 +5,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::{
     DeleteMessageBatchRequestEntry, MessageSystemAttributeName, SendMessageBatchRequestEntry,
 };
 
-use super::{DeliveryTask, Queue, Received};
+use super::{DeliveryTask, Queue, QueueError, QueueResult, Receipt, Received};
 use crate::config::MAX_VISIBILITY;
-use crate::error::{Error, Result};
 
 /// SQS accepts at most 10 entries per batch call.
 pub const SQS_BATCH: usize = 10;
@@ -23,8 +21,8 @@ pub struct SqsQueue {
     url: String,
 }
 
-fn be<E: std::error::Error + 'static>(e: E) -> Error {
-    Error::backend(format!("sqs: {}", DisplayErrorContext(&e)))
+fn be<E: std::error::Error + Send + Sync + 'static>(e: E) -> QueueError {
+    QueueError::backend("sqs", e)
 }
 
 impl SqsQueue {
@@ -46,20 +44,19 @@ impl SqsQueue {
 
 #[async_trait]
 impl Queue for SqsQueue {
-    async fn send(&self, tasks: &[DeliveryTask]) -> Result<()> {
+    async fn send(&self, tasks: &[DeliveryTask]) -> QueueResult<()> {
         for chunk in tasks.chunks(SQS_BATCH) {
             let mut entries = chunk
                 .iter()
                 .enumerate()
                 .map(|(i, t)| {
-                    let body = serde_json::to_string(t).map_err(Error::backend)?;
                     SendMessageBatchRequestEntry::builder()
                         .id(i.to_string())
-                        .message_body(body)
+                        .message_body(t.encode())
                         .build()
                         .map_err(be)
                 })
-                .collect::<Result<Vec<_>>>()?;
+                .collect::<QueueResult<Vec<_>>>()?;
             // Entries SQS reports as failed are sent once more before giving up.
             for round in 0..2 {
                 let out = self
@@ -75,10 +72,10 @@ impl Queue for SqsQueue {
                     break;
                 }
                 if round == 1 {
-                    return Err(Error::backend(format!(
-                        "sqs: {} messages could not be sent",
-                        failed.len()
-                    )));
+                    return Err(QueueError::backend(
+                        "sqs",
+                        format!("{} messages could not be sent", failed.len()),
+                    ));
                 }
                 entries.retain(|e| failed.contains(&e.id()));
             }
@@ -86,7 +83,7 @@ impl Queue for SqsQueue {
         Ok(())
     }
 
-    async fn receive(&self, max: usize, visibility: Duration) -> Result<Vec<Received>> {
+    async fn receive(&self, max: usize, visibility: Duration) -> QueueResult<Vec<Received>> {
         let out = self
             .client
             .receive_message()
@@ -102,8 +99,7 @@ impl Queue for SqsQueue {
             let (Some(receipt), Some(body)) = (m.receipt_handle.clone(), m.body.as_deref()) else {
                 continue;
             };
-            let task = serde_json::from_str(body)
-                .map_err(|e| Error::backend(format!("sqs: malformed message: {e}")))?;
+            let task = DeliveryTask::decode(body)?;
             let receive_count = m
                 .attributes
                 .as_ref()
@@ -111,7 +107,7 @@ impl Queue for SqsQueue {
                 .and_then(|c| c.parse().ok())
                 .unwrap_or(1);
             received.push(Received {
-                receipt,
+                receipt: Receipt(receipt),
                 task,
                 receive_count,
             });
@@ -119,7 +115,7 @@ impl Queue for SqsQueue {
         Ok(received)
     }
 
-    async fn delete(&self, receipts: &[String]) -> Result<()> {
+    async fn delete(&self, receipts: &[Receipt]) -> QueueResult<()> {
         for chunk in receipts.chunks(SQS_BATCH) {
             let entries = chunk
                 .iter()
@@ -127,11 +123,11 @@ impl Queue for SqsQueue {
                 .map(|(i, r)| {
                     DeleteMessageBatchRequestEntry::builder()
                         .id(i.to_string())
-                        .receipt_handle(r)
+                        .receipt_handle(&r.0)
                         .build()
                         .map_err(be)
                 })
-                .collect::<Result<Vec<_>>>()?;
+                .collect::<QueueResult<Vec<_>>>()?;
             let out = self
                 .client
                 .delete_message_batch()
@@ -141,20 +137,20 @@ impl Queue for SqsQueue {
                 .await
                 .map_err(be)?;
             if !out.failed().is_empty() {
-                return Err(Error::backend(format!(
-                    "sqs: {} messages could not be deleted",
-                    out.failed().len()
-                )));
+                return Err(QueueError::backend(
+                    "sqs",
+                    format!("{} messages could not be deleted", out.failed().len()),
+                ));
             }
         }
         Ok(())
     }
 
-    async fn change_visibility(&self, receipt: &str, timeout: Duration) -> Result<()> {
+    async fn change_visibility(&self, receipt: &Receipt, timeout: Duration) -> QueueResult<()> {
         self.client
             .change_message_visibility()
             .queue_url(&self.url)
-            .receipt_handle(receipt)
+            .receipt_handle(&receipt.0)
             .visibility_timeout(timeout.min(MAX_VISIBILITY).as_secs() as i32)
             .send()
             .await

@@ -1,81 +1,190 @@
-//! Storage: small traits, one adapter per backend ([`sqlite`], [`dynamo`]).
+//! Storage: small traits, one adapter per backend ([`sqlite`] behind the `sqlite` feature,
+//! [`dynamo`] behind `aws`), each split by concern.
 //!
 //! Adapters only persist and query; every rule (validation, caps, matching, retry policy) lives
-//! in the domain modules so that it is written once.
+//! in the domain modules so that it is written once. Adapters answer with [`StoreError`], whose
+//! variants callers match on (a version conflict is retried, an attempt recorded by another
+//! worker is a duplicate message); the HTTP mapping of those is in [`crate::error`] alone.
 
+#[cfg(feature = "aws")]
 pub mod dynamo;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 
 use async_trait::async_trait;
 
-use crate::error::{Error, Result};
+use crate::ids::{ApiKeyId, DeliveryId, EventId, TenantId, WebhookId};
 use crate::model::{ApiKey, Delivery, DeliveryStatus, Event, EventType, Page, Timestamp, Webhook};
+
+pub type StoreResult<T> = std::result::Result<T, StoreError>;
+
+/// The kinds of record a store error can be about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Webhook,
+    EventType,
+}
+
+impl Entity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Entity::Webhook => "webhook",
+            Entity::EventType => "event type",
+        }
+    }
+
+    /// The API's error code when a record of this kind exists already.
+    pub fn exists_code(self) -> &'static str {
+        match self {
+            Entity::Webhook => "webhook_exists",
+            Entity::EventType => "event_type_exists",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// An update lost the race: the record's version moved on since it was read.
+    #[error("the webhook was changed by another request; read it again and retry")]
+    VersionConflict,
+    #[error("this tenant already has the maximum of {cap} webhooks")]
+    CapReached { cap: u32 },
+    #[error("{} already exists", .0.name())]
+    Duplicate(Entity),
+    #[error("{} not found", .0.name())]
+    NotFound(Entity),
+    /// A delivery's attempts moved on since it was read: another worker recorded this message.
+    #[error("the delivery was recorded by another worker")]
+    AlreadyRecorded,
+    /// The database failed; `source` keeps the driver's error for the logs.
+    #[error("{backend} failed")]
+    Backend {
+        backend: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl StoreError {
+    pub fn backend(
+        backend: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        StoreError::Backend {
+            backend,
+            source: source.into(),
+        }
+    }
+}
+
+/// Where a page of a webhook's delivery log starts: strictly older than this (creation time in
+/// milliseconds, then id). The API parses it from the cursor text it handed out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryCursor {
+    pub created_ms: i64,
+    pub id: DeliveryId,
+}
+
+impl DeliveryCursor {
+    pub fn of(d: &Delivery) -> Self {
+        DeliveryCursor {
+            created_ms: d.created_at.timestamp_millis(),
+            id: d.id.clone(),
+        }
+    }
+
+    /// The text form: fixed-width milliseconds, so that the text sorts as the cursor does.
+    pub fn encode(&self) -> String {
+        format!("{:013}.{}", self.created_ms, self.id)
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        let (ms, id) = s.split_once('.')?;
+        Some(DeliveryCursor {
+            created_ms: ms.parse().ok().filter(|ms: &i64| *ms >= 0)?,
+            id: DeliveryId::parse(id).ok()?,
+        })
+    }
+}
 
 #[async_trait]
 pub trait KeyStore: Send + Sync {
     /// Stores a key record (insert or replace).
-    async fn put_key(&self, key: &ApiKey) -> Result<()>;
-    async fn get_key(&self, id: &str) -> Result<Option<ApiKey>>;
-    async fn list_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>>;
+    async fn put_key(&self, key: &ApiKey) -> StoreResult<()>;
+    async fn get_key(&self, id: &ApiKeyId) -> StoreResult<Option<ApiKey>>;
+    async fn list_keys(&self, tenant: &TenantId) -> StoreResult<Vec<ApiKey>>;
     /// True when no key exists at all (first start).
-    async fn no_keys(&self) -> Result<bool>;
+    async fn no_keys(&self) -> StoreResult<bool>;
 }
 
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
-    /// Inserts a webhook unless the tenant already has `cap` of them (`Conflict`).
-    async fn create_webhook(&self, wh: &Webhook, cap: u32) -> Result<()>;
-    async fn get_webhook(&self, tenant_id: &str, id: &str) -> Result<Option<Webhook>>;
+    /// Inserts a webhook unless the tenant already has `cap` of them (`CapReached`).
+    async fn create_webhook(&self, wh: &Webhook, cap: u32) -> StoreResult<()>;
+    async fn get_webhook(&self, tenant: &TenantId, id: &WebhookId) -> StoreResult<Option<Webhook>>;
     /// A tenant's webhooks (every tenant's with `None`, for admin views) in id (creation)
     /// order, after `after`, at most `limit`.
     async fn list_webhooks(
         &self,
-        tenant_id: Option<&str>,
-        after: Option<&str>,
+        tenant: Option<&TenantId>,
+        after: Option<&WebhookId>,
         limit: usize,
-    ) -> Result<Page<Webhook>>;
-    /// Replaces a webhook if its stored version is still `wh.version - 1`; otherwise `Conflict`
-    /// (or `NotFound` when it is gone).
-    async fn update_webhook(&self, wh: &Webhook) -> Result<()>;
+    ) -> StoreResult<Page<Webhook, WebhookId>>;
+    /// Replaces a webhook if its stored version is still `wh.version - 1`; otherwise
+    /// `VersionConflict` (or `NotFound` when it is gone).
+    async fn update_webhook(&self, wh: &Webhook) -> StoreResult<()>;
     /// Deletes a webhook; false when there was none.
-    async fn delete_webhook(&self, tenant_id: &str, id: &str) -> Result<bool>;
+    async fn delete_webhook(&self, tenant: &TenantId, id: &WebhookId) -> StoreResult<bool>;
     /// Sets `last_triggered_at` (no version bump; never moves backwards).
-    async fn touch_webhook(&self, tenant_id: &str, id: &str, at: Timestamp) -> Result<()>;
+    async fn touch_webhook(
+        &self,
+        tenant: &TenantId,
+        id: &WebhookId,
+        at: Timestamp,
+    ) -> StoreResult<()>;
 }
 
 #[async_trait]
 pub trait CatalogueStore: Send + Sync {
-    /// Inserts an event type; `Conflict` when the name exists.
-    async fn create_event_type(&self, et: &EventType) -> Result<()>;
+    /// Inserts an event type; `Duplicate` when the name exists.
+    async fn create_event_type(&self, et: &EventType) -> StoreResult<()>;
     /// Replaces an existing event type; `NotFound` when absent.
-    async fn update_event_type(&self, et: &EventType) -> Result<()>;
-    async fn get_event_type(&self, name: &str) -> Result<Option<EventType>>;
-    async fn list_event_types(&self) -> Result<Vec<EventType>>;
-    async fn delete_event_type(&self, name: &str) -> Result<bool>;
+    async fn update_event_type(&self, et: &EventType) -> StoreResult<()>;
+    async fn get_event_type(&self, name: &str) -> StoreResult<Option<EventType>>;
+    async fn list_event_types(&self) -> StoreResult<Vec<EventType>>;
+    async fn delete_event_type(&self, name: &str) -> StoreResult<bool>;
 }
 
 #[async_trait]
 pub trait EventStore: Send + Sync {
-    /// Inserts an event; false (and no change) when a live (unexpired) one has the id.
-    async fn put_event(&self, ev: &Event) -> Result<bool>;
-    async fn get_event(&self, tenant_id: &str, id: &str) -> Result<Option<Event>>;
-    /// Inserts deliveries, leaving any live (unexpired) ones with the same id untouched.
-    async fn create_deliveries(&self, ds: &[Delivery]) -> Result<()>;
-    async fn get_delivery(&self, tenant_id: &str, id: &str) -> Result<Option<Delivery>>;
+    /// Inserts an event; false (and no change) when one with the id is still live at `now`.
+    async fn put_event(&self, ev: &Event, now: Timestamp) -> StoreResult<bool>;
+    async fn get_event(&self, tenant: &TenantId, id: &EventId) -> StoreResult<Option<Event>>;
+    /// Inserts deliveries, leaving any that are still live at `now` with the same id untouched.
+    async fn create_deliveries(&self, ds: &[Delivery], now: Timestamp) -> StoreResult<()>;
+    async fn get_delivery(
+        &self,
+        tenant: &TenantId,
+        id: &DeliveryId,
+    ) -> StoreResult<Option<Delivery>>;
     /// Replaces a delivery if it still has `prior_attempts` attempts (so two workers handling a
-    /// duplicate message cannot both record); `Conflict` otherwise.
-    async fn save_delivery(&self, d: &Delivery, prior_attempts: usize) -> Result<()>;
-    /// A webhook's deliveries, newest first, optionally of one status.
+    /// duplicate message cannot both record); `AlreadyRecorded` otherwise.
+    async fn save_delivery(&self, d: &Delivery, prior_attempts: usize) -> StoreResult<()>;
+    /// A webhook's deliveries, newest first, optionally of one status, older than `before`.
     async fn list_deliveries(
         &self,
-        tenant_id: &str,
-        webhook_id: &str,
+        tenant: &TenantId,
+        webhook: &WebhookId,
         status: Option<DeliveryStatus>,
-        cursor: Option<&str>,
+        before: Option<&DeliveryCursor>,
         limit: usize,
-    ) -> Result<Page<Delivery>>;
+    ) -> StoreResult<Page<Delivery, DeliveryCursor>>;
     /// An event's deliveries.
-    async fn event_deliveries(&self, tenant_id: &str, event_id: &str) -> Result<Vec<Delivery>>;
+    async fn event_deliveries(
+        &self,
+        tenant: &TenantId,
+        event: &EventId,
+    ) -> StoreResult<Vec<Delivery>>;
 }
 
 /// Per-webhook counters: an all-time bucket and hourly buckets, each a map of counter names to
@@ -84,19 +193,19 @@ pub trait EventStore: Send + Sync {
 pub trait StatsStore: Send + Sync {
     async fn add_stats(
         &self,
-        tenant_id: &str,
-        webhook_id: &str,
+        tenant: &TenantId,
+        webhook: &WebhookId,
         hour: i64,
         shard: u32,
         add: &Counters,
-    ) -> Result<()>;
+    ) -> StoreResult<()>;
     /// The all-time counters, and the sum of the hourly buckets from `since_hour` on.
     async fn read_stats(
         &self,
-        tenant_id: &str,
-        webhook_id: &str,
+        tenant: &TenantId,
+        webhook: &WebhookId,
         since_hour: i64,
-    ) -> Result<(Counters, Counters)>;
+    ) -> StoreResult<(Counters, Counters)>;
 }
 
 pub type Counters = std::collections::BTreeMap<String, i64>;
@@ -105,7 +214,7 @@ pub type Counters = std::collections::BTreeMap<String, i64>;
 #[async_trait]
 pub trait Retention: Send + Sync {
     /// Deletes what expired before `now`; returns how many items went.
-    async fn purge_expired(&self, now: Timestamp) -> Result<u64>;
+    async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64>;
 }
 
 /// Everything Hookline stores.
@@ -118,24 +227,8 @@ impl<T: KeyStore + WebhookStore + CatalogueStore + EventStore + StatsStore + Ret
 {
 }
 
-// Answers and page handling shared by the adapters (and the API's cursors).
-
-pub fn cap_reached(cap: u32) -> Error {
-    Error::Conflict {
-        code: "webhook_limit_reached",
-        message: format!("this tenant already has the maximum of {cap} webhooks"),
-    }
-}
-
-pub fn version_conflict() -> Error {
-    Error::Conflict {
-        code: "concurrent_update",
-        message: "the webhook was changed by another request; read it again and retry".into(),
-    }
-}
-
-/// Cuts a `limit + 1` result to a page, with the cursor of the next one.
-pub fn page_of<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> String) -> Page<T> {
+/// Cuts a `limit + 1` result to a page, with the cursor of the next one (shared by adapters).
+pub fn page_of<T, C>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> C) -> Page<T, C> {
     let next = if items.len() > limit {
         items.truncate(limit);
         items.last().map(&cursor)
@@ -145,20 +238,7 @@ pub fn page_of<T>(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> String
     Page { items, next }
 }
 
-pub fn delivery_conflict() -> Error {
-    Error::Conflict {
-        code: "delivery_changed",
-        message: "the delivery was recorded by another worker".into(),
-    }
-}
-
-/// The listing cursor of a delivery: its creation time and id, newest first.
-pub fn delivery_cursor(d: &Delivery) -> String {
-    format!("{:013}.{}", d.created_at.timestamp_millis(), d.id)
-}
-
-pub fn parse_delivery_cursor(c: &str) -> Result<(i64, String)> {
-    let bad = || Error::BadRequest("cursor is not valid for this listing".into());
-    let (ms, id) = c.split_once('.').ok_or_else(bad)?;
-    Ok((ms.parse().map_err(|_| bad())?, id.to_string()))
+/// Newest first, as the delivery log lists: by creation time, then id, both descending.
+pub fn newest_first(a: &Delivery, b: &Delivery) -> std::cmp::Ordering {
+    (b.created_at.timestamp_millis(), &b.id).cmp(&(a.created_at.timestamp_millis(), &a.id))
 }

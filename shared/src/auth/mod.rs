@@ -1,0 +1,228 @@
+//! Who is calling, and what they may do.
+//!
+//! Authenticators ([`Authenticator`]; API keys today, in [`api_key`]) turn a request into an
+//! [`Identity`]; the tenant the request acts on is then resolved into a [`Principal`]. A handler
+//! gets its principal only through [`Auth<S>`], whose type parameter names the scope the route
+//! requires: there is no way to take a `Principal` without declaring a scope, so a route
+//! without an authorization rule does not compile.
+
+pub mod api_key;
+
+use std::marker::PhantomData;
+
+use async_trait::async_trait;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::backend::Hookline;
+use crate::error::{Error, Result};
+use crate::ids::{ApiKeyId, TenantId};
+use crate::model::Scope;
+
+/// Who made a request (recorded as the actor of what it changes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    ApiKey(ApiKeyId),
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Subject::ApiKey(id) => write!(f, "{id}"),
+        }
+    }
+}
+
+/// What an authenticator establishes: the caller's own tenant, scopes and identity.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub tenant: TenantId,
+    pub scopes: Vec<Scope>,
+    pub subject: Subject,
+}
+
+/// One way of authenticating requests. `Ok(None)`: the request does not carry this kind of
+/// credential (the next authenticator is asked); `Err`: it does, and it is not valid.
+#[async_trait]
+pub trait Authenticator: Send + Sync {
+    async fn authenticate(&self, parts: &Parts, app: &Hookline) -> Result<Option<Identity>>;
+}
+
+/// The authenticators asked in turn.
+fn authenticators() -> &'static [&'static dyn Authenticator] {
+    &[&api_key::ApiKeyAuthenticator]
+}
+
+/// Who is calling, and the tenant the request acts on.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The tenant the request acts on: the caller's own, or for admins the `tenant_id` asked for.
+    pub tenant: TenantId,
+    pub scopes: Vec<Scope>,
+    pub subject: Subject,
+    /// Whether the request named a tenant (`tenant_id`); admin listings without one span all.
+    pub tenant_given: bool,
+}
+
+/// Does a holder of `held` have `scope`? `admin` implies every scope, `webhooks:write` implies
+/// `webhooks:read`.
+pub fn allows(held: &[Scope], scope: Scope) -> bool {
+    held.iter().any(|s| {
+        *s == scope
+            || *s == Scope::Admin
+            || (*s == Scope::WebhooksWrite && scope == Scope::WebhooksRead)
+    })
+}
+
+impl Principal {
+    pub fn is_admin(&self) -> bool {
+        self.scopes.contains(&Scope::Admin)
+    }
+
+    pub fn allows(&self, scope: Scope) -> bool {
+        allows(&self.scopes, scope)
+    }
+
+    /// Resolves the acting tenant for an identity and an optional `tenant_id` query parameter.
+    pub fn resolve(id: Identity, tenant_param: Option<&str>) -> Result<Self> {
+        let admin = id.scopes.contains(&Scope::Admin);
+        let tenant = match tenant_param {
+            None => id.tenant,
+            Some(t) if t == id.tenant.as_str() => id.tenant,
+            Some(t) if admin => TenantId::field("tenant_id", t)?,
+            Some(_) => return Err(Error::Forbidden(Scope::Admin.as_str())),
+        };
+        Ok(Principal {
+            tenant,
+            scopes: id.scopes,
+            subject: id.subject,
+            tenant_given: tenant_param.is_some(),
+        })
+    }
+
+    /// The tenant a listing covers: every tenant for an admin that named none.
+    pub fn listing_tenant(&self) -> Option<&TenantId> {
+        (!self.is_admin() || self.tenant_given).then_some(&self.tenant)
+    }
+
+    async fn authenticate(parts: &Parts, app: &Hookline) -> Result<Self> {
+        let mut identity = None;
+        for a in authenticators() {
+            if let Some(id) = a.authenticate(parts, app).await? {
+                identity = Some(id);
+                break;
+            }
+        }
+        let identity = identity.ok_or(Error::Unauthorized)?;
+        let tenant = parts.uri.query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "tenant_id")
+                .map(|(_, v)| v.into_owned())
+        });
+        Principal::resolve(identity, tenant.as_deref())
+    }
+}
+
+/// The scope a route requires, as a type (see [`scope`]).
+pub trait RequiredScope: Send + Sync + 'static {
+    /// `None`: any authenticated caller.
+    const SCOPE: Option<Scope>;
+}
+
+/// The scopes routes can require.
+pub mod scope {
+    use super::RequiredScope;
+    use crate::model::Scope;
+
+    /// Reading webhooks, deliveries, events and stats.
+    pub struct Read;
+    /// Changing webhooks and asking for deliveries (retry, recover, test).
+    pub struct Write;
+    /// Publishing events.
+    pub struct Publish;
+    /// Operator tasks (the catalogue, other tenants).
+    pub struct Admin;
+    /// Any valid credential (e.g. reading the event type catalogue).
+    pub struct Any;
+
+    impl RequiredScope for Read {
+        const SCOPE: Option<Scope> = Some(Scope::WebhooksRead);
+    }
+    impl RequiredScope for Write {
+        const SCOPE: Option<Scope> = Some(Scope::WebhooksWrite);
+    }
+    impl RequiredScope for Publish {
+        const SCOPE: Option<Scope> = Some(Scope::EventsPublish);
+    }
+    impl RequiredScope for Admin {
+        const SCOPE: Option<Scope> = Some(Scope::Admin);
+    }
+    impl RequiredScope for Any {
+        const SCOPE: Option<Scope> = None;
+    }
+}
+
+/// An authenticated principal holding the scope `S`: 401 without valid credentials, 403
+/// without the scope.
+pub struct Auth<S: RequiredScope>(pub Principal, PhantomData<S>);
+
+impl<S: RequiredScope> std::ops::Deref for Auth<S> {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.0
+    }
+}
+
+impl<S: RequiredScope> FromRequestParts<Hookline> for Auth<S> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Hookline) -> Result<Self> {
+        let p = Principal::authenticate(parts, app).await?;
+        if let Some(scope) = S::SCOPE
+            && !p.allows(scope)
+        {
+            return Err(Error::Forbidden(scope.as_str()));
+        }
+        Ok(Auth(p, PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity(scopes: Vec<Scope>) -> Identity {
+        Identity {
+            tenant: TenantId::parse("t1").unwrap(),
+            scopes,
+            subject: Subject::ApiKey(ApiKeyId::from_hash("00000000000000000000")),
+        }
+    }
+
+    #[test]
+    fn only_admins_act_for_other_tenants() {
+        let p = Principal::resolve(identity(vec![Scope::WebhooksRead]), None).unwrap();
+        assert_eq!(p.tenant, "t1");
+        assert_eq!(p.listing_tenant(), Some(&p.tenant));
+        assert!(matches!(
+            Principal::resolve(identity(vec![Scope::WebhooksRead]), Some("t2")),
+            Err(Error::Forbidden(_))
+        ));
+        let admin = Principal::resolve(identity(vec![Scope::Admin]), Some("t2")).unwrap();
+        assert_eq!(admin.tenant, "t2");
+        let admin = Principal::resolve(identity(vec![Scope::Admin]), None).unwrap();
+        assert_eq!(admin.listing_tenant(), None, "an admin lists every tenant");
+        assert!(matches!(
+            Principal::resolve(identity(vec![Scope::Admin]), Some("bad tenant")),
+            Err(Error::Validation { .. })
+        ));
+    }
+
+    #[test]
+    fn scopes_imply_what_they_should() {
+        assert!(allows(&[Scope::WebhooksWrite], Scope::WebhooksRead));
+        assert!(!allows(&[Scope::WebhooksRead], Scope::WebhooksWrite));
+        assert!(!allows(&[Scope::EventsPublish], Scope::WebhooksRead));
+        assert!(allows(&[Scope::Admin], Scope::EventsPublish));
+    }
+}

@@ -1,0 +1,109 @@
+//! Delivery-log operations: reading a delivery, a manual retry, recovering failed deliveries.
+
+use crate::api::MAX_LIMIT;
+use crate::backend::Hookline;
+use crate::error::{Error, Result};
+use crate::ids::{DeliveryId, RetryId, TenantId, WebhookId};
+use crate::model::{Delivery, DeliveryStatus, Timestamp, is_live};
+use crate::queue::{DeliveryRef, DeliveryTask};
+
+/// A live delivery of the webhook `webhook`; anything else (another webhook's, expired) is not
+/// found.
+pub async fn load(
+    app: &Hookline,
+    tenant: &TenantId,
+    webhook: &WebhookId,
+    id: &DeliveryId,
+) -> Result<Delivery> {
+    let now = app.clock.now();
+    app.store
+        .get_delivery(tenant, id)
+        .await?
+        .filter(|d| &d.webhook_id == webhook && is_live(d.expires_at, now))
+        .ok_or(Error::NotFound("delivery"))
+}
+
+fn manual_task(d: &Delivery, body: Option<String>, retry_id: &RetryId) -> DeliveryTask {
+    DeliveryTask::Manual {
+        target: DeliveryRef {
+            tenant_id: d.tenant_id.clone(),
+            delivery_id: d.id.clone(),
+            webhook_id: d.webhook_id.clone(),
+            event_id: d.event_id.clone(),
+            body,
+        },
+        retry_id: retry_id.clone(),
+    }
+}
+
+/// Sends a delivery again now, as one manual attempt; the automatic schedule is not reopened.
+pub async fn retry(
+    app: &Hookline,
+    tenant: &TenantId,
+    webhook: &WebhookId,
+    id: &DeliveryId,
+) -> Result<(Delivery, RetryId)> {
+    super::webhooks::load_sendable(app, tenant, webhook).await?;
+    let d = load(app, tenant, webhook, id).await?;
+    let now = app.clock.now();
+    let event = app
+        .store
+        .get_event(tenant, &d.event_id)
+        .await?
+        .filter(|e| is_live(e.expires_at, now))
+        .ok_or(Error::NotFound("event of this delivery"))?;
+    let retry_id = RetryId::generate();
+    app.queue
+        .send(&[manual_task(
+            &d,
+            Some(crate::publish::envelope(&event)),
+            &retry_id,
+        )])
+        .await?;
+    Ok((d, retry_id))
+}
+
+/// Re-queues every failed delivery of the webhook created in `[since, until)`, each as one
+/// manual attempt; returns how many.
+pub async fn recover(
+    app: &Hookline,
+    tenant: &TenantId,
+    webhook: &WebhookId,
+    since: Timestamp,
+    until: Timestamp,
+) -> Result<usize> {
+    if until <= since {
+        return Err(Error::validation("until", "must be after since"));
+    }
+    super::webhooks::load_sendable(app, tenant, webhook).await?;
+    let now = app.clock.now();
+    let retry_id = RetryId::generate();
+    let mut queued = 0;
+    let mut cursor = None;
+    loop {
+        let page = app
+            .store
+            .list_deliveries(
+                tenant,
+                webhook,
+                Some(DeliveryStatus::Failed),
+                cursor.as_ref(),
+                MAX_LIMIT,
+            )
+            .await?;
+        // Newest first: the page ends the walk once it reaches deliveries older than `since`.
+        let reached_since = page.items.iter().any(|d| d.created_at < since);
+        let tasks: Vec<DeliveryTask> = page
+            .items
+            .iter()
+            .filter(|d| d.created_at >= since && d.created_at < until && is_live(d.expires_at, now))
+            .map(|d| manual_task(d, None, &retry_id))
+            .collect();
+        app.queue.send(&tasks).await?;
+        queued += tasks.len();
+        match page.next {
+            Some(n) if !reached_since => cursor = Some(n),
+            _ => return Ok(queued),
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! Webhook rules: what a stored webhook must satisfy, creation under the tenant's cap, updates
+//! that re-read on a concurrent change, secret rotation.
+
+use crate::backend::Hookline;
+use crate::error::{Error, Result};
+use crate::ids::{TenantId, WebhookId};
+use crate::model::{SigningSecret, Timestamp, Webhook};
+use crate::publish::check_catalogue;
+use crate::store::StoreError;
+use crate::{signing, validation};
+
+/// How often an update re-reads and retries after losing a race.
+const UPDATE_ATTEMPTS: usize = 5;
+
+/// Longest rotation grace period: 7 days.
+pub const MAX_GRACE_SECONDS: u64 = 7 * 86400;
+
+/// What a new webhook is made of (the fields a caller chooses).
+#[derive(Debug, Clone, Default)]
+pub struct WebhookDraft {
+    pub url: String,
+    pub events: Vec<String>,
+    pub description: Option<String>,
+    pub enabled: bool,
+    pub account_ids: Vec<String>,
+    pub metadata: std::collections::BTreeMap<String, String>,
+}
+
+/// A fresh signing secret, valid from `now`.
+pub fn new_secret(now: Timestamp) -> SigningSecret {
+    SigningSecret {
+        key: signing::generate_secret(),
+        created_at: now,
+        expires_at: None,
+    }
+}
+
+/// Validates the fields of a webhook as it will be stored.
+pub async fn check(app: &Hookline, w: &Webhook) -> Result<()> {
+    validation::webhook_url(&w.url, app.config.allow_private_targets)?;
+    validation::event_filter(&w.events)?;
+    validation::description(w.description.as_deref())?;
+    validation::account_ids(&w.account_ids)?;
+    validation::metadata(&w.metadata)?;
+    check_catalogue(app, "events", &w.events).await
+}
+
+/// Creates a webhook of `tenant` with a new secret.
+pub async fn create(app: &Hookline, tenant: &TenantId, draft: WebhookDraft) -> Result<Webhook> {
+    let now = app.clock.now();
+    let w = Webhook {
+        id: WebhookId::generate(),
+        tenant_id: tenant.clone(),
+        url: draft.url,
+        description: draft.description.filter(|d| !d.is_empty()),
+        events: draft.events,
+        enabled: draft.enabled,
+        account_ids: draft.account_ids,
+        metadata: draft.metadata,
+        secrets: vec![new_secret(now)],
+        created_at: now,
+        updated_at: now,
+        last_triggered_at: None,
+        version: 1,
+    };
+    check(app, &w).await?;
+    app.store
+        .create_webhook(&w, app.config.max_webhooks_per_tenant)
+        .await?;
+    Ok(w)
+}
+
+/// Loads a webhook of `tenant`; another tenant's id is simply not found.
+pub async fn load(app: &Hookline, tenant: &TenantId, id: &WebhookId) -> Result<Webhook> {
+    app.store
+        .get_webhook(tenant, id)
+        .await?
+        .ok_or(Error::NotFound("webhook"))
+}
+
+/// Loads a webhook that can be sent to now: manual sends to a disabled one are refused (409).
+pub async fn load_sendable(app: &Hookline, tenant: &TenantId, id: &WebhookId) -> Result<Webhook> {
+    let w = load(app, tenant, id).await?;
+    if !w.enabled {
+        return Err(Error::Conflict {
+            code: "webhook_disabled",
+            message: "the webhook is disabled; enable it first".into(),
+        });
+    }
+    Ok(w)
+}
+
+/// Applies `change` to the stored webhook and saves it, re-reading on a concurrent update.
+pub async fn update_with(
+    app: &Hookline,
+    tenant: &TenantId,
+    id: &WebhookId,
+    change: impl Fn(&mut Webhook) -> Result<()>,
+) -> Result<Webhook> {
+    for _ in 0..UPDATE_ATTEMPTS {
+        let mut w = load(app, tenant, id).await?;
+        change(&mut w)?;
+        check(app, &w).await?;
+        w.version += 1;
+        w.updated_at = app.clock.now();
+        match app.store.update_webhook(&w).await {
+            Err(StoreError::VersionConflict) => continue,
+            other => return other.map(|()| w).map_err(Into::into),
+        }
+    }
+    Err(StoreError::VersionConflict.into())
+}
+
+pub async fn delete(app: &Hookline, tenant: &TenantId, id: &WebhookId) -> Result<()> {
+    if app.store.delete_webhook(tenant, id).await? {
+        Ok(())
+    } else {
+        Err(Error::NotFound("webhook"))
+    }
+}
+
+/// Rotates the signing secret; the previous ones stay valid for `grace_seconds`. Returns the
+/// webhook and until when the previous secrets stay valid.
+pub async fn rotate_secret(
+    app: &Hookline,
+    tenant: &TenantId,
+    id: &WebhookId,
+    grace_seconds: u64,
+) -> Result<(Webhook, Option<Timestamp>)> {
+    if grace_seconds > MAX_GRACE_SECONDS {
+        return Err(Error::validation(
+            "grace_period_seconds",
+            format!("must be at most {MAX_GRACE_SECONDS} (7 days)"),
+        ));
+    }
+    let now = app.clock.now();
+    let new = new_secret(now);
+    let grace = chrono::TimeDelta::seconds(grace_seconds as i64);
+    let w = update_with(app, tenant, id, |w| {
+        w.rotate_secret(new.clone(), now, grace);
+        Ok(())
+    })
+    .await?;
+    let previous_until = w.secrets.iter().skip(1).filter_map(|s| s.expires_at).max();
+    Ok((w, previous_until))
+}

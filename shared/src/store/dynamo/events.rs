@@ -1,0 +1,133 @@
+//! Events and deliveries on DynamoDB: each in its own partition; a webhook's delivery log is a
+//! sharded index read newest first and merged.
+
+use async_trait::async_trait;
+use futures::{StreamExt, TryStreamExt};
+
+use super::items::{delivery_item, event_item, from_item, n, s};
+use super::keys::{
+    DELIVERY_SK, EVENT_SK, GSI1, GSI2, delivery_pk, event_deliveries_pk, event_pk,
+    webhook_deliveries_pk,
+};
+use super::{ABSENT_OR_EXPIRED, DynamoStore};
+use crate::ids::{DeliveryId, EventId, TenantId, WebhookId};
+use crate::model::{Delivery, DeliveryStatus, Event, Page, Timestamp};
+use crate::store::{DeliveryCursor, EventStore, StoreError, StoreResult, newest_first, page_of};
+
+/// Sorts after every cursor text: the upper bound of a first page.
+const CURSOR_END: &str = "~";
+
+#[async_trait]
+impl EventStore for DynamoStore {
+    async fn put_event(&self, ev: &Event, now: Timestamp) -> StoreResult<bool> {
+        self.put_if(
+            event_item(ev)?,
+            ABSENT_OR_EXPIRED,
+            vec![(":now", n(now.timestamp()))],
+        )
+        .await
+    }
+
+    async fn get_event(&self, tenant: &TenantId, id: &EventId) -> StoreResult<Option<Event>> {
+        self.get(event_pk(tenant, id), EVENT_SK)
+            .await?
+            .map(|i| from_item(&i))
+            .transpose()
+    }
+
+    async fn create_deliveries(&self, ds: &[Delivery], now: Timestamp) -> StoreResult<()> {
+        let items = ds
+            .iter()
+            .map(|d| delivery_item(d, self.shards))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let now = now.timestamp();
+        // One conditional put each (BatchWriteItem has no conditions), 16 in flight.
+        futures::stream::iter(items)
+            .map(|item| self.put_if(item, ABSENT_OR_EXPIRED, vec![(":now", n(now))]))
+            .buffer_unordered(16)
+            .try_collect::<Vec<bool>>()
+            .await?;
+        Ok(())
+    }
+
+    async fn get_delivery(
+        &self,
+        tenant: &TenantId,
+        id: &DeliveryId,
+    ) -> StoreResult<Option<Delivery>> {
+        self.get(delivery_pk(tenant, id), DELIVERY_SK)
+            .await?
+            .map(|i| from_item(&i))
+            .transpose()
+    }
+
+    async fn save_delivery(&self, d: &Delivery, prior_attempts: usize) -> StoreResult<()> {
+        if self
+            .put_if(
+                delivery_item(d, self.shards)?,
+                "n = :prior",
+                vec![(":prior", n(prior_attempts))],
+            )
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(StoreError::AlreadyRecorded)
+        }
+    }
+
+    async fn list_deliveries(
+        &self,
+        tenant: &TenantId,
+        webhook: &WebhookId,
+        status: Option<DeliveryStatus>,
+        before: Option<&DeliveryCursor>,
+        limit: usize,
+    ) -> StoreResult<Page<Delivery, DeliveryCursor>> {
+        let upper = before.map_or_else(|| CURSOR_END.to_string(), DeliveryCursor::encode);
+        // Each shard is read newest first up to `limit + 1` matches; the merge of those is exact.
+        let per_shard = futures::stream::iter(0..self.shards)
+            .map(|shard| {
+                let mut q = self
+                    .query()
+                    .index_name(GSI1)
+                    .key_condition_expression("GSI1PK = :pk AND GSI1SK < :upper")
+                    .expression_attribute_values(
+                        ":pk",
+                        s(webhook_deliveries_pk(tenant, webhook, shard)),
+                    )
+                    .expression_attribute_values(":upper", s(upper.clone()))
+                    .scan_index_forward(false);
+                if let Some(st) = status {
+                    q = q
+                        .filter_expression("st = :st")
+                        .expression_attribute_values(":st", s(st.as_str()));
+                }
+                self.collect(q, Some(limit + 1))
+            })
+            .buffer_unordered(8)
+            .try_collect::<Vec<_>>()
+            .await?;
+        let mut all = per_shard
+            .into_iter()
+            .flatten()
+            .map(|i| from_item::<Delivery>(&i))
+            .collect::<StoreResult<Vec<_>>>()?;
+        all.sort_by(newest_first);
+        all.truncate(limit + 1);
+        Ok(page_of(all, limit, DeliveryCursor::of))
+    }
+
+    async fn event_deliveries(
+        &self,
+        tenant: &TenantId,
+        event: &EventId,
+    ) -> StoreResult<Vec<Delivery>> {
+        let q = self
+            .query()
+            .index_name(GSI2)
+            .key_condition_expression("GSI2PK = :pk")
+            .expression_attribute_values(":pk", s(event_deliveries_pk(tenant, event)));
+        self.collect(q, None).await?.iter().map(from_item).collect()
+    }
+}

@@ -1,0 +1,111 @@
+//! Item codecs: entities are kept as a JSON `doc` beside the key attributes and the few
+//! attributes that conditions and filters read (`ver`, `n`, `st`, `lt`, `expires_at`).
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::be;
+use super::keys::*;
+use crate::ids::shard_of;
+use crate::model::{ApiKey, Delivery, Event, EventType, Webhook};
+use crate::store::{DeliveryCursor, StoreResult};
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
+    HashMap::from([("PK".to_string(), s(pk)), ("SK".to_string(), s(sk))])
+}
+
+fn doc<T: Serialize>(v: &T) -> StoreResult<AttributeValue> {
+    serde_json::to_string(v).map(AttributeValue::S).map_err(be)
+}
+
+pub fn from_item<T: DeserializeOwned>(item: &Item) -> StoreResult<T> {
+    let raw = item
+        .get("doc")
+        .and_then(|v| v.as_s().ok())
+        .ok_or_else(|| be("item without doc"))?;
+    serde_json::from_str(raw).map_err(be)
+}
+
+pub fn api_key_item(k: &ApiKey) -> StoreResult<Item> {
+    let mut item = key(api_key_pk(&k.id), API_KEY_SK);
+    item.insert("GSI1PK".into(), s(tenant_keys_pk(&k.tenant_id)));
+    item.insert("GSI1SK".into(), s(k.id.as_str()));
+    item.insert("GSI2PK".into(), s(ALL_KEYS_PK));
+    item.insert("GSI2SK".into(), s(k.id.as_str()));
+    item.insert("doc".into(), doc(k)?);
+    Ok(item)
+}
+
+pub fn webhook_item(wh: &Webhook) -> StoreResult<Item> {
+    let mut item = key(tenant_pk(&wh.tenant_id), webhook_sk(&wh.id));
+    item.insert("GSI2PK".into(), s(ALL_WEBHOOKS_PK));
+    item.insert("GSI2SK".into(), s(wh.id.as_str()));
+    item.insert("ver".into(), n(wh.version));
+    if let Some(lt) = wh.last_triggered_at {
+        item.insert("lt".into(), n(lt.timestamp_millis()));
+    }
+    item.insert("doc".into(), doc(wh)?);
+    Ok(item)
+}
+
+pub fn webhook_from_item(item: &Item) -> StoreResult<Webhook> {
+    let mut wh: Webhook = from_item(item)?;
+    // `lt` is written by touch_webhook without rewriting the doc.
+    if let Some(lt) = item
+        .get("lt")
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse::<i64>().ok())
+    {
+        let at = chrono::DateTime::from_timestamp_millis(lt);
+        if at > wh.last_triggered_at {
+            wh.last_triggered_at = at;
+        }
+    }
+    Ok(wh)
+}
+
+pub fn event_type_item(et: &EventType) -> StoreResult<Item> {
+    let mut item = key(CATALOG_PK, event_type_sk(&et.name));
+    item.insert("doc".into(), doc(et)?);
+    Ok(item)
+}
+
+pub fn event_item(ev: &Event) -> StoreResult<Item> {
+    let mut item = key(event_pk(&ev.tenant_id, &ev.id), EVENT_SK);
+    item.insert(TTL_ATTRIBUTE.into(), n(ev.expires_at.timestamp()));
+    item.insert("doc".into(), doc(ev)?);
+    Ok(item)
+}
+
+pub fn delivery_item(d: &Delivery, shards: u32) -> StoreResult<Item> {
+    let shard = shard_of(&d.id, shards);
+    let mut item = key(delivery_pk(&d.tenant_id, &d.id), DELIVERY_SK);
+    item.insert(
+        "GSI1PK".into(),
+        s(webhook_deliveries_pk(&d.tenant_id, &d.webhook_id, shard)),
+    );
+    item.insert("GSI1SK".into(), s(DeliveryCursor::of(d).encode()));
+    item.insert(
+        "GSI2PK".into(),
+        s(event_deliveries_pk(&d.tenant_id, &d.event_id)),
+    );
+    item.insert("GSI2SK".into(), s(d.id.as_str()));
+    item.insert("st".into(), s(d.status.as_str()));
+    item.insert("n".into(), n(d.attempts.len()));
+    item.insert(TTL_ATTRIBUTE.into(), n(d.expires_at.timestamp()));
+    item.insert("doc".into(), doc(d)?);
+    Ok(item)
+}

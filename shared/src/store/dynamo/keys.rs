@@ -1,0 +1,81 @@
+//! The key design of the single DynamoDB table: every partition and sort key Hookline writes is
+//! made here, so the access patterns can be read in one place.
+//!
+//! | item | PK | SK | GSI1 (PK / SK) | GSI2 (PK / SK) |
+//! |---|---|---|---|---|
+//! | API key | `KEY#{id}` | `KEY` | `TKEYS#{tenant}` / id | `KEYS` / id |
+//! | webhook | `T#{tenant}` | `WH#{id}` | | `WEBHOOKS` / id (admin views) |
+//! | webhook stats | `T#{tenant}#WS#{webhook}#{shard}` | `ALL` or `H#{unix hour}` | | |
+//! | webhook count | `T#{tenant}` | `WHCOUNT` | | |
+//! | event type | `CATALOG` | `ET#{name}` | | |
+//! | event | `T#{tenant}#E#{id}` | `EVENT` | | |
+//! | delivery | `T#{tenant}#D#{id}` | `DELIVERY` | `T#{tenant}#WD#{webhook}#{shard}` / `{ms}.{id}` | `T#{tenant}#ED#{event}` / id |
+//!
+//! Events and deliveries each have their own partition, and a webhook's delivery index is spread
+//! over `shards` partitions, so no key takes more than a fraction of a busy endpoint's writes.
+
+use crate::ids::{ApiKeyId, DeliveryId, EventId, TenantId, WebhookId};
+
+pub const GSI1: &str = "GSI1";
+pub const GSI2: &str = "GSI2";
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+
+pub const API_KEY_SK: &str = "KEY";
+pub const ALL_KEYS_PK: &str = "KEYS";
+pub const ALL_WEBHOOKS_PK: &str = "WEBHOOKS";
+pub const WEBHOOK_COUNT_SK: &str = "WHCOUNT";
+pub const CATALOG_PK: &str = "CATALOG";
+pub const EVENT_SK: &str = "EVENT";
+pub const DELIVERY_SK: &str = "DELIVERY";
+pub const STATS_ALL_TIME_SK: &str = "ALL";
+
+pub fn api_key_pk(id: &ApiKeyId) -> String {
+    format!("KEY#{id}")
+}
+
+pub fn tenant_keys_pk(tenant: &TenantId) -> String {
+    format!("TKEYS#{tenant}")
+}
+
+pub fn tenant_pk(tenant: &TenantId) -> String {
+    format!("T#{tenant}")
+}
+
+pub fn webhook_sk(id: &WebhookId) -> String {
+    format!("WH#{id}")
+}
+
+/// Sorts right after every `WH#…` key: the upper bound of a tenant's webhooks.
+pub const WEBHOOK_SK_END: &str = "WH$";
+
+pub fn event_type_sk(name: &str) -> String {
+    format!("ET#{name}")
+}
+
+pub const EVENT_TYPE_SK_PREFIX: &str = "ET#";
+
+pub fn event_pk(tenant: &TenantId, id: &EventId) -> String {
+    format!("T#{tenant}#E#{id}")
+}
+
+pub fn delivery_pk(tenant: &TenantId, id: &DeliveryId) -> String {
+    format!("T#{tenant}#D#{id}")
+}
+
+/// GSI1: one of the `shards` partitions of a webhook's delivery log.
+pub fn webhook_deliveries_pk(tenant: &TenantId, webhook: &WebhookId, shard: u32) -> String {
+    format!("T#{tenant}#WD#{webhook}#{shard}")
+}
+
+/// GSI2: the deliveries of one event.
+pub fn event_deliveries_pk(tenant: &TenantId, event: &EventId) -> String {
+    format!("T#{tenant}#ED#{event}")
+}
+
+pub fn stats_pk(tenant: &TenantId, webhook: &WebhookId, shard: u32) -> String {
+    format!("T#{tenant}#WS#{webhook}#{shard}")
+}
+
+pub fn stats_hour_sk(hour: i64) -> String {
+    format!("H#{hour:010}")
+}

@@ -1,0 +1,119 @@
+//! DynamoDB adapter: one table (key design in [`keys`], creation in [`table`], item codecs in
+//! [`items`]), and one file per concern: [`api_keys`], [`webhooks`], [`catalogue`], [`events`]
+//! (events and deliveries), [`stats`] (counters; retention is the table's TTL).
+
+mod api_keys;
+mod catalogue;
+mod events;
+pub mod items;
+pub mod keys;
+mod stats;
+pub mod table;
+mod webhooks;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+
+use crate::store::{StoreError, StoreResult};
+use items::{Item, key};
+
+pub use keys::{GSI1, GSI2, TTL_ATTRIBUTE};
+
+/// Inserts treat an expired item (which TTL deletes only lazily) as absent.
+const ABSENT_OR_EXPIRED: &str = "attribute_not_exists(PK) OR expires_at <= :now";
+
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    shards: u32,
+}
+
+pub(crate) fn be(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
+    StoreError::backend("dynamodb", e)
+}
+
+fn is_condition_failed<E, R>(e: &SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    e.as_service_error().and_then(|se| se.code()) == Some("ConditionalCheckFailedException")
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>, shards: u32) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+            shards: shards.max(1),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Creates the table as the SAM template declares it (for the emulator and local runs).
+    pub async fn create_table(client: &Client, table: &str) -> StoreResult<()> {
+        table::create_table(client, table).await
+    }
+
+    /// Puts `item` if `condition` holds (`values` fill its placeholders); false when it does not.
+    async fn put_if(
+        &self,
+        item: Item,
+        condition: &str,
+        values: Vec<(&str, aws_sdk_dynamodb::types::AttributeValue)>,
+    ) -> StoreResult<bool> {
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition);
+        for (k, v) in values {
+            put = put.expression_attribute_values(k, v);
+        }
+        match put.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failed(&e) => Ok(false),
+            Err(e) => Err(be(e)),
+        }
+    }
+
+    async fn get(&self, pk: String, sk: impl Into<String>) -> StoreResult<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(be)?;
+        Ok(out.item)
+    }
+
+    /// A query on this table, to be completed by the caller and run by [`Self::collect`].
+    fn query(&self) -> QueryFluentBuilder {
+        self.client.query().table_name(&self.table)
+    }
+
+    /// Runs a query through the SDK's paginator, to the end or until `want` items.
+    async fn collect(&self, q: QueryFluentBuilder, want: Option<usize>) -> StoreResult<Vec<Item>> {
+        let q = match want {
+            Some(w) => q.limit(w.clamp(1, 1000) as i32),
+            None => q,
+        };
+        let mut items = q.into_paginator().items().send();
+        let mut out = Vec::new();
+        while let Some(item) = items.try_next().await.map_err(be)? {
+            out.push(item);
+            if want.is_some_and(|w| out.len() >= w) {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}

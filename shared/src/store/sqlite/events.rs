@@ -1,0 +1,181 @@
+//! Events and deliveries on SQLite. An insert replaces a row only once it has expired (the
+//! embedded store purges lazily, like DynamoDB's TTL); a delivery is saved only by the worker
+//! that read its current attempt count.
+
+use async_trait::async_trait;
+use rusqlite::params;
+
+use super::{SqliteDb, be, to_doc};
+use crate::ids::{DeliveryId, EventId, TenantId, WebhookId};
+use crate::model::{Delivery, DeliveryStatus, Event, Page, Timestamp};
+use crate::store::{DeliveryCursor, EventStore, StoreError, StoreResult, page_of};
+
+/// The columns of a delivery row.
+struct DeliveryRow {
+    tenant: String,
+    id: String,
+    webhook: String,
+    event: String,
+    status: &'static str,
+    created_ms: i64,
+    attempts: i64,
+    doc: String,
+    expires_ms: i64,
+}
+
+fn delivery_row(d: &Delivery) -> StoreResult<DeliveryRow> {
+    Ok(DeliveryRow {
+        tenant: d.tenant_id.to_string(),
+        id: d.id.to_string(),
+        webhook: d.webhook_id.to_string(),
+        event: d.event_id.to_string(),
+        status: d.status.as_str(),
+        created_ms: d.created_at.timestamp_millis(),
+        attempts: d.attempts.len() as i64,
+        doc: to_doc(d)?,
+        expires_ms: d.expires_at.timestamp_millis(),
+    })
+}
+
+#[async_trait]
+impl EventStore for SqliteDb {
+    async fn put_event(&self, ev: &Event, now: Timestamp) -> StoreResult<bool> {
+        let (t, i, doc, exp) = (
+            ev.tenant_id.to_string(),
+            ev.id.to_string(),
+            to_doc(ev)?,
+            ev.expires_at.timestamp_millis(),
+        );
+        let now = now.timestamp_millis();
+        self.with(move |c| {
+            let n = c
+                .prepare_cached(
+                    "INSERT INTO events (tenant_id, id, doc, expires_ms) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (tenant_id, id) DO UPDATE SET doc = excluded.doc, expires_ms = excluded.expires_ms
+                     WHERE events.expires_ms <= ?5",
+                )
+                .map_err(be)?
+                .execute(params![t, i, doc, exp, now])
+                .map_err(be)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn get_event(&self, tenant: &TenantId, id: &EventId) -> StoreResult<Option<Event>> {
+        self.get_doc(
+            "SELECT doc FROM events WHERE tenant_id = ?1 AND id = ?2",
+            vec![tenant.to_string(), id.to_string()],
+        )
+        .await
+    }
+
+    async fn create_deliveries(&self, ds: &[Delivery], now: Timestamp) -> StoreResult<()> {
+        let rows = ds
+            .iter()
+            .map(delivery_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let now = now.timestamp_millis();
+        self.with(move |c| {
+            let tx = c.transaction().map_err(be)?;
+            {
+                let mut stmt = tx
+                    .prepare_cached(
+                        "INSERT INTO deliveries
+                         (tenant_id, id, webhook_id, event_id, status, created_ms, attempts, doc, expires_ms)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                         ON CONFLICT (tenant_id, id) DO UPDATE SET webhook_id = excluded.webhook_id,
+                           event_id = excluded.event_id, status = excluded.status, created_ms = excluded.created_ms,
+                           attempts = excluded.attempts, doc = excluded.doc, expires_ms = excluded.expires_ms
+                         WHERE deliveries.expires_ms <= ?10",
+                    )
+                    .map_err(be)?;
+                for r in rows {
+                    stmt.execute(params![
+                        r.tenant, r.id, r.webhook, r.event, r.status, r.created_ms, r.attempts,
+                        r.doc, r.expires_ms, now
+                    ])
+                    .map_err(be)?;
+                }
+            }
+            tx.commit().map_err(be)
+        })
+        .await
+    }
+
+    async fn get_delivery(
+        &self,
+        tenant: &TenantId,
+        id: &DeliveryId,
+    ) -> StoreResult<Option<Delivery>> {
+        self.get_doc(
+            "SELECT doc FROM deliveries WHERE tenant_id = ?1 AND id = ?2",
+            vec![tenant.to_string(), id.to_string()],
+        )
+        .await
+    }
+
+    async fn save_delivery(&self, d: &Delivery, prior_attempts: usize) -> StoreResult<()> {
+        let r = delivery_row(d)?;
+        self.with(move |c| {
+            let n = c
+                .prepare_cached(
+                    "UPDATE deliveries SET status = ?3, attempts = ?4, doc = ?5
+                     WHERE tenant_id = ?1 AND id = ?2 AND attempts = ?6",
+                )
+                .map_err(be)?
+                .execute(params![
+                    r.tenant,
+                    r.id,
+                    r.status,
+                    r.attempts,
+                    r.doc,
+                    prior_attempts as i64
+                ])
+                .map_err(be)?;
+            if n == 0 {
+                return Err(StoreError::AlreadyRecorded);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_deliveries(
+        &self,
+        tenant: &TenantId,
+        webhook: &WebhookId,
+        status: Option<DeliveryStatus>,
+        before: Option<&DeliveryCursor>,
+        limit: usize,
+    ) -> StoreResult<Page<Delivery, DeliveryCursor>> {
+        let (t, w) = (tenant.to_string(), webhook.to_string());
+        let status = status.map(|s| s.as_str());
+        let (cms, cid) = match before {
+            Some(c) => (c.created_ms, c.id.to_string()),
+            None => (i64::MAX, String::new()),
+        };
+        let items: Vec<Delivery> = self
+            .get_docs(
+                "SELECT doc FROM deliveries WHERE tenant_id = ?1 AND webhook_id = ?2
+                 AND (?3 IS NULL OR status = ?3)
+                 AND (created_ms < ?4 OR (created_ms = ?4 AND (?5 = '' OR id < ?5)))
+                 ORDER BY created_ms DESC, id DESC LIMIT ?6",
+                (t, w, status, cms, cid, limit as i64 + 1),
+            )
+            .await?;
+        Ok(page_of(items, limit, DeliveryCursor::of))
+    }
+
+    async fn event_deliveries(
+        &self,
+        tenant: &TenantId,
+        event: &EventId,
+    ) -> StoreResult<Vec<Delivery>> {
+        self.get_docs(
+            "SELECT doc FROM deliveries WHERE tenant_id = ?1 AND event_id = ?2 ORDER BY webhook_id",
+            [tenant.to_string(), event.to_string()],
+        )
+        .await
+    }
+}

@@ -1,0 +1,38 @@
+-- The embedded backend's schema: every table of the store and the delivery queue, in one
+-- SQLite database. Entities are kept as a JSON `doc` beside the columns that queries use.
+-- Applied at every start; every statement is idempotent.
+
+CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS api_keys_by_tenant ON api_keys (tenant_id, id);
+
+CREATE TABLE IF NOT EXISTS webhooks (
+  tenant_id TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id));
+
+CREATE TABLE IF NOT EXISTS event_types (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
+
+CREATE TABLE IF NOT EXISTS events (
+  tenant_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, expires_ms INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, id));
+CREATE INDEX IF NOT EXISTS events_by_expiry ON events (expires_ms);
+
+-- `attempts` guards save_delivery: a record is replaced only by the worker that read it.
+CREATE TABLE IF NOT EXISTS deliveries (
+  tenant_id TEXT NOT NULL, id TEXT NOT NULL, webhook_id TEXT NOT NULL, event_id TEXT NOT NULL,
+  status TEXT NOT NULL, created_ms INTEGER NOT NULL, attempts INTEGER NOT NULL, doc TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL, PRIMARY KEY (tenant_id, id));
+CREATE INDEX IF NOT EXISTS deliveries_by_expiry ON deliveries (expires_ms);
+CREATE INDEX IF NOT EXISTS deliveries_by_webhook ON deliveries (tenant_id, webhook_id, created_ms DESC, id DESC);
+CREATE INDEX IF NOT EXISTS deliveries_by_event ON deliveries (tenant_id, event_id);
+
+-- bucket -1 holds the all-time counters; others are unix hours.
+CREATE TABLE IF NOT EXISTS webhook_stats (
+  tenant_id TEXT NOT NULL, webhook_id TEXT NOT NULL, bucket INTEGER NOT NULL, name TEXT NOT NULL,
+  value INTEGER NOT NULL, PRIMARY KEY (tenant_id, webhook_id, bucket, name));
+
+-- The delivery queue, with SQS's semantics: a received message is hidden until visible_at_ms;
+-- `receipt` names the receive that may settle it.
+CREATE TABLE IF NOT EXISTS queue (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL, visible_at_ms INTEGER NOT NULL,
+  receive_count INTEGER NOT NULL DEFAULT 0, receipt TEXT);
+CREATE INDEX IF NOT EXISTS queue_by_visibility ON queue (visible_at_ms);

@@ -1,0 +1,109 @@
+//! Per-webhook counters and retention on SQLite (it has no TTL of its own: the local worker
+//! calls `purge_expired`).
+
+use async_trait::async_trait;
+use rusqlite::params;
+
+use super::{SqliteDb, be};
+use crate::ids::{TenantId, WebhookId};
+use crate::model::Timestamp;
+use crate::store::{Counters, Retention, StatsStore, StoreResult};
+
+/// The bucket number of the all-time counters (hourly buckets are unix hours).
+const ALL_TIME_BUCKET: i64 = -1;
+
+/// Hourly buckets are kept this long (the API reads the last 24 hours).
+const STATS_HOURS_KEPT: i64 = 48;
+
+#[async_trait]
+impl StatsStore for SqliteDb {
+    async fn add_stats(
+        &self,
+        tenant: &TenantId,
+        webhook: &WebhookId,
+        hour: i64,
+        _shard: u32,
+        add: &Counters,
+    ) -> StoreResult<()> {
+        let (t, w, add) = (tenant.to_string(), webhook.to_string(), add.clone());
+        self.with(move |c| {
+            let tx = c.transaction().map_err(be)?;
+            {
+                let mut stmt = tx
+                    .prepare_cached(
+                        "INSERT INTO webhook_stats (tenant_id, webhook_id, bucket, name, value) VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (tenant_id, webhook_id, bucket, name) DO UPDATE SET value = value + excluded.value",
+                    )
+                    .map_err(be)?;
+                for (name, v) in &add {
+                    for bucket in [ALL_TIME_BUCKET, hour] {
+                        stmt.execute(params![t, w, bucket, name, v]).map_err(be)?;
+                    }
+                }
+            }
+            tx.commit().map_err(be)
+        })
+        .await
+    }
+
+    async fn read_stats(
+        &self,
+        tenant: &TenantId,
+        webhook: &WebhookId,
+        since_hour: i64,
+    ) -> StoreResult<(Counters, Counters)> {
+        let (t, w) = (tenant.to_string(), webhook.to_string());
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT bucket = ?3, name, SUM(value) FROM webhook_stats
+                     WHERE tenant_id = ?1 AND webhook_id = ?2 AND (bucket = ?3 OR bucket >= ?4)
+                     GROUP BY bucket = ?3, name",
+                )
+                .map_err(be)?;
+            let rows = stmt
+                .query_map(params![t, w, ALL_TIME_BUCKET, since_hour], |r| {
+                    Ok((
+                        r.get::<_, bool>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })
+                .map_err(be)?;
+            let (mut all, mut recent) = (Counters::new(), Counters::new());
+            for row in rows {
+                let (is_all, name, v) = row.map_err(be)?;
+                if is_all {
+                    all.insert(name, v)
+                } else {
+                    recent.insert(name, v)
+                };
+            }
+            Ok((all, recent))
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Retention for SqliteDb {
+    async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64> {
+        let ms = now.timestamp_millis();
+        let stats_before = now.timestamp() / 3600 - STATS_HOURS_KEPT;
+        self.with(move |c| {
+            let mut n = c
+                .execute("DELETE FROM events WHERE expires_ms <= ?1", [ms])
+                .map_err(be)?;
+            n += c
+                .execute("DELETE FROM deliveries WHERE expires_ms <= ?1", [ms])
+                .map_err(be)?;
+            c.execute(
+                "DELETE FROM webhook_stats WHERE bucket >= 0 AND bucket < ?1",
+                [stats_before],
+            )
+            .map_err(be)?;
+            Ok(n as u64)
+        })
+        .await
+    }
+}

@@ -1,0 +1,152 @@
+//! The backends every store-facing test runs on: SQLite in memory, and DynamoDB + SQS in the
+//! moto emulator. A test written once as `async fn name(b: Backend)` and listed in
+//! [`per_backend!`](crate::per_backend) becomes `sqlite::name` and `dynamodb::name`, so
+//! `cargo test sqlite` runs without the emulator while the README's test command runs both.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_sdk_sqs::types::QueueAttributeName;
+use hookline::backend::Hookline;
+use hookline::config::Config;
+use hookline::queue::sqs::SqsQueue;
+use hookline::store::dynamo::DynamoStore;
+use hookline::store::sqlite::SqliteDb;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Dynamo,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Dynamo => "dynamodb+sqs",
+        }
+    }
+
+    /// A fresh store and queue of this backend.
+    pub async fn app(self, config: Config) -> Hookline {
+        match self {
+            Backend::Sqlite => sqlite(config),
+            Backend::Dynamo => aws(config).await,
+        }
+    }
+}
+
+/// Declares each listed `async fn name(b: Backend)` as a test per backend.
+#[macro_export]
+macro_rules! per_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::Backend::Dynamo).await
+                }
+            )*
+        }
+    };
+}
+
+/// A configuration for tests: private targets allowed (the receiver is on loopback), retries
+/// compressed to one second with a two-second window (three attempts).
+pub fn test_config() -> Config {
+    Config {
+        allow_private_targets: true,
+        retry_interval: Duration::from_secs(1),
+        retry_window: Duration::from_secs(2),
+        delivery_timeout: Duration::from_secs(5),
+        ..Config::default()
+    }
+}
+
+pub fn sqlite(config: Config) -> Hookline {
+    Hookline::with_sqlite(config, SqliteDb::in_memory().expect("in-memory SQLite"))
+}
+
+/// The emulator's endpoint. The test command starts moto and sets `HOOKLINE_TEST_AWS_ENDPOINT`;
+/// without it the tests that need the emulator fail, loudly, rather than skip.
+pub fn moto_endpoint() -> String {
+    let ep = std::env::var("HOOKLINE_TEST_AWS_ENDPOINT")
+        .unwrap_or_else(|_| "http://127.0.0.1:4566".into());
+    let addr = ep
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    if std::net::TcpStream::connect_timeout(
+        &addr.parse().expect("endpoint host:port"),
+        Duration::from_secs(1),
+    )
+    .is_err()
+    {
+        panic!(
+            "the AWS emulator (moto) is not reachable at {ep}. Run the test suite with `tests/run.sh` \
+             (the README's test command), which installs and starts it; `cargo test sqlite` runs \
+             the SQLite half alone."
+        );
+    }
+    ep
+}
+
+pub async fn aws_sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(moto_endpoint())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .load()
+        .await
+}
+
+/// Fresh DynamoDB table and SQS queue (with a dead-letter queue) in the emulator.
+pub async fn aws(config: Config) -> Hookline {
+    let sdk = aws_sdk_config().await;
+    let suffix = ulid::Ulid::new().to_string().to_lowercase();
+    let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+    let table = format!("hookline-test-{suffix}");
+    DynamoStore::create_table(&ddb, &table)
+        .await
+        .expect("create table in moto");
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let dlq = sqs
+        .create_queue()
+        .queue_name(format!("hookline-dlq-{suffix}"))
+        .send()
+        .await
+        .expect("create DLQ");
+    let dlq_arn = sqs
+        .get_queue_attributes()
+        .queue_url(dlq.queue_url().unwrap())
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .unwrap()[&QueueAttributeName::QueueArn]
+        .clone();
+    let q = sqs
+        .create_queue()
+        .queue_name(format!("hookline-deliveries-{suffix}"))
+        .attributes(QueueAttributeName::VisibilityTimeout, "30")
+        .attributes(
+            QueueAttributeName::RedrivePolicy,
+            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"100"}}"#),
+        )
+        .send()
+        .await
+        .expect("create queue");
+    let store = DynamoStore::new(ddb, table, config.delivery_shards);
+    let queue = SqsQueue::new(sqs, q.queue_url().unwrap());
+    Hookline::new(config, Arc::new(store), Arc::new(queue))
+}

@@ -1,0 +1,109 @@
+//! The API called in process, as raw `(status, JSON)` for error-shape checks and as typed DTOs
+//! (the API's own `XxxOut` types) for everything else.
+
+use axum::Router;
+use axum::body::Body;
+use http::{Request, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use hookline::backend::Hookline;
+
+#[derive(Clone)]
+pub struct Api {
+    pub app: Hookline,
+    router: Router,
+}
+
+impl Api {
+    pub fn new(app: Hookline) -> Self {
+        Api {
+            router: hookline::api::router(app.clone()),
+            app,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let raw = body.map(|b| b.to_string());
+        self.call_raw(method, path, key, raw.as_deref(), &[]).await
+    }
+
+    /// A call that must succeed (2xx), its answer read as `T`.
+    pub async fn ok<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> T {
+        let (s, v) = self.call(method, path, Some(key), body).await;
+        assert!(s.is_success(), "{method} {path}: {s} {v}");
+        serde_json::from_value(v.clone()).unwrap_or_else(|e| {
+            panic!("{method} {path}: answer is not the documented shape ({e}): {v}")
+        })
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str, key: &str) -> T {
+        self.ok("GET", path, key, None).await
+    }
+
+    pub async fn post<T: DeserializeOwned>(&self, path: &str, key: &str, body: Value) -> T {
+        self.ok("POST", path, key, Some(body)).await
+    }
+
+    pub async fn call_raw(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let (status, _, value) = self.call_full(method, path, key, body, headers).await;
+        (status, value)
+    }
+
+    /// Like [`Self::call_raw`], with the answer's headers.
+    pub async fn call_full(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, http::HeaderMap, Value) {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(k) = key {
+            req = req.header("authorization", format!("Bearer {k}"));
+        }
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req
+            .body(Body::from(body.unwrap_or("").to_string()))
+            .unwrap();
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        (status, headers, value)
+    }
+}

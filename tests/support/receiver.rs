@@ -1,0 +1,277 @@
+//! Webhook receivers on loopback, scripted per path (the statuses to answer in turn) and
+//! logging what arrived with which secrets it verifies.
+//!
+//! [`Receiver`] runs in process and verifies with the `standardwebhooks` crate; [`PyReceiver`]
+//! (tests/receiver.py) verifies with the official Python libraries (`standardwebhooks` and
+//! `svix`), the cross-check that what Hookline sends interoperates. Both log [`Delivered`].
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use serde::Deserialize;
+
+use crate::{python, root};
+
+/// One request that reached a receiver.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Delivered {
+    pub path: String,
+    pub webhook_id: Option<String>,
+    pub timestamp: Option<String>,
+    pub signature: Option<String>,
+    /// Indexes of the configured secrets that verify this request.
+    pub verified_by: Vec<usize>,
+    /// The same with the `svix` library (Python receiver only).
+    #[serde(default)]
+    pub svix_ok: Option<Vec<usize>>,
+    /// The status answered.
+    pub status: u16,
+    /// Unix seconds.
+    pub received_at: f64,
+    pub body: Option<String>,
+}
+
+impl Delivered {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.body.as_deref().expect("a logged body")).expect("a JSON body")
+    }
+}
+
+#[derive(Default, Clone)]
+struct Script {
+    secrets: Vec<String>,
+    statuses: Vec<u16>,
+    retry_after: Option<u64>,
+    served: usize,
+}
+
+#[derive(Default)]
+struct Shared {
+    scripts: HashMap<String, Script>,
+    log: Vec<Delivered>,
+}
+
+/// The in-process receiver.
+pub struct Receiver {
+    pub base: String,
+    shared: Arc<Mutex<Shared>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Receiver {
+    pub async fn start() -> Self {
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = Router::new().fallback(receive).with_state(shared.clone());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        Receiver { base, shared, task }
+    }
+
+    /// Scripts a path: the secrets to verify with and the statuses to answer in turn (the last
+    /// one repeats); returns its URL.
+    pub async fn configure(
+        &self,
+        path: &str,
+        secrets: &[&str],
+        script: &[u16],
+        retry_after: Option<u64>,
+    ) -> String {
+        self.shared.lock().unwrap().scripts.insert(
+            path.to_string(),
+            Script {
+                secrets: secrets.iter().map(|s| s.to_string()).collect(),
+                statuses: script.to_vec(),
+                retry_after,
+                served: 0,
+            },
+        );
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn log(&self) -> Vec<Delivered> {
+        self.shared.lock().unwrap().log.clone()
+    }
+
+    pub async fn log_for(&self, path: &str) -> Vec<Delivered> {
+        filter(self.log().await, path)
+    }
+
+    /// Waits until `path` has received `n` requests (or panics after `timeout`).
+    pub async fn wait_for(&self, path: &str, n: usize, timeout: Duration) -> Vec<Delivered> {
+        wait_for(path, n, timeout, || self.log_for(path)).await
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn receive(
+    State(shared): State<Arc<Mutex<Shared>>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, HeaderMap, String) {
+    let path = uri.path().to_string();
+    let mut shared = shared.lock().unwrap();
+    let script = shared
+        .scripts
+        .entry(path.clone())
+        .or_insert_with(|| Script {
+            statuses: vec![200],
+            ..Script::default()
+        });
+    let status = script.statuses[script.served.min(script.statuses.len() - 1)];
+    script.served += 1;
+    let verified_by = script
+        .secrets
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            standardwebhooks::Webhook::new(s).is_ok_and(|w| w.verify(&body, &headers).is_ok())
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let mut out_headers = HeaderMap::new();
+    if let (Some(secs), 429 | 503) = (script.retry_after, status) {
+        out_headers.insert("retry-after", secs.to_string().parse().unwrap());
+    }
+    let header = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    shared.log.push(Delivered {
+        path,
+        webhook_id: header("webhook-id"),
+        timestamp: header("webhook-timestamp"),
+        signature: header("webhook-signature"),
+        verified_by,
+        svix_ok: None,
+        status,
+        received_at: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
+        body: Some(String::from_utf8_lossy(&body).into_owned()),
+    });
+    let reply = serde_json::json!({"received": true, "status": status}).to_string();
+    (StatusCode::from_u16(status).unwrap(), out_headers, reply)
+}
+
+fn filter(log: Vec<Delivered>, path: &str) -> Vec<Delivered> {
+    log.into_iter().filter(|e| e.path == path).collect()
+}
+
+async fn wait_for<F, Fut>(path: &str, n: usize, timeout: Duration, mut log: F) -> Vec<Delivered>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Vec<Delivered>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let got = log().await;
+        if got.len() >= n {
+            return got;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!(
+                "{path}: expected {n} deliveries within {timeout:?}, got {}: {got:#?}",
+                got.len()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The Python receiver (tests/receiver.py), verifying each delivery with the official libraries.
+pub struct PyReceiver {
+    child: Child,
+    pub base: String,
+    http: reqwest::Client,
+}
+
+impl PyReceiver {
+    pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(args: &[&str]) -> Self {
+        let mut child = Command::new(python())
+            .arg(root().join("tests/receiver.py"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the receiver");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("receiver port");
+        let port: u16 = line
+            .trim()
+            .strip_prefix("port ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("receiver said {line:?}"));
+        PyReceiver {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn configure(
+        &self,
+        path: &str,
+        secrets: &[&str],
+        script: &[u16],
+        retry_after: Option<u64>,
+    ) -> String {
+        let cfg = serde_json::json!({"path": path, "secrets": secrets, "script": script, "retry_after": retry_after});
+        self.http
+            .post(format!("{}/_config", self.base))
+            .body(cfg.to_string())
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn log(&self) -> Vec<Delivered> {
+        self.http
+            .get(format!("{}/_log", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    pub async fn log_for(&self, path: &str) -> Vec<Delivered> {
+        filter(self.log().await, path)
+    }
+
+    pub async fn wait_for(&self, path: &str, n: usize, timeout: Duration) -> Vec<Delivered> {
+        wait_for(path, n, timeout, || self.log_for(path)).await
+    }
+}
+
+impl Drop for PyReceiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
