@@ -132,7 +132,7 @@ impl Sender {
         };
         let status = resp.status().as_u16();
         let retry_after = if status == 429 || status == 503 {
-            parse_retry_after(resp.headers())
+            parse_retry_after(resp.headers(), at)
         } else {
             None
         };
@@ -206,12 +206,12 @@ fn classify(e: &reqwest::Error) -> (AttemptError, String) {
     (kind, msg)
 }
 
-/// `Retry-After` as seconds or an HTTP date.
-pub fn parse_retry_after(h: &HeaderMap) -> Option<Duration> {
+/// `Retry-After` as seconds or an HTTP date (measured from `now`).
+pub fn parse_retry_after(h: &HeaderMap, now: Timestamp) -> Option<Duration> {
     let v = h.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
     let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    (when.with_timezone(&Utc) - Utc::now()).to_std().ok()
+    (when.with_timezone(&Utc) - now).to_std().ok()
 }
