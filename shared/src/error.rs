@@ -13,6 +13,28 @@ use crate::store::StoreError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A database or queue service failed; `source` keeps the driver's error for the logs. Shared
+/// by [`StoreError::Backend`] and [`QueueError::Backend`].
+#[derive(Debug, thiserror::Error)]
+#[error("{backend} failed")]
+pub struct BackendError {
+    pub backend: &'static str,
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl BackendError {
+    pub fn new(
+        backend: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        BackendError {
+            backend,
+            source: source.into(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Malformed request: unparsable JSON, bad query string, bad cursor.
@@ -77,7 +99,7 @@ impl Error {
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Error::Config(_) | Error::Store(StoreError::Backend { .. }) | Error::Queue(_) => {
+            Error::Config(_) | Error::Store(StoreError::Backend(_)) | Error::Queue(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
@@ -100,7 +122,7 @@ impl Error {
             Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::RateLimited => "rate_limited",
             Error::MethodNotAllowed => "method_not_allowed",
-            Error::Config(_) | Error::Store(StoreError::Backend { .. }) | Error::Queue(_) => {
+            Error::Config(_) | Error::Store(StoreError::Backend(_)) | Error::Queue(_) => {
                 "internal_error"
             }
         }

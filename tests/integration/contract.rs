@@ -445,7 +445,8 @@ async fn receive_all(app: &Hookline, visibility: Duration) -> Vec<hookline::queu
 }
 
 async fn queue_hides_received_messages_and_delays_with_change_visibility(b: Backend) {
-    let (name, app) = (b.name(), b.app(test_config()).await);
+    let name = b.name();
+    let (app, time) = b.app_and_time(test_config()).await;
     let tasks: Vec<DeliveryTask> = (0..13).map(task).collect();
     app.queue.send(&tasks).await.unwrap();
     let got = receive_all(&app, Duration::from_secs(30)).await;
@@ -487,7 +488,7 @@ async fn queue_hides_received_messages_and_delays_with_change_visibility(b: Back
         .map(|r| r.receipt.clone())
         .collect();
     app.queue.delete(&others).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    time.pass(Duration::from_millis(1000)).await;
     assert!(
         app.queue
             .receive(10, Duration::from_secs(30))
@@ -496,7 +497,7 @@ async fn queue_hides_received_messages_and_delays_with_change_visibility(b: Back
             .is_empty(),
         "{name}: still delayed"
     );
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    time.pass(Duration::from_millis(1500)).await;
     let back = app
         .queue
         .receive(10, Duration::from_secs(30))
@@ -510,7 +511,7 @@ async fn queue_hides_received_messages_and_delays_with_change_visibility(b: Back
         .change_visibility(&back[0].receipt, Duration::ZERO)
         .await
         .ok();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    time.pass(Duration::from_millis(100)).await;
     assert!(
         app.queue
             .receive(10, Duration::from_secs(1))

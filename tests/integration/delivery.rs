@@ -11,13 +11,12 @@ use hookline::backend::Hookline;
 use hookline::clock::ManualClock;
 use hookline::delivery::{Deliverer, Outcome};
 use hookline::ids::{EventId, WebhookId};
-use hookline::model::{AttemptError, DeliveryStatus, Scope};
+use hookline::model::{AttemptError, DeliveryStatus};
 use hookline::publish::PublishOut;
 use hookline::queue::{DeliveryRef, DeliveryTask, Receipt};
 use hookline::store::sqlite::SqliteDb;
 use hookline_tests::{
-    Api, Harness, PyReceiver, Receiver, aws, id, mint_key, sqlite, test_config, unique,
-    webhook_record,
+    Harness, PyReceiver, Receiver, aws, client, id, sqlite, test_config, unique, webhook_record,
 };
 use serde_json::json;
 
@@ -131,13 +130,7 @@ async fn always_failing_endpoint_is_failed_after_the_window() {
         .unwrap()
         .with_clock(Arc::new(clock.clone()));
     let app = Hookline::with_sqlite(test_config(), db);
-    let api = Api::new(app.clone());
-    let key = mint_key(
-        &app,
-        &unique("t"),
-        &[Scope::WebhooksWrite, Scope::EventsPublish],
-    )
-    .await;
+    let (api, key) = client(&app).await;
     let url = receiver.configure("/down", &[], &[503], None).await;
     let w: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
     let out: PublishOut = api
@@ -378,13 +371,7 @@ async fn retry_after_pushes_the_next_attempt_later() {
 async fn deleted_or_disabled_webhooks_cancel_their_deliveries() {
     let receiver = Receiver::start().await;
     let app = sqlite(test_config());
-    let api = Api::new(app.clone());
-    let key = mint_key(
-        &app,
-        &unique("t"),
-        &[Scope::WebhooksWrite, Scope::EventsPublish],
-    )
-    .await;
+    let (api, key) = client(&app).await;
     let url = receiver.configure("/gone", &[], &[200], None).await;
     let a: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
     let b: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
@@ -539,13 +526,7 @@ async fn sqs_in_moto_hides_a_failed_delivery_for_the_retry_delay() {
     config.retry_interval = Duration::from_secs(3);
     config.retry_window = Duration::from_secs(60);
     let app = aws(config).await;
-    let api = Api::new(app.clone());
-    let key = mint_key(
-        &app,
-        &unique("t"),
-        &[Scope::WebhooksWrite, Scope::EventsPublish],
-    )
-    .await;
+    let (api, key) = client(&app).await;
     let fail_url = receiver
         .configure("/sqs-fail", &[], &[500, 200], None)
         .await;

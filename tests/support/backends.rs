@@ -9,6 +9,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_sqs::types::QueueAttributeName;
 use hookline::backend::Hookline;
+use hookline::clock::ManualClock;
 use hookline::config::Config;
 use hookline::queue::sqs::SqsQueue;
 use hookline::store::dynamo::DynamoStore;
@@ -33,6 +34,36 @@ impl Backend {
         match self {
             Backend::Sqlite => sqlite(config),
             Backend::Dynamo => aws(config).await,
+        }
+    }
+
+    /// A fresh store and queue, and how the test lets time pass on it: SQLite runs on a manual
+    /// clock that the test advances; SQS keeps real time, so there the test sleeps.
+    pub async fn app_and_time(self, config: Config) -> (Hookline, TestTime) {
+        match self {
+            Backend::Sqlite => {
+                let clock = ManualClock::new();
+                let db = SqliteDb::in_memory()
+                    .expect("in-memory SQLite")
+                    .with_clock(Arc::new(clock.clone()));
+                (Hookline::with_sqlite(config, db), TestTime::Manual(clock))
+            }
+            Backend::Dynamo => (aws(config).await, TestTime::Real),
+        }
+    }
+}
+
+/// Letting time pass in a test.
+pub enum TestTime {
+    Manual(ManualClock),
+    Real,
+}
+
+impl TestTime {
+    pub async fn pass(&self, d: Duration) {
+        match self {
+            TestTime::Manual(c) => c.advance(d),
+            TestTime::Real => tokio::time::sleep(d).await,
         }
     }
 }

@@ -20,7 +20,7 @@ use hookline::model::{DeliveryStatus, Scope};
 use hookline::publish::PublishOut;
 use serde_json::Value;
 
-pub use backends::{Backend, aws, aws_sdk_config, moto_endpoint, sqlite, test_config};
+pub use backends::{Backend, TestTime, aws, aws_sdk_config, moto_endpoint, sqlite, test_config};
 pub use client::Api;
 pub use receiver::{Delivered, PyReceiver, Receiver};
 
@@ -47,6 +47,17 @@ pub async fn mint_key(app: &Hookline, tenant: &str, scopes: &[Scope]) -> String 
         .await
         .unwrap();
     key
+}
+
+/// The API of `app` and a key of a new tenant that may manage webhooks and publish.
+pub async fn client(app: &Hookline) -> (Api, String) {
+    let key = mint_key(
+        app,
+        &unique("t"),
+        &[Scope::WebhooksWrite, Scope::EventsPublish],
+    )
+    .await;
+    (Api::new(app.clone()), key)
 }
 
 pub fn unique(prefix: &str) -> String {

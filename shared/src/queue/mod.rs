@@ -17,6 +17,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use crate::error::BackendError;
 use crate::ids::{DeliveryId, EventId, RetryId, TenantId, WebhookId};
 
 /// Payloads up to this size travel inside the queue message, so the delivery function does not
@@ -36,12 +37,8 @@ pub enum QueueError {
     StaleReceipt,
     #[error("malformed queue message: {0}")]
     Malformed(String),
-    #[error("{backend} failed")]
-    Backend {
-        backend: &'static str,
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
+    #[error(transparent)]
+    Backend(#[from] BackendError),
 }
 
 impl QueueError {
@@ -49,10 +46,7 @@ impl QueueError {
         backend: &'static str,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
-        QueueError::Backend {
-            backend,
-            source: source.into(),
-        }
+        QueueError::Backend(BackendError::new(backend, source))
     }
 }
 

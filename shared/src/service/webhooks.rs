@@ -144,3 +144,85 @@ pub async fn rotate_secret(
     let previous_until = w.secrets.iter().skip(1).filter_map(|s| s.expires_at).max();
     Ok((w, previous_until))
 }
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::store::sqlite::SqliteDb;
+
+    fn app(cap: u32) -> Hookline {
+        let config = Config {
+            max_webhooks_per_tenant: cap,
+            ..Config::default()
+        };
+        Hookline::with_sqlite(config, SqliteDb::in_memory().unwrap())
+    }
+
+    fn draft() -> WebhookDraft {
+        WebhookDraft {
+            url: "https://hooks.example.com/a".into(),
+            enabled: true,
+            ..WebhookDraft::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn rules_hold_without_http() {
+        let app = app(1);
+        let t = TenantId::parse("t1").unwrap();
+        let w = create(&app, &t, draft()).await.unwrap();
+        assert_eq!(w.version, 1);
+        let over = create(&app, &t, draft()).await.unwrap_err();
+        assert_eq!(
+            (over.status().as_u16(), over.code()),
+            (409, "webhook_limit_reached")
+        );
+        let bad = WebhookDraft {
+            url: "http://hooks.example.com/".into(),
+            ..draft()
+        };
+        let e = create(&app, &TenantId::parse("t2").unwrap(), bad)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation { field, .. } if field == "url"),
+            "{e:?}"
+        );
+
+        // Updates bump the version; another tenant's id is not found.
+        let changed = update_with(&app, &t, &w.id, |w| {
+            w.description = Some("x".into());
+            Ok(())
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            (changed.version, changed.description.as_deref()),
+            (2, Some("x"))
+        );
+        let other = TenantId::parse("t2").unwrap();
+        assert!(matches!(
+            update_with(&app, &other, &w.id, |_| Ok(())).await,
+            Err(Error::NotFound("webhook"))
+        ));
+
+        // Rotation: a new secret, the old one kept for the grace period only.
+        let (rotated, until) = rotate_secret(&app, &t, &w.id, 60).await.unwrap();
+        assert_eq!(rotated.secrets.len(), 2);
+        assert_ne!(rotated.secrets[0].key, w.secrets[0].key);
+        assert!(until.is_some());
+        let e = rotate_secret(&app, &t, &w.id, MAX_GRACE_SECONDS + 1)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Validation { field, .. } if field == "grace_period_seconds"),
+            "{e:?}"
+        );
+        delete(&app, &t, &w.id).await.unwrap();
+        assert!(matches!(
+            delete(&app, &t, &w.id).await,
+            Err(Error::NotFound("webhook"))
+        ));
+    }
+}

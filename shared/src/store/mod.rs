@@ -13,6 +13,8 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 
+use crate::error::BackendError;
+
 use crate::ids::{ApiKeyId, DeliveryId, EventId, TenantId, WebhookId};
 use crate::model::{ApiKey, Delivery, DeliveryStatus, Event, EventType, Page, Timestamp, Webhook};
 
@@ -56,13 +58,8 @@ pub enum StoreError {
     /// A delivery's attempts moved on since it was read: another worker recorded this message.
     #[error("the delivery was recorded by another worker")]
     AlreadyRecorded,
-    /// The database failed; `source` keeps the driver's error for the logs.
-    #[error("{backend} failed")]
-    Backend {
-        backend: &'static str,
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
+    #[error(transparent)]
+    Backend(#[from] BackendError),
 }
 
 impl StoreError {
@@ -70,10 +67,7 @@ impl StoreError {
         backend: &'static str,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
-        StoreError::Backend {
-            backend,
-            source: source.into(),
-        }
+        StoreError::Backend(BackendError::new(backend, source))
     }
 }
 
