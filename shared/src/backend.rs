@@ -41,7 +41,7 @@ impl Hookline {
     #[cfg(feature = "sqlite")]
     pub fn with_sqlite(config: Config, db: crate::store::sqlite::SqliteDb) -> Self {
         let clock = db.clock.clone();
-        let db = Arc::new(db);
+        let db = Arc::new(db.with_group_share(config.endpoint_concurrency));
         Hookline::new(config, db.clone(), db).with_clock(clock)
     }
 

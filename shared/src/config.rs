@@ -41,6 +41,15 @@ pub struct Config {
     pub delivery_concurrency: usize,
     pub retention: Duration,
     pub delivery_shards: u32,
+    /// Deliveries in flight to one webhook, per process.
+    pub endpoint_concurrency: usize,
+    /// Consecutive failed attempts that open a webhook's circuit breaker.
+    pub breaker_threshold: u32,
+    /// The first open period of a breaker (doubling on each failed probe, up to the retry
+    /// interval).
+    pub breaker_open: Duration,
+    /// A webhook failing for this long with no success is disabled; zero: never.
+    pub auto_disable_after: Duration,
 }
 
 /// Environment variables read by the Lambda functions (the SAM template must set each).
@@ -57,6 +66,10 @@ pub const LAMBDA_ENV_VARS: &[&str] = &[
     "HOOKLINE_DELIVERY_CONCURRENCY",
     "HOOKLINE_RETENTION_DAYS",
     "HOOKLINE_DELIVERY_SHARDS",
+    "HOOKLINE_ENDPOINT_CONCURRENCY",
+    "HOOKLINE_BREAKER_THRESHOLD",
+    "HOOKLINE_BREAKER_OPEN_SECONDS",
+    "HOOKLINE_AUTO_DISABLE_AFTER_SECONDS",
 ];
 
 /// Environment variables read only by the local `hookline` command.
@@ -84,6 +97,10 @@ impl Default for Config {
             delivery_concurrency: 16,
             retention: Duration::from_secs(30 * 86400),
             delivery_shards: 8,
+            endpoint_concurrency: 8,
+            breaker_threshold: 5,
+            breaker_open: Duration::from_secs(30),
+            auto_disable_after: Duration::from_secs(5 * 86400),
         }
     }
 }
@@ -165,6 +182,20 @@ impl Config {
                 86400 * num("HOOKLINE_RETENTION_DAYS", d.retention.as_secs() / 86400)?,
             ),
             delivery_shards: num("HOOKLINE_DELIVERY_SHARDS", d.delivery_shards.into())? as u32,
+            endpoint_concurrency: num(
+                "HOOKLINE_ENDPOINT_CONCURRENCY",
+                d.endpoint_concurrency as u64,
+            )? as usize,
+            breaker_threshold: num("HOOKLINE_BREAKER_THRESHOLD", d.breaker_threshold.into())?
+                as u32,
+            breaker_open: Duration::from_secs(num(
+                "HOOKLINE_BREAKER_OPEN_SECONDS",
+                d.breaker_open.as_secs(),
+            )?),
+            auto_disable_after: Duration::from_secs(num(
+                "HOOKLINE_AUTO_DISABLE_AFTER_SECONDS",
+                d.auto_disable_after.as_secs(),
+            )?),
         };
         cfg.check()?;
         Ok(cfg)
@@ -188,6 +219,15 @@ impl Config {
         }
         if self.delivery_shards == 0 || self.delivery_shards > 64 {
             return bad("HOOKLINE_DELIVERY_SHARDS must be between 1 and 64");
+        }
+        if self.endpoint_concurrency == 0 {
+            return bad("HOOKLINE_ENDPOINT_CONCURRENCY must be at least 1");
+        }
+        if self.breaker_threshold == 0 {
+            return bad("HOOKLINE_BREAKER_THRESHOLD must be at least 1");
+        }
+        if self.breaker_open.is_zero() {
+            return bad("HOOKLINE_BREAKER_OPEN_SECONDS must be at least 1");
         }
         if self.retention.is_zero() {
             return bad("HOOKLINE_RETENTION_DAYS must be at least 1");

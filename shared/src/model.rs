@@ -84,6 +84,40 @@ pub struct Webhook {
     pub last_triggered_at: Option<Timestamp>,
     /// Optimistic-concurrency version, bumped by every update.
     pub version: u64,
+    /// The endpoint's recent record and its circuit breaker, written by the delivery engine
+    /// (stored apart from the rest, see [`crate::store::WebhookStore::put_health`]).
+    #[serde(default)]
+    pub health: Health,
+    /// Why the webhook was disabled by Hookline (e.g. failing for days); cleared on re-enable.
+    #[serde(default)]
+    pub disabled_reason: Option<String>,
+    #[serde(default)]
+    pub disabled_at: Option<Timestamp>,
+}
+
+/// An endpoint's health: its run of failures and its circuit breaker (ARCHITECTURE.md §4).
+/// The breaker is open while `open_until` is in the future: due deliveries are deferred
+/// without a request. Once it passes, one delivery is sent as a probe; its success closes the
+/// breaker, its failure opens it again for twice as long.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    #[serde(default)]
+    pub consecutive_failures: u32,
+    #[serde(default)]
+    pub open_until: Option<Timestamp>,
+    /// The length of the current open period, in seconds (0 while closed).
+    #[serde(default)]
+    pub open_seconds: u64,
+    #[serde(default)]
+    pub last_success_at: Option<Timestamp>,
+    #[serde(default)]
+    pub last_failure_at: Option<Timestamp>,
+    /// The first failure since the last success: how long the endpoint has been failing.
+    #[serde(default)]
+    pub failing_since: Option<Timestamp>,
+    /// Bumped by every write, so that concurrent writers (Lambda instances) compare and swap.
+    #[serde(default)]
+    pub rev: u64,
 }
 
 impl Webhook {
@@ -270,6 +304,10 @@ pub struct Delivery {
     /// Why a delivery was cancelled (webhook deleted or disabled).
     pub cancel_reason: Option<String>,
     pub expires_at: Timestamp,
+    /// Why the next attempt waits without a request (the endpoint's circuit breaker is open);
+    /// cleared by the next attempt.
+    #[serde(default)]
+    pub deferred_reason: Option<String>,
 }
 
 impl Delivery {
@@ -327,6 +365,9 @@ mod tests {
             updated_at: t0,
             last_triggered_at: None,
             version: 1,
+            health: Health::default(),
+            disabled_reason: None,
+            disabled_at: None,
         };
         let hour = chrono::TimeDelta::hours(1);
         assert_eq!(w.rotate_secret(secret("s1"), t0, hour), Some(t0 + hour));

@@ -201,6 +201,7 @@ pub async fn fan_out(
             next_attempt_at: Some(event.created_at),
             attempts: Vec::new(),
             cancel_reason: None,
+            deferred_reason: None,
             expires_at: event.expires_at,
         })
         .collect();

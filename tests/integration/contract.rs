@@ -36,6 +36,7 @@ fn delivery(tenant: &str, webhook: &str, n: i64, status: DeliveryStatus) -> Deli
         next_attempt_at: None,
         attempts: vec![],
         cancel_reason: None,
+        deferred_reason: None,
         expires_at: at + TimeDelta::days(30),
     }
 }
@@ -426,7 +427,7 @@ fn task(n: usize) -> DeliveryTask {
     DeliveryTask::Scheduled(DeliveryRef {
         tenant_id: id("t"),
         delivery_id: id(&format!("del_{n}")),
-        webhook_id: id("wh_1"),
+        webhook_id: id(&format!("wh_{n}")),
         event_id: id(&format!("evt_{n}")),
         body: Some(format!("{{\"n\":{n}}}")),
     })

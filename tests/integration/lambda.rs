@@ -134,6 +134,7 @@ async fn seed_delivery(app: &Hookline, url: &str, secret: &str) {
                 next_attempt_at: Some(now),
                 attempts: vec![],
                 cancel_reason: None,
+                deferred_reason: None,
                 expires_at: now + TimeDelta::days(1),
             }],
             now,

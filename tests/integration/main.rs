@@ -3,6 +3,7 @@
 mod api;
 mod contract;
 mod delivery;
+mod isolation;
 mod lambda;
 mod operations;
 mod serve;

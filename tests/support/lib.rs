@@ -237,6 +237,9 @@ pub fn webhook_record(tenant: &str, wh: &str, url: &str, secret: &str) -> hookli
         updated_at: now,
         last_triggered_at: None,
         version: 1,
+        health: Default::default(),
+        disabled_reason: None,
+        disabled_at: None,
     }
 }
 

@@ -50,12 +50,16 @@ struct Script {
     statuses: Vec<u16>,
     retry_after: Option<u64>,
     served: usize,
+    /// How long to wait before answering (a slow endpoint).
+    delay: Duration,
 }
 
 #[derive(Default)]
 struct Shared {
     scripts: HashMap<String, Script>,
     log: Vec<Delivered>,
+    /// Requests being answered now, and the most at once, per path.
+    load: HashMap<String, (usize, usize)>,
 }
 
 /// The in-process receiver.
@@ -93,9 +97,34 @@ impl Receiver {
                 statuses: script.to_vec(),
                 retry_after,
                 served: 0,
+                delay: Duration::ZERO,
             },
         );
         format!("{}{path}", self.base)
+    }
+
+    /// Makes `path` answer only after `delay` (a slow endpoint).
+    pub fn slow(&self, path: &str, delay: Duration) {
+        self.shared
+            .lock()
+            .unwrap()
+            .scripts
+            .entry(path.to_string())
+            .or_insert_with(|| Script {
+                statuses: vec![200],
+                ..Script::default()
+            })
+            .delay = delay;
+    }
+
+    /// The most requests `path` was answering at once.
+    pub fn max_in_flight(&self, path: &str) -> usize {
+        self.shared
+            .lock()
+            .unwrap()
+            .load
+            .get(path)
+            .map_or(0, |l| l.1)
     }
 
     pub async fn log(&self) -> Vec<Delivered> {
@@ -125,7 +154,18 @@ async fn receive(
     body: Bytes,
 ) -> (StatusCode, HeaderMap, String) {
     let path = uri.path().to_string();
+    let delay = {
+        let mut s = shared.lock().unwrap();
+        let (now, max) = s.load.entry(path.clone()).or_default();
+        *now += 1;
+        *max = (*max).max(*now);
+        s.scripts.get(&path).map(|s| s.delay).unwrap_or_default()
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let mut shared = shared.lock().unwrap();
+    shared.load.get_mut(&path).unwrap().0 -= 1;
     let script = shared
         .scripts
         .entry(path.clone())

@@ -41,6 +41,9 @@ pub struct DeliveryOut {
     pub next_attempt_at: Option<Timestamp>,
     pub last_status_code: Option<u16>,
     pub cancel_reason: Option<String>,
+    /// Why the next attempt waits without a request (the endpoint's circuit breaker is open).
+    #[serde(default)]
+    pub deferred_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempts: Option<Vec<Attempt>>,
 }
@@ -59,6 +62,7 @@ impl DeliveryOut {
             next_attempt_at: d.next_attempt_at,
             last_status_code: d.attempts.last().and_then(|a| a.status_code),
             cancel_reason: d.cancel_reason.clone(),
+            deferred_reason: d.deferred_reason.clone(),
             attempts: None,
         }
     }

@@ -104,18 +104,58 @@ pub struct WebhookOut {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub last_triggered_at: Option<Timestamp>,
+    /// Why Hookline disabled the webhook (failing for too long); cleared by re-enabling it.
+    pub disabled_reason: Option<String>,
+    pub disabled_at: Option<Timestamp>,
+    pub health: HealthOut,
+}
+
+/// The endpoint's circuit breaker and recent record.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct HealthOut {
+    /// `closed` (deliveries go out), `open` (due deliveries wait without a request until
+    /// `open_until`), `half_open` (the next delivery goes out as a probe).
+    pub state: BreakerState,
+    pub consecutive_failures: u32,
+    pub open_until: Option<Timestamp>,
+    pub last_success_at: Option<Timestamp>,
+    pub last_failure_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakerState {
+    Closed,
+    Open,
+    HalfOpen,
+}
+
+impl HealthOut {
+    pub fn of(h: &crate::model::Health, now: Timestamp) -> Self {
+        HealthOut {
+            state: match h.open_until {
+                None => BreakerState::Closed,
+                Some(until) if until > now => BreakerState::Open,
+                Some(_) => BreakerState::HalfOpen,
+            },
+            consecutive_failures: h.consecutive_failures,
+            open_until: h.open_until,
+            last_success_at: h.last_success_at,
+            last_failure_at: h.last_failure_at,
+        }
+    }
 }
 
 impl WebhookOut {
-    pub fn masked(w: &Webhook) -> Self {
-        Self::of(w, false)
+    pub fn masked(w: &Webhook, now: Timestamp) -> Self {
+        Self::of(w, false, now)
     }
 
-    pub fn revealed(w: &Webhook) -> Self {
-        Self::of(w, true)
+    pub fn revealed(w: &Webhook, now: Timestamp) -> Self {
+        Self::of(w, true, now)
     }
 
-    fn of(w: &Webhook, reveal: bool) -> Self {
+    fn of(w: &Webhook, reveal: bool, now: Timestamp) -> Self {
         let secret = w
             .secrets
             .first()
@@ -138,6 +178,9 @@ impl WebhookOut {
             created_at: w.created_at,
             updated_at: w.updated_at,
             last_triggered_at: w.last_triggered_at,
+            disabled_reason: w.disabled_reason.clone(),
+            disabled_at: w.disabled_at,
+            health: HealthOut::of(&w.health, now),
         }
     }
 }
@@ -164,7 +207,10 @@ async fn create(
         metadata: input.metadata.unwrap_or_default(),
     };
     let w = service::create(&app, &p.tenant, draft).await?;
-    Ok((StatusCode::CREATED, Json(WebhookOut::revealed(&w))))
+    Ok((
+        StatusCode::CREATED,
+        Json(WebhookOut::revealed(&w, app.clock.now())),
+    ))
 }
 
 async fn list(
@@ -193,7 +239,10 @@ async fn list(
     )
     .await?;
     Ok(Json(ListOut::new(
-        page.items.iter().map(WebhookOut::masked).collect(),
+        page.items
+            .iter()
+            .map(|w| WebhookOut::masked(w, app.clock.now()))
+            .collect(),
         page.next.map(|id| id.to_string()),
     )))
 }
@@ -204,7 +253,7 @@ async fn read(
     ApiPath(id): ApiPath<WebhookId>,
 ) -> Result<Json<WebhookOut>> {
     let w = service::load(&app, &p.tenant, &id).await?;
-    Ok(Json(WebhookOut::masked(&w)))
+    Ok(Json(WebhookOut::masked(&w, app.clock.now())))
 }
 
 async fn patch(
@@ -214,7 +263,7 @@ async fn patch(
     ApiJson(input): ApiJson<WebhookPatchIn>,
 ) -> Result<Json<WebhookOut>> {
     let w = service::update_with(&app, &p.tenant, &id, |w| input.apply(w)).await?;
-    Ok(Json(WebhookOut::masked(&w)))
+    Ok(Json(WebhookOut::masked(&w, app.clock.now())))
 }
 
 async fn put(
@@ -233,7 +282,7 @@ async fn put(
         Ok(())
     })
     .await?;
-    Ok(Json(WebhookOut::masked(&w)))
+    Ok(Json(WebhookOut::masked(&w, app.clock.now())))
 }
 
 async fn delete(
@@ -270,7 +319,7 @@ async fn rotate_secret(
     let (w, previous_secret_expires_at) =
         service::rotate_secret(&app, &p.tenant, &id, grace).await?;
     Ok(Json(RotateSecretOut {
-        webhook: WebhookOut::revealed(&w),
+        webhook: WebhookOut::revealed(&w, app.clock.now()),
         previous_secret_expires_at,
     }))
 }

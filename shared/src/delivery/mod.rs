@@ -1,6 +1,8 @@
 //! The delivery engine. [`Deliverer::process`] handles one queue message; the two drivers run it:
 //! [`lambda`] for SQS batches on Lambda and [`worker`] for the embedded queue of `hookline serve`.
 
+pub mod breaker;
+pub mod endpoint;
 pub mod guard;
 #[cfg(feature = "aws")]
 pub mod lambda;
@@ -17,16 +19,45 @@ use tracing::Instrument;
 use crate::backend::Hookline;
 use crate::error::Result;
 use crate::ids::{TenantId, WebhookId};
-use crate::model::{Delivery, DeliveryStatus};
+use crate::model::{Attempt, Delivery, DeliveryStatus, Health, Timestamp, Webhook};
 use crate::queue::DeliveryTask;
 use crate::stats::{self, StatsBuffer};
 use crate::store::{Counters, StoreError};
+use breaker::{Breaker, Gate};
+use endpoint::Endpoints;
 use policy::RetryPolicy;
 use sender::Sender;
 
 /// `last_triggered_at` is written at most this often per webhook and process, so that a busy
 /// endpoint does not cost one extra write per delivery.
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
+
+/// A delivery as it was read, before processing changed it: what `save` guards on and counts.
+#[derive(Clone, Copy)]
+struct Before {
+    attempts: usize,
+    status: DeliveryStatus,
+    /// Not processed before (no attempt, never deferred): counted as pending once.
+    first_seen: bool,
+}
+
+impl Before {
+    fn of(d: &Delivery) -> Self {
+        Before {
+            attempts: d.attempts.len(),
+            status: d.status,
+            first_seen: d.attempts.is_empty() && d.deferred_reason.is_none(),
+        }
+    }
+}
+
+/// What the breaker lets a scheduled delivery do.
+enum Admission {
+    Send,
+    /// Send it as the probe of an open breaker.
+    Probe,
+    Defer(Timestamp),
+}
 
 /// What to do with the queue message after processing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +72,8 @@ pub struct Deliverer {
     app: Hookline,
     sender: Sender,
     policy: RetryPolicy,
+    breaker: Breaker,
+    endpoints: Endpoints,
     touched: Mutex<HashMap<(TenantId, WebhookId), Instant>>,
     stats: StatsBuffer,
 }
@@ -54,6 +87,13 @@ impl Deliverer {
                 interval: c.retry_interval,
                 window: c.retry_window,
             },
+            breaker: Breaker {
+                threshold: c.breaker_threshold,
+                first_open: c.breaker_open,
+                max_open: c.retry_interval,
+                refresh: TOUCH_EVERY,
+            },
+            endpoints: Endpoints::new(c.endpoint_concurrency),
             app,
             touched: Mutex::new(HashMap::new()),
             stats: StatsBuffer::default(),
@@ -62,6 +102,11 @@ impl Deliverer {
 
     pub fn app(&self) -> &Hookline {
         &self.app
+    }
+
+    /// Deliveries in flight to a webhook in this process.
+    pub fn in_flight(&self, webhook: &WebhookId) -> usize {
+        self.endpoints.in_flight(webhook)
     }
 
     /// Processes one queue message: one attempt at most, recorded before the message is settled.
@@ -104,6 +149,16 @@ impl Deliverer {
             Some(_) => return self.cancel(d, "webhook disabled").await,
             None => return self.cancel(d, "webhook deleted").await,
         };
+        // What the user asked for (a manual retry, a test event) goes through an open breaker.
+        let scheduled = matches!(task, DeliveryTask::Scheduled(_));
+        let mut probing = false;
+        if scheduled {
+            match self.admit(&webhook).await? {
+                Admission::Send => {}
+                Admission::Probe => probing = true,
+                Admission::Defer(until) => return self.defer(d, until).await,
+            }
+        }
         let body = match &t.body {
             Some(b) => b.clone(),
             None => match store.get_event(&t.tenant_id, &t.event_id).await? {
@@ -111,6 +166,18 @@ impl Deliverer {
                 None => return self.cancel(d, "event no longer stored").await,
             },
         };
+        let slot = self.endpoints.acquire(&webhook.id).await;
+        // While this delivery waited for its place, the breaker may have opened.
+        if scheduled && !probing {
+            let now = self.app.clock.now();
+            if let Gate::Open { until } = self
+                .breaker
+                .gate(&self.endpoints.health(&webhook.id, &webhook.health), now)
+            {
+                drop(slot);
+                return self.defer(d, until).await;
+            }
+        }
         let now = self.app.clock.now();
         let secrets: Vec<&str> = webhook.valid_secrets(now).map(|s| s.key.as_str()).collect();
         let mut sent = self
@@ -126,9 +193,17 @@ impl Deliverer {
             .await;
         sent.attempt.retry_id = task.retry_id().cloned();
         let succeeded = sent.attempt.succeeded();
-        let prior = d.attempts.len();
-        let before = d.status;
+        if succeeded {
+            slot.succeeded();
+        } else if breaker::counts_as_failure(&sent.attempt) {
+            slot.failed();
+        }
+        // The next delivery waiting for this endpoint must see this outcome: record it first.
+        self.record_health(&webhook, &sent.attempt).await;
+        drop(slot);
+        let before = Before::of(&d);
         d.attempts.push(sent.attempt);
+        d.deferred_reason = None;
         d.updated_at = self.app.clock.now();
         let outcome = if succeeded {
             d.status = DeliveryStatus::Succeeded;
@@ -158,7 +233,7 @@ impl Deliverer {
                 }
             }
         };
-        if !self.save(&d, prior, before).await? {
+        if !self.save(&d, before).await? {
             return Ok(Outcome::Done);
         }
         if let Some(a) = d.attempts.last() {
@@ -174,27 +249,193 @@ impl Deliverer {
         Ok(outcome)
     }
 
+    /// Asks the webhook's breaker whether a scheduled delivery may go now. When a probe is due,
+    /// the first delivery to claim it (a compare-and-swap on the stored health, so one across
+    /// every instance) is sent; the others defer.
+    async fn admit(&self, webhook: &Webhook) -> Result<Admission> {
+        let now = self.app.clock.now();
+        let health = self.endpoints.health(&webhook.id, &webhook.health);
+        match self.breaker.gate(&health, now) {
+            Gate::Closed => Ok(Admission::Send),
+            Gate::Open { until } => Ok(Admission::Defer(until)),
+            Gate::ProbeDue => {
+                let claimed = self.breaker.claim_probe(&health, now);
+                if self
+                    .app
+                    .store
+                    .put_health(&webhook.tenant_id, &webhook.id, &claimed)
+                    .await?
+                {
+                    self.endpoints.learn(&webhook.id, &claimed);
+                    tracing::info!(webhook = %webhook.id, "circuit breaker: probing the endpoint");
+                    return Ok(Admission::Probe);
+                }
+                // Another worker claimed it: wait as long as its probe holds the breaker open.
+                let fresh = self.stored_health(webhook).await?;
+                Ok(match self.breaker.gate(&fresh, now) {
+                    Gate::Open { until } => Admission::Defer(until),
+                    Gate::Closed => Admission::Send,
+                    Gate::ProbeDue => Admission::Defer(now + chrono::TimeDelta::seconds(1)),
+                })
+            }
+        }
+    }
+
+    /// The webhook's health as stored now (after a lost compare-and-swap).
+    async fn stored_health(&self, webhook: &Webhook) -> Result<Health> {
+        let stored = self
+            .app
+            .store
+            .get_webhook(&webhook.tenant_id, &webhook.id)
+            .await?
+            .map(|w| w.health)
+            .unwrap_or_default();
+        Ok(self.endpoints.health(&webhook.id, &stored))
+    }
+
+    /// Updates the webhook's health after an attempt, when it changes: a compare-and-swap,
+    /// re-read and applied again when another worker wrote first. Failing for longer than the
+    /// auto-disable period disables the webhook.
+    async fn record_health(&self, webhook: &Webhook, attempt: &Attempt) {
+        let failed = breaker::counts_as_failure(attempt);
+        if !failed && !attempt.succeeded() {
+            return;
+        }
+        let mut current = self.endpoints.health(&webhook.id, &webhook.health);
+        for _ in 0..3 {
+            let now = self.app.clock.now();
+            let next = if failed {
+                Some(self.breaker.on_failure(&current, now))
+            } else {
+                self.breaker.on_success(&current, now)
+            };
+            let Some(next) = next else { return };
+            match self
+                .app
+                .store
+                .put_health(&webhook.tenant_id, &webhook.id, &next)
+                .await
+            {
+                Ok(true) => {
+                    self.endpoints.learn(&webhook.id, &next);
+                    if next.open_until.is_some() && current.open_until.is_none() {
+                        tracing::warn!(
+                            webhook = %webhook.id,
+                            failures = next.consecutive_failures,
+                            open_until = ?next.open_until,
+                            "circuit breaker opened: due deliveries wait without a request"
+                        );
+                    } else if next.open_until.is_none() && current.open_until.is_some() {
+                        tracing::info!(webhook = %webhook.id, "circuit breaker closed");
+                    }
+                    if failed {
+                        self.maybe_disable(webhook, &next).await;
+                    }
+                    return;
+                }
+                Ok(false) => match self.stored_health(webhook).await {
+                    Ok(h) => current = h,
+                    Err(e) => {
+                        tracing::warn!(error = %crate::error::chain(&e), "could not re-read health");
+                        return;
+                    }
+                },
+                Err(e) => {
+                    tracing::warn!(error = %crate::error::chain(&e), "could not record health");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Disables a webhook that has failed, with no success, for the auto-disable period.
+    async fn maybe_disable(&self, webhook: &Webhook, health: &Health) {
+        let after = self.app.config.auto_disable_after;
+        let (Some(since), false) = (health.failing_since, after.is_zero()) else {
+            return;
+        };
+        let now = self.app.clock.now();
+        if now - since < chrono::TimeDelta::from_std(after).unwrap_or(chrono::TimeDelta::MAX) {
+            return;
+        }
+        let reason = format!(
+            "no successful delivery since {} (failing for more than {} s)",
+            since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            after.as_secs()
+        );
+        let res = crate::service::webhooks::update_with(
+            &self.app,
+            &webhook.tenant_id,
+            &webhook.id,
+            |w| {
+                w.enabled = false;
+                w.disabled_reason = Some(reason.clone());
+                w.disabled_at = Some(now);
+                Ok(())
+            },
+        )
+        .await;
+        match res {
+            Ok(_) => tracing::warn!(webhook = %webhook.id, reason = %reason, "webhook disabled"),
+            Err(e) => {
+                tracing::warn!(error = %crate::error::chain(&e), "could not disable a failing webhook")
+            }
+        }
+    }
+
+    /// Puts a due delivery off until the breaker's next probe, without a request; never past
+    /// its retry window: a delivery whose window ends while the breaker is open fails then.
+    async fn defer(&self, mut d: Delivery, until: Timestamp) -> Result<Outcome> {
+        let now = self.app.clock.now();
+        let window_end = d.first_attempt_at().unwrap_or(d.created_at)
+            + chrono::TimeDelta::from_std(self.policy.window).unwrap_or(chrono::TimeDelta::MAX);
+        let before = Before::of(&d);
+        d.updated_at = now;
+        if window_end <= now {
+            d.status = DeliveryStatus::Failed;
+            d.next_attempt_at = None;
+            d.deferred_reason =
+                Some("the retry window ended while the endpoint's circuit breaker was open".into());
+            self.save(&d, before).await?;
+            return Ok(Outcome::Done);
+        }
+        let at = until.min(window_end);
+        d.next_attempt_at = Some(at);
+        d.deferred_reason = Some(format!(
+            "the endpoint's circuit breaker is open (too many failed attempts); next try at {}",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ));
+        self.save(&d, before).await?;
+        let delay = (at - now).to_std().unwrap_or_default();
+        Ok(Outcome::RetryIn(delay.max(Duration::from_millis(100))))
+    }
+
     /// Cancels a delivery that can no longer be sent.
     async fn cancel(&self, mut d: Delivery, reason: &str) -> Result<Outcome> {
-        let (prior, before) = (d.attempts.len(), d.status);
+        let before = Before::of(&d);
         d.status = DeliveryStatus::Cancelled;
         d.cancel_reason = Some(reason.into());
         d.next_attempt_at = None;
         d.updated_at = self.app.clock.now();
-        self.save(&d, prior, before).await?;
+        self.save(&d, before).await?;
         Ok(Outcome::Done)
     }
 
     /// Records `d` if it still has `prior` attempts and counts what changed since `before`;
     /// false when another worker recorded it meanwhile (a duplicate message: that one owns it).
-    async fn save(&self, d: &Delivery, prior: usize, before: DeliveryStatus) -> Result<bool> {
+    async fn save(&self, d: &Delivery, before: Before) -> Result<bool> {
+        let Before {
+            attempts: prior,
+            status: before,
+            first_seen,
+        } = before;
         match self.app.store.save_delivery(d, prior).await {
             Ok(()) => {
                 let attempt = (d.attempts.len() > prior)
                     .then(|| d.attempts.last())
                     .flatten();
                 let mut c = Counters::new();
-                stats::record(&mut c, prior == 0, before, d.status, attempt);
+                stats::record(&mut c, first_seen, before, d.status, attempt);
                 self.stats.add(&d.tenant_id, &d.webhook_id, d.updated_at, c);
                 Ok(true)
             }

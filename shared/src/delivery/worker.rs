@@ -1,11 +1,15 @@
-//! The local driver of `hookline serve`: polls the embedded queue with the same visibility
-//! semantics as SQS, and settles each message as the Lambda driver does.
+//! The local driver of `hookline serve`: a continuous pipeline over the embedded queue.
+//!
+//! At most `HOOKLINE_DELIVERY_CONCURRENCY` deliveries are in flight; a new message is taken as
+//! soon as one finishes, and each message is settled on its own as it finishes (settles that
+//! finish together share one write). There is no batch barrier: a slow endpoint holds only its
+//! own deliveries, and the queue's fairness keeps it to its share of the slots.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use futures::StreamExt;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
 
 use super::{Deliverer, Outcome};
 use crate::queue::Receipt;
@@ -16,70 +20,142 @@ pub const MAX_RECEIVES: u32 = 100;
 /// How often the local worker removes expired items.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
 
-/// Runs until `stop` turns true.
+/// How often buffered statistics are written.
+const STATS_EVERY: Duration = Duration::from_secs(1);
+
+/// The longest idle wait before the worker looks at the queue again on its own.
+const IDLE_WAIT: Duration = Duration::from_millis(250);
+
+/// What becomes of a processed message.
+enum Settle {
+    Delete(Receipt),
+    Delay(Receipt, Duration),
+}
+
+/// Runs until `stop` turns true; deliveries in flight then finish and are settled.
 pub async fn run(deliverer: Arc<Deliverer>, mut stop: watch::Receiver<bool>) {
     let app = deliverer.app().clone();
     // As on AWS: the message stays hidden for six times the delivery timeout while in flight.
     let visibility = app.config.delivery_timeout * 6;
     let bound = app.config.delivery_concurrency;
-    let mut idle = Duration::from_millis(5);
-    let mut last_purge: Option<std::time::Instant> = None;
+    // This process owns the queue: what a crashed predecessor had in flight goes out now,
+    // not after its visibility timeout.
+    match app.queue.release_in_flight().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            messages = n,
+            "released the messages a previous run had in flight"
+        ),
+        Err(e) => {
+            tracing::warn!(error = %crate::error::chain(&e), "could not release in-flight messages")
+        }
+    }
+    let (settle_tx, settle_rx) = mpsc::unbounded_channel();
+    let settler = tokio::spawn(settle(deliverer.clone(), settle_rx));
+    let mut running = JoinSet::new();
+    let mut last_purge: Option<Instant> = None;
     while !*stop.borrow() {
         // The embedded store has no TTL of its own: expired items are removed here.
         if last_purge.is_none_or(|t| t.elapsed() > PURGE_EVERY) {
-            last_purge = Some(std::time::Instant::now());
+            last_purge = Some(Instant::now());
             match app.store.purge_expired(app.clock.now()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(items = n, "purged expired events and deliveries"),
-                Err(e) => tracing::warn!(error = %e, "purging expired items failed"),
+                Err(e) => {
+                    tracing::warn!(error = %crate::error::chain(&e), "purging expired items failed")
+                }
             }
         }
-        let batch = match app.queue.receive(bound.max(10), visibility).await {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::error!(error = %e, "queue receive failed");
-                Vec::new()
+        while running.try_join_next().is_some() {}
+        let free = bound.saturating_sub(running.len());
+        if free > 0 {
+            match app.queue.receive(free, visibility).await {
+                Ok(batch) if !batch.is_empty() => {
+                    for m in batch {
+                        let (deliverer, settle_tx) = (deliverer.clone(), settle_tx.clone());
+                        running.spawn(async move {
+                            if let Some(s) = handle(&deliverer, m).await {
+                                let _ = settle_tx.send(s);
+                            }
+                        });
+                    }
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %crate::error::chain(&e), "queue receive failed"),
+            }
+        }
+        // Full, or nothing to take: wait for a delivery to finish, a message, or the stop.
+        tokio::select! {
+            Some(_) = running.join_next(), if !running.is_empty() => {}
+            _ = app.queue.wait(IDLE_WAIT), if free > 0 => {}
+            _ = stop.changed() => {}
+        }
+    }
+    while running.join_next().await.is_some() {}
+    drop(settle_tx);
+    let _ = settler.await;
+}
+
+/// Processes one message; what to do with it, or nothing (it comes back by itself).
+async fn handle(deliverer: &Deliverer, m: crate::queue::Received) -> Option<Settle> {
+    if m.receive_count > MAX_RECEIVES {
+        tracing::error!(delivery = %m.task.target().delivery_id, "message received too often; dropped");
+        return Some(Settle::Delete(m.receipt));
+    }
+    match deliverer.process(&m.task).await {
+        Ok(Outcome::Done) => Some(Settle::Delete(m.receipt)),
+        Ok(Outcome::RetryIn(delay)) => Some(Settle::Delay(m.receipt, delay)),
+        Err(e) => {
+            tracing::error!(delivery = %m.task.target().delivery_id, error = %crate::error::chain(&e), "delivery failed to process");
+            None
+        }
+    }
+}
+
+/// Applies settles as they come, those that arrive together in one write; writes the
+/// statistics once a second.
+async fn settle(deliverer: Arc<Deliverer>, mut rx: mpsc::UnboundedReceiver<Settle>) {
+    let queue = deliverer.app().queue.clone();
+    let mut last_stats = Instant::now();
+    let mut pending = Vec::new();
+    loop {
+        let first = tokio::select! {
+            s = rx.recv() => s,
+            _ = tokio::time::sleep(STATS_EVERY) => {
+                deliverer.flush_stats().await;
+                last_stats = Instant::now();
+                continue;
             }
         };
-        if batch.is_empty() {
-            tokio::select! {
-                _ = tokio::time::sleep(idle) => {}
-                _ = stop.changed() => {}
+        let Some(first) = first else { break };
+        pending.push(first);
+        while pending.len() < 256 {
+            match rx.try_recv() {
+                Ok(s) => pending.push(s),
+                Err(_) => break,
             }
-            idle = (idle * 2).min(Duration::from_millis(200));
-            continue;
         }
-        idle = Duration::from_millis(5);
-        let done: Vec<Receipt> = futures::stream::iter(batch)
-            .map(|m| {
-                let deliverer = deliverer.clone();
-                async move {
-                    if m.receive_count > MAX_RECEIVES {
-                        tracing::error!(delivery = %m.task.target().delivery_id, "message received too often; dropped");
-                        return Some(m.receipt);
-                    }
-                    match deliverer.process(&m.task).await {
-                        Ok(Outcome::Done) => Some(m.receipt),
-                        Ok(Outcome::RetryIn(delay)) => {
-                            if let Err(e) = deliverer.app().queue.change_visibility(&m.receipt, delay).await {
-                                tracing::warn!(error = %e, "could not delay the retry");
-                            }
-                            None
-                        }
-                        Err(e) => {
-                            tracing::error!(delivery = %m.task.target().delivery_id, error = %crate::error::chain(&e), "delivery failed to process");
-                            None
-                        }
+        let mut deletes = Vec::new();
+        for s in pending.drain(..) {
+            match s {
+                Settle::Delete(r) => deletes.push(r),
+                Settle::Delay(r, d) => {
+                    if let Err(e) = queue.change_visibility(&r, d).await {
+                        tracing::warn!(error = %crate::error::chain(&e), "could not delay the retry");
                     }
                 }
-            })
-            .buffer_unordered(bound)
-            .filter_map(|r| async move { r })
-            .collect()
-            .await;
-        if let Err(e) = app.queue.delete(&done).await {
-            tracing::error!(error = %e, "queue delete failed");
+            }
         }
-        deliverer.flush_stats().await;
+        if !deletes.is_empty()
+            && let Err(e) = queue.delete(&deletes).await
+        {
+            tracing::error!(error = %crate::error::chain(&e), "queue delete failed");
+        }
+        if last_stats.elapsed() >= STATS_EVERY {
+            deliverer.flush_stats().await;
+            last_stats = Instant::now();
+        }
     }
+    deliverer.flush_stats().await;
 }

@@ -8,6 +8,8 @@
 //! for a newer build, or the DLQ) a version it does not know.
 
 #[cfg(feature = "sqlite")]
+pub mod schedule;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 #[cfg(feature = "aws")]
 pub mod sqs;
@@ -95,6 +97,11 @@ struct Wire<'a> {
 }
 
 impl DeliveryTask {
+    /// The fairness group of the message: its webhook (SQS `MessageGroupId`).
+    pub fn group(&self) -> &WebhookId {
+        &self.target().webhook_id
+    }
+
     pub fn target(&self) -> &DeliveryRef {
         match self {
             DeliveryTask::Scheduled(t) | DeliveryTask::Test(t) => t,
@@ -166,6 +173,19 @@ pub trait Queue: Send + Sync {
     async fn delete(&self, receipts: &[Receipt]) -> QueueResult<()>;
     /// Hides a received message for `timeout` from now: the retry delay.
     async fn change_visibility(&self, receipt: &Receipt, timeout: Duration) -> QueueResult<()>;
+
+    /// Waits until a message may be ready to receive, at most `timeout` (a local consumer's
+    /// idle wait; the default just sleeps).
+    async fn wait(&self, timeout: Duration) {
+        tokio::time::sleep(timeout).await;
+    }
+
+    /// Makes the messages a crashed predecessor had in flight visible again, for a consumer
+    /// that knows it is the only one (the local server at start); returns how many. SQS has
+    /// no such thing: its visibility timeouts run out by themselves.
+    async fn release_in_flight(&self) -> QueueResult<u64> {
+        Ok(0)
+    }
 }
 
 #[cfg(test)]

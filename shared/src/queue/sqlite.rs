@@ -1,12 +1,18 @@
 //! The embedded queue: a table in the same SQLite database as the store, with SQS's semantics
 //! (a received message is hidden for its visibility timeout and comes back unless deleted;
-//! `change_visibility` sets the retry delay). Times follow the database's clock.
+//! `change_visibility` sets the retry delay), and fairness across webhooks: messages are served
+//! round-robin by group, and a group with its share in flight waits its turn (see
+//! [`super::schedule`]). Times follow the database's clock.
+//!
+//! It is made for one consumer, the `hookline serve` process that owns the data directory:
+//! the schedule lives in that process's memory.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use rusqlite::params;
 
+use super::schedule::Schedule;
 use super::{DeliveryTask, Queue, QueueError, QueueResult, Receipt, Received};
 use crate::store::sqlite::SqliteDb;
 
@@ -23,69 +29,113 @@ fn receipt_seq(receipt: &Receipt) -> QueueResult<i64> {
         .ok_or(QueueError::StaleReceipt)
 }
 
-/// Runs `f` on the shared connection; store errors become queue errors.
+/// Runs `f` on the shared connection with the schedule (loaded from the table the first time);
+/// store errors become queue errors.
 async fn with<T, F>(db: &SqliteDb, f: F) -> QueueResult<T>
 where
     T: Send + 'static,
-    F: FnOnce(&mut rusqlite::Connection) -> QueueResult<T> + Send + 'static,
+    F: FnOnce(&mut rusqlite::Connection, &mut Schedule) -> QueueResult<T> + Send + 'static,
 {
-    db.with(move |c| Ok(f(c))).await.map_err(be)?
+    let schedule = db.schedule.clone();
+    db.with(move |c| {
+        let mut s = schedule.lock().unwrap_or_else(|p| p.into_inner());
+        Ok((|| {
+            if !s.loaded {
+                load(c, &mut s)?;
+            }
+            f(c, &mut s)
+        })())
+    })
+    .await
+    .map_err(be)?
+}
+
+fn load(c: &rusqlite::Connection, s: &mut Schedule) -> QueueResult<()> {
+    s.clear();
+    let mut stmt = c
+        .prepare("SELECT seq, grp, visible_at_ms, in_flight FROM queue")
+        .map_err(be)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, bool>(3)?,
+            ))
+        })
+        .map_err(be)?;
+    for row in rows {
+        let (seq, grp, at, in_flight) = row.map_err(be)?;
+        s.add(seq, &grp, at, in_flight);
+    }
+    s.loaded = true;
+    Ok(())
 }
 
 #[async_trait]
 impl Queue for SqliteDb {
     async fn send(&self, tasks: &[DeliveryTask]) -> QueueResult<()> {
-        let bodies: Vec<String> = tasks.iter().map(DeliveryTask::encode).collect();
+        let rows: Vec<(String, String)> = tasks
+            .iter()
+            .map(|t| (t.encode(), t.group().to_string()))
+            .collect();
         let now = self.now_ms();
-        with(self, move |c| {
+        with(self, move |c, s| {
             let tx = c.transaction().map_err(be)?;
+            let mut added = Vec::with_capacity(rows.len());
             {
                 let mut stmt = tx
-                    .prepare_cached("INSERT INTO queue (body, visible_at_ms) VALUES (?1, ?2)")
+                    .prepare_cached(
+                        "INSERT INTO queue (body, visible_at_ms, grp) VALUES (?1, ?2, ?3)",
+                    )
                     .map_err(be)?;
-                for b in bodies {
-                    stmt.execute(params![b, now]).map_err(be)?;
+                for (body, grp) in rows {
+                    stmt.execute(params![body, now, grp]).map_err(be)?;
+                    added.push((tx.last_insert_rowid(), grp));
                 }
             }
-            tx.commit().map_err(be)
+            tx.commit().map_err(be)?;
+            for (seq, grp) in added {
+                s.add(seq, &grp, now, false);
+            }
+            Ok(())
         })
-        .await
+        .await?;
+        self.queue_signal.notify_waiters();
+        Ok(())
     }
 
     async fn receive(&self, max: usize, visibility: Duration) -> QueueResult<Vec<Received>> {
         let now = self.now_ms();
-        with(self, move |c| {
+        let hidden_until = now + visibility.as_millis() as i64;
+        let share = self.group_share;
+        with(self, move |c, s| {
+            let picked = s.take(now, max, share, hidden_until);
+            if picked.is_empty() {
+                return Ok(Vec::new());
+            }
             let tx = c.transaction().map_err(be)?;
-            let rows: Vec<(i64, String, i64)> = {
-                let mut stmt = tx
-                    .prepare_cached(
-                        "SELECT seq, body, receive_count FROM queue WHERE visible_at_ms <= ?1
-                         ORDER BY visible_at_ms, seq LIMIT ?2",
-                    )
-                    .map_err(be)?;
-                let it = stmt
-                    .query_map(params![now, max as i64], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                    })
-                    .map_err(be)?;
-                it.collect::<rusqlite::Result<_>>().map_err(be)?
-            };
-            let mut out = Vec::with_capacity(rows.len());
+            let mut out = Vec::with_capacity(picked.len());
             {
                 let mut hide = tx
                     .prepare_cached(
                         "UPDATE queue SET visible_at_ms = ?1, receive_count = receive_count + 1,
-                         receipt = ?2 WHERE seq = ?3",
+                         receipt = ?2, in_flight = 1 WHERE seq = ?3
+                         RETURNING body, receive_count",
                     )
                     .map_err(be)?;
-                for (seq, body, count) in rows {
+                for seq in picked {
                     let receipt = format!("{seq}.{}", ulid::Ulid::new());
-                    hide.execute(params![now + visibility.as_millis() as i64, receipt, seq])
+                    let (body, count): (String, i64) = hide
+                        .query_row(params![hidden_until, receipt, seq], |r| {
+                            Ok((r.get(0)?, r.get(1)?))
+                        })
                         .map_err(be)?;
                     out.push(Received {
                         receipt: Receipt(receipt),
                         task: DeliveryTask::decode(&body)?,
-                        receive_count: count as u32 + 1,
+                        receive_count: count as u32,
                     });
                 }
             }
@@ -97,36 +147,80 @@ impl Queue for SqliteDb {
 
     async fn delete(&self, receipts: &[Receipt]) -> QueueResult<()> {
         let receipts = receipts.to_vec();
-        with(self, move |c| {
+        with(self, move |c, s| {
             let tx = c.transaction().map_err(be)?;
+            let mut gone = Vec::with_capacity(receipts.len());
             {
                 let mut del = tx
                     .prepare_cached("DELETE FROM queue WHERE seq = ?1 AND receipt = ?2")
                     .map_err(be)?;
                 for r in receipts {
-                    del.execute(params![receipt_seq(&r)?, r.0]).map_err(be)?;
+                    let seq = receipt_seq(&r)?;
+                    if del.execute(params![seq, r.0]).map_err(be)? == 1 {
+                        gone.push(seq);
+                    }
                 }
             }
-            tx.commit().map_err(be)
+            tx.commit().map_err(be)?;
+            for seq in gone {
+                s.remove(seq);
+            }
+            Ok(())
         })
-        .await
+        .await?;
+        self.queue_signal.notify_waiters();
+        Ok(())
     }
 
     async fn change_visibility(&self, receipt: &Receipt, timeout: Duration) -> QueueResult<()> {
         let r = receipt.clone();
         let visible_at = self.now_ms() + timeout.as_millis() as i64;
-        with(self, move |c| {
+        with(self, move |c, s| {
+            let seq = receipt_seq(&r)?;
             let n = c
                 .prepare_cached(
-                    "UPDATE queue SET visible_at_ms = ?1 WHERE seq = ?2 AND receipt = ?3",
+                    "UPDATE queue SET visible_at_ms = ?1, in_flight = 0 WHERE seq = ?2 AND receipt = ?3",
                 )
                 .map_err(be)?
-                .execute(params![visible_at, receipt_seq(&r)?, r.0])
+                .execute(params![visible_at, seq, r.0])
                 .map_err(be)?;
             if n == 0 {
                 return Err(QueueError::StaleReceipt);
             }
+            s.delay(seq, visible_at);
             Ok(())
+        })
+        .await?;
+        self.queue_signal.notify_waiters();
+        Ok(())
+    }
+
+    async fn wait(&self, timeout: Duration) {
+        let signal = self.queue_signal.notified();
+        let now = self.now_ms();
+        let next = with(self, |_, s| Ok(s.next_visible())).await.ok().flatten();
+        let wait = match next {
+            Some(at) if at <= now => return,
+            Some(at) => timeout.min(Duration::from_millis((at - now) as u64)),
+            None => timeout,
+        };
+        tokio::select! {
+            _ = signal => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+
+    async fn release_in_flight(&self) -> QueueResult<u64> {
+        let now = self.now_ms();
+        with(self, move |c, s| {
+            let n = c
+                .execute(
+                    "UPDATE queue SET visible_at_ms = ?1, in_flight = 0 WHERE in_flight = 1",
+                    [now],
+                )
+                .map_err(be)?;
+            load(c, s)?;
+            Ok(n as u64)
         })
         .await
     }

@@ -50,8 +50,11 @@ impl Queue for SqsQueue {
                 .iter()
                 .enumerate()
                 .map(|(i, t)| {
+                    // Fair queues: a slow or backlogged webhook is its own group, so SQS
+                    // serves the other webhooks first.
                     SendMessageBatchRequestEntry::builder()
                         .id(i.to_string())
+                        .message_group_id(t.group().as_str())
                         .message_body(t.encode())
                         .build()
                         .map_err(be)

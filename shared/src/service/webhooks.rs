@@ -62,6 +62,9 @@ pub async fn create(app: &Hookline, tenant: &TenantId, draft: WebhookDraft) -> R
         updated_at: now,
         last_triggered_at: None,
         version: 1,
+        health: Default::default(),
+        disabled_reason: None,
+        disabled_at: None,
     };
     check(app, &w).await?;
     app.store
@@ -99,13 +102,40 @@ pub async fn update_with(
 ) -> Result<Webhook> {
     for _ in 0..UPDATE_ATTEMPTS {
         let mut w = load(app, tenant, id).await?;
+        let was_enabled = w.enabled;
         change(&mut w)?;
         check(app, &w).await?;
         w.version += 1;
         w.updated_at = app.clock.now();
+        let re_enabled = w.enabled && !was_enabled;
+        if re_enabled {
+            w.disabled_reason = None;
+            w.disabled_at = None;
+        }
         match app.store.update_webhook(&w).await {
             Err(StoreError::VersionConflict) => continue,
-            other => return other.map(|()| w).map_err(Into::into),
+            Err(e) => return Err(e.into()),
+            Ok(()) if re_enabled => return fresh_start(app, w).await,
+            Ok(()) => return Ok(w),
+        }
+    }
+    Err(StoreError::VersionConflict.into())
+}
+
+/// A re-enabled webhook starts over: its breaker closed and its failures forgotten, so that
+/// the auto-disable clock does not carry the old run of failures.
+async fn fresh_start(app: &Hookline, mut w: Webhook) -> Result<Webhook> {
+    for _ in 0..UPDATE_ATTEMPTS {
+        let current = load(app, &w.tenant_id, &w.id).await?.health;
+        let reset = crate::model::Health {
+            last_success_at: current.last_success_at,
+            last_failure_at: current.last_failure_at,
+            rev: current.rev + 1,
+            ..Default::default()
+        };
+        if app.store.put_health(&w.tenant_id, &w.id, &reset).await? {
+            w.health = reset;
+            return Ok(w);
         }
     }
     Err(StoreError::VersionConflict.into())

@@ -16,7 +16,9 @@ use async_trait::async_trait;
 use crate::error::BackendError;
 
 use crate::ids::{ApiKeyId, DeliveryId, EventId, TenantId, WebhookId};
-use crate::model::{ApiKey, Delivery, DeliveryStatus, Event, EventType, Page, Timestamp, Webhook};
+use crate::model::{
+    ApiKey, Delivery, DeliveryStatus, Event, EventType, Health, Page, Timestamp, Webhook,
+};
 
 pub type StoreResult<T> = std::result::Result<T, StoreError>;
 
@@ -129,6 +131,16 @@ pub trait WebhookStore: Send + Sync {
     async fn update_webhook(&self, wh: &Webhook) -> StoreResult<()>;
     /// Deletes a webhook; false when there was none.
     async fn delete_webhook(&self, tenant: &TenantId, id: &WebhookId) -> StoreResult<bool>;
+    /// Replaces a webhook's health if the stored one is still at revision `health.rev - 1`
+    /// (a compare-and-swap between delivery workers); false when it is not, or the webhook is
+    /// gone. Health is kept apart from the webhook's other fields: no version bump, and an
+    /// API update does not overwrite it.
+    async fn put_health(
+        &self,
+        tenant: &TenantId,
+        id: &WebhookId,
+        health: &Health,
+    ) -> StoreResult<bool>;
     /// Sets `last_triggered_at` (no version bump; never moves backwards).
     async fn touch_webhook(
         &self,

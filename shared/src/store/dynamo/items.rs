@@ -57,12 +57,18 @@ pub fn webhook_item(wh: &Webhook) -> StoreResult<Item> {
     if let Some(lt) = wh.last_triggered_at {
         item.insert("lt".into(), n(lt.timestamp_millis()));
     }
+    item.insert("health".into(), doc(&wh.health)?);
+    item.insert("hrev".into(), n(wh.health.rev));
     item.insert("doc".into(), doc(wh)?);
     Ok(item)
 }
 
 pub fn webhook_from_item(item: &Item) -> StoreResult<Webhook> {
     let mut wh: Webhook = from_item(item)?;
+    // `health` is written by put_health without rewriting the doc.
+    if let Some(h) = item.get("health").and_then(|v| v.as_s().ok()) {
+        wh.health = serde_json::from_str(h).map_err(be)?;
+    }
     // `lt` is written by touch_webhook without rewriting the doc.
     if let Some(lt) = item
         .get("lt")

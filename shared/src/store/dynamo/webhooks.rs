@@ -9,7 +9,7 @@ use super::items::{key, n, s, webhook_from_item, webhook_item};
 use super::keys::{ALL_WEBHOOKS_PK, GSI2, WEBHOOK_COUNT_SK, WEBHOOK_SK_END, tenant_pk, webhook_sk};
 use super::{DynamoStore, be, is_condition_failed};
 use crate::ids::{TenantId, WebhookId};
-use crate::model::{Page, Timestamp, Webhook};
+use crate::model::{Health, Page, Timestamp, Webhook};
 use crate::store::{Entity, StoreError, StoreResult, WebhookStore, page_of};
 
 #[async_trait]
@@ -153,6 +153,37 @@ impl WebhookStore for DynamoStore {
             {
                 Ok(false)
             }
+            Err(e) => Err(be(e)),
+        }
+    }
+
+    async fn put_health(
+        &self,
+        tenant: &TenantId,
+        id: &WebhookId,
+        health: &Health,
+    ) -> StoreResult<bool> {
+        let body = serde_json::to_string(health).map_err(be)?;
+        let mut u = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(tenant), webhook_sk(id))))
+            .update_expression("SET health = :h, hrev = :rev")
+            .expression_attribute_values(":h", s(body))
+            .expression_attribute_values(":rev", n(health.rev));
+        // Items written before health existed have no `hrev`: revision 0.
+        u = if health.rev <= 1 {
+            u.condition_expression(
+                "attribute_exists(PK) AND (attribute_not_exists(hrev) OR hrev = :prev)",
+            )
+        } else {
+            u.condition_expression("attribute_exists(PK) AND hrev = :prev")
+        }
+        .expression_attribute_values(":prev", n(health.rev.saturating_sub(1)));
+        match u.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failed(&e) => Ok(false),
             Err(e) => Err(be(e)),
         }
     }

@@ -30,6 +30,13 @@ pub struct SqliteDb {
     conn: Arc<Mutex<Connection>>,
     /// The queue's visibility times follow this clock (tests move it instead of sleeping).
     pub(crate) clock: Arc<dyn Clock>,
+    /// The embedded queue's schedule (see `crate::queue::schedule`), guarded with the
+    /// connection: always locked after it.
+    pub(crate) schedule: Arc<Mutex<crate::queue::schedule::Schedule>>,
+    /// Messages of one group (webhook) in flight at once.
+    pub(crate) group_share: usize,
+    /// Woken when messages are sent or settled, so an idle consumer need not poll.
+    pub(crate) queue_signal: Arc<tokio::sync::Notify>,
 }
 
 pub(crate) fn be(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
@@ -68,12 +75,23 @@ impl SqliteDb {
         self
     }
 
+    /// How many messages of one group (webhook) the queue hands out before that group waits
+    /// for one to settle.
+    pub fn with_group_share(mut self, share: usize) -> Self {
+        self.group_share = share.max(1);
+        self
+    }
+
     fn init(conn: Connection) -> StoreResult<Self> {
         conn.busy_timeout(Duration::from_secs(5)).map_err(be)?;
         conn.execute_batch(SCHEMA).map_err(be)?;
+        migrate(&conn)?;
         Ok(SqliteDb {
             conn: Arc::new(Mutex::new(conn)),
             clock: Arc::new(SystemClock),
+            schedule: Arc::default(),
+            group_share: 8,
+            queue_signal: Arc::default(),
         })
     }
 
@@ -122,6 +140,32 @@ impl SqliteDb {
     {
         self.with(move |c| docs(c, sql, args)).await
     }
+}
+
+/// Columns added after a table was first created (`CREATE TABLE IF NOT EXISTS` leaves an
+/// existing table as it was).
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("webhooks", "health", "TEXT"),
+    ("webhooks", "health_rev", "INTEGER NOT NULL DEFAULT 0"),
+    ("queue", "grp", "TEXT NOT NULL DEFAULT ''"),
+    ("queue", "in_flight", "INTEGER NOT NULL DEFAULT 0"),
+];
+
+fn migrate(conn: &Connection) -> StoreResult<()> {
+    for (table, column, decl) in ADDED_COLUMNS {
+        let exists: bool = conn
+            .prepare(&format!(
+                "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+            ))
+            .map_err(be)?
+            .exists([column])
+            .map_err(be)?;
+        if !exists {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))
+                .map_err(be)?;
+        }
+    }
+    Ok(())
 }
 
 /// The `doc`s of the rows `sql` selects, on a connection already held.

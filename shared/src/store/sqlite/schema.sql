@@ -5,8 +5,10 @@
 CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS api_keys_by_tenant ON api_keys (tenant_id, id);
 
+-- `health` (JSON) and `health_rev` are written by the delivery engine apart from `doc`.
 CREATE TABLE IF NOT EXISTS webhooks (
   tenant_id TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,
+  health TEXT, health_rev INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (tenant_id, id));
 
 CREATE TABLE IF NOT EXISTS event_types (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -31,8 +33,10 @@ CREATE TABLE IF NOT EXISTS webhook_stats (
   value INTEGER NOT NULL, PRIMARY KEY (tenant_id, webhook_id, bucket, name));
 
 -- The delivery queue, with SQS's semantics: a received message is hidden until visible_at_ms;
--- `receipt` names the receive that may settle it.
+-- `receipt` names the receive that may settle it; `in_flight` marks a message being processed
+-- (not one waiting for its retry), `grp` its fairness group (the webhook).
 CREATE TABLE IF NOT EXISTS queue (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL, visible_at_ms INTEGER NOT NULL,
-  receive_count INTEGER NOT NULL DEFAULT 0, receipt TEXT);
+  receive_count INTEGER NOT NULL DEFAULT 0, receipt TEXT,
+  grp TEXT NOT NULL DEFAULT '', in_flight INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS queue_by_visibility ON queue (visible_at_ms);

@@ -5,8 +5,31 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{SqliteDb, be, from_doc, to_doc};
 use crate::ids::{TenantId, WebhookId};
-use crate::model::{Page, Timestamp, Webhook};
+use crate::model::{Health, Page, Timestamp, Webhook};
 use crate::store::{Entity, StoreError, StoreResult, WebhookStore, page_of};
+
+/// The webhooks `sql` selects (columns `doc, health`), with their health.
+fn webhooks(
+    c: &rusqlite::Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> StoreResult<Vec<Webhook>> {
+    let mut stmt = c.prepare_cached(sql).map_err(be)?;
+    let rows = stmt
+        .query_map(args, |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })
+        .map_err(be)?;
+    rows.map(|r| {
+        let (doc, health) = r.map_err(be)?;
+        let mut w: Webhook = from_doc(&doc)?;
+        if let Some(h) = health {
+            w.health = from_doc(&h)?;
+        }
+        Ok(w)
+    })
+    .collect()
+}
 
 #[async_trait]
 impl WebhookStore for SqliteDb {
@@ -17,6 +40,7 @@ impl WebhookStore for SqliteDb {
             wh.version as i64,
             to_doc(wh)?,
         );
+        let (health, health_rev) = (to_doc(&wh.health)?, wh.health.rev as i64);
         self.with(move |c| {
             let tx = c.transaction().map_err(be)?;
             let n: i64 = tx
@@ -31,8 +55,9 @@ impl WebhookStore for SqliteDb {
             }
             let inserted = tx
                 .execute(
-                    "INSERT OR IGNORE INTO webhooks (tenant_id, id, version, doc) VALUES (?1, ?2, ?3, ?4)",
-                    params![tenant, id, version, doc],
+                    "INSERT OR IGNORE INTO webhooks (tenant_id, id, version, doc, health, health_rev)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![tenant, id, version, doc, health, health_rev],
                 )
                 .map_err(be)?;
             if inserted == 0 {
@@ -44,10 +69,15 @@ impl WebhookStore for SqliteDb {
     }
 
     async fn get_webhook(&self, tenant: &TenantId, id: &WebhookId) -> StoreResult<Option<Webhook>> {
-        self.get_doc(
-            "SELECT doc FROM webhooks WHERE tenant_id = ?1 AND id = ?2",
-            vec![tenant.to_string(), id.to_string()],
-        )
+        let (t, i) = (tenant.to_string(), id.to_string());
+        self.with(move |c| {
+            Ok(webhooks(
+                c,
+                "SELECT doc, health FROM webhooks WHERE tenant_id = ?1 AND id = ?2",
+                (t, i),
+            )?
+            .pop())
+        })
         .await
     }
 
@@ -59,11 +89,15 @@ impl WebhookStore for SqliteDb {
     ) -> StoreResult<Page<Webhook, WebhookId>> {
         let t = tenant.map(|t| t.to_string());
         let a = after.map(|a| a.to_string()).unwrap_or_default();
-        let items: Vec<Webhook> = self
-            .get_docs(
-                "SELECT doc FROM webhooks WHERE (?1 IS NULL OR tenant_id = ?1) AND id > ?2 ORDER BY id LIMIT ?3",
-                (t, a, limit as i64 + 1),
-            )
+        let items = self
+            .with(move |c| {
+                webhooks(
+                    c,
+                    "SELECT doc, health FROM webhooks WHERE (?1 IS NULL OR tenant_id = ?1) AND id > ?2
+                     ORDER BY id LIMIT ?3",
+                    (t, a, limit as i64 + 1),
+                )
+            })
             .await?;
         Ok(page_of(items, limit, |w| w.id.clone()))
     }
@@ -110,6 +144,32 @@ impl WebhookStore for SqliteDb {
                     "DELETE FROM webhooks WHERE tenant_id = ?1 AND id = ?2",
                     [t, i],
                 )
+                .map_err(be)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn put_health(
+        &self,
+        tenant: &TenantId,
+        id: &WebhookId,
+        health: &Health,
+    ) -> StoreResult<bool> {
+        let (t, i, h, rev) = (
+            tenant.to_string(),
+            id.to_string(),
+            to_doc(health)?,
+            health.rev as i64,
+        );
+        self.with(move |c| {
+            let n = c
+                .prepare_cached(
+                    "UPDATE webhooks SET health = ?1, health_rev = ?2
+                     WHERE tenant_id = ?3 AND id = ?4 AND health_rev = ?5",
+                )
+                .map_err(be)?
+                .execute(params![h, rev, t, i, rev - 1])
                 .map_err(be)?;
             Ok(n == 1)
         })

@@ -1,0 +1,555 @@
+//! One endpoint's trouble stays its own: the circuit breaker (opens, defers without a request,
+//! probes, closes; never past the retry window; manual sends go through), the per-endpoint cap
+//! in flight, the embedded queue's fairness, `MessageGroupId` on SQS, auto-disable, and nothing
+//! lost on the way. Time is a manual clock on SQLite and real time on SQS.
+
+use std::time::Duration;
+
+use hookline::api::deliveries::DeliveryOut;
+use hookline::api::events::EventOut;
+use hookline::api::webhooks::{BreakerState, WebhookOut};
+use hookline::backend::Hookline;
+use hookline::config::Config;
+use hookline::delivery::{Deliverer, Outcome};
+use hookline::model::DeliveryStatus;
+use hookline::publish::PublishOut;
+use hookline::queue::{DeliveryRef, DeliveryTask};
+use hookline_tests::{Api, Backend, Harness, Receiver, TestTime, client, id, sqlite, test_config};
+use serde_json::json;
+
+/// Processes whatever the queue holds right now (no worker running), settling each message.
+async fn drain(app: &Hookline, deliverer: &Deliverer) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    for m in app
+        .queue
+        .receive(10, Duration::from_secs(30))
+        .await
+        .unwrap()
+    {
+        let outcome = deliverer.process(&m.task).await.unwrap();
+        match outcome {
+            Outcome::Done => app.queue.delete(&[m.receipt]).await.unwrap(),
+            Outcome::RetryIn(d) => app.queue.change_visibility(&m.receipt, d).await.unwrap(),
+        }
+        outcomes.push(outcome);
+    }
+    outcomes
+}
+
+/// Two failures open the breaker for 1 s (doubling, at most the 4 s retry interval).
+fn breaker_config() -> Config {
+    Config {
+        retry_interval: Duration::from_secs(4),
+        retry_window: Duration::from_secs(60),
+        breaker_threshold: 2,
+        breaker_open: Duration::from_secs(1),
+        ..test_config()
+    }
+}
+
+/// On SQS the delays are real: a little slack for the message to be visible again.
+async fn pass(time: &TestTime, d: Duration) {
+    match time {
+        TestTime::Manual(_) => time.pass(d).await,
+        TestTime::Real => time.pass(d + Duration::from_millis(400)).await,
+    }
+}
+
+async fn webhook(api: &Api, key: &str, url: &str) -> WebhookOut {
+    api.post("/v1/webhooks", key, json!({"url": url})).await
+}
+
+async fn read(api: &Api, key: &str, w: &WebhookOut) -> WebhookOut {
+    api.get(&format!("/v1/webhooks/{}", w.id), key).await
+}
+
+async fn publish(api: &Api, key: &str, n: usize) -> Vec<PublishOut> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        out.push(
+            api.post("/v1/events", key, json!({"type": "a.b", "data": {"i": i}}))
+                .await,
+        );
+    }
+    out
+}
+
+async fn deliveries(api: &Api, key: &str, events: &[PublishOut]) -> Vec<DeliveryOut> {
+    let mut out = Vec::new();
+    for e in events {
+        let ev: EventOut = api.get(&format!("/v1/events/{}", e.id), key).await;
+        out.extend(ev.deliveries);
+    }
+    out
+}
+
+async fn breaker_opens_defers_probes_and_closes(b: Backend) {
+    let name = b.name().replace('+', "-");
+    let (app, time) = b.app_and_time(breaker_config()).await;
+    let (api, key) = client(&app).await;
+    let receiver = Receiver::start().await;
+    let path = format!("/dead-{name}");
+    let url = receiver.configure(&path, &[], &[503], None).await;
+    let w = webhook(&api, &key, &url).await;
+    assert_eq!(w.health.state, BreakerState::Closed);
+    let events = publish(&api, &key, 4).await;
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+
+    // Two failures open the breaker; the other two deliveries wait without a request.
+    let outcomes = drain(&app, &deliverer).await;
+    assert_eq!(outcomes.len(), 4, "{name}: {outcomes:?}");
+    assert_eq!(receiver.log_for(&path).await.len(), 2, "{name}");
+    let open = read(&api, &key, &w).await;
+    assert_eq!(
+        open.health.state,
+        BreakerState::Open,
+        "{name}: {:?}",
+        open.health
+    );
+    assert_eq!(open.health.consecutive_failures, 2);
+    assert!(open.health.open_until.is_some() && open.health.last_failure_at.is_some());
+    let ds = deliveries(&api, &key, &events).await;
+    let deferred: Vec<&DeliveryOut> = ds.iter().filter(|d| d.attempt_count == 0).collect();
+    assert_eq!(deferred.len(), 2, "{name}");
+    for d in &deferred {
+        assert_eq!(d.status, DeliveryStatus::Pending);
+        assert!(
+            d.deferred_reason
+                .as_deref()
+                .unwrap()
+                .contains("circuit breaker is open"),
+            "{name}: the log says why: {d:?}"
+        );
+        assert!(d.next_attempt_at.is_some());
+    }
+
+    // The open period ends: one delivery goes out as the probe; it fails, and the breaker
+    // opens again for twice as long (2 s), the other due delivery deferred.
+    pass(&time, Duration::from_secs(1)).await;
+    drain(&app, &deliverer).await;
+    assert_eq!(receiver.log_for(&path).await.len(), 3, "{name}: one probe");
+    let reopened = read(&api, &key, &w).await;
+    assert_eq!(reopened.health.state, BreakerState::Open);
+    assert_eq!(reopened.health.consecutive_failures, 3);
+
+    // Nothing is sent while it is open.
+    pass(&time, Duration::from_secs(1)).await;
+    drain(&app, &deliverer).await;
+    assert_eq!(receiver.log_for(&path).await.len(), 3, "{name}: still open");
+
+    // The endpoint recovers: the next probe succeeds and closes the breaker.
+    receiver.configure(&path, &[], &[200], None).await;
+    pass(&time, Duration::from_secs(1)).await;
+    drain(&app, &deliverer).await;
+    assert!(
+        receiver.log_for(&path).await.len() >= 4,
+        "{name}: the probe"
+    );
+    assert_eq!(
+        read(&api, &key, &w).await.health.state,
+        BreakerState::Closed,
+        "{name}"
+    );
+    // The failed ones come back on their schedule and go out.
+    pass(&time, Duration::from_secs(2)).await;
+    for _ in 0..3 {
+        drain(&app, &deliverer).await;
+    }
+    let ds = deliveries(&api, &key, &events).await;
+    assert!(
+        ds.iter().all(|d| d.status == DeliveryStatus::Succeeded),
+        "{name}: {ds:#?}"
+    );
+    assert!(ds.iter().all(|d| d.deferred_reason.is_none()));
+    assert_eq!(
+        receiver.log_for(&path).await.len(),
+        3 + 4,
+        "{name}: two failures, a failed probe, then each delivery once"
+    );
+    let closed = read(&api, &key, &w).await;
+    assert_eq!(closed.health.state, BreakerState::Closed);
+    assert_eq!(closed.health.consecutive_failures, 0);
+    assert!(closed.health.last_success_at.is_some());
+}
+
+async fn deferral_never_passes_the_retry_window(b: Backend) {
+    let name = b.name().replace('+', "-");
+    // Open for 10 s, but the window ends after 2 s (and allows one attempt each).
+    let config = Config {
+        retry_interval: Duration::from_secs(10),
+        retry_window: Duration::from_secs(2),
+        breaker_open: Duration::from_secs(10),
+        ..breaker_config()
+    };
+    let (app, time) = b.app_and_time(config).await;
+    let (api, key) = client(&app).await;
+    let receiver = Receiver::start().await;
+    let path = format!("/window-{name}");
+    let url = receiver.configure(&path, &[], &[503], None).await;
+    webhook(&api, &key, &url).await;
+    let events = publish(&api, &key, 3).await;
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+    let outcomes = drain(&app, &deliverer).await;
+    // The third waits for the window's end (2 s), not for the breaker's 30 s.
+    let Outcome::RetryIn(wait) = outcomes[2] else {
+        panic!("{name}: {outcomes:?}")
+    };
+    assert!(wait <= Duration::from_secs(2), "{name}: {wait:?}");
+    for _ in 0..3 {
+        pass(&time, Duration::from_secs(1)).await;
+        drain(&app, &deliverer).await;
+    }
+    let ds = deliveries(&api, &key, &events).await;
+    assert!(
+        ds.iter().all(|d| d.status == DeliveryStatus::Failed),
+        "{name}: every delivery ends when its window does: {ds:#?}"
+    );
+    let never_sent = ds
+        .iter()
+        .find(|d| d.attempt_count == 0)
+        .expect("one never sent");
+    assert!(
+        never_sent
+            .deferred_reason
+            .as_deref()
+            .unwrap()
+            .contains("retry window ended"),
+        "{name}: {never_sent:?}"
+    );
+    assert_eq!(
+        receiver.log_for(&path).await.len(),
+        2,
+        "{name}: no request while the breaker was open"
+    );
+}
+
+async fn a_manual_retry_and_a_test_event_go_through_an_open_breaker(b: Backend) {
+    let name = b.name().replace('+', "-");
+    let (app, _time) = b.app_and_time(breaker_config()).await;
+    let (api, key) = client(&app).await;
+    let receiver = Receiver::start().await;
+    let path = format!("/manual-{name}");
+    let url = receiver.configure(&path, &[], &[503], None).await;
+    let w = webhook(&api, &key, &url).await;
+    let events = publish(&api, &key, 2).await;
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+    drain(&app, &deliverer).await;
+    assert_eq!(read(&api, &key, &w).await.health.state, BreakerState::Open);
+    let d = &deliveries(&api, &key, &events[..1]).await[0];
+    let _: serde_json::Value = api
+        .post(
+            &format!("/v1/webhooks/{}/deliveries/{}/retry", w.id, d.id),
+            &key,
+            json!({}),
+        )
+        .await;
+    let _: serde_json::Value = api
+        .post(&format!("/v1/webhooks/{}/test", w.id), &key, json!({}))
+        .await;
+    drain(&app, &deliverer).await;
+    let got = receiver.log_for(&path).await;
+    assert_eq!(
+        got.len(),
+        4,
+        "{name}: the retry and the test event were sent"
+    );
+    assert!(got[3].json()["type"] == "webhook.test" || got[2].json()["type"] == "webhook.test");
+}
+
+async fn auto_disable_after_failing_for_the_period(b: Backend) {
+    let name = b.name().replace('+', "-");
+    let config = Config {
+        retry_interval: Duration::from_secs(1),
+        breaker_threshold: 100,
+        auto_disable_after: Duration::from_secs(2),
+        ..breaker_config()
+    };
+    let (app, time) = b.app_and_time(config).await;
+    let (api, key) = client(&app).await;
+    let receiver = Receiver::start().await;
+    let path = format!("/failing-{name}");
+    let url = receiver.configure(&path, &[], &[500], None).await;
+    let w = webhook(&api, &key, &url).await;
+    publish(&api, &key, 1).await;
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+    drain(&app, &deliverer).await;
+    pass(&time, Duration::from_secs(1)).await;
+    drain(&app, &deliverer).await;
+    assert!(
+        read(&api, &key, &w).await.enabled,
+        "{name}: failing for 1 s only"
+    );
+    pass(&time, Duration::from_secs(1)).await;
+    drain(&app, &deliverer).await;
+    let off = read(&api, &key, &w).await;
+    assert!(!off.enabled, "{name}: disabled after 2 s of failures");
+    assert!(
+        off.disabled_reason
+            .as_deref()
+            .unwrap()
+            .contains("no successful delivery"),
+        "{name}: {:?}",
+        off.disabled_reason
+    );
+    assert!(off.disabled_at.is_some());
+    // Re-enabling clears the reason and starts the endpoint's record over.
+    let on: WebhookOut = api
+        .ok(
+            "PATCH",
+            &format!("/v1/webhooks/{}", w.id),
+            &key,
+            Some(json!({"enabled": true})),
+        )
+        .await;
+    assert!(on.enabled && on.disabled_reason.is_none() && on.disabled_at.is_none());
+    assert_eq!(on.health.consecutive_failures, 0, "{name}");
+    assert_eq!(read(&api, &key, &w).await.health.consecutive_failures, 0);
+}
+
+async fn nothing_is_lost_and_the_healthy_endpoint_gets_each_event_once(b: Backend) {
+    let name = b.name().replace('+', "-");
+    let config = Config {
+        retry_window: Duration::from_secs(3),
+        breaker_threshold: 2,
+        breaker_open: Duration::from_secs(1),
+        ..test_config()
+    };
+    let h = Harness::start(b.app(config).await).await;
+    let receiver = Receiver::start().await;
+    let (ok, dead) = (format!("/ok-{name}"), format!("/down-{name}"));
+    h.webhook(&receiver.configure(&ok, &[], &[200], None).await, json!({}))
+        .await;
+    h.webhook(
+        &receiver.configure(&dead, &[], &[503], None).await,
+        json!({}),
+    )
+    .await;
+    let mut events = Vec::new();
+    for i in 0..20 {
+        events.push(h.publish(json!({"type": "a.b", "data": {"i": i}})).await);
+    }
+    for e in &events {
+        let ds = h.settled(&e.id, Duration::from_secs(30)).await;
+        assert_eq!(ds.len(), 2);
+        for d in ds {
+            let want = if d.webhook_id.to_string().is_empty() {
+                unreachable!()
+            } else if receiver_is(&h, &d, &ok).await {
+                DeliveryStatus::Succeeded
+            } else {
+                DeliveryStatus::Failed
+            };
+            assert_eq!(d.status, want, "{name}: {d:?}");
+        }
+    }
+    let got = receiver.log_for(&ok).await;
+    let mut ids: Vec<String> = got.iter().map(|r| r.webhook_id.clone().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((got.len(), ids.len()), (20, 20), "{name}: each event once");
+    // Requests to the dead endpoint: the threshold, then one probe per open period.
+    let dead_log = receiver.log_for(&dead).await;
+    let t0 = dead_log[0].received_at;
+    let at: Vec<String> = dead_log
+        .iter()
+        .map(|r| format!("{:.3}", r.received_at - t0))
+        .collect();
+    // The threshold (2), then at most one probe per open period (1 s) while deliveries are due.
+    let elapsed = dead_log.last().unwrap().received_at - t0;
+    assert!(
+        dead_log.len() as f64 <= 2.0 + elapsed.ceil() + 1.0,
+        "{name}: {} requests to the dead endpoint, at {at:?}",
+        dead_log.len()
+    );
+    for pair in dead_log.windows(2).skip(1) {
+        assert!(
+            pair[1].received_at - pair[0].received_at >= 0.9,
+            "{name}: probes are an open period apart: {at:?}"
+        );
+    }
+    h.stop().await;
+}
+
+/// Whether a delivery's webhook points at `path` of the receiver.
+async fn receiver_is(h: &Harness, d: &DeliveryOut, path: &str) -> bool {
+    let w: WebhookOut = h
+        .api
+        .get(&format!("/v1/webhooks/{}", d.webhook_id), &h.key)
+        .await;
+    w.url.ends_with(path)
+}
+
+hookline_tests::per_backend!(
+    breaker_opens_defers_probes_and_closes,
+    deferral_never_passes_the_retry_window,
+    a_manual_retry_and_a_test_event_go_through_an_open_breaker,
+    auto_disable_after_failing_for_the_period,
+    nothing_is_lost_and_the_healthy_endpoint_gets_each_event_once,
+);
+
+#[tokio::test]
+async fn at_most_the_endpoint_concurrency_in_flight() {
+    let config = Config {
+        endpoint_concurrency: 3,
+        delivery_concurrency: 16,
+        ..test_config()
+    };
+    let h = Harness::start(sqlite(config)).await;
+    let receiver = Receiver::start().await;
+    let url = receiver.configure("/slow", &[], &[200], None).await;
+    receiver.slow("/slow", Duration::from_millis(150));
+    h.webhook(&url, json!({})).await;
+    for i in 0..24 {
+        h.publish(json!({"type": "a.b", "data": {"i": i}})).await;
+    }
+    receiver
+        .wait_for("/slow", 24, Duration::from_secs(20))
+        .await;
+    let max = receiver.max_in_flight("/slow");
+    assert_eq!(
+        max,
+        3,
+        "never more than 3 at once, and the window reaches 3: {:?}",
+        receiver
+            .log_for("/slow")
+            .await
+            .iter()
+            .map(|r| r.received_at)
+            .collect::<Vec<_>>()
+    );
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn the_embedded_queue_serves_webhooks_in_turn() {
+    let app = sqlite(Config {
+        endpoint_concurrency: 4,
+        ..test_config()
+    });
+    let task = |wh: &str, n: usize| {
+        DeliveryTask::Scheduled(DeliveryRef {
+            tenant_id: id("t"),
+            delivery_id: id(&format!("del_{wh}_{n}")),
+            webhook_id: id(wh),
+            event_id: id(&format!("evt_{n}")),
+            body: None,
+        })
+    };
+    // A backlog of 50 for one webhook, then one message each for two others.
+    let mut tasks: Vec<DeliveryTask> = (0..50).map(|n| task("wh_busy", n)).collect();
+    tasks.push(task("wh_a", 0));
+    tasks.push(task("wh_b", 0));
+    app.queue.send(&tasks).await.unwrap();
+    let got = app
+        .queue
+        .receive(10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let groups: Vec<String> = got.iter().map(|m| m.task.group().to_string()).collect();
+    assert!(groups.contains(&"wh_a".to_string()) && groups.contains(&"wh_b".to_string()));
+    assert_eq!(
+        groups.iter().filter(|g| *g == "wh_busy").count(),
+        4,
+        "the busy webhook gets its share (4), not the whole receive: {groups:?}"
+    );
+    // Its share is in flight: it waits until one settles.
+    assert!(
+        app.queue
+            .receive(10, Duration::from_secs(30))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let busy = got.iter().find(|m| m.task.group() == "wh_busy").unwrap();
+    app.queue
+        .delete(std::slice::from_ref(&busy.receipt))
+        .await
+        .unwrap();
+    let next = app
+        .queue
+        .receive(10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(next.len(), 1);
+}
+
+#[tokio::test]
+async fn a_restart_sends_what_a_crashed_run_had_in_flight_at_once() {
+    let dir = std::env::temp_dir().join(hookline_tests::unique("restart"));
+    let task = DeliveryTask::Scheduled(DeliveryRef {
+        tenant_id: id("t"),
+        delivery_id: id("del_1"),
+        webhook_id: id("wh_1"),
+        event_id: id("evt_1"),
+        body: None,
+    });
+    {
+        let db = hookline::store::sqlite::SqliteDb::open(&dir).unwrap();
+        let app = Hookline::with_sqlite(test_config(), db);
+        app.queue.send(std::slice::from_ref(&task)).await.unwrap();
+        let got = app
+            .queue
+            .receive(10, Duration::from_secs(600))
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        // The process dies here, with the message in flight for ten minutes.
+    }
+    let db = hookline::store::sqlite::SqliteDb::open(&dir).unwrap();
+    let app = Hookline::with_sqlite(test_config(), db);
+    assert!(
+        app.queue
+            .receive(10, Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(app.queue.release_in_flight().await.unwrap(), 1);
+    let back = app
+        .queue
+        .receive(10, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(back.len(), 1, "released at start, not after its visibility");
+    assert_eq!((back[0].receive_count, &back[0].task), (2, &task));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn sqs_messages_carry_the_webhook_as_message_group() {
+    let app = hookline_tests::aws(test_config()).await;
+    let (api, key) = client(&app).await;
+    let w = webhook(&api, &key, "https://hooks.example.com/a").await;
+    publish(&api, &key, 1).await;
+    let sdk = hookline_tests::aws_sdk_config().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    // The queue of this app is the one that holds the message.
+    let mut found = None;
+    for u in sqs.list_queues().send().await.unwrap().queue_urls() {
+        if !u.contains("hookline-deliveries") {
+            continue;
+        }
+        let out = sqs
+            .receive_message()
+            .queue_url(u)
+            .message_system_attribute_names(
+                aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId,
+            )
+            .max_number_of_messages(10)
+            .visibility_timeout(0)
+            .send()
+            .await
+            .unwrap();
+        for m in out.messages() {
+            if m.body().is_some_and(|b| b.contains(w.id.as_str())) {
+                found = m
+                    .attributes()
+                    .and_then(|a| {
+                        a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId)
+                    })
+                    .cloned();
+            }
+        }
+    }
+    assert_eq!(found.as_deref(), Some(w.id.as_str()));
+}
