@@ -6,11 +6,12 @@
 
 use std::sync::Arc;
 
+use crate::cache::Caches;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Backend, Config};
 use crate::error::{Error, Result};
 use crate::queue::Queue;
-use crate::store::Store;
+use crate::store::{AtomicPublish, Store};
 
 /// Configuration, store, queue and clock: everything a handler needs.
 #[derive(Clone)]
@@ -19,15 +20,20 @@ pub struct Hookline {
     pub store: Arc<dyn Store>,
     pub queue: Arc<dyn Queue>,
     pub clock: Arc<dyn Clock>,
+    /// Set when the queue lives in the store's database: a publish is one transaction.
+    pub atomic_publish: Option<Arc<dyn AtomicPublish>>,
+    pub caches: Arc<Caches>,
 }
 
 impl Hookline {
     pub fn new(config: Config, store: Arc<dyn Store>, queue: Arc<dyn Queue>) -> Self {
         Hookline {
+            caches: Arc::new(Caches::new(config.cache_ttl)),
             config: Arc::new(config),
             store,
             queue,
             clock: Arc::new(SystemClock),
+            atomic_publish: None,
         }
     }
 
@@ -42,7 +48,9 @@ impl Hookline {
     pub fn with_sqlite(config: Config, db: crate::store::sqlite::SqliteDb) -> Self {
         let clock = db.clock.clone();
         let db = Arc::new(db.with_group_share(config.endpoint_concurrency));
-        Hookline::new(config, db.clone(), db).with_clock(clock)
+        let mut app = Hookline::new(config, db.clone(), db.clone()).with_clock(clock);
+        app.atomic_publish = Some(db);
+        app
     }
 
     /// DynamoDB and SQS clients from the standard AWS configuration chain
@@ -64,10 +72,18 @@ impl Hookline {
     pub async fn from_config(config: Config) -> Result<Self> {
         match config.backend.clone() {
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite { data_dir } => Ok(Hookline::with_sqlite(
-                config,
-                crate::store::sqlite::SqliteDb::open(data_dir)?,
-            )),
+            Backend::Sqlite { data_dir, durable } => {
+                use crate::store::sqlite::{Durability, SqliteDb};
+                let durability = if durable {
+                    Durability::Full
+                } else {
+                    Durability::Normal
+                };
+                Ok(Hookline::with_sqlite(
+                    config,
+                    SqliteDb::open_with(data_dir, durability)?,
+                ))
+            }
             #[cfg(feature = "aws")]
             Backend::Aws { table, queue_url } => {
                 Ok(Hookline::with_aws(config, &table, &queue_url).await)

@@ -7,8 +7,9 @@ use crate::error::{Error, Result};
 /// Which storage and queue implementation to use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Backend {
-    /// Embedded SQLite database (store and queue) under a data directory.
-    Sqlite { data_dir: String },
+    /// Embedded SQLite database (store and queue) under a data directory; `durable`: every
+    /// commit is flushed before it is acknowledged (`HOOKLINE_SQLITE_DURABILITY=full`).
+    Sqlite { data_dir: String, durable: bool },
     /// DynamoDB table and SQS queue.
     Aws { table: String, queue_url: String },
 }
@@ -50,6 +51,9 @@ pub struct Config {
     pub breaker_open: Duration,
     /// A webhook failing for this long with no success is disabled; zero: never.
     pub auto_disable_after: Duration,
+    /// How long a process may use what it read of API keys, the catalogue and webhooks
+    /// (changes made in the same process apply at once); zero: no caching.
+    pub cache_ttl: Duration,
 }
 
 /// Environment variables read by the Lambda functions (the SAM template must set each).
@@ -70,11 +74,13 @@ pub const LAMBDA_ENV_VARS: &[&str] = &[
     "HOOKLINE_BREAKER_THRESHOLD",
     "HOOKLINE_BREAKER_OPEN_SECONDS",
     "HOOKLINE_AUTO_DISABLE_AFTER_SECONDS",
+    "HOOKLINE_CACHE_TTL_MS",
 ];
 
 /// Environment variables read only by the local `hookline` command.
 pub const LOCAL_ENV_VARS: &[&str] = &[
     "HOOKLINE_DATA_DIR",
+    "HOOKLINE_SQLITE_DURABILITY",
     "HOOKLINE_LISTEN",
     "HOOKLINE_LOCAL_API_KEY",
 ];
@@ -87,6 +93,7 @@ impl Default for Config {
         Config {
             backend: Backend::Sqlite {
                 data_dir: "./.hookline".into(),
+                durable: true,
             },
             allow_private_targets: false,
             max_webhooks_per_tenant: 50,
@@ -101,6 +108,7 @@ impl Default for Config {
             breaker_threshold: 5,
             breaker_open: Duration::from_secs(30),
             auto_disable_after: Duration::from_secs(5 * 86400),
+            cache_ttl: Duration::from_secs(1),
         }
     }
 }
@@ -126,6 +134,15 @@ impl Config {
         let backend = match get("HOOKLINE_BACKEND").as_deref().map(str::trim) {
             None | Some("") | Some("sqlite") => Backend::Sqlite {
                 data_dir: get("HOOKLINE_DATA_DIR").unwrap_or_else(|| "./.hookline".into()),
+                durable: match get("HOOKLINE_SQLITE_DURABILITY").as_deref().map(str::trim) {
+                    None | Some("") | Some("full") => true,
+                    Some("normal") => false,
+                    Some(other) => {
+                        return Err(Error::Config(format!(
+                            "HOOKLINE_SQLITE_DURABILITY must be full or normal, got {other:?}"
+                        )));
+                    }
+                },
             },
             Some("aws") | Some("dynamodb") => Backend::Aws {
                 table: get("HOOKLINE_TABLE").ok_or_else(|| {
@@ -196,6 +213,10 @@ impl Config {
                 "HOOKLINE_AUTO_DISABLE_AFTER_SECONDS",
                 d.auto_disable_after.as_secs(),
             )?),
+            cache_ttl: Duration::from_millis(num(
+                "HOOKLINE_CACHE_TTL_MS",
+                d.cache_ttl.as_millis() as u64,
+            )?),
         };
         cfg.check()?;
         Ok(cfg)
@@ -257,7 +278,8 @@ mod tests {
         assert_eq!(
             c.backend,
             Backend::Sqlite {
-                data_dir: "./.hookline".into()
+                data_dir: "./.hookline".into(),
+                durable: true,
             }
         );
     }

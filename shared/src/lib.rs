@@ -14,6 +14,7 @@
 pub mod api;
 pub mod auth;
 pub mod backend;
+pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod delivery;

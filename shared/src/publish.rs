@@ -59,8 +59,25 @@ pub fn envelope(ev: &Event) -> String {
     body.to_string()
 }
 
-/// Every webhook of a tenant (pages through the store).
+/// The event type catalogue (cached for a moment).
+pub async fn catalogue(app: &Hookline) -> Result<Vec<crate::model::EventType>> {
+    Ok(app
+        .caches
+        .catalogue
+        .get_or_load(&(), || app.store.list_event_types())
+        .await?)
+}
+
+/// Every webhook of a tenant (cached for a moment).
 pub async fn all_webhooks(app: &Hookline, tenant: &TenantId) -> Result<Vec<Webhook>> {
+    app.caches
+        .tenant_webhooks
+        .get_or_load(tenant, || read_all_webhooks(app, tenant))
+        .await
+}
+
+/// Every webhook of a tenant, paging through the store.
+async fn read_all_webhooks(app: &Hookline, tenant: &TenantId) -> Result<Vec<Webhook>> {
     let mut out = Vec::new();
     let mut after: Option<WebhookId> = None;
     loop {
@@ -81,7 +98,7 @@ pub async fn check_catalogue(app: &Hookline, field: &str, names: &[String]) -> R
     if names.is_empty() {
         return Ok(());
     }
-    let catalogue = app.store.list_event_types().await?;
+    let catalogue = catalogue(app).await?;
     if catalogue.is_empty() {
         return Ok(());
     }
@@ -218,9 +235,19 @@ pub async fn fan_out(
         })
         .collect();
     let now = app.clock.now();
-    app.store.create_deliveries(&deliveries, now).await?;
-    app.queue.send(&tasks).await?;
-    if app.store.put_event(&event, now).await? {
+    let recorded = match &app.atomic_publish {
+        Some(one_transaction) => {
+            one_transaction
+                .record_publish(&deliveries, &tasks, &event, now)
+                .await?
+        }
+        None => {
+            app.store.create_deliveries(&deliveries, now).await?;
+            app.queue.send(&tasks).await?;
+            app.store.put_event(&event, now).await?
+        }
+    };
+    if recorded {
         Ok(PublishOut::of(&event, false))
     } else {
         let first = app

@@ -1,14 +1,25 @@
 //! Benchmark: publish events to `hookline serve` (embedded SQLite backend) and measure how fast
-//! a fast local receiver gets them.
+//! and how fairly a local receiver gets them.
 //!
 //!   cargo bench -p hookline-tests --bench delivery
 //!
-//! Prints deliveries per second and publish→receipt latency (p50, p99) for 10,000 events to one
-//! subscription and for 1,000 events to ten subscriptions. Run without `--bench` (as `cargo
-//! test` does) it makes a small run of each scenario and checks every delivery arrived.
+//! Scenarios (each on a fresh data directory and server process):
+//! - (a) 10,000 events to one webhook, 32 concurrent publishers: deliveries/s, publish->receipt
+//!   p50/p99, and the server's CPU time per delivery (from /proc);
+//! - (b) 1,000 events to ten webhooks, 32 publishers: deliveries/s;
+//! - (c) paced: 1,000 events/s for 10 s to one webhook: publish->receipt p50/p99;
+//! - (d) noisy neighbour: a webhook that never answers (10 s timeout) with 1,000 deliveries
+//!   due, and a healthy webhook of another tenant at 50 events/s: the healthy one's p99, and
+//!   how many requests reached the dead endpoint.
+//!
+//! Run without `--bench` (as `cargo test` does) it makes a small run of each scenario and checks
+//! that every delivery arrived exactly once. `HOOKLINE_BENCH_ONLY=a` (or `bc`, ...) picks
+//! scenarios; `HOOKLINE_BENCH_BIN` runs another `hookline` binary (one with symbols, to profile:
+//! `perf record -g -- cargo bench ...`, then `perf report --comm hookline`).
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,23 +32,35 @@ use serde_json::json;
 const KEY: &str = "hl_benchmark_key_0000000000000000";
 const PUBLISHERS: usize = 32;
 
+/// What a receiver saw: receipt instants per event id (one per webhook).
 #[derive(Default)]
 struct Seen {
-    /// Receipt instants per event id (one per subscription).
     at: HashMap<String, Vec<Instant>>,
     total: usize,
 }
 
-struct ServerProcess(Child);
+type Shared = Arc<Mutex<Seen>>;
 
-impl Drop for ServerProcess {
+struct Server {
+    child: Child,
+    base: String,
+    data: std::path::PathBuf,
+    http: reqwest::Client,
+}
+
+impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data);
     }
 }
 
 fn hookline_binary(release: bool) -> std::path::PathBuf {
+    // A binary built elsewhere (e.g. with symbols, for `perf`).
+    if let Ok(bin) = std::env::var("HOOKLINE_BENCH_BIN") {
+        return bin.into();
+    }
     let root = hookline_tests::root();
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(Into::into)
@@ -60,17 +83,98 @@ fn hookline_binary(release: bool) -> std::path::PathBuf {
     bin
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+impl Server {
+    async fn start(bin: &std::path::Path, env: &[(&str, &str)]) -> Server {
+        let data = std::env::temp_dir().join(format!("hookline-bench-{}", ulid::Ulid::new()));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut cmd = Command::new(bin);
+        cmd.arg("serve")
+            .env("HOOKLINE_DATA_DIR", &data)
+            .env("HOOKLINE_LISTEN", format!("127.0.0.1:{port}"))
+            .env("HOOKLINE_LOCAL_API_KEY", KEY)
+            .env("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true")
+            .env("HOOKLINE_MAX_WEBHOOKS_PER_TENANT", "100")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("start hookline serve");
+        let server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            data,
+            http: reqwest::Client::new(),
+        };
+        hookline_tests::eventually(
+            "hookline serve to answer",
+            Duration::from_secs(20),
+            || async {
+                server
+                    .http
+                    .get(format!("{}/health", server.base))
+                    .send()
+                    .await
+                    .ok()
+                    .filter(|r| r.status().is_success())
+            },
+        )
+        .await;
+        server
+    }
+
+    async fn webhook(&self, tenant: &str, url: &str) {
+        let r = self
+            .http
+            .post(format!("{}/v1/webhooks?tenant_id={tenant}", self.base))
+            .bearer_auth(KEY)
+            .json(&json!({"url": url}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    }
+
+    async fn publish(&self, tenant: &str, id: &str, n: usize) {
+        let r = self
+            .http
+            .post(format!("{}/v1/events?tenant_id={tenant}", self.base))
+            .bearer_auth(KEY)
+            .json(&json!({"id": id, "type": "bench.event", "data": {"n": n, "note": "x".repeat(200)}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+    }
+
+    /// The server process's CPU time so far (user + system), from /proc.
+    fn cpu(&self) -> Duration {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the command name (which ends with ')'): utime is the 14th, stime the 15th.
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let f: Vec<u64> = rest
+            .split_whitespace()
+            .map(|x| x.parse().unwrap_or(0))
+            .collect();
+        let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+        Duration::from_millis(ticks * 1000 / clock_ticks())
+    }
 }
 
-async fn scenario(
-    bin: &std::path::Path,
-    events: usize,
-    subscriptions: usize,
-) -> (f64, Duration, Duration) {
-    // A fast receiver: records when each event arrived and answers 204.
-    let seen = Arc::new(Mutex::new(Seen::default()));
+fn clock_ticks() -> u64 {
+    // sysconf(_SC_CLK_TCK) is 100 on Linux.
+    100
+}
+
+/// A receiver that records when each event arrived and answers 204.
+async fn fast_receiver() -> (std::net::SocketAddr, Shared) {
+    let seen = Shared::default();
     let recorder = seen.clone();
     let receiver = Router::new().route(
         "/{sub}",
@@ -90,76 +194,46 @@ async fn scenario(
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let receiver_addr = listener.local_addr().unwrap();
+    let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    (addr, seen)
+}
 
-    let data = std::env::temp_dir().join(format!("hookline-bench-{}", ulid::Ulid::new()));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(bin)
-        .arg("serve")
-        .env("HOOKLINE_DATA_DIR", &data)
-        .env("HOOKLINE_LISTEN", format!("127.0.0.1:{port}"))
-        .env("HOOKLINE_LOCAL_API_KEY", KEY)
-        .env("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true")
-        .env("HOOKLINE_MAX_WEBHOOKS_PER_TENANT", "100")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start hookline serve");
-    let _server = ServerProcess(child);
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    hookline_tests::eventually(
-        "hookline serve to answer",
-        Duration::from_secs(20),
-        || async {
-            http.get(format!("{base}/health"))
-                .send()
-                .await
-                .ok()
-                .filter(|r| r.status().is_success())
-        },
-    )
-    .await;
-    for s in 0..subscriptions {
-        let r = http
-            .post(format!("{base}/v1/webhooks"))
-            .bearer_auth(KEY)
-            .json(&json!({"url": format!("http://{receiver_addr}/{s}")}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    }
-
-    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
-    let started = Instant::now();
-    futures::stream::iter(0..events)
-        .map(|i| {
-            let (http, base, sent) = (http.clone(), base.clone(), sent.clone());
+/// A receiver that accepts requests and never answers; counts them.
+async fn dead_receiver() -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+    let count = Arc::new(AtomicUsize::new(0));
+    let c = count.clone();
+    let receiver = Router::new().route(
+        "/{sub}",
+        post(move || {
+            let c = c.clone();
             async move {
-                let id = format!("evt_bench_{i}");
-                sent.lock().unwrap().insert(id.clone(), Instant::now());
-                let r = http
-                    .post(format!("{base}/v1/events"))
-                    .bearer_auth(KEY)
-                    .json(&json!({"id": id, "type": "bench.event", "data": {"n": i, "note": "x".repeat(200)}}))
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(r.status(), 202);
+                c.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                StatusCode::NO_CONTENT
             }
-        })
-        .buffer_unordered(PUBLISHERS)
-        .collect::<Vec<()>>()
-        .await;
-    let published = started.elapsed();
-    let want = events * subscriptions;
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    (addr, count)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Waits until `want` deliveries arrived; their publish->receipt latencies, sorted.
+async fn latencies(
+    seen: &Shared,
+    sent: &Mutex<HashMap<String, Instant>>,
+    want: usize,
+) -> Vec<Duration> {
     let deadline = Instant::now() + Duration::from_secs(600);
     while seen.lock().unwrap().total < want {
         assert!(
@@ -167,13 +241,12 @@ async fn scenario(
             "only {} of {want} deliveries arrived",
             seen.lock().unwrap().total
         );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let elapsed = started.elapsed();
     let seen = seen.lock().unwrap();
     let sent = sent.lock().unwrap();
     assert_eq!(seen.total, want, "each delivery exactly once");
-    let mut latencies: Vec<Duration> = seen
+    let mut out: Vec<Duration> = seen
         .at
         .iter()
         .flat_map(|(id, ats)| {
@@ -181,33 +254,167 @@ async fn scenario(
             ats.iter().map(move |t| t.duration_since(t0))
         })
         .collect();
-    latencies.sort();
-    let rate = want as f64 / elapsed.as_secs_f64();
+    out.sort();
+    out
+}
+
+/// (a) and (b): `events` to `webhooks` webhooks, published as fast as 32 publishers go.
+async fn flat_out(bin: &std::path::Path, events: usize, webhooks: usize) {
+    let (addr, seen) = fast_receiver().await;
+    let server = Server::start(bin, &[]).await;
+    for s in 0..webhooks {
+        server
+            .webhook("default", &format!("http://{addr}/{s}"))
+            .await;
+    }
+    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let cpu0 = server.cpu();
+    let started = Instant::now();
+    futures::stream::iter(0..events)
+        .map(|i| {
+            let (server, sent) = (&server, sent.clone());
+            async move {
+                let id = format!("evt_bench_{i}");
+                sent.lock().unwrap().insert(id.clone(), Instant::now());
+                server.publish("default", &id, i).await;
+            }
+        })
+        .buffer_unordered(PUBLISHERS)
+        .collect::<Vec<()>>()
+        .await;
+    let published = started.elapsed();
+    let want = events * webhooks;
+    let lat = latencies(&seen, &sent, want).await;
+    let elapsed = started.elapsed();
+    let cpu = server.cpu().saturating_sub(cpu0);
     println!(
-        "{events} events x {subscriptions} subscription(s): {want} deliveries in {:.2}s (publishing took {:.2}s): \
-         {rate:.0} deliveries/s; publish->receipt p50 {:.1} ms, p99 {:.1} ms",
+        "flat out: {events} events x {webhooks} webhook(s): {want} deliveries in {:.2}s (publishing {:.2}s): \
+         {:.0} deliveries/s; publish->receipt p50 {:.1} ms, p99 {:.1} ms; server CPU {:.3} ms per delivery",
         elapsed.as_secs_f64(),
         published.as_secs_f64(),
-        percentile(&latencies, 0.50).as_secs_f64() * 1000.0,
-        percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
+        want as f64 / elapsed.as_secs_f64(),
+        ms(percentile(&lat, 0.50)),
+        ms(percentile(&lat, 0.99)),
+        ms(cpu) / want as f64,
     );
-    let _ = std::fs::remove_dir_all(&data);
-    (
-        rate,
-        percentile(&latencies, 0.50),
-        percentile(&latencies, 0.99),
+}
+
+/// (c): `rate` events per second for `seconds` to one webhook.
+async fn paced(bin: &std::path::Path, rate: u64, seconds: u64) {
+    let (addr, seen) = fast_receiver().await;
+    let server = Server::start(bin, &[]).await;
+    server.webhook("default", &format!("http://{addr}/0")).await;
+    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let events = (rate * seconds) as usize;
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let server = Arc::new(server);
+    let mut tasks = Vec::new();
+    for i in 0..events {
+        tick.tick().await;
+        let (server, sent) = (server.clone(), sent.clone());
+        tasks.push(tokio::spawn(async move {
+            let id = format!("evt_paced_{i}");
+            sent.lock().unwrap().insert(id.clone(), Instant::now());
+            server.publish("default", &id, i).await;
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let lat = latencies(&seen, &sent, events).await;
+    println!(
+        "paced: {rate} events/s for {seconds} s to 1 webhook: publish->receipt p50 {:.1} ms, p99 {:.1} ms",
+        ms(percentile(&lat, 0.50)),
+        ms(percentile(&lat, 0.99)),
+    );
+}
+
+/// (d): a dead webhook with `backlog` deliveries due, and a healthy one of another tenant at
+/// `rate` events/s for `seconds`.
+async fn noisy_neighbour(
+    bin: &std::path::Path,
+    timeout_s: u64,
+    backlog: usize,
+    rate: u64,
+    seconds: u64,
+) {
+    let (dead_addr, dead_requests) = dead_receiver().await;
+    let (ok_addr, seen) = fast_receiver().await;
+    let timeout = timeout_s.to_string();
+    let server = Server::start(
+        bin,
+        &[
+            ("HOOKLINE_DELIVERY_TIMEOUT_SECONDS", timeout.as_str()),
+            ("HOOKLINE_RETRY_INTERVAL_SECONDS", "60"),
+        ],
     )
+    .await;
+    server
+        .webhook("noisy", &format!("http://{dead_addr}/dead"))
+        .await;
+    server
+        .webhook("quiet", &format!("http://{ok_addr}/ok"))
+        .await;
+    futures::stream::iter(0..backlog)
+        .map(|i| {
+            let server = &server;
+            async move { server.publish("noisy", &format!("evt_dead_{i}"), i).await }
+        })
+        .buffer_unordered(PUBLISHERS)
+        .collect::<Vec<()>>()
+        .await;
+    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let events = (rate * seconds) as usize;
+    let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
+    let started = Instant::now();
+    for i in 0..events {
+        tick.tick().await;
+        let id = format!("evt_ok_{i}");
+        sent.lock().unwrap().insert(id.clone(), Instant::now());
+        server.publish("quiet", &id, i).await;
+    }
+    let lat = latencies(&seen, &sent, events).await;
+    let elapsed = started.elapsed();
+    let requests = dead_requests.load(Ordering::SeqCst);
+    println!(
+        "noisy neighbour: dead webhook ({timeout_s} s timeout, {backlog} due) beside a healthy one at {rate}/s \
+         for {seconds} s: healthy p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {requests} requests reached the dead \
+         endpoint in {:.1} s",
+        ms(percentile(&lat, 0.50)),
+        ms(percentile(&lat, 0.99)),
+        ms(*lat.last().unwrap()),
+        elapsed.as_secs_f64(),
+    );
 }
 
 #[tokio::main]
 async fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
+    let only = std::env::var("HOOKLINE_BENCH_ONLY").ok();
+    let run = |s: &str| only.as_deref().is_none_or(|o| o.contains(s));
     let bin = hookline_binary(bench);
-    let (n1, n10) = if bench { (10_000, 1_000) } else { (200, 20) };
     println!(
-        "hookline serve ({}), embedded SQLite, {PUBLISHERS} concurrent publishers",
+        "hookline serve ({}), embedded SQLite, load client and receivers on loopback",
         if bench { "release" } else { "debug, smoke run" }
     );
-    scenario(&bin, n1, 1).await;
-    scenario(&bin, n10, 10).await;
+    if bench {
+        if run("a") {
+            flat_out(&bin, 10_000, 1).await;
+        }
+        if run("b") {
+            flat_out(&bin, 1_000, 10).await;
+        }
+        if run("c") {
+            paced(&bin, 1_000, 10).await;
+        }
+        if run("d") {
+            noisy_neighbour(&bin, 10, 1_000, 50, 20).await;
+        }
+    } else {
+        flat_out(&bin, 200, 1).await;
+        flat_out(&bin, 20, 10).await;
+        paced(&bin, 200, 1).await;
+        noisy_neighbour(&bin, 1, 20, 50, 2).await;
+    }
 }

@@ -485,7 +485,7 @@ async fn a_restart_sends_what_a_crashed_run_had_in_flight_at_once() {
     });
     {
         let db = hookline::store::sqlite::SqliteDb::open(&dir).unwrap();
-        let app = Hookline::with_sqlite(test_config(), db);
+        let app = Hookline::with_sqlite(test_config(), db.clone());
         app.queue.send(std::slice::from_ref(&task)).await.unwrap();
         let got = app
             .queue
@@ -493,6 +493,7 @@ async fn a_restart_sends_what_a_crashed_run_had_in_flight_at_once() {
             .await
             .unwrap();
         assert_eq!(got.len(), 1);
+        db.flush().await.unwrap();
         // The process dies here, with the message in flight for ten minutes.
     }
     let db = hookline::store::sqlite::SqliteDb::open(&dir).unwrap();

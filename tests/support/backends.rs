@@ -94,7 +94,8 @@ macro_rules! per_backend {
 /// A configuration for tests: private targets allowed (the receiver is on loopback), retries
 /// compressed to one second with a two-second window (three attempts), and the circuit
 /// breaker out of the way (its own tests set a threshold): a failing endpoint gets every
-/// attempt of its schedule.
+/// attempt of its schedule; no caching, so that a test sees at once what it wrote directly to a
+/// store.
 pub fn test_config() -> Config {
     Config {
         allow_private_targets: true,
@@ -102,6 +103,7 @@ pub fn test_config() -> Config {
         retry_window: Duration::from_secs(2),
         delivery_timeout: Duration::from_secs(5),
         breaker_threshold: 1000,
+        cache_ttl: Duration::ZERO,
         ..Config::default()
     }
 }

@@ -79,7 +79,7 @@ async fn list(
     State(app): State<Hookline>,
     _p: Auth<scope::Any>,
 ) -> Result<Json<ListOut<EventTypeOut>>> {
-    let all = app.store.list_event_types().await?;
+    let all = crate::publish::catalogue(&app).await?;
     Ok(Json(ListOut::new(
         all.into_iter().map(Into::into).collect(),
         None,
@@ -116,6 +116,7 @@ async fn create(
         updated_at: now,
     };
     app.store.create_event_type(&et).await?;
+    app.caches.catalogue.invalidate(&());
     Ok((StatusCode::CREATED, Json(EventTypeOut::from(et))))
 }
 
@@ -148,6 +149,7 @@ async fn patch(
     et.example = example;
     et.updated_at = app.clock.now();
     app.store.update_event_type(&et).await?;
+    app.caches.catalogue.invalidate(&());
     Ok(Json(et.into()))
 }
 
@@ -156,7 +158,9 @@ async fn delete(
     _p: Auth<scope::Admin>,
     ApiPath(name): ApiPath<String>,
 ) -> Result<StatusCode> {
-    if app.store.delete_event_type(&name).await? {
+    let deleted = app.store.delete_event_type(&name).await?;
+    app.caches.catalogue.invalidate(&());
+    if deleted {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Error::NotFound("event type"))

@@ -108,7 +108,12 @@ impl Authenticator for ApiKeyAuthenticator {
             return Ok(None);
         };
         let hash = hash_key(key);
-        let stored = app.store.get_key(&ApiKeyId::from_hash(&hash)).await?;
+        let id = ApiKeyId::from_hash(&hash);
+        let stored = app
+            .caches
+            .keys
+            .get_or_load(&id, || app.store.get_key(&id))
+            .await?;
         let stored = stored
             .filter(|k| k.hash == hash && k.revoked_at.is_none())
             .ok_or(Error::Unauthorized)?;

@@ -141,7 +141,13 @@ impl Deliverer {
             tracing::info!(status = d.status.as_str(), "duplicate message ignored");
             return Ok(Outcome::Done);
         }
-        let webhook = store.get_webhook(&t.tenant_id, &t.webhook_id).await?;
+        let key = (t.tenant_id.clone(), t.webhook_id.clone());
+        let webhook = self
+            .app
+            .caches
+            .webhook
+            .get_or_load(&key, || store.get_webhook(&t.tenant_id, &t.webhook_id))
+            .await?;
         let webhook = match webhook {
             Some(w) if w.enabled => w,
             // A manual retry to a webhook that is gone or off changes nothing.

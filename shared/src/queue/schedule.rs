@@ -55,6 +55,13 @@ impl Schedule {
         );
     }
 
+    /// Adds messages just sent, visible at `at`.
+    pub fn add_all(&mut self, added: Vec<(Seq, String)>, at: i64) {
+        for (seq, group) in added {
+            self.add(seq, &group, at, false);
+        }
+    }
+
     /// Moves every message visible at `now` to its group's ready line; an in-flight message
     /// whose visibility ran out (its consumer died) is no longer in flight.
     fn promote(&mut self, now: i64) {

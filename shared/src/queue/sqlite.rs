@@ -14,7 +14,7 @@ use rusqlite::params;
 
 use super::schedule::Schedule;
 use super::{DeliveryTask, Queue, QueueError, QueueResult, Receipt, Received};
-use crate::store::sqlite::SqliteDb;
+use crate::store::sqlite::{Ack, SqliteDb};
 
 fn be(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> QueueError {
     QueueError::backend("sqlite queue", e)
@@ -29,21 +29,20 @@ fn receipt_seq(receipt: &Receipt) -> QueueResult<i64> {
         .ok_or(QueueError::StaleReceipt)
 }
 
-/// Runs `f` on the shared connection with the schedule (loaded from the table the first time);
-/// store errors become queue errors.
-async fn with<T, F>(db: &SqliteDb, f: F) -> QueueResult<T>
+/// Runs `f` on the database thread with the schedule (loaded from the table the first time);
+/// store errors become queue errors. Sends are answered once committed; receiving and settling
+/// as soon as they ran (lost on a crash, they only make a message come back).
+async fn with<T, F>(db: &SqliteDb, ack: Ack, f: F) -> QueueResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&mut rusqlite::Connection, &mut Schedule) -> QueueResult<T> + Send + 'static,
 {
-    let schedule = db.schedule.clone();
-    db.with(move |c| {
-        let mut s = schedule.lock().unwrap_or_else(|p| p.into_inner());
+    db.call(ack, move |c, s| {
         Ok((|| {
             if !s.loaded {
-                load(c, &mut s)?;
+                load(c, s)?;
             }
-            f(c, &mut s)
+            f(c, s)
         })())
     })
     .await
@@ -73,32 +72,54 @@ fn load(c: &rusqlite::Connection, s: &mut Schedule) -> QueueResult<()> {
     Ok(())
 }
 
+/// The table rows of messages: body and group.
+pub(crate) fn rows(tasks: &[DeliveryTask]) -> Vec<(String, String)> {
+    tasks
+        .iter()
+        .map(|t| (t.encode(), t.group().to_string()))
+        .collect()
+}
+
+/// Inserts messages visible at `now`; their sequence numbers and groups, for the schedule
+/// once the write is sure to stay.
+pub(crate) fn enqueue(
+    c: &rusqlite::Connection,
+    rows: &[(String, String)],
+    now: i64,
+) -> QueueResult<Vec<(i64, String)>> {
+    let mut stmt = c
+        .prepare_cached("INSERT INTO queue (body, visible_at_ms, grp) VALUES (?1, ?2, ?3)")
+        .map_err(be)?;
+    let mut added = Vec::with_capacity(rows.len());
+    for (body, grp) in rows {
+        stmt.execute(params![body, now, grp]).map_err(be)?;
+        added.push((c.last_insert_rowid(), grp.clone()));
+    }
+    Ok(added)
+}
+
+/// The schedule of a database, loaded from its table the first time (for store operations
+/// that also enqueue).
+pub(crate) fn loaded<'a>(
+    c: &rusqlite::Connection,
+    s: &'a mut Schedule,
+) -> QueueResult<&'a mut Schedule> {
+    if !s.loaded {
+        load(c, s)?;
+    }
+    Ok(s)
+}
+
 #[async_trait]
 impl Queue for SqliteDb {
     async fn send(&self, tasks: &[DeliveryTask]) -> QueueResult<()> {
-        let rows: Vec<(String, String)> = tasks
-            .iter()
-            .map(|t| (t.encode(), t.group().to_string()))
-            .collect();
+        let rows = rows(tasks);
         let now = self.now_ms();
-        with(self, move |c, s| {
-            let tx = c.transaction().map_err(be)?;
-            let mut added = Vec::with_capacity(rows.len());
-            {
-                let mut stmt = tx
-                    .prepare_cached(
-                        "INSERT INTO queue (body, visible_at_ms, grp) VALUES (?1, ?2, ?3)",
-                    )
-                    .map_err(be)?;
-                for (body, grp) in rows {
-                    stmt.execute(params![body, now, grp]).map_err(be)?;
-                    added.push((tx.last_insert_rowid(), grp));
-                }
-            }
-            tx.commit().map_err(be)?;
-            for (seq, grp) in added {
-                s.add(seq, &grp, now, false);
-            }
+        with(self, Ack::Committed, move |c, s| {
+            let sp = c.savepoint().map_err(be)?;
+            let added = enqueue(&sp, &rows, now)?;
+            sp.commit().map_err(be)?;
+            s.add_all(added, now);
             Ok(())
         })
         .await?;
@@ -110,12 +131,12 @@ impl Queue for SqliteDb {
         let now = self.now_ms();
         let hidden_until = now + visibility.as_millis() as i64;
         let share = self.group_share;
-        with(self, move |c, s| {
+        with(self, Ack::Ran, move |c, s| {
             let picked = s.take(now, max, share, hidden_until);
             if picked.is_empty() {
                 return Ok(Vec::new());
             }
-            let tx = c.transaction().map_err(be)?;
+            let tx = c.savepoint().map_err(be)?;
             let mut out = Vec::with_capacity(picked.len());
             {
                 let mut hide = tx
@@ -147,8 +168,8 @@ impl Queue for SqliteDb {
 
     async fn delete(&self, receipts: &[Receipt]) -> QueueResult<()> {
         let receipts = receipts.to_vec();
-        with(self, move |c, s| {
-            let tx = c.transaction().map_err(be)?;
+        with(self, Ack::Ran, move |c, s| {
+            let tx = c.savepoint().map_err(be)?;
             let mut gone = Vec::with_capacity(receipts.len());
             {
                 let mut del = tx
@@ -175,7 +196,7 @@ impl Queue for SqliteDb {
     async fn change_visibility(&self, receipt: &Receipt, timeout: Duration) -> QueueResult<()> {
         let r = receipt.clone();
         let visible_at = self.now_ms() + timeout.as_millis() as i64;
-        with(self, move |c, s| {
+        with(self, Ack::Ran, move |c, s| {
             let seq = receipt_seq(&r)?;
             let n = c
                 .prepare_cached(
@@ -198,7 +219,10 @@ impl Queue for SqliteDb {
     async fn wait(&self, timeout: Duration) {
         let signal = self.queue_signal.notified();
         let now = self.now_ms();
-        let next = with(self, |_, s| Ok(s.next_visible())).await.ok().flatten();
+        let next = with(self, Ack::Ran, |_, s| Ok(s.next_visible()))
+            .await
+            .ok()
+            .flatten();
         let wait = match next {
             Some(at) if at <= now => return,
             Some(at) => timeout.min(Duration::from_millis((at - now) as u64)),
@@ -212,7 +236,7 @@ impl Queue for SqliteDb {
 
     async fn release_in_flight(&self) -> QueueResult<u64> {
         let now = self.now_ms();
-        with(self, move |c, s| {
+        with(self, Ack::Committed, move |c, s| {
             let n = c
                 .execute(
                     "UPDATE queue SET visible_at_ms = ?1, in_flight = 0 WHERE in_flight = 1",

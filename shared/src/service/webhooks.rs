@@ -70,6 +70,7 @@ pub async fn create(app: &Hookline, tenant: &TenantId, draft: WebhookDraft) -> R
     app.store
         .create_webhook(&w, app.config.max_webhooks_per_tenant)
         .await?;
+    app.caches.webhook_changed(tenant, &w.id);
     Ok(w)
 }
 
@@ -112,7 +113,9 @@ pub async fn update_with(
             w.disabled_reason = None;
             w.disabled_at = None;
         }
-        match app.store.update_webhook(&w).await {
+        let updated = app.store.update_webhook(&w).await;
+        app.caches.webhook_changed(tenant, id);
+        match updated {
             Err(StoreError::VersionConflict) => continue,
             Err(e) => return Err(e.into()),
             Ok(()) if re_enabled => return fresh_start(app, w).await,
@@ -133,7 +136,9 @@ async fn fresh_start(app: &Hookline, mut w: Webhook) -> Result<Webhook> {
             rev: current.rev + 1,
             ..Default::default()
         };
-        if app.store.put_health(&w.tenant_id, &w.id, &reset).await? {
+        let written = app.store.put_health(&w.tenant_id, &w.id, &reset).await?;
+        app.caches.webhook_changed(&w.tenant_id, &w.id);
+        if written {
             w.health = reset;
             return Ok(w);
         }
@@ -142,7 +147,9 @@ async fn fresh_start(app: &Hookline, mut w: Webhook) -> Result<Webhook> {
 }
 
 pub async fn delete(app: &Hookline, tenant: &TenantId, id: &WebhookId) -> Result<()> {
-    if app.store.delete_webhook(tenant, id).await? {
+    let deleted = app.store.delete_webhook(tenant, id).await?;
+    app.caches.webhook_changed(tenant, id);
+    if deleted {
         Ok(())
     } else {
         Err(Error::NotFound("webhook"))

@@ -223,6 +223,22 @@ pub trait Retention: Send + Sync {
     async fn purge_expired(&self, now: Timestamp) -> StoreResult<u64>;
 }
 
+/// A backend whose queue lives in its own database records a whole publish (the deliveries,
+/// their queue messages and the event) in one transaction, where the others take three writes
+/// in that order (ARCHITECTURE.md §2).
+#[async_trait]
+pub trait AtomicPublish: Send + Sync {
+    /// Records it all unless an event with the id is still live at `now` (a repeat, which
+    /// changes nothing); true when recorded.
+    async fn record_publish(
+        &self,
+        deliveries: &[Delivery],
+        tasks: &[crate::queue::DeliveryTask],
+        event: &Event,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+}
+
 /// Everything Hookline stores.
 pub trait Store:
     KeyStore + WebhookStore + CatalogueStore + EventStore + StatsStore + Retention

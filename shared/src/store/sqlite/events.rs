@@ -3,15 +3,84 @@
 //! that read its current attempt count.
 
 use async_trait::async_trait;
-use rusqlite::params;
+use rusqlite::{Connection, params};
 
-use super::{SqliteDb, be, to_doc};
+use super::{SqliteDb, be, docs, to_doc};
 use crate::ids::{DeliveryId, EventId, TenantId, WebhookId};
 use crate::model::{Delivery, DeliveryStatus, Event, Page, Timestamp};
-use crate::store::{DeliveryCursor, EventStore, StoreError, StoreResult, page_of};
+use crate::queue::DeliveryTask;
+use crate::store::{AtomicPublish, DeliveryCursor, EventStore, StoreError, StoreResult, page_of};
+
+/// The columns of an event row.
+pub(crate) struct EventRow {
+    tenant: String,
+    id: String,
+    doc: String,
+    expires_ms: i64,
+}
+
+impl EventRow {
+    pub(crate) fn of(ev: &Event) -> StoreResult<Self> {
+        Ok(EventRow {
+            tenant: ev.tenant_id.to_string(),
+            id: ev.id.to_string(),
+            doc: to_doc(ev)?,
+            expires_ms: ev.expires_at.timestamp_millis(),
+        })
+    }
+}
+
+/// Inserts an event unless one with its id is still live at `now_ms`; true when inserted.
+pub(crate) fn insert_event(c: &Connection, r: &EventRow, now_ms: i64) -> StoreResult<bool> {
+    let n = c
+        .prepare_cached(
+            "INSERT INTO events (tenant_id, id, doc, expires_ms) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (tenant_id, id) DO UPDATE SET doc = excluded.doc, expires_ms = excluded.expires_ms
+             WHERE events.expires_ms <= ?5",
+        )
+        .map_err(be)?
+        .execute(params![r.tenant, r.id, r.doc, r.expires_ms, now_ms])
+        .map_err(be)?;
+    Ok(n == 1)
+}
+
+/// Inserts deliveries, leaving those with the same id that are still live at `now_ms`.
+pub(crate) fn insert_deliveries(
+    c: &Connection,
+    rows: Vec<DeliveryRow>,
+    now_ms: i64,
+) -> StoreResult<()> {
+    let mut stmt = c
+        .prepare_cached(
+            "INSERT INTO deliveries
+             (tenant_id, id, webhook_id, event_id, status, created_ms, attempts, doc, expires_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (tenant_id, id) DO UPDATE SET webhook_id = excluded.webhook_id,
+               event_id = excluded.event_id, status = excluded.status, created_ms = excluded.created_ms,
+               attempts = excluded.attempts, doc = excluded.doc, expires_ms = excluded.expires_ms
+             WHERE deliveries.expires_ms <= ?10",
+        )
+        .map_err(be)?;
+    for r in rows {
+        stmt.execute(params![
+            r.tenant,
+            r.id,
+            r.webhook,
+            r.event,
+            r.status,
+            r.created_ms,
+            r.attempts,
+            r.doc,
+            r.expires_ms,
+            now_ms
+        ])
+        .map_err(be)?;
+    }
+    Ok(())
+}
 
 /// The columns of a delivery row.
-struct DeliveryRow {
+pub(crate) struct DeliveryRow {
     tenant: String,
     id: String,
     webhook: String,
@@ -23,7 +92,7 @@ struct DeliveryRow {
     expires_ms: i64,
 }
 
-fn delivery_row(d: &Delivery) -> StoreResult<DeliveryRow> {
+pub(crate) fn delivery_row(d: &Delivery) -> StoreResult<DeliveryRow> {
     Ok(DeliveryRow {
         tenant: d.tenant_id.to_string(),
         id: d.id.to_string(),
@@ -40,33 +109,23 @@ fn delivery_row(d: &Delivery) -> StoreResult<DeliveryRow> {
 #[async_trait]
 impl EventStore for SqliteDb {
     async fn put_event(&self, ev: &Event, now: Timestamp) -> StoreResult<bool> {
-        let (t, i, doc, exp) = (
-            ev.tenant_id.to_string(),
-            ev.id.to_string(),
-            to_doc(ev)?,
-            ev.expires_at.timestamp_millis(),
-        );
+        let row = EventRow::of(ev)?;
         let now = now.timestamp_millis();
-        self.with(move |c| {
-            let n = c
-                .prepare_cached(
-                    "INSERT INTO events (tenant_id, id, doc, expires_ms) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (tenant_id, id) DO UPDATE SET doc = excluded.doc, expires_ms = excluded.expires_ms
-                     WHERE events.expires_ms <= ?5",
-                )
-                .map_err(be)?
-                .execute(params![t, i, doc, exp, now])
-                .map_err(be)?;
-            Ok(n == 1)
-        })
-        .await
+        self.with(move |c| insert_event(c, &row, now)).await
     }
 
     async fn get_event(&self, tenant: &TenantId, id: &EventId) -> StoreResult<Option<Event>> {
-        self.get_doc(
-            "SELECT doc FROM events WHERE tenant_id = ?1 AND id = ?2",
-            vec![tenant.to_string(), id.to_string()],
-        )
+        // Answered once committed: a publish may replay what it reads, and must never replay
+        // an event whose own transaction could still fail.
+        let (t, i) = (tenant.to_string(), id.to_string());
+        self.with(move |c| {
+            Ok(docs(
+                c,
+                "SELECT doc FROM events WHERE tenant_id = ?1 AND id = ?2",
+                [t, i],
+            )?
+            .pop())
+        })
         .await
     }
 
@@ -77,28 +136,9 @@ impl EventStore for SqliteDb {
             .collect::<StoreResult<Vec<_>>>()?;
         let now = now.timestamp_millis();
         self.with(move |c| {
-            let tx = c.transaction().map_err(be)?;
-            {
-                let mut stmt = tx
-                    .prepare_cached(
-                        "INSERT INTO deliveries
-                         (tenant_id, id, webhook_id, event_id, status, created_ms, attempts, doc, expires_ms)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                         ON CONFLICT (tenant_id, id) DO UPDATE SET webhook_id = excluded.webhook_id,
-                           event_id = excluded.event_id, status = excluded.status, created_ms = excluded.created_ms,
-                           attempts = excluded.attempts, doc = excluded.doc, expires_ms = excluded.expires_ms
-                         WHERE deliveries.expires_ms <= ?10",
-                    )
-                    .map_err(be)?;
-                for r in rows {
-                    stmt.execute(params![
-                        r.tenant, r.id, r.webhook, r.event, r.status, r.created_ms, r.attempts,
-                        r.doc, r.expires_ms, now
-                    ])
-                    .map_err(be)?;
-                }
-            }
-            tx.commit().map_err(be)
+            let sp = c.savepoint().map_err(be)?;
+            insert_deliveries(&sp, rows, now)?;
+            sp.commit().map_err(be)
         })
         .await
     }
@@ -177,5 +217,42 @@ impl EventStore for SqliteDb {
             [tenant.to_string(), event.to_string()],
         )
         .await
+    }
+}
+
+#[async_trait]
+impl AtomicPublish for SqliteDb {
+    async fn record_publish(
+        &self,
+        deliveries: &[Delivery],
+        tasks: &[DeliveryTask],
+        event: &Event,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let rows = deliveries
+            .iter()
+            .map(delivery_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let messages = crate::queue::sqlite::rows(tasks);
+        let event = EventRow::of(event)?;
+        let now = now.timestamp_millis();
+        let recorded = self
+            .with_schedule(move |c, schedule| {
+                let sp = c.savepoint().map_err(be)?;
+                if !insert_event(&sp, &event, now)? {
+                    return Ok(false);
+                }
+                insert_deliveries(&sp, rows, now)?;
+                let added = crate::queue::sqlite::enqueue(&sp, &messages, now).map_err(be)?;
+                crate::queue::sqlite::loaded(&sp, schedule).map_err(be)?;
+                sp.commit().map_err(be)?;
+                schedule.add_all(added, now);
+                Ok(true)
+            })
+            .await?;
+        if recorded {
+            self.queue_signal.notify_waiters();
+        }
+        Ok(recorded)
     }
 }

@@ -12,7 +12,8 @@ mod stats;
 mod webhooks;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension};
@@ -21,18 +22,56 @@ use serde::de::DeserializeOwned;
 
 use super::{StoreError, StoreResult};
 use crate::clock::{Clock, SystemClock};
+use crate::queue::schedule::Schedule;
 
 const SCHEMA: &str = include_str!("schema.sql");
 
+/// How many queued operations one transaction (and one commit) may take.
+const MAX_GROUP: usize = 512;
+
+/// Work for the database thread: runs on the connection inside the current transaction, and
+/// returns what to do once that transaction has committed (or failed to).
+struct Job {
+    run: Work,
+    ack: Ack,
+}
+type Work = Box<dyn FnOnce(&mut Connection, &mut Schedule) -> Reply + Send>;
+type Reply = Box<dyn FnOnce(Option<&str>) + Send>;
+
+/// When a caller is answered.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ack {
+    /// Once the transaction holding its work has committed (flushed, with full durability):
+    /// every write the API or the engine relies on.
+    Committed,
+    /// As soon as its work has run: reads, and queue bookkeeping whose loss on a crash only
+    /// makes a message come back (SQS is at-least-once; deliveries dedupe on their record).
+    Ran,
+}
+
+/// How much a commit promises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Every commit is flushed to disk before its callers are answered: nothing acknowledged
+    /// is lost, even on power loss.
+    #[default]
+    Full,
+    /// The log is flushed at checkpoints only: a power cut may lose the last commits (a killed
+    /// process loses nothing).
+    Normal,
+}
+
 /// One SQLite database holding every table and the delivery queue.
+///
+/// One thread owns the connection and runs every operation in arrival order; operations that
+/// arrive together share one transaction and one commit (group commit), and each caller is
+/// answered once the commit that covers its work is done. No caller ever waits on a lock, and
+/// a burst of writes costs one flush, not one each.
 #[derive(Clone)]
 pub struct SqliteDb {
-    conn: Arc<Mutex<Connection>>,
+    jobs: mpsc::Sender<Job>,
     /// The queue's visibility times follow this clock (tests move it instead of sleeping).
     pub(crate) clock: Arc<dyn Clock>,
-    /// The embedded queue's schedule (see `crate::queue::schedule`), guarded with the
-    /// connection: always locked after it.
-    pub(crate) schedule: Arc<Mutex<crate::queue::schedule::Schedule>>,
     /// Messages of one group (webhook) in flight at once.
     pub(crate) group_share: usize,
     /// Woken when messages are sent or settled, so an idle consumer need not poll.
@@ -52,15 +91,22 @@ pub(crate) fn from_doc<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
 }
 
 impl SqliteDb {
-    /// Opens (creating if needed) `hookline.db` under `dir`.
+    /// Opens (creating if needed) `hookline.db` under `dir`, flushing every commit.
     pub fn open(dir: impl AsRef<Path>) -> StoreResult<Self> {
+        Self::open_with(dir, Durability::Full)
+    }
+
+    pub fn open_with(dir: impl AsRef<Path>, durability: Durability) -> StoreResult<Self> {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir).map_err(|e| be(format!("creating {}: {e}", dir.display())))?;
         let conn = Connection::open(dir.join("hookline.db")).map_err(be)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(be)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(be)?;
+        let sync = match durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        conn.pragma_update(None, "synchronous", sync).map_err(be)?;
         Self::init(conn)
     }
 
@@ -86,10 +132,14 @@ impl SqliteDb {
         conn.busy_timeout(Duration::from_secs(5)).map_err(be)?;
         conn.execute_batch(SCHEMA).map_err(be)?;
         migrate(&conn)?;
+        let (jobs, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("hookline-sqlite".into())
+            .spawn(move || run(conn, rx))
+            .map_err(be)?;
         Ok(SqliteDb {
-            conn: Arc::new(Mutex::new(conn)),
+            jobs,
             clock: Arc::new(SystemClock),
-            schedule: Arc::default(),
             group_share: 8,
             queue_signal: Arc::default(),
         })
@@ -99,19 +149,60 @@ impl SqliteDb {
         self.clock.now().timestamp_millis()
     }
 
-    /// Runs `f` on the connection in a blocking task.
+    /// Runs `f` on the database thread, with the queue's schedule; answers as `ack` says.
+    pub(crate) async fn call<T, F>(&self, ack: Ack, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, &mut Schedule) -> StoreResult<T> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let run: Work = Box::new(move |c: &mut Connection, s: &mut Schedule| -> Reply {
+            let result = f(c, s);
+            Box::new(move |commit_error: Option<&str>| {
+                let _ = tx.send(match commit_error {
+                    Some(e) if result.is_ok() => Err(be(format!("commit failed: {e}"))),
+                    _ => result,
+                });
+            })
+        });
+        self.jobs
+            .send(Job { run, ack })
+            .map_err(|_| be("the database thread has stopped"))?;
+        rx.await
+            .map_err(|_| be("the database thread has stopped"))?
+    }
+
+    /// Runs `f` on the database thread, with the queue's schedule; answers once the
+    /// transaction holding it has committed.
+    pub(crate) async fn with_schedule<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, &mut Schedule) -> StoreResult<T> + Send + 'static,
+    {
+        self.call(Ack::Committed, f).await
+    }
+
+    /// Runs `f` on the database thread; answers once its transaction has committed.
     pub(crate) async fn with<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
     {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| be("connection lock poisoned"))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(be)?
+        self.call(Ack::Committed, move |c, _| f(c)).await
+    }
+
+    /// Waits until everything asked of the database before has been committed.
+    pub async fn flush(&self) -> StoreResult<()> {
+        self.with(|_| Ok(())).await
+    }
+
+    /// Runs a read on the database thread; answers at once.
+    pub(crate) async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.call(Ack::Ran, move |c, _| f(c)).await
     }
 
     /// The `doc` of the one row `sql` selects with `args`, if any.
@@ -120,7 +211,7 @@ impl SqliteDb {
         sql: &'static str,
         args: Vec<String>,
     ) -> StoreResult<Option<T>> {
-        self.with(move |c| {
+        self.read(move |c| {
             let doc: Option<String> = c
                 .prepare_cached(sql)
                 .map_err(be)?
@@ -138,7 +229,48 @@ impl SqliteDb {
         T: DeserializeOwned + Send + 'static,
         P: rusqlite::Params + Send + 'static,
     {
-        self.with(move |c| docs(c, sql, args)).await
+        self.read(move |c| docs(c, sql, args)).await
+    }
+}
+
+/// The database thread: takes the operations waiting, runs them in one transaction, commits,
+/// then answers each. Operations that change several rows use savepoints, so one failing
+/// leaves the others of its group intact.
+fn run(mut conn: Connection, rx: mpsc::Receiver<Job>) {
+    let mut schedule = Schedule::default();
+    while let Ok(first) = rx.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        // IMMEDIATE: take the write lock now, so that another process on the same file (the
+        // `hookline keys` command) makes this wait (busy timeout) instead of failing a group
+        // whose read could not be upgraded to a write.
+        let began = conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| e.to_string());
+        let mut replies: Vec<Reply> = Vec::with_capacity(group.len());
+        for job in group {
+            let reply = (job.run)(&mut conn, &mut schedule);
+            match job.ack {
+                Ack::Ran => reply(None),
+                Ack::Committed => replies.push(reply),
+            }
+        }
+        let committed =
+            began.and_then(|()| conn.execute_batch("COMMIT").map_err(|e| e.to_string()));
+        if committed.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+            // What the schedule learned in a rolled-back transaction is not in the table.
+            schedule.clear();
+        }
+        let error = committed.err();
+        for reply in replies {
+            reply(error.as_deref());
+        }
     }
 }
 

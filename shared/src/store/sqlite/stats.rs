@@ -27,7 +27,7 @@ impl StatsStore for SqliteDb {
     ) -> StoreResult<()> {
         let (t, w, add) = (tenant.to_string(), webhook.to_string(), add.clone());
         self.with(move |c| {
-            let tx = c.transaction().map_err(be)?;
+            let tx = c.savepoint().map_err(be)?;
             {
                 let mut stmt = tx
                     .prepare_cached(

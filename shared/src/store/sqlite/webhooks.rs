@@ -42,7 +42,7 @@ impl WebhookStore for SqliteDb {
         );
         let (health, health_rev) = (to_doc(&wh.health)?, wh.health.rev as i64);
         self.with(move |c| {
-            let tx = c.transaction().map_err(be)?;
+            let tx = c.savepoint().map_err(be)?;
             let n: i64 = tx
                 .query_row(
                     "SELECT COUNT(*) FROM webhooks WHERE tenant_id = ?1",
@@ -70,7 +70,7 @@ impl WebhookStore for SqliteDb {
 
     async fn get_webhook(&self, tenant: &TenantId, id: &WebhookId) -> StoreResult<Option<Webhook>> {
         let (t, i) = (tenant.to_string(), id.to_string());
-        self.with(move |c| {
+        self.read(move |c| {
             Ok(webhooks(
                 c,
                 "SELECT doc, health FROM webhooks WHERE tenant_id = ?1 AND id = ?2",
@@ -90,7 +90,7 @@ impl WebhookStore for SqliteDb {
         let t = tenant.map(|t| t.to_string());
         let a = after.map(|a| a.to_string()).unwrap_or_default();
         let items = self
-            .with(move |c| {
+            .read(move |c| {
                 webhooks(
                     c,
                     "SELECT doc, health FROM webhooks WHERE (?1 IS NULL OR tenant_id = ?1) AND id > ?2
@@ -184,7 +184,7 @@ impl WebhookStore for SqliteDb {
     ) -> StoreResult<()> {
         let (t, i) = (tenant.to_string(), id.to_string());
         self.with(move |c| {
-            let tx = c.transaction().map_err(be)?;
+            let tx = c.savepoint().map_err(be)?;
             let doc: Option<String> = tx
                 .query_row(
                     "SELECT doc FROM webhooks WHERE tenant_id = ?1 AND id = ?2",
