@@ -92,6 +92,9 @@ impl Server {
             .unwrap()
             .port();
         let mut cmd = Command::new(bin);
+        if let Ok(d) = std::env::var("HOOKLINE_SQLITE_DURABILITY") {
+            cmd.env("HOOKLINE_SQLITE_DURABILITY", d);
+        }
         cmd.arg("serve")
             .env("HOOKLINE_DATA_DIR", &data)
             .env("HOOKLINE_LISTEN", format!("127.0.0.1:{port}"))
@@ -270,28 +273,34 @@ async fn flat_out(bin: &std::path::Path, events: usize, webhooks: usize) {
     let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let cpu0 = server.cpu();
     let started = Instant::now();
-    futures::stream::iter(0..events)
+    let mut answered: Vec<Duration> = futures::stream::iter(0..events)
         .map(|i| {
             let (server, sent) = (&server, sent.clone());
             async move {
                 let id = format!("evt_bench_{i}");
-                sent.lock().unwrap().insert(id.clone(), Instant::now());
+                let t0 = Instant::now();
+                sent.lock().unwrap().insert(id.clone(), t0);
                 server.publish("default", &id, i).await;
+                t0.elapsed()
             }
         })
         .buffer_unordered(PUBLISHERS)
-        .collect::<Vec<()>>()
+        .collect()
         .await;
+    answered.sort();
     let published = started.elapsed();
     let want = events * webhooks;
     let lat = latencies(&seen, &sent, want).await;
     let elapsed = started.elapsed();
     let cpu = server.cpu().saturating_sub(cpu0);
     println!(
-        "flat out: {events} events x {webhooks} webhook(s): {want} deliveries in {:.2}s (publishing {:.2}s): \
-         {:.0} deliveries/s; publish->receipt p50 {:.1} ms, p99 {:.1} ms; server CPU {:.3} ms per delivery",
+        "flat out: {events} events x {webhooks} webhook(s): {want} deliveries in {:.2}s (publishing {:.2}s, \
+         publish answered p50 {:.1} ms, p99 {:.1} ms): {:.0} deliveries/s; publish->receipt p50 {:.1} ms, \
+         p99 {:.1} ms; server CPU {:.3} ms per delivery",
         elapsed.as_secs_f64(),
         published.as_secs_f64(),
+        ms(percentile(&answered, 0.50)),
+        ms(percentile(&answered, 0.99)),
         want as f64 / elapsed.as_secs_f64(),
         ms(percentile(&lat, 0.50)),
         ms(percentile(&lat, 0.99)),

@@ -18,6 +18,10 @@ struct Meta {
     /// When the message becomes (or became) visible; its key in `timeline` unless ready.
     visible_at: i64,
     in_flight: bool,
+    /// Times received (kept in the table only when a retry delay is written).
+    receives: u32,
+    /// Which receive may settle it: the number in its receipt handle.
+    token: u64,
 }
 
 #[derive(Debug, Default)]
@@ -31,12 +35,13 @@ pub struct Schedule {
     /// Groups with ready messages, the next to serve first.
     rotation: VecDeque<Arc<str>>,
     in_flight: HashMap<Arc<str>, usize>,
+    next_token: u64,
 }
 
 impl Schedule {
     /// Adds a message that becomes visible at `visible_at` (in flight until then if
-    /// `in_flight`).
-    pub fn add(&mut self, seq: Seq, group: &str, visible_at: i64, in_flight: bool) {
+    /// `in_flight`), received `receives` times so far.
+    pub fn add(&mut self, seq: Seq, group: &str, visible_at: i64, in_flight: bool, receives: u32) {
         let group: Arc<str> = match self.ready.get_key_value(group) {
             Some((g, _)) => g.clone(),
             None => Arc::from(group),
@@ -51,6 +56,8 @@ impl Schedule {
                 group,
                 visible_at,
                 in_flight,
+                receives,
+                token: 0,
             },
         );
     }
@@ -58,7 +65,7 @@ impl Schedule {
     /// Adds messages just sent, visible at `at`.
     pub fn add_all(&mut self, added: Vec<(Seq, String)>, at: i64) {
         for (seq, group) in added {
-            self.add(seq, &group, at, false);
+            self.add(seq, &group, at, false, 0);
         }
     }
 
@@ -88,8 +95,15 @@ impl Schedule {
     }
 
     /// Picks up to `max` ready messages, one group at a time in turn, skipping groups that
-    /// have `share` in flight; marks them in flight until `visible_at`.
-    pub fn take(&mut self, now: i64, max: usize, share: usize, visible_at: i64) -> Vec<Seq> {
+    /// have `share` in flight; marks them in flight until `visible_at`. Each comes with the
+    /// token of this receive and how often it has been received.
+    pub fn take(
+        &mut self,
+        now: i64,
+        max: usize,
+        share: usize,
+        visible_at: i64,
+    ) -> Vec<(Seq, u64, u32)> {
         self.promote(now);
         let mut picked = Vec::new();
         let mut idle_turns = 0;
@@ -112,11 +126,14 @@ impl Schedule {
                 Some(seq) => {
                     idle_turns = 0;
                     *self.in_flight.entry(group.clone()).or_default() += 1;
+                    self.next_token += 1;
                     let m = self.msgs.get_mut(&seq).expect("a ready message is known");
                     m.in_flight = true;
                     m.visible_at = visible_at;
+                    m.receives += 1;
+                    m.token = self.next_token;
                     self.timeline.insert((visible_at, seq));
-                    picked.push(seq);
+                    picked.push((seq, m.token, m.receives));
                 }
                 None => idle_turns += 1,
             }
@@ -125,6 +142,17 @@ impl Schedule {
             }
         }
         picked
+    }
+
+    /// Whether `token` is the latest receive of a message still in flight (or waiting for its
+    /// retry): whether that receive may settle it.
+    pub fn holds(&self, seq: Seq, token: u64) -> bool {
+        self.msgs.get(&seq).is_some_and(|m| m.token == token)
+    }
+
+    /// How often a message has been received.
+    pub fn receives(&self, seq: Seq) -> u32 {
+        self.msgs.get(&seq).map_or(0, |m| m.receives)
     }
 
     /// A message was deleted.
@@ -164,8 +192,17 @@ impl Schedule {
         }
     }
 
+    /// Messages in flight now, in every group.
+    pub fn in_flight_count(&self) -> usize {
+        self.in_flight.values().sum()
+    }
+
+    /// Forgets everything but the receipt counter, so that no receipt handed out before can
+    /// settle a message received after.
     pub fn clear(&mut self) {
+        let next_token = self.next_token;
         *self = Schedule::default();
+        self.next_token = next_token;
     }
 }
 
@@ -178,31 +215,32 @@ mod tests {
         let mut s = Schedule::default();
         // A backlog of 10 for group a, then 2 for b and 1 for c.
         for seq in 0..10 {
-            s.add(seq, "a", 0, false);
+            s.add(seq, "a", 0, false, 0);
         }
-        s.add(10, "b", 0, false);
-        s.add(11, "b", 0, false);
-        s.add(12, "c", 0, false);
-        let got = s.take(0, 5, 2, 100);
+        s.add(10, "b", 0, false, 0);
+        s.add(11, "b", 0, false, 0);
+        s.add(12, "c", 0, false, 0);
+        let seqs = |v: Vec<(Seq, u64, u32)>| v.into_iter().map(|p| p.0).collect::<Vec<_>>();
+        let got = seqs(s.take(0, 5, 2, 100));
         assert_eq!(got, vec![0, 10, 12, 1, 11], "one of each group in turn");
         for seq in [10, 11, 12] {
             s.remove(seq);
         }
         // a has its share (2) in flight: only others would be served, and none are left.
-        assert_eq!(s.take(0, 5, 2, 100), Vec::<Seq>::new());
+        assert_eq!(seqs(s.take(0, 5, 2, 100)), Vec::<Seq>::new());
         s.remove(0);
         assert_eq!(
-            s.take(0, 5, 2, 100),
+            seqs(s.take(0, 5, 2, 100)),
             vec![2],
             "a's turn again once one settles"
         );
         // A retry delay: the message returns when its time comes, and not before.
         s.delay(1, 50);
-        assert_eq!(s.take(49, 5, 2, 100), vec![3]);
+        assert_eq!(seqs(s.take(49, 5, 2, 100)), vec![3]);
         s.remove(2);
         s.remove(3);
         assert_eq!(
-            s.take(50, 5, 2, 150),
+            seqs(s.take(50, 5, 2, 150)),
             vec![4, 5],
             "1 is back, behind its group's line"
         );
@@ -212,10 +250,16 @@ mod tests {
             "ready messages wait for a's share"
         );
         // In flight past its visibility (a crashed consumer): visible again, at the back.
-        assert_eq!(s.take(150, 10, 2, 300), vec![6, 7]);
+        assert_eq!(seqs(s.take(150, 10, 2, 300)), vec![6, 7]);
         for seq in [6, 7, 8, 9] {
             s.remove(seq);
         }
-        assert_eq!(s.take(150, 10, 2, 300), vec![1, 4]);
+        let again = s.take(150, 10, 2, 300);
+        assert_eq!(seqs(again.clone()), vec![1, 4]);
+        assert_eq!(again[0].2, 2, "1 was received twice");
+        assert!(
+            s.holds(1, again[0].1) && !s.holds(1, again[0].1 - 1),
+            "only the latest receive settles it"
+        );
     }
 }

@@ -20,12 +20,16 @@ fn be(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> QueueError {
     QueueError::backend("sqlite queue", e)
 }
 
-/// The row a receipt handle (`{seq}.{ulid}`) refers to, so settling a message is a key lookup.
-fn receipt_seq(receipt: &Receipt) -> QueueResult<i64> {
+/// A receipt handle is `{seq}.{token}`: the message, and which receive of it may settle it.
+fn receipt_of(seq: i64, token: u64) -> Receipt {
+    Receipt(format!("{seq}.{token}"))
+}
+
+fn parse_receipt(receipt: &Receipt) -> QueueResult<(i64, u64)> {
     receipt
         .0
         .split_once('.')
-        .and_then(|(seq, _)| seq.parse().ok())
+        .and_then(|(seq, token)| Some((seq.parse().ok()?, token.parse().ok()?)))
         .ok_or(QueueError::StaleReceipt)
 }
 
@@ -52,7 +56,7 @@ where
 fn load(c: &rusqlite::Connection, s: &mut Schedule) -> QueueResult<()> {
     s.clear();
     let mut stmt = c
-        .prepare("SELECT seq, grp, visible_at_ms, in_flight FROM queue")
+        .prepare("SELECT seq, grp, visible_at_ms, receive_count FROM queue")
         .map_err(be)?;
     let rows = stmt
         .query_map([], |r| {
@@ -60,13 +64,15 @@ fn load(c: &rusqlite::Connection, s: &mut Schedule) -> QueueResult<()> {
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, i64>(2)?,
-                r.get::<_, bool>(3)?,
+                r.get::<_, i64>(3)?,
             ))
         })
         .map_err(be)?;
+    // Nothing is in flight in a process that just started: what a crashed predecessor had in
+    // flight is visible again at once.
     for row in rows {
-        let (seq, grp, at, in_flight) = row.map_err(be)?;
-        s.add(seq, &grp, at, in_flight);
+        let (seq, grp, at, receives) = row.map_err(be)?;
+        s.add(seq, &grp, at, false, receives as u32);
     }
     s.loaded = true;
     Ok(())
@@ -127,40 +133,26 @@ impl Queue for SqliteDb {
         Ok(())
     }
 
+    /// Receiving writes nothing: which messages are in flight, and how often they were
+    /// received, is kept in the schedule (a restart makes them visible again anyway).
     async fn receive(&self, max: usize, visibility: Duration) -> QueueResult<Vec<Received>> {
         let now = self.now_ms();
         let hidden_until = now + visibility.as_millis() as i64;
         let share = self.group_share;
         with(self, Ack::Ran, move |c, s| {
             let picked = s.take(now, max, share, hidden_until);
-            if picked.is_empty() {
-                return Ok(Vec::new());
-            }
-            let tx = c.savepoint().map_err(be)?;
             let mut out = Vec::with_capacity(picked.len());
-            {
-                let mut hide = tx
-                    .prepare_cached(
-                        "UPDATE queue SET visible_at_ms = ?1, receive_count = receive_count + 1,
-                         receipt = ?2, in_flight = 1 WHERE seq = ?3
-                         RETURNING body, receive_count",
-                    )
-                    .map_err(be)?;
-                for seq in picked {
-                    let receipt = format!("{seq}.{}", ulid::Ulid::new());
-                    let (body, count): (String, i64) = hide
-                        .query_row(params![hidden_until, receipt, seq], |r| {
-                            Ok((r.get(0)?, r.get(1)?))
-                        })
-                        .map_err(be)?;
-                    out.push(Received {
-                        receipt: Receipt(receipt),
-                        task: DeliveryTask::decode(&body)?,
-                        receive_count: count as u32,
-                    });
-                }
+            let mut body = c
+                .prepare_cached("SELECT body FROM queue WHERE seq = ?1")
+                .map_err(be)?;
+            for (seq, token, receives) in picked {
+                let text: String = body.query_row([seq], |r| r.get(0)).map_err(be)?;
+                out.push(Received {
+                    receipt: receipt_of(seq, token),
+                    task: DeliveryTask::decode(&text)?,
+                    receive_count: receives,
+                });
             }
-            tx.commit().map_err(be)?;
             Ok(out)
         })
         .await
@@ -169,22 +161,16 @@ impl Queue for SqliteDb {
     async fn delete(&self, receipts: &[Receipt]) -> QueueResult<()> {
         let receipts = receipts.to_vec();
         with(self, Ack::Ran, move |c, s| {
-            let tx = c.savepoint().map_err(be)?;
-            let mut gone = Vec::with_capacity(receipts.len());
-            {
-                let mut del = tx
-                    .prepare_cached("DELETE FROM queue WHERE seq = ?1 AND receipt = ?2")
-                    .map_err(be)?;
-                for r in receipts {
-                    let seq = receipt_seq(&r)?;
-                    if del.execute(params![seq, r.0]).map_err(be)? == 1 {
-                        gone.push(seq);
-                    }
+            let mut del = c
+                .prepare_cached("DELETE FROM queue WHERE seq = ?1")
+                .map_err(be)?;
+            for r in receipts {
+                let (seq, token) = parse_receipt(&r)?;
+                // A stale receipt (the message was received again since) settles nothing.
+                if s.holds(seq, token) {
+                    del.execute([seq]).map_err(be)?;
+                    s.remove(seq);
                 }
-            }
-            tx.commit().map_err(be)?;
-            for seq in gone {
-                s.remove(seq);
             }
             Ok(())
         })
@@ -193,21 +179,21 @@ impl Queue for SqliteDb {
         Ok(())
     }
 
+    /// The retry delay is written (with the receive count), so it survives a restart.
     async fn change_visibility(&self, receipt: &Receipt, timeout: Duration) -> QueueResult<()> {
         let r = receipt.clone();
         let visible_at = self.now_ms() + timeout.as_millis() as i64;
         with(self, Ack::Ran, move |c, s| {
-            let seq = receipt_seq(&r)?;
-            let n = c
-                .prepare_cached(
-                    "UPDATE queue SET visible_at_ms = ?1, in_flight = 0 WHERE seq = ?2 AND receipt = ?3",
-                )
-                .map_err(be)?
-                .execute(params![visible_at, seq, r.0])
-                .map_err(be)?;
-            if n == 0 {
+            let (seq, token) = parse_receipt(&r)?;
+            if !s.holds(seq, token) {
                 return Err(QueueError::StaleReceipt);
             }
+            c.prepare_cached(
+                "UPDATE queue SET visible_at_ms = ?1, receive_count = ?2 WHERE seq = ?3",
+            )
+            .map_err(be)?
+            .execute(params![visible_at, s.receives(seq), seq])
+            .map_err(be)?;
             s.delay(seq, visible_at);
             Ok(())
         })
@@ -234,17 +220,14 @@ impl Queue for SqliteDb {
         }
     }
 
+    /// Nothing is written as in flight (see `receive`): a restart already sends at once what
+    /// a crashed predecessor had in flight. Reloading the schedule does the same in a running
+    /// process.
     async fn release_in_flight(&self) -> QueueResult<u64> {
-        let now = self.now_ms();
-        with(self, Ack::Committed, move |c, s| {
-            let n = c
-                .execute(
-                    "UPDATE queue SET visible_at_ms = ?1, in_flight = 0 WHERE in_flight = 1",
-                    [now],
-                )
-                .map_err(be)?;
+        with(self, Ack::Ran, move |c, s| {
+            let before = s.in_flight_count();
             load(c, s)?;
-            Ok(n as u64)
+            Ok(before as u64)
         })
         .await
     }

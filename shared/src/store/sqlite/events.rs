@@ -157,7 +157,7 @@ impl EventStore for SqliteDb {
 
     async fn save_delivery(&self, d: &Delivery, prior_attempts: usize) -> StoreResult<()> {
         let r = delivery_row(d)?;
-        self.with(move |c| {
+        self.record(move |c| {
             let n = c
                 .prepare_cached(
                     "UPDATE deliveries SET status = ?3, attempts = ?4, doc = ?5

@@ -130,6 +130,9 @@ impl SqliteDb {
 
     fn init(conn: Connection) -> StoreResult<Self> {
         conn.busy_timeout(Duration::from_secs(5)).map_err(be)?;
+        // Savepoints inside a group's transaction journal in memory, not in a temporary file.
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(be)?;
         conn.execute_batch(SCHEMA).map_err(be)?;
         migrate(&conn)?;
         let (jobs, rx) = mpsc::channel();
@@ -194,6 +197,19 @@ impl SqliteDb {
     /// Waits until everything asked of the database before has been committed.
     pub async fn flush(&self) -> StoreResult<()> {
         self.with(|_| Ok(())).await
+    }
+
+    /// Runs bookkeeping of the delivery engine (recording an attempt, the endpoint's health,
+    /// counters) on the database thread; answers as soon as it ran, not after the flush. The
+    /// engine settles the queue message after this, in a later operation: if the commit
+    /// failed, the schedule is reloaded, the receipt no longer settles anything, and the
+    /// message comes back to be sent and recorded again.
+    pub(crate) async fn record<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.call(Ack::Ran, move |c, _| f(c)).await
     }
 
     /// Runs a read on the database thread; answers at once.

@@ -32,11 +32,12 @@ CREATE TABLE IF NOT EXISTS webhook_stats (
   tenant_id TEXT NOT NULL, webhook_id TEXT NOT NULL, bucket INTEGER NOT NULL, name TEXT NOT NULL,
   value INTEGER NOT NULL, PRIMARY KEY (tenant_id, webhook_id, bucket, name));
 
--- The delivery queue, with SQS's semantics: a received message is hidden until visible_at_ms;
--- `receipt` names the receive that may settle it; `in_flight` marks a message being processed
--- (not one waiting for its retry), `grp` its fairness group (the webhook).
+-- The delivery queue, with SQS's semantics. The table holds each message, its fairness group
+-- (`grp`, the webhook) and when it is due (`visible_at_ms`, written for retry delays); which
+-- messages are in flight is kept in the consumer's memory (crate::queue::schedule), so that
+-- receiving writes nothing. (`receipt` and `in_flight` are columns of earlier builds.)
 CREATE TABLE IF NOT EXISTS queue (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL, visible_at_ms INTEGER NOT NULL,
   receive_count INTEGER NOT NULL DEFAULT 0, receipt TEXT,
   grp TEXT NOT NULL DEFAULT '', in_flight INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX IF NOT EXISTS queue_by_visibility ON queue (visible_at_ms);
+DROP INDEX IF EXISTS queue_by_visibility;

@@ -26,7 +26,7 @@ impl StatsStore for SqliteDb {
         add: &Counters,
     ) -> StoreResult<()> {
         let (t, w, add) = (tenant.to_string(), webhook.to_string(), add.clone());
-        self.with(move |c| {
+        self.record(move |c| {
             let tx = c.savepoint().map_err(be)?;
             {
                 let mut stmt = tx

@@ -162,7 +162,7 @@ impl WebhookStore for SqliteDb {
             to_doc(health)?,
             health.rev as i64,
         );
-        self.with(move |c| {
+        self.record(move |c| {
             let n = c
                 .prepare_cached(
                     "UPDATE webhooks SET health = ?1, health_rev = ?2
@@ -183,7 +183,7 @@ impl WebhookStore for SqliteDb {
         at: Timestamp,
     ) -> StoreResult<()> {
         let (t, i) = (tenant.to_string(), id.to_string());
-        self.with(move |c| {
+        self.record(move |c| {
             let tx = c.savepoint().map_err(be)?;
             let doc: Option<String> = tx
                 .query_row(
