@@ -16,7 +16,8 @@ use hookline::publish::PublishOut;
 use hookline::queue::{DeliveryRef, DeliveryTask, Receipt};
 use hookline::store::sqlite::SqliteDb;
 use hookline_tests::{
-    Harness, PyReceiver, Receiver, aws, client, id, sqlite, test_config, unique, webhook_record,
+    Harness, PyReceiver, Receiver, aws, client, drain, id, sqlite, test_config, unique,
+    webhook_record,
 };
 use serde_json::json;
 
@@ -99,25 +100,6 @@ async fn fails_twice_then_succeeds_with_attempts_spaced_by_the_interval() {
         "last_triggered_at is kept"
     );
     h.stop().await;
-}
-
-/// Processes whatever the queue holds right now with `deliverer` (no worker running).
-async fn drain(app: &Hookline, deliverer: &Deliverer) -> Vec<Outcome> {
-    let mut outcomes = Vec::new();
-    for m in app
-        .queue
-        .receive(10, Duration::from_secs(30))
-        .await
-        .unwrap()
-    {
-        let outcome = deliverer.process(&m.task).await.unwrap();
-        match outcome {
-            Outcome::Done => app.queue.delete(&[m.receipt]).await.unwrap(),
-            Outcome::RetryIn(d) => app.queue.change_visibility(&m.receipt, d).await.unwrap(),
-        }
-        outcomes.push(outcome);
-    }
-    outcomes
 }
 
 #[tokio::test]

@@ -14,27 +14,10 @@ use hookline::delivery::{Deliverer, Outcome};
 use hookline::model::DeliveryStatus;
 use hookline::publish::PublishOut;
 use hookline::queue::{DeliveryRef, DeliveryTask};
-use hookline_tests::{Api, Backend, Harness, Receiver, TestTime, client, id, sqlite, test_config};
+use hookline_tests::{
+    Api, Backend, Harness, Receiver, TestTime, client, drain, id, sqlite, test_config,
+};
 use serde_json::json;
-
-/// Processes whatever the queue holds right now (no worker running), settling each message.
-async fn drain(app: &Hookline, deliverer: &Deliverer) -> Vec<Outcome> {
-    let mut outcomes = Vec::new();
-    for m in app
-        .queue
-        .receive(10, Duration::from_secs(30))
-        .await
-        .unwrap()
-    {
-        let outcome = deliverer.process(&m.task).await.unwrap();
-        match outcome {
-            Outcome::Done => app.queue.delete(&[m.receipt]).await.unwrap(),
-            Outcome::RetryIn(d) => app.queue.change_visibility(&m.receipt, d).await.unwrap(),
-        }
-        outcomes.push(outcome);
-    }
-    outcomes
-}
 
 /// Two failures open the breaker for 1 s (doubling, at most the 4 s retry interval).
 fn breaker_config() -> Config {

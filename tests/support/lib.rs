@@ -136,6 +136,30 @@ where
     }
 }
 
+/// Processes whatever the queue holds right now with `deliverer` (no worker running), settling
+/// each message as the drivers do; the outcomes in order.
+pub async fn drain(
+    app: &Hookline,
+    deliverer: &hookline::delivery::Deliverer,
+) -> Vec<hookline::delivery::Outcome> {
+    use hookline::delivery::Outcome;
+    let mut outcomes = Vec::new();
+    for m in app
+        .queue
+        .receive(10, Duration::from_secs(30))
+        .await
+        .unwrap()
+    {
+        let outcome = deliverer.process(&m.task).await.unwrap();
+        match outcome {
+            Outcome::Done => app.queue.delete(&[m.receipt]).await.unwrap(),
+            Outcome::RetryIn(d) => app.queue.change_visibility(&m.receipt, d).await.unwrap(),
+        }
+        outcomes.push(outcome);
+    }
+    outcomes
+}
+
 /// The API in process and the delivery worker running, as `hookline serve` runs them.
 pub struct Harness {
     pub api: Api,
