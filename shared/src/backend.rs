@@ -23,6 +23,9 @@ pub struct Hookline {
     /// Set when the queue lives in the store's database: a publish is one transaction.
     pub atomic_publish: Option<Arc<dyn AtomicPublish>>,
     pub caches: Arc<Caches>,
+    /// The embedded database, when that is the backend (for its commit counters).
+    #[cfg(feature = "sqlite")]
+    pub sqlite: Option<crate::store::sqlite::SqliteDb>,
 }
 
 impl Hookline {
@@ -34,6 +37,8 @@ impl Hookline {
             queue,
             clock: Arc::new(SystemClock),
             atomic_publish: None,
+            #[cfg(feature = "sqlite")]
+            sqlite: None,
         }
     }
 
@@ -47,9 +52,11 @@ impl Hookline {
     #[cfg(feature = "sqlite")]
     pub fn with_sqlite(config: Config, db: crate::store::sqlite::SqliteDb) -> Self {
         let clock = db.clock.clone();
-        let db = Arc::new(db.with_group_share(config.endpoint_concurrency));
-        let mut app = Hookline::new(config, db.clone(), db.clone()).with_clock(clock);
-        app.atomic_publish = Some(db);
+        let db = db.with_group_share(config.endpoint_concurrency);
+        let shared = Arc::new(db.clone());
+        let mut app = Hookline::new(config, shared.clone(), shared.clone()).with_clock(clock);
+        app.atomic_publish = Some(shared);
+        app.sqlite = Some(db);
         app
     }
 

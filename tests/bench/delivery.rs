@@ -46,6 +46,8 @@ struct Server {
     base: String,
     data: std::path::PathBuf,
     http: reqwest::Client,
+    /// The line the server logs when it stops: how its database grouped commits.
+    commits: Arc<Mutex<Option<String>>>,
 }
 
 impl Drop for Server {
@@ -101,18 +103,34 @@ impl Server {
             .env("HOOKLINE_LOCAL_API_KEY", KEY)
             .env("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true")
             .env("HOOKLINE_MAX_WEBHOOKS_PER_TENANT", "100")
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "warn,hookline::commits=info")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
+            .stderr(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let child = cmd.spawn().expect("start hookline serve");
+        let mut child = cmd.spawn().expect("start hookline serve");
+        let commits: Arc<Mutex<Option<String>>> = Arc::default();
+        let stderr = child.stderr.take().unwrap();
+        let keep = commits.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                match line.split_once("stopped: ") {
+                    Some((_, what)) => *keep.lock().unwrap() = Some(what.to_string()),
+                    None => eprintln!("{line}"),
+                }
+            }
+        });
         let server = Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
             data,
             http: reqwest::Client::new(),
+            commits,
         };
         hookline_tests::eventually(
             "hookline serve to answer",
@@ -153,6 +171,31 @@ impl Server {
             .await
             .unwrap();
         assert_eq!(r.status(), 202);
+    }
+
+    /// Stops the server as Ctrl-C does and prints what it says of its database's commits,
+    /// with the `events` published per flush.
+    async fn stop(mut self, events: usize) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-INT", &pid]).status();
+        let _ = self.child.wait();
+        // The stderr reader may still be on its last line.
+        for _ in 0..100 {
+            if let Some(line) = self.commits.lock().unwrap().take() {
+                let flushes: f64 = line
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix("flushes="))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(f64::NAN);
+                println!(
+                    "  database: {line}; {:.1} events published per flush",
+                    events as f64 / flushes
+                );
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        println!("  database: the server said nothing of its commits");
     }
 
     /// The server process's CPU time so far (user + system), from /proc.
@@ -306,6 +349,7 @@ async fn flat_out(bin: &std::path::Path, events: usize, webhooks: usize) {
         ms(percentile(&lat, 0.99)),
         ms(cpu) / want as f64,
     );
+    server.stop(events).await;
 }
 
 /// (c): `rate` events per second for `seconds` to one webhook.
@@ -337,6 +381,9 @@ async fn paced(bin: &std::path::Path, rate: u64, seconds: u64) {
         ms(percentile(&lat, 0.50)),
         ms(percentile(&lat, 0.99)),
     );
+    if let Ok(server) = Arc::try_unwrap(server) {
+        server.stop(events).await;
+    }
 }
 
 /// (d): a dead webhook with `backlog` deliveries due, and a healthy one of another tenant at
@@ -404,8 +451,9 @@ async fn main() {
     let run = |s: &str| only.as_deref().is_none_or(|o| o.contains(s));
     let bin = hookline_binary(bench);
     println!(
-        "hookline serve ({}), embedded SQLite, load client and receivers on loopback",
-        if bench { "release" } else { "debug, smoke run" }
+        "hookline serve ({}), embedded SQLite (durability {}), load client and receivers on loopback",
+        if bench { "release" } else { "debug, smoke run" },
+        std::env::var("HOOKLINE_SQLITE_DURABILITY").unwrap_or_else(|_| "full".into()),
     );
     if bench {
         if run("a") {

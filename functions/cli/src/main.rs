@@ -76,10 +76,12 @@ async fn main() -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("binding {listen}"))?;
+            let report = commit_report(&app);
             let running = server::start(app, listener).await?;
             println!("Hookline listening on http://{}", running.addr);
-            tokio::signal::ctrl_c().await?;
+            stopped().await?;
             running.stop().await;
+            report();
         }
         Command::Keys(Keys::Create {
             tenant,
@@ -134,4 +136,46 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Until Ctrl-C (SIGINT) or SIGTERM (what `docker stop`, systemd and `kill` send).
+async fn stopped() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await
+}
+
+/// Logs, when the server stops, how well the embedded database grouped its commits (one flush
+/// per commit that wrote, with `full` durability).
+#[cfg(feature = "sqlite")]
+fn commit_report(app: &Hookline) -> impl FnOnce() + use<> {
+    let db = app.sqlite.clone();
+    let started = std::time::Instant::now();
+    move || {
+        let Some(db) = db else { return };
+        let c = db.commits();
+        let secs = started.elapsed().as_secs_f64();
+        tracing::info!(
+            target: "hookline::commits",
+            flushes = c.flushes,
+            operations = c.operations,
+            operations_per_flush =
+                format!("{:.1}", c.operations as f64 / c.flushes.max(1) as f64),
+            "stopped: the database flushed {} times ({:.0}/s)",
+            c.flushes,
+            c.flushes as f64 / secs
+        );
+    }
+}
+
+#[cfg(not(feature = "sqlite"))]
+fn commit_report(_: &Hookline) -> impl FnOnce() + use<> {
+    || {}
 }

@@ -9,10 +9,12 @@ mod catalogue;
 mod events;
 mod keys;
 mod stats;
+mod wal;
 mod webhooks;
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -76,6 +78,24 @@ pub struct SqliteDb {
     pub(crate) group_share: usize,
     /// Woken when messages are sent or settled, so an idle consumer need not poll.
     pub(crate) queue_signal: Arc<tokio::sync::Notify>,
+    counters: Arc<Counters>,
+}
+
+/// What the database thread has done since it started: how well group commit groups.
+#[derive(Default)]
+struct Counters {
+    flushes: AtomicU64,
+    operations: AtomicU64,
+}
+
+/// A reading of [`SqliteDb::commits`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Commits {
+    /// Commits that wrote something (each one flush of the log with `full` durability).
+    pub flushes: u64,
+    /// The operations those commits carried (publishes, receives, settles, attempt records,
+    /// changes through the API, and the reads that arrived with them).
+    pub operations: u64,
 }
 
 pub(crate) fn be(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
@@ -99,7 +119,18 @@ impl SqliteDb {
     pub fn open_with(dir: impl AsRef<Path>, durability: Durability) -> StoreResult<Self> {
         let dir = dir.as_ref();
         std::fs::create_dir_all(dir).map_err(|e| be(format!("creating {}: {e}", dir.display())))?;
-        let conn = Connection::open(dir.join("hookline.db")).map_err(be)?;
+        let file = dir.join("hookline.db");
+        wal::check_wal(&file).map_err(be)?;
+        if durability == Durability::Full
+            && let Some(fs) = wal::ignores_flushes(dir)
+        {
+            tracing::warn!(
+                data_dir = %dir.display(),
+                "the data directory is on {fs}, which keeps everything in memory: \
+                 HOOKLINE_SQLITE_DURABILITY=full cannot keep acknowledged writes across a reboot"
+            );
+        }
+        let conn = Connection::open(&file).map_err(be)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(be)?;
         let sync = match durability {
@@ -136,16 +167,44 @@ impl SqliteDb {
         conn.execute_batch(SCHEMA).map_err(be)?;
         migrate(&conn)?;
         let (jobs, rx) = mpsc::channel();
+        let counters = Arc::new(Counters::default());
+        let c = counters.clone();
         std::thread::Builder::new()
             .name("hookline-sqlite".into())
-            .spawn(move || run(conn, rx))
+            .spawn(move || run(conn, rx, &c))
             .map_err(be)?;
         Ok(SqliteDb {
             jobs,
             clock: Arc::new(SystemClock),
             group_share: 8,
             queue_signal: Arc::default(),
+            counters,
         })
+    }
+
+    /// How many commits wrote, and how many acknowledged operations they carried.
+    pub fn commits(&self) -> Commits {
+        Commits {
+            flushes: self.counters.flushes.load(Ordering::Relaxed),
+            operations: self.counters.operations.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The `synchronous` setting the connection runs with, read back from SQLite (`FULL` or
+    /// `NORMAL`; in-memory databases say `FULL`, having nothing to flush).
+    pub async fn synchronous(&self) -> StoreResult<&'static str> {
+        self.read(|c| {
+            let v: i64 = c
+                .pragma_query_value(None, "synchronous", |r| r.get(0))
+                .map_err(be)?;
+            Ok(match v {
+                0 => "OFF",
+                1 => "NORMAL",
+                2 => "FULL",
+                _ => "EXTRA",
+            })
+        })
+        .await
     }
 
     pub(crate) fn now_ms(&self) -> i64 {
@@ -252,7 +311,7 @@ impl SqliteDb {
 /// The database thread: takes the operations waiting, runs them in one transaction, commits,
 /// then answers each. Operations that change several rows use savepoints, so one failing
 /// leaves the others of its group intact.
-fn run(mut conn: Connection, rx: mpsc::Receiver<Job>) {
+fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, counters: &Counters) {
     let mut schedule = Schedule::default();
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
@@ -268,6 +327,8 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>) {
         let began = conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| e.to_string());
+        let changes = conn.total_changes();
+        let operations = group.len() as u64;
         let mut replies: Vec<Reply> = Vec::with_capacity(group.len());
         for job in group {
             let reply = (job.run)(&mut conn, &mut schedule);
@@ -282,6 +343,10 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>) {
             let _ = conn.execute_batch("ROLLBACK");
             // What the schedule learned in a rolled-back transaction is not in the table.
             schedule.clear();
+        }
+        if committed.is_ok() && conn.total_changes() != changes {
+            counters.flushes.fetch_add(1, Ordering::Relaxed);
+            counters.operations.fetch_add(operations, Ordering::Relaxed);
         }
         let error = committed.err();
         for reply in replies {
@@ -328,4 +393,61 @@ pub(crate) fn docs<T: DeserializeOwned>(
         .map_err(be)?;
     rows.map(|r| r.map_err(be).and_then(|s| from_doc(&s)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("hookline-{name}-{}", ulid::Ulid::new()))
+    }
+
+    #[tokio::test]
+    async fn the_durability_setting_reaches_sqlite() {
+        for (durability, pragma) in [(Durability::Full, "FULL"), (Durability::Normal, "NORMAL")] {
+            let d = dir("sync");
+            let db = SqliteDb::open_with(&d, durability).unwrap();
+            assert_eq!(db.synchronous().await.unwrap(), pragma);
+            drop(db);
+            let _ = std::fs::remove_dir_all(&d);
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_writes_share_flushes_and_reads_flush_nothing() {
+        let d = dir("group");
+        let db = SqliteDb::open(&d).unwrap();
+        db.with(|c| c.execute_batch("CREATE TABLE t (n INTEGER)").map_err(be))
+            .await
+            .unwrap();
+        let before = db.commits();
+        let writes = (0..200).map(|n| {
+            db.with(move |c| {
+                c.execute("INSERT INTO t (n) VALUES (?1)", [n])
+                    .map(drop)
+                    .map_err(be)
+            })
+        });
+        futures::future::try_join_all(writes).await.unwrap();
+        let after = db.commits();
+        assert_eq!(after.operations - before.operations, 200);
+        let flushes = after.flushes - before.flushes;
+        assert!(
+            (1..200).contains(&flushes),
+            "200 concurrent writes took {flushes} flushes"
+        );
+        db.flush().await.unwrap();
+        let count: i64 = db
+            .read(|c| {
+                c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+                    .map_err(be)
+            })
+            .await
+            .unwrap();
+        assert_eq!(count, 200);
+        assert_eq!(db.commits().flushes, after.flushes, "reads wrote nothing");
+        drop(db);
+        let _ = std::fs::remove_dir_all(&d);
+    }
 }
