@@ -9,7 +9,8 @@ path's script (the last one repeats). The log of what arrived is served at GET /
   GET  /_log    -> [{"path", "webhook_id", "timestamp", "verified_by", "svix_ok", "status",
                      "received_at", "body"}]
 
-Prints "port <n>" on its first line once listening (port 0 picks a free one).
+Prints "port <n>" on its first line once listening (port 0 picks a free one). `--host=ADDR`
+listens on another address than 127.0.0.1 (the `sam local` tests: one the containers reach).
 """
 
 import json
@@ -110,11 +111,13 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    port = 0
+    port, host = 0, "127.0.0.1"
     for arg in sys.argv[1:]:
         if arg.startswith("--port="):
             port = int(arg.split("=", 1)[1])
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        if arg.startswith("--host="):
+            host = arg.split("=", 1)[1]
+    server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True
     print(f"port {server.server_address[1]}", flush=True)
     server.serve_forever()

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what the tests need (idempotently), starts
 # the AWS emulator (moto), then runs formatting and lint checks, every Rust test (unit,
-# integration on SQLite and on DynamoDB/SQS in moto, Lambda events), and the SAM template checks.
+# integration on SQLite and on DynamoDB/SQS in moto, Lambda events), the SAM template checks,
+# and `sam local` in containers (tests/sam_local.sh; it needs the Docker engine).
 #   tests/run.sh           everything
-#   tests/run.sh --quick   skip `sam build` (the arm64 cross-build takes minutes)
+#   tests/run.sh --quick   skip `sam build` and `sam local` (they take minutes)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -19,7 +20,10 @@ export HOOKLINE_TEST_PYTHON="$bin/python"
 export SAM_CLI_TELEMETRY=0
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
 if [ "$quick" = false ]; then
-  rustup target list --installed | grep -q '^aarch64-unknown-linux-gnu$' || rustup target add aarch64-unknown-linux-gnu
+  if ! rustup target list --installed | grep -q '^aarch64-unknown-linux-gnu$'; then
+    echo "adding the aarch64-unknown-linux-gnu target to your rustup toolchain (sam build cross-compiles the functions to arm64)"
+    rustup target add aarch64-unknown-linux-gnu
+  fi
 fi
 
 step "AWS emulator (moto)"
@@ -41,6 +45,7 @@ cargo fmt --all -- --check
 
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p hookline-tests --test sam_local -- -D warnings
 
 step "cargo build (every target: the serve test and the benchmark run the hookline binary)"
 cargo build --workspace --all-targets
@@ -65,5 +70,11 @@ if [ -f template.yaml ]; then
       echo "$fn bootstrap: $(stat -c %s "$f") bytes stripped, $(gzip -9c "$f" | wc -c) bytes compressed"
     done
   fi
+fi
+if [ "$quick" = false ]; then
+  step "sam local (tests/sam_local.sh)"
+  start=$(date +%s)
+  tests/sam_local.sh
+  echo "sam local took $(( $(date +%s) - start ))s"
 fi
 step "all checks passed"

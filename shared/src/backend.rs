@@ -60,11 +60,20 @@ impl Hookline {
         app
     }
 
-    /// DynamoDB and SQS clients from the standard AWS configuration chain
-    /// (`AWS_ENDPOINT_URL` points them at an emulator).
+    /// DynamoDB and SQS clients from the standard AWS configuration chain; `endpoint` (or
+    /// `AWS_ENDPOINT_URL`) points them at an emulator.
     #[cfg(feature = "aws")]
-    pub async fn with_aws(config: Config, table: &str, queue_url: &str) -> Self {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    pub async fn with_aws(
+        config: Config,
+        table: &str,
+        queue_url: &str,
+        endpoint: Option<&str>,
+    ) -> Self {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(url) = endpoint {
+            loader = loader.endpoint_url(url);
+        }
+        let sdk = loader.load().await;
         let store = crate::store::dynamo::DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&sdk),
             table,
@@ -92,9 +101,11 @@ impl Hookline {
                 ))
             }
             #[cfg(feature = "aws")]
-            Backend::Aws { table, queue_url } => {
-                Ok(Hookline::with_aws(config, &table, &queue_url).await)
-            }
+            Backend::Aws {
+                table,
+                queue_url,
+                endpoint,
+            } => Ok(Hookline::with_aws(config, &table, &queue_url, endpoint.as_deref()).await),
             #[allow(unreachable_patterns)]
             other => Err(Error::Config(format!(
                 "this binary was built without the {} backend (cargo feature `{}`)",

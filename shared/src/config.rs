@@ -10,8 +10,13 @@ pub enum Backend {
     /// Embedded SQLite database (store and queue) under a data directory; `durable`: every
     /// commit is flushed before it is acknowledged (`HOOKLINE_SQLITE_DURABILITY=full`).
     Sqlite { data_dir: String, durable: bool },
-    /// DynamoDB table and SQS queue.
-    Aws { table: String, queue_url: String },
+    /// DynamoDB table and SQS queue; `endpoint`: where both are served, when not AWS's own
+    /// endpoints (an emulator: `HOOKLINE_AWS_ENDPOINT_URL`, empty = AWS).
+    Aws {
+        table: String,
+        queue_url: String,
+        endpoint: Option<String>,
+    },
 }
 
 impl Backend {
@@ -61,6 +66,7 @@ pub const LAMBDA_ENV_VARS: &[&str] = &[
     "HOOKLINE_BACKEND",
     "HOOKLINE_TABLE",
     "HOOKLINE_QUEUE_URL",
+    "HOOKLINE_AWS_ENDPOINT_URL",
     "HOOKLINE_ALLOW_PRIVATE_TARGETS",
     "HOOKLINE_MAX_WEBHOOKS_PER_TENANT",
     "HOOKLINE_MAX_PAYLOAD_BYTES",
@@ -151,6 +157,9 @@ impl Config {
                 queue_url: get("HOOKLINE_QUEUE_URL").ok_or_else(|| {
                     Error::Config("HOOKLINE_QUEUE_URL is required with the aws backend".into())
                 })?,
+                endpoint: get("HOOKLINE_AWS_ENDPOINT_URL")
+                    .map(|u| u.trim().to_string())
+                    .filter(|u| !u.is_empty()),
             },
             Some(other) => {
                 return Err(Error::Config(format!(
@@ -293,5 +302,24 @@ mod tests {
         let e = cfg(&[("HOOKLINE_BACKEND", "aws")]).unwrap_err().to_string();
         assert!(e.contains("HOOKLINE_TABLE"), "{e}");
         assert!(cfg(&[("HOOKLINE_RETRY_INTERVAL_SECONDS", "50000")]).is_err());
+    }
+
+    #[test]
+    fn an_empty_aws_endpoint_means_aws_itself() {
+        let aws = |endpoint: &str| {
+            cfg(&[
+                ("HOOKLINE_BACKEND", "aws"),
+                ("HOOKLINE_TABLE", "t"),
+                ("HOOKLINE_QUEUE_URL", "q"),
+                ("HOOKLINE_AWS_ENDPOINT_URL", endpoint),
+            ])
+            .unwrap()
+            .backend
+        };
+        // The template sets it empty; `sam local` runs set an emulator.
+        assert!(matches!(aws(""), Backend::Aws { endpoint: None, .. }));
+        assert!(
+            matches!(aws("http://172.17.0.1:4566"), Backend::Aws { endpoint: Some(e), .. } if e == "http://172.17.0.1:4566")
+        );
     }
 }

@@ -4,7 +4,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use hookline_tests::{eventually, root};
+use hookline_tests::eventually;
 
 /// The `hookline` binary that `cargo build --workspace --all-targets` puts beside this test binary.
 fn hookline_bin() -> std::path::PathBuf {
@@ -37,17 +37,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// The walkthrough: the first `sh` block after "Then, as written:" in README.md.
-fn walkthrough() -> String {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let after = readme
-        .split("Then, as written:")
-        .nth(1)
-        .expect("README has the walkthrough");
-    let block = after.split("```sh\n").nth(1).unwrap();
-    block.split("\n```").next().unwrap().to_string()
 }
 
 #[tokio::test]
@@ -97,33 +86,12 @@ async fn first_start_prints_a_key_and_the_readme_walkthrough_works() {
     .await;
 
     let out = Command::new("bash")
-        .args(["-euo", "pipefail", "-c", &walkthrough()])
+        .args(["-euo", "pipefail", "-c", &hookline_tests::walkthrough()])
         .env("HOOKLINE", &base)
         .env("KEY", &key)
         .output()
         .expect("run the walkthrough");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "walkthrough failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains(r#""secret":"whsec_"#), "{stdout}");
-    assert!(
-        stdout.contains(r#""secret":"whsec_****"#),
-        "masked afterwards: {stdout}"
-    );
-    assert!(stdout.contains(r#""enabled":false"#), "{stdout}");
-    assert!(
-        stdout.contains(r#""url":"https://api.example.com/v2/hooks""#),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(r#""deliveries":0"#),
-        "a disabled webhook gets no delivery: {stdout}"
-    );
-    let codes: Vec<&str> = stdout.lines().rev().take(2).collect();
-    assert_eq!(codes, vec!["404", "204"], "{stdout}");
+    hookline_tests::check_walkthrough(&out);
 
     // A second start on the same data prints no new key, and the first key still works.
     drop(_server);

@@ -47,6 +47,25 @@ fn strings(v: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// Strings, each `!Ref Parameter` read as the parameter's default (what a deploy without
+/// overrides gets).
+fn deployed_strings(t: &Value, v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Sequence(s)) => s
+            .iter()
+            .filter_map(|x| match x {
+                Value::Tagged(tagged) if tagged.tag == "!Ref" => {
+                    at(t, &["Parameters", tagged.value.as_str()?, "Default"])
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                }
+                x => x.as_str().map(str::to_string),
+            })
+            .collect(),
+        other => strings(other),
+    }
+}
+
 /// Every IAM action a function's inline policies allow.
 fn allowed_actions(t: &Value, function: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -159,8 +178,8 @@ fn problems(t: &Value) -> Vec<String> {
         if fprop(f, "Runtime").and_then(Value::as_str) != Some("provided.al2023") {
             p.push(format!("{f}: runtime must be provided.al2023"));
         }
-        if strings(fprop(f, "Architectures")) != ["arm64"] {
-            p.push(format!("{f}: Architectures must be [arm64]"));
+        if deployed_strings(t, fprop(f, "Architectures")) != ["arm64"] {
+            p.push(format!("{f}: Architectures must be [arm64] by default"));
         }
         if fprop(f, "Handler").and_then(Value::as_str) != Some("bootstrap") {
             p.push(format!("{f}: Handler must be bootstrap"));
@@ -492,6 +511,9 @@ fn template_checks_catch_what_the_linters_miss() {
         ("arm64", |t| {
             *res(t, &["Globals", "Function", "Architectures"]) =
                 serde_yaml::from_str("[x86_64]").unwrap()
+        }),
+        ("[arm64] by default", |t| {
+            *res(t, &["Parameters", "Architecture", "Default"]) = Value::from("x86_64")
         }),
         ("retention", |t| {
             *res(

@@ -146,7 +146,7 @@ pub async fn aws_sdk_config() -> aws_config::SdkConfig {
 }
 
 /// Fresh DynamoDB table and SQS queue (with a dead-letter queue) in the emulator.
-pub async fn aws(config: Config) -> Hookline {
+pub async fn aws(mut config: Config) -> Hookline {
     let sdk = aws_sdk_config().await;
     let suffix = ulid::Ulid::new().to_string().to_lowercase();
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);
@@ -182,6 +182,12 @@ pub async fn aws(config: Config) -> Hookline {
         .send()
         .await
         .expect("create queue");
+    // The configuration names what was made (the `sam local` tests pass it to the functions).
+    config.backend = hookline::config::Backend::Aws {
+        table: table.clone(),
+        queue_url: q.queue_url().unwrap().to_string(),
+        endpoint: Some(moto_endpoint()),
+    };
     let store = DynamoStore::new(ddb, table, config.delivery_shards);
     let queue = SqsQueue::new(sqs, q.queue_url().unwrap());
     Hookline::new(config, Arc::new(store), Arc::new(queue))

@@ -5,6 +5,7 @@
 
 pub mod backends;
 pub mod client;
+pub mod lambda;
 pub mod receiver;
 
 use std::path::PathBuf;
@@ -275,4 +276,42 @@ pub async fn tenant_of(app: &Hookline, key: &str) -> TenantId {
         .unwrap()
         .expect("a stored key")
         .tenant_id
+}
+
+/// The README walkthrough: the first `sh` block after "Then, as written:", run by the serve
+/// test against `hookline serve` and by the `sam_local` test against `sam local start-api`.
+pub fn walkthrough() -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let after = readme
+        .split("Then, as written:")
+        .nth(1)
+        .expect("README has the walkthrough");
+    let block = after.split("```sh\n").nth(1).unwrap();
+    block.split("\n```").next().unwrap().to_string()
+}
+
+/// What a user reading the walkthrough expects to see from running it.
+pub fn check_walkthrough(out: &std::process::Output) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "walkthrough failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(r#""secret":"whsec_"#), "{stdout}");
+    assert!(
+        stdout.contains(r#""secret":"whsec_****"#),
+        "masked afterwards: {stdout}"
+    );
+    assert!(stdout.contains(r#""enabled":false"#), "{stdout}");
+    assert!(
+        stdout.contains(r#""url":"https://api.example.com/v2/hooks""#),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(r#""deliveries":0"#),
+        "a disabled webhook gets no delivery: {stdout}"
+    );
+    let codes: Vec<&str> = stdout.lines().rev().take(2).collect();
+    assert_eq!(codes, vec!["404", "204"], "{stdout}");
 }

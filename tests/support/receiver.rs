@@ -19,6 +19,12 @@ use serde::Deserialize;
 
 use crate::{python, root};
 
+/// The address receivers listen on: loopback, or `HOOKLINE_TEST_RECEIVER_HOST` (the `sam local`
+/// tests give one that the function containers reach: SAM runs them on Docker's bridge).
+pub fn receiver_host() -> String {
+    std::env::var("HOOKLINE_TEST_RECEIVER_HOST").unwrap_or_else(|_| "127.0.0.1".into())
+}
+
 /// One request that reached a receiver.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Delivered {
@@ -72,7 +78,9 @@ pub struct Receiver {
 impl Receiver {
     pub async fn start() -> Self {
         let shared = Arc::new(Mutex::new(Shared::default()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind((receiver_host(), 0))
+            .await
+            .unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = Router::new().fallback(receive).with_state(shared.clone());
         let task = tokio::spawn(async move {
@@ -249,6 +257,7 @@ impl PyReceiver {
     pub fn start_with(args: &[&str]) -> Self {
         let mut child = Command::new(python())
             .arg(root().join("tests/receiver.py"))
+            .arg(format!("--host={}", receiver_host()))
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -265,7 +274,7 @@ impl PyReceiver {
             .unwrap_or_else(|| panic!("receiver said {line:?}"));
         PyReceiver {
             child,
-            base: format!("http://127.0.0.1:{port}"),
+            base: format!("http://{}:{port}", receiver_host()),
             http: reqwest::Client::new(),
         }
     }

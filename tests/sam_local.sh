@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# `sam local`, end to end, on a machine with a Docker engine and no container registry:
+#   1. a base image for the functions' runtime, made from Debian's packages (debootstrap) and
+#      `docker import`ed, since nothing can be pulled; built once, rebuilt when its recipe changes;
+#   2. `sam build` of both functions for x86_64 (the template's Architecture parameter; deploys
+#      stay arm64), in debug mode, which builds in a fraction of the release time;
+#   3. the `sam_local` test: `sam local invoke` of both functions on every event in events/, and
+#      `sam local start-api` serving the README walkthrough, with a published event delivered by
+#      `sam local invoke DeliverFunction`, against DynamoDB and SQS in moto.
+# Prints how long each step takes. Fails, loudly, when no Docker engine answers.
+#   tests/sam_local.sh    (tests/run.sh calls it)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+step() { printf '\n==> %s\n' "$*"; }
+took() { echo "  took $(( $(date +%s) - $1 ))s"; }
+
+bin="$(bash tests/setup.sh | tail -n 1)"
+export PATH="$bin:$PATH"
+export HOOKLINE_TEST_PYTHON="$bin/python"
+export SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
+
+if ! docker info >/dev/null 2>&1; then
+  echo "tests/sam_local.sh: no Docker engine answers ('docker info' failed); sam local needs one" >&2
+  exit 1
+fi
+
+# The base image: a minimal Debian (glibc, CA certificates, a shell for SAM's image build
+# step) with the environment the Lambda runtime sets. SAM adds its runtime interface emulator
+# (shipped inside aws-sam-cli) and the function's code on top.
+build_image() {
+  local dir="$1"
+  command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap; } >&2
+  debootstrap --variant=minbase --include=ca-certificates bookworm "$dir" http://deb.debian.org/debian >&2
+  rm -rf "$dir"/usr/share/{doc,man,info,locale} "$dir"/var/cache/apt/* "$dir"/var/lib/apt/lists/*
+  tar -C "$dir" -c . | docker import \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV LANG=C.UTF-8' \
+    --change 'ENV LAMBDA_TASK_ROOT=/var/task' \
+    --change 'ENV LAMBDA_RUNTIME_DIR=/var/runtime' \
+    --change 'WORKDIR /var/task' \
+    - "$2" >&2
+}
+image="hookline-lambda-base:$(declare -f build_image | sha256sum | cut -c1-12)"
+
+step "base image $image"
+start=$(date +%s)
+if docker image inspect "$image" >/dev/null 2>&1; then
+  echo "  cached"
+else
+  work="$(mktemp -d)"
+  build_image "$work/rootfs" "$image"
+  rm -rf "$work"
+fi
+echo "  size: $(( $(docker image inspect --format '{{.Size}}' "$image") / 1000000 )) MB"
+took "$start"
+
+step "sam build (x86_64, debug)"
+start=$(date +%s)
+SAM_BUILD_MODE=debug sam build --template template.yaml --build-dir .aws-sam/local \
+  --parameter-overrides Architecture=x86_64 >/dev/null
+took "$start"
+
+# SAM runs the functions on Docker's default bridge (its `--docker-network host` still leaves
+# them there), so what they call must listen on the bridge's address on this machine: moto, and
+# the tests' webhook receivers.
+host="$(ip -4 -o addr show docker0 2>/dev/null | awk '{print $4}' | cut -d/ -f1)"
+[ -n "$host" ] || { echo "tests/sam_local.sh: no docker0 bridge address found" >&2; exit 1; }
+step "AWS emulator (moto) on $host, where the containers reach it"
+port="$("$bin/python" -c 'import socket; s=socket.socket(); s.bind(("'"$host"'",0)); print(s.getsockname()[1])')"
+"$bin/moto_server" -H "$host" -p "$port" >"${TMPDIR:-/tmp}/hookline-moto-sam.log" 2>&1 &
+moto_pid=$!
+# Containers SAM keeps warm go too, even when a test fails before stopping `start-api`.
+cleanup() {
+  kill "$moto_pid" 2>/dev/null || true
+  docker ps -aq --filter "ancestor=${image%%:*}:rapid-x86_64" | xargs -r docker rm -f >/dev/null
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  "$bin/python" -c "import socket; socket.create_connection(('$host', $port), 0.2)" 2>/dev/null && break
+  sleep 0.1
+done
+export HOOKLINE_TEST_AWS_ENDPOINT="http://$host:$port" HOOKLINE_TEST_RECEIVER_HOST="$host"
+
+step "sam local invoke and start-api (tests/sam_local/main.rs)"
+start=$(date +%s)
+HOOKLINE_SAM_TEMPLATE="$root/.aws-sam/local/template.yaml" HOOKLINE_SAM_IMAGE="$image" \
+  cargo test -q -p hookline-tests --test sam_local -- --nocapture --test-threads=1
+took "$start"
