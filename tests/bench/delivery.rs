@@ -132,20 +132,7 @@ impl Server {
             http: reqwest::Client::new(),
             commits,
         };
-        hookline_tests::eventually(
-            "hookline serve to answer",
-            Duration::from_secs(20),
-            || async {
-                server
-                    .http
-                    .get(format!("{}/health", server.base))
-                    .send()
-                    .await
-                    .ok()
-                    .filter(|r| r.status().is_success())
-            },
-        )
-        .await;
+        hookline_tests::healthy(&server.base, Duration::from_secs(20)).await;
         server
     }
 

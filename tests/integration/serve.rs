@@ -75,15 +75,7 @@ async fn first_start_prints_a_key_and_the_readme_walkthrough_works() {
     .unwrap()
     .expect("the first start prints an admin key");
     let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    eventually("the server to answer", Duration::from_secs(10), || async {
-        http.get(format!("{base}/health"))
-            .send()
-            .await
-            .ok()
-            .filter(|r| r.status().is_success())
-    })
-    .await;
+    hookline_tests::healthy(&base, Duration::from_secs(10)).await;
 
     let out = Command::new("bash")
         .args(["-euo", "pipefail", "-c", &hookline_tests::walkthrough()])
@@ -131,17 +123,6 @@ fn serve(data: &std::path::Path, durability: &str) -> (Server, String) {
         .spawn()
         .expect("start hookline serve");
     (Server(child), format!("http://127.0.0.1:{port}"))
-}
-
-async fn up(http: &reqwest::Client, base: &str) {
-    eventually("the server to answer", Duration::from_secs(10), || async {
-        http.get(format!("{base}/health"))
-            .send()
-            .await
-            .ok()
-            .filter(|r| r.status().is_success())
-    })
-    .await;
 }
 
 /// Publishes from `publishers` concurrent clients until the server stops answering; returns the
@@ -199,7 +180,7 @@ async fn a_killed_server_loses_nothing_it_answered_and_a_damaged_log_stops_the_n
     let http = reqwest::Client::new();
 
     let (mut server, base) = serve(&data, "full");
-    up(&http, &base).await;
+    hookline_tests::healthy(&base, Duration::from_secs(10)).await;
     let r = http
         .post(format!("{base}/v1/webhooks"))
         .bearer_auth(KEY)
@@ -221,7 +202,7 @@ async fn a_killed_server_loses_nothing_it_answered_and_a_damaged_log_stops_the_n
 
     // The next start sends whatever was answered and not yet delivered.
     let (mut server, base) = serve(&data, "full");
-    up(&http, &base).await;
+    hookline_tests::healthy(&base, Duration::from_secs(10)).await;
     let missing = eventually(
         "every answered event delivered after the restart",
         Duration::from_secs(60),

@@ -192,18 +192,7 @@ async fn sam_local_start_api_serves_the_walkthrough_and_its_events_are_delivered
         .spawn()
         .expect("sam local start-api"));
     let http = reqwest::Client::new();
-    hookline_tests::eventually(
-        "sam local start-api to answer",
-        Duration::from_secs(120),
-        || async {
-            http.get(format!("{base}/health"))
-                .send()
-                .await
-                .ok()
-                .filter(|r| r.status().is_success())
-        },
-    )
-    .await;
+    hookline_tests::healthy(&base, Duration::from_secs(120)).await;
     println!(
         "  sam local start-api answering: {:.1} s",
         started.elapsed().as_secs_f64()

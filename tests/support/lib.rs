@@ -278,6 +278,19 @@ pub async fn tenant_of(app: &Hookline, key: &str) -> TenantId {
         .tenant_id
 }
 
+/// Waits until the Hookline API at `base` answers `GET /health` (or panics after `timeout`).
+pub async fn healthy(base: &str, timeout: Duration) {
+    let http = reqwest::Client::new();
+    eventually(&format!("{base} to answer"), timeout, || async {
+        http.get(format!("{base}/health"))
+            .send()
+            .await
+            .ok()
+            .filter(|r| r.status().is_success())
+    })
+    .await;
+}
+
 /// The README walkthrough: the first `sh` block after "Then, as written:", run by the serve
 /// test against `hookline serve` and by the `sam_local` test against `sam local start-api`.
 pub fn walkthrough() -> String {
