@@ -89,6 +89,8 @@ pub const LOCAL_ENV_VARS: &[&str] = &[
     "HOOKLINE_SQLITE_DURABILITY",
     "HOOKLINE_LISTEN",
     "HOOKLINE_LOCAL_API_KEY",
+    "HOOKLINE_MAX_CONNECTIONS",
+    "HOOKLINE_HEADER_TIMEOUT_SECONDS",
 ];
 
 /// The longest delay SQS accepts for `ChangeMessageVisibility` (12 hours).

@@ -253,3 +253,83 @@ async fn a_killed_server_loses_nothing_it_answered_and_a_damaged_log_stops_the_n
     );
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// A thousand connections that send nothing (a slowloris, or a misbehaving pool) do not stop
+/// the API or the deliveries, and the server closes them once the header timeout passes.
+#[tokio::test]
+async fn a_thousand_idle_connections_stop_neither_the_api_nor_deliveries() {
+    // This process holds the client side of every connection.
+    rlimit::increase_nofile_limit(u64::MAX).unwrap();
+    let receiver = hookline_tests::Receiver::start().await;
+    let url = receiver.configure("/idle", &[], &[200], None).await;
+    let data = std::env::temp_dir().join(hookline_tests::unique("hookline-idle"));
+    let port = free_port();
+    let _server = Server(
+        Command::new(hookline_bin())
+            .arg("serve")
+            .env("HOOKLINE_DATA_DIR", &data)
+            .env("HOOKLINE_LISTEN", format!("127.0.0.1:{port}"))
+            .env("HOOKLINE_LOCAL_API_KEY", KEY)
+            .env("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true")
+            .env("HOOKLINE_HEADER_TIMEOUT_SECONDS", "2")
+            .env_remove("HOOKLINE_BACKEND")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    hookline_tests::healthy(&base, Duration::from_secs(10)).await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{base}/v1/webhooks"))
+        .bearer_auth(KEY)
+        .json(&serde_json::json!({"url": url}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+
+    let idle: Vec<std::net::TcpStream> = (0..1000)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    let started = std::time::Instant::now();
+    let fresh = reqwest::Client::new();
+    let r = fresh
+        .post(format!("{base}/v1/events"))
+        .bearer_auth(KEY)
+        .json(&serde_json::json!({"type": "idle.test", "data": {}}))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .expect("the API answers beside a thousand idle connections");
+    assert_eq!(r.status(), 202);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    receiver.wait_for("/idle", 1, Duration::from_secs(5)).await;
+
+    // Past the header timeout, the server has closed them: reading finds the end.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let closed = tokio::task::spawn_blocking(move || {
+        idle.into_iter()
+            .filter(|mut s| {
+                use std::io::Read;
+                s.set_read_timeout(Some(Duration::from_millis(100)))
+                    .unwrap();
+                // The end of the stream, or a reset: closed. A timeout: still open.
+                match s.read(&mut [0u8; 1]) {
+                    Ok(0) => true,
+                    Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+                    Ok(_) => false,
+                }
+            })
+            .count()
+    })
+    .await
+    .unwrap();
+    assert_eq!(closed, 1000, "idle connections closed by the server");
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -77,7 +77,7 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("binding {listen}"))?;
             let report = commit_report(&app);
-            let running = server::start(app, listener).await?;
+            let running = server::start_with(app, listener, listener_limits()?).await?;
             println!("Hookline listening on http://{}", running.addr);
             stopped().await?;
             running.stop().await;
@@ -178,4 +178,39 @@ fn commit_report(app: &Hookline) -> impl FnOnce() + use<> {
 #[cfg(not(feature = "sqlite"))]
 fn commit_report(_: &Hookline) -> impl FnOnce() + use<> {
     || {}
+}
+
+/// The local listener's limits (`HOOKLINE_MAX_CONNECTIONS`, `HOOKLINE_HEADER_TIMEOUT_SECONDS`),
+/// the connection cap kept below the file descriptors this process may open.
+fn listener_limits() -> anyhow::Result<server::Limits> {
+    let number = |var: &str, default: u64| -> anyhow::Result<u64> {
+        match std::env::var(var) {
+            Ok(v) if !v.trim().is_empty() => v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .with_context(|| format!("{var} must be a positive whole number, not {v:?}")),
+            _ => Ok(default),
+        }
+    };
+    let defaults = server::Limits::default();
+    let wanted = number("HOOKLINE_MAX_CONNECTIONS", defaults.connections as u64)? as usize;
+    // Soft limits are often 1,024 while the hard limit is far higher: take what is allowed.
+    let files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024) as usize;
+    // Outgoing deliveries, the database and the logs need descriptors too.
+    let connections = wanted.min(files.saturating_sub(256).max(16));
+    if connections < wanted {
+        tracing::warn!(
+            "this process may open only {files} files: serving at most {connections} connections at once"
+        );
+    }
+    Ok(server::Limits {
+        connections,
+        header_timeout: std::time::Duration::from_secs(number(
+            "HOOKLINE_HEADER_TIMEOUT_SECONDS",
+            defaults.header_timeout.as_secs(),
+        )?),
+        ..defaults
+    })
 }
