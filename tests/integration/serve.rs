@@ -263,6 +263,8 @@ async fn a_thousand_idle_connections_stop_neither_the_api_nor_deliveries() {
     let receiver = hookline_tests::Receiver::start().await;
     let url = receiver.configure("/idle", &[], &[200], None).await;
     let data = std::env::temp_dir().join(hookline_tests::unique("hookline-idle"));
+    std::fs::create_dir_all(&data).unwrap();
+    let log = data.join("serve.log");
     let port = free_port();
     let _server = Server(
         Command::new(hookline_bin())
@@ -273,8 +275,9 @@ async fn a_thousand_idle_connections_stop_neither_the_api_nor_deliveries() {
             .env("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true")
             .env("HOOKLINE_HEADER_TIMEOUT_SECONDS", "2")
             .env_remove("HOOKLINE_BACKEND")
+            .env_remove("RUST_LOG")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap(),
     );
@@ -331,5 +334,18 @@ async fn a_thousand_idle_connections_stop_neither_the_api_nor_deliveries() {
     .await
     .unwrap();
     assert_eq!(closed, 1000, "idle connections closed by the server");
+
+    // At the default level the server says what it did: a line per request, one per attempt.
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        said.lines()
+            .any(|l| l.contains("POST") && l.contains("/v1/events") && l.contains("status=202")),
+        "{said}"
+    );
+    assert!(
+        said.lines()
+            .any(|l| l.contains("delivered: 200") && l.contains("attempt")),
+        "{said}"
+    );
     let _ = std::fs::remove_dir_all(&data);
 }

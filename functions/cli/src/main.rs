@@ -60,22 +60,31 @@ async fn main() -> anyhow::Result<()> {
     let app = Hookline::from_config(Config::from_env()?).await?;
     match cli.command {
         Command::Serve => {
-            if let Some(key) = server::bootstrap(
-                &app,
-                std::env::var("HOOKLINE_LOCAL_API_KEY").ok().as_deref(),
-            )
-            .await?
-            {
-                println!(
-                    "Created tenant {:?} and its admin API key (shown once):\n\n  {key}\n",
-                    server::DEFAULT_TENANT
-                );
-            }
+            let fixed = std::env::var("HOOKLINE_LOCAL_API_KEY").ok();
+            let created = server::bootstrap(&app, fixed.as_deref()).await?;
             let listen =
                 std::env::var("HOOKLINE_LISTEN").unwrap_or_else(|_| "127.0.0.1:3000".into());
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("binding {listen}"))?;
+            let url = format!("http://{}", listener.local_addr()?);
+            match (created, fixed.filter(|k| !k.is_empty())) {
+                (Some(key), _) => println!(
+                    "Created tenant {:?} and its admin API key (shown once):\n\n  {key}\n\n\
+                     To use it from this shell:\n\n  export HOOKLINE={url} KEY={key}\n",
+                    server::DEFAULT_TENANT
+                ),
+                (None, Some(_)) => println!(
+                    "The admin key of tenant {:?} is HOOKLINE_LOCAL_API_KEY.\n",
+                    server::DEFAULT_TENANT
+                ),
+                (None, None) => println!(
+                    "Keys were made on an earlier start (`hookline keys list --tenant {t}`); \
+                     to mint another:\n\n  hookline keys create --tenant {t} --scopes admin\n",
+                    t = server::DEFAULT_TENANT
+                ),
+            }
+            println!("{}", settings(&app.config));
             let report = commit_report(&app);
             let running = server::start_with(app, listener, listener_limits()?).await?;
             println!("Hookline listening on http://{}", running.addr);
@@ -213,4 +222,42 @@ fn listener_limits() -> anyhow::Result<server::Limits> {
         )?),
         ..defaults
     })
+}
+
+/// What `hookline serve` runs with, in a few lines.
+fn settings(c: &Config) -> String {
+    let backend = match &c.backend {
+        hookline::config::Backend::Sqlite { data_dir, durable } => format!(
+            "embedded SQLite in {data_dir} (durability {})",
+            if *durable { "full" } else { "normal" }
+        ),
+        hookline::config::Backend::Aws {
+            table, queue_url, ..
+        } => {
+            format!("DynamoDB table {table}, SQS queue {queue_url}")
+        }
+    };
+    let private = if c.allow_private_targets {
+        "allowed (HOOKLINE_ALLOW_PRIVATE_TARGETS=true)"
+    } else {
+        "refused (HOOKLINE_ALLOW_PRIVATE_TARGETS=true allows them, for tests and demos)"
+    };
+    format!(
+        "  storage     {backend}\n  retries     every {} for {}, {} timeout per attempt\n  \
+         private and loopback targets {private}",
+        human(c.retry_interval),
+        human(c.retry_window),
+        human(c.delivery_timeout),
+    )
+}
+
+/// `3600s` as `1h`, `90s` as `90s`: the largest whole unit.
+fn human(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0 => "0s".into(),
+        _ if s.is_multiple_of(3600) => format!("{}h", s / 3600),
+        _ if s.is_multiple_of(60) => format!("{}m", s / 60),
+        _ => format!("{s}s"),
+    }
 }

@@ -43,7 +43,18 @@ pub fn router(app: Hookline) -> Router {
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                // One line per request at the default level: method, path (the span), status,
+                // latency. Server errors are logged where they happen, with their cause.
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Millis),
+                )
+                .on_failure(()),
+        )
         .layer(SetRequestIdLayer::new(REQUEST_ID, NewRequestId))
         .with_state(app)
 }

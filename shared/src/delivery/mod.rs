@@ -243,13 +243,33 @@ impl Deliverer {
             return Ok(Outcome::Done);
         }
         if let Some(a) = d.attempts.last() {
-            tracing::debug!(
-                status_code = a.status_code,
-                duration_ms = a.duration_ms,
-                status = d.status.as_str(),
-                next_attempt_at = ?d.next_attempt_at,
-                "attempt recorded"
-            );
+            // One line per attempt at the default level (the span names the delivery, webhook
+            // and attempt): what the endpoint answered and what happens next.
+            let answer = a
+                .status_code
+                .map(|c| c.to_string())
+                .or_else(|| a.error.clone())
+                .unwrap_or_default();
+            match (&d.status, d.next_attempt_at) {
+                (DeliveryStatus::Succeeded, _) => {
+                    tracing::info!(
+                        status_code = a.status_code,
+                        duration_ms = a.duration_ms,
+                        "delivered: {answer}"
+                    )
+                }
+                (_, Some(next)) => tracing::info!(
+                    status_code = a.status_code,
+                    duration_ms = a.duration_ms,
+                    next_attempt_at = %next,
+                    "attempt failed: {answer}; next attempt at {next}"
+                ),
+                _ => tracing::warn!(
+                    status_code = a.status_code,
+                    duration_ms = a.duration_ms,
+                    "attempt failed: {answer}; retries are over, the delivery failed (it can be retried by hand)"
+                ),
+            }
         }
         self.touch(&webhook.tenant_id, &webhook.id).await;
         Ok(outcome)
