@@ -26,7 +26,7 @@ pub fn webhook_url(raw: &str, allow_private: bool) -> Result<Url> {
         return err("is required");
     }
     if raw.len() > MAX_URL_LEN {
-        return err(&format!("must be at most {MAX_URL_LEN} characters"));
+        return err(&format!("must be at most {MAX_URL_LEN} bytes"));
     }
     let url = match Url::parse(raw) {
         Ok(u) => u,
@@ -170,13 +170,13 @@ pub fn metadata(m: &BTreeMap<String, String>) -> Result<()> {
         if k.is_empty() || k.len() > MAX_METADATA_KEY_LEN {
             return Err(Error::validation(
                 "metadata",
-                format!("keys must be 1 to {MAX_METADATA_KEY_LEN} characters"),
+                format!("keys must be 1 to {MAX_METADATA_KEY_LEN} bytes (UTF-8)"),
             ));
         }
         if v.len() > MAX_METADATA_VALUE_LEN {
             return Err(Error::validation(
                 "metadata",
-                format!("value of {k:?} must be at most {MAX_METADATA_VALUE_LEN} characters"),
+                format!("value of {k:?} must be at most {MAX_METADATA_VALUE_LEN} bytes (UTF-8)"),
             ));
         }
     }

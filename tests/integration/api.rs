@@ -357,6 +357,19 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing(b: Backend) {
         StatusCode::BAD_REQUEST,
         "bad_request",
     );
+    // Parameters a listing does not take are refused by name, not ignored.
+    for path in [
+        "/v1/webhooks?page=2&per_page=1",
+        "/v1/webhooks/wh_01ABC/deliveries?partner_id=p",
+    ] {
+        let got = api.call("GET", path, k, None).await;
+        assert_error(&got, StatusCode::BAD_REQUEST, "bad_request");
+        let msg = got.1["error"]["message"].as_str().unwrap();
+        assert!(
+            msg.contains("`page`") || msg.contains("`partner_id`"),
+            "{msg}"
+        );
+    }
     assert_error(
         &api.call("GET", "/v1/nothing", k, None).await,
         StatusCode::NOT_FOUND,

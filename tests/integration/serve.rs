@@ -242,6 +242,7 @@ async fn a_killed_server_loses_nothing_it_answered_and_a_damaged_log_stops_the_n
         .env("HOOKLINE_DATA_DIR", &data)
         .env("HOOKLINE_LISTEN", format!("127.0.0.1:{}", free_port()))
         .env("HOOKLINE_LOCAL_API_KEY", KEY)
+        .env("RUST_BACKTRACE", "1")
         .env_remove("HOOKLINE_BACKEND")
         .output()
         .unwrap();
@@ -250,6 +251,13 @@ async fn a_killed_server_loses_nothing_it_answered_and_a_damaged_log_stops_the_n
     assert!(
         stderr.contains(&wal.display().to_string()) && stderr.contains("damaged"),
         "{stderr}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("error: ") && l.contains("damaged"))
+            && !stderr.to_lowercase().contains("backtrace"),
+        "one line that says why, no stack trace: {stderr}"
     );
     let _ = std::fs::remove_dir_all(&data);
 }

@@ -19,9 +19,28 @@ struct Cli {
     command: Command,
 }
 
+/// The variables `hookline serve` reads (README.md, "Configuration", says more).
+const SERVE_ENV: &str = "Environment:
+  HOOKLINE_LISTEN                    address to serve on (127.0.0.1:3000)
+  HOOKLINE_DATA_DIR                  embedded database directory (./.hookline)
+  HOOKLINE_SQLITE_DURABILITY         full (flush before answering) or normal (full)
+  HOOKLINE_LOCAL_API_KEY             a fixed admin key, 16+ characters (one is made on first start)
+  HOOKLINE_ALLOW_PRIVATE_TARGETS     deliver to loopback and private addresses (false)
+  HOOKLINE_RETRY_INTERVAL_SECONDS    time between automatic attempts (3600)
+  HOOKLINE_RETRY_WINDOW_SECONDS      retries stop this long after the first attempt (172800)
+  HOOKLINE_DELIVERY_TIMEOUT_SECONDS  per-attempt HTTP timeout (15)
+  HOOKLINE_DELIVERY_CONCURRENCY      deliveries in flight (16)
+  HOOKLINE_ENDPOINT_CONCURRENCY      deliveries in flight per webhook (8)
+  HOOKLINE_BREAKER_THRESHOLD         failed attempts that open a webhook's breaker (5)
+  HOOKLINE_MAX_CONNECTIONS           connections served at once (4096)
+  HOOKLINE_HEADER_TIMEOUT_SECONDS    close connections that send no request head (10)
+  HOOKLINE_BACKEND                   sqlite, or aws with HOOKLINE_TABLE and HOOKLINE_QUEUE_URL
+  RUST_LOG                           log filter (info: a line per request and per attempt)";
+
 #[derive(Subcommand)]
 enum Command {
-    /// Run the API and the delivery worker locally (HOOKLINE_LISTEN, default 127.0.0.1:3000).
+    /// Run the API and the delivery worker locally.
+    #[command(after_help = SERVE_ENV)]
     Serve,
     /// Manage API keys (on the backend HOOKLINE_BACKEND names).
     #[command(subcommand)]
@@ -54,9 +73,20 @@ enum Keys {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     hookline::telemetry::init(false);
     let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // What went wrong and why, on one line; no stack trace (RUST_BACKTRACE or not).
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let app = Hookline::from_config(Config::from_env()?).await?;
     match cli.command {
         Command::Serve => {

@@ -185,8 +185,13 @@ impl WebhookOut {
     }
 }
 
+/// A parameter not listed here is a 400 that names it, not silently ignored.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ListWebhooksIn {
+    /// Read by the authorization (an admin acting on a tenant).
+    #[allow(dead_code)]
+    tenant_id: Option<String>,
     pub limit: Option<usize>,
     pub cursor: Option<String>,
     pub account_id: Option<String>,
