@@ -30,8 +30,13 @@ fn default_tenant() -> TenantId {
     TenantId::parse(DEFAULT_TENANT).expect("a valid tenant id")
 }
 
+/// The name of the keys made from `HOOKLINE_LOCAL_API_KEY`.
+const LOCAL_KEY_NAME: &str = "local";
+
 /// On an empty store, creates an admin key for [`DEFAULT_TENANT`] and returns it (to print
-/// once). A `fixed` key (`HOOKLINE_LOCAL_API_KEY`) is ensured to exist instead, on every start.
+/// once). A `fixed` key (`HOOKLINE_LOCAL_API_KEY`) is ensured to exist instead, on every start,
+/// and a local key set by an earlier start with another value is revoked: changing the
+/// variable replaces the key, it does not add one.
 pub async fn bootstrap(app: &Hookline, fixed: Option<&str>) -> Result<Option<String>> {
     if let Some(key) = fixed.filter(|k| !k.is_empty()) {
         if key.len() < 16 {
@@ -39,20 +44,26 @@ pub async fn bootstrap(app: &Hookline, fixed: Option<&str>) -> Result<Option<Str
                 "HOOKLINE_LOCAL_API_KEY must be at least 16 characters".into(),
             ));
         }
-        if app
-            .store
-            .get_key(&ApiKeyId::from_hash(&hash_key(key)))
-            .await?
-            .is_none()
-        {
+        let id = ApiKeyId::from_hash(&hash_key(key));
+        if app.store.get_key(&id).await?.is_none() {
             let record = new_api_key(
                 key,
                 &default_tenant(),
                 vec![Scope::Admin],
-                Some("local".into()),
+                Some(LOCAL_KEY_NAME.into()),
                 app.clock.now(),
             );
             app.store.put_key(&record).await?;
+        }
+        for mut old in app.store.list_keys(&default_tenant()).await? {
+            if old.id != id
+                && old.name.as_deref() == Some(LOCAL_KEY_NAME)
+                && old.revoked_at.is_none()
+            {
+                old.revoked_at = Some(app.clock.now());
+                app.store.put_key(&old).await?;
+                tracing::info!(key = %old.id, "revoked the previous HOOKLINE_LOCAL_API_KEY");
+            }
         }
         return Ok(None);
     }
@@ -183,4 +194,34 @@ async fn serve(
 /// Until `stop` turns true (or its sender is gone).
 async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await.map(drop);
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn changing_the_local_key_revokes_the_previous_one() {
+        let db = crate::store::sqlite::SqliteDb::in_memory().unwrap();
+        let app = Hookline::with_sqlite(crate::config::Config::default(), db);
+        let (a, b) = ("hl_local_key_aaaaaaaaaaaa", "hl_local_key_bbbbbbbbbbbb");
+        bootstrap(&app, Some(a)).await.unwrap();
+        bootstrap(&app, Some(a)).await.unwrap();
+        let key = |k: &str| ApiKeyId::from_hash(&hash_key(k));
+        let stored = |k| {
+            let app = app.clone();
+            async move { app.store.get_key(&k).await.unwrap().unwrap() }
+        };
+        assert!(
+            stored(key(a)).await.revoked_at.is_none(),
+            "a restart keeps it"
+        );
+        bootstrap(&app, Some(b)).await.unwrap();
+        assert!(stored(key(a)).await.revoked_at.is_some(), "replaced");
+        assert!(stored(key(b)).await.revoked_at.is_none());
+        assert_eq!(
+            app.store.list_keys(&default_tenant()).await.unwrap().len(),
+            2
+        );
+    }
 }

@@ -97,7 +97,12 @@ async fn first_start_prints_a_key_and_the_readme_walkthrough_works() {
         .output()
         .unwrap();
     let listed = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(listed.lines().count(), 1, "one bootstrap key: {listed}");
+    assert_eq!(
+        listed.lines().next(),
+        Some("ID\tSTATE\tSCOPES\tCREATED\tNAME"),
+        "a header: {listed}"
+    );
+    assert_eq!(listed.lines().count(), 2, "one bootstrap key: {listed}");
     assert!(
         listed.contains("active") && listed.contains("admin"),
         "{listed}"

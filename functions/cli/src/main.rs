@@ -144,6 +144,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keys(Keys::List { tenant }) => {
             let tenant = TenantId::field("--tenant", &tenant)?;
+            println!("ID\tSTATE\tSCOPES\tCREATED\tNAME");
             for k in app.store.list_keys(&tenant).await? {
                 let scopes: Vec<&str> = k.scopes.iter().map(|s| s.as_str()).collect();
                 let state = if k.revoked_at.is_some() {
