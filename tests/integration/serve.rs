@@ -77,6 +77,18 @@ async fn first_start_prints_a_key_and_the_readme_walkthrough_works() {
     let base = format!("http://127.0.0.1:{port}");
     hookline_tests::healthy(&base, Duration::from_secs(10)).await;
 
+    // A webhook made before: the walkthrough works on the one it creates, never on this one.
+    let http = reqwest::Client::new();
+    let older: serde_json::Value = http
+        .post(format!("{base}/v1/webhooks"))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"url": "https://older.example.com/hook", "events": ["order.*"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let out = Command::new("bash")
         .args(["-euo", "pipefail", "-c", &hookline_tests::walkthrough()])
         .env("HOOKLINE", &base)
@@ -84,6 +96,23 @@ async fn first_start_prints_a_key_and_the_readme_walkthrough_works() {
         .output()
         .expect("run the walkthrough");
     hookline_tests::check_walkthrough(&out);
+    let after: serde_json::Value = http
+        .get(format!(
+            "{base}/v1/webhooks/{}",
+            older["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (after["url"].clone(), after["enabled"].clone()),
+        (older["url"].clone(), serde_json::json!(true)),
+        "the older webhook is untouched: {after}"
+    );
 
     // A second start on the same data prints no new key, and the first key still works.
     drop(_server);
