@@ -391,3 +391,92 @@ async fn a_thousand_idle_connections_stop_neither_the_api_nor_deliveries() {
     );
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// `hookline listen` as the README uses it: a receiver on this machine that prints a line per
+/// delivery and says whether its signature verifies with the secret it was given.
+#[tokio::test]
+async fn hookline_listen_prints_each_delivery_and_whether_it_verifies() {
+    let data = std::env::temp_dir().join(hookline_tests::unique("hookline-listen"));
+    let (_server, base) = {
+        let port = free_port();
+        let child = Command::new(hookline_bin())
+            .arg("serve")
+            .env("HOOKLINE_DATA_DIR", &data)
+            .env("HOOKLINE_LISTEN", format!("127.0.0.1:{port}"))
+            .env("HOOKLINE_LOCAL_API_KEY", KEY)
+            .env("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true")
+            .env_remove("HOOKLINE_BACKEND")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        (Server(child), format!("http://127.0.0.1:{port}"))
+    };
+    hookline_tests::healthy(&base, Duration::from_secs(10)).await;
+    let http = reqwest::Client::new();
+    // Two listeners: one given the webhook's secret, one given another.
+    let mut lines = Vec::new();
+    let mut listeners = Vec::new();
+    for right in [true, false] {
+        let port = free_port();
+        let created: serde_json::Value = http
+            .post(format!("{base}/v1/webhooks"))
+            .bearer_auth(KEY)
+            .json(&serde_json::json!({"url": format!("http://127.0.0.1:{port}/hook")}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let secret = if right {
+            created["secret"].as_str().unwrap().to_string()
+        } else {
+            hookline::signing::generate_secret()
+        };
+        let mut child = Command::new(hookline_bin())
+            .args(["listen", "--port", &port.to_string(), "--secret", &secret])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+        let first = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert!(
+            first.starts_with("Listening on http://127.0.0.1:"),
+            "{first}"
+        );
+        listeners.push(Server(child));
+        lines.push(rx);
+    }
+    let r = http
+        .post(format!("{base}/v1/events"))
+        .bearer_auth(KEY)
+        .json(&serde_json::json!({"id": "evt_listen", "type": "order.paid", "data": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let right = lines[0].recv_timeout(Duration::from_secs(10)).unwrap();
+    let wrong = lines[1].recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(
+        right.contains("evt_listen order.paid verified") && right.ends_with("-> 200"),
+        "{right}"
+    );
+    assert!(
+        wrong.contains("evt_listen order.paid BAD SIGNATURE"),
+        "{wrong}"
+    );
+    drop(listeners);
+    let _ = std::fs::remove_dir_all(&data);
+}

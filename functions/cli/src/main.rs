@@ -8,6 +8,8 @@ use hookline::config::Config;
 use hookline::ids::{ApiKeyId, TenantId};
 use hookline::server;
 
+mod listen;
+
 #[derive(Parser)]
 #[command(
     name = "hookline",
@@ -42,6 +44,19 @@ enum Command {
     /// Run the API and the delivery worker locally.
     #[command(after_help = SERVE_ENV)]
     Serve,
+    /// Receive webhooks on this machine and print a line for each (a receiver to try Hookline
+    /// with: create a webhook to its address).
+    Listen {
+        /// The port to listen on (127.0.0.1).
+        #[arg(long, default_value_t = 4000)]
+        port: u16,
+        /// The webhook's signing secret (whsec_...), to verify each delivery.
+        #[arg(long, env = "HOOKLINE_LISTEN_SECRET")]
+        secret: Option<String>,
+        /// The status to answer (e.g. 500 to watch the retries).
+        #[arg(long, default_value_t = 200)]
+        status: u16,
+    },
     /// Manage API keys (on the backend HOOKLINE_BACKEND names).
     #[command(subcommand)]
     Keys(Keys),
@@ -87,6 +102,16 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    // The receiver needs no store.
+    if let Command::Listen {
+        port,
+        secret,
+        status,
+    } = &cli.command
+    {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], *port));
+        return listen::run(addr, secret.as_deref(), *status).await;
+    }
     let app = Hookline::from_config(Config::from_env()?).await?;
     match cli.command {
         Command::Serve => {
@@ -142,6 +167,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 record.id
             );
         }
+        Command::Listen { .. } => unreachable!("handled above"),
         Command::Keys(Keys::List { tenant }) => {
             let tenant = TenantId::field("--tenant", &tenant)?;
             println!("ID\tSTATE\tSCOPES\tCREATED\tNAME");
