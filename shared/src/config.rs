@@ -91,6 +91,7 @@ pub const LOCAL_ENV_VARS: &[&str] = &[
     "HOOKLINE_LOCAL_API_KEY",
     "HOOKLINE_MAX_CONNECTIONS",
     "HOOKLINE_HEADER_TIMEOUT_SECONDS",
+    "HOOKLINE_LISTEN_SECRET",
 ];
 
 /// The longest delay SQS accepts for `ChangeMessageVisibility` (12 hours).
