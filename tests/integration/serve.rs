@@ -480,3 +480,79 @@ async fn hookline_listen_prints_each_delivery_and_whether_it_verifies() {
     drop(listeners);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// The README's second walkthrough, as written: a webhook to `hookline listen`, a delivery that
+/// verifies, then the listener answering 500 and the retries in the delivery log.
+#[tokio::test]
+async fn the_delivery_walkthrough_delivers_and_shows_the_retries() {
+    let data = std::env::temp_dir().join(hookline_tests::unique("hookline-walk2"));
+    let port = free_port();
+    let _server = Server(
+        Command::new(hookline_bin())
+            .arg("serve")
+            .env("HOOKLINE_DATA_DIR", &data)
+            .env("HOOKLINE_LISTEN", format!("127.0.0.1:{port}"))
+            .env("HOOKLINE_LOCAL_API_KEY", KEY)
+            .env("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true")
+            .env("HOOKLINE_RETRY_INTERVAL_SECONDS", "2")
+            .env_remove("HOOKLINE_BACKEND")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    hookline_tests::healthy(&base, Duration::from_secs(10)).await;
+    let bin_dir = hookline_bin().parent().unwrap().to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("bash")
+            .args([
+                "-euo",
+                "pipefail",
+                "-c",
+                &hookline_tests::delivery_walkthrough(),
+            ])
+            .env("HOOKLINE", &base)
+            .env("KEY", KEY)
+            .env("PATH", path)
+            .output()
+            .expect("run the walkthrough")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("evt_order_1 order.paid verified") && l.ends_with("-> 200")),
+        "{stdout}"
+    );
+    let refused = stdout
+        .lines()
+        .filter(|l| l.contains("evt_order_2 order.refunded verified") && l.ends_with("-> 500"))
+        .count();
+    assert!(refused >= 2, "the first attempt and a retry: {stdout}");
+    let log: serde_json::Value = serde_json::from_str(
+        stdout
+            .lines()
+            .find(|l| l.starts_with("{\"data\""))
+            .expect("the delivery log"),
+    )
+    .unwrap();
+    let d = &log["data"][0];
+    assert_eq!(d["status"], "pending", "{log}");
+    assert_eq!(d["event_id"], "evt_order_2");
+    assert!(d["attempt_count"].as_u64().unwrap() >= 2, "{log}");
+    assert_eq!(d["last_status_code"], 500, "{log}");
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -294,11 +294,21 @@ pub async fn healthy(base: &str, timeout: Duration) {
 /// The README walkthrough: the first `sh` block after "Then, as written:", run by the serve
 /// test against `hookline serve` and by the `sam_local` test against `sam local start-api`.
 pub fn walkthrough() -> String {
+    readme_block("Then, as written:")
+}
+
+/// The README's second walkthrough, which delivers to `hookline listen` and watches retries.
+pub fn delivery_walkthrough() -> String {
+    readme_block("on your `PATH` (`export PATH=$PWD/target/release:$PATH`), as written:")
+}
+
+/// The first `sh` block after `marker` in README.md.
+fn readme_block(marker: &str) -> String {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let after = readme
-        .split("Then, as written:")
+        .split(marker)
         .nth(1)
-        .expect("README has the walkthrough");
+        .unwrap_or_else(|| panic!("README has {marker:?}"));
     let block = after.split("```sh\n").nth(1).unwrap();
     block.split("\n```").next().unwrap().to_string()
 }
