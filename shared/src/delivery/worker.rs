@@ -14,9 +14,6 @@ use tokio::task::JoinSet;
 use super::{Deliverer, Outcome};
 use crate::queue::Receipt;
 
-/// A message received this often without settling is dropped (the local stand-in for the DLQ).
-pub const MAX_RECEIVES: u32 = 100;
-
 /// How often the local worker removes expired items.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
 
@@ -98,11 +95,13 @@ pub async fn run(deliverer: Arc<Deliverer>, mut stop: watch::Receiver<bool>) {
 }
 
 /// Processes one message; what to do with it, or nothing (it comes back by itself).
+///
+/// There is no receive cap: the retry policy ends every delivery (failed once its window has
+/// passed), so a message received often is one the policy still wants (a long window, a short
+/// interval, breaker deferrals). One that cannot be processed (the store failing) comes back
+/// after its visibility timeout, logged each time, instead of being dropped with its delivery
+/// left pending for ever.
 async fn handle(deliverer: &Deliverer, m: crate::queue::Received) -> Option<Settle> {
-    if m.receive_count > MAX_RECEIVES {
-        tracing::error!(delivery = %m.task.target().delivery_id, "message received too often; dropped");
-        return Some(Settle::Delete(m.receipt));
-    }
     match deliverer.process(&m.task).await {
         Ok(Outcome::Done) => Some(Settle::Delete(m.receipt)),
         Ok(Outcome::RetryIn(delay)) => Some(Settle::Delay(m.receipt, delay)),
@@ -158,4 +157,60 @@ async fn settle(deliverer: Arc<Deliverer>, mut rx: mpsc::UnboundedReceiver<Settl
         }
     }
     deliverer.flush_stats().await;
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+    use crate::backend::Hookline;
+    use crate::config::Config;
+    use crate::ids::TenantId;
+    use crate::service::webhooks::{WebhookDraft, create};
+
+    /// A delivery on its 500th receive that the policy still retries is delayed, not dropped.
+    #[tokio::test]
+    async fn a_message_received_many_times_is_still_retried_by_the_policy() {
+        let config = Config {
+            allow_private_targets: true,
+            retry_window: Duration::from_secs(7 * 24 * 3600),
+            delivery_timeout: Duration::from_secs(1),
+            ..Config::default()
+        };
+        let db = crate::store::sqlite::SqliteDb::in_memory().unwrap();
+        let app = Hookline::with_sqlite(config, db);
+        let tenant = TenantId::parse("t1").unwrap();
+        // Nothing listens on port 9 of loopback: every attempt fails.
+        let draft = WebhookDraft {
+            url: "http://127.0.0.1:9/hook".into(),
+            events: vec![],
+            description: None,
+            enabled: true,
+            account_ids: vec![],
+            metadata: Default::default(),
+        };
+        create(&app, &tenant, draft).await.unwrap();
+        let event = crate::publish::EventIn {
+            event_type: "a.b".into(),
+            data: serde_json::json!({}),
+            id: None,
+            account_id: None,
+        };
+        crate::publish::publish(&app, &tenant, event, None)
+            .await
+            .unwrap();
+        let mut m = app
+            .queue
+            .receive(1, Duration::from_secs(60))
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
+        m.receive_count = 500;
+        let deliverer = Deliverer::new(app.clone()).unwrap();
+        match handle(&deliverer, m).await {
+            Some(Settle::Delay(_, delay)) => assert!(delay > Duration::ZERO),
+            Some(Settle::Delete(_)) => panic!("dropped a delivery the policy still retries"),
+            None => panic!("not processed"),
+        }
+    }
 }

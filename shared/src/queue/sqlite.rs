@@ -36,6 +36,9 @@ fn parse_receipt(receipt: &Receipt) -> QueueResult<(i64, u64)> {
 /// Runs `f` on the database thread with the schedule (loaded from the table the first time);
 /// store errors become queue errors. Sends are answered once committed; receiving and settling
 /// as soon as they ran (lost on a crash, they only make a message come back).
+/// How long a message this build cannot read is hidden before it is tried again.
+const UNREADABLE_RETRY_MS: i64 = 3_600_000;
+
 async fn with<T, F>(db: &SqliteDb, ack: Ack, f: F) -> QueueResult<T>
 where
     T: Send + 'static,
@@ -147,9 +150,21 @@ impl Queue for SqliteDb {
                 .map_err(be)?;
             for (seq, token, receives) in picked {
                 let text: String = body.query_row([seq], |r| r.get(0)).map_err(be)?;
+                let task = match DeliveryTask::decode(&text) {
+                    Ok(task) => task,
+                    Err(e) => {
+                        // A message this build cannot read (of a newer format, or damaged)
+                        // would fail every receive that picks it, holding up the others. It
+                        // stays on the queue for a build that can, hidden for an hour between
+                        // tries, and each try is logged with its body.
+                        tracing::error!(seq, error = %e, body = %text, "queue message cannot be read by this build; left on the queue, retried in an hour");
+                        s.delay(seq, now + UNREADABLE_RETRY_MS);
+                        continue;
+                    }
+                };
                 out.push(Received {
                     receipt: receipt_of(seq, token),
-                    task: DeliveryTask::decode(&text)?,
+                    task,
                     receive_count: receives,
                 });
             }
@@ -230,5 +245,60 @@ impl Queue for SqliteDb {
             Ok(before as u64)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::{DeliveryRef, Queue};
+
+    fn task(n: u32) -> DeliveryTask {
+        DeliveryTask::Scheduled(DeliveryRef {
+            tenant_id: "t".parse().unwrap(),
+            delivery_id: format!("del_{n}").parse().unwrap(),
+            webhook_id: format!("wh_{n}").parse().unwrap(),
+            event_id: format!("evt_{n}").parse().unwrap(),
+            body: None,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_message_that_cannot_be_read_does_not_hold_up_the_others_and_is_kept() {
+        let db = SqliteDb::in_memory().unwrap();
+        db.send(&[task(1), task(2)]).await.unwrap();
+        db.with(|c| {
+            c.execute(
+                "UPDATE queue SET body = 'not a task' WHERE body LIKE '%del_1%'",
+                [],
+            )
+            .map(drop)
+            .map_err(crate::store::sqlite::be)
+        })
+        .await
+        .unwrap();
+        let got = db.receive(10, Duration::from_secs(30)).await.unwrap();
+        assert_eq!(
+            got.iter().map(|m| m.task.clone()).collect::<Vec<_>>(),
+            [task(2)]
+        );
+        let left: i64 = db
+            .read(|c| {
+                c.query_row("SELECT COUNT(*) FROM queue", [], |r| r.get(0))
+                    .map_err(crate::store::sqlite::be)
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            left, 2,
+            "the unreadable one stays for a build that can read it"
+        );
+        assert!(
+            db.receive(10, Duration::from_secs(30))
+                .await
+                .unwrap()
+                .is_empty(),
+            "not offered again at once"
+        );
     }
 }
