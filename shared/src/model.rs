@@ -208,7 +208,7 @@ pub struct Event {
     pub expires_at: Timestamp,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
     Pending,
@@ -244,7 +244,7 @@ impl DeliveryStatus {
 }
 
 /// Why an attempt did not get a 2xx answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AttemptError {
     /// The endpoint answered with a non-2xx status.
@@ -259,9 +259,9 @@ pub enum AttemptError {
 }
 
 /// One HTTP attempt of a delivery.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attempt {
-    pub at: Timestamp,
+    pub at: chrono::DateTime<chrono::Utc>,
     pub status_code: Option<u16>,
     pub duration_ms: u64,
     /// The first 4 KiB of the response body, lossily decoded.

@@ -8,11 +8,11 @@ use serde_json::{Value, json};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{DeliveryId, EventId, TenantId, WebhookId};
-use crate::model::{Delivery, DeliveryStatus, Event, Timestamp, Webhook};
+use crate::model::{Delivery, DeliveryStatus, Event, Webhook};
 use crate::queue::{DeliveryRef, DeliveryTask, INLINE_PAYLOAD_LIMIT};
 use crate::validation;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventIn {
     #[serde(rename = "type")]
@@ -22,13 +22,13 @@ pub struct EventIn {
     pub account_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(utoipa::ToSchema, Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PublishOut {
     pub id: EventId,
     #[serde(rename = "type")]
     pub event_type: String,
     pub deliveries: u32,
-    pub created_at: Timestamp,
+    pub created_at: chrono::DateTime<chrono::Utc>,
     /// True when this answer replays an earlier publish of the same id or idempotency key.
     pub replayed: bool,
 }

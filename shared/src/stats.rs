@@ -97,7 +97,7 @@ impl StatsBuffer {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize, PartialEq)]
 pub struct StatusCounts {
     pub pending: Option<i64>,
     pub succeeded: i64,
@@ -105,21 +105,21 @@ pub struct StatusCounts {
     pub cancelled: i64,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize, PartialEq)]
 pub struct AttemptCounts {
     pub total: i64,
     pub succeeded: i64,
     pub failed: i64,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ResponseTimes {
     /// Upper bound of the histogram bucket holding the median (ms); `None` without responses.
     pub p50_ms: Option<u64>,
     pub p95_ms: Option<u64>,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Period {
     /// Deliveries by status. For the last 24 hours: deliveries that reached each final status
     /// in that time (`pending` is only given all-time).
@@ -130,12 +130,12 @@ pub struct Period {
     pub response_time: ResponseTimes,
 }
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize, PartialEq)]
 pub struct StatsOut {
     pub webhook_id: WebhookId,
     pub all_time: Period,
     pub last_24h: Period,
-    pub computed_at: Timestamp,
+    pub computed_at: chrono::DateTime<chrono::Utc>,
 }
 
 fn percentile(c: &Counters, p: f64) -> Option<u64> {

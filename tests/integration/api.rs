@@ -763,3 +763,44 @@ hookline_tests::per_backend!(
     listing_pages_with_cursors_and_filters,
     event_type_catalogue_is_managed_by_admins_and_checks_filters,
 );
+
+/// The contract is served at `/openapi.json` without a key, and is the committed `openapi.json`
+/// (regenerate it with `HOOKLINE_UPDATE_OPENAPI=1 cargo test -p hookline-tests openapi`).
+#[tokio::test]
+async fn the_served_openapi_is_the_committed_one() {
+    let generated = hookline::api::openapi::json();
+    let file = hookline_tests::root().join("openapi.json");
+    if std::env::var("HOOKLINE_UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::write(&file, format!("{generated}\n")).unwrap();
+    }
+    let committed = std::fs::read_to_string(&file).expect("openapi.json is committed");
+    assert_eq!(
+        committed.trim_end(),
+        generated,
+        "openapi.json is stale: run HOOKLINE_UPDATE_OPENAPI=1 cargo test -p hookline-tests openapi"
+    );
+    let app = hookline_tests::sqlite(hookline_tests::test_config());
+    let api = hookline_tests::Api::new(app);
+    let (status, served) = api.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(served, serde_json::from_str::<Value>(&generated).unwrap());
+    // Every route of the router is in it.
+    let paths = served["paths"].as_object().unwrap();
+    for p in [
+        "/v1/webhooks",
+        "/v1/webhooks/{id}",
+        "/v1/webhooks/{id}/rotate-secret",
+        "/v1/webhooks/{id}/test",
+        "/v1/webhooks/{id}/stats",
+        "/v1/webhooks/{id}/deliveries",
+        "/v1/webhooks/{id}/deliveries/{delivery_id}",
+        "/v1/webhooks/{id}/deliveries/{delivery_id}/retry",
+        "/v1/webhooks/{id}/recover",
+        "/v1/event-types",
+        "/v1/event-types/{name}",
+        "/v1/events",
+        "/v1/events/{id}",
+    ] {
+        assert!(paths.contains_key(p), "{p} is missing from the contract");
+    }
+}

@@ -13,7 +13,7 @@ use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{DeliveryId, EventId, RetryId, WebhookId};
-use crate::model::{Attempt, Delivery, DeliveryStatus, Timestamp, is_live};
+use crate::model::{Attempt, Delivery, DeliveryStatus, is_live};
 use crate::service::{deliveries as service, webhooks};
 use crate::store::DeliveryCursor;
 
@@ -28,7 +28,7 @@ pub fn routes() -> Router<Hookline> {
         .route("/v1/webhooks/{id}/recover", post(recover))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize)]
 pub struct DeliveryOut {
     pub id: DeliveryId,
     pub webhook_id: WebhookId,
@@ -36,9 +36,9 @@ pub struct DeliveryOut {
     pub event_type: String,
     pub status: DeliveryStatus,
     pub attempt_count: usize,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-    pub next_attempt_at: Option<Timestamp>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub next_attempt_at: Option<chrono::DateTime<chrono::Utc>>,
     pub last_status_code: Option<u16>,
     pub cancel_reason: Option<String>,
     /// Why the next attempt waits without a request (the endpoint's circuit breaker is open).
@@ -76,10 +76,11 @@ impl DeliveryOut {
 }
 
 /// A parameter not listed here is a 400 that names it, not silently ignored.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListDeliveriesIn {
-    /// Read by the authorization (an admin acting on a tenant).
+    /// Admin keys only: the tenant to act on.
     #[allow(dead_code)]
     tenant_id: Option<String>,
     pub limit: Option<usize>,
@@ -88,6 +89,8 @@ pub struct ListDeliveriesIn {
     pub event_type: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "deliveries", params(("id" = WebhookId, Path, description = "The webhook"), ListDeliveriesIn),
+    responses((status = 200, description = "A page of the delivery log, newest first", body = ListOut<DeliveryOut>)))]
 async fn list(
     State(app): State<Hookline>,
     p: Auth<scope::Read>,
@@ -128,6 +131,8 @@ async fn list(
     )))
 }
 
+#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries/{delivery_id}", tag = "deliveries", params(("id" = WebhookId, Path, description = "The webhook"), ("delivery_id" = DeliveryId, Path, description = "The delivery")),
+    responses((status = 200, description = "One delivery with every attempt", body = DeliveryOut)))]
 async fn read(
     State(app): State<Hookline>,
     p: Auth<scope::Read>,
@@ -137,13 +142,15 @@ async fn read(
     Ok(Json(DeliveryOut::full(&d)))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize)]
 pub struct RetryOut {
     pub delivery_id: DeliveryId,
     pub retry_id: RetryId,
     pub status: String,
 }
 
+#[utoipa::path(post, path = "/v1/webhooks/{id}/deliveries/{delivery_id}/retry", tag = "deliveries", params(("id" = WebhookId, Path, description = "The webhook"), ("delivery_id" = DeliveryId, Path, description = "The delivery")),
+    responses((status = 202, description = "A manual attempt queued (sent even through an open breaker)", body = RetryOut)))]
 async fn retry(
     State(app): State<Hookline>,
     p: Auth<scope::Write>,
@@ -160,20 +167,22 @@ async fn retry(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecoverIn {
-    pub since: Timestamp,
-    pub until: Option<Timestamp>,
+    pub since: chrono::DateTime<chrono::Utc>,
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize)]
 pub struct RecoverOut {
     pub queued: usize,
-    pub since: Timestamp,
-    pub until: Timestamp,
+    pub since: chrono::DateTime<chrono::Utc>,
+    pub until: chrono::DateTime<chrono::Utc>,
 }
 
+#[utoipa::path(post, path = "/v1/webhooks/{id}/recover", tag = "deliveries", params(("id" = WebhookId, Path, description = "The webhook")), request_body = RecoverIn,
+    responses((status = 202, description = "Failed deliveries since `since` queued again", body = RecoverOut)))]
 async fn recover(
     State(app): State<Hookline>,
     p: Auth<scope::Write>,

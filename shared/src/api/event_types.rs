@@ -12,7 +12,7 @@ use super::{ApiJson, ApiPath, ListOut, Patch};
 use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
-use crate::model::{EventType, Timestamp};
+use crate::model::EventType;
 use crate::validation;
 
 pub fn routes() -> Router<Hookline> {
@@ -24,7 +24,7 @@ pub fn routes() -> Router<Hookline> {
         )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventTypeIn {
     pub name: String,
@@ -35,19 +35,21 @@ pub struct EventTypeIn {
 /// `PATCH` body: only the fields present change; `null` clears one.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-#[derive(Default)]
+#[derive(utoipa::ToSchema, Default)]
 pub struct EventTypePatchIn {
+    #[schema(value_type = Option<String>)]
     pub description: Patch<String>,
+    #[schema(value_type = Option<Object>)]
     pub example: Patch<Value>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize)]
 pub struct EventTypeOut {
     pub name: String,
     pub description: Option<String>,
     pub example: Option<Value>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl From<EventType> for EventTypeOut {
@@ -75,6 +77,8 @@ fn check_example(example: &Option<Value>) -> Result<()> {
     }
 }
 
+#[utoipa::path(get, path = "/v1/event-types", tag = "event types",
+    responses((status = 200, description = "The catalogue", body = ListOut<EventTypeOut>)))]
 async fn list(
     State(app): State<Hookline>,
     _p: Auth<scope::Any>,
@@ -86,6 +90,8 @@ async fn list(
     )))
 }
 
+#[utoipa::path(get, path = "/v1/event-types/{name}", tag = "event types", params(("name" = String, Path, description = "The event type, e.g. invoice.paid")),
+    responses((status = 200, description = "One event type", body = EventTypeOut)))]
 async fn read(
     State(app): State<Hookline>,
     _p: Auth<scope::Any>,
@@ -99,6 +105,8 @@ async fn read(
     Ok(Json(et.into()))
 }
 
+#[utoipa::path(post, path = "/v1/event-types", tag = "event types", request_body = EventTypeIn,
+    responses((status = 201, description = "Added to the catalogue (admin)", body = EventTypeOut)))]
 async fn create(
     State(app): State<Hookline>,
     _p: Auth<scope::Admin>,
@@ -120,6 +128,8 @@ async fn create(
     Ok((StatusCode::CREATED, Json(EventTypeOut::from(et))))
 }
 
+#[utoipa::path(patch, path = "/v1/event-types/{name}", tag = "event types", params(("name" = String, Path, description = "The event type, e.g. invoice.paid")), request_body = EventTypePatchIn,
+    responses((status = 200, description = "The event type after the change (admin)", body = EventTypeOut)))]
 async fn patch(
     State(app): State<Hookline>,
     _p: Auth<scope::Admin>,
@@ -153,6 +163,8 @@ async fn patch(
     Ok(Json(et.into()))
 }
 
+#[utoipa::path(delete, path = "/v1/event-types/{name}", tag = "event types", params(("name" = String, Path, description = "The event type, e.g. invoice.paid")),
+    responses((status = 204, description = "Removed from the catalogue (admin)")))]
 async fn delete(
     State(app): State<Hookline>,
     _p: Auth<scope::Admin>,

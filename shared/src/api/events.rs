@@ -14,7 +14,7 @@ use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::EventId;
-use crate::model::{Timestamp, is_live};
+use crate::model::is_live;
 use crate::publish::{self, EventIn};
 
 pub fn routes() -> Router<Hookline> {
@@ -23,6 +23,9 @@ pub fn routes() -> Router<Hookline> {
         .route("/v1/events/{id}", get(read))
 }
 
+#[utoipa::path(post, path = "/v1/events", tag = "events", request_body = crate::publish::EventIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Publishing the same key again answers the first result")),
+    responses((status = 202, description = "Accepted: the event id and how many deliveries it made (`replayed` when already published)", body = crate::publish::PublishOut)))]
 async fn create(
     State(app): State<Hookline>,
     p: Auth<scope::Publish>,
@@ -40,17 +43,19 @@ async fn create(
     Ok((StatusCode::ACCEPTED, Json(out)))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize)]
 pub struct EventOut {
     pub id: EventId,
     #[serde(rename = "type")]
     pub event_type: String,
     pub account_id: Option<String>,
     pub data: Value,
-    pub created_at: Timestamp,
+    pub created_at: chrono::DateTime<chrono::Utc>,
     pub deliveries: Vec<DeliveryOut>,
 }
 
+#[utoipa::path(get, path = "/v1/events/{id}", tag = "events", params(("id" = EventId, Path, description = "The event")),
+    responses((status = 200, description = "The event with its deliveries", body = EventOut)))]
 async fn read(
     State(app): State<Hookline>,
     p: Auth<scope::Read>,

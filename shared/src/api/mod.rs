@@ -6,6 +6,7 @@
 pub mod deliveries;
 pub mod event_types;
 pub mod events;
+pub mod openapi;
 pub mod extract;
 pub mod webhooks;
 
@@ -34,6 +35,16 @@ pub fn router(app: Hookline) -> Router {
         .route(
             "/health",
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
+        // The API contract (no key needed: it holds nothing of any tenant).
+        .route(
+            "/openapi.json",
+            get(|| async {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    openapi::json(),
+                )
+            }),
         )
         .merge(webhooks::routes())
         .merge(deliveries::routes())
@@ -135,7 +146,7 @@ where
 }
 
 /// A listing's answer.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize)]
 pub struct ListOut<T> {
     pub data: Vec<T>,
     pub next_cursor: Option<String>,

@@ -37,7 +37,7 @@ pub fn routes() -> Router<Hookline> {
 
 /// `POST` and `PUT` body. On `PUT`, `url` is required, a missing `enabled` keeps its value (as
 /// the reference APIs document) and every other missing field is reset to its default.
-#[derive(Debug, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookIn {
     pub url: String,
@@ -50,14 +50,20 @@ pub struct WebhookIn {
 
 /// `PATCH` body: only the fields present change; `null` clears a field that can be cleared
 /// (`description`, `events`, `account_ids`, `metadata`; an empty `description` clears it too).
-#[derive(Debug, Default, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WebhookPatchIn {
+    #[schema(value_type = Option<String>)]
     pub url: Patch<String>,
+    #[schema(value_type = Option<Vec<String>>)]
     pub events: Patch<Vec<String>>,
+    #[schema(value_type = Option<String>)]
     pub description: Patch<String>,
+    #[schema(value_type = Option<bool>)]
     pub enabled: Patch<bool>,
+    #[schema(value_type = Option<Vec<String>>)]
     pub account_ids: Patch<Vec<String>>,
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
     pub metadata: Patch<BTreeMap<String, String>>,
 }
 
@@ -89,7 +95,7 @@ impl WebhookPatchIn {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize)]
 pub struct WebhookOut {
     pub id: WebhookId,
     pub tenant_id: crate::ids::TenantId,
@@ -101,28 +107,28 @@ pub struct WebhookOut {
     pub metadata: BTreeMap<String, String>,
     /// The full secret at creation and rotation only; masked everywhere else.
     pub secret: String,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-    pub last_triggered_at: Option<Timestamp>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub last_triggered_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Why Hookline disabled the webhook (failing for too long); cleared by re-enabling it.
     pub disabled_reason: Option<String>,
-    pub disabled_at: Option<Timestamp>,
+    pub disabled_at: Option<chrono::DateTime<chrono::Utc>>,
     pub health: HealthOut,
 }
 
 /// The endpoint's circuit breaker and recent record.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize, PartialEq)]
 pub struct HealthOut {
     /// `closed` (deliveries go out), `open` (due deliveries wait without a request until
     /// `open_until`), `half_open` (the next delivery goes out as a probe).
     pub state: BreakerState,
     pub consecutive_failures: u32,
-    pub open_until: Option<Timestamp>,
-    pub last_success_at: Option<Timestamp>,
-    pub last_failure_at: Option<Timestamp>,
+    pub open_until: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_success_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_failure_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(utoipa::ToSchema, Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum BreakerState {
     Closed,
@@ -186,10 +192,11 @@ impl WebhookOut {
 }
 
 /// A parameter not listed here is a 400 that names it, not silently ignored.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListWebhooksIn {
-    /// Read by the authorization (an admin acting on a tenant).
+    /// Admin keys only: the tenant to act on.
     #[allow(dead_code)]
     tenant_id: Option<String>,
     pub limit: Option<usize>,
@@ -198,6 +205,8 @@ pub struct ListWebhooksIn {
     pub enabled: Option<bool>,
 }
 
+#[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", request_body = WebhookIn,
+    responses((status = 201, description = "Created; the only answer with the full secret", body = WebhookOut)))]
 async fn create(
     State(app): State<Hookline>,
     p: Auth<scope::Write>,
@@ -218,6 +227,8 @@ async fn create(
     ))
 }
 
+#[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks", params(ListWebhooksIn),
+    responses((status = 200, description = "A page of webhooks, oldest first", body = ListOut<WebhookOut>)))]
 async fn list(
     State(app): State<Hookline>,
     p: Auth<scope::Read>,
@@ -252,6 +263,8 @@ async fn list(
     )))
 }
 
+#[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "webhooks", params(("id" = WebhookId, Path, description = "The webhook")),
+    responses((status = 200, description = "The webhook (secret masked), with its health", body = WebhookOut)))]
 async fn read(
     State(app): State<Hookline>,
     p: Auth<scope::Read>,
@@ -261,6 +274,8 @@ async fn read(
     Ok(Json(WebhookOut::masked(&w, app.clock.now())))
 }
 
+#[utoipa::path(patch, path = "/v1/webhooks/{id}", tag = "webhooks", params(("id" = WebhookId, Path, description = "The webhook")), request_body = WebhookPatchIn,
+    responses((status = 200, description = "The webhook after the change", body = WebhookOut)))]
 async fn patch(
     State(app): State<Hookline>,
     p: Auth<scope::Write>,
@@ -271,6 +286,8 @@ async fn patch(
     Ok(Json(WebhookOut::masked(&w, app.clock.now())))
 }
 
+#[utoipa::path(put, path = "/v1/webhooks/{id}", tag = "webhooks", params(("id" = WebhookId, Path, description = "The webhook")), request_body = WebhookIn,
+    responses((status = 200, description = "The webhook as replaced", body = WebhookOut)))]
 async fn put(
     State(app): State<Hookline>,
     p: Auth<scope::Write>,
@@ -290,6 +307,8 @@ async fn put(
     Ok(Json(WebhookOut::masked(&w, app.clock.now())))
 }
 
+#[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "webhooks", params(("id" = WebhookId, Path, description = "The webhook")),
+    responses((status = 204, description = "Deleted; its pending deliveries are cancelled")))]
 async fn delete(
     State(app): State<Hookline>,
     p: Auth<scope::Write>,
@@ -299,21 +318,23 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RotateSecretIn {
     /// How long the previous secret stays valid (default 0: it stops at once).
     pub grace_period_seconds: Option<u64>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize)]
 pub struct RotateSecretOut {
     #[serde(flatten)]
     pub webhook: WebhookOut,
     /// Until when deliveries also carry a signature with the previous secret(s).
-    pub previous_secret_expires_at: Option<Timestamp>,
+    pub previous_secret_expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+#[utoipa::path(post, path = "/v1/webhooks/{id}/rotate-secret", tag = "webhooks", params(("id" = WebhookId, Path, description = "The webhook")), request_body(content = Option<RotateSecretIn>),
+    responses((status = 200, description = "The new secret, shown once; the old one stays valid for the grace period", body = RotateSecretOut)))]
 async fn rotate_secret(
     State(app): State<Hookline>,
     p: Auth<scope::Write>,
@@ -329,14 +350,14 @@ async fn rotate_secret(
     }))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TestIn {
     /// A catalogue event type to send with its example payload; default `webhook.test`.
     pub event_type: Option<String>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize)]
 pub struct TestOut {
     pub event_id: EventId,
     pub delivery_id: DeliveryId,
@@ -345,6 +366,8 @@ pub struct TestOut {
 
 pub const TEST_EVENT_TYPE: &str = "webhook.test";
 
+#[utoipa::path(post, path = "/v1/webhooks/{id}/test", tag = "webhooks", params(("id" = WebhookId, Path, description = "The webhook")), request_body(content = Option<TestIn>),
+    responses((status = 202, description = "A test event queued for this webhook only", body = TestOut)))]
 async fn send_test(
     State(app): State<Hookline>,
     p: Auth<scope::Write>,
@@ -382,6 +405,8 @@ async fn send_test(
     ))
 }
 
+#[utoipa::path(get, path = "/v1/webhooks/{id}/stats", tag = "webhooks", params(("id" = WebhookId, Path, description = "The webhook")),
+    responses((status = 200, description = "Delivery counts and response times", body = crate::stats::StatsOut)))]
 async fn stats(
     State(app): State<Hookline>,
     p: Auth<scope::Read>,

@@ -1,0 +1,117 @@
+//! The API contract, generated from the handlers and their types: served at
+//! `GET /openapi.json` and committed as `openapi.json` (a test fails when the two differ).
+
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use super::{deliveries, event_types, events, webhooks};
+
+/// Every error answer: `{"error": {...}}`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorOut {
+    error: ErrorDetail,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorDetail {
+    /// Stable and machine-readable: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
+    /// `method_not_allowed`, `conflict`, `webhook_limit_reached`, `payload_too_large`,
+    /// `validation_failed`, `rate_limited`, `internal_error`, ...
+    code: String,
+    /// For people: what is wrong and, where it helps, what to do.
+    message: String,
+    /// The request field at fault (validation errors).
+    field: Option<String>,
+    /// The scope the key lacks (403).
+    required_scope: Option<String>,
+    /// The largest accepted body (413).
+    limit_bytes: Option<u64>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Hookline",
+        description = "Webhooks as a service: subscribe endpoints to event types, publish events, \
+            and read and replay the delivery log. Authenticate with `Authorization: Bearer <key>` \
+            (or `X-API-Key`). Every error is JSON: `{\"error\": {\"code\", \"message\", ...}}`."
+    ),
+    paths(
+        webhooks::create, webhooks::list, webhooks::read, webhooks::patch, webhooks::put,
+        webhooks::delete, webhooks::rotate_secret, webhooks::send_test, webhooks::stats,
+        deliveries::list, deliveries::read, deliveries::retry, deliveries::recover,
+        event_types::list, event_types::read, event_types::create, event_types::patch,
+        event_types::delete,
+        events::create, events::read,
+    ),
+    components(schemas(ErrorOut, ErrorDetail)),
+    modifiers(&Conventions),
+    security(("bearer" = [])),
+)]
+pub struct ApiDoc;
+
+/// What every operation shares: the key scheme, and the error answers any of them can give.
+struct Conventions;
+
+const ERRORS: &[(&str, &str)] = &[
+    ("400", "Malformed request: bad JSON, query string or cursor, or an unknown parameter"),
+    ("401", "No valid API key"),
+    ("403", "The key lacks the scope this operation needs"),
+    ("404", "Not found, another tenant's, or an id that cannot exist"),
+    ("409", "Conflict: a concurrent change, or the tenant's webhook limit"),
+    ("413", "The body is larger than the limit"),
+    ("422", "A field is invalid (`field` names it)"),
+    ("500", "Internal error; the request may be retried"),
+];
+
+impl Modify for Conventions {
+    fn modify(&self, doc: &mut Document) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                add_errors(op);
+            }
+        }
+    }
+}
+
+fn add_errors(op: &mut Operation) {
+    for (status, description) in ERRORS {
+        let response = ResponseBuilder::new()
+            .description(*description)
+            .content(
+                "application/json",
+                Content::new(Some(RefOr::Ref(Ref::from_schema_name("ErrorOut")))),
+            )
+            .build();
+        op.responses
+            .responses
+            .entry(status.to_string())
+            .or_insert(RefOr::T(response));
+    }
+}
+
+/// The contract as pretty JSON, as committed in `openapi.json`.
+pub fn json() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the contract serializes")
+}
