@@ -50,6 +50,9 @@ cargo clippy -p hookline-tests --test sam_local -- -D warnings
 step "cargo build (every target: the serve test and the benchmark run the hookline binary)"
 cargo build --workspace --all-targets
 
+step "API fuzzing against openapi.json (schemathesis, tests/fuzz.sh)"
+tests/fuzz.sh
+
 step "cargo test (unit, integration on SQLite and moto, Lambda events)"
 cargo test --workspace --all-targets 2>&1 | tee "${TMPDIR:-/tmp}/hookline-test.log"
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, idempotently, everything the test suite needs beyond the Rust toolchain:
 # a Python venv with moto (the DynamoDB/SQS emulator), the official Standard Webhooks
-# verifiers, and the SAM tool chain (aws-sam-cli, cfn-lint, cargo-lambda, zig), at the versions
+# verifiers, the SAM tool chain (aws-sam-cli, cfn-lint, cargo-lambda, zig) and schemathesis, at the versions
 # pinned in tests/requirements.txt.
 # Prints the venv's bin directory on its last line.
 set -euo pipefail

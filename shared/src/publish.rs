@@ -14,6 +14,7 @@ use crate::validation;
 
 #[derive(utoipa::ToSchema, Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"id": "evt_order_1", "type": "order.paid", "data": {"order": 7}}))]
 pub struct EventIn {
     #[serde(rename = "type")]
     pub event_type: String,

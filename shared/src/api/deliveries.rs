@@ -169,6 +169,7 @@ async fn retry(
 
 #[derive(utoipa::ToSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"since": "2026-11-24T00:00:00Z"}))]
 pub struct RecoverIn {
     pub since: chrono::DateTime<chrono::Utc>,
     pub until: Option<chrono::DateTime<chrono::Utc>>,

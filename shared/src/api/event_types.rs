@@ -26,6 +26,7 @@ pub fn routes() -> Router<Hookline> {
 
 #[derive(utoipa::ToSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "invoice.paid", "description": "An invoice was paid", "example": {"invoice_id": "inv_1"}}))]
 pub struct EventTypeIn {
     pub name: String,
     pub description: Option<String>,

@@ -6,8 +6,8 @@
 pub mod deliveries;
 pub mod event_types;
 pub mod events;
-pub mod openapi;
 pub mod extract;
+pub mod openapi;
 pub mod webhooks;
 
 use axum::Router;

@@ -59,11 +59,20 @@ pub struct ApiDoc;
 struct Conventions;
 
 const ERRORS: &[(&str, &str)] = &[
-    ("400", "Malformed request: bad JSON, query string or cursor, or an unknown parameter"),
+    (
+        "400",
+        "Malformed request: bad JSON, query string or cursor, or an unknown parameter",
+    ),
     ("401", "No valid API key"),
     ("403", "The key lacks the scope this operation needs"),
-    ("404", "Not found, another tenant's, or an id that cannot exist"),
-    ("409", "Conflict: a concurrent change, or the tenant's webhook limit"),
+    (
+        "404",
+        "Not found, another tenant's, or an id that cannot exist",
+    ),
+    (
+        "409",
+        "Conflict: a concurrent change, or the tenant's webhook limit",
+    ),
     ("413", "The body is larger than the limit"),
     ("422", "A field is invalid (`field` names it)"),
     ("500", "Internal error; the request may be retried"),

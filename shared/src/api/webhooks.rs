@@ -39,6 +39,7 @@ pub fn routes() -> Router<Hookline> {
 /// the reference APIs document) and every other missing field is reset to its default.
 #[derive(utoipa::ToSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"url": "https://api.example.com/hooks", "events": ["invoice.*"], "description": "Billing"}))]
 pub struct WebhookIn {
     pub url: String,
     pub events: Option<Vec<String>>,
