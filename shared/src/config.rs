@@ -92,6 +92,7 @@ pub const LOCAL_ENV_VARS: &[&str] = &[
     "HOOKLINE_MAX_CONNECTIONS",
     "HOOKLINE_HEADER_TIMEOUT_SECONDS",
     "HOOKLINE_LISTEN_SECRET",
+    "HOOKLINE_LOG_FORMAT",
 ];
 
 /// The longest delay SQS accepts for `ChangeMessageVisibility` (12 hours).

@@ -361,6 +361,8 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing(b: Backend) {
     for path in [
         "/v1/webhooks?page=2&per_page=1",
         "/v1/webhooks/wh_01ABC/deliveries?partner_id=p",
+        "/v1/webhooks/wh_01ABC?page=2",
+        "/v1/event-types?page=2",
     ] {
         let got = api.call("GET", path, k, None).await;
         assert_error(&got, StatusCode::BAD_REQUEST, "bad_request");

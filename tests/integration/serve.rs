@@ -5,6 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use hookline_tests::eventually;
+use serde_json::Value;
 
 /// The `hookline` binary that `cargo build --workspace --all-targets` puts beside this test binary.
 fn hookline_bin() -> std::path::PathBuf {
@@ -486,6 +487,8 @@ async fn hookline_listen_prints_each_delivery_and_whether_it_verifies() {
 #[tokio::test]
 async fn the_delivery_walkthrough_delivers_and_shows_the_retries() {
     let data = std::env::temp_dir().join(hookline_tests::unique("hookline-walk2"));
+    std::fs::create_dir_all(&data).unwrap();
+    let log = data.join("serve.log");
     let port = free_port();
     let _server = Server(
         Command::new(hookline_bin())
@@ -495,9 +498,11 @@ async fn the_delivery_walkthrough_delivers_and_shows_the_retries() {
             .env("HOOKLINE_LOCAL_API_KEY", KEY)
             .env("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true")
             .env("HOOKLINE_RETRY_INTERVAL_SECONDS", "2")
+            .env("HOOKLINE_LOG_FORMAT", "json")
             .env_remove("HOOKLINE_BACKEND")
+            .env_remove("RUST_LOG")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap(),
     );
@@ -554,5 +559,20 @@ async fn the_delivery_walkthrough_delivers_and_shows_the_retries() {
     assert_eq!(d["event_id"], "evt_order_2");
     assert!(d["attempt_count"].as_u64().unwrap() >= 2, "{log}");
     assert_eq!(d["last_status_code"], 500, "{log}");
+
+    // HOOKLINE_LOG_FORMAT=json: every log line is a JSON object with its time; the failed
+    // attempts say when the next one is.
+    let said = std::fs::read_to_string(data.join("serve.log")).unwrap();
+    let lines: Vec<Value> = said
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    assert!(lines.iter().all(|l| l["timestamp"].is_string()), "{said}");
+    assert!(
+        lines.iter().any(|l| l["fields"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("attempt failed: 500; next attempt at"))),
+        "{said}"
+    );
     let _ = std::fs::remove_dir_all(&data);
 }

@@ -5,7 +5,7 @@ use hookline::config::Config;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    hookline::telemetry::init(true);
+    hookline::telemetry::init(hookline::telemetry::LogFormat::Lambda);
     let app = Hookline::from_config(Config::from_env()?).await?;
     lambda_http::run(hookline::api::router(app)).await
 }

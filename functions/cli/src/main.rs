@@ -17,8 +17,24 @@ mod listen;
     about = "Webhooks as a service: local server and operator tasks"
 )]
 struct Cli {
+    /// How log lines are written: `pretty` (text for people) or `json` (one object per line,
+    /// for log collectors).
+    #[arg(
+        long,
+        global = true,
+        env = "HOOKLINE_LOG_FORMAT",
+        value_enum,
+        default_value = "pretty"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Pretty,
+    Json,
 }
 
 /// The variables `hookline serve` reads (README.md, "Configuration", says more).
@@ -37,6 +53,7 @@ const SERVE_ENV: &str = "Environment:
   HOOKLINE_MAX_CONNECTIONS           connections served at once (4096)
   HOOKLINE_HEADER_TIMEOUT_SECONDS    close connections that send no request head (10)
   HOOKLINE_BACKEND                   sqlite, or aws with HOOKLINE_TABLE and HOOKLINE_QUEUE_URL
+  HOOKLINE_LOG_FORMAT                pretty or json (pretty)
   RUST_LOG                           log filter (info: a line per request and per attempt)";
 
 #[derive(Subcommand)]
@@ -66,11 +83,13 @@ enum Command {
 enum Keys {
     /// Mint a key and print it once.
     Create {
+        /// The tenant the key acts for (e.g. `default`, the one `hookline serve` makes).
         #[arg(long)]
         tenant: String,
         /// Comma-separated: webhooks:read, webhooks:write, events:publish, admin.
         #[arg(long)]
         scopes: String,
+        /// A label shown by `keys list` (what the key is for).
         #[arg(long)]
         name: Option<String>,
         /// Register this key (16+ characters) instead of generating one, e.g. the key the
@@ -80,17 +99,24 @@ enum Keys {
     },
     /// List a tenant's keys (never the keys themselves).
     List {
+        /// The tenant whose keys to list.
         #[arg(long)]
         tenant: String,
     },
     /// Revoke a key by id.
-    Revoke { id: String },
+    Revoke {
+        /// The key's id (`key_…`), as `keys list` shows it.
+        id: String,
+    },
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    hookline::telemetry::init(false);
     let cli = Cli::parse();
+    hookline::telemetry::init(match cli.log_format {
+        LogFormat::Pretty => hookline::telemetry::LogFormat::Pretty,
+        LogFormat::Json => hookline::telemetry::LogFormat::Json,
+    });
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

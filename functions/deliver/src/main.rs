@@ -10,7 +10,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    hookline::telemetry::init(true);
+    hookline::telemetry::init(hookline::telemetry::LogFormat::Lambda);
     let deliverer = Arc::new(Deliverer::new(
         Hookline::from_config(Config::from_env()?).await?,
     )?);

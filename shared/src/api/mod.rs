@@ -50,6 +50,7 @@ pub fn router(app: Hookline) -> Router {
         .merge(deliveries::routes())
         .merge(event_types::routes())
         .merge(events::routes())
+        .route_layer(axum::middleware::from_fn(only_known_query))
         .fallback(|| async { Error::NotFound("route") })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit))
@@ -68,6 +69,34 @@ pub fn router(app: Hookline) -> Router {
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, NewRequestId))
         .with_state(app)
+}
+
+/// The listings, whose query types name the parameters they take (`ApiQuery` refuses others).
+const LISTINGS: &[&str] = &["/v1/webhooks", "/v1/webhooks/{id}/deliveries"];
+
+/// A query parameter an operation does not take is a 400 that names it, not silently ignored
+/// (a typo like `?limt=5` would otherwise look like it worked). Listings check theirs in their
+/// query type; every other operation takes only `tenant_id` (admin keys).
+async fn only_known_query(
+    path: axum::extract::MatchedPath,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let listing = req.method() == axum::http::Method::GET && LISTINGS.contains(&path.as_str());
+    if !listing {
+        let query = req.uri().query().unwrap_or_default();
+        let unknown = url::form_urlencoded::parse(query.as_bytes())
+            .map(|(k, _)| k.into_owned())
+            .find(|k| k != "tenant_id");
+        if let Some(name) = unknown {
+            return Error::BadRequest(format!(
+                "unknown query parameter `{name}`: this operation takes none (admin keys may pass tenant_id)"
+            ))
+            .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// A span per request: every log line of the request carries its id, method and path.
