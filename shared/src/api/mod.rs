@@ -32,10 +32,7 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(app: Hookline) -> Router {
     let body_limit = request_body_limit(&app);
     Router::new()
-        .route(
-            "/health",
-            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
-        )
+        .route("/health", get(health))
         // The API contract (no key needed: it holds nothing of any tenant).
         .route(
             "/openapi.json",
@@ -69,6 +66,14 @@ pub fn router(app: Hookline) -> Router {
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, NewRequestId))
         .with_state(app)
+}
+
+/// Whether the API answers (no key needed).
+#[utoipa::path(get, path = "/health", tag = "health", security(()),
+    responses((status = 200, description = "The API answers", body = Object,
+        example = json!({"status": "ok"}))))]
+async fn health() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"status": "ok"}))
 }
 
 /// The listings, whose query types name the parameters they take (`ApiQuery` refuses others).
