@@ -50,6 +50,15 @@ fn refused_v6(ip: Ipv6Addr) -> Option<&'static str> {
     if s[..6] == [0; 6] {
         return Some("IPv4-compatible address (deprecated)");
     }
+    // IPv4-translated (::ffff:0:a.b.c.d, SIIT): a translator on the path would reach the IPv4
+    // address, whatever range it is in.
+    if s[..6] == [0, 0, 0, 0, 0xffff, 0] {
+        return Some("IPv4-translated address (::ffff:0:0/96)");
+    }
+    // Local-use NAT64 (RFC 8215): the operator's own translator, to its own IPv4 networks.
+    if s[..3] == [0x64, 0xff9b, 1] {
+        return Some("local-use NAT64 (64:ff9b:1::/48)");
+    }
     // NAT64 (64:ff9b::/96) embeds an IPv4 address in the low 32 bits.
     if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
         let v4 = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
@@ -145,6 +154,10 @@ mod tests {
             "2002:7f00:1::1",
             "2001:db8::1",
             "fec0::1",
+            "::ffff:0:a9fe:a9fe",
+            "::ffff:0:808:808",
+            "64:ff9b:1::a00:1",
+            "64:ff9b:1:2::808:808",
         ] {
             let addr: IpAddr = ip.parse().unwrap();
             assert!(refused(addr).is_some(), "{ip} must be refused");
