@@ -65,7 +65,10 @@ took "$start"
 # SAM runs the functions on Docker's default bridge (its `--docker-network host` still leaves
 # them there), so what they call must listen on the bridge's address on this machine: moto, and
 # the tests' webhook receivers.
-host="$(ip -4 -o addr show docker0 2>/dev/null | awk '{print $4}' | cut -d/ -f1)"
+host="$(ip -4 -o addr show docker0 2>/dev/null | awk '{print $4}' | cut -d/ -f1 || true)"
+if [ -z "$host" ]; then  # no iproute2: ask the kernel directly (SIOCGIFADDR)
+  host="$("$bin/python" -c 'import fcntl, socket, struct; s = socket.socket(); print(socket.inet_ntoa(fcntl.ioctl(s.fileno(), 0x8915, struct.pack("256s", b"docker0"))[20:24]))' 2>/dev/null || true)"
+fi
 [ -n "$host" ] || { echo "tests/sam_local.sh: no docker0 bridge address found" >&2; exit 1; }
 step "AWS emulator (moto) on $host, where the containers reach it"
 port="$("$bin/python" -c 'import socket; s=socket.socket(); s.bind(("'"$host"'",0)); print(s.getsockname()[1])')"
