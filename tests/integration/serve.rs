@@ -568,6 +568,11 @@ async fn the_delivery_walkthrough_delivers_and_shows_the_retries() {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
         .collect();
     assert!(lines.iter().all(|l| l["timestamp"].is_string()), "{said}");
+    // No secret and no key in any line.
+    assert!(
+        !said.contains("whsec_") && !said.contains(KEY),
+        "a secret or key was logged: {said}"
+    );
     assert!(
         lines.iter().any(|l| l["fields"]["message"]
             .as_str()
