@@ -133,11 +133,13 @@ impl Error {
     }
 }
 
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        let status = self.status();
+impl Error {
+    /// The `error` object of an answer: `code`, `message` and, where they apply, `field`,
+    /// `required_scope`, `limit_bytes`. Internal errors are logged here with their cause and
+    /// say only that the request may be retried.
+    pub fn body(&self) -> serde_json::Value {
         let mut body = json!({ "code": self.code(), "message": self.to_string() });
-        match &self {
+        match self {
             Error::Validation { field, message } => {
                 body["field"] = json!(field);
                 body["message"] = json!(message);
@@ -151,7 +153,13 @@ impl IntoResponse for Error {
             }
             _ => {}
         }
-        (status, Json(json!({ "error": body }))).into_response()
+        body
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        (self.status(), Json(json!({ "error": self.body() }))).into_response()
     }
 }
 

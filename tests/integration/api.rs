@@ -757,7 +757,84 @@ async fn event_type_catalogue_is_managed_by_admins_and_checks_filters(b: Backend
     );
 }
 
+/// `POST /v1/events/batch`: each event published or refused on its own, one result per
+/// event in order, idempotent per event id; every published event is delivered.
+async fn batch_publish_answers_each_event_and_delivers_them(b: Backend) {
+    use std::time::Duration;
+    let receiver = hookline_tests::Receiver::start().await;
+    let h = hookline_tests::Harness::start(b.app(test_config()).await).await;
+    let url = receiver.configure("/batch", &[], &[200], None).await;
+    h.webhook(&url, json!({"events": ["order.*"]})).await;
+    let batch = json!({"events": [
+        {"id": "evt_b1", "type": "order.paid", "data": {"n": 1}},
+        {"type": "not a type", "data": {}},
+        {"id": "evt_b3", "type": "order.paid", "data": {"n": 3}},
+        {"id": "evt_b4", "type": "invoice.paid", "data": {"n": 4}},
+    ]});
+    let (status, out) = h
+        .api
+        .call(
+            "POST",
+            "/v1/events/batch",
+            Some(&h.key),
+            Some(batch.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{out}");
+    let r = out["data"].as_array().unwrap();
+    assert_eq!(r.len(), 4);
+    assert_eq!(
+        (
+            r[0]["index"].clone(),
+            r[0]["id"].clone(),
+            r[0]["deliveries"].clone()
+        ),
+        (json!(0), json!("evt_b1"), json!(1))
+    );
+    assert_eq!(r[1]["error"]["code"], "validation_failed", "{out}");
+    assert_eq!(r[1]["error"]["field"], "type");
+    assert!(r[1].get("id").is_none());
+    assert_eq!(
+        (r[2]["id"].clone(), r[2]["replayed"].clone()),
+        (json!("evt_b3"), json!(false))
+    );
+    assert_eq!(r[3]["deliveries"], 0, "no webhook takes invoice.*");
+    receiver
+        .wait_for("/batch", 2, Duration::from_secs(20))
+        .await;
+
+    // The same batch again: the published ones replay, nothing is sent twice.
+    let (_, again) = h
+        .api
+        .call("POST", "/v1/events/batch", Some(&h.key), Some(batch))
+        .await;
+    assert_eq!(again["data"][0]["replayed"], true, "{again}");
+    assert_eq!(again["data"][2]["replayed"], true);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.log_for("/batch").await.len(), 2);
+
+    // An empty batch, or one over 100, is refused as a whole.
+    for n in [0, 101] {
+        let events: Vec<Value> = (0..n)
+            .map(|i| json!({"type": "order.paid", "data": {"i": i}}))
+            .collect();
+        let (status, body) = h
+            .api
+            .call(
+                "POST",
+                "/v1/events/batch",
+                Some(&h.key),
+                Some(json!({"events": events})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["error"]["field"], "events");
+    }
+    h.stop().await;
+}
+
 hookline_tests::per_backend!(
+    batch_publish_answers_each_event_and_delivers_them,
     webhook_lifecycle_create_list_read_patch_put_delete,
     auth_rules_401_403_404_across_tenants,
     bad_input_gets_a_clear_error_and_changes_nothing,

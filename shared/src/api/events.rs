@@ -20,6 +20,7 @@ use crate::publish::{self, EventIn};
 pub fn routes() -> Router<Hookline> {
     Router::new()
         .route("/v1/events", post(create))
+        .route("/v1/events/batch", post(create_batch))
         .route("/v1/events/{id}", get(read))
 }
 
@@ -41,6 +42,95 @@ async fn create(
     };
     let out = publish::publish(&app, &p.tenant, input, key).await?;
     Ok((StatusCode::ACCEPTED, Json(out)))
+}
+
+/// The most events one batch may carry.
+pub const MAX_BATCH: usize = 100;
+
+/// `POST /v1/events/batch` body: up to 100 events, each as `POST /v1/events` takes it.
+#[derive(utoipa::ToSchema, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"events": [
+    {"id": "evt_order_1", "type": "order.paid", "data": {"order": 1}},
+    {"id": "evt_order_2", "type": "order.paid", "data": {"order": 2}}
+]}))]
+pub struct EventBatchIn {
+    pub events: Vec<EventIn>,
+}
+
+/// One result per event, in the order sent.
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize)]
+pub struct EventBatchOut {
+    pub data: Vec<EventResultOut>,
+}
+
+/// What became of one event of a batch: published (the fields `POST /v1/events` answers), or
+/// why not (`error`, the object of an error answer; that event changed nothing).
+#[derive(utoipa::ToSchema, Debug, Default, Serialize, Deserialize)]
+pub struct EventResultOut {
+    /// Its position in the batch, from 0.
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<EventId>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deliveries: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replayed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::api::openapi::ErrorDetail>)]
+    pub error: Option<Value>,
+}
+
+impl EventResultOut {
+    fn of(index: usize, result: Result<crate::publish::PublishOut>) -> Self {
+        match result {
+            Ok(out) => EventResultOut {
+                index,
+                id: Some(out.id),
+                event_type: Some(out.event_type),
+                deliveries: Some(out.deliveries),
+                created_at: Some(out.created_at),
+                replayed: Some(out.replayed),
+                error: None,
+            },
+            Err(e) => EventResultOut {
+                index,
+                error: Some(e.body()),
+                ..Default::default()
+            },
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/v1/events/batch", tag = "events", request_body = EventBatchIn,
+    responses((status = 202, description = "Each event published or refused on its own, idempotent per event id; one result per event, in order", body = EventBatchOut)))]
+async fn create_batch(
+    State(app): State<Hookline>,
+    p: Auth<scope::Publish>,
+    ApiJson(input): ApiJson<EventBatchIn>,
+) -> Result<impl IntoResponse> {
+    if input.events.is_empty() || input.events.len() > MAX_BATCH {
+        return Err(Error::validation(
+            "events",
+            format!("must hold 1 to {MAX_BATCH} events"),
+        ));
+    }
+    // Concurrently, each on its own: one event's failure changes nothing of the others.
+    let results =
+        futures::future::join_all(
+            input.events.into_iter().enumerate().map(|(index, event)| {
+                let (app, tenant) = (&app, &p.tenant);
+                async move {
+                    EventResultOut::of(index, publish::publish(app, tenant, event, None).await)
+                }
+            }),
+        )
+        .await;
+    Ok((StatusCode::ACCEPTED, Json(EventBatchOut { data: results })))
 }
 
 #[derive(utoipa::ToSchema, Debug, Serialize, Deserialize)]

@@ -47,7 +47,7 @@ pub struct ErrorDetail {
         deliveries::list, deliveries::read, deliveries::retry, deliveries::recover,
         event_types::list, event_types::read, event_types::create, event_types::patch,
         event_types::delete,
-        events::create, events::read, super::health,
+        events::create, events::create_batch, events::read, super::health,
     ),
     components(schemas(ErrorOut, ErrorDetail)),
     modifiers(&Conventions),
