@@ -244,8 +244,8 @@ async fn stopped() -> std::io::Result<()> {
     tokio::signal::ctrl_c().await
 }
 
-/// Logs, when the server stops, how well the embedded database grouped its commits (one flush
-/// per commit that wrote, with `full` durability).
+/// Logs, when the server stops, how well the embedded database grouped its commits (with
+/// `full` durability, one flush per commit that wrote something a caller waits on).
 #[cfg(feature = "sqlite")]
 fn commit_report(app: &Hookline) -> impl FnOnce() + use<> {
     let db = app.sqlite.clone();
@@ -257,12 +257,14 @@ fn commit_report(app: &Hookline) -> impl FnOnce() + use<> {
         tracing::info!(
             target: "hookline::commits",
             flushes = c.flushes,
+            commits = c.writes,
             operations = c.operations,
             operations_per_flush =
                 format!("{:.1}", c.operations as f64 / c.flushes.max(1) as f64),
-            "stopped: the database flushed {} times ({:.0}/s)",
+            "stopped: the database flushed {} times ({:.0}/s) in {} commits that wrote",
             c.flushes,
-            c.flushes as f64 / secs
+            c.flushes as f64 / secs,
+            c.writes
         );
     }
 }

@@ -48,6 +48,9 @@ pub(crate) enum Ack {
     Committed,
     /// As soon as its work has run: reads, and queue bookkeeping whose loss on a crash only
     /// makes a message come back (SQS is at-least-once; deliveries dedupe on their record).
+    /// A group made only of these commits without waiting for the disk: the next flush (of
+    /// a group that holds a [`Ack::Committed`] write) covers it, since the log is written in
+    /// order and recovery keeps its valid prefix.
     Ran,
 }
 
@@ -84,6 +87,7 @@ pub struct SqliteDb {
 /// What the database thread has done since it started: how well group commit groups.
 #[derive(Default)]
 struct Counters {
+    writes: AtomicU64,
     flushes: AtomicU64,
     operations: AtomicU64,
 }
@@ -91,9 +95,12 @@ struct Counters {
 /// A reading of [`SqliteDb::commits`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Commits {
-    /// Commits that wrote something (each one flush of the log with `full` durability).
+    /// Commits that wrote something.
+    pub writes: u64,
+    /// Those of them that waited for the log to reach the disk (`full` durability, and a
+    /// write in the group that someone waits on).
     pub flushes: u64,
-    /// The operations those commits carried (publishes, receives, settles, attempt records,
+    /// The operations the writing commits carried (publishes, receives, settles, attempt records,
     /// changes through the API, and the reads that arrived with them).
     pub operations: u64,
 }
@@ -138,12 +145,12 @@ impl SqliteDb {
             Durability::Normal => "NORMAL",
         };
         conn.pragma_update(None, "synchronous", sync).map_err(be)?;
-        Self::init(conn)
+        Self::init(conn, durability)
     }
 
     /// A private in-memory database (tests).
     pub fn in_memory() -> StoreResult<Self> {
-        Self::init(Connection::open_in_memory().map_err(be)?)
+        Self::init(Connection::open_in_memory().map_err(be)?, Durability::Full)
     }
 
     /// The same database on another clock.
@@ -159,7 +166,7 @@ impl SqliteDb {
         self
     }
 
-    fn init(conn: Connection) -> StoreResult<Self> {
+    fn init(conn: Connection, durability: Durability) -> StoreResult<Self> {
         conn.busy_timeout(Duration::from_secs(5)).map_err(be)?;
         // Savepoints inside a group's transaction journal in memory, not in a temporary file.
         conn.pragma_update(None, "temp_store", "MEMORY")
@@ -171,7 +178,7 @@ impl SqliteDb {
         let c = counters.clone();
         std::thread::Builder::new()
             .name("hookline-sqlite".into())
-            .spawn(move || run(conn, rx, &c))
+            .spawn(move || run(conn, rx, durability, &c))
             .map_err(be)?;
         Ok(SqliteDb {
             jobs,
@@ -185,15 +192,17 @@ impl SqliteDb {
     /// How many commits wrote, and how many acknowledged operations they carried.
     pub fn commits(&self) -> Commits {
         Commits {
+            writes: self.counters.writes.load(Ordering::Relaxed),
             flushes: self.counters.flushes.load(Ordering::Relaxed),
             operations: self.counters.operations.load(Ordering::Relaxed),
         }
     }
 
-    /// The `synchronous` setting the connection runs with, read back from SQLite (`FULL` or
-    /// `NORMAL`; in-memory databases say `FULL`, having nothing to flush).
+    /// The `synchronous` setting the connection commits acknowledged writes with, read back
+    /// from SQLite (`FULL` or `NORMAL`; in-memory databases say `FULL`, having nothing to
+    /// flush). Read inside such a commit: groups of bookkeeping only commit with `NORMAL`.
     pub async fn synchronous(&self) -> StoreResult<&'static str> {
-        self.read(|c| {
+        self.with(|c| {
             let v: i64 = c
                 .pragma_query_value(None, "synchronous", |r| r.get(0))
                 .map_err(be)?;
@@ -311,14 +320,24 @@ impl SqliteDb {
 /// The database thread: takes the operations waiting, runs them in one transaction, commits,
 /// then answers each. Operations that change several rows use savepoints, so one failing
 /// leaves the others of its group intact.
-fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, counters: &Counters) {
+fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, durability: Durability, counters: &Counters) {
     let mut schedule = Schedule::default();
+    let mut flushing = durability == Durability::Full;
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
             match rx.try_recv() {
                 Ok(job) => group.push(job),
                 Err(_) => break,
+            }
+        }
+        // With full durability, only a group that answers someone after its commit waits for
+        // the disk; bookkeeping alone commits without (the next flush covers it).
+        let flush = durability == Durability::Full && group.iter().any(|j| j.ack == Ack::Committed);
+        if flush != flushing {
+            let mode = if flush { "FULL" } else { "NORMAL" };
+            if conn.pragma_update(None, "synchronous", mode).is_ok() {
+                flushing = flush;
             }
         }
         // IMMEDIATE: take the write lock now, so that another process on the same file (the
@@ -345,7 +364,10 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, counters: &Counters) {
             schedule.clear();
         }
         if committed.is_ok() && conn.total_changes() != changes {
-            counters.flushes.fetch_add(1, Ordering::Relaxed);
+            counters.writes.fetch_add(1, Ordering::Relaxed);
+            if flushing {
+                counters.flushes.fetch_add(1, Ordering::Relaxed);
+            }
             counters.operations.fetch_add(operations, Ordering::Relaxed);
         }
         let error = committed.err();
@@ -449,5 +471,54 @@ mod tests {
         assert_eq!(db.commits().flushes, after.flushes, "reads wrote nothing");
         drop(db);
         let _ = std::fs::remove_dir_all(&d);
+    }
+
+    /// Bookkeeping (receives, settles, attempt records) commits without waiting for the disk;
+    /// the next acknowledged write's flush covers it; `normal` never flushes.
+    #[tokio::test]
+    async fn only_acknowledged_writes_wait_for_the_disk() {
+        for (durability, flushed) in [(Durability::Full, 1), (Durability::Normal, 0)] {
+            let d = dir("ran");
+            let db = SqliteDb::open_with(&d, durability).unwrap();
+            db.with(|c| c.execute_batch("CREATE TABLE t (n INTEGER)").map_err(be))
+                .await
+                .unwrap();
+            let insert = |n: i64| {
+                move |c: &mut Connection| {
+                    c.execute("INSERT INTO t (n) VALUES (?1)", [n])
+                        .map(drop)
+                        .map_err(be)
+                }
+            };
+            let before = db.commits();
+            db.record(insert(1)).await.unwrap();
+            db.record(insert(2)).await.unwrap();
+            // Answered before their commit: an empty acknowledged group waits for them.
+            db.flush().await.unwrap();
+            let mid = db.commits();
+            assert_eq!(mid.writes - before.writes, 2);
+            assert_eq!(
+                mid.flushes, before.flushes,
+                "{durability:?}: bookkeeping flushed"
+            );
+            db.with(insert(3)).await.unwrap();
+            let after = db.commits();
+            assert_eq!(after.flushes - mid.flushes, flushed, "{durability:?}");
+            assert_eq!(
+                db.synchronous().await.unwrap(),
+                match durability {
+                    Durability::Full => "FULL",
+                    Durability::Normal => "NORMAL",
+                }
+            );
+            drop(db);
+            // Everything reached the file.
+            let c = Connection::open(d.join("hookline.db")).unwrap();
+            let n: i64 = c
+                .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(n, 3);
+            let _ = std::fs::remove_dir_all(&d);
+        }
     }
 }
