@@ -142,7 +142,8 @@ impl Queue for SqliteDb {
         let now = self.now_ms();
         let hidden_until = now + visibility.as_millis() as i64;
         let share = self.group_share;
-        with(self, Ack::Ran, move |c, s| {
+        // The bodies are decoded here, off the database thread that every operation waits on.
+        let picked = with(self, Ack::Ran, move |c, s| {
             let picked = s.take(now, max, share, hidden_until);
             let mut out = Vec::with_capacity(picked.len());
             let mut body = c
@@ -150,27 +151,42 @@ impl Queue for SqliteDb {
                 .map_err(be)?;
             for (seq, token, receives) in picked {
                 let text: String = body.query_row([seq], |r| r.get(0)).map_err(be)?;
-                let task = match DeliveryTask::decode(&text) {
-                    Ok(task) => task,
-                    Err(e) => {
-                        // A message this build cannot read (of a newer format, or damaged)
-                        // would fail every receive that picks it, holding up the others. It
-                        // stays on the queue for a build that can, hidden for an hour between
-                        // tries, and each try is logged with its body.
-                        tracing::error!(seq, error = %e, body = %text, "queue message cannot be read by this build; left on the queue, retried in an hour");
-                        s.delay(seq, now + UNREADABLE_RETRY_MS);
-                        continue;
-                    }
-                };
-                out.push(Received {
-                    receipt: receipt_of(seq, token),
-                    task,
-                    receive_count: receives,
-                });
+                out.push((seq, token, receives, text));
             }
             Ok(out)
         })
-        .await
+        .await?;
+        let mut out = Vec::with_capacity(picked.len());
+        let mut unreadable = Vec::new();
+        for (seq, token, receives, text) in picked {
+            match DeliveryTask::decode(&text) {
+                Ok(task) => out.push(Received {
+                    receipt: receipt_of(seq, token),
+                    task,
+                    receive_count: receives,
+                }),
+                Err(e) => {
+                    // A message this build cannot read (of a newer format, or damaged) would
+                    // fail every receive that picks it, holding up the others. It stays on the
+                    // queue for a build that can, hidden for an hour between tries, and each
+                    // try is logged with its body.
+                    tracing::error!(seq, error = %e, body = %text, "queue message cannot be read by this build; left on the queue, retried in an hour");
+                    unreadable.push((seq, token));
+                }
+            }
+        }
+        if !unreadable.is_empty() {
+            with(self, Ack::Ran, move |_, s| {
+                for (seq, token) in unreadable {
+                    if s.holds(seq, token) {
+                        s.delay(seq, now + UNREADABLE_RETRY_MS);
+                    }
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(out)
     }
 
     async fn delete(&self, receipts: &[Receipt]) -> QueueResult<()> {

@@ -289,31 +289,33 @@ impl SqliteDb {
         self.call(Ack::Ran, move |c, _| f(c)).await
     }
 
-    /// The `doc` of the one row `sql` selects with `args`, if any.
+    /// The `doc` of the one row `sql` selects with `args`, if any. Decoded here, off the
+    /// database thread that every operation waits on.
     pub(crate) async fn get_doc<T: DeserializeOwned + Send + 'static>(
         &self,
         sql: &'static str,
         args: Vec<String>,
     ) -> StoreResult<Option<T>> {
-        self.read(move |c| {
-            let doc: Option<String> = c
-                .prepare_cached(sql)
-                .map_err(be)?
-                .query_row(rusqlite::params_from_iter(args), |r| r.get(0))
-                .optional()
-                .map_err(be)?;
-            doc.map(|d| from_doc(&d)).transpose()
-        })
-        .await
+        let doc: Option<String> = self
+            .read(move |c| {
+                c.prepare_cached(sql)
+                    .map_err(be)?
+                    .query_row(rusqlite::params_from_iter(args), |r| r.get(0))
+                    .optional()
+                    .map_err(be)
+            })
+            .await?;
+        doc.map(|d| from_doc(&d)).transpose()
     }
 
-    /// The `doc`s of the rows `sql` selects.
+    /// The `doc`s of the rows `sql` selects, decoded off the database thread.
     pub(crate) async fn get_docs<T, P>(&self, sql: &'static str, args: P) -> StoreResult<Vec<T>>
     where
         T: DeserializeOwned + Send + 'static,
         P: rusqlite::Params + Send + 'static,
     {
-        self.read(move |c| docs(c, sql, args)).await
+        let docs: Vec<String> = self.read(move |c| raw_docs(c, sql, args)).await?;
+        docs.iter().map(|d| from_doc(d)).collect()
     }
 }
 
@@ -409,12 +411,19 @@ pub(crate) fn docs<T: DeserializeOwned>(
     sql: &str,
     args: impl rusqlite::Params,
 ) -> StoreResult<Vec<T>> {
+    raw_docs(c, sql, args)?
+        .iter()
+        .map(|d| from_doc(d))
+        .collect()
+}
+
+/// The `doc`s of the rows `sql` selects, as stored.
+fn raw_docs(c: &Connection, sql: &str, args: impl rusqlite::Params) -> StoreResult<Vec<String>> {
     let mut stmt = c.prepare_cached(sql).map_err(be)?;
     let rows = stmt
         .query_map(args, |r| r.get::<_, String>(0))
         .map_err(be)?;
-    rows.map(|r| r.map_err(be).and_then(|s| from_doc(&s)))
-        .collect()
+    rows.map(|r| r.map_err(be)).collect()
 }
 
 #[cfg(test)]
