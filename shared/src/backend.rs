@@ -23,6 +23,8 @@ pub struct Hookline {
     /// Set when the queue lives in the store's database: a publish is one transaction.
     pub atomic_publish: Option<Arc<dyn AtomicPublish>>,
     pub caches: Arc<Caches>,
+    /// This process's operational counters (`GET /metrics`, EMF on Lambda).
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// The embedded database, when that is the backend (for its commit counters).
     #[cfg(feature = "sqlite")]
     pub sqlite: Option<crate::store::sqlite::SqliteDb>,
@@ -32,6 +34,7 @@ impl Hookline {
     pub fn new(config: Config, store: Arc<dyn Store>, queue: Arc<dyn Queue>) -> Self {
         Hookline {
             caches: Arc::new(Caches::new(config.cache_ttl)),
+            metrics: Arc::default(),
             config: Arc::new(config),
             store,
             queue,

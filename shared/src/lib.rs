@@ -2,7 +2,7 @@
 //!
 //! One module per concern: [`config`] (environment), [`error`] (one error type, mapped to HTTP),
 //! [`ids`] (typed ids), [`clock`], [`model`] (domain types and their rules), [`validation`],
-//! [`signing`] (Standard Webhooks), [`auth`] (authenticators, principals, scopes), [`store`] and
+//! [`signing`] (Standard Webhooks), [`metrics`] (Prometheus and CloudWatch EMF), [`auth`] (authenticators, principals, scopes), [`store`] and
 //! [`queue`] (small traits with SQLite and AWS adapters), [`service`] (the operations behind the
 //! API), [`publish`] (fan-out), [`delivery`] (sending, retry policy, address guard, SQS and local
 //! drivers) and [`api`] (the axum router served by Lambda and by `hookline serve`).
@@ -20,6 +20,7 @@ pub mod config;
 pub mod delivery;
 pub mod error;
 pub mod ids;
+pub mod metrics;
 pub mod model;
 pub mod publish;
 pub mod queue;

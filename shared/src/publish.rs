@@ -165,7 +165,11 @@ pub async fn publish(
         input.account_id,
         input.data,
     );
-    fan_out(app, event, &matching, DeliveryTask::Scheduled).await
+    let out = fan_out(app, event, &matching, DeliveryTask::Scheduled).await?;
+    if !out.replayed {
+        app.metrics.published(1);
+    }
+    Ok(out)
 }
 
 /// A new event of `tenant`, expiring after the configured retention.

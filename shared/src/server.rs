@@ -130,9 +130,10 @@ pub async fn start_with(app: Hookline, listener: TcpListener, limits: Limits) ->
     let (tx, rx) = watch::channel(false);
     let deliverer = Arc::new(Deliverer::new(app.clone())?);
     let worker = tokio::spawn(worker::run(deliverer, rx.clone()));
-    let router = crate::api::router(app).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-        limits.body_timeout,
-    ));
+    let metrics = app.metrics.clone();
+    let router = crate::metrics::prometheus_route(crate::api::router(app), metrics).layer(
+        tower_http::timeout::RequestBodyTimeoutLayer::new(limits.body_timeout),
+    );
     let http = tokio::spawn(serve(listener, router, limits, rx));
     Ok(Running {
         addr,

@@ -5,6 +5,7 @@ mod contract;
 mod delivery;
 mod isolation;
 mod lambda;
+mod metrics;
 mod operations;
 mod serve;
 mod template;

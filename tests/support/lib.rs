@@ -234,6 +234,12 @@ impl Harness {
             .await
     }
 
+    /// Where the local server listens (for what `Api` does not cover, e.g. `/metrics`).
+    pub fn base(&self) -> String {
+        let addr = self.running.as_ref().expect("running").addr;
+        format!("http://{addr}")
+    }
+
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await;

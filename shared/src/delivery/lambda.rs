@@ -18,6 +18,8 @@ pub async fn handle_batch(deliverer: &Deliverer, event: SqsEvent) -> SqsBatchRes
         .collect()
         .await;
     deliverer.flush_stats().await;
+    // One EMF document per invocation.
+    deliverer.app().metrics.print_emf("deliver");
     let mut resp = SqsBatchResponse::default();
     resp.batch_item_failures = failures;
     resp

@@ -19,6 +19,7 @@ use tracing::Instrument;
 use crate::backend::Hookline;
 use crate::error::Result;
 use crate::ids::{TenantId, WebhookId};
+use crate::metrics::Processed;
 use crate::model::{Attempt, Delivery, DeliveryStatus, Health, Timestamp, Webhook};
 use crate::queue::DeliveryTask;
 use crate::stats::{self, StatsBuffer};
@@ -185,6 +186,12 @@ impl Deliverer {
             }
         }
         let now = self.app.clock.now();
+        if scheduled {
+            let due = d.next_attempt_at.unwrap_or(d.created_at);
+            self.app
+                .metrics
+                .lag((now - due).to_std().unwrap_or_default());
+        }
         let secrets: Vec<&str> = webhook.valid_secrets(now).map(|s| s.key.as_str()).collect();
         let mut sent = self
             .sender
@@ -243,6 +250,14 @@ impl Deliverer {
             return Ok(Outcome::Done);
         }
         if let Some(a) = d.attempts.last() {
+            self.app
+                .metrics
+                .attempt(Duration::from_millis(a.duration_ms));
+            self.app.metrics.processed(match (d.status, outcome) {
+                (DeliveryStatus::Succeeded, _) => Processed::Succeeded,
+                (_, Outcome::RetryIn(_)) => Processed::RetryScheduled,
+                _ => Processed::Failed,
+            });
             // One line per attempt at the default level (the span names the delivery, webhook
             // and attempt): what the endpoint answered and what happens next.
             let answer = a
@@ -345,6 +360,7 @@ impl Deliverer {
                 Ok(true) => {
                     self.endpoints.learn(&webhook.id, &next);
                     if next.open_until.is_some() && current.open_until.is_none() {
+                        self.app.metrics.breaker_opened();
                         tracing::warn!(
                             webhook = %webhook.id,
                             failures = next.consecutive_failures,
@@ -422,7 +438,9 @@ impl Deliverer {
             d.next_attempt_at = None;
             d.deferred_reason =
                 Some("the retry window ended while the endpoint's circuit breaker was open".into());
-            self.save(&d, before).await?;
+            if self.save(&d, before).await? {
+                self.app.metrics.processed(Processed::Failed);
+            }
             return Ok(Outcome::Done);
         }
         let at = until.min(window_end);
@@ -431,7 +449,9 @@ impl Deliverer {
             "the endpoint's circuit breaker is open (too many failed attempts); next try at {}",
             at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         ));
-        self.save(&d, before).await?;
+        if self.save(&d, before).await? {
+            self.app.metrics.processed(Processed::Deferred);
+        }
         let delay = (at - now).to_std().unwrap_or_default();
         Ok(Outcome::RetryIn(delay.max(Duration::from_millis(100))))
     }
@@ -443,7 +463,9 @@ impl Deliverer {
         d.cancel_reason = Some(reason.into());
         d.next_attempt_at = None;
         d.updated_at = self.app.clock.now();
-        self.save(&d, before).await?;
+        if self.save(&d, before).await? {
+            self.app.metrics.processed(Processed::Cancelled);
+        }
         Ok(Outcome::Done)
     }
 
