@@ -25,6 +25,27 @@ const BUCKETS: [f64; 12] = [
 /// Raw values kept per EMF document (CloudWatch takes at most 100 per metric).
 const EMF_VALUES: usize = 100;
 
+/// The EMF counts, in the order of [`Metrics::counters`].
+const EMF_COUNTS: [&str; 7] = [
+    "EventsPublished",
+    "DeliveriesSucceeded",
+    "RetriesScheduled",
+    "DeliveriesFailed",
+    "DeliveriesDeferred",
+    "DeliveriesCancelled",
+    "BreakerOpened",
+];
+const EMF_LATENCY: &str = "AttemptLatency";
+const EMF_LAG: &str = "DeliveryLag";
+
+/// Every metric name the EMF documents may carry (namespace `Hookline`, dimension `Function`):
+/// the template's dashboard may show only these.
+pub fn emf_metric_names() -> Vec<&'static str> {
+    let mut names = EMF_COUNTS.to_vec();
+    names.extend([EMF_LATENCY, EMF_LAG]);
+    names
+}
+
 /// What became of one processed delivery message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Processed {
@@ -217,29 +238,20 @@ impl Metrics {
             return None;
         }
         s.last = now;
-        let names = [
-            "EventsPublished",
-            "DeliveriesSucceeded",
-            "RetriesScheduled",
-            "DeliveriesFailed",
-            "DeliveriesDeferred",
-            "DeliveriesCancelled",
-            "BreakerOpened",
-        ];
         let mut doc = Map::new();
         let mut metrics = Vec::new();
-        for (name, v) in names.iter().zip(&delta) {
+        for (name, v) in EMF_COUNTS.iter().zip(&delta) {
             metrics.push(json!({"Name": name, "Unit": "Count"}));
             doc.insert((*name).into(), json!(v));
         }
         let latencies = std::mem::take(&mut s.latencies_ms);
         if !latencies.is_empty() {
-            metrics.push(json!({"Name": "AttemptLatency", "Unit": "Milliseconds"}));
-            doc.insert("AttemptLatency".into(), json!(latencies));
+            metrics.push(json!({"Name": EMF_LATENCY, "Unit": "Milliseconds"}));
+            doc.insert(EMF_LATENCY.into(), json!(latencies));
         }
         if let Some(lag) = s.max_lag_ms.take() {
-            metrics.push(json!({"Name": "DeliveryLag", "Unit": "Milliseconds"}));
-            doc.insert("DeliveryLag".into(), json!(lag));
+            metrics.push(json!({"Name": EMF_LAG, "Unit": "Milliseconds"}));
+            doc.insert(EMF_LAG.into(), json!(lag));
         }
         doc.insert("Function".into(), json!(function));
         doc.insert(

@@ -2,7 +2,8 @@
 //! visibility timeout vs function timeout, partial batch responses, runtime and architecture,
 //! queue retention vs the retry window, maxReceiveCount vs the number of attempts, environment
 //! variables the code reads, IAM actions the code calls, and the table the DynamoDB adapter
-//! expects. A second test mutates the template to show each check can fail.
+//! expects, and the dashboard against the metrics the code emits. A second test mutates the
+//! template to show each check can fail.
 
 use std::collections::BTreeSet;
 
@@ -430,6 +431,7 @@ fn problems(t: &Value) -> Vec<String> {
             .collect(),
         _ => vec![],
     };
+    p.extend(dashboard_problems(t));
     for (metric, n) in [
         ("ApproximateNumberOfMessagesVisible", 1),
         ("ApproximateAgeOfOldestMessage", 1),
@@ -438,6 +440,77 @@ fn problems(t: &Value) -> Vec<String> {
     ] {
         if metrics.iter().filter(|m| *m == metric).count() < n {
             p.push(format!("alarms: {n} alarm(s) on {metric} expected"));
+        }
+    }
+    p
+}
+
+/// The dashboard's metrics, as (namespace, name) pairs, from its `!Sub` body (the
+/// substitutions replaced by a placeholder).
+fn dashboard_metrics(t: &Value) -> Result<Vec<(String, String)>, String> {
+    let body = match at(
+        t,
+        &["Resources", "Dashboard", "Properties", "DashboardBody"],
+    ) {
+        Some(Value::Tagged(tagged)) if tagged.tag == "!Sub" => tagged
+            .value
+            .as_str()
+            .ok_or("DashboardBody: !Sub of a string expected")?
+            .to_string(),
+        Some(Value::String(s)) => s.clone(),
+        _ => {
+            return Err(
+                "Dashboard: an AWS::CloudWatch::Dashboard with a DashboardBody is missing".into(),
+            );
+        }
+    };
+    let mut plain = String::new();
+    let mut rest = body.as_str();
+    while let Some(i) = rest.find("${") {
+        plain.push_str(&rest[..i]);
+        plain.push('x');
+        rest = &rest[i..];
+        rest = &rest[rest.find('}').map_or(rest.len(), |j| j + 1)..];
+    }
+    plain.push_str(rest);
+    let json: serde_json::Value =
+        serde_json::from_str(&plain).map_err(|e| format!("DashboardBody is not JSON: {e}"))?;
+    let mut out = Vec::new();
+    for w in json["widgets"].as_array().into_iter().flatten() {
+        for m in w["properties"]["metrics"].as_array().into_iter().flatten() {
+            if let (Some(ns), Some(name)) = (m[0].as_str(), m[1].as_str()) {
+                out.push((ns.to_string(), name.to_string()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every `Hookline` metric on the dashboard is one the code emits, and the operator's core
+/// views are there.
+fn dashboard_problems(t: &Value) -> Vec<String> {
+    let metrics = match dashboard_metrics(t) {
+        Ok(m) => m,
+        Err(e) => return vec![e],
+    };
+    let emitted = hookline::metrics::emf_metric_names();
+    let mut p: Vec<String> = metrics
+        .iter()
+        .filter(|(ns, name)| ns == "Hookline" && !emitted.contains(&name.as_str()))
+        .map(|(_, name)| {
+            format!("dashboard: metric Hookline/{name} is never emitted (emitted: {emitted:?})")
+        })
+        .collect();
+    for want in [
+        "DeliveriesSucceeded",
+        "DeliveriesFailed",
+        "AttemptLatency",
+        "ApproximateAgeOfOldestMessage",
+        "ApproximateNumberOfMessagesVisible",
+        "Errors",
+    ] {
+        if !metrics.iter().any(|(_, name)| name == want) {
+            p.push(format!("dashboard: no widget shows {want}"));
         }
     }
     p
@@ -559,6 +632,21 @@ fn template_checks_catch_what_the_linters_miss() {
             .as_sequence_mut()
             .unwrap()
             .pop();
+        }),
+        ("Hookline/DeliveriesSucceded is never emitted", |t| {
+            let body = res(
+                t,
+                &["Resources", "Dashboard", "Properties", "DashboardBody"],
+            );
+            let Value::Tagged(tagged) = body else {
+                panic!("DashboardBody is a !Sub")
+            };
+            let text = tagged.value.as_str().unwrap().replacen(
+                "\"DeliveriesSucceeded\"",
+                "\"DeliveriesSucceded\"",
+                1,
+            );
+            tagged.value = Value::from(text);
         }),
         ("Retain", |t| {
             *res(t, &["Resources", "Table", "DeletionPolicy"]) = Value::from("Delete")
