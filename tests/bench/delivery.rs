@@ -174,10 +174,14 @@ impl Server {
                     .find_map(|w| w.strip_prefix("flushes="))
                     .and_then(|n| n.parse().ok())
                     .unwrap_or(f64::NAN);
-                println!(
-                    "  database: {line}; {:.1} events published per flush",
-                    events as f64 / flushes
-                );
+                if flushes > 0.0 {
+                    println!(
+                        "  database: {line}; {:.1} events published per flush",
+                        events as f64 / flushes
+                    );
+                } else {
+                    println!("  database: {line}");
+                }
                 return;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;

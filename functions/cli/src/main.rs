@@ -259,8 +259,8 @@ fn commit_report(app: &Hookline) -> impl FnOnce() + use<> {
             flushes = c.flushes,
             commits = c.writes,
             operations = c.operations,
-            operations_per_flush =
-                format!("{:.1}", c.operations as f64 / c.flushes.max(1) as f64),
+            operations_per_commit =
+                format!("{:.1}", c.operations as f64 / c.writes.max(1) as f64),
             "stopped: the database flushed {} times ({:.0}/s) in {} commits that wrote",
             c.flushes,
             c.flushes as f64 / secs,
