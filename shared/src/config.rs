@@ -59,6 +59,8 @@ pub struct Config {
     /// How long a process may use what it read of API keys, the catalogue and webhooks
     /// (changes made in the same process apply at once); zero: no caching.
     pub cache_ttl: Duration,
+    /// JWT bearer tokens: keys and rules (none configured: tokens are refused).
+    pub jwt: Option<std::sync::Arc<crate::auth::jwt::JwtConfig>>,
 }
 
 /// Environment variables read by the Lambda functions (the SAM template must set each).
@@ -81,6 +83,10 @@ pub const LAMBDA_ENV_VARS: &[&str] = &[
     "HOOKLINE_BREAKER_OPEN_SECONDS",
     "HOOKLINE_AUTO_DISABLE_AFTER_SECONDS",
     "HOOKLINE_CACHE_TTL_MS",
+    "HOOKLINE_JWT_HS256_SECRET",
+    "HOOKLINE_JWT_JWKS",
+    "HOOKLINE_JWT_ISSUER",
+    "HOOKLINE_JWT_AUDIENCE",
 ];
 
 /// Environment variables read only by the local `hookline` command.
@@ -93,6 +99,7 @@ pub const LOCAL_ENV_VARS: &[&str] = &[
     "HOOKLINE_HEADER_TIMEOUT_SECONDS",
     "HOOKLINE_LISTEN_SECRET",
     "HOOKLINE_LOG_FORMAT",
+    "HOOKLINE_JWT_JWKS_FILE",
 ];
 
 /// The longest delay SQS accepts for `ChangeMessageVisibility` (12 hours).
@@ -119,6 +126,7 @@ impl Default for Config {
             breaker_open: Duration::from_secs(30),
             auto_disable_after: Duration::from_secs(5 * 86400),
             cache_ttl: Duration::from_secs(1),
+            jwt: None,
         }
     }
 }
@@ -230,6 +238,7 @@ impl Config {
                 "HOOKLINE_CACHE_TTL_MS",
                 d.cache_ttl.as_millis() as u64,
             )?),
+            jwt: crate::auth::jwt::JwtConfig::from_lookup(&get)?.map(std::sync::Arc::new),
         };
         cfg.check()?;
         Ok(cfg)

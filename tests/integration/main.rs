@@ -9,3 +9,4 @@ mod metrics;
 mod operations;
 mod serve;
 mod template;
+mod tokens;

@@ -581,3 +581,64 @@ async fn the_delivery_walkthrough_delivers_and_shows_the_retries() {
     );
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// The README's JWT example, as written, against a server started with a shared secret: the
+/// token PyJWT mints there lists the local tenant's webhooks, and a token with another secret
+/// is refused.
+#[tokio::test]
+async fn the_readme_jwt_example_works_as_written() {
+    let data = std::env::temp_dir().join(hookline_tests::unique("hookline-jwt"));
+    let port = free_port();
+    let secret = "readme-example-secret-0123456789abcdef";
+    let _server = Server(
+        Command::new(hookline_bin())
+            .arg("serve")
+            .env("HOOKLINE_DATA_DIR", &data)
+            .env("HOOKLINE_LISTEN", format!("127.0.0.1:{port}"))
+            .env("HOOKLINE_LOCAL_API_KEY", KEY)
+            .env("HOOKLINE_JWT_HS256_SECRET", secret)
+            .env_remove("HOOKLINE_BACKEND")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    hookline_tests::healthy(&base, Duration::from_secs(10)).await;
+    // `python3` with PyJWT: the test suite's venv first on the PATH.
+    let python = std::path::PathBuf::from(hookline_tests::python());
+    let path = format!(
+        "{}:{}",
+        python.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |secret: &str| {
+        Command::new("bash")
+            .args(["-euo", "pipefail", "-c", &hookline_tests::jwt_walkthrough()])
+            .env("HOOKLINE", &base)
+            .env("HOOKLINE_JWT_HS256_SECRET", secret)
+            .env("PATH", &path)
+            .output()
+            .expect("run the JWT example")
+    };
+    let out = run(secret);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: Value = serde_json::from_str(stdout.trim()).expect("a JSON listing");
+    assert!(list["data"].is_array(), "{list}");
+    let out = run("another-secret-0123456789abcdef-xyz");
+    assert!(
+        !out.status.success(),
+        "a token with another secret was accepted"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("\"unauthorized\""),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}

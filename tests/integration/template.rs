@@ -155,7 +155,7 @@ fn env_vars_in_source() -> BTreeSet<String> {
                 for (i, _) in src.match_indices("\"HOOKLINE_") {
                     let name: String = src[i + 1..]
                         .chars()
-                        .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
                         .collect();
                     found.insert(name);
                 }

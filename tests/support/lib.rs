@@ -308,6 +308,11 @@ pub fn delivery_walkthrough() -> String {
     readme_block("on your `PATH` (`export PATH=$PWD/target/release:$PATH`), as written:")
 }
 
+/// The README's JWT example (mints a token with PyJWT and lists webhooks with it).
+pub fn jwt_walkthrough() -> String {
+    readme_block("in a shell with the same\nvariable and PyJWT (`pip install PyJWT`), as written:")
+}
+
 /// The first `sh` block after `marker` in README.md.
 fn readme_block(marker: &str) -> String {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();

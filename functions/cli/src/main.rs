@@ -327,9 +327,13 @@ fn settings(c: &Config) -> String {
     } else {
         "refused (HOOKLINE_ALLOW_PRIVATE_TARGETS=true allows them, for tests and demos)"
     };
+    let tokens = match &c.jwt {
+        Some(j) => format!("JWT bearer tokens accepted ({})", j.summary()),
+        None => "API keys only (HOOKLINE_JWT_HS256_SECRET or _JWKS_FILE add JWTs)".into(),
+    };
     format!(
         "  storage     {backend}\n  retries     every {} for {}, {} timeout per attempt\n  \
-         private and loopback targets {private}",
+         auth        {tokens}\n  private and loopback targets {private}",
         human(c.retry_interval),
         human(c.retry_window),
         human(c.delivery_timeout),

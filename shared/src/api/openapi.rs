@@ -83,7 +83,16 @@ impl Modify for Conventions {
         let components = doc.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API key (`hl_...`; also accepted bare in `Authorization` or as \
+                         `X-API-Key`), or a JWT signed with the configured HS256 secret or a \
+                         JWKS key (RS256, ES256, EdDSA), carrying `tenant_id`, `scope` and `exp`.",
+                    ))
+                    .build(),
+            ),
         );
         for item in doc.paths.paths.values_mut() {
             for op in [

@@ -76,8 +76,8 @@ pub fn new_api_key(
     }
 }
 
-/// The key a request carries, if any.
-fn presented_key(parts: &Parts) -> Option<&str> {
+/// The bearer credential a request carries (an API key or a token), if any.
+pub(crate) fn presented_key(parts: &Parts) -> Option<&str> {
     let header = |name: &str| {
         parts
             .headers
@@ -118,7 +118,7 @@ impl Authenticator for ApiKeyAuthenticator {
             .filter(|k| k.hash == hash && k.revoked_at.is_none())
             .ok_or(Error::Unauthorized)?;
         Ok(Some(Identity {
-            tenant: stored.tenant_id,
+            tenant: Some(stored.tenant_id),
             scopes: stored.scopes,
             subject: Subject::ApiKey(stored.id),
         }))

@@ -7,6 +7,7 @@
 //! without an authorization rule does not compile.
 
 pub mod api_key;
+pub mod jwt;
 
 use std::marker::PhantomData;
 
@@ -23,12 +24,15 @@ use crate::model::Scope;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subject {
     ApiKey(ApiKeyId),
+    /// A JWT's `sub` (empty when it has none).
+    Token(String),
 }
 
 impl std::fmt::Display for Subject {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Subject::ApiKey(id) => write!(f, "{id}"),
+            Subject::Token(sub) => write!(f, "jwt:{sub}"),
         }
     }
 }
@@ -36,7 +40,8 @@ impl std::fmt::Display for Subject {
 /// What an authenticator establishes: the caller's own tenant, scopes and identity.
 #[derive(Debug, Clone)]
 pub struct Identity {
-    pub tenant: TenantId,
+    /// `None` only for an admin token that names no tenant: its requests must name one.
+    pub tenant: Option<TenantId>,
     pub scopes: Vec<Scope>,
     pub subject: Subject,
 }
@@ -50,7 +55,8 @@ pub trait Authenticator: Send + Sync {
 
 /// The authenticators asked in turn.
 fn authenticators() -> &'static [&'static dyn Authenticator] {
-    &[&api_key::ApiKeyAuthenticator]
+    // JWTs first: the API key authenticator would take any bearer credential for a key.
+    &[&jwt::JwtAuthenticator, &api_key::ApiKeyAuthenticator]
 }
 
 /// Who is calling, and the tenant the request acts on.
@@ -86,11 +92,17 @@ impl Principal {
     /// Resolves the acting tenant for an identity and an optional `tenant_id` query parameter.
     pub fn resolve(id: Identity, tenant_param: Option<&str>) -> Result<Self> {
         let admin = id.scopes.contains(&Scope::Admin);
-        let tenant = match tenant_param {
-            None => id.tenant,
-            Some(t) if t == id.tenant.as_str() => id.tenant,
-            Some(t) if admin => TenantId::field("tenant_id", t)?,
-            Some(_) => return Err(Error::Forbidden(Scope::Admin.as_str())),
+        let tenant = match (tenant_param, id.tenant) {
+            (None, Some(own)) => own,
+            (None, None) => {
+                return Err(Error::validation(
+                    "tenant_id",
+                    "required: the token names no tenant",
+                ));
+            }
+            (Some(t), Some(own)) if t == own.as_str() => own,
+            (Some(t), _) if admin => TenantId::field("tenant_id", t)?,
+            (Some(_), _) => return Err(Error::Forbidden(Scope::Admin.as_str())),
         };
         Ok(Principal {
             tenant,
@@ -193,7 +205,7 @@ mod tests {
 
     fn identity(scopes: Vec<Scope>) -> Identity {
         Identity {
-            tenant: TenantId::parse("t1").unwrap(),
+            tenant: Some(TenantId::parse("t1").unwrap()),
             scopes,
             subject: Subject::ApiKey(ApiKeyId::from_hash("00000000000000000000")),
         }
