@@ -59,6 +59,10 @@ pub struct Config {
     /// How long a process may use what it read of API keys, the catalogue and webhooks
     /// (changes made in the same process apply at once); zero: no caching.
     pub cache_ttl: Duration,
+    /// Requests per principal and minute: management routes, `PATCH`, publishing (0 = off).
+    pub rate_limit_per_minute: u64,
+    pub rate_limit_patch_per_minute: u64,
+    pub rate_limit_publish_per_minute: u64,
     /// JWT bearer tokens: keys and rules (none configured: tokens are refused).
     pub jwt: Option<std::sync::Arc<crate::auth::jwt::JwtConfig>>,
 }
@@ -83,6 +87,9 @@ pub const LAMBDA_ENV_VARS: &[&str] = &[
     "HOOKLINE_BREAKER_OPEN_SECONDS",
     "HOOKLINE_AUTO_DISABLE_AFTER_SECONDS",
     "HOOKLINE_CACHE_TTL_MS",
+    "HOOKLINE_RATE_LIMIT_PER_MINUTE",
+    "HOOKLINE_RATE_LIMIT_PATCH_PER_MINUTE",
+    "HOOKLINE_RATE_LIMIT_PUBLISH_PER_MINUTE",
     "HOOKLINE_JWT_HS256_SECRET",
     "HOOKLINE_JWT_JWKS",
     "HOOKLINE_JWT_ISSUER",
@@ -126,6 +133,9 @@ impl Default for Config {
             breaker_open: Duration::from_secs(30),
             auto_disable_after: Duration::from_secs(5 * 86400),
             cache_ttl: Duration::from_secs(1),
+            rate_limit_per_minute: 50,
+            rate_limit_patch_per_minute: 100,
+            rate_limit_publish_per_minute: 0,
             jwt: None,
         }
     }
@@ -238,6 +248,15 @@ impl Config {
                 "HOOKLINE_CACHE_TTL_MS",
                 d.cache_ttl.as_millis() as u64,
             )?),
+            rate_limit_per_minute: num("HOOKLINE_RATE_LIMIT_PER_MINUTE", d.rate_limit_per_minute)?,
+            rate_limit_patch_per_minute: num(
+                "HOOKLINE_RATE_LIMIT_PATCH_PER_MINUTE",
+                d.rate_limit_patch_per_minute,
+            )?,
+            rate_limit_publish_per_minute: num(
+                "HOOKLINE_RATE_LIMIT_PUBLISH_PER_MINUTE",
+                d.rate_limit_publish_per_minute,
+            )?,
             jwt: crate::auth::jwt::JwtConfig::from_lookup(&get)?.map(std::sync::Arc::new),
         };
         cfg.check()?;

@@ -59,8 +59,8 @@ pub enum Error {
     Conflict { code: &'static str, message: String },
     #[error("{what} is larger than the limit of {limit} bytes")]
     PayloadTooLarge { what: &'static str, limit: usize },
-    #[error("too many requests")]
-    RateLimited,
+    #[error("too many requests: {} a minute; retry in {} s", .0.limit, .0.reset)]
+    RateLimited(crate::ratelimit::Standing),
     #[error("this method is not allowed on this path")]
     MethodNotAllowed,
     /// Bad configuration: reported at start-up, never to an API caller as such.
@@ -97,7 +97,7 @@ impl Error {
                 | StoreError::AlreadyRecorded,
             ) => StatusCode::CONFLICT,
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::Config(_) | Error::Store(StoreError::Backend(_)) | Error::Queue(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -120,7 +120,7 @@ impl Error {
             Error::Store(StoreError::Duplicate(what)) => what.exists_code(),
             Error::Store(StoreError::AlreadyRecorded) => "delivery_changed",
             Error::PayloadTooLarge { .. } => "payload_too_large",
-            Error::RateLimited => "rate_limited",
+            Error::RateLimited(_) => "rate_limited",
             Error::MethodNotAllowed => "method_not_allowed",
             Error::Config(_) | Error::Store(StoreError::Backend(_)) | Error::Queue(_) => {
                 "internal_error"
@@ -159,7 +159,15 @@ impl Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        (self.status(), Json(json!({ "error": self.body() }))).into_response()
+        let mut res = (self.status(), Json(json!({ "error": self.body() }))).into_response();
+        if let Error::RateLimited(s) = &self {
+            let h = res.headers_mut();
+            for (name, value) in s.headers() {
+                h.insert(name, value);
+            }
+            h.insert("retry-after", s.reset.max(1).into());
+        }
+        res
     }
 }
 

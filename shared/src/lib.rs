@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod model;
 pub mod publish;
 pub mod queue;
+pub mod ratelimit;
 pub mod server;
 pub mod service;
 pub mod signing;

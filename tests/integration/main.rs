@@ -7,6 +7,7 @@ mod isolation;
 mod lambda;
 mod metrics;
 mod operations;
+mod ratelimit;
 mod serve;
 mod template;
 mod tokens;

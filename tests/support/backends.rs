@@ -104,6 +104,9 @@ pub fn test_config() -> Config {
         delivery_timeout: Duration::from_secs(5),
         breaker_threshold: 1000,
         cache_ttl: Duration::ZERO,
+        // Tests make many requests with one key; the rate limit tests turn limits on.
+        rate_limit_per_minute: 0,
+        rate_limit_patch_per_minute: 0,
         ..Config::default()
     }
 }

@@ -48,6 +48,7 @@ pub fn router(app: Hookline) -> Router {
         .merge(event_types::routes())
         .merge(events::routes())
         .route_layer(axum::middleware::from_fn(only_known_query))
+        .layer(axum::middleware::from_fn(crate::ratelimit::headers_layer))
         .fallback(|| async { Error::NotFound("route") })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit))

@@ -63,7 +63,7 @@ const ERRORS: &[(&str, &str)] = &[
         "400",
         "Malformed request: bad JSON, query string or cursor, or an unknown parameter",
     ),
-    ("401", "No valid API key"),
+    ("401", "No valid API key or token"),
     ("403", "The key lacks the scope this operation needs"),
     (
         "404",
@@ -74,6 +74,10 @@ const ERRORS: &[(&str, &str)] = &[
         "Conflict: a concurrent change, or the tenant's webhook limit",
     ),
     ("413", "The body is larger than the limit"),
+    (
+        "429",
+        "Too many requests from this key or token this minute: `Retry-After` says when to retry",
+    ),
     ("422", "A field is invalid (`field` names it)"),
     ("500", "Internal error; the request may be retried"),
 ];

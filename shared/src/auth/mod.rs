@@ -68,6 +68,8 @@ pub struct Principal {
     pub subject: Subject,
     /// Whether the request named a tenant (`tenant_id`); admin listings without one span all.
     pub tenant_given: bool,
+    /// The caller's own tenant (none for an admin token that names none).
+    pub home: Option<TenantId>,
 }
 
 /// Does a holder of `held` have `scope`? `admin` implies every scope, `webhooks:write` implies
@@ -89,9 +91,21 @@ impl Principal {
         allows(&self.scopes, scope)
     }
 
+    /// Whose limit a request counts against: the key, or the token's subject in its tenant.
+    pub fn rate_key(&self) -> String {
+        match &self.subject {
+            Subject::ApiKey(id) => id.to_string(),
+            Subject::Token(sub) => {
+                let home = self.home.as_ref().map_or("", |t| t.as_str());
+                format!("jwt:{home}:{sub}")
+            }
+        }
+    }
+
     /// Resolves the acting tenant for an identity and an optional `tenant_id` query parameter.
     pub fn resolve(id: Identity, tenant_param: Option<&str>) -> Result<Self> {
         let admin = id.scopes.contains(&Scope::Admin);
+        let home = id.tenant.clone();
         let tenant = match (tenant_param, id.tenant) {
             (None, Some(own)) => own,
             (None, None) => {
@@ -109,6 +123,7 @@ impl Principal {
             scopes: id.scopes,
             subject: id.subject,
             tenant_given: tenant_param.is_some(),
+            home,
         })
     }
 
@@ -190,6 +205,13 @@ impl<S: RequiredScope> FromRequestParts<Hookline> for Auth<S> {
 
     async fn from_request_parts(parts: &mut Parts, app: &Hookline) -> Result<Self> {
         let p = Principal::authenticate(parts, app).await?;
+        // Every authenticated request counts against its principal's limit.
+        let class = crate::ratelimit::Class::of(parts);
+        if let Some(standing) = crate::ratelimit::count(app, &p.rate_key(), class).await?
+            && let Some(slot) = parts.extensions.get::<crate::ratelimit::Slot>()
+        {
+            slot.set(standing);
+        }
         if let Some(scope) = S::SCOPE
             && !p.allows(scope)
         {

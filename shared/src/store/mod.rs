@@ -216,6 +216,14 @@ pub trait StatsStore: Send + Sync {
 
 pub type Counters = std::collections::BTreeMap<String, i64>;
 
+/// The rate limiter's counters, shared by every process on the store.
+#[async_trait]
+pub trait RateStore: Send + Sync {
+    /// Counts one request under `key` in the window starting at `window` (unix seconds) and
+    /// returns the count with it; the counter may be removed after `expires` (unix seconds).
+    async fn count_request(&self, key: &str, window: i64, expires: i64) -> StoreResult<u64>;
+}
+
 /// Removal of expired events and deliveries where the backend does not expire items itself.
 #[async_trait]
 pub trait Retention: Send + Sync {
@@ -241,11 +249,11 @@ pub trait AtomicPublish: Send + Sync {
 
 /// Everything Hookline stores.
 pub trait Store:
-    KeyStore + WebhookStore + CatalogueStore + EventStore + StatsStore + Retention
+    KeyStore + WebhookStore + CatalogueStore + EventStore + StatsStore + RateStore + Retention
 {
 }
-impl<T: KeyStore + WebhookStore + CatalogueStore + EventStore + StatsStore + Retention> Store
-    for T
+impl<T> Store for T where
+    T: KeyStore + WebhookStore + CatalogueStore + EventStore + StatsStore + RateStore + Retention
 {
 }
 

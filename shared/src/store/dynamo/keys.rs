@@ -8,6 +8,7 @@
 //! | webhook stats | `T#{tenant}#WS#{webhook}#{shard}` | `ALL` or `H#{unix hour}` | | |
 //! | webhook count | `T#{tenant}` | `WHCOUNT` | | |
 //! | event type | `CATALOG` | `ET#{name}` | | |
+//! | rate counter | `RATE#{class}:{principal}` | `W#{window start}` | | |
 //! | event | `T#{tenant}#E#{id}` | `EVENT` | | |
 //! | delivery | `T#{tenant}#D#{id}` | `DELIVERY` | `T#{tenant}#WD#{webhook}#{shard}` / `{ms}.{id}` | `T#{tenant}#ED#{event}` / id |
 //!
@@ -28,6 +29,14 @@ pub const CATALOG_PK: &str = "CATALOG";
 pub const EVENT_SK: &str = "EVENT";
 pub const DELIVERY_SK: &str = "DELIVERY";
 pub const STATS_ALL_TIME_SK: &str = "ALL";
+
+pub fn rate_pk(key: &str) -> String {
+    format!("RATE#{key}")
+}
+
+pub fn rate_sk(window: i64) -> String {
+    format!("W#{window}")
+}
 
 pub fn api_key_pk(id: &ApiKeyId) -> String {
     format!("KEY#{id}")

@@ -7,6 +7,7 @@ mod catalogue;
 mod events;
 pub mod items;
 pub mod keys;
+mod rate;
 mod stats;
 pub mod table;
 mod webhooks;

@@ -8,6 +8,7 @@
 mod catalogue;
 mod events;
 mod keys;
+mod rate;
 mod stats;
 mod wal;
 mod webhooks;

@@ -41,3 +41,8 @@ CREATE TABLE IF NOT EXISTS queue (
   receive_count INTEGER NOT NULL DEFAULT 0, receipt TEXT,
   grp TEXT NOT NULL DEFAULT '', in_flight INTEGER NOT NULL DEFAULT 0);
 DROP INDEX IF EXISTS queue_by_visibility;
+
+-- The rate limiter's counters: requests per key (class and principal) and one-minute window.
+CREATE TABLE IF NOT EXISTS rate_counters (
+  key TEXT NOT NULL, window_start INTEGER NOT NULL, count INTEGER NOT NULL,
+  expires INTEGER NOT NULL, PRIMARY KEY (key, window_start));

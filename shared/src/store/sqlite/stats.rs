@@ -102,6 +102,8 @@ impl Retention for SqliteDb {
                 [stats_before],
             )
             .map_err(be)?;
+            c.execute("DELETE FROM rate_counters WHERE expires <= ?1", [ms / 1000])
+                .map_err(be)?;
             Ok(n as u64)
         })
         .await
