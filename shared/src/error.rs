@@ -59,6 +59,9 @@ pub enum Error {
     Conflict { code: &'static str, message: String },
     #[error("{what} is larger than the limit of {limit} bytes")]
     PayloadTooLarge { what: &'static str, limit: usize },
+    /// An `Idempotency-Key` used before with another request (method, path or body).
+    #[error("this Idempotency-Key was used with a different request; use a new key")]
+    IdempotencyMismatch,
     #[error("too many requests: {} a minute; retry in {} s", .0.limit, .0.reset)]
     RateLimited(crate::ratelimit::Standing),
     #[error("this method is not allowed on this path")]
@@ -98,6 +101,7 @@ impl Error {
             ) => StatusCode::CONFLICT,
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Error::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::Config(_) | Error::Store(StoreError::Backend(_)) | Error::Queue(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -121,6 +125,7 @@ impl Error {
             Error::Store(StoreError::AlreadyRecorded) => "delivery_changed",
             Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::RateLimited(_) => "rate_limited",
+            Error::IdempotencyMismatch => "idempotency_key_mismatch",
             Error::MethodNotAllowed => "method_not_allowed",
             Error::Config(_) | Error::Store(StoreError::Backend(_)) | Error::Queue(_) => {
                 "internal_error"

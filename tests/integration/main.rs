@@ -3,6 +3,7 @@
 mod api;
 mod contract;
 mod delivery;
+mod idempotency;
 mod isolation;
 mod lambda;
 mod metrics;

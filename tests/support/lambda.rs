@@ -115,12 +115,9 @@ pub async fn api_events(inv: &impl Invoke, app: &Hookline, name: &str) {
         (published["id"].clone(), published["deliveries"].clone()),
         (json!("evt_sample_2"), json!(1))
     );
+    // The sample carries an Idempotency-Key: the repeat is the first answer again.
     let (s, again) = inv.api(event_file("api-publish-event.json")).await;
-    assert_eq!(
-        (s, again["replayed"].clone(), again["deliveries"].clone()),
-        (202, json!(true), json!(1)),
-        "{name}"
-    );
+    assert_eq!((s, &again), (202, &published), "{name}");
 
     let (s, d) = inv.api(event_file("api-get-delivery.json")).await;
     assert_eq!(

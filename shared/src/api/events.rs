@@ -25,7 +25,7 @@ pub fn routes() -> Router<Hookline> {
 }
 
 #[utoipa::path(post, path = "/v1/events", tag = "events", request_body = crate::publish::EventIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Publishing the same key again answers the first result")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters. The event's id when `id` is not given, so publishing with the same key never makes a second event; within 24 hours a repeat of the same request gets the first answer again (`Idempotent-Replayed: true`), and the same key with another body is refused (422 `idempotency_key_mismatch`)")),
     responses((status = 202, description = "Accepted: the event id and how many deliveries it made (`replayed` when already published)", body = crate::publish::PublishOut)))]
 async fn create(
     State(app): State<Hookline>,

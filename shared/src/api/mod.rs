@@ -7,6 +7,7 @@ pub mod deliveries;
 pub mod event_types;
 pub mod events;
 pub mod extract;
+pub mod idempotency;
 pub mod openapi;
 pub mod webhooks;
 
@@ -47,6 +48,11 @@ pub fn router(app: Hookline) -> Router {
         .merge(deliveries::routes())
         .merge(event_types::routes())
         .merge(events::routes())
+        // Inside the query check: a request refused for its parameters claims no key.
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            idempotency::layer,
+        ))
         .route_layer(axum::middleware::from_fn(only_known_query))
         .layer(axum::middleware::from_fn(crate::ratelimit::headers_layer))
         .fallback(|| async { Error::NotFound("route") })

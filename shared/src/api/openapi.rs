@@ -1,8 +1,10 @@
 //! The API contract, generated from the handlers and their types: served at
 //! `GET /openapi.json` and committed as `openapi.json` (a test fails when the two differ).
 
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -100,6 +102,17 @@ impl Modify for Conventions {
         );
         for item in doc.paths.paths.values_mut() {
             for op in [
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                add_idempotency_key(op);
+            }
+            for op in [
                 &mut item.get,
                 &mut item.post,
                 &mut item.put,
@@ -113,6 +126,34 @@ impl Modify for Conventions {
             }
         }
     }
+}
+
+/// Every write takes an `Idempotency-Key` (api::idempotency).
+fn add_idempotency_key(op: &mut Operation) {
+    let params = op.parameters.get_or_insert_with(Vec::new);
+    if params.iter().any(|p| p.name == "Idempotency-Key") {
+        return;
+    }
+    params.push(
+        ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "1 to 255 visible ASCII characters. A repeat of the same request within 24 hours \
+                 gets the first answer again (`Idempotent-Replayed: true`) without running; the \
+                 same key with another request is refused (422 `idempotency_key_mismatch`); a \
+                 repeat while the first runs gets 409 `idempotency_key_in_use`.",
+            ))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(255))
+                    .pattern(Some("^[!-~]+$")),
+            ))
+            .build(),
+    );
 }
 
 fn add_errors(op: &mut Operation) {

@@ -132,7 +132,8 @@ impl Principal {
         (!self.is_admin() || self.tenant_given).then_some(&self.tenant)
     }
 
-    async fn authenticate(parts: &Parts, app: &Hookline) -> Result<Self> {
+    /// The principal of a request's credentials (no scope checked, nothing counted).
+    pub(crate) async fn authenticate(parts: &Parts, app: &Hookline) -> Result<Self> {
         let mut identity = None;
         for a in authenticators() {
             if let Some(id) = a.authenticate(parts, app).await? {

@@ -224,6 +224,38 @@ pub trait RateStore: Send + Sync {
     async fn count_request(&self, key: &str, window: i64, expires: i64) -> StoreResult<u64>;
 }
 
+/// What is kept of a write made with an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IdempotencyRecord {
+    /// The hash of the request (method, path and query, body).
+    pub hash: String,
+    /// The answer (status and JSON body), once there is one; none while the request runs.
+    pub answer: Option<(u16, String)>,
+}
+
+/// Idempotency keys, shared by every process on the store.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims `key` for a request (`record`, without an answer) until `expires` (unix
+    /// seconds); `None` when claimed, or the record that holds the key (expired ones do not).
+    async fn claim_idempotency(
+        &self,
+        key: &str,
+        record: &IdempotencyRecord,
+        now: i64,
+        expires: i64,
+    ) -> StoreResult<Option<IdempotencyRecord>>;
+    /// Replaces the claim with the answered record, kept until `expires`.
+    async fn complete_idempotency(
+        &self,
+        key: &str,
+        record: &IdempotencyRecord,
+        expires: i64,
+    ) -> StoreResult<()>;
+    /// Drops a claim whose request failed (so that a retry runs it again).
+    async fn release_idempotency(&self, key: &str) -> StoreResult<()>;
+}
+
 /// Removal of expired events and deliveries where the backend does not expire items itself.
 #[async_trait]
 pub trait Retention: Send + Sync {
@@ -249,11 +281,25 @@ pub trait AtomicPublish: Send + Sync {
 
 /// Everything Hookline stores.
 pub trait Store:
-    KeyStore + WebhookStore + CatalogueStore + EventStore + StatsStore + RateStore + Retention
+    KeyStore
+    + WebhookStore
+    + CatalogueStore
+    + EventStore
+    + StatsStore
+    + RateStore
+    + IdempotencyStore
+    + Retention
 {
 }
 impl<T> Store for T where
-    T: KeyStore + WebhookStore + CatalogueStore + EventStore + StatsStore + RateStore + Retention
+    T: KeyStore
+        + WebhookStore
+        + CatalogueStore
+        + EventStore
+        + StatsStore
+        + RateStore
+        + IdempotencyStore
+        + Retention
 {
 }
 

@@ -39,6 +39,17 @@ pub fn from_item<T: DeserializeOwned>(item: &Item) -> StoreResult<T> {
     serde_json::from_str(raw).map_err(be)
 }
 
+pub fn idempotency_item(
+    k: &str,
+    r: &crate::store::IdempotencyRecord,
+    expires: i64,
+) -> StoreResult<Item> {
+    let mut item = key(idempotency_pk(k), IDEMPOTENCY_SK);
+    item.insert("doc".into(), doc(r)?);
+    item.insert(TTL_ATTRIBUTE.into(), n(expires));
+    Ok(item)
+}
+
 pub fn api_key_item(k: &ApiKey) -> StoreResult<Item> {
     let mut item = key(api_key_pk(&k.id), API_KEY_SK);
     item.insert("GSI1PK".into(), s(tenant_keys_pk(&k.tenant_id)));

@@ -9,6 +9,7 @@
 //! | webhook count | `T#{tenant}` | `WHCOUNT` | | |
 //! | event type | `CATALOG` | `ET#{name}` | | |
 //! | rate counter | `RATE#{class}:{principal}` | `W#{window start}` | | |
+//! | idempotency key | `IDEM#{principal}:{key}` | `IDEM` | | |
 //! | event | `T#{tenant}#E#{id}` | `EVENT` | | |
 //! | delivery | `T#{tenant}#D#{id}` | `DELIVERY` | `T#{tenant}#WD#{webhook}#{shard}` / `{ms}.{id}` | `T#{tenant}#ED#{event}` / id |
 //!
@@ -29,6 +30,12 @@ pub const CATALOG_PK: &str = "CATALOG";
 pub const EVENT_SK: &str = "EVENT";
 pub const DELIVERY_SK: &str = "DELIVERY";
 pub const STATS_ALL_TIME_SK: &str = "ALL";
+
+pub const IDEMPOTENCY_SK: &str = "IDEM";
+
+pub fn idempotency_pk(key: &str) -> String {
+    format!("IDEM#{key}")
+}
 
 pub fn rate_pk(key: &str) -> String {
     format!("RATE#{key}")

@@ -1,11 +1,12 @@
-//! The rate limiter's counters: one row per key and window, counted with an upsert; removed
-//! with the other expired items.
+//! Request bookkeeping of the API: the rate limiter's counters (one row per key and window,
+//! counted with an upsert) and idempotency keys (one row per key); both removed with the other
+//! expired items.
 
 use async_trait::async_trait;
 use rusqlite::params;
 
-use super::{SqliteDb, be};
-use crate::store::{RateStore, StoreResult};
+use super::{SqliteDb, be, from_doc, to_doc};
+use crate::store::{IdempotencyRecord, IdempotencyStore, RateStore, StoreResult};
 
 #[async_trait]
 impl RateStore for SqliteDb {
@@ -22,6 +23,68 @@ impl RateStore for SqliteDb {
             .query_row(params![key, window, expires], |r| r.get::<_, i64>(0))
             .map(|n| n as u64)
             .map_err(be)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for SqliteDb {
+    async fn claim_idempotency(
+        &self,
+        key: &str,
+        record: &IdempotencyRecord,
+        now: i64,
+        expires: i64,
+    ) -> StoreResult<Option<IdempotencyRecord>> {
+        let (key, doc) = (key.to_string(), to_doc(record)?);
+        // Acknowledged after the flush: the claim is what stops a second request.
+        let held: Option<String> = self
+            .with(move |c| {
+                let claimed = c
+                    .prepare_cached(
+                        "INSERT INTO idempotency (key, doc, expires) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT (key) DO UPDATE SET doc = ?2, expires = ?3 WHERE expires <= ?4",
+                    )
+                    .map_err(be)?
+                    .execute(params![key, doc, expires, now])
+                    .map_err(be)?;
+                if claimed == 1 {
+                    return Ok(None);
+                }
+                c.prepare_cached("SELECT doc FROM idempotency WHERE key = ?1")
+                    .map_err(be)?
+                    .query_row([&key], |r| r.get(0))
+                    .map(Some)
+                    .map_err(be)
+            })
+            .await?;
+        held.map(|d| from_doc(&d)).transpose()
+    }
+
+    async fn complete_idempotency(
+        &self,
+        key: &str,
+        record: &IdempotencyRecord,
+        expires: i64,
+    ) -> StoreResult<()> {
+        let (key, doc) = (key.to_string(), to_doc(record)?);
+        self.with(move |c| {
+            c.prepare_cached("UPDATE idempotency SET doc = ?2, expires = ?3 WHERE key = ?1")
+                .map_err(be)?
+                .execute(params![key, doc, expires])
+                .map(drop)
+                .map_err(be)
+        })
+        .await
+    }
+
+    async fn release_idempotency(&self, key: &str) -> StoreResult<()> {
+        let key = key.to_string();
+        self.with(move |c| {
+            c.execute("DELETE FROM idempotency WHERE key = ?1", [key])
+                .map(drop)
+                .map_err(be)
         })
         .await
     }

@@ -46,3 +46,7 @@ DROP INDEX IF EXISTS queue_by_visibility;
 CREATE TABLE IF NOT EXISTS rate_counters (
   key TEXT NOT NULL, window_start INTEGER NOT NULL, count INTEGER NOT NULL,
   expires INTEGER NOT NULL, PRIMARY KEY (key, window_start));
+
+-- Idempotency keys of API writes: the request's hash and, once answered, the answer.
+CREATE TABLE IF NOT EXISTS idempotency (
+  key TEXT PRIMARY KEY, doc TEXT NOT NULL, expires INTEGER NOT NULL);

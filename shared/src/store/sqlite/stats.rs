@@ -104,6 +104,8 @@ impl Retention for SqliteDb {
             .map_err(be)?;
             c.execute("DELETE FROM rate_counters WHERE expires <= ?1", [ms / 1000])
                 .map_err(be)?;
+            c.execute("DELETE FROM idempotency WHERE expires <= ?1", [ms / 1000])
+                .map_err(be)?;
             Ok(n as u64)
         })
         .await
