@@ -59,6 +59,9 @@ pub enum Error {
     Conflict { code: &'static str, message: String },
     #[error("{what} is larger than the limit of {limit} bytes")]
     PayloadTooLarge { what: &'static str, limit: usize },
+    /// A `Content-Digest` that does not match the body (the algorithm named).
+    #[error("the body does not match its Content-Digest ({0})")]
+    DigestMismatch(String),
     /// An `Idempotency-Key` used before with another request (method, path or body).
     #[error("this Idempotency-Key was used with a different request; use a new key")]
     IdempotencyMismatch,
@@ -102,6 +105,7 @@ impl Error {
             Error::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::DigestMismatch(_) => StatusCode::BAD_REQUEST,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::Config(_) | Error::Store(StoreError::Backend(_)) | Error::Queue(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -126,6 +130,7 @@ impl Error {
             Error::PayloadTooLarge { .. } => "payload_too_large",
             Error::RateLimited(_) => "rate_limited",
             Error::IdempotencyMismatch => "idempotency_key_mismatch",
+            Error::DigestMismatch(_) => "content_digest_mismatch",
             Error::MethodNotAllowed => "method_not_allowed",
             Error::Config(_) | Error::Store(StoreError::Backend(_)) | Error::Queue(_) => {
                 "internal_error"

@@ -10,5 +10,6 @@ mod metrics;
 mod operations;
 mod ratelimit;
 mod serve;
+mod signed;
 mod template;
 mod tokens;

@@ -4,6 +4,7 @@
 //! [`crate::service`]; every failure is an [`Error`] answered as JSON in one place.
 
 pub mod deliveries;
+pub mod digest;
 pub mod event_types;
 pub mod events;
 pub mod extract;
@@ -52,6 +53,11 @@ pub fn router(app: Hookline) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(
             app.clone(),
             idempotency::layer,
+        ))
+        // Outside the idempotency layer: a body that fails its digest claims no key.
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            digest::layer,
         ))
         .route_layer(axum::middleware::from_fn(only_known_query))
         .layer(axum::middleware::from_fn(crate::ratelimit::headers_layer))
