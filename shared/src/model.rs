@@ -56,6 +56,37 @@ pub struct ApiKey {
     pub revoked_at: Option<Timestamp>,
 }
 
+/// How a client key signs requests (RFC 9421 algorithm names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum SignatureAlgorithm {
+    #[serde(rename = "ed25519")]
+    Ed25519,
+    #[serde(rename = "ecdsa-p256-sha256")]
+    EcdsaP256Sha256,
+}
+
+impl SignatureAlgorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureAlgorithm::Ed25519 => "ed25519",
+            SignatureAlgorithm::EcdsaP256Sha256 => "ecdsa-p256-sha256",
+        }
+    }
+}
+
+/// A public key a tenant registered to sign its requests with (RFC 9421): requests signed by
+/// it act as the tenant with its scopes. `key_id` is global (a request names only it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientKey {
+    pub key_id: String,
+    pub tenant_id: TenantId,
+    pub algorithm: SignatureAlgorithm,
+    /// PEM SubjectPublicKeyInfo, as registered.
+    pub public_key: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: Timestamp,
+}
+
 /// One signing secret of a webhook. The first of [`Webhook::secrets`] is current; the others
 /// are previous secrets still valid until `expires_at` (rotation grace period).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

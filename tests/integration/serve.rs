@@ -642,3 +642,61 @@ async fn the_readme_jwt_example_works_as_written() {
     );
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// The README's signed-request example, as written, against a fresh server: the key is
+/// registered and the signed request (no API key) answers the tenant's webhooks.
+#[tokio::test]
+async fn the_readme_signed_request_example_works_as_written() {
+    let data = std::env::temp_dir().join(hookline_tests::unique("hookline-sig"));
+    let work = data.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let port = free_port();
+    let _server = Server(
+        Command::new(hookline_bin())
+            .arg("serve")
+            .env("HOOKLINE_DATA_DIR", &data)
+            .env("HOOKLINE_LISTEN", format!("127.0.0.1:{port}"))
+            .env("HOOKLINE_LOCAL_API_KEY", KEY)
+            .env_remove("HOOKLINE_BACKEND")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    hookline_tests::healthy(&base, Duration::from_secs(10)).await;
+    let python = std::path::PathBuf::from(hookline_tests::python());
+    let path = format!(
+        "{}:{}",
+        python.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .args([
+            "-euo",
+            "pipefail",
+            "-c",
+            &hookline_tests::signed_request_walkthrough(),
+        ])
+        .current_dir(&work)
+        .env("HOOKLINE", &base)
+        .env("KEY", KEY)
+        .env("PATH", &path)
+        .output()
+        .expect("run the signed-request example");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut lines = stdout.lines().filter(|l| !l.trim().is_empty());
+    let registered: Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(registered["key_id"], "docs-example", "{stdout}");
+    let answer = lines.next().unwrap();
+    let (status, body) = answer.split_once(' ').unwrap();
+    assert_eq!(status, "200", "{stdout}");
+    let list: Value = serde_json::from_str(body).unwrap();
+    assert!(list["data"].is_array(), "{stdout}");
+    let _ = std::fs::remove_dir_all(&data);
+}

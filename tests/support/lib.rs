@@ -308,6 +308,13 @@ pub fn delivery_walkthrough() -> String {
     readme_block("on your `PATH` (`export PATH=$PWD/target/release:$PATH`), as written:")
 }
 
+/// The README's signed-request example (registers a client key, then signs a request).
+pub fn signed_request_walkthrough() -> String {
+    readme_block(
+        "`http-message-signatures` (`pip install http-message-signatures requests`), as written:",
+    )
+}
+
 /// The README's JWT example (mints a token with PyJWT and lists webhooks with it).
 pub fn jwt_walkthrough() -> String {
     readme_block("in a shell with the same\nvariable and PyJWT (`pip install PyJWT`), as written:")

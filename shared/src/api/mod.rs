@@ -3,6 +3,7 @@
 //! handlers parse, authorize (by the scope in their signature) and call the domain in
 //! [`crate::service`]; every failure is an [`Error`] answered as JSON in one place.
 
+pub mod client_keys;
 pub mod deliveries;
 pub mod digest;
 pub mod event_types;
@@ -49,6 +50,7 @@ pub fn router(app: Hookline) -> Router {
         .merge(deliveries::routes())
         .merge(event_types::routes())
         .merge(events::routes())
+        .merge(client_keys::routes())
         // Inside the query check: a request refused for its parameters claims no key.
         .route_layer(axum::middleware::from_fn_with_state(
             app.clone(),

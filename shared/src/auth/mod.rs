@@ -8,6 +8,7 @@
 
 pub mod api_key;
 pub mod jwt;
+pub mod signature;
 
 use std::marker::PhantomData;
 
@@ -26,6 +27,8 @@ pub enum Subject {
     ApiKey(ApiKeyId),
     /// A JWT's `sub` (empty when it has none).
     Token(String),
+    /// A registered client key (signed requests).
+    ClientKey(String),
 }
 
 impl std::fmt::Display for Subject {
@@ -33,6 +36,7 @@ impl std::fmt::Display for Subject {
         match self {
             Subject::ApiKey(id) => write!(f, "{id}"),
             Subject::Token(sub) => write!(f, "jwt:{sub}"),
+            Subject::ClientKey(id) => write!(f, "client-key:{id}"),
         }
     }
 }
@@ -55,8 +59,13 @@ pub trait Authenticator: Send + Sync {
 
 /// The authenticators asked in turn.
 fn authenticators() -> &'static [&'static dyn Authenticator] {
-    // JWTs first: the API key authenticator would take any bearer credential for a key.
-    &[&jwt::JwtAuthenticator, &api_key::ApiKeyAuthenticator]
+    // Signed requests first (they may carry no other credential), then JWTs: the API key
+    // authenticator would take any bearer credential for a key.
+    &[
+        &signature::SignatureAuthenticator,
+        &jwt::JwtAuthenticator,
+        &api_key::ApiKeyAuthenticator,
+    ]
 }
 
 /// Who is calling, and the tenant the request acts on.
@@ -95,6 +104,7 @@ impl Principal {
     pub fn rate_key(&self) -> String {
         match &self.subject {
             Subject::ApiKey(id) => id.to_string(),
+            Subject::ClientKey(id) => format!("client-key:{id}"),
             Subject::Token(sub) => {
                 let home = self.home.as_ref().map_or("", |t| t.as_str());
                 format!("jwt:{home}:{sub}")

@@ -17,7 +17,7 @@ use crate::error::BackendError;
 
 use crate::ids::{ApiKeyId, DeliveryId, EventId, TenantId, WebhookId};
 use crate::model::{
-    ApiKey, Delivery, DeliveryStatus, Event, EventType, Health, Page, Timestamp, Webhook,
+    ApiKey, ClientKey, Delivery, DeliveryStatus, Event, EventType, Health, Page, Timestamp, Webhook,
 };
 
 pub type StoreResult<T> = std::result::Result<T, StoreError>;
@@ -27,6 +27,7 @@ pub type StoreResult<T> = std::result::Result<T, StoreError>;
 pub enum Entity {
     Webhook,
     EventType,
+    ClientKey,
 }
 
 impl Entity {
@@ -34,6 +35,7 @@ impl Entity {
         match self {
             Entity::Webhook => "webhook",
             Entity::EventType => "event type",
+            Entity::ClientKey => "client key",
         }
     }
 
@@ -42,6 +44,7 @@ impl Entity {
         match self {
             Entity::Webhook => "webhook_exists",
             Entity::EventType => "event_type_exists",
+            Entity::ClientKey => "client_key_exists",
         }
     }
 }
@@ -216,6 +219,18 @@ pub trait StatsStore: Send + Sync {
 
 pub type Counters = std::collections::BTreeMap<String, i64>;
 
+/// Client public keys for signed requests (RFC 9421).
+#[async_trait]
+pub trait ClientKeyStore: Send + Sync {
+    /// Inserts a key; `Duplicate` when its `key_id` is taken (by any tenant).
+    async fn create_client_key(&self, k: &ClientKey) -> StoreResult<()>;
+    /// A key by id, whatever its tenant (a signed request names only the id).
+    async fn get_client_key(&self, key_id: &str) -> StoreResult<Option<ClientKey>>;
+    async fn list_client_keys(&self, tenant: &TenantId) -> StoreResult<Vec<ClientKey>>;
+    /// Deletes the tenant's key; false when it has none by that id.
+    async fn delete_client_key(&self, tenant: &TenantId, key_id: &str) -> StoreResult<bool>;
+}
+
 /// The rate limiter's counters, shared by every process on the store.
 #[async_trait]
 pub trait RateStore: Send + Sync {
@@ -288,6 +303,7 @@ pub trait Store:
     + StatsStore
     + RateStore
     + IdempotencyStore
+    + ClientKeyStore
     + Retention
 {
 }
@@ -299,6 +315,7 @@ impl<T> Store for T where
         + StatsStore
         + RateStore
         + IdempotencyStore
+        + ClientKeyStore
         + Retention
 {
 }

@@ -39,6 +39,14 @@ pub fn from_item<T: DeserializeOwned>(item: &Item) -> StoreResult<T> {
     serde_json::from_str(raw).map_err(be)
 }
 
+pub fn client_key_item(k: &crate::model::ClientKey) -> StoreResult<Item> {
+    let mut item = key(client_key_pk(&k.key_id), CLIENT_KEY_SK);
+    item.insert("GSI1PK".into(), s(tenant_client_keys_pk(&k.tenant_id)));
+    item.insert("GSI1SK".into(), s(k.key_id.as_str()));
+    item.insert("doc".into(), doc(k)?);
+    Ok(item)
+}
+
 pub fn idempotency_item(
     k: &str,
     r: &crate::store::IdempotencyRecord,

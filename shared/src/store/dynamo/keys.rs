@@ -9,6 +9,7 @@
 //! | webhook count | `T#{tenant}` | `WHCOUNT` | | |
 //! | event type | `CATALOG` | `ET#{name}` | | |
 //! | rate counter | `RATE#{class}:{principal}` | `W#{window start}` | | |
+//! | client key | `CK#{key id}` | `CK` | `TCK#{tenant}` / key id | |
 //! | idempotency key | `IDEM#{principal}:{key}` | `IDEM` | | |
 //! | event | `T#{tenant}#E#{id}` | `EVENT` | | |
 //! | delivery | `T#{tenant}#D#{id}` | `DELIVERY` | `T#{tenant}#WD#{webhook}#{shard}` / `{ms}.{id}` | `T#{tenant}#ED#{event}` / id |
@@ -32,6 +33,15 @@ pub const DELIVERY_SK: &str = "DELIVERY";
 pub const STATS_ALL_TIME_SK: &str = "ALL";
 
 pub const IDEMPOTENCY_SK: &str = "IDEM";
+pub const CLIENT_KEY_SK: &str = "CK";
+
+pub fn client_key_pk(key_id: &str) -> String {
+    format!("CK#{key_id}")
+}
+
+pub fn tenant_client_keys_pk(tenant: &TenantId) -> String {
+    format!("TCK#{tenant}")
+}
 
 pub fn idempotency_pk(key: &str) -> String {
     format!("IDEM#{key}")

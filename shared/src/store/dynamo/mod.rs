@@ -4,6 +4,7 @@
 
 mod api_keys;
 mod catalogue;
+mod client_keys;
 mod events;
 pub mod items;
 pub mod keys;

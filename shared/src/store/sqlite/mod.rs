@@ -6,6 +6,7 @@
 //! schema is `schema.sql`.
 
 mod catalogue;
+mod client_keys;
 mod events;
 mod keys;
 mod rate;

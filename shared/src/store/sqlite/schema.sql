@@ -50,3 +50,8 @@ CREATE TABLE IF NOT EXISTS rate_counters (
 -- Idempotency keys of API writes: the request's hash and, once answered, the answer.
 CREATE TABLE IF NOT EXISTS idempotency (
   key TEXT PRIMARY KEY, doc TEXT NOT NULL, expires INTEGER NOT NULL);
+
+-- Client public keys for signed requests (RFC 9421); `key_id` is global.
+CREATE TABLE IF NOT EXISTS client_keys (
+  key_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS client_keys_by_tenant ON client_keys (tenant_id, key_id);

@@ -1,0 +1,121 @@
+//! `/v1/client-keys`: the public keys a tenant signs its requests with (RFC 9421 HTTP message
+//! signatures; see `auth::signature`). A key grants at most the scopes of whoever registers it.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiJson, ApiPath, ListOut};
+use crate::auth::{Auth, allows, scope};
+use crate::backend::Hookline;
+use crate::error::{Error, Result};
+use crate::model::{ClientKey, Scope, SignatureAlgorithm};
+use crate::validation;
+
+pub fn routes() -> Router<Hookline> {
+    Router::new()
+        .route("/v1/client-keys", get(list).post(create))
+        .route("/v1/client-keys/{key_id}", delete(remove))
+}
+
+#[derive(utoipa::ToSchema, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"key_id": "billing-service-2026", "algorithm": "ed25519",
+    "public_key": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n",
+    "scopes": ["webhooks:write", "events:publish"]}))]
+pub struct ClientKeyIn {
+    /// Names the key in `Signature-Input` (`keyid`); unique across every tenant.
+    pub key_id: String,
+    pub algorithm: SignatureAlgorithm,
+    /// PEM SubjectPublicKeyInfo.
+    pub public_key: String,
+    #[schema(value_type = Vec<String>)]
+    pub scopes: Vec<Scope>,
+}
+
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize)]
+pub struct ClientKeyOut {
+    pub key_id: String,
+    pub algorithm: SignatureAlgorithm,
+    pub public_key: String,
+    #[schema(value_type = Vec<String>)]
+    pub scopes: Vec<Scope>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<ClientKey> for ClientKeyOut {
+    fn from(k: ClientKey) -> Self {
+        ClientKeyOut {
+            key_id: k.key_id,
+            algorithm: k.algorithm,
+            public_key: k.public_key,
+            scopes: k.scopes,
+            created_at: k.created_at,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/v1/client-keys", tag = "client keys",
+    responses((status = 200, description = "The tenant's client keys", body = ListOut<ClientKeyOut>)))]
+async fn list(
+    State(app): State<Hookline>,
+    p: Auth<scope::Read>,
+) -> Result<Json<ListOut<ClientKeyOut>>> {
+    let keys = app.store.list_client_keys(&p.tenant).await?;
+    Ok(Json(ListOut::new(
+        keys.into_iter().map(Into::into).collect(),
+        None,
+    )))
+}
+
+#[utoipa::path(post, path = "/v1/client-keys", tag = "client keys", request_body = ClientKeyIn,
+    responses((status = 201, description = "Registered: requests signed with it act as this tenant with its scopes", body = ClientKeyOut)))]
+async fn create(
+    State(app): State<Hookline>,
+    p: Auth<scope::Write>,
+    ApiJson(input): ApiJson<ClientKeyIn>,
+) -> Result<impl IntoResponse> {
+    validation::identifier("key_id", &input.key_id)?;
+    crate::auth::signature::raw_public_key(input.algorithm, &input.public_key)
+        .map_err(|why| Error::validation("public_key", why))?;
+    if input.scopes.is_empty() {
+        return Err(Error::validation(
+            "scopes",
+            "at least one scope is required",
+        ));
+    }
+    // No key may grant more than its registrant holds.
+    if let Some(s) = input.scopes.iter().find(|s| !allows(&p.scopes, **s)) {
+        return Err(Error::validation(
+            "scopes",
+            format!("{} is more than this key holds", s.as_str()),
+        ));
+    }
+    let key = ClientKey {
+        key_id: input.key_id,
+        tenant_id: p.tenant.clone(),
+        algorithm: input.algorithm,
+        public_key: input.public_key,
+        scopes: input.scopes,
+        created_at: app.clock.now(),
+    };
+    app.store.create_client_key(&key).await?;
+    Ok((StatusCode::CREATED, Json(ClientKeyOut::from(key))))
+}
+
+#[utoipa::path(delete, path = "/v1/client-keys/{key_id}", tag = "client keys",
+    params(("key_id" = String, Path, description = "The key's id")),
+    responses((status = 204, description = "Removed: its signatures are refused from now on")))]
+async fn remove(
+    State(app): State<Hookline>,
+    p: Auth<scope::Write>,
+    ApiPath(key_id): ApiPath<String>,
+) -> Result<StatusCode> {
+    match app.store.delete_client_key(&p.tenant, &key_id).await? {
+        true => Ok(StatusCode::NO_CONTENT),
+        false => Err(Error::NotFound("client key")),
+    }
+}
