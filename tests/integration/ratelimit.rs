@@ -1,4 +1,5 @@
-//! Rate limits per principal, counted in the store: the request over the limit gets 429 with
+//! Rate limits per principal, counted in the store, at their defaults (the 51st management
+//! request and the 101st PATCH of a minute are refused): the request over the limit gets 429 with
 //! `Retry-After` and the `RateLimit-*` headers (which every limited answer carries), `PATCH`
 //! has its own limit, publishing is unlimited by default, the next minute starts afresh, and
 //! two instances on one store share the count.
@@ -40,11 +41,21 @@ impl Go for Api {
 }
 
 async fn limits_are_per_principal_shared_by_instances_and_per_minute(b: Backend) {
+    // The defaults: 50 a minute, 100 PATCH a minute, publishing unlimited.
+    let d = Config::default();
     let config = Config {
-        rate_limit_per_minute: 5,
-        rate_limit_patch_per_minute: 2,
+        rate_limit_per_minute: d.rate_limit_per_minute,
+        rate_limit_patch_per_minute: d.rate_limit_patch_per_minute,
+        rate_limit_publish_per_minute: d.rate_limit_publish_per_minute,
         ..test_config()
     };
+    assert_eq!(
+        (
+            config.rate_limit_per_minute,
+            config.rate_limit_patch_per_minute
+        ),
+        (50, 100)
+    );
     // Ten seconds into a minute, on a clock the test moves.
     let clock = ManualClock::at("2030-01-01T00:00:10Z".parse().unwrap());
     let app = b.app(config).await.with_clock(Arc::new(clock.clone()));
@@ -71,24 +82,20 @@ async fn limits_are_per_principal_shared_by_instances_and_per_minute(b: Backend)
         )
         .await;
     assert_eq!(s, 201, "{hook}");
-    assert_eq!(h["ratelimit-limit"], "5");
-    assert_eq!(h["ratelimit-remaining"], "4");
+    assert_eq!(h["ratelimit-limit"], "50");
+    assert_eq!(h["ratelimit-remaining"], "49");
     assert_eq!(h["ratelimit-reset"], "50");
     let id = hook["id"].as_str().unwrap().to_string();
-    for remaining in [3, 2] {
-        let (s, _, h) = api.go("GET", "/v1/webhooks", Some(&key), None).await;
-        assert_eq!(s, 200);
-        assert_eq!(h["ratelimit-remaining"], remaining.to_string().as_str());
-    }
-    // The other instance counts against the same limit.
-    for remaining in [1, 0] {
-        let (s, _, h) = other
+    // Requests 2 to 50, alternating between the two instances: one count.
+    for n in 2..=50u64 {
+        let instance = if n % 2 == 0 { &api } else { &other };
+        let (s, _, h) = instance
             .go("GET", &format!("/v1/webhooks/{id}"), Some(&key), None)
             .await;
-        assert_eq!(s, 200);
-        assert_eq!(h["ratelimit-remaining"], remaining.to_string().as_str());
+        assert_eq!(s, 200, "request {n}");
+        assert_eq!(h["ratelimit-remaining"], (50 - n).to_string().as_str());
     }
-    // The sixth: 429, with when to come back; nothing done.
+    // The 51st: 429, with when to come back; nothing done.
     let (s, v, h) = api
         .go(
             "POST",
@@ -100,7 +107,7 @@ async fn limits_are_per_principal_shared_by_instances_and_per_minute(b: Backend)
     assert_eq!(s, 429, "{v}");
     assert_eq!(v["error"]["code"], "rate_limited", "{v}");
     assert_eq!(h["retry-after"], "50");
-    assert_eq!(h["ratelimit-limit"], "5");
+    assert_eq!(h["ratelimit-limit"], "50");
     assert_eq!(h["ratelimit-remaining"], "0");
     // Publishing is not limited by default; PATCH has its own limit; another key its own count.
     let (s, v, h) = api
@@ -117,7 +124,7 @@ async fn limits_are_per_principal_shared_by_instances_and_per_minute(b: Backend)
         "publishing is unlimited: {h:?}"
     );
     let patch = |n: u32| json!({"description": format!("change {n}")});
-    for n in 0..2 {
+    for n in 0..100 {
         let (s, v, h) = api
             .go(
                 "PATCH",
@@ -127,7 +134,7 @@ async fn limits_are_per_principal_shared_by_instances_and_per_minute(b: Backend)
             )
             .await;
         assert_eq!(s, 200, "{v}");
-        assert_eq!(h["ratelimit-limit"], "2");
+        assert_eq!(h["ratelimit-limit"], "100");
     }
     let (s, _, _) = api
         .go(
@@ -137,10 +144,10 @@ async fn limits_are_per_principal_shared_by_instances_and_per_minute(b: Backend)
             Some(patch(9)),
         )
         .await;
-    assert_eq!(s, 429);
+    assert_eq!(s, 429, "the 101st PATCH");
     let (s, _, h) = api.go("GET", "/v1/webhooks", Some(&other_key), None).await;
     assert_eq!(s, 200);
-    assert_eq!(h["ratelimit-remaining"], "4");
+    assert_eq!(h["ratelimit-remaining"], "49");
     // The limited request changed nothing: the second webhook was not created.
     let (_, list, _) = api.go("GET", "/v1/webhooks", Some(&other_key), None).await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
@@ -148,7 +155,7 @@ async fn limits_are_per_principal_shared_by_instances_and_per_minute(b: Backend)
     clock.advance(Duration::from_secs(50));
     let (s, _, h) = api.go("GET", "/v1/webhooks", Some(&key), None).await;
     assert_eq!(s, 200);
-    assert_eq!(h["ratelimit-remaining"], "4");
+    assert_eq!(h["ratelimit-remaining"], "49");
     assert_eq!(h["ratelimit-reset"], "60");
 }
 

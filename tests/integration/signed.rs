@@ -274,6 +274,24 @@ async fn requests_signed_with_a_registered_client_key_act_as_its_tenant(b: Backe
     let (s, v) = send("POST", &webhooks, &headers, Some(body)).await;
     assert_eq!(s, 403, "{v}");
 
+    // Another tenant's webhook (made with the harness's admin key) is not found.
+    let other_tenant = unique("other");
+    let (s, foreign) = h
+        .api
+        .call(
+            "POST",
+            &format!("/v1/webhooks?tenant_id={other_tenant}"),
+            Some(&h.key),
+            Some(json!({"url": "https://hooks.example.com/theirs"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{foreign}");
+    let foreign_url = format!("{webhooks}/{}", foreign["id"].as_str().unwrap());
+    let mut s2 = spec(&ec_id, &ec_private, "ecdsa-p256-sha256", "GET", None);
+    s2["url"] = json!(foreign_url);
+    let (s, v) = send("GET", &foreign_url, &sign(s2), None).await;
+    assert_eq!(s, 404, "another tenant's webhook: {v}");
+
     // A tampered body: its digest no longer matches (400); with the digest recomputed, the
     // signature no longer verifies (401).
     let tampered = r#"{"url": "https://evil.example.com/x"}"#;
@@ -313,7 +331,8 @@ async fn requests_signed_with_a_registered_client_key_act_as_its_tenant(b: Backe
         assert_eq!(status, 401, "{why}: {v}");
     }
     // Nothing the refused requests sent was written.
-    let (_, list) = h.api.call("GET", "/v1/webhooks", Some(&h.key), None).await;
+    let own = format!("/v1/webhooks?tenant_id={}", h.tenant);
+    let (_, list) = h.api.call("GET", &own, Some(&h.key), None).await;
     assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
 
     // A deleted key's signatures are refused.
