@@ -1,6 +1,7 @@
 //! Hookline's integration tests: one binary, one module per capability.
 
 mod api;
+mod consistency;
 mod contract;
 mod delivery;
 mod idempotency;

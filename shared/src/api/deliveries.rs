@@ -97,6 +97,8 @@ async fn list(
     ApiPath(id): ApiPath<WebhookId>,
     ApiQuery(q): ApiQuery<ListDeliveriesIn>,
 ) -> Result<Json<ListOut<DeliveryOut>>> {
+    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
+    let tenant = p.tenant_of(&app, &id).await?;
     let limit = page_limit(q.limit)?;
     let status = match q.status.as_deref() {
         None => None,
@@ -105,7 +107,7 @@ async fn list(
         })?),
     };
     let start = parse_cursor(q.cursor.as_deref(), DeliveryCursor::decode)?;
-    webhooks::load(&app, &p.tenant, &id).await?;
+    webhooks::load(&app, &tenant, &id).await?;
     let now = app.clock.now();
     let keep = |d: &Delivery| {
         is_live(d.expires_at, now) && q.event_type.as_ref().is_none_or(|t| &d.event_type == t)
@@ -114,10 +116,10 @@ async fn list(
         limit,
         start,
         |cursor, n| {
-            let (app, p, id) = (&app, &p, &id);
+            let (app, tenant, id) = (&app, &tenant, &id);
             async move {
                 app.store
-                    .list_deliveries(&p.tenant, id, status, cursor.as_ref(), n)
+                    .list_deliveries(tenant, id, status, cursor.as_ref(), n)
                     .await
             }
         },
@@ -138,7 +140,9 @@ async fn read(
     p: Auth<scope::Read>,
     ApiPath((id, delivery_id)): ApiPath<(WebhookId, DeliveryId)>,
 ) -> Result<Json<DeliveryOut>> {
-    let d = service::load(&app, &p.tenant, &id, &delivery_id).await?;
+    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
+    let tenant = p.tenant_of(&app, &id).await?;
+    let d = service::load(&app, &tenant, &id, &delivery_id).await?;
     Ok(Json(DeliveryOut::full(&d)))
 }
 
@@ -156,7 +160,9 @@ async fn retry(
     p: Auth<scope::Write>,
     ApiPath((id, delivery_id)): ApiPath<(WebhookId, DeliveryId)>,
 ) -> Result<impl IntoResponse> {
-    let (d, retry_id) = service::retry(&app, &p.tenant, &id, &delivery_id).await?;
+    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
+    let tenant = p.tenant_of(&app, &id).await?;
+    let (d, retry_id) = service::retry(&app, &tenant, &id, &delivery_id).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(RetryOut {
@@ -190,8 +196,10 @@ async fn recover(
     ApiPath(id): ApiPath<WebhookId>,
     ApiJson(input): ApiJson<RecoverIn>,
 ) -> Result<impl IntoResponse> {
+    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
+    let tenant = p.tenant_of(&app, &id).await?;
     let until = input.until.unwrap_or_else(|| app.clock.now());
-    let queued = service::recover(&app, &p.tenant, &id, input.since, until).await?;
+    let queued = service::recover(&app, &tenant, &id, input.since, until).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(RecoverOut {

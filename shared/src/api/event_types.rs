@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{ApiJson, ApiPath, ListOut, Patch};
+use super::{ApiJson, ApiPath, ApiQuery, ListOut, Patch};
 use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
@@ -164,13 +164,47 @@ async fn patch(
     Ok(Json(et.into()))
 }
 
-#[utoipa::path(delete, path = "/v1/event-types/{name}", tag = "event types", params(("name" = String, Path, description = "The event type, e.g. invoice.paid")),
-    responses((status = 204, description = "Removed from the catalogue (admin)")))]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteEventTypeIn {
+    /// Delete even though webhooks subscribe to it by name: they are unsubscribed from it
+    /// (one left with no event type is paused rather than widened to every event).
+    pub force: Option<bool>,
+    #[allow(dead_code)]
+    tenant_id: Option<String>,
+}
+
+#[utoipa::path(delete, path = "/v1/event-types/{name}", tag = "event types", params(("name" = String, Path, description = "The event type, e.g. invoice.paid"), DeleteEventTypeIn),
+    responses((status = 204, description = "Removed from the catalogue (admin)"),
+        (status = 409, description = "Webhooks subscribe to it by name (`event_type_in_use`, the message names them); `?force=true` unsubscribes them", body = crate::api::openapi::ErrorOut)))]
 async fn delete(
     State(app): State<Hookline>,
     _p: Auth<scope::Admin>,
     ApiPath(name): ApiPath<String>,
+    ApiQuery(q): ApiQuery<DeleteEventTypeIn>,
 ) -> Result<StatusCode> {
+    if app.store.get_event_type(&name).await?.is_none() {
+        return Err(Error::NotFound("event type"));
+    }
+    let subscribed = crate::service::webhooks::subscribed_to(&app, &name).await?;
+    if !subscribed.is_empty() && !q.force.unwrap_or(false) {
+        let ids: Vec<String> = subscribed.iter().map(|w| w.id.to_string()).collect();
+        return Err(Error::Conflict {
+            code: "event_type_in_use",
+            message: format!(
+                "{} webhook(s) subscribe to {name}: {}; unsubscribe them, or delete with \
+                 ?force=true to unsubscribe them",
+                ids.len(),
+                ids.join(", ")
+            ),
+        });
+    }
+    // Unsubscribed first: a delete that fails midway leaves the type, and running it again
+    // finishes the job.
+    for w in &subscribed {
+        crate::service::webhooks::unsubscribe(&app, w, &name).await?;
+    }
     let deleted = app.store.delete_event_type(&name).await?;
     app.caches.catalogue.invalidate(&());
     if deleted {

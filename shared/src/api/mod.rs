@@ -91,6 +91,9 @@ async fn health() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({"status": "ok"}))
 }
 
+/// Other operations' query parameters (beside `tenant_id`), by method and route.
+const OPTIONS: &[(&str, &str, &[&str])] = &[("DELETE", "/v1/event-types/{name}", &["force"])];
+
 /// The listings, whose query types name the parameters they take (`ApiQuery` refuses others).
 const LISTINGS: &[&str] = &["/v1/webhooks", "/v1/webhooks/{id}/deliveries"];
 
@@ -105,10 +108,14 @@ async fn only_known_query(
     use axum::response::IntoResponse;
     let listing = req.method() == axum::http::Method::GET && LISTINGS.contains(&path.as_str());
     if !listing {
+        let options: &[&str] = OPTIONS
+            .iter()
+            .find(|(m, p, _)| *m == req.method().as_str() && *p == path.as_str())
+            .map_or(&[], |(_, _, o)| o);
         let query = req.uri().query().unwrap_or_default();
         let unknown = url::form_urlencoded::parse(query.as_bytes())
             .map(|(k, _)| k.into_owned())
-            .find(|k| k != "tenant_id");
+            .find(|k| k != "tenant_id" && !options.contains(&k.as_str()));
         if let Some(name) = unknown {
             return Error::BadRequest(format!(
                 "unknown query parameter `{name}`: this operation takes none (admin keys may pass tenant_id)"

@@ -271,7 +271,9 @@ async fn read(
     p: Auth<scope::Read>,
     ApiPath(id): ApiPath<WebhookId>,
 ) -> Result<Json<WebhookOut>> {
-    let w = service::load(&app, &p.tenant, &id).await?;
+    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
+    let tenant = p.tenant_of(&app, &id).await?;
+    let w = service::load(&app, &tenant, &id).await?;
     Ok(Json(WebhookOut::masked(&w, app.clock.now())))
 }
 
@@ -283,29 +285,51 @@ async fn patch(
     ApiPath(id): ApiPath<WebhookId>,
     ApiJson(input): ApiJson<WebhookPatchIn>,
 ) -> Result<Json<WebhookOut>> {
-    let w = service::update_with(&app, &p.tenant, &id, |w| input.apply(w)).await?;
+    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
+    let tenant = p.tenant_of(&app, &id).await?;
+    let w = service::update_with(&app, &tenant, &id, |w| input.apply(w)).await?;
     Ok(Json(WebhookOut::masked(&w, app.clock.now())))
 }
 
 #[utoipa::path(put, path = "/v1/webhooks/{id}", tag = "webhooks", params(("id" = WebhookId, Path, description = "The webhook")), request_body = WebhookIn,
-    responses((status = 200, description = "The webhook as replaced", body = WebhookOut)))]
+    responses((status = 200, description = "The webhook as replaced", body = WebhookOut),
+        (status = 201, description = "No webhook had this id: created with it (upsert); the only answer with the full secret", body = WebhookOut)))]
 async fn put(
     State(app): State<Hookline>,
     p: Auth<scope::Write>,
     ApiPath(id): ApiPath<WebhookId>,
     ApiJson(input): ApiJson<WebhookIn>,
-) -> Result<Json<WebhookOut>> {
-    let w = service::update_with(&app, &p.tenant, &id, |w| {
+) -> Result<axum::response::Response> {
+    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
+    let tenant = p.tenant_of(&app, &id).await?;
+    if app.store.get_webhook(&tenant, &id).await?.is_none() {
+        // Upsert: the caller chose the id (seed 001's clients keep their own ids).
+        let draft = WebhookDraft {
+            url: input.url,
+            events: input.events.unwrap_or_default(),
+            description: input.description,
+            enabled: input.enabled.unwrap_or(true),
+            account_ids: input.account_ids.unwrap_or_default(),
+            metadata: input.metadata.unwrap_or_default(),
+        };
+        let w = service::create_as(&app, &tenant, id, draft).await?;
+        let out = Json(WebhookOut::revealed(&w, app.clock.now()));
+        return Ok((StatusCode::CREATED, out).into_response());
+    }
+    let w = service::update_with(&app, &tenant, &id, |w| {
         w.url = input.url.clone();
         w.events = input.events.clone().unwrap_or_default();
         w.description = input.description.clone().filter(|d| !d.is_empty());
         w.enabled = input.enabled.unwrap_or(w.enabled);
-        w.account_ids = input.account_ids.clone().unwrap_or_default();
+        // Omitted (or null): the account filter stays as it is; `[]` clears it.
+        if let Some(ids) = &input.account_ids {
+            w.account_ids = ids.clone();
+        }
         w.metadata = input.metadata.clone().unwrap_or_default();
         Ok(())
     })
     .await?;
-    Ok(Json(WebhookOut::masked(&w, app.clock.now())))
+    Ok(Json(WebhookOut::masked(&w, app.clock.now())).into_response())
 }
 
 #[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "webhooks", params(("id" = WebhookId, Path, description = "The webhook")),
@@ -315,7 +339,9 @@ async fn delete(
     p: Auth<scope::Write>,
     ApiPath(id): ApiPath<WebhookId>,
 ) -> Result<StatusCode> {
-    service::delete(&app, &p.tenant, &id).await?;
+    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
+    let tenant = p.tenant_of(&app, &id).await?;
+    service::delete(&app, &tenant, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -342,9 +368,10 @@ async fn rotate_secret(
     ApiPath(id): ApiPath<WebhookId>,
     ApiJsonOrDefault(input): ApiJsonOrDefault<RotateSecretIn>,
 ) -> Result<Json<RotateSecretOut>> {
+    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
+    let tenant = p.tenant_of(&app, &id).await?;
     let grace = input.grace_period_seconds.unwrap_or(0);
-    let (w, previous_secret_expires_at) =
-        service::rotate_secret(&app, &p.tenant, &id, grace).await?;
+    let (w, previous_secret_expires_at) = service::rotate_secret(&app, &tenant, &id, grace).await?;
     Ok(Json(RotateSecretOut {
         webhook: WebhookOut::revealed(&w, app.clock.now()),
         previous_secret_expires_at,
@@ -375,7 +402,9 @@ async fn send_test(
     ApiPath(id): ApiPath<WebhookId>,
     ApiJsonOrDefault(input): ApiJsonOrDefault<TestIn>,
 ) -> Result<impl IntoResponse> {
-    let w = service::load_sendable(&app, &p.tenant, &id).await?;
+    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
+    let tenant = p.tenant_of(&app, &id).await?;
+    let w = service::load_sendable(&app, &tenant, &id).await?;
     let (event_type, data) = match input.event_type {
         None => (
             TEST_EVENT_TYPE.to_string(),
@@ -392,10 +421,10 @@ async fn send_test(
         }
     };
     let event =
-        crate::publish::new_event(&app, &p.tenant, EventId::generate(), event_type, None, data);
+        crate::publish::new_event(&app, &tenant, EventId::generate(), event_type, None, data);
     let out =
         crate::publish::fan_out(&app, event, std::slice::from_ref(&w), DeliveryTask::Test).await?;
-    let delivery_id = DeliveryId::of(&p.tenant, &out.id, &w.id);
+    let delivery_id = DeliveryId::of(&tenant, &out.id, &w.id);
     Ok((
         StatusCode::ACCEPTED,
         Json(TestOut {
@@ -413,9 +442,11 @@ async fn stats(
     p: Auth<scope::Read>,
     ApiPath(id): ApiPath<WebhookId>,
 ) -> Result<Json<crate::stats::StatsOut>> {
-    service::load(&app, &p.tenant, &id).await?;
+    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
+    let tenant = p.tenant_of(&app, &id).await?;
+    service::load(&app, &tenant, &id).await?;
     let now = app.clock.now();
     Ok(Json(
-        crate::stats::webhook_stats(app.store.as_ref(), &p.tenant, &id, now).await?,
+        crate::stats::webhook_stats(app.store.as_ref(), &tenant, &id, now).await?,
     ))
 }

@@ -137,6 +137,20 @@ impl Principal {
         })
     }
 
+    /// The tenant a request on webhook `id` acts in: for an admin that named no tenant, the
+    /// webhook's own (an admin reads, changes and deletes any webhook it listed, by id);
+    /// otherwise the acting tenant.
+    pub async fn tenant_of(&self, app: &Hookline, id: &crate::ids::WebhookId) -> Result<TenantId> {
+        if !self.is_admin() || self.tenant_given {
+            return Ok(self.tenant.clone());
+        }
+        Ok(app
+            .store
+            .webhook_tenant(id)
+            .await?
+            .unwrap_or_else(|| self.tenant.clone()))
+    }
+
     /// The tenant a listing covers: every tenant for an admin that named none.
     pub fn listing_tenant(&self) -> Option<&TenantId> {
         (!self.is_admin() || self.tenant_given).then_some(&self.tenant)

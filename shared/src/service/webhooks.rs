@@ -45,11 +45,84 @@ pub async fn check(app: &Hookline, w: &Webhook) -> Result<()> {
     check_catalogue(app, "events", &w.events).await
 }
 
+/// Validates what an update changed, and only that: a webhook stored under older rules (an
+/// event type since removed from the catalogue, a private target no longer allowed) can
+/// always be paused, renamed or have its secret rotated, above all after a leak.
+async fn check_changes(app: &Hookline, before: &Webhook, w: &Webhook) -> Result<()> {
+    if w.url != before.url {
+        validation::webhook_url(&w.url, app.config.allow_private_targets)?;
+    }
+    if w.description != before.description {
+        validation::description(w.description.as_deref())?;
+    }
+    if w.account_ids != before.account_ids {
+        validation::account_ids(&w.account_ids)?;
+    }
+    if w.metadata != before.metadata {
+        validation::metadata(&w.metadata)?;
+    }
+    if w.events != before.events {
+        validation::event_filter(&w.events)?;
+        check_catalogue(app, "events", &w.events).await?;
+    }
+    Ok(())
+}
+
+/// Every tenant's webhooks that name `event_type` in their filter (not through a wildcard).
+pub async fn subscribed_to(app: &Hookline, event_type: &str) -> Result<Vec<Webhook>> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = app.store.list_webhooks(None, after.as_ref(), 500).await?;
+        out.extend(
+            page.items
+                .into_iter()
+                .filter(|w| w.events.iter().any(|e| e == event_type)),
+        );
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Removes `event_type` from a webhook's filter; one left with none is paused, not widened to
+/// every event (an empty filter means all).
+pub async fn unsubscribe(app: &Hookline, w: &Webhook, event_type: &str) -> Result<Webhook> {
+    let now = app.clock.now();
+    update_with(app, &w.tenant_id, &w.id, |w| {
+        w.events.retain(|e| e != event_type);
+        if w.events.is_empty() {
+            w.events = vec![event_type.to_string()];
+            if w.enabled {
+                w.enabled = false;
+                w.disabled_reason = Some(format!(
+                    "its only event type, {event_type}, was deleted from the catalogue"
+                ));
+                w.disabled_at = Some(now);
+            }
+        }
+        Ok(())
+    })
+    .await
+}
+
 /// Creates a webhook of `tenant` with a new secret.
 pub async fn create(app: &Hookline, tenant: &TenantId, draft: WebhookDraft) -> Result<Webhook> {
+    create_as(app, tenant, WebhookId::generate(), draft).await
+}
+
+/// Creates a webhook of `tenant` with the id the caller chose (`PUT` as an upsert);
+/// `webhook_exists` (409) when the tenant has one by that id already.
+pub async fn create_as(
+    app: &Hookline,
+    tenant: &TenantId,
+    id: WebhookId,
+    draft: WebhookDraft,
+) -> Result<Webhook> {
     let now = app.clock.now();
     let w = Webhook {
-        id: WebhookId::generate(),
+        id,
         tenant_id: tenant.clone(),
         url: draft.url,
         description: draft.description.filter(|d| !d.is_empty()),
@@ -102,10 +175,11 @@ pub async fn update_with(
     change: impl Fn(&mut Webhook) -> Result<()>,
 ) -> Result<Webhook> {
     for _ in 0..UPDATE_ATTEMPTS {
-        let mut w = load(app, tenant, id).await?;
+        let before = load(app, tenant, id).await?;
+        let mut w = before.clone();
         let was_enabled = w.enabled;
         change(&mut w)?;
-        check(app, &w).await?;
+        check_changes(app, &before, &w).await?;
         w.version += 1;
         w.updated_at = app.clock.now();
         let re_enabled = w.enabled && !was_enabled;

@@ -121,6 +121,8 @@ pub trait WebhookStore: Send + Sync {
     /// Inserts a webhook unless the tenant already has `cap` of them (`CapReached`).
     async fn create_webhook(&self, wh: &Webhook, cap: u32) -> StoreResult<()>;
     async fn get_webhook(&self, tenant: &TenantId, id: &WebhookId) -> StoreResult<Option<Webhook>>;
+    /// The tenant of a webhook known only by id (admins act on listed webhooks by id).
+    async fn webhook_tenant(&self, id: &WebhookId) -> StoreResult<Option<TenantId>>;
     /// A tenant's webhooks (every tenant's with `None`, for admin views) in id (creation)
     /// order, after `after`, at most `limit`.
     async fn list_webhooks(

@@ -60,6 +60,22 @@ impl WebhookStore for DynamoStore {
         }
     }
 
+    async fn webhook_tenant(&self, id: &WebhookId) -> StoreResult<Option<TenantId>> {
+        let q = self
+            .query()
+            .index_name(GSI2)
+            .key_condition_expression("GSI2PK = :pk AND GSI2SK = :id")
+            .expression_attribute_values(":pk", s(ALL_WEBHOOKS_PK))
+            .expression_attribute_values(":id", s(id.as_str()));
+        Ok(self
+            .collect(q, Some(1))
+            .await?
+            .first()
+            .map(webhook_from_item)
+            .transpose()?
+            .map(|w| w.tenant_id))
+    }
+
     async fn get_webhook(&self, tenant: &TenantId, id: &WebhookId) -> StoreResult<Option<Webhook>> {
         self.get(tenant_pk(tenant), webhook_sk(id))
             .await?

@@ -68,6 +68,21 @@ impl WebhookStore for SqliteDb {
         .await
     }
 
+    async fn webhook_tenant(&self, id: &WebhookId) -> StoreResult<Option<TenantId>> {
+        let i = id.to_string();
+        let tenant: Option<String> = self
+            .read(move |c| {
+                use rusqlite::OptionalExtension;
+                c.prepare_cached("SELECT tenant_id FROM webhooks WHERE id = ?1")
+                    .map_err(be)?
+                    .query_row([i], |r| r.get(0))
+                    .optional()
+                    .map_err(be)
+            })
+            .await?;
+        tenant.map(|t| TenantId::parse(&t).map_err(be)).transpose()
+    }
+
     async fn get_webhook(&self, tenant: &TenantId, id: &WebhookId) -> StoreResult<Option<Webhook>> {
         let (t, i) = (tenant.to_string(), id.to_string());
         self.read(move |c| {

@@ -1,0 +1,234 @@
+//! API consistency that seed platforms rely on: `PUT` keeps an omitted account filter, a
+//! catalogue type in use is not deleted from under its webhooks (and those webhooks can always
+//! be paused or rotated), an admin acts on any listed webhook by id, and `PUT` to an unknown id
+//! creates the webhook with it.
+
+use hookline::ids::WebhookId;
+use hookline::model::Scope;
+use hookline_tests::{Api, Backend, mint_key, test_config, unique};
+use serde_json::{Value, json};
+
+async fn ok(api: &Api, method: &str, path: &str, key: &str, body: Option<Value>) -> Value {
+    let (s, v) = api.call(method, path, Some(key), body).await;
+    assert!(s.is_success(), "{method} {path}: {s} {v}");
+    v
+}
+
+async fn put_keeps_an_omitted_account_filter_and_creates_an_unknown_id(b: Backend) {
+    let app = b.app(test_config()).await;
+    let api = Api::new(app.clone());
+    let key = mint_key(&app, &unique("c"), &[Scope::WebhooksWrite]).await;
+    let w = ok(
+        &api,
+        "POST",
+        "/v1/webhooks",
+        &key,
+        Some(json!({"url": "https://hooks.example.com/a", "account_ids": ["acc_1"]})),
+    )
+    .await;
+    let path = format!("/v1/webhooks/{}", w["id"].as_str().unwrap());
+    let v = ok(
+        &api,
+        "PUT",
+        &path,
+        &key,
+        Some(json!({"url": "https://hooks.example.com/b"})),
+    )
+    .await;
+    assert_eq!(
+        v["account_ids"],
+        json!(["acc_1"]),
+        "omitted: kept, not widened to every account"
+    );
+    assert_eq!(v["url"], "https://hooks.example.com/b");
+    let v = ok(
+        &api,
+        "PUT",
+        &path,
+        &key,
+        Some(json!({"url": "https://hooks.example.com/b", "account_ids": []})),
+    )
+    .await;
+    assert_eq!(v["account_ids"], json!([]), "an explicit [] clears it");
+
+    // Upsert: a PUT to an id nobody has creates the webhook with it (201, secret shown once).
+    let id = WebhookId::generate().to_string();
+    let path = format!("/v1/webhooks/{id}");
+    let (s, created) = api
+        .call(
+            "PUT",
+            &path,
+            Some(&key),
+            Some(json!({"url": "https://hooks.example.com/c"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{created}");
+    assert_eq!(created["id"], id.as_str());
+    assert!(
+        !created["secret"].as_str().unwrap().contains('*'),
+        "{created}"
+    );
+    let (s, again) = api
+        .call(
+            "PUT",
+            &path,
+            Some(&key),
+            Some(json!({"url": "https://hooks.example.com/d"})),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), again["url"].as_str()),
+        (200, Some("https://hooks.example.com/d"))
+    );
+}
+
+async fn an_event_type_in_use_is_not_deleted_from_under_its_webhooks(b: Backend) {
+    let app = b.app(test_config()).await;
+    let api = Api::new(app.clone());
+    let tenant = unique("c");
+    let admin = mint_key(&app, &tenant, &[Scope::Admin]).await;
+    let key = mint_key(&app, &tenant, &[Scope::WebhooksWrite]).await;
+    let (paid, refunded) = (unique("order.paid"), unique("order.refunded"));
+    for name in [&paid, &refunded] {
+        ok(
+            &api,
+            "POST",
+            "/v1/event-types",
+            &admin,
+            Some(json!({"name": name})),
+        )
+        .await;
+    }
+    let only = ok(
+        &api,
+        "POST",
+        "/v1/webhooks",
+        &key,
+        Some(json!({"url": "https://hooks.example.com/only", "events": [paid]})),
+    )
+    .await;
+    let both = ok(
+        &api,
+        "POST",
+        "/v1/webhooks",
+        &key,
+        Some(json!({"url": "https://hooks.example.com/both", "events": [paid, refunded]})),
+    )
+    .await;
+    let (only_id, both_id) = (only["id"].as_str().unwrap(), both["id"].as_str().unwrap());
+
+    // In use: 409 naming the webhooks; nothing deleted.
+    let type_path = format!("/v1/event-types/{paid}");
+    let (s, v) = api.call("DELETE", &type_path, Some(&admin), None).await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (409, Some("event_type_in_use")),
+        "{v}"
+    );
+    let message = v["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(only_id) && message.contains(both_id),
+        "{message}"
+    );
+    let (s, _) = api.call("GET", &type_path, Some(&admin), None).await;
+    assert_eq!(s, 200);
+
+    // Forced: unsubscribed; the one left with nothing is paused, not widened to every event.
+    let (s, v) = api
+        .call(
+            "DELETE",
+            &format!("{type_path}?force=true"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(s, 204, "{v}");
+    let v = ok(&api, "GET", &format!("/v1/webhooks/{both_id}"), &key, None).await;
+    assert_eq!(v["events"], json!([refunded]));
+    assert_eq!(v["enabled"], true);
+    let v = ok(&api, "GET", &format!("/v1/webhooks/{only_id}"), &key, None).await;
+    assert_eq!(v["enabled"], false, "{v}");
+    assert!(
+        v["disabled_reason"].as_str().unwrap().contains(&paid),
+        "{v}"
+    );
+
+    // A webhook still naming the deleted type can be changed in every other way, and its
+    // secret rotated (after a leak above all).
+    let hook = format!("/v1/webhooks/{only_id}");
+    ok(
+        &api,
+        "PATCH",
+        &hook,
+        &key,
+        Some(json!({"description": "legacy"})),
+    )
+    .await;
+    ok(&api, "PATCH", &hook, &key, Some(json!({"enabled": false}))).await;
+    ok(
+        &api,
+        "POST",
+        &format!("{hook}/rotate-secret"),
+        &key,
+        Some(json!({})),
+    )
+    .await;
+    // Naming the deleted type anew is still refused.
+    let (s, _) = api
+        .call(
+            "PATCH",
+            &format!("/v1/webhooks/{both_id}"),
+            Some(&key),
+            Some(json!({"events": [paid]})),
+        )
+        .await;
+    assert_eq!(s, 422);
+}
+
+async fn an_admin_acts_on_any_listed_webhook_by_id(b: Backend) {
+    let app = b.app(test_config()).await;
+    let api = Api::new(app.clone());
+    let admin = mint_key(&app, &unique("ops"), &[Scope::Admin]).await;
+    let key = mint_key(&app, &unique("c"), &[Scope::WebhooksWrite]).await;
+    let w = ok(
+        &api,
+        "POST",
+        "/v1/webhooks",
+        &key,
+        Some(json!({"url": "https://hooks.example.com/x"})),
+    )
+    .await;
+    let id = w["id"].as_str().unwrap();
+    let listed = ok(&api, "GET", "/v1/webhooks?limit=100", &admin, None).await;
+    assert!(
+        listed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == id),
+        "{listed}"
+    );
+    let path = format!("/v1/webhooks/{id}");
+    let v = ok(&api, "GET", &path, &admin, None).await;
+    assert_eq!(v["tenant_id"], w["tenant_id"]);
+    let v = ok(
+        &api,
+        "PATCH",
+        &path,
+        &admin,
+        Some(json!({"enabled": false})),
+    )
+    .await;
+    assert_eq!(v["enabled"], false);
+    ok(&api, "GET", &format!("{path}/deliveries"), &admin, None).await;
+    let (s, _) = api.call("DELETE", &path, Some(&admin), None).await;
+    assert_eq!(s, 204);
+    let (s, _) = api.call("GET", &path, Some(&key), None).await;
+    assert_eq!(s, 404, "deleted in its own tenant");
+}
+
+hookline_tests::per_backend!(
+    put_keeps_an_omitted_account_filter_and_creates_an_unknown_id,
+    an_event_type_in_use_is_not_deleted_from_under_its_webhooks,
+    an_admin_acts_on_any_listed_webhook_by_id,
+);
