@@ -59,6 +59,9 @@ pub enum Error {
     Conflict { code: &'static str, message: String },
     #[error("{what} is larger than the limit of {limit} bytes")]
     PayloadTooLarge { what: &'static str, limit: usize },
+    /// Several invalid fields, each with its message (in the order checked).
+    #[error("{} fields are invalid: {}", .0.len(), .0.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>().join(", "))]
+    Fields(Vec<(String, String)>),
     /// A `Content-Digest` that does not match the body (the algorithm named).
     #[error("the body does not match its Content-Digest ({0})")]
     DigestMismatch(String),
@@ -79,6 +82,28 @@ pub enum Error {
 }
 
 impl Error {
+    /// The validation errors of `checks` together (a body with three bad fields hears of all
+    /// three); the first error of another kind as it is.
+    pub fn all(checks: impl IntoIterator<Item = Result<()>>) -> Result<()> {
+        let mut fields = Vec::new();
+        for c in checks {
+            match c {
+                Ok(()) => {}
+                Err(Error::Validation { field, message }) => fields.push((field, message)),
+                Err(Error::Fields(more)) => fields.extend(more),
+                Err(e) => return Err(e),
+            }
+        }
+        match fields.len() {
+            0 => Ok(()),
+            1 => {
+                let (field, message) = fields.remove(0);
+                Err(Error::Validation { field, message })
+            }
+            _ => Err(Error::Fields(fields)),
+        }
+    }
+
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Validation {
             field: field.into(),
@@ -89,7 +114,7 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Validation { .. } | Error::Fields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) | Error::InvalidPath(_) | Error::Store(StoreError::NotFound(_)) => {
@@ -116,7 +141,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::BadRequest(_) => "bad_request",
-            Error::Validation { .. } => "validation_failed",
+            Error::Validation { .. } | Error::Fields(_) => "validation_failed",
             Error::Unauthorized => "unauthorized",
             Error::Forbidden(_) => "forbidden",
             Error::NotFound(_) | Error::InvalidPath(_) | Error::Store(StoreError::NotFound(_)) => {
@@ -153,6 +178,17 @@ impl Error {
             Error::Validation { field, message } => {
                 body["field"] = json!(field);
                 body["message"] = json!(message);
+                body["errors"] = json!([{"field": field, "code": "invalid", "message": message}]);
+            }
+            Error::Fields(fields) => {
+                // `field` names the first, as a single validation error does.
+                body["field"] = json!(fields[0].0);
+                body["errors"] = fields
+                    .iter()
+                    .map(|(field, message)| {
+                        json!({"field": field, "code": "invalid", "message": message})
+                    })
+                    .collect();
             }
             Error::Forbidden(scope) => body["required_scope"] = json!(scope),
             Error::PayloadTooLarge { limit, .. } => body["limit_bytes"] = json!(limit),

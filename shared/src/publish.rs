@@ -124,18 +124,23 @@ pub async fn publish(
     input: EventIn,
     idempotency_key: Option<&str>,
 ) -> Result<PublishOut> {
-    validation::event_type_name("type", &input.event_type)?;
-    if !input.data.is_object() {
-        return Err(Error::validation("data", "must be a JSON object"));
-    }
+    // Every invalid field is reported, not only the first.
+    Error::all([
+        validation::event_type_name("type", &input.event_type),
+        match input.data.is_object() {
+            true => Ok(()),
+            false => Err(Error::validation("data", "must be a JSON object")),
+        },
+        input
+            .account_id
+            .as_deref()
+            .map_or(Ok(()), |a| validation::identifier("account_id", a)),
+    ])?;
     if input.data.to_string().len() > app.config.max_payload_bytes {
         return Err(Error::PayloadTooLarge {
             what: "the event's data",
             limit: app.config.max_payload_bytes,
         });
-    }
-    if let Some(a) = &input.account_id {
-        validation::identifier("account_id", a)?;
     }
     let id = match (&input.id, idempotency_key) {
         (Some(id), _) => EventId::field("id", id)?,

@@ -254,10 +254,12 @@ async fn auth_rules_401_403_404_across_tenants(b: Backend) {
         StatusCode::OK,
         "{name}: admin acts on any tenant"
     );
-    assert_error(
-        &api.call("GET", &path, Some(&admin), None).await,
-        StatusCode::NOT_FOUND,
-        "not_found",
+    // An admin acts on a listed webhook by its id alone, in the webhook's tenant.
+    let (s, got) = api.call("GET", &path, Some(&admin), None).await;
+    assert_eq!(
+        (s, &got["tenant_id"]),
+        (StatusCode::OK, &wh["tenant_id"]),
+        "{name}"
     );
 
     // A revoked key stops working.
@@ -738,10 +740,22 @@ async fn event_type_catalogue_is_managed_by_admins_and_checks_filters(b: Backend
         (StatusCode::OK, json!("new")),
         "{name}"
     );
+    // A webhook names it: 409 until forced.
+    assert_error(
+        &api.call(
+            "DELETE",
+            "/v1/event-types/invoice.created",
+            Some(&admin),
+            None,
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "event_type_in_use",
+    );
     assert_eq!(
         api.call(
             "DELETE",
-            "/v1/event-types/invoice.created",
+            "/v1/event-types/invoice.created?force=true",
             Some(&admin),
             None
         )

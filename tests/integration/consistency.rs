@@ -1,7 +1,7 @@
 //! API consistency that seed platforms rely on: `PUT` keeps an omitted account filter, a
 //! catalogue type in use is not deleted from under its webhooks (and those webhooks can always
 //! be paused or rotated), an admin acts on any listed webhook by id, and `PUT` to an unknown id
-//! creates the webhook with it.
+//! creates the webhook with it; every invalid field of a body is reported.
 
 use hookline::ids::WebhookId;
 use hookline::model::Scope;
@@ -227,7 +227,79 @@ async fn an_admin_acts_on_any_listed_webhook_by_id(b: Backend) {
     assert_eq!(s, 404, "deleted in its own tenant");
 }
 
+/// A body with several bad fields hears of every one (the first also as `field`).
+async fn every_invalid_field_is_reported(b: Backend) {
+    let app = b.app(test_config()).await;
+    let api = Api::new(app.clone());
+    let key = mint_key(
+        &app,
+        &unique("c"),
+        &[Scope::WebhooksWrite, Scope::EventsPublish],
+    )
+    .await;
+    let body = json!({
+        "url": "ftp://hooks.example.com/a",
+        "description": "x".repeat(1001),
+        "account_ids": ["not valid!"],
+    });
+    let (s, v) = api
+        .call("POST", "/v1/webhooks", Some(&key), Some(body))
+        .await;
+    assert_eq!(s, 422, "{v}");
+    let e = &v["error"];
+    assert_eq!(e["code"], "validation_failed");
+    assert_eq!(e["field"], "url");
+    let fields: Vec<&str> = e["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["url", "description", "account_ids"], "{v}");
+    assert!(
+        e["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["code"] == "invalid" && x["message"].is_string())
+    );
+    let (_, list) = api.call("GET", "/v1/webhooks", Some(&key), None).await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 0, "nothing created");
+    // Publishing too.
+    let (s, v) = api
+        .call(
+            "POST",
+            "/v1/events",
+            Some(&key),
+            Some(json!({"type": "bad type!", "data": [], "account_id": "no good"})),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    let fields: Vec<&str> = v["error"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["type", "data", "account_id"], "{v}");
+    // One bad field: the same shape, one entry.
+    let (s, v) = api
+        .call(
+            "POST",
+            "/v1/webhooks",
+            Some(&key),
+            Some(json!({"url": "ftp://x.example.com"})),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["errors"].as_array().map(Vec::len)),
+        (422, Some(1)),
+        "{v}"
+    );
+}
+
 hookline_tests::per_backend!(
+    every_invalid_field_is_reported,
     put_keeps_an_omitted_account_filter_and_creates_an_unknown_id,
     an_event_type_in_use_is_not_deleted_from_under_its_webhooks,
     an_admin_acts_on_any_listed_webhook_by_id,

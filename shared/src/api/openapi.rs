@@ -27,12 +27,23 @@ pub struct ErrorDetail {
     code: String,
     /// For people: what is wrong and, where it helps, what to do.
     message: String,
-    /// The request field at fault (validation errors).
+    /// The request field at fault (validation errors: the first, when there are several).
     field: Option<String>,
+    /// Validation errors: every field at fault, each with its own message.
+    errors: Option<Vec<FieldErrorOut>>,
     /// The scope the key lacks (403).
     required_scope: Option<String>,
     /// The largest accepted body (413).
     limit_bytes: Option<u64>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FieldErrorOut {
+    field: String,
+    /// `invalid`.
+    code: String,
+    message: String,
 }
 
 #[derive(OpenApi)]
@@ -52,7 +63,7 @@ pub struct ErrorDetail {
         events::create, events::create_batch, events::read, client_keys::list,
         client_keys::create, client_keys::remove, super::health,
     ),
-    components(schemas(ErrorOut, ErrorDetail)),
+    components(schemas(ErrorOut, ErrorDetail, FieldErrorOut)),
     modifiers(&Conventions),
     security(("bearer" = [])),
 )]

@@ -37,35 +37,47 @@ pub fn new_secret(now: Timestamp) -> SigningSecret {
 
 /// Validates the fields of a webhook as it will be stored.
 pub async fn check(app: &Hookline, w: &Webhook) -> Result<()> {
-    validation::webhook_url(&w.url, app.config.allow_private_targets)?;
-    validation::event_filter(&w.events)?;
-    validation::description(w.description.as_deref())?;
-    validation::account_ids(&w.account_ids)?;
-    validation::metadata(&w.metadata)?;
-    check_catalogue(app, "events", &w.events).await
+    // Every invalid field is reported, not only the first.
+    let filter = validation::event_filter(&w.events);
+    let catalogue = match filter {
+        Ok(()) => check_catalogue(app, "events", &w.events).await,
+        Err(_) => Ok(()),
+    };
+    Error::all([
+        validation::webhook_url(&w.url, app.config.allow_private_targets).map(drop),
+        filter,
+        validation::description(w.description.as_deref()),
+        validation::account_ids(&w.account_ids),
+        validation::metadata(&w.metadata),
+        catalogue,
+    ])
 }
 
 /// Validates what an update changed, and only that: a webhook stored under older rules (an
 /// event type since removed from the catalogue, a private target no longer allowed) can
 /// always be paused, renamed or have its secret rotated, above all after a leak.
 async fn check_changes(app: &Hookline, before: &Webhook, w: &Webhook) -> Result<()> {
+    let mut checks = Vec::new();
     if w.url != before.url {
-        validation::webhook_url(&w.url, app.config.allow_private_targets)?;
+        checks.push(validation::webhook_url(&w.url, app.config.allow_private_targets).map(drop));
     }
     if w.description != before.description {
-        validation::description(w.description.as_deref())?;
+        checks.push(validation::description(w.description.as_deref()));
     }
     if w.account_ids != before.account_ids {
-        validation::account_ids(&w.account_ids)?;
+        checks.push(validation::account_ids(&w.account_ids));
     }
     if w.metadata != before.metadata {
-        validation::metadata(&w.metadata)?;
+        checks.push(validation::metadata(&w.metadata));
     }
     if w.events != before.events {
-        validation::event_filter(&w.events)?;
-        check_catalogue(app, "events", &w.events).await?;
+        let filter = validation::event_filter(&w.events);
+        if filter.is_ok() {
+            checks.push(check_catalogue(app, "events", &w.events).await);
+        }
+        checks.push(filter);
     }
-    Ok(())
+    Error::all(checks)
 }
 
 /// Every tenant's webhooks that name `event_type` in their filter (not through a wildcard).
