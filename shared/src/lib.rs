@@ -25,6 +25,7 @@ pub mod model;
 pub mod publish;
 pub mod queue;
 pub mod ratelimit;
+pub mod schema;
 pub mod server;
 pub mod service;
 pub mod signing;

@@ -221,6 +221,9 @@ pub struct EventType {
     pub name: String,
     pub description: Option<String>,
     pub example: Option<serde_json::Value>,
+    /// A JSON Schema (draft 2020-12) every published `data` of this type must satisfy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<serde_json::Value>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

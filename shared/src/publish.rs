@@ -157,6 +157,15 @@ pub async fn publish(
     }
     // Unknown to the catalogue: 422; a failure to read the catalogue stays a backend error.
     check_catalogue(app, "type", std::slice::from_ref(&input.event_type)).await?;
+    // A type with a schema: `data` must satisfy it (every failing path listed).
+    if let Some(schema) = catalogue(app)
+        .await?
+        .iter()
+        .find(|t| t.name == input.event_type)
+        .and_then(|t| t.schema.as_ref())
+    {
+        crate::schema::validate("data", schema, &input.data)?;
+    }
     let matching: Vec<Webhook> = all_webhooks(app, tenant)
         .await?
         .into_iter()

@@ -298,7 +298,115 @@ async fn every_invalid_field_is_reported(b: Backend) {
     );
 }
 
+/// A catalogue type with a JSON Schema: its example and every published `data` must satisfy
+/// it; failures list each failing path.
+async fn event_type_schemas_validate_published_data(b: Backend) {
+    let app = b.app(test_config()).await;
+    let api = Api::new(app.clone());
+    let tenant = unique("c");
+    let admin = mint_key(&app, &tenant, &[Scope::Admin]).await;
+    let key = mint_key(&app, &tenant, &[Scope::EventsPublish]).await;
+    let name = unique("payment.made");
+    let schema = json!({
+        "type": "object",
+        "required": ["amount", "currency"],
+        "properties": {
+            "amount": {"type": "integer", "minimum": 0},
+            "currency": {"type": "string", "enum": ["EUR", "USD"]}
+        }
+    });
+    // Not a schema; an example that does not satisfy it: 422, nothing added.
+    let (s, v) = api
+        .call(
+            "POST",
+            "/v1/event-types",
+            Some(&admin),
+            Some(json!({"name": name, "schema": {"type": 12}})),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["field"].as_str()),
+        (422, Some("schema")),
+        "{v}"
+    );
+    let (s, v) = api
+        .call(
+            "POST",
+            "/v1/event-types",
+            Some(&admin),
+            Some(json!({"name": name, "schema": schema, "example": {"amount": "ten"}})),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    assert!(
+        v["error"]["field"].as_str().unwrap().starts_with("example"),
+        "{v}"
+    );
+    let (s, _) = api
+        .call(
+            "GET",
+            &format!("/v1/event-types/{name}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
+    let v = ok(
+        &api,
+        "POST",
+        "/v1/event-types",
+        &admin,
+        Some(json!({"name": name, "schema": schema, "example": {"amount": 10, "currency": "EUR"}})),
+    )
+    .await;
+    assert_eq!(v["schema"], schema);
+
+    let publish = |data: Value| json!({"type": name, "data": data});
+    ok(
+        &api,
+        "POST",
+        "/v1/events",
+        &key,
+        Some(publish(json!({"amount": 5, "currency": "USD"}))),
+    )
+    .await;
+    let (s, v) = api
+        .call(
+            "POST",
+            "/v1/events",
+            Some(&key),
+            Some(publish(json!({"amount": -3, "currency": "GBP"}))),
+        )
+        .await;
+    assert_eq!(s, 422, "{v}");
+    let fields: Vec<&str> = v["error"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["data/amount", "data/currency"], "{v}");
+    // Dropping the schema lets anything through again.
+    ok(
+        &api,
+        "PATCH",
+        &format!("/v1/event-types/{name}"),
+        &admin,
+        Some(json!({"schema": null})),
+    )
+    .await;
+    ok(
+        &api,
+        "POST",
+        "/v1/events",
+        &key,
+        Some(publish(json!({"anything": true}))),
+    )
+    .await;
+}
+
 hookline_tests::per_backend!(
+    event_type_schemas_validate_published_data,
     every_invalid_field_is_reported,
     put_keeps_an_omitted_account_filter_and_creates_an_unknown_id,
     an_event_type_in_use_is_not_deleted_from_under_its_webhooks,

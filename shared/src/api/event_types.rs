@@ -26,11 +26,16 @@ pub fn routes() -> Router<Hookline> {
 
 #[derive(utoipa::ToSchema, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "invoice.paid", "description": "An invoice was paid", "example": {"invoice_id": "inv_1"}}))]
+#[schema(example = json!({"name": "invoice.paid", "description": "An invoice was paid", "example": {"invoice_id": "inv_1"},
+    "schema": {"type": "object", "required": ["invoice_id"], "properties": {"invoice_id": {"type": "string"}}}}))]
 pub struct EventTypeIn {
     pub name: String,
     pub description: Option<String>,
     pub example: Option<Value>,
+    /// A JSON Schema (draft 2020-12) that every published event's `data` of this type, and
+    /// the example, must satisfy; `$ref`s are never fetched.
+    #[schema(value_type = Option<Object>)]
+    pub schema: Option<Value>,
 }
 
 /// `PATCH` body: only the fields present change; `null` clears one.
@@ -42,6 +47,8 @@ pub struct EventTypePatchIn {
     pub description: Patch<String>,
     #[schema(value_type = Option<Object>)]
     pub example: Patch<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub schema: Patch<Value>,
 }
 
 #[derive(utoipa::ToSchema, Debug, Serialize, Deserialize)]
@@ -49,6 +56,8 @@ pub struct EventTypeOut {
     pub name: String,
     pub description: Option<String>,
     pub example: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub schema: Option<Value>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
@@ -59,13 +68,19 @@ impl From<EventType> for EventTypeOut {
             name: e.name,
             description: e.description,
             example: e.example,
+            schema: e.schema,
             created_at: e.created_at,
             updated_at: e.updated_at,
         }
     }
 }
 
-fn check_example(example: &Option<Value>) -> Result<()> {
+/// The example is a JSON object within 64 KiB that satisfies the schema, if there is one.
+fn check_example(example: &Option<Value>, schema: &Option<Value>) -> Result<()> {
+    if let (Some(e), Some(s)) = (example, schema) {
+        check_example(example, &None)?;
+        return crate::schema::validate("example", s, e);
+    }
     match example {
         Some(v) if !v.is_object() => Err(Error::validation(
             "example",
@@ -113,14 +128,21 @@ async fn create(
     _p: Auth<scope::Admin>,
     ApiJson(input): ApiJson<EventTypeIn>,
 ) -> Result<impl IntoResponse> {
-    validation::event_type_name("name", &input.name)?;
-    validation::description(input.description.as_deref())?;
-    check_example(&input.example)?;
+    Error::all([
+        validation::event_type_name("name", &input.name),
+        validation::description(input.description.as_deref()),
+        input
+            .schema
+            .as_ref()
+            .map_or(Ok(()), |s| crate::schema::check("schema", s)),
+    ])?;
+    check_example(&input.example, &input.schema)?;
     let now = app.clock.now();
     let et = EventType {
         name: input.name,
         description: input.description,
         example: input.example,
+        schema: input.schema,
         created_at: now,
         updated_at: now,
     };
@@ -144,6 +166,15 @@ async fn patch(
         .ok_or(Error::NotFound("event type"))?;
     let mut description = et.description.take();
     let mut example = et.example.take();
+    let mut schema = et.schema.take();
+    match input.schema {
+        Patch::Absent => {}
+        Patch::Null => schema = None,
+        Patch::Value(s) => {
+            crate::schema::check("schema", &s)?;
+            schema = Some(s);
+        }
+    }
     match input.description {
         Patch::Absent => {}
         Patch::Null => description = None,
@@ -155,9 +186,10 @@ async fn patch(
         Patch::Value(e) => example = Some(e),
     }
     validation::description(description.as_deref())?;
-    check_example(&example)?;
+    check_example(&example, &schema)?;
     et.description = description;
     et.example = example;
+    et.schema = schema;
     et.updated_at = app.clock.now();
     app.store.update_event_type(&et).await?;
     app.caches.catalogue.invalidate(&());
