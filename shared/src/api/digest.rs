@@ -12,7 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256, Sha512};
 
-use super::extract::request_body_limit;
+use super::extract::buffer_body;
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 
@@ -35,13 +35,7 @@ async fn check(app: &Hookline, req: Request) -> Result<Request> {
             .map_err(|_| Error::BadRequest("Content-Digest is not ASCII".into()))?,
     )?;
     let (parts, body) = req.into_parts();
-    let limit = request_body_limit(app);
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| Error::PayloadTooLarge {
-            what: "the request body",
-            limit,
-        })?;
+    let bytes = buffer_body(app, body).await?;
     for (alg, expected) in digests {
         let actual = match alg.as_str() {
             "sha-256" => Sha256::digest(&bytes).to_vec(),

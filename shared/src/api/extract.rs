@@ -16,6 +16,17 @@ pub fn request_body_limit(app: &Hookline) -> usize {
     app.config.max_payload_bytes + 64 * 1024
 }
 
+/// Reads a whole request body in a middleware (which must hand it on); 413 over the limit.
+pub async fn buffer_body(app: &Hookline, body: axum::body::Body) -> Result<Bytes> {
+    let limit = request_body_limit(app);
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| Error::PayloadTooLarge {
+            what: "the request body",
+            limit,
+        })
+}
+
 /// Reads a request body; 413 over the limit.
 async fn read_body(req: Request, app: &Hookline) -> Result<Bytes> {
     Bytes::from_request(req, app).await.map_err(|e| {

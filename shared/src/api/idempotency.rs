@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use super::extract::request_body_limit;
+use super::extract::buffer_body;
 use crate::auth::Principal;
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
@@ -78,13 +78,7 @@ async fn run(app: &Hookline, req: Request, next: Next) -> Result<Response> {
     let Ok(principal) = Principal::authenticate(&parts, app).await else {
         return Ok(next.run(Request::from_parts(parts, body)).await);
     };
-    let limit = request_body_limit(app);
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| Error::PayloadTooLarge {
-            what: "the request body",
-            limit,
-        })?;
+    let bytes = buffer_body(app, body).await?;
     let mut h = Sha256::new();
     h.update(parts.method.as_str());
     h.update(b" ");

@@ -49,6 +49,20 @@ pub struct WebhookIn {
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
+/// A new webhook from a create (or an upserting `PUT`): omitted fields take their defaults.
+impl From<WebhookIn> for WebhookDraft {
+    fn from(input: WebhookIn) -> Self {
+        WebhookDraft {
+            url: input.url,
+            events: input.events.unwrap_or_default(),
+            description: input.description,
+            enabled: input.enabled.unwrap_or(true),
+            account_ids: input.account_ids.unwrap_or_default(),
+            metadata: input.metadata.unwrap_or_default(),
+        }
+    }
+}
+
 /// `PATCH` body: only the fields present change; `null` clears a field that can be cleared
 /// (`description`, `events`, `account_ids`, `metadata`; an empty `description` clears it too).
 #[derive(utoipa::ToSchema, Debug, Default, Deserialize)]
@@ -213,14 +227,7 @@ async fn create(
     p: Auth<scope::Write>,
     ApiJson(input): ApiJson<WebhookIn>,
 ) -> Result<impl IntoResponse> {
-    let draft = WebhookDraft {
-        url: input.url,
-        events: input.events.unwrap_or_default(),
-        description: input.description,
-        enabled: input.enabled.unwrap_or(true),
-        account_ids: input.account_ids.unwrap_or_default(),
-        metadata: input.metadata.unwrap_or_default(),
-    };
+    let draft = WebhookDraft::from(input);
     let w = service::create(&app, &p.tenant, draft).await?;
     Ok((
         StatusCode::CREATED,
@@ -304,15 +311,7 @@ async fn put(
     let tenant = p.tenant_of(&app, &id).await?;
     if app.store.get_webhook(&tenant, &id).await?.is_none() {
         // Upsert: the caller chose the id (seed 001's clients keep their own ids).
-        let draft = WebhookDraft {
-            url: input.url,
-            events: input.events.unwrap_or_default(),
-            description: input.description,
-            enabled: input.enabled.unwrap_or(true),
-            account_ids: input.account_ids.unwrap_or_default(),
-            metadata: input.metadata.unwrap_or_default(),
-        };
-        let w = service::create_as(&app, &tenant, id, draft).await?;
+        let w = service::create_as(&app, &tenant, id, input.into()).await?;
         let out = Json(WebhookOut::revealed(&w, app.clock.now()));
         return Ok((StatusCode::CREATED, out).into_response());
     }
