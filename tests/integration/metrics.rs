@@ -132,3 +132,22 @@ async fn the_delivery_function_prints_one_emf_document_per_invocation() {
         1.0
     );
 }
+
+/// The API function, through lambda_http as on Lambda: a publish invocation leaves its EMF
+/// document (so none is left pending), and the count is in the totals.
+#[tokio::test]
+async fn the_api_function_prints_one_emf_document_per_invocation() {
+    let app = sqlite(test_config());
+    let key =
+        hookline_tests::mint_key(&app, "emf-api", &[hookline::model::Scope::EventsPublish]).await;
+    let mut event = hookline_tests::event_file("api-publish-event.json");
+    event["headers"]["authorization"] = json!(format!("Bearer {key}"));
+    let (status, body) = hookline_tests::invoke_api(&app, event).await;
+    assert_eq!(status, 202, "{body}");
+    assert!(
+        app.metrics.emf("api", 0).is_none(),
+        "the invocation's document was not emitted"
+    );
+    let m = parse(&app.metrics.prometheus());
+    assert_eq!(m["hookline_events_published_total"], 1.0);
+}

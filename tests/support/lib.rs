@@ -104,7 +104,8 @@ pub async fn invoke_api(app: &Hookline, event: Value) -> (u16, Value) {
     use lambda_http::request::LambdaRequest;
     use lambda_http::{Adapter, Context, LambdaEvent, Service};
     let req: LambdaRequest = serde_json::from_value(event).expect("an API Gateway v2 event");
-    let mut adapter = Adapter::from(hookline::api::router(app.clone()));
+    // The router exactly as the API function serves it.
+    let mut adapter = Adapter::from(hookline::api::lambda_router(app.clone()));
     let resp = adapter
         .call(LambdaEvent::new(req, Context::default()))
         .await

@@ -32,6 +32,13 @@ pub use extract::{ApiJson, ApiJsonOrDefault, ApiPath, ApiQuery, Patch, request_b
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole API.
+/// The router as the API function serves it behind API Gateway: one EMF metrics document
+/// after each request (each is one invocation).
+pub fn lambda_router(app: Hookline) -> Router {
+    let metrics = app.metrics.clone();
+    crate::metrics::emf_per_request(router(app), metrics, "api")
+}
+
 pub fn router(app: Hookline) -> Router {
     let body_limit = request_body_limit(&app);
     Router::new()
