@@ -252,6 +252,17 @@ async fn requests_signed_with_a_registered_client_key_act_as_its_tenant(b: Backe
     // The same signed request again (its nonce seen): refused.
     let (s, v) = send("POST", &webhooks, &headers, Some(body)).await;
     assert_eq!(s, 401, "a replayed nonce: {v}");
+    // With an Idempotency-Key too: the request is authenticated once, so its nonce is not
+    // taken for a replay by the handler after the idempotency layer has checked it.
+    let mut s2 = spec(&ed_id, &ed_private, "ed25519", "POST", Some(body));
+    s2["nonce"] = json!(unique("n"));
+    let mut headers = sign(s2);
+    headers.push(("idempotency-key".into(), unique("idem")));
+    let (s, v) = send("POST", &webhooks, &headers, Some(body)).await;
+    assert_eq!(
+        s, 201,
+        "a signed request with a nonce and an Idempotency-Key: {v}"
+    );
     // ECDSA P-256, no body, read scope: lists the tenant's webhook; may not write.
     let headers = sign(spec(&ec_id, &ec_private, "ecdsa-p256-sha256", "GET", None));
     let (s, list) = send("GET", &webhooks, &headers, None).await;
@@ -333,7 +344,7 @@ async fn requests_signed_with_a_registered_client_key_act_as_its_tenant(b: Backe
     // Nothing the refused requests sent was written.
     let own = format!("/v1/webhooks?tenant_id={}", h.tenant);
     let (_, list) = h.api.call("GET", &own, Some(&h.key), None).await;
-    assert_eq!(list["data"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list["data"].as_array().unwrap().len(), 2, "{list}");
 
     // A deleted key's signatures are refused.
     let (s, keys) = h

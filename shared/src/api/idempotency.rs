@@ -73,9 +73,9 @@ async fn run(app: &Hookline, req: Request, next: Next) -> Result<Response> {
     let Some(key) = key else {
         return Ok(next.run(req).await);
     };
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     // Unauthenticated: the handler answers that (401) and nothing is kept.
-    let Ok(principal) = Principal::authenticate(&parts, app).await else {
+    let Ok(principal) = Principal::of_request(&mut parts, app).await else {
         return Ok(next.run(Request::from_parts(parts, body)).await);
     };
     let bytes = buffer_body(app, body).await?;

@@ -156,8 +156,20 @@ impl Principal {
         (!self.is_admin() || self.tenant_given).then_some(&self.tenant)
     }
 
-    /// The principal of a request's credentials (no scope checked, nothing counted).
-    pub(crate) async fn authenticate(parts: &Parts, app: &Hookline) -> Result<Self> {
+    /// The principal of a request's credentials (no scope checked, nothing counted),
+    /// authenticated once per request: a layer that needs it before the handler (the
+    /// idempotency layer) leaves it in the request, so that the handler's `Auth` neither pays
+    /// for it twice nor sees a signed request's nonce as replayed.
+    pub(crate) async fn of_request(parts: &mut Parts, app: &Hookline) -> Result<Self> {
+        if let Some(Authenticated(p)) = parts.extensions.get::<Authenticated>() {
+            return Ok(p.clone());
+        }
+        let p = Self::authenticate(parts, app).await?;
+        parts.extensions.insert(Authenticated(p.clone()));
+        Ok(p)
+    }
+
+    async fn authenticate(parts: &Parts, app: &Hookline) -> Result<Self> {
         let mut identity = None;
         for a in authenticators() {
             if let Some(id) = a.authenticate(parts, app).await? {
@@ -174,6 +186,10 @@ impl Principal {
         Principal::resolve(identity, tenant.as_deref())
     }
 }
+
+/// A request's principal, once authenticated (see [`Principal::of_request`]).
+#[derive(Clone)]
+struct Authenticated(Principal);
 
 /// The scope a route requires, as a type (see [`scope`]).
 pub trait RequiredScope: Send + Sync + 'static {
@@ -229,7 +245,7 @@ impl<S: RequiredScope> FromRequestParts<Hookline> for Auth<S> {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, app: &Hookline) -> Result<Self> {
-        let p = Principal::authenticate(parts, app).await?;
+        let p = Principal::of_request(parts, app).await?;
         // Every authenticated request counts against its principal's limit.
         let class = crate::ratelimit::Class::of(parts);
         if let Some(standing) = crate::ratelimit::count(app, &p.rate_key(), class).await?
