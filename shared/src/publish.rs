@@ -73,19 +73,16 @@ pub async fn catalogue(app: &Hookline) -> Result<Vec<crate::model::EventType>> {
 pub async fn all_webhooks(app: &Hookline, tenant: &TenantId) -> Result<Vec<Webhook>> {
     app.caches
         .tenant_webhooks
-        .get_or_load(tenant, || read_all_webhooks(app, tenant))
+        .get_or_load(tenant, || read_all_webhooks(app, Some(tenant)))
         .await
 }
 
-/// Every webhook of a tenant, paging through the store.
-async fn read_all_webhooks(app: &Hookline, tenant: &TenantId) -> Result<Vec<Webhook>> {
+/// Every webhook of a tenant (of every tenant with `None`), paging through the store.
+pub async fn read_all_webhooks(app: &Hookline, tenant: Option<&TenantId>) -> Result<Vec<Webhook>> {
     let mut out = Vec::new();
     let mut after: Option<WebhookId> = None;
     loop {
-        let page = app
-            .store
-            .list_webhooks(Some(tenant), after.as_ref(), 100)
-            .await?;
+        let page = app.store.list_webhooks(tenant, after.as_ref(), 100).await?;
         out.extend(page.items);
         match page.next {
             Some(n) => after = Some(n),
@@ -99,7 +96,11 @@ pub async fn check_catalogue(app: &Hookline, field: &str, names: &[String]) -> R
     if names.is_empty() {
         return Ok(());
     }
-    let catalogue = catalogue(app).await?;
+    check_names(&catalogue(app).await?, field, names)
+}
+
+/// [`check_catalogue`] against a catalogue already read.
+fn check_names(catalogue: &[crate::model::EventType], field: &str, names: &[String]) -> Result<()> {
     if catalogue.is_empty() {
         return Ok(());
     }
@@ -156,10 +157,10 @@ pub async fn publish(
         return Ok(PublishOut::of(&existing, true));
     }
     // Unknown to the catalogue: 422; a failure to read the catalogue stays a backend error.
-    check_catalogue(app, "type", std::slice::from_ref(&input.event_type)).await?;
+    let catalogue = catalogue(app).await?;
+    check_names(&catalogue, "type", std::slice::from_ref(&input.event_type))?;
     // A type with a schema: `data` must satisfy it (every failing path listed).
-    if let Some(schema) = catalogue(app)
-        .await?
+    if let Some(schema) = catalogue
         .iter()
         .find(|t| t.name == input.event_type)
         .and_then(|t| t.schema.as_ref())

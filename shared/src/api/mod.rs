@@ -31,7 +31,6 @@ pub use extract::{ApiJson, ApiJsonOrDefault, ApiPath, ApiQuery, Patch, request_b
 /// The header that carries a request's id (set by the caller, or made here), echoed back.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The whole API.
 /// The router as the API function serves it behind API Gateway: one EMF metrics document
 /// after each request (each is one invocation).
 pub fn lambda_router(app: Hookline) -> Router {
@@ -39,6 +38,7 @@ pub fn lambda_router(app: Hookline) -> Router {
     crate::metrics::emf_per_request(router(app), metrics, "api")
 }
 
+/// The whole API.
 pub fn router(app: Hookline) -> Router {
     let body_limit = request_body_limit(&app);
     Router::new()

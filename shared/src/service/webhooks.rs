@@ -35,67 +35,44 @@ pub fn new_secret(now: Timestamp) -> SigningSecret {
     }
 }
 
-/// Validates the fields of a webhook as it will be stored.
-pub async fn check(app: &Hookline, w: &Webhook) -> Result<()> {
-    // Every invalid field is reported, not only the first.
-    let filter = validation::event_filter(&w.events);
-    let catalogue = match filter {
-        Ok(()) => check_catalogue(app, "events", &w.events).await,
-        Err(_) => Ok(()),
-    };
-    Error::all([
-        validation::webhook_url(&w.url, app.config.allow_private_targets).map(drop),
-        filter,
-        validation::description(w.description.as_deref()),
-        validation::account_ids(&w.account_ids),
-        validation::metadata(&w.metadata),
-        catalogue,
-    ])
-}
-
-/// Validates what an update changed, and only that: a webhook stored under older rules (an
-/// event type since removed from the catalogue, a private target no longer allowed) can
-/// always be paused, renamed or have its secret rotated, above all after a leak.
-async fn check_changes(app: &Hookline, before: &Webhook, w: &Webhook) -> Result<()> {
+/// Validates the fields of a webhook as it will be stored: all of them for a new one (`before`
+/// is `None`), only those an update changed otherwise, so that a webhook stored under older
+/// rules (an event type since removed from the catalogue, a private target no longer allowed)
+/// can always be paused, renamed or have its secret rotated, above all after a leak. Every
+/// invalid field is reported, not only the first.
+async fn check(app: &Hookline, before: Option<&Webhook>, w: &Webhook) -> Result<()> {
+    let changed = |differs: &dyn Fn(&Webhook) -> bool| before.is_none_or(differs);
     let mut checks = Vec::new();
-    if w.url != before.url {
+    if changed(&|b| b.url != w.url) {
         checks.push(validation::webhook_url(&w.url, app.config.allow_private_targets).map(drop));
     }
-    if w.description != before.description {
-        checks.push(validation::description(w.description.as_deref()));
-    }
-    if w.account_ids != before.account_ids {
-        checks.push(validation::account_ids(&w.account_ids));
-    }
-    if w.metadata != before.metadata {
-        checks.push(validation::metadata(&w.metadata));
-    }
-    if w.events != before.events {
+    // The catalogue is asked only about a well-formed filter, and answers last.
+    let mut known = Ok(());
+    if changed(&|b| b.events != w.events) {
         let filter = validation::event_filter(&w.events);
         if filter.is_ok() {
-            checks.push(check_catalogue(app, "events", &w.events).await);
+            known = check_catalogue(app, "events", &w.events).await;
         }
         checks.push(filter);
     }
+    if changed(&|b| b.description != w.description) {
+        checks.push(validation::description(w.description.as_deref()));
+    }
+    if changed(&|b| b.account_ids != w.account_ids) {
+        checks.push(validation::account_ids(&w.account_ids));
+    }
+    if changed(&|b| b.metadata != w.metadata) {
+        checks.push(validation::metadata(&w.metadata));
+    }
+    checks.push(known);
     Error::all(checks)
 }
 
 /// Every tenant's webhooks that name `event_type` in their filter (not through a wildcard).
 pub async fn subscribed_to(app: &Hookline, event_type: &str) -> Result<Vec<Webhook>> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = app.store.list_webhooks(None, after.as_ref(), 500).await?;
-        out.extend(
-            page.items
-                .into_iter()
-                .filter(|w| w.events.iter().any(|e| e == event_type)),
-        );
-        match page.next {
-            Some(next) => after = Some(next),
-            None => return Ok(out),
-        }
-    }
+    let mut all = crate::publish::read_all_webhooks(app, None).await?;
+    all.retain(|w| w.events.iter().any(|e| e == event_type));
+    Ok(all)
 }
 
 /// Removes `event_type` from a webhook's filter; one left with none is paused, not widened to
@@ -151,7 +128,7 @@ pub async fn create_as(
         disabled_reason: None,
         disabled_at: None,
     };
-    check(app, &w).await?;
+    check(app, None, &w).await?;
     app.store
         .create_webhook(&w, app.config.max_webhooks_per_tenant)
         .await?;
@@ -189,12 +166,11 @@ pub async fn update_with(
     for _ in 0..UPDATE_ATTEMPTS {
         let before = load(app, tenant, id).await?;
         let mut w = before.clone();
-        let was_enabled = w.enabled;
         change(&mut w)?;
-        check_changes(app, &before, &w).await?;
+        check(app, Some(&before), &w).await?;
         w.version += 1;
         w.updated_at = app.clock.now();
-        let re_enabled = w.enabled && !was_enabled;
+        let re_enabled = w.enabled && !before.enabled;
         if re_enabled {
             w.disabled_reason = None;
             w.disabled_at = None;
