@@ -18,15 +18,20 @@ pub enum Scope {
     WebhooksWrite,
     #[serde(rename = "events:publish")]
     EventsPublish,
+    /// Asking for a delivery again (`webhooks:write` implies it): what a customer portal
+    /// session may change.
+    #[serde(rename = "deliveries:retry")]
+    DeliveriesRetry,
     #[serde(rename = "admin")]
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [
+    pub const ALL: [Scope; 5] = [
         Scope::WebhooksRead,
         Scope::WebhooksWrite,
         Scope::EventsPublish,
+        Scope::DeliveriesRetry,
         Scope::Admin,
     ];
 
@@ -35,6 +40,7 @@ impl Scope {
             Scope::WebhooksRead => "webhooks:read",
             Scope::WebhooksWrite => "webhooks:write",
             Scope::EventsPublish => "events:publish",
+            Scope::DeliveriesRetry => "deliveries:retry",
             Scope::Admin => "admin",
         }
     }
@@ -54,6 +60,12 @@ pub struct ApiKey {
     pub name: Option<String>,
     pub created_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
+    /// A short-lived key (a customer portal session) is refused after this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    /// When set, the key sees only these webhooks (and their deliveries); any other is a 404.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_ids: Option<Vec<WebhookId>>,
 }
 
 /// How a client key signs requests (RFC 9421 algorithm names).

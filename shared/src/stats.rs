@@ -135,7 +135,24 @@ pub struct StatsOut {
     pub webhook_id: WebhookId,
     pub all_time: Period,
     pub last_24h: Period,
+    /// The last 24 hours hour by hour, oldest first (hours without activity included).
+    pub hourly: Vec<HourOut>,
     pub computed_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// One hour of a webhook's activity.
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize, PartialEq)]
+pub struct HourOut {
+    /// The start of the hour.
+    pub hour: chrono::DateTime<chrono::Utc>,
+    /// Deliveries that reached a final status in this hour.
+    pub succeeded: i64,
+    pub failed: i64,
+    /// Attempts made in this hour, and their response time.
+    pub attempts: i64,
+    pub failed_attempts: i64,
+    pub p50_ms: Option<u64>,
+    pub p95_ms: Option<u64>,
 }
 
 fn percentile(c: &Counters, p: f64) -> Option<u64> {
@@ -188,14 +205,35 @@ pub async fn webhook_stats(
     now: Timestamp,
 ) -> Result<StatsOut> {
     let since_hour = now.timestamp() / 3600 - 23;
-    let (all, recent) = store.read_stats(tenant, webhook, since_hour).await?;
+    let (all, hours) = store.read_stats(tenant, webhook, since_hour).await?;
     // In the last 24 hours, a delivery counts once it has reached a final status.
-    let mut recent_final = recent.clone();
-    recent_final.retain(|k, _| k != "d_pending");
+    let mut recent = Counters::new();
+    for (name, v) in hours.values().flatten() {
+        if name != "d_pending" {
+            *recent.entry(name.clone()).or_default() += v;
+        }
+    }
+    let empty = Counters::new();
+    let hourly = (since_hour..=since_hour + 23)
+        .map(|h| {
+            let c = hours.get(&h).unwrap_or(&empty);
+            let g = |k: &str| c.get(k).copied().unwrap_or(0);
+            HourOut {
+                hour: chrono::DateTime::from_timestamp(h * 3600, 0).unwrap_or_default(),
+                succeeded: g("d_succeeded"),
+                failed: g("d_failed"),
+                attempts: g("a_total"),
+                failed_attempts: g("a_failed"),
+                p50_ms: percentile(c, 0.50),
+                p95_ms: percentile(c, 0.95),
+            }
+        })
+        .collect();
     Ok(StatsOut {
         webhook_id: webhook.clone(),
         all_time: period(&all, true),
-        last_24h: period(&recent_final, false),
+        last_24h: period(&recent, false),
+        hourly,
         computed_at: now,
     })
 }

@@ -9,6 +9,7 @@ mod isolation;
 mod lambda;
 mod metrics;
 mod operations;
+mod portal;
 mod ratelimit;
 mod serve;
 mod signed;

@@ -64,6 +64,12 @@ async fn list(
     State(app): State<Hookline>,
     p: Auth<scope::Read>,
 ) -> Result<Json<ListOut<ClientKeyOut>>> {
+    // A portal session is about its webhooks' deliveries, not the platform's credentials.
+    if p.is_narrowed() {
+        return Err(Error::Forbidden(
+            crate::model::Scope::WebhooksWrite.as_str(),
+        ));
+    }
     let keys = app.store.list_client_keys(&p.tenant).await?;
     Ok(Json(ListOut::new(
         keys.into_iter().map(Into::into).collect(),

@@ -157,7 +157,7 @@ pub struct RetryOut {
     responses((status = 202, description = "A manual attempt queued (sent even through an open breaker)", body = RetryOut)))]
 async fn retry(
     State(app): State<Hookline>,
-    p: Auth<scope::Write>,
+    p: Auth<scope::Retry>,
     ApiPath((id, delivery_id)): ApiPath<(WebhookId, DeliveryId)>,
 ) -> Result<impl IntoResponse> {
     // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.

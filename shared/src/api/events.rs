@@ -158,7 +158,14 @@ async fn read(
         .await?
         .filter(|e| is_live(e.expires_at, now))
         .ok_or(Error::NotFound("event"))?;
-    let deliveries = app.store.event_deliveries(&p.tenant, &id).await?;
+    let mut deliveries = app.store.event_deliveries(&p.tenant, &id).await?;
+    // A portal session sees an event only through the deliveries to its own webhooks.
+    if p.is_narrowed() {
+        deliveries.retain(|d| p.sees(&d.webhook_id));
+        if deliveries.is_empty() {
+            return Err(Error::NotFound("event"));
+        }
+    }
     Ok(Json(EventOut {
         id: ev.id,
         event_type: ev.event_type,

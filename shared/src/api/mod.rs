@@ -11,6 +11,7 @@ pub mod events;
 pub mod extract;
 pub mod idempotency;
 pub mod openapi;
+pub mod portal;
 pub mod webhooks;
 
 use axum::Router;
@@ -58,6 +59,7 @@ pub fn router(app: Hookline) -> Router {
         .merge(event_types::routes())
         .merge(events::routes())
         .merge(client_keys::routes())
+        .merge(portal::routes())
         // Inside the query check: a request refused for its parameters claims no key.
         .route_layer(axum::middleware::from_fn_with_state(
             app.clone(),
@@ -69,6 +71,8 @@ pub fn router(app: Hookline) -> Router {
             digest::layer,
         ))
         .route_layer(axum::middleware::from_fn(only_known_query))
+        // The customer portal's page (static; the API calls it makes pass the layers above).
+        .merge(portal::assets())
         .layer(axum::middleware::from_fn(crate::ratelimit::headers_layer))
         .fallback(|| async { Error::NotFound("route") })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })

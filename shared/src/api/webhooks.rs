@@ -245,7 +245,8 @@ async fn list(
     let limit = page_limit(q.limit)?;
     let start = parse_cursor(q.cursor.as_deref(), |c| WebhookId::parse(c).ok())?;
     let keep = |w: &Webhook| {
-        q.enabled.is_none_or(|e| w.enabled == e)
+        p.sees(&w.id)
+            && q.enabled.is_none_or(|e| w.enabled == e)
             && q.account_id
                 .as_ref()
                 .is_none_or(|a| w.account_ids.iter().any(|x| x == a))

@@ -40,7 +40,7 @@ pub fn parse_scopes(s: &str) -> Result<Vec<Scope>> {
         let scope = Scope::parse(part).ok_or_else(|| {
             Error::validation(
                 "scopes",
-                format!("unknown scope {part:?}; use webhooks:read, webhooks:write, events:publish or admin"),
+                format!("unknown scope {part:?}; use webhooks:read, webhooks:write, events:publish, deliveries:retry or admin"),
             )
         })?;
         if !out.contains(&scope) {
@@ -73,6 +73,8 @@ pub fn new_api_key(
         name,
         created_at: now,
         revoked_at: None,
+        expires_at: None,
+        webhook_ids: None,
     }
 }
 
@@ -114,13 +116,17 @@ impl Authenticator for ApiKeyAuthenticator {
             .keys
             .get_or_load(&id, || app.store.get_key(&id))
             .await?;
+        let now = app.clock.now();
         let stored = stored
-            .filter(|k| k.hash == hash && k.revoked_at.is_none())
+            .filter(|k| {
+                k.hash == hash && k.revoked_at.is_none() && k.expires_at.is_none_or(|t| now < t)
+            })
             .ok_or(Error::Unauthorized)?;
         Ok(Some(Identity {
             tenant: Some(stored.tenant_id),
             scopes: stored.scopes,
             subject: Subject::ApiKey(stored.id),
+            webhooks: stored.webhook_ids,
         }))
     }
 }

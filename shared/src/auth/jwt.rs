@@ -179,6 +179,7 @@ impl JwtConfig {
             None => return Err(Error::Unauthorized),
         };
         Ok(Identity {
+            webhooks: None,
             tenant,
             scopes,
             subject: Subject::Token(claims.sub.unwrap_or_default()),

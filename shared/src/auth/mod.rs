@@ -18,7 +18,7 @@ use axum::http::request::Parts;
 
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
-use crate::ids::{ApiKeyId, TenantId};
+use crate::ids::{ApiKeyId, TenantId, WebhookId};
 use crate::model::Scope;
 
 /// Who made a request (recorded as the actor of what it changes).
@@ -48,6 +48,8 @@ pub struct Identity {
     pub tenant: Option<TenantId>,
     pub scopes: Vec<Scope>,
     pub subject: Subject,
+    /// `Some`: the credential sees only these webhooks (a customer portal session).
+    pub webhooks: Option<Vec<WebhookId>>,
 }
 
 /// One way of authenticating requests. `Ok(None)`: the request does not carry this kind of
@@ -79,15 +81,18 @@ pub struct Principal {
     pub tenant_given: bool,
     /// The caller's own tenant (none for an admin token that names none).
     pub home: Option<TenantId>,
+    /// `Some`: only these webhooks are visible (a customer portal session); any other is 404.
+    pub webhooks: Option<Vec<WebhookId>>,
 }
 
 /// Does a holder of `held` have `scope`? `admin` implies every scope, `webhooks:write` implies
-/// `webhooks:read`.
+/// `webhooks:read` and `deliveries:retry`.
 pub fn allows(held: &[Scope], scope: Scope) -> bool {
     held.iter().any(|s| {
         *s == scope
             || *s == Scope::Admin
-            || (*s == Scope::WebhooksWrite && scope == Scope::WebhooksRead)
+            || (*s == Scope::WebhooksWrite
+                && matches!(scope, Scope::WebhooksRead | Scope::DeliveriesRetry))
     })
 }
 
@@ -134,13 +139,17 @@ impl Principal {
             subject: id.subject,
             tenant_given: tenant_param.is_some(),
             home,
+            webhooks: id.webhooks,
         })
     }
 
     /// The tenant a request on webhook `id` acts in: for an admin that named no tenant, the
     /// webhook's own (an admin reads, changes and deletes any webhook it listed, by id);
     /// otherwise the acting tenant.
-    pub async fn tenant_of(&self, app: &Hookline, id: &crate::ids::WebhookId) -> Result<TenantId> {
+    pub async fn tenant_of(&self, app: &Hookline, id: &WebhookId) -> Result<TenantId> {
+        if !self.sees(id) {
+            return Err(Error::NotFound("webhook"));
+        }
         if !self.is_admin() || self.tenant_given {
             return Ok(self.tenant.clone());
         }
@@ -149,6 +158,16 @@ impl Principal {
             .webhook_tenant(id)
             .await?
             .unwrap_or_else(|| self.tenant.clone()))
+    }
+
+    /// Whether the credential may see webhook `id` at all (a portal session sees only its own).
+    pub fn sees(&self, id: &WebhookId) -> bool {
+        self.webhooks.as_ref().is_none_or(|w| w.contains(id))
+    }
+
+    /// Whether the credential sees only some webhooks (a portal session).
+    pub fn is_narrowed(&self) -> bool {
+        self.webhooks.is_some()
     }
 
     /// The tenant a listing covers: every tenant for an admin that named none.
@@ -206,6 +225,8 @@ pub mod scope {
     pub struct Read;
     /// Changing webhooks and asking for deliveries (retry, recover, test).
     pub struct Write;
+    /// Asking for a delivery again (a portal session may; `webhooks:write` implies it).
+    pub struct Retry;
     /// Publishing events.
     pub struct Publish;
     /// Operator tasks (the catalogue, other tenants).
@@ -218,6 +239,9 @@ pub mod scope {
     }
     impl RequiredScope for Write {
         const SCOPE: Option<Scope> = Some(Scope::WebhooksWrite);
+    }
+    impl RequiredScope for Retry {
+        const SCOPE: Option<Scope> = Some(Scope::DeliveriesRetry);
     }
     impl RequiredScope for Publish {
         const SCOPE: Option<Scope> = Some(Scope::EventsPublish);
@@ -271,6 +295,7 @@ mod tests {
             tenant: Some(TenantId::parse("t1").unwrap()),
             scopes,
             subject: Subject::ApiKey(ApiKeyId::from_hash("00000000000000000000")),
+            webhooks: None,
         }
     }
 
@@ -297,6 +322,9 @@ mod tests {
     fn scopes_imply_what_they_should() {
         assert!(allows(&[Scope::WebhooksWrite], Scope::WebhooksRead));
         assert!(!allows(&[Scope::WebhooksRead], Scope::WebhooksWrite));
+        assert!(allows(&[Scope::WebhooksWrite], Scope::DeliveriesRetry));
+        assert!(!allows(&[Scope::WebhooksRead], Scope::DeliveriesRetry));
+        assert!(!allows(&[Scope::DeliveriesRetry], Scope::WebhooksWrite));
         assert!(!allows(&[Scope::EventsPublish], Scope::WebhooksRead));
         assert!(allows(&[Scope::Admin], Scope::EventsPublish));
     }

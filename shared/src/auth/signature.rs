@@ -308,6 +308,7 @@ impl Authenticator for SignatureAuthenticator {
             }
         }
         Ok(Some(Identity {
+            webhooks: None,
             tenant: Some(key.tenant_id),
             scopes: key.scopes,
             subject: Subject::ClientKey(key.key_id),

@@ -211,12 +211,13 @@ pub trait StatsStore: Send + Sync {
         add: &Counters,
     ) -> StoreResult<()>;
     /// The all-time counters, and the sum of the hourly buckets from `since_hour` on.
+    /// The all-time counters, and those of each hour since `since_hour` (by hour).
     async fn read_stats(
         &self,
         tenant: &TenantId,
         webhook: &WebhookId,
         since_hour: i64,
-    ) -> StoreResult<(Counters, Counters)>;
+    ) -> StoreResult<(Counters, std::collections::BTreeMap<i64, Counters>)>;
 }
 
 pub type Counters = std::collections::BTreeMap<String, i64>;

@@ -65,6 +65,10 @@ pub fn api_key_item(k: &ApiKey) -> StoreResult<Item> {
     item.insert("GSI2PK".into(), s(ALL_KEYS_PK));
     item.insert("GSI2SK".into(), s(k.id.as_str()));
     item.insert("doc".into(), doc(k)?);
+    // A short-lived key (a portal session) is removed by the table's TTL a day after it ends.
+    if let Some(t) = k.expires_at {
+        item.insert(TTL_ATTRIBUTE.into(), n(t.timestamp() + 86_400));
+    }
     Ok(item)
 }
 

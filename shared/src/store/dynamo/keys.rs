@@ -105,3 +105,8 @@ pub fn stats_pk(tenant: &TenantId, webhook: &WebhookId, shard: u32) -> String {
 pub fn stats_hour_sk(hour: i64) -> String {
     format!("H#{hour:010}")
 }
+
+/// The hour of a [`stats_hour_sk`] (`None` for any other sort key).
+pub fn stats_hour_of_sk(sk: &str) -> Option<i64> {
+    sk.strip_prefix("H#")?.parse().ok()
+}

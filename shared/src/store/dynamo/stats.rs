@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 
 use super::items::{key, n, s};
-use super::keys::{STATS_ALL_TIME_SK, TTL_ATTRIBUTE, stats_hour_sk, stats_pk};
+use super::keys::{STATS_ALL_TIME_SK, TTL_ATTRIBUTE, stats_hour_of_sk, stats_hour_sk, stats_pk};
 use super::{DynamoStore, be};
 use crate::ids::{TenantId, WebhookId};
 use crate::model::Timestamp;
@@ -62,7 +62,7 @@ impl StatsStore for DynamoStore {
         tenant: &TenantId,
         webhook: &WebhookId,
         since_hour: i64,
-    ) -> StoreResult<(Counters, Counters)> {
+    ) -> StoreResult<(Counters, std::collections::BTreeMap<i64, Counters>)> {
         let shards = futures::stream::iter(0..self.shards)
             .map(|shard| {
                 let q = self
@@ -74,8 +74,7 @@ impl StatsStore for DynamoStore {
             .buffer_unordered(8)
             .try_collect::<Vec<_>>()
             .await?;
-        let since = stats_hour_sk(since_hour);
-        let (mut all, mut recent) = (Counters::new(), Counters::new());
+        let (mut all, mut hours) = (Counters::new(), std::collections::BTreeMap::new());
         for item in shards.iter().flatten() {
             let sk = item
                 .get("SK")
@@ -84,10 +83,11 @@ impl StatsStore for DynamoStore {
                 .unwrap_or_default();
             let target = if sk == STATS_ALL_TIME_SK {
                 &mut all
-            } else if sk.as_str() >= since.as_str() {
-                &mut recent
             } else {
-                continue;
+                match stats_hour_of_sk(&sk) {
+                    Some(h) if h >= since_hour => hours.entry(h).or_insert_with(Counters::new),
+                    _ => continue,
+                }
             };
             for (k, v) in item {
                 if let (Some(name), Ok(v)) = (k.strip_prefix("c_"), v.as_n()) {
@@ -95,7 +95,7 @@ impl StatsStore for DynamoStore {
                 }
             }
         }
-        Ok((all, recent))
+        Ok((all, hours))
     }
 }
 

@@ -51,35 +51,38 @@ impl StatsStore for SqliteDb {
         tenant: &TenantId,
         webhook: &WebhookId,
         since_hour: i64,
-    ) -> StoreResult<(Counters, Counters)> {
+    ) -> StoreResult<(Counters, std::collections::BTreeMap<i64, Counters>)> {
         let (t, w) = (tenant.to_string(), webhook.to_string());
         self.with(move |c| {
             let mut stmt = c
                 .prepare_cached(
-                    "SELECT bucket = ?3, name, SUM(value) FROM webhook_stats
+                    "SELECT bucket, name, SUM(value) FROM webhook_stats
                      WHERE tenant_id = ?1 AND webhook_id = ?2 AND (bucket = ?3 OR bucket >= ?4)
-                     GROUP BY bucket = ?3, name",
+                     GROUP BY bucket, name",
                 )
                 .map_err(be)?;
             let rows = stmt
                 .query_map(params![t, w, ALL_TIME_BUCKET, since_hour], |r| {
                     Ok((
-                        r.get::<_, bool>(0)?,
+                        r.get::<_, i64>(0)?,
                         r.get::<_, String>(1)?,
                         r.get::<_, i64>(2)?,
                     ))
                 })
                 .map_err(be)?;
-            let (mut all, mut recent) = (Counters::new(), Counters::new());
+            let (mut all, mut hours) = (Counters::new(), std::collections::BTreeMap::new());
             for row in rows {
-                let (is_all, name, v) = row.map_err(be)?;
-                if is_all {
+                let (bucket, name, v) = row.map_err(be)?;
+                if bucket == ALL_TIME_BUCKET {
                     all.insert(name, v)
                 } else {
-                    recent.insert(name, v)
+                    hours
+                        .entry(bucket)
+                        .or_insert_with(Counters::new)
+                        .insert(name, v)
                 };
             }
-            Ok((all, recent))
+            Ok((all, hours))
         })
         .await
     }
@@ -106,6 +109,13 @@ impl Retention for SqliteDb {
                 .map_err(be)?;
             c.execute("DELETE FROM idempotency WHERE expires <= ?1", [ms / 1000])
                 .map_err(be)?;
+            // Short-lived keys (portal sessions), a day after they end.
+            c.execute(
+                "DELETE FROM api_keys WHERE json_extract(doc, '$.expires_at') IS NOT NULL
+                 AND unixepoch(json_extract(doc, '$.expires_at')) <= ?1",
+                [ms / 1000 - 86_400],
+            )
+            .map_err(be)?;
             Ok(n as u64)
         })
         .await

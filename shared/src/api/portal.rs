@@ -1,0 +1,179 @@
+//! The customer portal: a delivery-log page a platform hands to its own customers.
+//!
+//! The platform mints a session (`POST /v1/portal-sessions`): a short-lived API key scoped to
+//! one tenant, optionally to some of its webhooks, that may read them and retry deliveries and
+//! nothing else. The page (`GET /portal`, static files compiled into the binary, no build step
+//! and no CDN) takes the key from the URL's fragment, which browsers never send to a server nor
+//! put in a `Referer`, and calls the same API as every other client.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ApiJsonOrDefault;
+use crate::auth::api_key::{generate_key, new_api_key};
+use crate::auth::{Auth, scope};
+use crate::backend::Hookline;
+use crate::error::{Error, Result};
+use crate::ids::{TenantId, WebhookId};
+use crate::model::Scope;
+
+/// How long a session lasts unless asked otherwise, and the bounds of what may be asked.
+const DEFAULT_TTL_SECONDS: u32 = 3600;
+const MIN_TTL_SECONDS: u32 = 60;
+const MAX_TTL_SECONDS: u32 = 86_400;
+/// A session names at most this many webhooks (more: leave the list out to see them all).
+const MAX_WEBHOOKS: usize = 100;
+
+pub fn routes() -> Router<Hookline> {
+    Router::new().route("/v1/portal-sessions", post(create))
+}
+
+/// The page and its assets: no key needed (they hold nothing of any tenant).
+pub fn assets() -> Router<Hookline> {
+    Router::new()
+        .route("/portal", get(|| asset(PAGE, "text/html; charset=utf-8")))
+        .route(
+            "/portal/portal.js",
+            get(|| asset(SCRIPT, "text/javascript; charset=utf-8")),
+        )
+        .route(
+            "/portal/portal.css",
+            get(|| asset(STYLE, "text/css; charset=utf-8")),
+        )
+}
+
+const PAGE: &str = include_str!("portal/index.html");
+const SCRIPT: &str = include_str!("portal/portal.js");
+const STYLE: &str = include_str!("portal/portal.css");
+
+async fn asset(body: &'static str, content_type: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            // Scripts and styles from this origin only, API calls to this origin only, and no
+            // framing: a page holding a session key runs nothing it did not ship with.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+                 img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            ),
+            (header::REFERRER_POLICY, "no-referrer"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+}
+
+#[derive(utoipa::ToSchema, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"webhook_ids": ["wh_2bXk8bq1QmGv0ld1uZ4Qb9"], "expires_in": 3600}))]
+pub struct PortalSessionIn {
+    /// Only these webhooks (of the acting tenant); omitted: all of them.
+    pub webhook_ids: Option<Vec<WebhookId>>,
+    /// Seconds until the session ends (60 to 86400; default 3600).
+    pub expires_in: Option<u32>,
+}
+
+#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize)]
+pub struct PortalSessionOut {
+    /// The page, with the session in its fragment: hand it to the customer as it is.
+    pub url: String,
+    /// The session's key, for a page of your own: it reads the tenant's (or the listed)
+    /// webhooks, their deliveries and stats, and retries deliveries; nothing else.
+    pub token: String,
+    pub tenant_id: TenantId,
+    pub webhook_ids: Option<Vec<WebhookId>>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[utoipa::path(post, path = "/v1/portal-sessions", tag = "portal", request_body = PortalSessionIn,
+    responses((status = 201, description = "A session for the customer portal", body = PortalSessionOut)))]
+async fn create(
+    State(app): State<Hookline>,
+    p: Auth<scope::Write>,
+    headers: HeaderMap,
+    ApiJsonOrDefault(input): ApiJsonOrDefault<PortalSessionIn>,
+) -> Result<impl IntoResponse> {
+    // A session can only narrow what its maker sees.
+    if p.is_narrowed() {
+        return Err(Error::Forbidden(Scope::WebhooksWrite.as_str()));
+    }
+    let ttl = input.expires_in.unwrap_or(DEFAULT_TTL_SECONDS);
+    let mut errors = Vec::new();
+    if !(MIN_TTL_SECONDS..=MAX_TTL_SECONDS).contains(&ttl) {
+        errors.push(Err(Error::validation(
+            "expires_in",
+            format!("must be between {MIN_TTL_SECONDS} and {MAX_TTL_SECONDS} seconds"),
+        )));
+    }
+    if let Some(ids) = &input.webhook_ids {
+        if ids.is_empty() || ids.len() > MAX_WEBHOOKS {
+            errors.push(Err(Error::validation(
+                "webhook_ids",
+                format!("list 1 to {MAX_WEBHOOKS} webhooks, or leave it out for all of them"),
+            )));
+        }
+        for id in ids.iter().take(MAX_WEBHOOKS) {
+            if app.store.get_webhook(&p.tenant, id).await?.is_none() {
+                errors.push(Err(Error::validation(
+                    "webhook_ids",
+                    format!("no webhook {id} in tenant {}", p.tenant),
+                )));
+            }
+        }
+    }
+    Error::all(errors)?;
+    let now = app.clock.now();
+    let expires_at = now + chrono::Duration::seconds(ttl.into());
+    let token = generate_key();
+    let mut key = new_api_key(
+        &token,
+        &p.tenant,
+        vec![Scope::WebhooksRead, Scope::DeliveriesRetry],
+        Some("portal session".into()),
+        now,
+    );
+    key.expires_at = Some(expires_at);
+    key.webhook_ids = input.webhook_ids.clone();
+    app.store.put_key(&key).await?;
+    let url = format!("{}/portal#session={token}", origin(&headers));
+    Ok((
+        StatusCode::CREATED,
+        Json(PortalSessionOut {
+            url,
+            token,
+            tenant_id: p.tenant.clone(),
+            webhook_ids: input.webhook_ids,
+            expires_at,
+        }),
+    ))
+}
+
+/// Where the caller reached this API: the `Host` it asked for, over the scheme a proxy in front
+/// (API Gateway) says it used.
+fn origin(headers: &HeaderMap) -> String {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let host = get("x-forwarded-host")
+        .or_else(|| get(header::HOST.as_str()))
+        .unwrap_or("localhost");
+    let scheme = match get("x-forwarded-proto") {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        Some(_) => "http",
+        // Without a proxy's word: plain HTTP on loopback (`hookline serve`), HTTPS elsewhere.
+        None if host.starts_with("127.") || host.starts_with("localhost") => "http",
+        None => "https",
+    };
+    format!("{scheme}://{host}")
+}

@@ -1,0 +1,286 @@
+// The customer portal: reads the session key from the URL fragment (never sent to a server),
+// then calls the same API as every client. Everything from the API is written as text, never
+// as markup, so nothing an endpoint answered can run here.
+"use strict";
+
+const state = { token: null, webhook: null, cursor: null, delivery: null };
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v !== undefined && v !== null) node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c instanceof Node ? c : String(c ?? ""));
+  return node;
+}
+
+function when(t) {
+  return t ? new Date(t).toLocaleString() : "—";
+}
+
+function badge(text, cls) {
+  return el("span", { class: "badge " + (cls || text) }, text.replace("_", " "));
+}
+
+// The endpoint's circuit breaker, in a customer's words.
+const HEALTH = { closed: "healthy", half_open: "recovering", open: "failing, paused", disabled: "disabled" };
+
+function health(w) {
+  const state = w.enabled ? w.health.state : "disabled";
+  return badge(HEALTH[state] || state, state);
+}
+
+function say(text) {
+  $("status").textContent = text;
+}
+
+function fail(text) {
+  const p = $("problem");
+  p.textContent = text;
+  p.hidden = false;
+  say("");
+}
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.error && body.error.message) || "HTTP " + status);
+    this.status = status;
+  }
+}
+
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: Object.assign(
+      { Authorization: "Bearer " + state.token, Accept: "application/json" },
+      body ? { "Content-Type": "application/json" } : {},
+    ),
+    body: body ? JSON.stringify(body) : undefined,
+    cache: "no-store",
+    credentials: "omit",
+  });
+  const data = await res.json().catch(() => null);
+  if (res.status === 401) {
+    // Expired, revoked or not a session at all: show nothing of any tenant.
+    sessionStorage.removeItem("hookline-session");
+    for (const id of ["endpoints", "webhook", "delivery"]) $(id).hidden = true;
+    fail("This link has expired or is not valid. Ask for a new one from the application that sent you here.");
+    throw new ApiError(401, data);
+  }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+function takeSession() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const fromUrl = fragment.get("session");
+  if (fromUrl) {
+    sessionStorage.setItem("hookline-session", fromUrl);
+    // Out of the address bar and the history: the key should not be copied along with a link.
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  return fromUrl || sessionStorage.getItem("hookline-session");
+}
+
+async function loadWebhooks() {
+  const list = $("webhooks");
+  list.replaceChildren();
+  let cursor = null;
+  const all = [];
+  do {
+    const q = new URLSearchParams({ limit: "100" });
+    if (cursor) q.set("cursor", cursor);
+    const page = await api("GET", "v1/webhooks?" + q);
+    all.push(...page.data);
+    cursor = page.next_cursor;
+  } while (cursor && all.length < 500);
+  for (const w of all) {
+    const button = el(
+      "button",
+      { type: "button", "data-webhook": w.id, "aria-current": "false" },
+      el("strong", {}, w.description || w.url),
+      el("br"),
+      el("span", { class: "url" }, w.url),
+      el("br"),
+      health(w),
+      " ",
+      el("span", { class: "muted" }, "last delivery " + when(w.last_triggered_at)),
+    );
+    button.addEventListener("click", () => selectWebhook(w));
+    list.append(el("li", {}, button));
+  }
+  $("endpoints").hidden = false;
+  say(all.length === 1 ? "1 endpoint" : all.length + " endpoints");
+  if (all.length === 1) await selectWebhook(all[0]);
+}
+
+async function selectWebhook(w) {
+  state.webhook = w;
+  for (const b of document.querySelectorAll("[data-webhook]")) {
+    b.setAttribute("aria-current", String(b.dataset.webhook === w.id));
+  }
+  $("webhook-title").textContent = w.description || "Endpoint";
+  $("webhook-url").textContent = w.url;
+  $("webhook").hidden = false;
+  $("delivery").hidden = true;
+  await refreshWebhook(true);
+}
+
+// The endpoint's figures, chart and delivery log (again after a retry).
+async function refreshWebhook(fresh) {
+  const w = state.webhook;
+  const stats = await api("GET", `v1/webhooks/${w.id}/stats`);
+  const day = stats.last_24h;
+  const summary = $("webhook-summary");
+  summary.replaceChildren(
+    el("dt", {}, "Health"), el("dd", {}, health(w)),
+    el("dt", {}, "Subscribed to"), el("dd", {}, w.events.length ? w.events.join(", ") : "every event type"),
+    el("dt", {}, "Success rate (24 h)"),
+    el("dd", {}, day.success_rate === null ? "—" : (day.success_rate * 100).toFixed(1) + " %"),
+    el("dt", {}, "Response time (24 h)"),
+    el("dd", {}, day.response_time.p50_ms === null ? "—"
+      : `p50 ≤ ${day.response_time.p50_ms} ms, p95 ≤ ${day.response_time.p95_ms} ms`),
+    el("dt", {}, "Pending now"), el("dd", {}, String(stats.all_time.deliveries.pending ?? 0)),
+  );
+  drawChart(stats.hourly);
+  await loadDeliveries(fresh);
+}
+
+function drawChart(hours) {
+  const NS = "http://www.w3.org/2000/svg";
+  const W = 720, H = 180, pad = 24, bw = (W - 2 * pad) / hours.length;
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  svg.setAttribute("role", "img");
+  const total = hours.reduce((n, h) => n + h.succeeded + h.failed, 0);
+  svg.setAttribute("aria-label", `Deliveries settled in the last 24 hours: ${total}; the table below has each hour`);
+  const shape = (tag, attrs) => {
+    const n = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
+    svg.append(n);
+    return n;
+  };
+  const top = Math.max(1, ...hours.map((h) => h.succeeded + h.failed));
+  const slowest = Math.max(1, ...hours.map((h) => h.p50_ms || 0));
+  const y = (v) => H - pad - (v / top) * (H - 2 * pad);
+  shape("line", { x1: pad, x2: W - pad, y1: H - pad, y2: H - pad, class: "axis" });
+  const points = [];
+  hours.forEach((h, i) => {
+    const x = pad + i * bw + 1;
+    shape("rect", { x, width: bw - 2, y: y(h.succeeded), height: H - pad - y(h.succeeded), class: "ok" });
+    shape("rect", { x, width: bw - 2, y: y(h.succeeded + h.failed), height: y(h.succeeded) - y(h.succeeded + h.failed), class: "bad" });
+    if (h.p50_ms !== null) {
+      points.push(`${x + bw / 2},${H - pad - (h.p50_ms / slowest) * (H - 2 * pad)}`);
+    }
+  });
+  if (points.length > 1) shape("polyline", { points: points.join(" "), class: "latency" });
+  shape("text", { x: pad, y: 12 }).textContent = `up to ${top} per hour`;
+  shape("text", { x: W - pad, y: 12, "text-anchor": "end" }).textContent = `median ≤ ${slowest} ms`;
+  shape("text", { x: pad, y: H - 6 }).textContent = new Date(hours[0].hour).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  shape("text", { x: W - pad, y: H - 6, "text-anchor": "end" }).textContent = "now";
+  $("chart").replaceChildren(svg);
+  $("chart-data").tBodies[0].replaceChildren(
+    ...hours.map((h) => el("tr", {},
+      el("th", { scope: "row" }, when(h.hour)),
+      el("td", {}, String(h.succeeded)), el("td", {}, String(h.failed)),
+      el("td", {}, String(h.attempts)), el("td", {}, h.p50_ms === null ? "—" : String(h.p50_ms)))),
+  );
+}
+
+async function loadDeliveries(fresh) {
+  const w = state.webhook;
+  const q = new URLSearchParams({ limit: "25" });
+  const status = $("filter-status").value;
+  const type = $("filter-type").value.trim();
+  if (status) q.set("status", status);
+  if (type) q.set("event_type", type);
+  if (!fresh && state.cursor) q.set("cursor", state.cursor);
+  const page = await api("GET", `v1/webhooks/${w.id}/deliveries?${q}`);
+  const body = $("deliveries").tBodies[0];
+  if (fresh) body.replaceChildren();
+  for (const d of page.data) {
+    const open = el("button", { type: "button", "data-delivery": d.id }, d.event_id);
+    open.addEventListener("click", () => showDelivery(d.id));
+    body.append(el("tr", { "data-event": d.event_id },
+      el("td", {}, open),
+      el("td", {}, d.event_type),
+      el("td", {}, badge(d.status)),
+      el("td", { "data-attempts": "" }, String(d.attempt_count)),
+      el("td", {}, d.last_status_code === null ? "—" : String(d.last_status_code)),
+      el("td", {}, when(d.created_at))));
+  }
+  state.cursor = page.next_cursor;
+  $("more").hidden = !state.cursor;
+  $("log-empty").hidden = body.rows.length > 0;
+}
+
+async function showDelivery(id) {
+  const d = await api("GET", `v1/webhooks/${state.webhook.id}/deliveries/${id}`);
+  state.delivery = d;
+  $("delivery-title").textContent = "Delivery of " + d.event_id;
+  $("delivery-summary").replaceChildren(
+    el("dt", {}, "Event type"), el("dd", {}, d.event_type),
+    el("dt", {}, "Status"), el("dd", {}, badge(d.status)),
+    el("dt", {}, "Created"), el("dd", {}, when(d.created_at)),
+    el("dt", {}, "Next attempt"), el("dd", {}, when(d.next_attempt_at)),
+    ...(d.cancel_reason ? [el("dt", {}, "Cancelled"), el("dd", {}, d.cancel_reason)] : []),
+  );
+  $("attempts").replaceChildren(...d.attempts.map((a, i) => el("li", { "data-attempt": String(i + 1) },
+    el("strong", {}, a.status_code === null ? "No response" : "HTTP " + a.status_code),
+    ` after ${a.duration_ms} ms, ${when(a.at)}`,
+    a.manual ? " (retried by hand)" : "",
+    a.error ? el("div", { class: "muted" }, a.error) : "",
+    a.response_excerpt ? el("pre", { "aria-label": "Response excerpt" }, a.response_excerpt) : "",
+  )));
+  $("delivery").hidden = false;
+  $("retry").disabled = false;
+  return d;
+}
+
+async function retry() {
+  const before = state.delivery;
+  $("retry").disabled = true;
+  await api("POST", `v1/webhooks/${state.webhook.id}/deliveries/${before.id}/retry`);
+  say("Retry queued; waiting for the attempt…");
+  for (let i = 0; i < 60; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const d = await api("GET", `v1/webhooks/${state.webhook.id}/deliveries/${before.id}`);
+    if (d.attempts.length > before.attempts.length) {
+      await showDelivery(d.id);
+      await refreshWebhook(true);
+      const last = d.attempts[d.attempts.length - 1];
+      say(`Retried: ${last.status_code === null ? "no response" : "HTTP " + last.status_code}.`);
+      return;
+    }
+  }
+  $("retry").disabled = false;
+  say("The retry is queued and has not run yet; look again in a minute.");
+}
+
+function guard(fn) {
+  return (...args) => fn(...args).catch((e) => {
+    if (!(e instanceof ApiError && e.status === 401)) fail(e.message);
+  });
+}
+
+// A new link opened in the same tab differs only in its fragment, which does not reload a page.
+window.addEventListener("hashchange", () => {
+  if (new URLSearchParams(location.hash.slice(1)).get("session")) location.reload();
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  state.token = takeSession();
+  if (!state.token) {
+    fail("No session: open this page from the link the application gave you.");
+    return;
+  }
+  $("filters").addEventListener("submit", (e) => {
+    e.preventDefault();
+    guard(loadDeliveries)(true);
+  });
+  $("more").addEventListener("click", guard(() => loadDeliveries(false)));
+  $("retry").addEventListener("click", guard(retry));
+  say("Loading…");
+  guard(loadWebhooks)();
+});

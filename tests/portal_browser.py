@@ -1,0 +1,101 @@
+"""Drives the customer portal in headless Chromium (Debian's, through its chromedriver).
+
+Run by tests/integration/portal.rs, which starts the server, publishes an event whose
+delivery failed, and mints the sessions. Exits non-zero, saying what it saw, when the page
+does not behave:
+  1. the session URL shows the endpoint, the failed delivery of --event with its attempts;
+     "Retry now" makes a new attempt that appears on the page with HTTP 200 (screenshot saved);
+  2. each --refused URL (an expired session, an unknown one) shows no endpoint and says the
+     link is not valid;
+  3. the --foreign URL (another tenant's session) never shows --private-text.
+"""
+
+import argparse
+import sys
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1280,1600"):
+        options.add_argument(arg)
+    return webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--event", required=True)
+    ap.add_argument("--screenshot", required=True)
+    ap.add_argument("--refused", action="append", default=[])
+    ap.add_argument("--foreign")
+    ap.add_argument("--private-text")
+    a = ap.parse_args()
+
+    driver = browser()
+    wait = WebDriverWait(driver, 30)
+    try:
+        driver.get(a.url)
+        # The key left the address bar as soon as the page read it.
+        wait.until(lambda d: "session=" not in d.current_url)
+        row = wait.until(ec.presence_of_element_located(
+            (By.CSS_SELECTOR, f'tr[data-event="{a.event}"]')))
+        assert "failed" in row.text, f"the delivery should show as failed: {row.text!r}"
+        row.find_element(By.CSS_SELECTOR, "button[data-delivery]").click()
+        wait.until(lambda d: d.find_element(By.ID, "delivery").is_displayed())
+        attempts = driver.find_elements(By.CSS_SELECTOR, "#attempts li")
+        before = len(attempts)
+        assert before >= 1 and all("HTTP 500" in li.text for li in attempts), \
+            [li.text for li in attempts]
+        assert any(li.find_elements(By.TAG_NAME, "pre") for li in attempts), \
+            "each attempt shows the response excerpt"
+        # The chart and its table are there.
+        assert driver.find_elements(By.CSS_SELECTOR, "#chart svg rect"), "no chart"
+        driver.find_element(By.ID, "retry").click()
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#attempts li")) > before)
+        last = driver.find_elements(By.CSS_SELECTOR, "#attempts li")[-1]
+        assert "HTTP 200" in last.text and "retried by hand" in last.text, last.text
+        wait.until(lambda d: "succeeded" in d.find_element(
+            By.CSS_SELECTOR, f'tr[data-event="{a.event}"]').text)
+        status = driver.find_element(By.ID, "status").text
+        assert "Retried: HTTP 200" in status, status
+        driver.save_screenshot(a.screenshot)
+        print(f"retried from the page: attempt {before + 1} answered 200; screenshot {a.screenshot}")
+
+        for url in a.refused:
+            driver.execute_script("sessionStorage.clear()")
+            driver.get(url)
+            problem = wait.until(ec.visibility_of_element_located((By.ID, "problem")))
+            assert "expired or is not valid" in problem.text, problem.text
+            assert not driver.find_elements(By.CSS_SELECTOR, "[data-webhook]"), \
+                "a refused session listed endpoints"
+            print("refused session: shows nothing and says so")
+
+        if a.foreign:
+            driver.execute_script("sessionStorage.clear()")
+            driver.get(a.foreign)
+            wait.until(lambda d: d.find_element(By.ID, "status").text.endswith("endpoint")
+                       or d.find_element(By.ID, "status").text.endswith("endpoints"))
+            assert a.private_text not in driver.page_source, \
+                "another tenant's session showed this tenant's endpoint"
+            print("foreign session: sees only its own tenant")
+    except (AssertionError, TimeoutException) as e:
+        driver.save_screenshot(a.screenshot.replace(".png", "-failure.png"))
+        print(f"portal check failed: {e!r}\nstatus: "
+              f"{driver.find_element(By.ID, 'status').text!r}", file=sys.stderr)
+        print(driver.page_source[:4000], file=sys.stderr)
+        sys.exit(1)
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    main()
