@@ -573,11 +573,54 @@ async fn the_delivery_walkthrough_delivers_and_shows_the_retries() {
         !said.contains("whsec_") && !said.contains(KEY),
         "a secret or key was logged: {said}"
     );
+    // One line per attempt: delivery, webhook, tenant, attempt number (the span), status,
+    // duration, outcome and the next attempt.
+    let retried = lines
+        .iter()
+        .find(|l| {
+            l["fields"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("attempt failed: 500; next attempt at"))
+        })
+        .unwrap_or_else(|| panic!("no failed attempt line: {said}"));
+    let f = &retried["fields"];
+    assert_eq!(
+        (f["outcome"].as_str(), f["status_code"].as_u64()),
+        (Some("retry_scheduled"), Some(500)),
+        "{retried}"
+    );
     assert!(
-        lines.iter().any(|l| l["fields"]["message"]
+        f["duration_ms"].is_u64() && f["next_attempt_at"].is_string(),
+        "{retried}"
+    );
+    let span = &retried["span"];
+    for field in ["delivery", "webhook", "tenant", "attempt"] {
+        assert!(
+            span[field].is_string() || span[field].is_u64(),
+            "{field}: {retried}"
+        );
+    }
+    // One line per request: method, route, status, duration, tenant and request id.
+    let request = lines
+        .iter()
+        .find(|l| {
+            l["fields"]["message"] == "finished processing request"
+                && l["span"]["route"] == "/v1/webhooks/{id}/deliveries"
+        })
+        .unwrap_or_else(|| panic!("no request line for the delivery log: {said}"));
+    assert_eq!(request["fields"]["status"], 200, "{request}");
+    assert!(request["fields"]["latency"].is_string(), "{request}");
+    let span = &request["span"];
+    assert_eq!(
+        (span["method"].as_str(), span["tenant"].as_str()),
+        (Some("GET"), Some("default")),
+        "{request}"
+    );
+    assert!(
+        span["request_id"]
             .as_str()
-            .is_some_and(|m| m.starts_with("attempt failed: 500; next attempt at"))),
-        "{said}"
+            .is_some_and(|r| r.starts_with("req_")),
+        "{request}"
     );
     let _ = std::fs::remove_dir_all(&data);
 }

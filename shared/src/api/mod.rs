@@ -137,14 +137,27 @@ async fn only_known_query(
     next.run(req).await
 }
 
-/// A span per request: every log line of the request carries its id, method and path.
+/// A span per request: every log line of the request carries its id, method, path and route
+/// (the template, to group by), and once authenticated the tenant it acts on.
 fn request_span<B>(req: &Request<B>) -> tracing::Span {
     let id = req
         .headers()
         .get(REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str())
+        .unwrap_or("unmatched");
+    tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.uri().path(),
+        route,
+        tenant = tracing::field::Empty,
+    )
 }
 
 /// Request ids for requests that come without one: `req_` and a ULID.

@@ -270,6 +270,7 @@ impl<S: RequiredScope> FromRequestParts<Hookline> for Auth<S> {
 
     async fn from_request_parts(parts: &mut Parts, app: &Hookline) -> Result<Self> {
         let p = Principal::of_request(parts, app).await?;
+        tracing::Span::current().record("tenant", p.tenant.as_str());
         // Every authenticated request counts against its principal's limit.
         let class = crate::ratelimit::Class::of(parts);
         if let Some(standing) = crate::ratelimit::count(app, &p.rate_key(), class).await?

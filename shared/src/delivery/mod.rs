@@ -268,18 +268,21 @@ impl Deliverer {
             match (&d.status, d.next_attempt_at) {
                 (DeliveryStatus::Succeeded, _) => {
                     tracing::info!(
+                        outcome = "succeeded",
                         status_code = a.status_code,
                         duration_ms = a.duration_ms,
                         "delivered: {answer}"
                     )
                 }
                 (_, Some(next)) => tracing::info!(
+                    outcome = "retry_scheduled",
                     status_code = a.status_code,
                     duration_ms = a.duration_ms,
                     next_attempt_at = %next,
                     "attempt failed: {answer}; next attempt at {next}"
                 ),
                 _ => tracing::warn!(
+                    outcome = "failed",
                     status_code = a.status_code,
                     duration_ms = a.duration_ms,
                     "attempt failed: {answer}; retries are over, the delivery failed (it can be retried by hand)"
