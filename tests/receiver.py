@@ -5,9 +5,17 @@ Every POST is checked with the official Standard Webhooks verifier (`standardweb
 path's script (the last one repeats). The log of what arrived is served at GET /_log.
 
   POST /_config {"path": "/a", "secrets": ["whsec_..."], "script": [500, 500, 200],
-                 "retry_after": null}
+                 "retry_after": null, "keys_url": null}
   GET  /_log    -> [{"path", "webhook_id", "timestamp", "verified_by", "svix_ok", "status",
-                     "received_at", "body"}]
+                     "received_at", "body", "key_id", "v1a_verified", "rfc9421_verified",
+                     "rfc9421_error"}]
+
+With `keys_url` (a tenant's `/v1/tenants/{id}/verification-keys`), the public keys are fetched
+from it for each request, as a receiver would, and checked independently of Hookline's code:
+`v1a` signatures with a plain Ed25519 verification (`cryptography`) of "{id}.{timestamp}.{body}";
+RFC 9421 signatures with the `http-message-signatures` package, which also checks the
+`Content-Digest` against the body. `v1a_verified` lists the key ids that verify a `v1a`
+signature; `rfc9421_verified` is the key id of a verified RFC 9421 signature.
 
 Prints "port <n>" on its first line once listening (port 0 picks a free one). `--host=ADDR`
 listens on another address than 127.0.0.1 (the `sam local` tests: one the containers reach).
@@ -19,6 +27,13 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import base64
+import urllib.request
+
+import requests
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from http_message_signatures import HTTPMessageVerifier, algorithms
+from http_message_signatures.resolvers import HTTPSignatureKeyResolver
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 from svix.webhooks import Webhook as SvixWebhook
 
@@ -44,6 +59,55 @@ def verify(secrets, body, headers):
         except Exception:
             pass
     return verified_by, svix_ok
+
+
+def public_keys(url):
+    with urllib.request.urlopen(url, timeout=5) as res:
+        keys = json.load(res)["keys"]
+    out = {}
+    for k in keys:
+        assert k["algorithm"] == "ed25519" and k["public_key"].startswith("whpk_"), k
+        out[k["key_id"]] = Ed25519PublicKey.from_public_bytes(base64.b64decode(k["public_key"][5:]))
+    return out
+
+
+class KeyResolver(HTTPSignatureKeyResolver):
+    def __init__(self, keys):
+        self.keys = keys
+
+    def resolve_public_key(self, key_id):
+        return self.keys.get(key_id)
+
+    def resolve_private_key(self, key_id):
+        return None
+
+
+def verify_public(keys_url, url, body, headers):
+    keys = public_keys(keys_url)
+    v1a = []
+    content = f"{headers.get('webhook-id')}.{headers.get('webhook-timestamp')}.".encode() + body
+    for part in (headers.get("webhook-signature") or "").split():
+        if not part.startswith("v1a,"):
+            continue
+        sig = base64.b64decode(part[4:])
+        for kid, key in keys.items():
+            try:
+                key.verify(sig, content)
+                v1a.append(kid)
+            except Exception:
+                pass
+    rfc9421, error = None, None
+    if "signature-input" in headers:
+        message = requests.Request("POST", url, headers=headers, data=body).prepare()
+        verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519,
+                                       key_resolver=KeyResolver(keys))
+        try:
+            results = verifier.verify(message, body=body, require_components=(
+                "@method", "@target-uri", "content-digest", "webhook-id"))
+            rfc9421 = results[0].parameters["keyid"]
+        except Exception as e:
+            error = repr(e)
+    return v1a, rfc9421, error
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -89,6 +153,10 @@ class Handler(BaseHTTPRequestHandler):
             verified_by, svix_ok = [], []
         else:
             verified_by, svix_ok = verify(cfg["secrets"], body, headers)
+        v1a, rfc9421, rfc9421_error = [], None, None
+        if cfg.get("keys_url"):
+            url = f"http://{headers.get('host')}{self.path}"
+            v1a, rfc9421, rfc9421_error = verify_public(cfg["keys_url"], url, body, headers)
         script = cfg["script"]
         status = script[min(n, len(script) - 1)]
         entry = {
@@ -101,6 +169,10 @@ class Handler(BaseHTTPRequestHandler):
             "status": status,
             "received_at": time.time(),
             "body": None if QUIET else body.decode("utf-8", "replace"),
+            "key_id": headers.get("webhook-key-id"),
+            "v1a_verified": v1a,
+            "rfc9421_verified": rfc9421,
+            "rfc9421_error": rfc9421_error,
         }
         with LOCK:
             LOG.append(entry)

@@ -66,6 +66,8 @@ pub struct Caches {
     pub catalogue: TtlCache<(), Vec<EventType>>,
     pub tenant_webhooks: TtlCache<TenantId, Vec<Webhook>>,
     pub webhook: TtlCache<(TenantId, WebhookId), Option<Webhook>>,
+    /// Tenants' signing keyrings (deliveries with asymmetric signatures).
+    pub keyrings: TtlCache<TenantId, crate::model::Keyring>,
 }
 
 impl Caches {
@@ -75,6 +77,7 @@ impl Caches {
             catalogue: TtlCache::new(ttl),
             tenant_webhooks: TtlCache::new(ttl),
             webhook: TtlCache::new(ttl),
+            keyrings: TtlCache::new(ttl),
         }
     }
 

@@ -2,7 +2,7 @@
 //!
 //! One module per concern: [`config`] (environment), [`error`] (one error type, mapped to HTTP),
 //! [`ids`] (typed ids), [`clock`], [`model`] (domain types and their rules), [`validation`],
-//! [`signing`] (Standard Webhooks), [`metrics`] (Prometheus and CloudWatch EMF), [`auth`] (authenticators, principals, scopes), [`store`] and
+//! [`signing`] (delivery signatures: Standard Webhooks `v1`/`v1a`, RFC 9421 through [`httpsig`]), [`metrics`] (Prometheus and CloudWatch EMF), [`auth`] (authenticators, principals, scopes), [`store`] and
 //! [`queue`] (small traits with SQLite and AWS adapters), [`service`] (the operations behind the
 //! API), [`publish`] (fan-out), [`delivery`] (sending, retry policy, address guard, SQS and local
 //! drivers) and [`api`] (the axum router served by Lambda and by `hookline serve`).
@@ -19,6 +19,7 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod error;
+pub mod httpsig;
 pub mod ids;
 pub mod metrics;
 pub mod model;

@@ -122,6 +122,9 @@ pub struct Webhook {
     pub account_ids: Vec<String>,
     pub metadata: BTreeMap<String, String>,
     pub secrets: Vec<SigningSecret>,
+    /// How deliveries are signed (the HMAC secrets above, or the tenant's key pair).
+    #[serde(default, skip_serializing_if = "SignatureScheme::is_default")]
+    pub signature_scheme: SignatureScheme,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub last_triggered_at: Option<Timestamp>,
@@ -136,6 +139,78 @@ pub struct Webhook {
     pub disabled_reason: Option<String>,
     #[serde(default)]
     pub disabled_at: Option<Timestamp>,
+}
+
+/// How a webhook's deliveries are signed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum SignatureScheme {
+    /// Standard Webhooks `v1`: HMAC-SHA256 with the webhook's secret.
+    #[default]
+    #[serde(rename = "hmac-sha256")]
+    HmacSha256,
+    /// Standard Webhooks `v1a`: the same signed content, signed with the tenant's Ed25519 key.
+    #[serde(rename = "ed25519")]
+    Ed25519,
+    /// RFC 9421 `Signature` and `Signature-Input` (Ed25519, the tenant's key) over `@method`,
+    /// `@target-uri`, `content-digest` (RFC 9530) and `webhook-id`.
+    #[serde(rename = "http-message-signatures")]
+    HttpMessageSignatures,
+}
+
+impl SignatureScheme {
+    pub const ALL: [SignatureScheme; 3] = [
+        SignatureScheme::HmacSha256,
+        SignatureScheme::Ed25519,
+        SignatureScheme::HttpMessageSignatures,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureScheme::HmacSha256 => "hmac-sha256",
+            SignatureScheme::Ed25519 => "ed25519",
+            SignatureScheme::HttpMessageSignatures => "http-message-signatures",
+        }
+    }
+
+    pub fn is_default(&self) -> bool {
+        *self == SignatureScheme::HmacSha256
+    }
+
+    /// Whether deliveries are signed with the tenant's key pair (not the webhook's secret).
+    pub fn is_asymmetric(self) -> bool {
+        self != SignatureScheme::HmacSha256
+    }
+}
+
+/// Whether a verification key signs deliveries or only still verifies older ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStatus {
+    Active,
+    Retiring,
+}
+
+/// One of a tenant's Ed25519 key pairs. The private half (PKCS#8) never leaves the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SigningKeyPair {
+    pub key_id: String,
+    /// The 32 bytes of the public key, base64.
+    pub public_key: String,
+    /// PKCS#8 of the key pair, base64.
+    pub private_pkcs8: String,
+    pub status: KeyStatus,
+    pub created_at: Timestamp,
+    /// A retiring key is listed (receivers still verify with it) until then.
+    pub retires_at: Option<Timestamp>,
+}
+
+/// A tenant's signing key pairs: one active, and those retiring after a rotation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Keyring {
+    pub tenant_id: TenantId,
+    pub keys: Vec<SigningKeyPair>,
+    /// Optimistic-concurrency version: bumped by every write.
+    pub version: u64,
 }
 
 /// An endpoint's health: its run of failures and its circuit breaker (ARCHITECTURE.md §4).
@@ -320,6 +395,9 @@ pub struct Attempt {
     /// The retry request a manual attempt answers (so a duplicate message is not sent twice).
     #[serde(default)]
     pub retry_id: Option<RetryId>,
+    /// The verification key that signed it (asymmetric signature schemes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
 }
 
 impl Attempt {
@@ -407,6 +485,7 @@ mod tests {
             account_ids: vec![],
             metadata: BTreeMap::new(),
             secrets: vec![secret("s0")],
+            signature_scheme: SignatureScheme::default(),
             created_at: t0,
             updated_at: t0,
             last_triggered_at: None,

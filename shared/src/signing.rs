@@ -1,5 +1,12 @@
-//! Standard Webhooks signatures: `webhook-id`, `webhook-timestamp` and
-//! `webhook-signature: v1,<base64 HMAC-SHA256(secret, "{id}.{timestamp}.{body}")>`.
+//! Delivery signatures. Every delivery carries `webhook-id` and `webhook-timestamp`; then, by
+//! the webhook's scheme ([`Signer`]):
+//! - Standard Webhooks `v1`: `webhook-signature: v1,<base64 HMAC-SHA256(secret,
+//!   "{id}.{timestamp}.{body}")>`, one per valid secret;
+//! - Standard Webhooks `v1a`: `webhook-signature: v1a,<base64 Ed25519(key, the same content)>`,
+//!   one per listed key of the tenant (active first), and `webhook-key-id` naming the active one;
+//! - RFC 9421: `Content-Digest`, `Signature-Input` and `Signature` (label `sig1`) over
+//!   `@method`, `@target-uri`, `content-digest` and `webhook-id`, with `created`, `keyid` and
+//!   `alg="ed25519"`.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -56,6 +63,101 @@ pub fn signature_header<'a>(
         .map(|s| secret_bytes(s).map(|k| sign(&k, msg_id, timestamp, body)))
         .collect::<Result<Vec<_>>>()?;
     Ok(sigs.join(" "))
+}
+
+/// The prefix of an Ed25519 public key in Standard Webhooks' notation.
+pub const PUBLIC_KEY_PREFIX: &str = "whpk_";
+
+/// An Ed25519 key pair ready to sign, with the id receivers find it by.
+#[derive(Clone)]
+pub struct LoadedKey {
+    pub key_id: String,
+    pub pair: std::sync::Arc<aws_lc_rs::signature::Ed25519KeyPair>,
+}
+
+impl std::fmt::Debug for LoadedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedKey")
+            .field("key_id", &self.key_id)
+            .finish()
+    }
+}
+
+/// How one delivery is signed.
+#[derive(Debug, Clone)]
+pub enum Signer<'a> {
+    /// `v1`: the webhook's valid secrets, current first.
+    Hmac(Vec<&'a str>),
+    /// `v1a`: the tenant's listed keys, active first.
+    Ed25519(Vec<LoadedKey>),
+    /// RFC 9421 with the tenant's active key.
+    HttpMessageSignatures(LoadedKey),
+}
+
+/// The components an RFC 9421 delivery signature covers.
+pub const COVERED: [&str; 4] = ["@method", "@target-uri", "content-digest", "webhook-id"];
+
+impl Signer<'_> {
+    /// The id of the key that signs (none for HMAC).
+    pub fn key_id(&self) -> Option<&str> {
+        match self {
+            Signer::Hmac(_) => None,
+            Signer::Ed25519(keys) => keys.first().map(|k| k.key_id.as_str()),
+            Signer::HttpMessageSignatures(k) => Some(&k.key_id),
+        }
+    }
+
+    /// The signature headers of a POST of `body` to `url` (as sent) at `timestamp`.
+    pub fn headers(
+        &self,
+        msg_id: &str,
+        timestamp: i64,
+        url: &str,
+        body: &[u8],
+    ) -> Result<Vec<(&'static str, String)>> {
+        Ok(match self {
+            Signer::Hmac(secrets) => vec![(
+                "webhook-signature",
+                signature_header(secrets.iter().copied(), msg_id, timestamp, body)?,
+            )],
+            Signer::Ed25519(keys) => {
+                let content = signed_content(msg_id, timestamp, body);
+                let sigs: Vec<String> = keys
+                    .iter()
+                    .map(|k| format!("v1a,{}", B64.encode(k.pair.sign(&content).as_ref())))
+                    .collect();
+                let active = keys
+                    .first()
+                    .ok_or_else(|| Error::Config("a keyring without keys".into()))?;
+                vec![
+                    ("webhook-signature", sigs.join(" ")),
+                    ("webhook-key-id", active.key_id.clone()),
+                ]
+            }
+            Signer::HttpMessageSignatures(k) => {
+                let digest = crate::httpsig::content_digest(body);
+                let params =
+                    crate::httpsig::signature_params(&COVERED, timestamp, &k.key_id, "ed25519");
+                let base = crate::httpsig::signature_base(
+                    COVERED.into_iter().zip(["POST", url, &digest, msg_id]),
+                    &params,
+                );
+                let sig = B64.encode(k.pair.sign(base.as_bytes()).as_ref());
+                vec![
+                    ("content-digest", digest),
+                    ("signature-input", format!("sig1={params}")),
+                    ("signature", format!("sig1=:{sig}:")),
+                ]
+            }
+        })
+    }
+}
+
+/// What Standard Webhooks signs: `{id}.{timestamp}.{body}`.
+fn signed_content(msg_id: &str, timestamp: i64, body: &[u8]) -> Vec<u8> {
+    let mut content = format!("{msg_id}.{timestamp}.").into_bytes();
+    content.extend_from_slice(body);
+    content
 }
 
 /// Why a received request does not verify.

@@ -252,6 +252,7 @@ mod tests {
             error: None,
             manual: false,
             retry_id: None,
+            key_id: None,
         }
     }
 

@@ -320,6 +320,7 @@ async fn events_insert_once_and_deliveries_keep_their_progress(b: Backend) {
         error: None,
         manual: false,
         retry_id: None,
+        key_id: None,
     });
     app.store.save_delivery(&done, 0).await.unwrap();
     // A second save from the same starting point loses (a duplicate worker).

@@ -12,6 +12,7 @@ mod operations;
 mod portal;
 mod ratelimit;
 mod serve;
+mod signatures;
 mod signed;
 mod template;
 mod tokens;

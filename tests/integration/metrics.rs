@@ -86,11 +86,8 @@ async fn the_delivery_function_prints_one_emf_document_per_invocation() {
     let tenant: hookline::ids::TenantId = hookline_tests::id(&tenant);
     let draft = hookline::service::webhooks::WebhookDraft {
         url,
-        events: vec![],
-        description: None,
         enabled: true,
-        account_ids: vec![],
-        metadata: Default::default(),
+        ..Default::default()
     };
     hookline::service::webhooks::create(&app, &tenant, draft)
         .await

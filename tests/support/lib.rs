@@ -265,6 +265,7 @@ pub fn webhook_record(tenant: &str, wh: &str, url: &str, secret: &str) -> hookli
             created_at: now,
             expires_at: None,
         }],
+        signature_scheme: Default::default(),
         created_at: now,
         updated_at: now,
         last_triggered_at: None,

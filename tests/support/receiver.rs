@@ -42,6 +42,17 @@ pub struct Delivered {
     /// Unix seconds.
     pub received_at: f64,
     pub body: Option<String>,
+    /// `webhook-key-id` (asymmetric `v1a` deliveries).
+    #[serde(default)]
+    pub key_id: Option<String>,
+    /// Python receiver with a keys URL: the key ids whose public half verifies a `v1a`
+    /// signature, and the key id of a verified RFC 9421 signature (or why it did not verify).
+    #[serde(default)]
+    pub v1a_verified: Vec<String>,
+    #[serde(default)]
+    pub rfc9421_verified: Option<String>,
+    #[serde(default)]
+    pub rfc9421_error: Option<String>,
 }
 
 impl Delivered {
@@ -212,6 +223,10 @@ async fn receive(
         status,
         received_at: chrono::Utc::now().timestamp_micros() as f64 / 1e6,
         body: Some(String::from_utf8_lossy(&body).into_owned()),
+        key_id: header("webhook-key-id"),
+        v1a_verified: Vec::new(),
+        rfc9421_verified: None,
+        rfc9421_error: None,
     });
     let reply = serde_json::json!({"received": true, "status": status}).to_string();
     (StatusCode::from_u16(status).unwrap(), out_headers, reply)
@@ -286,7 +301,22 @@ impl PyReceiver {
         script: &[u16],
         retry_after: Option<u64>,
     ) -> String {
-        let cfg = serde_json::json!({"path": path, "secrets": secrets, "script": script, "retry_after": retry_after});
+        self.configure_with(
+            path,
+            serde_json::json!({"secrets": secrets, "script": script, "retry_after": retry_after}),
+        )
+        .await
+    }
+
+    /// Scripts a path with any of the receiver's settings (e.g. `keys_url`); returns its URL.
+    pub async fn configure_with(&self, path: &str, mut cfg: serde_json::Value) -> String {
+        cfg["path"] = path.into();
+        if cfg.get("script").is_none() {
+            cfg["script"] = serde_json::json!([200]);
+        }
+        if cfg.get("secrets").is_none() {
+            cfg["secrets"] = serde_json::json!([]);
+        }
         self.http
             .post(format!("{}/_config", self.base))
             .body(cfg.to_string())

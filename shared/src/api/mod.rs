@@ -12,6 +12,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod openapi;
 pub mod portal;
+pub mod verification_keys;
 pub mod webhooks;
 
 use axum::Router;
@@ -60,6 +61,8 @@ pub fn router(app: Hookline) -> Router {
         .merge(events::routes())
         .merge(client_keys::routes())
         .merge(portal::routes())
+        .merge(verification_keys::routes())
+        .merge(verification_keys::public_routes())
         // Inside the query check: a request refused for its parameters claims no key.
         .route_layer(axum::middleware::from_fn_with_state(
             app.clone(),

@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{client_keys, deliveries, event_types, events, portal, webhooks};
+use super::{client_keys, deliveries, event_types, events, portal, verification_keys, webhooks};
 
 /// Every error answer: `{"error": {...}}`.
 #[derive(ToSchema)]
@@ -61,7 +61,8 @@ pub struct FieldErrorOut {
         event_types::list, event_types::read, event_types::create, event_types::patch,
         event_types::delete,
         events::create, events::create_batch, events::read, client_keys::list,
-        client_keys::create, client_keys::remove, portal::create, super::health,
+        client_keys::create, client_keys::remove, portal::create, verification_keys::list, verification_keys::public_list,
+        verification_keys::rotate, super::health,
     ),
     components(schemas(ErrorOut, ErrorDetail, FieldErrorOut)),
     modifiers(&Conventions),

@@ -18,7 +18,7 @@ use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{DeliveryId, EventId, WebhookId};
-use crate::model::{Timestamp, Webhook};
+use crate::model::{SignatureScheme, Timestamp, Webhook};
 use crate::queue::DeliveryTask;
 use crate::service::webhooks::{self as service, WebhookDraft};
 use crate::signing;
@@ -47,6 +47,10 @@ pub struct WebhookIn {
     pub enabled: Option<bool>,
     pub account_ids: Option<Vec<String>>,
     pub metadata: Option<BTreeMap<String, String>>,
+    /// `hmac-sha256` (default: Standard Webhooks `v1` with the webhook's secret), `ed25519`
+    /// (`v1a`) or `http-message-signatures` (RFC 9421), both with the tenant's key pair (public
+    /// halves at `/v1/verification-keys`). On `PUT`, omitted keeps the current scheme.
+    pub signature_scheme: Option<SignatureScheme>,
 }
 
 /// A new webhook from a create (or an upserting `PUT`): omitted fields take their defaults.
@@ -59,6 +63,7 @@ impl From<WebhookIn> for WebhookDraft {
             enabled: input.enabled.unwrap_or(true),
             account_ids: input.account_ids.unwrap_or_default(),
             metadata: input.metadata.unwrap_or_default(),
+            signature_scheme: input.signature_scheme.unwrap_or_default(),
         }
     }
 }
@@ -80,6 +85,9 @@ pub struct WebhookPatchIn {
     pub account_ids: Patch<Vec<String>>,
     #[schema(value_type = Option<BTreeMap<String, String>>)]
     pub metadata: Patch<BTreeMap<String, String>>,
+    /// `null` goes back to the default, `hmac-sha256`.
+    #[schema(value_type = Option<SignatureScheme>)]
+    pub signature_scheme: Patch<SignatureScheme>,
 }
 
 impl WebhookPatchIn {
@@ -101,6 +109,9 @@ impl WebhookPatchIn {
         self.metadata
             .clone()
             .apply_to(&mut w.metadata, || Ok(BTreeMap::new()))?;
+        self.signature_scheme
+            .clone()
+            .apply_to(&mut w.signature_scheme, || Ok(SignatureScheme::default()))?;
         let mut description = w.description.clone().unwrap_or_default();
         self.description
             .clone()
@@ -129,6 +140,9 @@ pub struct WebhookOut {
     pub disabled_reason: Option<String>,
     pub disabled_at: Option<chrono::DateTime<chrono::Utc>>,
     pub health: HealthOut,
+    /// How deliveries are signed (see `WebhookIn`).
+    #[serde(default)]
+    pub signature_scheme: SignatureScheme,
 }
 
 /// The endpoint's circuit breaker and recent record.
@@ -202,6 +216,7 @@ impl WebhookOut {
             disabled_reason: w.disabled_reason.clone(),
             disabled_at: w.disabled_at,
             health: HealthOut::of(&w.health, now),
+            signature_scheme: w.signature_scheme,
         }
     }
 }
@@ -326,6 +341,9 @@ async fn put(
             w.account_ids = ids.clone();
         }
         w.metadata = input.metadata.clone().unwrap_or_default();
+        if let Some(scheme) = input.signature_scheme {
+            w.signature_scheme = scheme;
+        }
         Ok(())
     })
     .await?;

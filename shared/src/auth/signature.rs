@@ -212,12 +212,19 @@ fn component(parts: &Parts, name: &str) -> Result<String> {
 
 /// The signature base (RFC 9421 §2.5) of `parts` for `input`, whose raw value is `raw`.
 fn signature_base(parts: &Parts, input: &Input, raw: &str) -> Result<String> {
-    let mut base = String::new();
-    for c in &input.components {
-        base.push_str(&format!("\"{c}\": {}\n", component(parts, c)?));
-    }
-    base.push_str(&format!("\"@signature-params\": {raw}"));
-    Ok(base)
+    let values = input
+        .components
+        .iter()
+        .map(|c| component(parts, c))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(crate::httpsig::signature_base(
+        input
+            .components
+            .iter()
+            .map(String::as_str)
+            .zip(values.iter().map(String::as_str)),
+        raw,
+    ))
 }
 
 /// Accepts requests signed with a registered client key.

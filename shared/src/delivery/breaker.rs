@@ -176,6 +176,7 @@ mod tests {
             error: None,
             manual: false,
             retry_id: None,
+            key_id: None,
         };
         assert!(counts_as_failure(&attempt(
             Some(503),

@@ -20,8 +20,11 @@ use crate::backend::Hookline;
 use crate::error::Result;
 use crate::ids::{TenantId, WebhookId};
 use crate::metrics::Processed;
-use crate::model::{Attempt, Delivery, DeliveryStatus, Health, Timestamp, Webhook};
+use crate::model::{
+    Attempt, Delivery, DeliveryStatus, Health, SignatureScheme, Timestamp, Webhook,
+};
 use crate::queue::DeliveryTask;
+use crate::signing::Signer;
 use crate::stats::{self, StatsBuffer};
 use crate::store::{Counters, StoreError};
 use breaker::{Breaker, Gate};
@@ -192,19 +195,26 @@ impl Deliverer {
                 .metrics
                 .lag((now - due).to_std().unwrap_or_default());
         }
-        let secrets: Vec<&str> = webhook.valid_secrets(now).map(|s| s.key.as_str()).collect();
+        let signer = match self.signer(&webhook, now).await {
+            Ok(s) => s,
+            Err(e) => {
+                drop(slot);
+                return Err(e);
+            }
+        };
         let mut sent = self
             .sender
             .send(
                 &webhook.url,
                 &t.event_id,
-                &secrets,
+                &signer,
                 &body,
                 task.is_manual(),
                 now,
             )
             .await;
         sent.attempt.retry_id = task.retry_id().cloned();
+        sent.attempt.key_id = signer.key_id().map(String::from);
         let succeeded = sent.attempt.succeeded();
         if succeeded {
             slot.succeeded();
@@ -291,6 +301,29 @@ impl Deliverer {
         }
         self.touch(&webhook.tenant_id, &webhook.id).await;
         Ok(outcome)
+    }
+
+    /// How this webhook's deliveries are signed at `now`: its valid secrets, or the tenant's
+    /// listed key pairs (active first).
+    async fn signer<'w>(&self, webhook: &'w Webhook, now: Timestamp) -> Result<Signer<'w>> {
+        use crate::service::verification_keys as keys;
+        Ok(match webhook.signature_scheme {
+            SignatureScheme::HmacSha256 => {
+                Signer::Hmac(webhook.valid_secrets(now).map(|s| s.key.as_str()).collect())
+            }
+            scheme => {
+                let ring = keys::cached_keyring(&self.app, &webhook.tenant_id).await?;
+                let listed = keys::listed(&ring, now);
+                let mut loaded = listed.into_iter().map(keys::load);
+                if scheme == SignatureScheme::Ed25519 {
+                    Signer::Ed25519(loaded.collect::<Result<Vec<_>>>()?)
+                } else {
+                    Signer::HttpMessageSignatures(loaded.next().ok_or_else(|| {
+                        crate::error::Error::Config("a keyring without keys".into())
+                    })??)
+                }
+            }
+        })
     }
 
     /// Asks the webhook's breaker whether a scheduled delivery may go now. When a probe is due,

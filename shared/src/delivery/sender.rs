@@ -47,12 +47,12 @@ impl Sender {
         })
     }
 
-    /// POSTs `body` to `url` at `at`, signed with every secret in `secrets` (current first).
+    /// POSTs `body` to `url` at `at`, signed by `signer`.
     pub async fn send(
         &self,
         url: &str,
         msg_id: &str,
-        secrets: &[&str],
+        signer: &signing::Signer<'_>,
         body: &str,
         manual: bool,
         at: Timestamp,
@@ -68,6 +68,7 @@ impl Sender {
                 error: Some(msg),
                 manual,
                 retry_id: None,
+                key_id: None,
             },
             retry_after: None,
         };
@@ -98,12 +99,8 @@ impl Sender {
             return fail(AttemptError::BlockedAddress, e.to_string(), started);
         }
         let timestamp = at.timestamp();
-        let signature = match signing::signature_header(
-            secrets.iter().copied(),
-            msg_id,
-            timestamp,
-            body.as_bytes(),
-        ) {
+        // The target URI as sent (RFC 9421 signs it): the parsed URL's serialization.
+        let signature = match signer.headers(msg_id, timestamp, parsed.as_str(), body.as_bytes()) {
             Ok(s) => s,
             Err(e) => {
                 return fail(
@@ -113,16 +110,16 @@ impl Sender {
                 );
             }
         };
-        let res = self
+        let mut request = self
             .client
             .post(parsed)
             .header(CONTENT_TYPE, "application/json")
             .header("webhook-id", msg_id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature)
-            .body(body.to_string())
-            .send()
-            .await;
+            .header("webhook-timestamp", timestamp.to_string());
+        for (name, value) in signature {
+            request = request.header(name, value);
+        }
+        let res = request.body(body.to_string()).send().await;
         let mut resp = match res {
             Ok(r) => r,
             Err(e) => {
@@ -169,6 +166,7 @@ impl Sender {
                 error,
                 manual,
                 retry_id: None,
+                key_id: None,
             },
             retry_after,
         }

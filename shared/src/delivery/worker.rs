@@ -182,11 +182,8 @@ mod tests {
         // Nothing listens on port 9 of loopback: every attempt fails.
         let draft = WebhookDraft {
             url: "http://127.0.0.1:9/hook".into(),
-            events: vec![],
-            description: None,
             enabled: true,
-            account_ids: vec![],
-            metadata: Default::default(),
+            ..Default::default()
         };
         create(&app, &tenant, draft).await.unwrap();
         let event = crate::publish::EventIn {

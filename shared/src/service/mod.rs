@@ -3,4 +3,5 @@
 //! found.
 
 pub mod deliveries;
+pub mod verification_keys;
 pub mod webhooks;

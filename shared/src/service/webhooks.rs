@@ -4,7 +4,7 @@
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{TenantId, WebhookId};
-use crate::model::{SigningSecret, Timestamp, Webhook};
+use crate::model::{SignatureScheme, SigningSecret, Timestamp, Webhook};
 use crate::publish::check_catalogue;
 use crate::store::StoreError;
 use crate::{signing, validation};
@@ -24,6 +24,7 @@ pub struct WebhookDraft {
     pub enabled: bool,
     pub account_ids: Vec<String>,
     pub metadata: std::collections::BTreeMap<String, String>,
+    pub signature_scheme: SignatureScheme,
 }
 
 /// A fresh signing secret, valid from `now`.
@@ -66,6 +67,16 @@ async fn check(app: &Hookline, before: Option<&Webhook>, w: &Webhook) -> Result<
     }
     checks.push(known);
     Error::all(checks)
+}
+
+/// A webhook that now signs with the tenant's key pair: the key exists before the webhook
+/// says so, so that its receiver can fetch the public half before the first delivery.
+async fn signing_keys_ready(app: &Hookline, before: Option<&Webhook>, w: &Webhook) -> Result<()> {
+    let newly = before.is_none_or(|b| !b.signature_scheme.is_asymmetric());
+    if w.signature_scheme.is_asymmetric() && newly {
+        crate::service::verification_keys::keyring(app, &w.tenant_id).await?;
+    }
+    Ok(())
 }
 
 /// Every tenant's webhooks that name `event_type` in their filter (not through a wildcard).
@@ -120,6 +131,7 @@ pub async fn create_as(
         account_ids: draft.account_ids,
         metadata: draft.metadata,
         secrets: vec![new_secret(now)],
+        signature_scheme: draft.signature_scheme,
         created_at: now,
         updated_at: now,
         last_triggered_at: None,
@@ -129,6 +141,7 @@ pub async fn create_as(
         disabled_at: None,
     };
     check(app, None, &w).await?;
+    signing_keys_ready(app, None, &w).await?;
     app.store
         .create_webhook(&w, app.config.max_webhooks_per_tenant)
         .await?;
@@ -168,6 +181,7 @@ pub async fn update_with(
         let mut w = before.clone();
         change(&mut w)?;
         check(app, Some(&before), &w).await?;
+        signing_keys_ready(app, Some(&before), &w).await?;
         w.version += 1;
         w.updated_at = app.clock.now();
         let re_enabled = w.enabled && !before.enabled;

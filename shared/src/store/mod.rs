@@ -17,7 +17,8 @@ use crate::error::BackendError;
 
 use crate::ids::{ApiKeyId, DeliveryId, EventId, TenantId, WebhookId};
 use crate::model::{
-    ApiKey, ClientKey, Delivery, DeliveryStatus, Event, EventType, Health, Page, Timestamp, Webhook,
+    ApiKey, ClientKey, Delivery, DeliveryStatus, Event, EventType, Health, Keyring, Page,
+    Timestamp, Webhook,
 };
 
 pub type StoreResult<T> = std::result::Result<T, StoreError>;
@@ -235,6 +236,15 @@ pub trait ClientKeyStore: Send + Sync {
 }
 
 /// The rate limiter's counters, shared by every process on the store.
+/// Tenants' signing key pairs (asymmetric delivery signatures), one keyring per tenant.
+#[async_trait]
+pub trait KeyringStore: Send + Sync {
+    async fn get_keyring(&self, tenant: &TenantId) -> StoreResult<Option<Keyring>>;
+    /// Writes `ring` if the stored keyring is still at `ring.version - 1` (or absent, for
+    /// version 1); false when another writer got there first.
+    async fn put_keyring(&self, ring: &Keyring) -> StoreResult<bool>;
+}
+
 #[async_trait]
 pub trait RateStore: Send + Sync {
     /// Counts one request under `key` in the window starting at `window` (unix seconds) and
@@ -307,6 +317,7 @@ pub trait Store:
     + RateStore
     + IdempotencyStore
     + ClientKeyStore
+    + KeyringStore
     + Retention
 {
 }
@@ -319,6 +330,7 @@ impl<T> Store for T where
         + RateStore
         + IdempotencyStore
         + ClientKeyStore
+        + KeyringStore
         + Retention
 {
 }

@@ -47,6 +47,13 @@ pub fn client_key_item(k: &crate::model::ClientKey) -> StoreResult<Item> {
     Ok(item)
 }
 
+pub fn keyring_item(r: &crate::model::Keyring) -> StoreResult<Item> {
+    let mut item = key(tenant_pk(&r.tenant_id), KEYRING_SK);
+    item.insert("doc".into(), doc(r)?);
+    item.insert("ver".into(), n(r.version));
+    Ok(item)
+}
+
 pub fn idempotency_item(
     k: &str,
     r: &crate::store::IdempotencyRecord,

@@ -34,6 +34,8 @@ pub const STATS_ALL_TIME_SK: &str = "ALL";
 
 pub const IDEMPOTENCY_SK: &str = "IDEM";
 pub const CLIENT_KEY_SK: &str = "CK";
+/// A tenant's signing keyring, in the tenant's partition.
+pub const KEYRING_SK: &str = "KEYRING";
 
 pub fn client_key_pk(key_id: &str) -> String {
     format!("CK#{key_id}")

@@ -7,6 +7,7 @@ mod catalogue;
 mod client_keys;
 mod events;
 pub mod items;
+mod keyrings;
 pub mod keys;
 mod rate;
 mod stats;

@@ -8,6 +8,7 @@
 mod catalogue;
 mod client_keys;
 mod events;
+mod keyrings;
 mod keys;
 mod rate;
 mod stats;

@@ -55,3 +55,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
 CREATE TABLE IF NOT EXISTS client_keys (
   key_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS client_keys_by_tenant ON client_keys (tenant_id, key_id);
+
+-- Each tenant's signing key pairs (asymmetric delivery signatures), versioned.
+CREATE TABLE IF NOT EXISTS keyrings (
+  tenant_id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL);

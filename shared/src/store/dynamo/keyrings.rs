@@ -1,0 +1,31 @@
+//! Tenants' signing keyrings on DynamoDB: one item per tenant in its partition, written with a
+//! version check so that two rotations (or two first uses) cannot both win.
+
+use async_trait::async_trait;
+
+use super::DynamoStore;
+use super::items::{from_item, keyring_item, n};
+use super::keys::{KEYRING_SK, tenant_pk};
+use crate::ids::TenantId;
+use crate::model::Keyring;
+use crate::store::{KeyringStore, StoreResult};
+
+#[async_trait]
+impl KeyringStore for DynamoStore {
+    async fn get_keyring(&self, tenant: &TenantId) -> StoreResult<Option<Keyring>> {
+        self.get(tenant_pk(tenant), KEYRING_SK)
+            .await?
+            .map(|i| from_item(&i))
+            .transpose()
+    }
+
+    async fn put_keyring(&self, ring: &Keyring) -> StoreResult<bool> {
+        let item = keyring_item(ring)?;
+        if ring.version <= 1 {
+            self.put_if(item, "attribute_not_exists(PK)", vec![]).await
+        } else {
+            self.put_if(item, "ver = :prev", vec![(":prev", n(ring.version - 1))])
+                .await
+        }
+    }
+}
