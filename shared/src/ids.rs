@@ -76,7 +76,13 @@ macro_rules! id_type {
                     value: s.chars().take(64).collect(),
                     rule,
                 };
-                if !is_identifier(s) {
+                // A tenant id may carry its mode (see `TenantId::in_mode`); nothing else may.
+                let core = if $kind == TenantId::KIND_NAME {
+                    s.strip_suffix(TEST_MODE_SUFFIX).unwrap_or(s)
+                } else {
+                    s
+                };
+                if !is_identifier(core) {
                     return Err(bad("must be 1 to 128 letters, digits, _ - . or :".into()));
                 }
                 let prefix: Option<&str> = $prefix;
@@ -159,6 +165,43 @@ macro_rules! id_type {
 id_type!(
     /// A tenant: a customer of the platform (chosen by the operator, e.g. `acme`).
     TenantId, kind = "tenant id", free
+);
+/// How a tenant's test-mode objects are kept apart: under the tenant id with this suffix,
+/// which no caller-chosen identifier can carry (`~` is not an identifier character). Every
+/// store key, queue message and statistic of a test-mode object is therefore in another
+/// namespace than the live ones: a test principal cannot reach a live object by construction.
+pub const TEST_MODE_SUFFIX: &str = "~test";
+
+impl TenantId {
+    const KIND_NAME: &'static str = "tenant id";
+
+    /// The same tenant in `mode` (any mode the id carried is replaced).
+    pub fn in_mode(&self, mode: crate::model::Mode) -> TenantId {
+        let base = self.base();
+        match mode {
+            crate::model::Mode::Live => TenantId(base.to_string()),
+            crate::model::Mode::Test => TenantId(format!("{base}{TEST_MODE_SUFFIX}")),
+        }
+    }
+
+    /// The mode this id is in.
+    pub fn mode(&self) -> crate::model::Mode {
+        if self.0.ends_with(TEST_MODE_SUFFIX) {
+            crate::model::Mode::Test
+        } else {
+            crate::model::Mode::Live
+        }
+    }
+
+    /// The tenant as callers name it, without its mode.
+    pub fn base(&self) -> &str {
+        self.0.strip_suffix(TEST_MODE_SUFFIX).unwrap_or(&self.0)
+    }
+}
+
+id_type!(
+    /// A partner: a group of tenants (e.g. a reseller) that a partner key acts on.
+    PartnerId, kind = "partner id", free
 );
 id_type!(
     /// A webhook subscription (`wh_…`).

@@ -50,6 +50,36 @@ impl Scope {
     }
 }
 
+/// Live or test: every credential has one, and sees and delivers only objects of its own
+/// (seed 002's `account_type`). Test objects live in their own namespace, see
+/// [`crate::ids::TEST_MODE_SUFFIX`].
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Live,
+    Test,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Live => "live",
+            Mode::Test => "test",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Mode> {
+        match s.trim() {
+            "live" => Some(Mode::Live),
+            "test" => Some(Mode::Test),
+            _ => None,
+        }
+    }
+}
+
 /// An API key as stored: only the SHA-256 hash of the key is kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiKey {
@@ -66,6 +96,9 @@ pub struct ApiKey {
     /// When set, the key sees only these webhooks (and their deliveries); any other is a 404.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_ids: Option<Vec<WebhookId>>,
+    /// Live or test: the key sees and delivers only objects of its mode.
+    #[serde(default)]
+    pub mode: Mode,
 }
 
 /// How a client key signs requests (RFC 9421 algorithm names).

@@ -32,6 +32,10 @@ pub struct PublishOut {
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// True when this answer replays an earlier publish of the same id or idempotency key.
     pub replayed: bool,
+    /// `live` or `test`: the mode of the key that published it (only webhooks of that mode
+    /// receive it).
+    #[serde(default)]
+    pub account_type: crate::model::Mode,
 }
 
 impl PublishOut {
@@ -40,6 +44,7 @@ impl PublishOut {
             id: ev.id.clone(),
             event_type: ev.event_type.clone(),
             deliveries: ev.deliveries,
+            account_type: ev.tenant_id.mode(),
             created_at: ev.created_at,
             replayed,
         }

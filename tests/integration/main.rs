@@ -8,6 +8,7 @@ mod idempotency;
 mod isolation;
 mod lambda;
 mod metrics;
+mod modes;
 mod operations;
 mod portal;
 mod ratelimit;

@@ -129,14 +129,52 @@ async fn first_start_prints_a_key_and_the_readme_walkthrough_works() {
     let listed = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         listed.lines().next(),
-        Some("ID\tSTATE\tSCOPES\tCREATED\tNAME"),
+        Some("ID\tSTATE\tMODE\tSCOPES\tCREATED\tNAME"),
         "a header: {listed}"
     );
     assert_eq!(listed.lines().count(), 2, "one bootstrap key: {listed}");
+    assert!(listed.contains("active\tlive\tadmin"), "{listed}");
+    // A test-mode key, listed with its mode.
+    let out = Command::new(&bin)
+        .args([
+            "keys",
+            "create",
+            "--tenant",
+            "default",
+            "--scopes",
+            "webhooks:read",
+        ])
+        .args(["--mode", "test"])
+        .env("HOOKLINE_DATA_DIR", &data)
+        .output()
+        .unwrap();
     assert!(
-        listed.contains("active") && listed.contains("admin"),
-        "{listed}"
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
+    let out = Command::new(&bin)
+        .args([
+            "keys",
+            "create",
+            "--tenant",
+            "default",
+            "--scopes",
+            "webhooks:read",
+        ])
+        .args(["--mode", "staging"])
+        .env("HOOKLINE_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--mode must be live or test"));
+    let out = Command::new(&bin)
+        .args(["keys", "list", "--tenant", "default"])
+        .env("HOOKLINE_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(listed.contains("active\ttest\twebhooks:read"), "{listed}");
     let _ = std::fs::remove_dir_all(&data);
 }
 

@@ -75,7 +75,12 @@ async fn each_scheme_verifies_with_an_independent_implementation_and_keys_rotate
     );
     let got = receiver.log_for("/v1a").await;
     assert_eq!(got.len(), 1);
-    assert_eq!(got[0].v1a_verified, std::slice::from_ref(&k1), "{:?}", got[0]);
+    assert_eq!(
+        got[0].v1a_verified,
+        std::slice::from_ref(&k1),
+        "{:?}",
+        got[0]
+    );
     assert_eq!(got[0].key_id.as_deref(), Some(k1.as_str()));
     assert!(
         !got[0].signature.as_deref().unwrap().contains("v1,"),

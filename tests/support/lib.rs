@@ -35,8 +35,20 @@ pub fn root() -> PathBuf {
 
 /// Mints a key for `tenant` with `scopes` and returns it.
 pub async fn mint_key(app: &Hookline, tenant: &str, scopes: &[Scope]) -> String {
+    mint_key_in(app, tenant, hookline::model::Mode::Live, scopes).await
+}
+
+/// Mints a key for `tenant` in `mode` (live or test) with `scopes` and returns it.
+pub async fn mint_key_in(
+    app: &Hookline,
+    tenant: &str,
+    mode: hookline::model::Mode,
+    scopes: &[Scope],
+) -> String {
     let key = generate_key();
-    let tenant = TenantId::parse(tenant).expect("a valid tenant id");
+    let tenant = TenantId::parse(tenant)
+        .expect("a valid tenant id")
+        .in_mode(mode);
     app.store
         .put_key(&new_api_key(
             &key,

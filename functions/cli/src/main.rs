@@ -86,9 +86,13 @@ enum Keys {
         /// The tenant the key acts for (e.g. `default`, the one `hookline serve` makes).
         #[arg(long)]
         tenant: String,
-        /// Comma-separated: webhooks:read, webhooks:write, events:publish, admin.
+        /// Comma-separated: webhooks:read, webhooks:write, events:publish, deliveries:retry,
+        /// admin.
         #[arg(long)]
         scopes: String,
+        /// `live` (default) or `test`: the key sees and delivers only objects of its mode.
+        #[arg(long, default_value = "live")]
+        mode: String,
         /// A label shown by `keys list` (what the key is for).
         #[arg(long)]
         name: Option<String>,
@@ -176,10 +180,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(Keys::Create {
             tenant,
             scopes,
+            mode,
             name,
             key,
         }) => {
-            let tenant = TenantId::field("--tenant", &tenant)?;
+            let mode = hookline::model::Mode::parse(&mode)
+                .with_context(|| format!("--mode must be live or test, not {mode:?}"))?;
+            let tenant = TenantId::field("--tenant", &tenant)?.in_mode(mode);
             let key = match key {
                 Some(k) if k.len() < 16 => anyhow::bail!("--key must be at least 16 characters"),
                 Some(k) => k,
@@ -189,14 +196,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app.store.put_key(&record).await?;
             println!("{key}");
             eprintln!(
-                "key id {} for tenant {tenant}; the key is not stored and cannot be shown again",
-                record.id
+                "key id {} for tenant {} in {} mode; the key is not stored and cannot be shown again",
+                record.id,
+                tenant.base(),
+                mode.as_str()
             );
         }
         Command::Listen { .. } => unreachable!("handled above"),
         Command::Keys(Keys::List { tenant }) => {
             let tenant = TenantId::field("--tenant", &tenant)?;
-            println!("ID\tSTATE\tSCOPES\tCREATED\tNAME");
+            println!("ID\tSTATE\tMODE\tSCOPES\tCREATED\tNAME");
             for k in app.store.list_keys(&tenant).await? {
                 let scopes: Vec<&str> = k.scopes.iter().map(|s| s.as_str()).collect();
                 let state = if k.revoked_at.is_some() {
@@ -204,10 +213,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 } else {
                     "active"
                 };
+                let state = match k.expires_at {
+                    Some(t) if t <= app.clock.now() && state == "active" => "expired",
+                    _ => state,
+                };
                 println!(
-                    "{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}",
                     k.id,
                     state,
+                    k.mode.as_str(),
                     scopes.join(","),
                     k.created_at.to_rfc3339(),
                     k.name.unwrap_or_default()

@@ -44,11 +44,15 @@ pub struct ClientKeyOut {
     #[schema(value_type = Vec<String>)]
     pub scopes: Vec<Scope>,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// `live` or `test`: requests signed with it act in the mode of the key that registered it.
+    #[serde(default)]
+    pub account_type: crate::model::Mode,
 }
 
 impl From<ClientKey> for ClientKeyOut {
     fn from(k: ClientKey) -> Self {
         ClientKeyOut {
+            account_type: k.tenant_id.mode(),
             key_id: k.key_id,
             algorithm: k.algorithm,
             public_key: k.public_key,

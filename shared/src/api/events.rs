@@ -142,6 +142,9 @@ pub struct EventOut {
     pub data: Value,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub deliveries: Vec<DeliveryOut>,
+    /// `live` or `test`.
+    #[serde(default)]
+    pub account_type: crate::model::Mode,
 }
 
 #[utoipa::path(get, path = "/v1/events/{id}", tag = "events", params(("id" = EventId, Path, description = "The event")),
@@ -172,6 +175,7 @@ async fn read(
         account_id: ev.account_id,
         data: ev.data,
         created_at: ev.created_at,
+        account_type: ev.tenant_id.mode(),
         deliveries: deliveries
             .iter()
             .filter(|d| is_live(d.expires_at, now))

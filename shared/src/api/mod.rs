@@ -109,7 +109,11 @@ async fn health() -> axum::Json<serde_json::Value> {
 const OPTIONS: &[(&str, &str, &[&str])] = &[("DELETE", "/v1/event-types/{name}", &["force"])];
 
 /// The listings, whose query types name the parameters they take (`ApiQuery` refuses others).
-const LISTINGS: &[&str] = &["/v1/webhooks", "/v1/webhooks/{id}/deliveries"];
+const LISTINGS: &[&str] = &[
+    "/v1/webhooks",
+    "/v1/webhooks/{id}/deliveries",
+    "/v1/tenants/{tenant_id}/verification-keys",
+];
 
 /// A query parameter an operation does not take is a 400 that names it, not silently ignored
 /// (a typo like `?limt=5` would otherwise look like it worked). Listings check theirs in their

@@ -88,6 +88,8 @@ pub struct PortalSessionOut {
     /// webhooks, their deliveries and stats, and retries deliveries; nothing else.
     pub token: String,
     pub tenant_id: TenantId,
+    /// `live` or `test`: the session sees only objects of this mode.
+    pub account_type: crate::model::Mode,
     pub webhook_ids: Option<Vec<WebhookId>>,
     pub expires_at: DateTime<Utc>,
 }
@@ -148,7 +150,8 @@ async fn create(
         Json(PortalSessionOut {
             url,
             token,
-            tenant_id: p.tenant.clone(),
+            tenant_id: p.tenant.in_mode(crate::model::Mode::Live),
+            account_type: p.mode,
             webhook_ids: input.webhook_ids,
             expires_at,
         }),

@@ -9,12 +9,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiJsonOrDefault, ApiPath};
+use super::{ApiJsonOrDefault, ApiPath, ApiQuery};
 use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::TenantId;
-use crate::model::{KeyStatus, Keyring};
+use crate::model::{KeyStatus, Keyring, Mode};
 use crate::service::verification_keys as service;
 use crate::signing::PUBLIC_KEY_PREFIX;
 
@@ -83,13 +83,24 @@ async fn list(
     Ok(Json(VerificationKeysOut::of(Some(&ring), app.clock.now())))
 }
 
+/// The public list's query.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PublicKeysIn {
+    /// `live` (default) or `test`: test-mode deliveries are signed with the test keys.
+    pub account_type: Option<Mode>,
+}
+
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/verification-keys", tag = "verification keys", security(()),
-    params(("tenant_id" = String, Path, description = "The tenant whose deliveries you verify")),
+    params(("tenant_id" = String, Path, description = "The tenant whose deliveries you verify"), PublicKeysIn),
     responses((status = 200, description = "The tenant's public keys; none before it has any", body = VerificationKeysOut)))]
 async fn public_list(
     State(app): State<Hookline>,
     ApiPath(tenant): ApiPath<TenantId>,
+    ApiQuery(q): ApiQuery<PublicKeysIn>,
 ) -> Result<impl IntoResponse> {
+    let tenant = tenant.in_mode(q.account_type.unwrap_or_default());
     let ring = app.store.get_keyring(&tenant).await?;
     Ok((
         // Receivers may keep the list for a few minutes; a rotation keeps the old key listed

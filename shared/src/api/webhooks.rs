@@ -143,6 +143,10 @@ pub struct WebhookOut {
     /// How deliveries are signed (see `WebhookIn`).
     #[serde(default)]
     pub signature_scheme: SignatureScheme,
+    /// `live` or `test`: the mode of the key that created it; it receives only events
+    /// published in that mode.
+    #[serde(default)]
+    pub account_type: crate::model::Mode,
 }
 
 /// The endpoint's circuit breaker and recent record.
@@ -198,7 +202,8 @@ impl WebhookOut {
             .unwrap_or_default();
         WebhookOut {
             id: w.id.clone(),
-            tenant_id: w.tenant_id.clone(),
+            tenant_id: w.tenant_id.in_mode(crate::model::Mode::Live),
+            account_type: w.tenant_id.mode(),
             url: w.url.clone(),
             description: w.description.clone(),
             events: w.events.clone(),
@@ -261,6 +266,7 @@ async fn list(
     let start = parse_cursor(q.cursor.as_deref(), |c| WebhookId::parse(c).ok())?;
     let keep = |w: &Webhook| {
         p.sees(&w.id)
+            && w.tenant_id.mode() == p.mode
             && q.enabled.is_none_or(|e| w.enabled == e)
             && q.account_id
                 .as_ref()

@@ -56,7 +56,7 @@ pub fn parse_scopes(s: &str) -> Result<Vec<Scope>> {
     Ok(out)
 }
 
-/// Builds the stored record of a key (the key itself is not kept).
+/// Builds the stored record of a key (the key itself is not kept), in the mode `tenant` is in.
 pub fn new_api_key(
     key: &str,
     tenant: &TenantId,
@@ -67,7 +67,7 @@ pub fn new_api_key(
     let hash = hash_key(key);
     ApiKey {
         id: ApiKeyId::from_hash(&hash),
-        tenant_id: tenant.clone(),
+        tenant_id: tenant.in_mode(crate::model::Mode::Live),
         hash,
         scopes,
         name,
@@ -75,6 +75,7 @@ pub fn new_api_key(
         revoked_at: None,
         expires_at: None,
         webhook_ids: None,
+        mode: tenant.mode(),
     }
 }
 
@@ -123,7 +124,8 @@ impl Authenticator for ApiKeyAuthenticator {
             })
             .ok_or(Error::Unauthorized)?;
         Ok(Some(Identity {
-            tenant: Some(stored.tenant_id),
+            tenant: Some(stored.tenant_id.in_mode(stored.mode)),
+            mode: stored.mode,
             scopes: stored.scopes,
             subject: Subject::ApiKey(stored.id),
             webhooks: stored.webhook_ids,

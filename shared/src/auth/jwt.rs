@@ -7,7 +7,7 @@
 //! public keys by `kid`. `HOOKLINE_JWT_ISSUER` and `HOOKLINE_JWT_AUDIENCE` are checked when
 //! set; `exp` is required; `exp` and `nbf` get 60 s of leeway for clock skew.
 //!
-//! Claims: `tenant_id` (the caller's tenant), `scope` (space-separated Hookline scopes; others
+//! Claims: `tenant_id` (the caller's tenant), `mode` (`live`, the default, or `test`), `scope` (space-separated Hookline scopes; others
 //! are ignored), `sub` (recorded as the actor). A token naming no tenant is accepted only with
 //! the `admin` scope, and then every request names its tenant with `tenant_id`.
 
@@ -23,7 +23,7 @@ use super::{Authenticator, Identity, Subject};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::TenantId;
-use crate::model::Scope;
+use crate::model::{Mode, Scope};
 
 /// Seconds of clock skew tolerated on `exp` and `nbf`.
 const LEEWAY: u64 = 60;
@@ -53,6 +53,8 @@ impl std::fmt::Debug for JwtConfig {
 #[derive(Deserialize)]
 struct Claims {
     tenant_id: Option<String>,
+    /// `live` (default) or `test`.
+    mode: Option<String>,
     #[serde(default)]
     scope: String,
     sub: Option<String>,
@@ -173,13 +175,22 @@ impl JwtConfig {
             .split_whitespace()
             .filter_map(Scope::parse)
             .collect();
+        let mode = match claims.mode.as_deref() {
+            None => Mode::Live,
+            Some(m) => Mode::parse(m).ok_or(Error::Unauthorized)?,
+        };
         let tenant = match claims.tenant_id {
-            Some(t) => Some(TenantId::parse(&t).map_err(|_| Error::Unauthorized)?),
+            Some(t) => Some(
+                TenantId::parse(&t)
+                    .map_err(|_| Error::Unauthorized)?
+                    .in_mode(mode),
+            ),
             None if scopes.contains(&Scope::Admin) => None,
             None => return Err(Error::Unauthorized),
         };
         Ok(Identity {
             webhooks: None,
+            mode,
             tenant,
             scopes,
             subject: Subject::Token(claims.sub.unwrap_or_default()),
@@ -255,6 +266,11 @@ mod tests {
             "unknown scopes are ignored"
         );
         assert_eq!(id.subject.to_string(), "jwt:svc-1");
+        assert_eq!(id.mode, Mode::Live);
+        let mut test = good.clone();
+        test["mode"] = json!("test");
+        let id = c.verify(&token(test, SECRET)).unwrap();
+        assert_eq!((id.mode, id.tenant.unwrap().base()), (Mode::Test, "t1"));
 
         let with = |k: &str, v: serde_json::Value| {
             let mut c = good.clone();
@@ -281,6 +297,10 @@ mod tests {
             (
                 "other audience",
                 token(with("aud", json!("someone-else")), SECRET),
+            ),
+            (
+                "unknown mode",
+                token(with("mode", json!("staging")), SECRET),
             ),
             (
                 "no tenant, not admin",

@@ -19,7 +19,7 @@ use axum::http::request::Parts;
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{ApiKeyId, TenantId, WebhookId};
-use crate::model::Scope;
+use crate::model::{Mode, Scope};
 
 /// Who made a request (recorded as the actor of what it changes).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +50,8 @@ pub struct Identity {
     pub subject: Subject,
     /// `Some`: the credential sees only these webhooks (a customer portal session).
     pub webhooks: Option<Vec<WebhookId>>,
+    /// Live or test (the mode `tenant` is in, when there is one).
+    pub mode: Mode,
 }
 
 /// One way of authenticating requests. `Ok(None)`: the request does not carry this kind of
@@ -83,6 +85,9 @@ pub struct Principal {
     pub home: Option<TenantId>,
     /// `Some`: only these webhooks are visible (a customer portal session); any other is 404.
     pub webhooks: Option<Vec<WebhookId>>,
+    /// Live or test: the principal sees and delivers only objects of its mode (`tenant` is in
+    /// it).
+    pub mode: Mode,
 }
 
 /// Does a holder of `held` have `scope`? `admin` implies every scope, `webhooks:write` implies
@@ -121,6 +126,7 @@ impl Principal {
     pub fn resolve(id: Identity, tenant_param: Option<&str>) -> Result<Self> {
         let admin = id.scopes.contains(&Scope::Admin);
         let home = id.tenant.clone();
+        let mode = id.mode;
         let tenant = match (tenant_param, id.tenant) {
             (None, Some(own)) => own,
             (None, None) => {
@@ -129,8 +135,9 @@ impl Principal {
                     "required: the token names no tenant",
                 ));
             }
-            (Some(t), Some(own)) if t == own.as_str() => own,
-            (Some(t), _) if admin => TenantId::field("tenant_id", t)?,
+            (Some(t), Some(own)) if t == own.base() => own,
+            // Named by callers without a mode: the principal's mode applies.
+            (Some(t), _) if admin => TenantId::field("tenant_id", t)?.in_mode(mode),
             (Some(_), _) => return Err(Error::Forbidden(Scope::Admin.as_str())),
         };
         Ok(Principal {
@@ -140,6 +147,7 @@ impl Principal {
             tenant_given: tenant_param.is_some(),
             home,
             webhooks: id.webhooks,
+            mode,
         })
     }
 
@@ -153,10 +161,12 @@ impl Principal {
         if !self.is_admin() || self.tenant_given {
             return Ok(self.tenant.clone());
         }
+        // Another mode's webhook is not found, for admins too.
         Ok(app
             .store
             .webhook_tenant(id)
             .await?
+            .filter(|t| t.mode() == self.mode)
             .unwrap_or_else(|| self.tenant.clone()))
     }
 
@@ -297,6 +307,7 @@ mod tests {
             scopes,
             subject: Subject::ApiKey(ApiKeyId::from_hash("00000000000000000000")),
             webhooks: None,
+            mode: Mode::Live,
         }
     }
 

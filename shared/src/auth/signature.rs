@@ -316,6 +316,8 @@ impl Authenticator for SignatureAuthenticator {
         }
         Ok(Some(Identity {
             webhooks: None,
+            // Registered by a principal of one mode, the key acts in that mode.
+            mode: key.tenant_id.mode(),
             tenant: Some(key.tenant_id),
             scopes: key.scopes,
             subject: Subject::ClientKey(key.key_id),
