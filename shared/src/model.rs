@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ApiKeyId, DeliveryId, EventId, RetryId, TenantId, WebhookId};
+use crate::ids::{ApiKeyId, DeliveryId, EventId, PartnerId, RetryId, TenantId, WebhookId};
 
 pub type Timestamp = DateTime<Utc>;
 
@@ -99,6 +99,22 @@ pub struct ApiKey {
     /// Live or test: the key sees and delivers only objects of its mode.
     #[serde(default)]
     pub mode: Mode,
+    /// A partner key: acts on any tenant of the partner (`tenant_id` then files the key
+    /// under the partner's id, which names no tenant of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_id: Option<PartnerId>,
+}
+
+/// A partner: a group of tenants (a reseller, an agency) whose partner keys and tokens act on
+/// any of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Partner {
+    pub id: PartnerId,
+    /// The tenants, as callers name them (without a mode).
+    pub tenants: Vec<TenantId>,
+    pub created_at: Timestamp,
+    /// Optimistic-concurrency version: bumped by every write.
+    pub version: u64,
 }
 
 /// How a client key signs requests (RFC 9421 algorithm names).

@@ -10,6 +10,7 @@ mod lambda;
 mod metrics;
 mod modes;
 mod operations;
+mod partners;
 mod portal;
 mod ratelimit;
 mod serve;

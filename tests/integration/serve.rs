@@ -175,6 +175,47 @@ async fn first_start_prints_a_key_and_the_readme_walkthrough_works() {
         .unwrap();
     let listed = String::from_utf8_lossy(&out.stdout);
     assert!(listed.contains("active\ttest\twebhooks:read"), "{listed}");
+    // Partners from the command line, and a partner key.
+    let cli = |args: &[&str]| {
+        let out = Command::new(&bin)
+            .args(args)
+            .env("HOOKLINE_DATA_DIR", &data)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    cli(&[
+        "partners",
+        "add-tenant",
+        "--partner",
+        "resellers",
+        "--tenant",
+        "default",
+    ]);
+    cli(&[
+        "partners",
+        "add-tenant",
+        "--partner",
+        "resellers",
+        "--tenant",
+        "acme",
+    ]);
+    let partners = cli(&["partners", "list"]);
+    assert!(partners.contains("resellers\tacme,default"), "{partners}");
+    let key = cli(&[
+        "keys",
+        "create",
+        "--partner",
+        "resellers",
+        "--scopes",
+        "webhooks:read",
+    ]);
+    assert!(key.trim().starts_with("hl_"), "{key}");
     let _ = std::fs::remove_dir_all(&data);
 }
 

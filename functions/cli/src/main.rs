@@ -77,6 +77,29 @@ enum Command {
     /// Manage API keys (on the backend HOOKLINE_BACKEND names).
     #[command(subcommand)]
     Keys(Keys),
+    /// Group tenants under partners (on the backend HOOKLINE_BACKEND names).
+    #[command(subcommand)]
+    Partners(Partners),
+}
+
+#[derive(Subcommand)]
+enum Partners {
+    /// Add a tenant to a partner (made with its first tenant).
+    AddTenant {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Remove a tenant from a partner.
+    RemoveTenant {
+        #[arg(long)]
+        partner: String,
+        #[arg(long)]
+        tenant: String,
+    },
+    /// List the partners and their tenants.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -84,8 +107,12 @@ enum Keys {
     /// Mint a key and print it once.
     Create {
         /// The tenant the key acts for (e.g. `default`, the one `hookline serve` makes).
+        #[arg(long, required_unless_present = "partner", conflicts_with = "partner")]
+        tenant: Option<String>,
+        /// A partner key instead: it acts on any tenant of the partner (naming it with
+        /// `tenant_id`) and lists across them.
         #[arg(long)]
-        tenant: String,
+        partner: Option<String>,
         /// Comma-separated: webhooks:read, webhooks:write, events:publish, deliveries:retry,
         /// admin.
         #[arg(long)]
@@ -179,6 +206,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keys(Keys::Create {
             tenant,
+            partner,
             scopes,
             mode,
             name,
@@ -186,21 +214,59 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => {
             let mode = hookline::model::Mode::parse(&mode)
                 .with_context(|| format!("--mode must be live or test, not {mode:?}"))?;
-            let tenant = TenantId::field("--tenant", &tenant)?.in_mode(mode);
+            let partner = partner
+                .map(|p| hookline::ids::PartnerId::field("--partner", &p))
+                .transpose()?;
+            // A partner key is filed under its partner's id (it has no tenant of its own).
+            let tenant = match (&tenant, &partner) {
+                (Some(t), _) => TenantId::field("--tenant", t)?,
+                (None, Some(p)) => TenantId::field("--partner", p.as_str())?,
+                (None, None) => anyhow::bail!("give --tenant or --partner"),
+            }
+            .in_mode(mode);
             let key = match key {
                 Some(k) if k.len() < 16 => anyhow::bail!("--key must be at least 16 characters"),
                 Some(k) => k,
                 None => generate_key(),
             };
-            let record = new_api_key(&key, &tenant, parse_scopes(&scopes)?, name, app.clock.now());
+            let mut record =
+                new_api_key(&key, &tenant, parse_scopes(&scopes)?, name, app.clock.now());
+            record.partner_id = partner.clone();
             app.store.put_key(&record).await?;
             println!("{key}");
+            let whose = match &partner {
+                Some(p) => format!("partner {p}"),
+                None => format!("tenant {}", tenant.base()),
+            };
             eprintln!(
-                "key id {} for tenant {} in {} mode; the key is not stored and cannot be shown again",
+                "key id {} for {whose} in {} mode; the key is not stored and cannot be shown again",
                 record.id,
-                tenant.base(),
                 mode.as_str()
             );
+        }
+        Command::Partners(Partners::AddTenant { partner, tenant }) => {
+            let p = hookline::service::partners::add_tenant(
+                &app,
+                &hookline::ids::PartnerId::field("--partner", &partner)?,
+                &TenantId::field("--tenant", &tenant)?,
+            )
+            .await?;
+            println!("{}\t{}", p.id, join(&p.tenants));
+        }
+        Command::Partners(Partners::RemoveTenant { partner, tenant }) => {
+            let p = hookline::service::partners::remove_tenant(
+                &app,
+                &hookline::ids::PartnerId::field("--partner", &partner)?,
+                &TenantId::field("--tenant", &tenant)?,
+            )
+            .await?;
+            println!("{}\t{}", p.id, join(&p.tenants));
+        }
+        Command::Partners(Partners::List) => {
+            println!("PARTNER\tTENANTS");
+            for p in app.store.list_partners().await? {
+                println!("{}\t{}", p.id, join(&p.tenants));
+            }
         }
         Command::Listen { .. } => unreachable!("handled above"),
         Command::Keys(Keys::List { tenant }) => {
@@ -242,6 +308,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Tenant ids, comma-separated.
+fn join(tenants: &[TenantId]) -> String {
+    tenants
+        .iter()
+        .map(|t| t.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Until Ctrl-C (SIGINT) or SIGTERM (what `docker stop`, systemd and `kill` send).

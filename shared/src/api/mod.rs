@@ -11,6 +11,7 @@ pub mod events;
 pub mod extract;
 pub mod idempotency;
 pub mod openapi;
+pub mod partners;
 pub mod portal;
 pub mod verification_keys;
 pub mod webhooks;
@@ -61,6 +62,7 @@ pub fn router(app: Hookline) -> Router {
         .merge(events::routes())
         .merge(client_keys::routes())
         .merge(portal::routes())
+        .merge(partners::routes())
         .merge(verification_keys::routes())
         .merge(verification_keys::public_routes())
         // Inside the query check: a request refused for its parameters claims no key.

@@ -9,7 +9,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{client_keys, deliveries, event_types, events, portal, verification_keys, webhooks};
+use super::{
+    client_keys, deliveries, event_types, events, partners, portal, verification_keys, webhooks,
+};
 
 /// Every error answer: `{"error": {...}}`.
 #[derive(ToSchema)]
@@ -62,7 +64,8 @@ pub struct FieldErrorOut {
         event_types::delete,
         events::create, events::create_batch, events::read, client_keys::list,
         client_keys::create, client_keys::remove, portal::create, verification_keys::list, verification_keys::public_list,
-        verification_keys::rotate, super::health,
+        verification_keys::rotate, partners::list, partners::read, partners::add_tenant,
+        partners::remove_tenant, super::health,
     ),
     components(schemas(ErrorOut, ErrorDetail, FieldErrorOut)),
     modifiers(&Conventions),

@@ -238,6 +238,8 @@ pub struct ListWebhooksIn {
     pub cursor: Option<String>,
     pub account_id: Option<String>,
     pub enabled: Option<bool>,
+    /// Admin keys only: only the webhooks of this partner's tenants.
+    pub partner_id: Option<String>,
 }
 
 #[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks", request_body = WebhookIn,
@@ -264,9 +266,23 @@ async fn list(
 ) -> Result<Json<ListOut<WebhookOut>>> {
     let limit = page_limit(q.limit)?;
     let start = parse_cursor(q.cursor.as_deref(), |c| WebhookId::parse(c).ok())?;
+    // `partner_id`: admins narrow their listing to one partner's tenants.
+    let partner = match &q.partner_id {
+        None => None,
+        Some(_) if !p.is_admin() => {
+            return Err(Error::Forbidden(crate::model::Scope::Admin.as_str()));
+        }
+        Some(id) => {
+            let id = crate::ids::PartnerId::field("partner_id", id)?;
+            Some(crate::service::partners::tenants(&app, &id).await?)
+        }
+    };
     let keep = |w: &Webhook| {
         p.sees(&w.id)
-            && w.tenant_id.mode() == p.mode
+            && p.lists(&w.tenant_id)
+            && partner
+                .as_ref()
+                .is_none_or(|ts| ts.iter().any(|t| t.as_str() == w.tenant_id.base()))
             && q.enabled.is_none_or(|e| w.enabled == e)
             && q.account_id
                 .as_ref()

@@ -76,6 +76,7 @@ pub fn new_api_key(
         expires_at: None,
         webhook_ids: None,
         mode: tenant.mode(),
+        partner_id: None,
     }
 }
 
@@ -123,8 +124,14 @@ impl Authenticator for ApiKeyAuthenticator {
                 k.hash == hash && k.revoked_at.is_none() && k.expires_at.is_none_or(|t| now < t)
             })
             .ok_or(Error::Unauthorized)?;
+        // A partner key files under its partner's id and acts for no tenant of its own.
+        let tenant = match &stored.partner_id {
+            Some(_) => None,
+            None => Some(stored.tenant_id.in_mode(stored.mode)),
+        };
         Ok(Some(Identity {
-            tenant: Some(stored.tenant_id.in_mode(stored.mode)),
+            tenant,
+            partner: stored.partner_id,
             mode: stored.mode,
             scopes: stored.scopes,
             subject: Subject::ApiKey(stored.id),

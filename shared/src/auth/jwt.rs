@@ -7,7 +7,8 @@
 //! public keys by `kid`. `HOOKLINE_JWT_ISSUER` and `HOOKLINE_JWT_AUDIENCE` are checked when
 //! set; `exp` is required; `exp` and `nbf` get 60 s of leeway for clock skew.
 //!
-//! Claims: `tenant_id` (the caller's tenant), `mode` (`live`, the default, or `test`), `scope` (space-separated Hookline scopes; others
+//! Claims: `tenant_id` (the caller's tenant), `partner_id` (a partner token, acting on the
+//! partner's tenants), `mode` (`live`, the default, or `test`), `scope` (space-separated Hookline scopes; others
 //! are ignored), `sub` (recorded as the actor). A token naming no tenant is accepted only with
 //! the `admin` scope, and then every request names its tenant with `tenant_id`.
 
@@ -22,7 +23,7 @@ use serde::Deserialize;
 use super::{Authenticator, Identity, Subject};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
-use crate::ids::TenantId;
+use crate::ids::{PartnerId, TenantId};
 use crate::model::{Mode, Scope};
 
 /// Seconds of clock skew tolerated on `exp` and `nbf`.
@@ -55,6 +56,8 @@ struct Claims {
     tenant_id: Option<String>,
     /// `live` (default) or `test`.
     mode: Option<String>,
+    /// A partner token: it acts on the partner's tenants (and then needs no `tenant_id`).
+    partner_id: Option<String>,
     #[serde(default)]
     scope: String,
     sub: Option<String>,
@@ -179,17 +182,22 @@ impl JwtConfig {
             None => Mode::Live,
             Some(m) => Mode::parse(m).ok_or(Error::Unauthorized)?,
         };
+        let partner = claims
+            .partner_id
+            .map(|p| PartnerId::parse(&p).map_err(|_| Error::Unauthorized))
+            .transpose()?;
         let tenant = match claims.tenant_id {
             Some(t) => Some(
                 TenantId::parse(&t)
                     .map_err(|_| Error::Unauthorized)?
                     .in_mode(mode),
             ),
-            None if scopes.contains(&Scope::Admin) => None,
+            None if scopes.contains(&Scope::Admin) || partner.is_some() => None,
             None => return Err(Error::Unauthorized),
         };
         Ok(Identity {
             webhooks: None,
+            partner,
             mode,
             tenant,
             scopes,
@@ -271,6 +279,15 @@ mod tests {
         test["mode"] = json!("test");
         let id = c.verify(&token(test, SECRET)).unwrap();
         assert_eq!((id.mode, id.tenant.unwrap().base()), (Mode::Test, "t1"));
+        // A partner token needs no tenant.
+        let mut partner = good.clone();
+        partner["tenant_id"] = json!(null);
+        partner["partner_id"] = json!("resellers-1");
+        let id = c.verify(&token(partner, SECRET)).unwrap();
+        assert_eq!(
+            (id.tenant, id.partner.map(|p| p.to_string())),
+            (None, Some("resellers-1".into()))
+        );
 
         let with = |k: &str, v: serde_json::Value| {
             let mut c = good.clone();

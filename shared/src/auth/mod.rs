@@ -18,7 +18,7 @@ use axum::http::request::Parts;
 
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
-use crate::ids::{ApiKeyId, TenantId, WebhookId};
+use crate::ids::{ApiKeyId, PartnerId, TenantId, WebhookId};
 use crate::model::{Mode, Scope};
 
 /// Who made a request (recorded as the actor of what it changes).
@@ -52,7 +52,19 @@ pub struct Identity {
     pub webhooks: Option<Vec<WebhookId>>,
     /// Live or test (the mode `tenant` is in, when there is one).
     pub mode: Mode,
+    /// A partner credential: it acts on the partner's tenants (`tenant` is then `None`).
+    pub partner: Option<PartnerId>,
 }
+
+/// A partner principal's partner and its tenants (as callers name them, without a mode).
+#[derive(Debug, Clone)]
+pub struct PartnerScope {
+    pub id: PartnerId,
+    pub tenants: Vec<TenantId>,
+}
+
+/// The only listing that spans tenants (admins, partners): a partner key names no tenant there.
+const CROSS_TENANT_LISTING: &str = "/v1/webhooks";
 
 /// One way of authenticating requests. `Ok(None)`: the request does not carry this kind of
 /// credential (the next authenticator is asked); `Err`: it does, and it is not valid.
@@ -88,6 +100,10 @@ pub struct Principal {
     /// Live or test: the principal sees and delivers only objects of its mode (`tenant` is in
     /// it).
     pub mode: Mode,
+    /// A partner principal's partner and tenants.
+    pub partner: Option<PartnerScope>,
+    /// A partner request that names no tenant where it must (see `resolve_in`).
+    tenant_missing: bool,
 }
 
 /// Does a holder of `held` have `scope`? `admin` implies every scope, `webhooks:write` implies
@@ -124,22 +140,50 @@ impl Principal {
 
     /// Resolves the acting tenant for an identity and an optional `tenant_id` query parameter.
     pub fn resolve(id: Identity, tenant_param: Option<&str>) -> Result<Self> {
+        Self::resolve_in(id, None, tenant_param, false)
+    }
+
+    /// [`Self::resolve`] for a partner identity (its partner's tenants loaded) on a route that
+    /// lists across tenants (`listing`) or not.
+    fn resolve_in(
+        id: Identity,
+        partner: Option<PartnerScope>,
+        tenant_param: Option<&str>,
+        listing: bool,
+    ) -> Result<Self> {
         let admin = id.scopes.contains(&Scope::Admin);
         let home = id.tenant.clone();
         let mode = id.mode;
+        let member = |t: &str| {
+            partner
+                .as_ref()
+                .is_some_and(|p| p.tenants.iter().any(|x| x.as_str() == t))
+        };
         let tenant = match (tenant_param, id.tenant) {
             (None, Some(own)) => own,
+            // A partner lists across its tenants without naming one; the tenant is then a
+            // placeholder that only the listing's filter (`lists`) reads. Elsewhere it must
+            // name one: refused after the scope check (`Auth`), so that a route the partner
+            // may not use at all answers 403.
+            (None, None) if partner.is_some() => {
+                let p = partner.as_ref().map(|p| p.id.as_str()).unwrap_or_default();
+                TenantId::field("partner_id", p)?.in_mode(mode)
+            }
             (None, None) => {
                 return Err(Error::validation(
                     "tenant_id",
-                    "required: the token names no tenant",
+                    "required: the credential names no tenant",
                 ));
             }
             (Some(t), Some(own)) if t == own.base() => own,
             // Named by callers without a mode: the principal's mode applies.
-            (Some(t), _) if admin => TenantId::field("tenant_id", t)?.in_mode(mode),
+            (Some(t), _) if admin || member(t) => TenantId::field("tenant_id", t)?.in_mode(mode),
+            // Not one of the partner's tenants: as if it did not exist.
+            (Some(_), _) if partner.is_some() => return Err(Error::NotFound("tenant")),
             (Some(_), _) => return Err(Error::Forbidden(Scope::Admin.as_str())),
         };
+        let tenant_missing =
+            partner.is_some() && tenant_param.is_none() && !listing && home.is_none();
         Ok(Principal {
             tenant,
             scopes: id.scopes,
@@ -148,6 +192,8 @@ impl Principal {
             home,
             webhooks: id.webhooks,
             mode,
+            tenant_missing,
+            partner,
         })
     }
 
@@ -180,9 +226,21 @@ impl Principal {
         self.webhooks.is_some()
     }
 
-    /// The tenant a listing covers: every tenant for an admin that named none.
+    /// The tenant a listing covers: every tenant (that [`Self::lists`]) for an admin or a
+    /// partner that named none.
     pub fn listing_tenant(&self) -> Option<&TenantId> {
-        (!self.is_admin() || self.tenant_given).then_some(&self.tenant)
+        let spans = (self.is_admin() || self.partner.is_some()) && !self.tenant_given;
+        (!spans).then_some(&self.tenant)
+    }
+
+    /// Whether a listing across tenants shows `tenant`'s objects: those of the principal's
+    /// mode, and for a partner those of its tenants.
+    pub fn lists(&self, tenant: &TenantId) -> bool {
+        tenant.mode() == self.mode
+            && self
+                .partner
+                .as_ref()
+                .is_none_or(|p| p.tenants.iter().any(|t| t.as_str() == tenant.base()))
     }
 
     /// The principal of a request's credentials (no scope checked, nothing counted),
@@ -212,7 +270,19 @@ impl Principal {
                 .find(|(k, _)| k == "tenant_id")
                 .map(|(_, v)| v.into_owned())
         });
-        Principal::resolve(identity, tenant.as_deref())
+        let partner = match &identity.partner {
+            Some(id) => Some(PartnerScope {
+                id: id.clone(),
+                tenants: crate::service::partners::tenants(app, id).await?,
+            }),
+            None => None,
+        };
+        let listing = parts.method == axum::http::Method::GET
+            && parts
+                .extensions
+                .get::<axum::extract::MatchedPath>()
+                .is_some_and(|m| m.as_str() == CROSS_TENANT_LISTING);
+        Principal::resolve_in(identity, partner, tenant.as_deref(), listing)
     }
 }
 
@@ -293,6 +363,12 @@ impl<S: RequiredScope> FromRequestParts<Hookline> for Auth<S> {
         {
             return Err(Error::Forbidden(scope.as_str()));
         }
+        if p.tenant_missing {
+            return Err(Error::validation(
+                "tenant_id",
+                "required: a partner credential names the tenant it acts on",
+            ));
+        }
         Ok(Auth(p, PhantomData))
     }
 }
@@ -308,6 +384,7 @@ mod tests {
             subject: Subject::ApiKey(ApiKeyId::from_hash("00000000000000000000")),
             webhooks: None,
             mode: Mode::Live,
+            partner: None,
         }
     }
 

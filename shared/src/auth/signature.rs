@@ -316,6 +316,7 @@ impl Authenticator for SignatureAuthenticator {
         }
         Ok(Some(Identity {
             webhooks: None,
+            partner: None,
             // Registered by a principal of one mode, the key acts in that mode.
             mode: key.tenant_id.mode(),
             tenant: Some(key.tenant_id),

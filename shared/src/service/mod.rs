@@ -3,5 +3,6 @@
 //! found.
 
 pub mod deliveries;
+pub mod partners;
 pub mod verification_keys;
 pub mod webhooks;

@@ -15,9 +15,9 @@ use async_trait::async_trait;
 
 use crate::error::BackendError;
 
-use crate::ids::{ApiKeyId, DeliveryId, EventId, TenantId, WebhookId};
+use crate::ids::{ApiKeyId, DeliveryId, EventId, PartnerId, TenantId, WebhookId};
 use crate::model::{
-    ApiKey, ClientKey, Delivery, DeliveryStatus, Event, EventType, Health, Keyring, Page,
+    ApiKey, ClientKey, Delivery, DeliveryStatus, Event, EventType, Health, Keyring, Page, Partner,
     Timestamp, Webhook,
 };
 
@@ -245,6 +245,16 @@ pub trait KeyringStore: Send + Sync {
     async fn put_keyring(&self, ring: &Keyring) -> StoreResult<bool>;
 }
 
+/// Partners and the tenants they group.
+#[async_trait]
+pub trait PartnerStore: Send + Sync {
+    async fn get_partner(&self, id: &PartnerId) -> StoreResult<Option<Partner>>;
+    /// Writes `p` if the stored partner is still at `p.version - 1` (or absent, for version
+    /// 1); false when another writer got there first.
+    async fn put_partner(&self, p: &Partner) -> StoreResult<bool>;
+    async fn list_partners(&self) -> StoreResult<Vec<Partner>>;
+}
+
 #[async_trait]
 pub trait RateStore: Send + Sync {
     /// Counts one request under `key` in the window starting at `window` (unix seconds) and
@@ -318,6 +328,7 @@ pub trait Store:
     + IdempotencyStore
     + ClientKeyStore
     + KeyringStore
+    + PartnerStore
     + Retention
 {
 }
@@ -331,6 +342,7 @@ impl<T> Store for T where
         + IdempotencyStore
         + ClientKeyStore
         + KeyringStore
+        + PartnerStore
         + Retention
 {
 }

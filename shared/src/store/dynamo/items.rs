@@ -54,6 +54,15 @@ pub fn keyring_item(r: &crate::model::Keyring) -> StoreResult<Item> {
     Ok(item)
 }
 
+pub fn partner_item(p: &crate::model::Partner) -> StoreResult<Item> {
+    let mut item = key(partner_pk(&p.id), PARTNER_SK);
+    item.insert("GSI2PK".into(), s(ALL_PARTNERS_PK));
+    item.insert("GSI2SK".into(), s(p.id.as_str()));
+    item.insert("doc".into(), doc(p)?);
+    item.insert("ver".into(), n(p.version));
+    Ok(item)
+}
+
 pub fn idempotency_item(
     k: &str,
     r: &crate::store::IdempotencyRecord,

@@ -26,6 +26,13 @@ pub const TTL_ATTRIBUTE: &str = "expires_at";
 pub const API_KEY_SK: &str = "KEY";
 pub const ALL_KEYS_PK: &str = "KEYS";
 pub const ALL_WEBHOOKS_PK: &str = "WEBHOOKS";
+/// Every partner, in GSI2 (a handful per deployment, listed by operators only).
+pub const ALL_PARTNERS_PK: &str = "PARTNERS";
+pub const PARTNER_SK: &str = "PARTNER";
+
+pub fn partner_pk(id: &crate::ids::PartnerId) -> String {
+    format!("P#{id}")
+}
 pub const WEBHOOK_COUNT_SK: &str = "WHCOUNT";
 pub const CATALOG_PK: &str = "CATALOG";
 pub const EVENT_SK: &str = "EVENT";

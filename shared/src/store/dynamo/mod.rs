@@ -9,6 +9,7 @@ mod events;
 pub mod items;
 mod keyrings;
 pub mod keys;
+mod partners;
 mod rate;
 mod stats;
 pub mod table;

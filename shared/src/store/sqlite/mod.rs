@@ -10,6 +10,7 @@ mod client_keys;
 mod events;
 mod keyrings;
 mod keys;
+mod partners;
 mod rate;
 mod stats;
 mod wal;

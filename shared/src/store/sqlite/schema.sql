@@ -59,3 +59,7 @@ CREATE INDEX IF NOT EXISTS client_keys_by_tenant ON client_keys (tenant_id, key_
 -- Each tenant's signing key pairs (asymmetric delivery signatures), versioned.
 CREATE TABLE IF NOT EXISTS keyrings (
   tenant_id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL);
+
+-- Partners: groups of tenants that partner keys act on, versioned.
+CREATE TABLE IF NOT EXISTS partners (
+  partner_id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL);
