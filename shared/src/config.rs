@@ -63,6 +63,9 @@ pub struct Config {
     pub rate_limit_per_minute: u64,
     pub rate_limit_patch_per_minute: u64,
     pub rate_limit_publish_per_minute: u64,
+    /// The queue's `maxReceiveCount` (its redrive policy): a message received this often moves
+    /// to the dead-letter queue, so the delivery function replaces one that nears it.
+    pub max_receive_count: u32,
     /// JWT bearer tokens: keys and rules (none configured: tokens are refused).
     pub jwt: Option<std::sync::Arc<crate::auth::jwt::JwtConfig>>,
 }
@@ -94,6 +97,7 @@ pub const LAMBDA_ENV_VARS: &[&str] = &[
     "HOOKLINE_JWT_JWKS",
     "HOOKLINE_JWT_ISSUER",
     "HOOKLINE_JWT_AUDIENCE",
+    "HOOKLINE_MAX_RECEIVE_COUNT",
 ];
 
 /// Environment variables read only by the local `hookline` command.
@@ -136,6 +140,7 @@ impl Default for Config {
             rate_limit_per_minute: 50,
             rate_limit_patch_per_minute: 100,
             rate_limit_publish_per_minute: 0,
+            max_receive_count: 500,
             jwt: None,
         }
     }
@@ -257,6 +262,8 @@ impl Config {
                 "HOOKLINE_RATE_LIMIT_PUBLISH_PER_MINUTE",
                 d.rate_limit_publish_per_minute,
             )?,
+            max_receive_count: num("HOOKLINE_MAX_RECEIVE_COUNT", d.max_receive_count.into())?
+                .clamp(10, 1000) as u32,
             jwt: crate::auth::jwt::JwtConfig::from_lookup(&get)?.map(std::sync::Arc::new),
         };
         cfg.check()?;

@@ -434,7 +434,7 @@ pub struct Attempt {
     pub at: chrono::DateTime<chrono::Utc>,
     pub status_code: Option<u16>,
     pub duration_ms: u64,
-    /// The first 4 KiB of the response body, lossily decoded.
+    /// The start of the response body (512 bytes), lossily decoded.
     pub response_excerpt: Option<String>,
     pub error_kind: Option<AttemptError>,
     pub error: Option<String>,
@@ -473,7 +473,20 @@ pub struct Delivery {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub next_attempt_at: Option<Timestamp>,
+    /// The latest attempts, at most [`INLINE_ATTEMPTS`]; earlier ones are stored apart (see
+    /// [`Delivery::record`]), so that a delivery record never grows past a few kilobytes however
+    /// long its retry schedule.
     pub attempts: Vec<Attempt>,
+    /// How many attempts were made, inline or stored apart (0 in records of earlier builds:
+    /// see [`Delivery::attempt_count`]).
+    #[serde(default)]
+    pub attempt_count: u32,
+    /// How many of them were automatic (not manual retries).
+    #[serde(default)]
+    pub automatic_count: u32,
+    /// The first automatic attempt: the anchor of the retry schedule.
+    #[serde(default)]
+    pub first_attempt: Option<Timestamp>,
     /// Why a delivery was cancelled (webhook deleted or disabled).
     pub cancel_reason: Option<String>,
     pub expires_at: Timestamp,
@@ -483,14 +496,50 @@ pub struct Delivery {
     pub deferred_reason: Option<String>,
 }
 
+/// Attempts kept inside a delivery record; earlier ones are stored as their own items.
+pub const INLINE_ATTEMPTS: usize = 5;
+
+/// An attempt that left a delivery's inline window, with its number (1 is the first attempt).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArchivedAttempt {
+    pub number: usize,
+    pub attempt: Attempt,
+}
+
 impl Delivery {
     /// The time of the first automatic attempt: the anchor of the retry schedule.
     pub fn first_attempt_at(&self) -> Option<Timestamp> {
-        self.attempts.iter().find(|a| !a.manual).map(|a| a.at)
+        self.first_attempt
+            .or_else(|| self.attempts.iter().find(|a| !a.manual).map(|a| a.at))
+    }
+
+    /// Every attempt made so far (records of earlier builds kept them all inline).
+    pub fn attempt_count(&self) -> usize {
+        (self.attempt_count as usize).max(self.attempts.len())
     }
 
     pub fn automatic_attempts(&self) -> usize {
-        self.attempts.iter().filter(|a| !a.manual).count()
+        (self.automatic_count as usize).max(self.attempts.iter().filter(|a| !a.manual).count())
+    }
+
+    /// Adds an attempt. When the inline window overflows, the oldest inline attempt leaves it:
+    /// returned, to be stored apart in the same write.
+    pub fn record(&mut self, a: Attempt) -> Option<ArchivedAttempt> {
+        let (count, automatic) = (self.attempt_count(), self.automatic_attempts());
+        if !a.manual {
+            self.first_attempt = self.first_attempt_at().or(Some(a.at));
+        }
+        self.automatic_count = (automatic + usize::from(!a.manual)) as u32;
+        self.attempt_count = (count + 1) as u32;
+        self.attempts.push(a);
+        if self.attempts.len() <= INLINE_ATTEMPTS {
+            return None;
+        }
+        let number = self.attempt_count() - self.attempts.len() + 1;
+        Some(ArchivedAttempt {
+            number,
+            attempt: self.attempts.remove(0),
+        })
     }
 }
 
@@ -504,6 +553,38 @@ pub struct Page<T, C> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attempts_beyond_the_inline_window_are_handed_out_numbered() {
+        let at = chrono::Utc::now();
+        let attempt = |manual: bool| Attempt {
+            at,
+            status_code: Some(500),
+            duration_ms: 1,
+            response_excerpt: None,
+            error_kind: None,
+            error: None,
+            manual,
+            retry_id: None,
+            key_id: None,
+        };
+        let mut d: Delivery = serde_json::from_value(serde_json::json!({
+            "id": "del_1", "tenant_id": "t", "webhook_id": "wh_1", "event_id": "e",
+            "event_type": "a.b", "status": "pending", "created_at": at, "updated_at": at,
+            "next_attempt_at": null, "attempts": [], "cancel_reason": null, "expires_at": at
+        }))
+        .unwrap();
+        let mut archived = Vec::new();
+        for i in 0..12 {
+            archived.extend(d.record(attempt(i == 3)));
+        }
+        assert_eq!(d.attempts.len(), INLINE_ATTEMPTS);
+        assert_eq!((d.attempt_count(), d.automatic_attempts()), (12, 11));
+        assert_eq!(d.first_attempt_at(), Some(at));
+        let numbers: Vec<usize> = archived.iter().map(|a| a.number).collect();
+        assert_eq!(numbers, (1..=12 - INLINE_ATTEMPTS).collect::<Vec<_>>());
+        assert!(archived[3].attempt.manual, "attempt 4 was the manual one");
+    }
 
     #[test]
     fn wildcards_match_on_dot_boundaries() {

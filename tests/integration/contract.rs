@@ -35,6 +35,9 @@ fn delivery(tenant: &str, webhook: &str, n: i64, status: DeliveryStatus) -> Deli
         updated_at: at,
         next_attempt_at: None,
         attempts: vec![],
+        attempt_count: 0,
+        automatic_count: 0,
+        first_attempt: None,
         cancel_reason: None,
         deferred_reason: None,
         expires_at: at + TimeDelta::days(30),
@@ -322,11 +325,11 @@ async fn events_insert_once_and_deliveries_keep_their_progress(b: Backend) {
         retry_id: None,
         key_id: None,
     });
-    app.store.save_delivery(&done, 0).await.unwrap();
+    app.store.save_delivery(&done, 0, None).await.unwrap();
     // A second save from the same starting point loses (a duplicate worker).
     assert!(
         matches!(
-            app.store.save_delivery(&done, 0).await,
+            app.store.save_delivery(&done, 0, None).await,
             Err(StoreError::AlreadyRecorded)
         ),
         "{name}"

@@ -174,6 +174,42 @@ pub async fn drain(
     outcomes
 }
 
+/// One poll of the queue as Lambda's SQS event source does it: up to ten messages, given to
+/// the delivery function's handler as one event (with each message's receive count), and
+/// those it does not report as failures deleted. Returns how many messages it handled.
+pub async fn lambda_poll(app: &Hookline, deliverer: &hookline::delivery::Deliverer) -> usize {
+    use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+    let received = app
+        .queue
+        .receive(10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let mut event = SqsEvent::default();
+    let mut receipts = std::collections::HashMap::new();
+    for (i, m) in received.iter().enumerate() {
+        let mut msg = SqsMessage::default();
+        msg.message_id = Some(format!("m{i}"));
+        msg.receipt_handle = Some(m.receipt.0.clone());
+        msg.body = Some(m.task.encode());
+        msg.attributes.insert(
+            "ApproximateReceiveCount".into(),
+            m.receive_count.to_string(),
+        );
+        receipts.insert(format!("m{i}"), m.receipt.clone());
+        event.records.push(msg);
+    }
+    let n = event.records.len();
+    let resp = hookline::delivery::lambda::handle_batch(deliverer, event).await;
+    for f in &resp.batch_item_failures {
+        receipts.remove(&f.item_identifier);
+    }
+    let done: Vec<_> = receipts.into_values().collect();
+    if !done.is_empty() {
+        app.queue.delete(&done).await.unwrap();
+    }
+    n
+}
+
 /// The API in process and the delivery worker running, as `hookline serve` runs them.
 pub struct Harness {
     pub api: Api,

@@ -56,7 +56,7 @@ impl DeliveryOut {
             event_id: d.event_id.clone(),
             event_type: d.event_type.clone(),
             status: d.status,
-            attempt_count: d.attempts.len(),
+            attempt_count: d.attempt_count(),
             created_at: d.created_at,
             updated_at: d.updated_at,
             next_attempt_at: d.next_attempt_at,
@@ -67,9 +67,19 @@ impl DeliveryOut {
         }
     }
 
-    pub fn full(d: &Delivery) -> Self {
+    /// With every attempt: those stored apart (`archived`, oldest first), then the inline ones.
+    pub fn full(d: &Delivery, archived: Vec<crate::model::ArchivedAttempt>) -> Self {
+        // An archived copy of an attempt still inline (a write interrupted between the two)
+        // is shown once.
+        let inline_from = d.attempt_count() - d.attempts.len() + 1;
+        let mut attempts: Vec<Attempt> = archived
+            .into_iter()
+            .filter(|a| a.number < inline_from)
+            .map(|a| a.attempt)
+            .collect();
+        attempts.extend(d.attempts.iter().cloned());
         DeliveryOut {
-            attempts: Some(d.attempts.clone()),
+            attempts: Some(attempts),
             ..Self::summary(d)
         }
     }
@@ -143,7 +153,12 @@ async fn read(
     // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
     let tenant = p.tenant_of(&app, &id).await?;
     let d = service::load(&app, &tenant, &id, &delivery_id).await?;
-    Ok(Json(DeliveryOut::full(&d)))
+    let archived = if d.attempt_count() > d.attempts.len() {
+        app.store.archived_attempts(&tenant, &d.id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Json(DeliveryOut::full(&d, archived)))
 }
 
 #[derive(utoipa::ToSchema, Debug, Serialize, Deserialize)]

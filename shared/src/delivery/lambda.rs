@@ -45,6 +45,28 @@ async fn handle_message(deliverer: &Deliverer, m: SqsMessage) -> Option<BatchIte
     match deliverer.process(&task).await {
         Ok(Outcome::Done) => None,
         Ok(Outcome::RetryIn(delay)) => {
+            // SQS counts receives, not attempts: one near the queue's `maxReceiveCount` would
+            // move to the dead-letter queue although the schedule still wants it. A fresh copy
+            // (its count starts again) takes its place, and this one is deleted.
+            let receives = m
+                .attributes
+                .get("ApproximateReceiveCount")
+                .and_then(|c| c.parse::<u32>().ok())
+                .unwrap_or(1);
+            let cap = deliverer.app().config.max_receive_count;
+            if receives >= cap.saturating_sub(cap / 5).max(1) {
+                match deliverer
+                    .app()
+                    .queue
+                    .send_delayed(std::slice::from_ref(&task), delay)
+                    .await
+                {
+                    Ok(()) => return None,
+                    Err(e) => {
+                        tracing::warn!(message_id = %id, error = %e, "could not replace a message near the receive limit")
+                    }
+                }
+            }
             if let Some(receipt) = m.receipt_handle.clone().map(Receipt)
                 && let Err(e) = deliverer
                     .app()

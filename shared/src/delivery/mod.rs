@@ -21,7 +21,7 @@ use crate::error::Result;
 use crate::ids::{TenantId, WebhookId};
 use crate::metrics::Processed;
 use crate::model::{
-    Attempt, Delivery, DeliveryStatus, Health, SignatureScheme, Timestamp, Webhook,
+    ArchivedAttempt, Attempt, Delivery, DeliveryStatus, Health, SignatureScheme, Timestamp, Webhook,
 };
 use crate::queue::DeliveryTask;
 use crate::signing::Signer;
@@ -37,6 +37,9 @@ use sender::Sender;
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
 
 /// A delivery as it was read, before processing changed it: what `save` guards on and counts.
+/// How early a scheduled attempt may run (queue and clock granularity).
+const EARLY_TOLERANCE: Duration = Duration::from_secs(1);
+
 #[derive(Clone, Copy)]
 struct Before {
     attempts: usize,
@@ -48,9 +51,9 @@ struct Before {
 impl Before {
     fn of(d: &Delivery) -> Self {
         Before {
-            attempts: d.attempts.len(),
+            attempts: d.attempt_count(),
             status: d.status,
-            first_seen: d.attempts.is_empty() && d.deferred_reason.is_none(),
+            first_seen: d.attempt_count() == 0 && d.deferred_reason.is_none(),
         }
     }
 }
@@ -133,7 +136,7 @@ impl Deliverer {
             tracing::warn!("delivery record not found; dropping message");
             return Ok(Outcome::Done);
         };
-        tracing::Span::current().record("attempt", d.attempts.len() + 1);
+        tracing::Span::current().record("attempt", d.attempt_count() + 1);
         // A manual retry whose attempt is already recorded arrived twice.
         if let Some(rid) = task.retry_id()
             && d.attempts.iter().any(|a| a.retry_id.as_ref() == Some(rid))
@@ -144,6 +147,14 @@ impl Deliverer {
         if d.status.is_final() && !task.is_manual() {
             tracing::info!(status = d.status.as_str(), "duplicate message ignored");
             return Ok(Outcome::Done);
+        }
+        // A scheduled attempt that arrives early (a duplicate message, or a replacement whose
+        // queue delay is shorter than the retry's) waits for its time.
+        if let (DeliveryTask::Scheduled(_), Some(due)) = (task, d.next_attempt_at) {
+            let early = (due - self.app.clock.now()).to_std().unwrap_or_default();
+            if early > EARLY_TOLERANCE {
+                return Ok(Outcome::RetryIn(early));
+            }
         }
         let key = (t.tenant_id.clone(), t.webhook_id.clone());
         let webhook = self
@@ -225,7 +236,7 @@ impl Deliverer {
         self.record_health(&webhook, &sent.attempt).await;
         drop(slot);
         let before = Before::of(&d);
-        d.attempts.push(sent.attempt);
+        let archived = d.record(sent.attempt);
         d.deferred_reason = None;
         d.updated_at = self.app.clock.now();
         let outcome = if succeeded {
@@ -256,7 +267,7 @@ impl Deliverer {
                 }
             }
         };
-        if !self.save(&d, before).await? {
+        if !self.save_with(&d, before, archived.as_ref()).await? {
             return Ok(Outcome::Done);
         }
         if let Some(a) = d.attempts.last() {
@@ -508,14 +519,25 @@ impl Deliverer {
     /// Records `d` if it still has `prior` attempts and counts what changed since `before`;
     /// false when another worker recorded it meanwhile (a duplicate message: that one owns it).
     async fn save(&self, d: &Delivery, before: Before) -> Result<bool> {
+        self.save_with(d, before, None).await
+    }
+
+    /// [`Self::save`] with an attempt that left the inline window, stored apart in the same
+    /// write.
+    async fn save_with(
+        &self,
+        d: &Delivery,
+        before: Before,
+        archived: Option<&ArchivedAttempt>,
+    ) -> Result<bool> {
         let Before {
             attempts: prior,
             status: before,
             first_seen,
         } = before;
-        match self.app.store.save_delivery(d, prior).await {
+        match self.app.store.save_delivery(d, prior, archived).await {
             Ok(()) => {
-                let attempt = (d.attempts.len() > prior)
+                let attempt = (d.attempt_count() > prior)
                     .then(|| d.attempts.last())
                     .flatten();
                 let mut c = Counters::new();

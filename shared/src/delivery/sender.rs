@@ -14,7 +14,7 @@ use crate::model::{Attempt, AttemptError, Timestamp};
 use crate::signing;
 
 /// How much of a response body is kept in the attempt log.
-pub const EXCERPT_BYTES: usize = 4096;
+pub const EXCERPT_BYTES: usize = 512;
 
 /// The result of one attempt, with the receiver's `Retry-After` when it sent one on 429/503.
 #[derive(Debug, Clone)]

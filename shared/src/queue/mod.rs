@@ -168,6 +168,9 @@ pub struct Received {
 pub trait Queue: Send + Sync {
     /// Enqueues tasks, visible at once (the adapter batches as its backend allows).
     async fn send(&self, tasks: &[DeliveryTask]) -> QueueResult<()>;
+    /// Enqueues tasks visible after `delay` (SQS: at most 15 minutes; a task that arrives
+    /// before it is due is put off again by the engine).
+    async fn send_delayed(&self, tasks: &[DeliveryTask], delay: Duration) -> QueueResult<()>;
     /// Receives up to `max` visible messages and hides them for `visibility`.
     async fn receive(&self, max: usize, visibility: Duration) -> QueueResult<Vec<Received>>;
     async fn delete(&self, receipts: &[Receipt]) -> QueueResult<()>;

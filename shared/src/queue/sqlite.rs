@@ -122,8 +122,12 @@ pub(crate) fn loaded<'a>(
 #[async_trait]
 impl Queue for SqliteDb {
     async fn send(&self, tasks: &[DeliveryTask]) -> QueueResult<()> {
+        self.send_delayed(tasks, Duration::ZERO).await
+    }
+
+    async fn send_delayed(&self, tasks: &[DeliveryTask], delay: Duration) -> QueueResult<()> {
         let rows = rows(tasks);
-        let now = self.now_ms();
+        let now = self.now_ms() + delay.as_millis() as i64;
         with(self, Ack::Committed, move |c, s| {
             let sp = c.savepoint().map_err(be)?;
             let added = enqueue(&sp, &rows, now)?;

@@ -14,6 +14,8 @@ use crate::config::MAX_VISIBILITY;
 
 /// SQS accepts at most 10 entries per batch call.
 pub const SQS_BATCH: usize = 10;
+/// The longest delay SQS accepts on a message (`DelaySeconds`).
+pub const MAX_DELAY: Duration = Duration::from_secs(900);
 
 #[derive(Clone)]
 pub struct SqsQueue {
@@ -33,18 +35,12 @@ impl SqsQueue {
         }
     }
 
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-}
-
-#[async_trait]
-impl Queue for SqsQueue {
-    async fn send(&self, tasks: &[DeliveryTask]) -> QueueResult<()> {
+    /// Sends in batches of ten, optionally delayed.
+    async fn send_batches(
+        &self,
+        tasks: &[DeliveryTask],
+        delay: Option<Duration>,
+    ) -> QueueResult<()> {
         for chunk in tasks.chunks(SQS_BATCH) {
             let mut entries = chunk
                 .iter()
@@ -56,6 +52,7 @@ impl Queue for SqsQueue {
                         .id(i.to_string())
                         .message_group_id(t.group().as_str())
                         .message_body(t.encode())
+                        .set_delay_seconds(delay.map(|d| d.as_secs() as i32))
                         .build()
                         .map_err(be)
                 })
@@ -84,6 +81,25 @@ impl Queue for SqsQueue {
             }
         }
         Ok(())
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+#[async_trait]
+impl Queue for SqsQueue {
+    async fn send(&self, tasks: &[DeliveryTask]) -> QueueResult<()> {
+        self.send_batches(tasks, None).await
+    }
+
+    async fn send_delayed(&self, tasks: &[DeliveryTask], delay: Duration) -> QueueResult<()> {
+        self.send_batches(tasks, Some(delay.min(MAX_DELAY))).await
     }
 
     async fn receive(&self, max: usize, visibility: Duration) -> QueueResult<Vec<Received>> {

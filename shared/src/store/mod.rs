@@ -17,8 +17,8 @@ use crate::error::BackendError;
 
 use crate::ids::{ApiKeyId, DeliveryId, EventId, PartnerId, TenantId, WebhookId};
 use crate::model::{
-    ApiKey, ClientKey, Delivery, DeliveryStatus, Event, EventType, Health, Keyring, Page, Partner,
-    Timestamp, Webhook,
+    ApiKey, ArchivedAttempt, ClientKey, Delivery, DeliveryStatus, Event, EventType, Health,
+    Keyring, Page, Partner, Timestamp, Webhook,
 };
 
 pub type StoreResult<T> = std::result::Result<T, StoreError>;
@@ -180,8 +180,21 @@ pub trait EventStore: Send + Sync {
         id: &DeliveryId,
     ) -> StoreResult<Option<Delivery>>;
     /// Replaces a delivery if it still has `prior_attempts` attempts (so two workers handling a
-    /// duplicate message cannot both record); `AlreadyRecorded` otherwise.
-    async fn save_delivery(&self, d: &Delivery, prior_attempts: usize) -> StoreResult<()>;
+    /// duplicate message cannot both record); `AlreadyRecorded` otherwise. `archived`, an
+    /// attempt that left the record's inline window, is stored apart first (keyed by its
+    /// number, so writing it twice changes nothing).
+    async fn save_delivery(
+        &self,
+        d: &Delivery,
+        prior_attempts: usize,
+        archived: Option<&ArchivedAttempt>,
+    ) -> StoreResult<()>;
+    /// A delivery's attempts stored apart, oldest first.
+    async fn archived_attempts(
+        &self,
+        tenant: &TenantId,
+        id: &DeliveryId,
+    ) -> StoreResult<Vec<ArchivedAttempt>>;
     /// A webhook's deliveries, newest first, optionally of one status, older than `before`.
     async fn list_deliveries(
         &self,
@@ -211,7 +224,6 @@ pub trait StatsStore: Send + Sync {
         shard: u32,
         add: &Counters,
     ) -> StoreResult<()>;
-    /// The all-time counters, and the sum of the hourly buckets from `since_hour` on.
     /// The all-time counters, and those of each hour since `since_hour` (by hour).
     async fn read_stats(
         &self,

@@ -4,14 +4,14 @@
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 
-use super::items::{delivery_item, event_item, from_item, n, s};
+use super::items::{archived_attempt_item, delivery_item, event_item, from_item, n, s};
 use super::keys::{
-    DELIVERY_SK, EVENT_SK, GSI1, GSI2, delivery_pk, event_deliveries_pk, event_pk,
-    webhook_deliveries_pk,
+    ATTEMPT_SK_PREFIX, DELIVERY_SK, EVENT_SK, GSI1, GSI2, delivery_pk, event_deliveries_pk,
+    event_pk, webhook_deliveries_pk,
 };
-use super::{ABSENT_OR_EXPIRED, DynamoStore};
+use super::{ABSENT_OR_EXPIRED, DynamoStore, be};
 use crate::ids::{DeliveryId, EventId, TenantId, WebhookId};
-use crate::model::{Delivery, DeliveryStatus, Event, Page, Timestamp};
+use crate::model::{ArchivedAttempt, Delivery, DeliveryStatus, Event, Page, Timestamp};
 use crate::store::{DeliveryCursor, EventStore, StoreError, StoreResult, newest_first, page_of};
 
 /// Sorts after every cursor text: the upper bound of a first page.
@@ -61,7 +61,23 @@ impl EventStore for DynamoStore {
             .transpose()
     }
 
-    async fn save_delivery(&self, d: &Delivery, prior_attempts: usize) -> StoreResult<()> {
+    async fn save_delivery(
+        &self,
+        d: &Delivery,
+        prior_attempts: usize,
+        archived: Option<&ArchivedAttempt>,
+    ) -> StoreResult<()> {
+        // The attempt leaving the inline window first, in the delivery's partition: written
+        // twice (a duplicate message), it is the same item.
+        if let Some(a) = archived {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(archived_attempt_item(d, a)?))
+                .send()
+                .await
+                .map_err(be)?;
+        }
         if self
             .put_if(
                 delivery_item(d, self.shards)?,
@@ -74,6 +90,19 @@ impl EventStore for DynamoStore {
         } else {
             Err(StoreError::AlreadyRecorded)
         }
+    }
+
+    async fn archived_attempts(
+        &self,
+        tenant: &TenantId,
+        id: &DeliveryId,
+    ) -> StoreResult<Vec<ArchivedAttempt>> {
+        let q = self
+            .query()
+            .key_condition_expression("PK = :pk AND begins_with(SK, :a)")
+            .expression_attribute_values(":pk", s(delivery_pk(tenant, id)))
+            .expression_attribute_values(":a", s(ATTEMPT_SK_PREFIX));
+        self.collect(q, None).await?.iter().map(from_item).collect()
     }
 
     async fn list_deliveries(

@@ -47,6 +47,13 @@ pub fn client_key_item(k: &crate::model::ClientKey) -> StoreResult<Item> {
     Ok(item)
 }
 
+pub fn archived_attempt_item(d: &Delivery, a: &crate::model::ArchivedAttempt) -> StoreResult<Item> {
+    let mut item = key(delivery_pk(&d.tenant_id, &d.id), attempt_sk(a.number));
+    item.insert("doc".into(), doc(a)?);
+    item.insert(TTL_ATTRIBUTE.into(), n(d.expires_at.timestamp()));
+    Ok(item)
+}
+
 pub fn keyring_item(r: &crate::model::Keyring) -> StoreResult<Item> {
     let mut item = key(tenant_pk(&r.tenant_id), KEYRING_SK);
     item.insert("doc".into(), doc(r)?);
@@ -149,7 +156,7 @@ pub fn delivery_item(d: &Delivery, shards: u32) -> StoreResult<Item> {
     );
     item.insert("GSI2SK".into(), s(d.id.as_str()));
     item.insert("st".into(), s(d.status.as_str()));
-    item.insert("n".into(), n(d.attempts.len()));
+    item.insert("n".into(), n(d.attempt_count()));
     item.insert(TTL_ATTRIBUTE.into(), n(d.expires_at.timestamp()));
     item.insert("doc".into(), doc(d)?);
     Ok(item)

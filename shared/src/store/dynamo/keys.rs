@@ -41,6 +41,14 @@ pub const STATS_ALL_TIME_SK: &str = "ALL";
 
 pub const IDEMPOTENCY_SK: &str = "IDEM";
 pub const CLIENT_KEY_SK: &str = "CK";
+/// Attempts that left a delivery's inline window: `A#` and the number, in the delivery's
+/// partition.
+pub const ATTEMPT_SK_PREFIX: &str = "A#";
+
+pub fn attempt_sk(number: usize) -> String {
+    format!("{ATTEMPT_SK_PREFIX}{number:06}")
+}
+
 /// A tenant's signing keyring, in the tenant's partition.
 pub const KEYRING_SK: &str = "KEYRING";
 

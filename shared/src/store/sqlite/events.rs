@@ -7,7 +7,7 @@ use rusqlite::{Connection, params};
 
 use super::{SqliteDb, be, docs, to_doc};
 use crate::ids::{DeliveryId, EventId, TenantId, WebhookId};
-use crate::model::{Delivery, DeliveryStatus, Event, Page, Timestamp};
+use crate::model::{ArchivedAttempt, Delivery, DeliveryStatus, Event, Page, Timestamp};
 use crate::queue::DeliveryTask;
 use crate::store::{AtomicPublish, DeliveryCursor, EventStore, StoreError, StoreResult, page_of};
 
@@ -100,7 +100,7 @@ pub(crate) fn delivery_row(d: &Delivery) -> StoreResult<DeliveryRow> {
         event: d.event_id.to_string(),
         status: d.status.as_str(),
         created_ms: d.created_at.timestamp_millis(),
-        attempts: d.attempts.len() as i64,
+        attempts: d.attempt_count() as i64,
         doc: to_doc(d)?,
         expires_ms: d.expires_at.timestamp_millis(),
     })
@@ -155,9 +155,26 @@ impl EventStore for SqliteDb {
         .await
     }
 
-    async fn save_delivery(&self, d: &Delivery, prior_attempts: usize) -> StoreResult<()> {
+    async fn save_delivery(
+        &self,
+        d: &Delivery,
+        prior_attempts: usize,
+        archived: Option<&ArchivedAttempt>,
+    ) -> StoreResult<()> {
         let r = delivery_row(d)?;
+        let archived = archived
+            .map(|a| Ok::<_, StoreError>((a.number as i64, to_doc(a)?)))
+            .transpose()?;
         self.record(move |c| {
+            if let Some((number, doc)) = &archived {
+                c.prepare_cached(
+                    "INSERT INTO delivery_attempts (tenant_id, delivery_id, number, doc, expires_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                )
+                .map_err(be)?
+                .execute(params![r.tenant, r.id, number, doc, r.expires_ms])
+                .map_err(be)?;
+            }
             let n = c
                 .prepare_cached(
                     "UPDATE deliveries SET status = ?3, attempts = ?4, doc = ?5
@@ -178,6 +195,19 @@ impl EventStore for SqliteDb {
             }
             Ok(())
         })
+        .await
+    }
+
+    async fn archived_attempts(
+        &self,
+        tenant: &TenantId,
+        id: &DeliveryId,
+    ) -> StoreResult<Vec<ArchivedAttempt>> {
+        self.get_docs(
+            "SELECT doc FROM delivery_attempts WHERE tenant_id = ?1 AND delivery_id = ?2
+             ORDER BY number",
+            [tenant.to_string(), id.to_string()],
+        )
         .await
     }
 

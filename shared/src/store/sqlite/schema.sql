@@ -63,3 +63,8 @@ CREATE TABLE IF NOT EXISTS keyrings (
 -- Partners: groups of tenants that partner keys act on, versioned.
 CREATE TABLE IF NOT EXISTS partners (
   partner_id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL);
+
+-- Attempts that left a delivery's inline window (the record keeps the latest few), by number.
+CREATE TABLE IF NOT EXISTS delivery_attempts (
+  tenant_id TEXT NOT NULL, delivery_id TEXT NOT NULL, number INTEGER NOT NULL, doc TEXT NOT NULL,
+  expires_ms INTEGER NOT NULL, PRIMARY KEY (tenant_id, delivery_id, number));

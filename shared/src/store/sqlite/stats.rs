@@ -100,6 +100,8 @@ impl Retention for SqliteDb {
             n += c
                 .execute("DELETE FROM deliveries WHERE expires_ms <= ?1", [ms])
                 .map_err(be)?;
+            c.execute("DELETE FROM delivery_attempts WHERE expires_ms <= ?1", [ms])
+                .map_err(be)?;
             c.execute(
                 "DELETE FROM webhook_stats WHERE bucket >= 0 AND bucket < ?1",
                 [stats_before],

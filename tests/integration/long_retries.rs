@@ -1,0 +1,93 @@
+//! A retry schedule of any length loses nothing: a delivery failing for 150 attempts (1 s
+//! apart, a 150 s window) has every attempt recorded and sent once, ends `failed`, and its
+//! record stays small (the latest attempts inline, the rest stored apart). On SQS it runs
+//! through the delivery function's handler with a receive limit well below the attempt count:
+//! the message is replaced before SQS would move it to the dead-letter queue.
+
+use std::time::Duration;
+
+use hookline::api::deliveries::DeliveryOut;
+use hookline::config::Config;
+use hookline::delivery::Deliverer;
+use hookline::model::{DeliveryStatus, INLINE_ATTEMPTS};
+use hookline_tests::{Backend, Receiver, TestTime, client, drain, lambda_poll, test_config};
+use serde_json::json;
+
+async fn a_150_attempt_schedule_is_recorded_in_full(b: Backend) {
+    let config = Config {
+        retry_interval: Duration::from_secs(1),
+        retry_window: Duration::from_secs(150),
+        // The test queue moves a message to its DLQ after 100 receives.
+        max_receive_count: 20,
+        ..test_config()
+    };
+    let (app, time) = b.app_and_time(config).await;
+    let (api, key) = client(&app).await;
+    let receiver = Receiver::start().await;
+    let path = format!("/long-{}", b.name().replace('+', "-"));
+    let url = receiver.configure(&path, &[], &[500], None).await;
+    let w: hookline::api::webhooks::WebhookOut =
+        api.post("/v1/webhooks", &key, json!({"url": url})).await;
+    let e: hookline::publish::PublishOut = api
+        .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
+        .await;
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        match &time {
+            TestTime::Manual(_) => {
+                drain(&app, &deliverer).await;
+            }
+            TestTime::Real => {
+                lambda_poll(&app, &deliverer).await;
+            }
+        }
+        let d = delivery(&api, &key, &e.id).await;
+        if d.status != DeliveryStatus::Pending {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "still pending after 10 minutes: {d:?}"
+        );
+        match &time {
+            TestTime::Manual(_) => time.pass(Duration::from_secs(1)).await,
+            TestTime::Real => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    let d = delivery(&api, &key, &e.id).await;
+    assert_eq!(d.status, DeliveryStatus::Failed, "{d:?}");
+    let full: DeliveryOut = api
+        .get(&format!("/v1/webhooks/{}/deliveries/{}", w.id, d.id), &key)
+        .await;
+    let attempts = full.attempts.unwrap();
+    assert!(attempts.len() >= 150, "{} attempts", attempts.len());
+    assert_eq!(attempts.len(), full.attempt_count);
+    assert!(attempts.iter().all(|a| a.status_code == Some(500)));
+    assert!(attempts.windows(2).all(|p| p[0].at <= p[1].at), "in order");
+    // Every attempt was one POST: none sent twice, none lost.
+    let got = receiver.log_for(&path).await;
+    assert_eq!(got.len(), attempts.len(), "POSTs vs recorded attempts");
+    // The record holds the latest few; it stays far below DynamoDB's limits.
+    let record = app
+        .store
+        .get_delivery(&hookline_tests::tenant_of(&app, &key).await, &d.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.attempts.len(), INLINE_ATTEMPTS);
+    let size = serde_json::to_string(&record).unwrap().len();
+    assert!(size < 8 * 1024, "the record is {size} bytes");
+}
+
+async fn delivery(
+    api: &hookline_tests::Api,
+    key: &str,
+    event: &hookline::ids::EventId,
+) -> DeliveryOut {
+    let mut ev: hookline::api::events::EventOut =
+        api.get(&format!("/v1/events/{event}"), key).await;
+    ev.deliveries.remove(0)
+}
+
+hookline_tests::per_backend!(a_150_attempt_schedule_is_recorded_in_full);
