@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 LOCK = threading.Lock()
 TABLES = {}   # table -> {"keys": [pk, sk], "indexes": [(attrs, projection, included)]}
 SIZES = {}    # (table, key json) -> item size in bytes
-COUNTS = {"calls": {}, "wru": 0.0, "rru": 0.0, "sqs_requests": 0}
+COUNTS = {"calls": {}, "wru": 0.0, "rru": 0.0, "sqs_requests": 0, "wru_by_call": {}}
 UPSTREAM = None
 
 
@@ -81,6 +81,8 @@ def count(op, wru=0.0, rru=0.0, sqs=0):
     with LOCK:
         COUNTS["calls"][op] = COUNTS["calls"].get(op, 0) + 1
         COUNTS["wru"] += wru
+        if wru:
+            COUNTS["wru_by_call"][op] = COUNTS["wru_by_call"].get(op, 0) + wru
         COUNTS["rru"] += rru
         COUNTS["sqs_requests"] += sqs
 
@@ -194,7 +196,8 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(n) if n else b""
         if self.path == "/_reset":
             with LOCK:
-                COUNTS.update({"calls": {}, "wru": 0.0, "rru": 0.0, "sqs_requests": 0})
+                COUNTS.update({"calls": {}, "wru": 0.0, "rru": 0.0, "sqs_requests": 0,
+                               "wru_by_call": {}})
             return self.reply(200, [], b"{}")
         self.forward(body)
 

@@ -438,11 +438,11 @@ pub struct Attempt {
     pub response_excerpt: Option<String>,
     pub error_kind: Option<AttemptError>,
     pub error: Option<String>,
-    /// A manual retry, outside the automatic schedule.
-    #[serde(default)]
+    /// A manual retry, outside the automatic schedule (left out when not).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub manual: bool,
     /// The retry request a manual attempt answers (so a duplicate message is not sent twice).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_id: Option<RetryId>,
     /// The verification key that signed it (asymmetric signature schemes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -472,6 +472,9 @@ pub struct Delivery {
     pub status: DeliveryStatus,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    // Absent fields are left out of the stored record: a first-try delivery, attempt included,
+    // then fits DynamoDB's 1 KB write unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_attempt_at: Option<Timestamp>,
     /// The latest attempts, at most [`INLINE_ATTEMPTS`]; earlier ones are stored apart (see
     /// [`Delivery::record`]), so that a delivery record never grows past a few kilobytes however
@@ -485,14 +488,15 @@ pub struct Delivery {
     #[serde(default)]
     pub automatic_count: u32,
     /// The first automatic attempt: the anchor of the retry schedule.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_attempt: Option<Timestamp>,
     /// Why a delivery was cancelled (webhook deleted or disabled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_reason: Option<String>,
     pub expires_at: Timestamp,
     /// Why the next attempt waits without a request (the endpoint's circuit breaker is open);
     /// cleared by the next attempt.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deferred_reason: Option<String>,
 }
 

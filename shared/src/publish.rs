@@ -130,6 +130,62 @@ pub async fn publish(
     input: EventIn,
     idempotency_key: Option<&str>,
 ) -> Result<PublishOut> {
+    match prepare(app, tenant, input, idempotency_key).await? {
+        Prepared::Replayed(out) => Ok(out),
+        Prepared::Ready(plan) => record(app, vec![*plan]).await.remove(0),
+    }
+}
+
+/// Publishes several events of `tenant` (the batch endpoint): each is checked and answered on
+/// its own, in order, and their messages go to the queue together, ten per call.
+pub async fn publish_many(
+    app: &Hookline,
+    tenant: &TenantId,
+    inputs: Vec<EventIn>,
+) -> Vec<Result<PublishOut>> {
+    let prepared =
+        futures::future::join_all(inputs.into_iter().map(|i| prepare(app, tenant, i, None))).await;
+    let plans: Vec<Plan> = prepared
+        .iter()
+        .filter_map(|p| match p {
+            Ok(Prepared::Ready(plan)) => Some((**plan).clone()),
+            _ => None,
+        })
+        .collect();
+    let mut recorded = record(app, plans).await.into_iter();
+    prepared
+        .into_iter()
+        .map(|p| match p {
+            Ok(Prepared::Replayed(out)) => Ok(out),
+            Ok(Prepared::Ready(_)) => recorded.next().expect("one result per plan"),
+            Err(e) => Err(e),
+        })
+        .collect()
+}
+
+/// A publish checked and planned, or answered already (a replay).
+pub enum Prepared {
+    Replayed(PublishOut),
+    Ready(Box<Plan>),
+}
+
+/// What recording a publish writes: the event, its deliveries, their queue messages.
+#[derive(Clone)]
+pub struct Plan {
+    event: Event,
+    deliveries: Vec<Delivery>,
+    tasks: Vec<DeliveryTask>,
+    /// A publish (counted in the metrics), not a test event.
+    published: bool,
+}
+
+/// Checks a publish and plans its deliveries (to the tenant's matching webhooks).
+pub async fn prepare(
+    app: &Hookline,
+    tenant: &TenantId,
+    input: EventIn,
+    idempotency_key: Option<&str>,
+) -> Result<Prepared> {
     // Every invalid field is reported, not only the first.
     Error::all([
         validation::event_type_name("type", &input.event_type),
@@ -148,18 +204,20 @@ pub async fn publish(
             limit: app.config.max_payload_bytes,
         });
     }
-    let id = match (&input.id, idempotency_key) {
-        (Some(id), _) => EventId::field("id", id)?,
+    let (id, chosen) = match (&input.id, idempotency_key) {
+        (Some(id), _) => (EventId::field("id", id)?, true),
         (None, Some(k)) => {
             validation::identifier("Idempotency-Key", k)?;
-            EventId::for_idempotency_key(k)?
+            (EventId::for_idempotency_key(k)?, true)
         }
-        (None, None) => EventId::generate(),
+        (None, None) => (EventId::generate(), false),
     };
-    if let Some(existing) = app.store.get_event(tenant, &id).await?
+    // Only an id the publisher chose can have been published before: a new one costs no read.
+    if chosen
+        && let Some(existing) = app.store.get_event(tenant, &id).await?
         && crate::model::is_live(existing.expires_at, app.clock.now())
     {
-        return Ok(PublishOut::of(&existing, true));
+        return Ok(Prepared::Replayed(PublishOut::of(&existing, true)));
     }
     // Unknown to the catalogue: 422; a failure to read the catalogue stays a backend error.
     let catalogue = catalogue(app).await?;
@@ -185,11 +243,9 @@ pub async fn publish(
         input.account_id,
         input.data,
     );
-    let out = fan_out(app, event, &matching, DeliveryTask::Scheduled).await?;
-    if !out.replayed {
-        app.metrics.published(1);
-    }
-    Ok(out)
+    let mut plan = planned(event, &matching, DeliveryTask::Scheduled);
+    plan.published = true;
+    Ok(Prepared::Ready(Box::new(plan)))
 }
 
 /// A new event of `tenant`, expiring after the configured retention.
@@ -215,16 +271,20 @@ pub fn new_event(
 }
 
 /// Creates one delivery of `event` per webhook, enqueues a message of the kind `kind` makes
-/// for each, and records the event.
-///
-/// Deliveries first (ids are deterministic, existing ones are kept), then the queue, then the
-/// event: a publish that fails midway is completed by repeating it, never duplicated.
+/// for each, and records the event (a test event; publishes go through [`publish`]).
 pub async fn fan_out(
     app: &Hookline,
-    mut event: Event,
+    event: Event,
     webhooks: &[Webhook],
     kind: fn(DeliveryRef) -> DeliveryTask,
 ) -> Result<PublishOut> {
+    record(app, vec![planned(event, webhooks, kind)])
+        .await
+        .remove(0)
+}
+
+/// The deliveries of `event` to `webhooks` and their queue messages, of the kind `kind` makes.
+fn planned(mut event: Event, webhooks: &[Webhook], kind: fn(DeliveryRef) -> DeliveryTask) -> Plan {
     let tenant = event.tenant_id.clone();
     event.deliveries = webhooks.len() as u32;
     let body = envelope(&event);
@@ -262,27 +322,80 @@ pub async fn fan_out(
             })
         })
         .collect();
-    let now = app.clock.now();
-    let recorded = match &app.atomic_publish {
-        Some(one_transaction) => {
-            one_transaction
-                .record_publish(&deliveries, &tasks, &event, now)
-                .await?
-        }
-        None => {
-            app.store.create_deliveries(&deliveries, now).await?;
-            app.queue.send(&tasks).await?;
-            app.store.put_event(&event, now).await?
-        }
-    };
-    if recorded {
-        Ok(PublishOut::of(&event, false))
-    } else {
-        let first = app
-            .store
-            .get_event(&tenant, &event.id)
-            .await?
-            .unwrap_or(event);
-        Ok(PublishOut::of(&first, true))
+    Plan {
+        event,
+        deliveries,
+        tasks,
+        published: false,
     }
+}
+
+/// Records planned publishes, each answered on its own, in order.
+///
+/// Deliveries first (ids are deterministic, existing ones are kept), then the queue (every
+/// plan's messages together, ten per call on SQS), then the events: a publish that fails
+/// midway is completed by repeating it, never duplicated. The embedded store does it all in one
+/// transaction per publish instead.
+async fn record(app: &Hookline, plans: Vec<Plan>) -> Vec<Result<PublishOut>> {
+    let now = app.clock.now();
+    if let Some(one_transaction) = &app.atomic_publish {
+        let mut out = Vec::with_capacity(plans.len());
+        for p in plans {
+            let recorded = one_transaction
+                .record_publish(&p.deliveries, &p.tasks, &p.event, now)
+                .await;
+            out.push(match recorded {
+                Ok(r) => answer(app, p.event, r, p.published).await,
+                Err(e) => Err(e.into()),
+            });
+        }
+        return out;
+    }
+    let created = futures::future::join_all(
+        plans
+            .iter()
+            .map(|p| app.store.create_deliveries(&p.deliveries, now)),
+    )
+    .await;
+    let tasks: Vec<DeliveryTask> = plans
+        .iter()
+        .zip(&created)
+        .filter(|(_, c)| c.is_ok())
+        .flat_map(|(p, _)| p.tasks.iter().cloned())
+        .collect();
+    let sent = app.queue.send(&tasks).await;
+    futures::future::join_all(plans.into_iter().zip(created).map(|(p, c)| {
+        let sent = &sent;
+        async move {
+            c?;
+            if let Err(e) = sent {
+                // Every plan of the batch shared the failed send: each hears of it.
+                return Err(crate::queue::QueueError::backend("queue", e.to_string()).into());
+            }
+            let recorded = app.store.put_event(&p.event, now).await?;
+            answer(app, p.event, recorded, p.published).await
+        }
+    }))
+    .await
+}
+
+/// The answer to a recorded publish, or to a repeat (the first publish's event).
+async fn answer(
+    app: &Hookline,
+    event: Event,
+    recorded: bool,
+    published: bool,
+) -> Result<PublishOut> {
+    if recorded {
+        if published {
+            app.metrics.published(1);
+        }
+        return Ok(PublishOut::of(&event, false));
+    }
+    let first = app
+        .store
+        .get_event(&event.tenant_id, &event.id)
+        .await?
+        .unwrap_or(event);
+    Ok(PublishOut::of(&first, true))
 }

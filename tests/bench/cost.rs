@@ -168,6 +168,7 @@ impl Usage {
             calls as f64 / d,
             self.aws["calls"]
         );
+        println!("  write units by call: {}", self.aws["wru_by_call"]);
         total
     }
 }

@@ -119,17 +119,14 @@ async fn create_batch(
             format!("must hold 1 to {MAX_BATCH} events"),
         ));
     }
-    // Concurrently, each on its own: one event's failure changes nothing of the others.
-    let results =
-        futures::future::join_all(
-            input.events.into_iter().enumerate().map(|(index, event)| {
-                let (app, tenant) = (&app, &p.tenant);
-                async move {
-                    EventResultOut::of(index, publish::publish(app, tenant, event, None).await)
-                }
-            }),
-        )
-        .await;
+    // Each on its own (one event's failure changes nothing of the others), their messages
+    // sent together.
+    let results = publish::publish_many(&app, &p.tenant, input.events)
+        .await
+        .into_iter()
+        .enumerate()
+        .map(|(index, r)| EventResultOut::of(index, r))
+        .collect();
     Ok((StatusCode::ACCEPTED, Json(EventBatchOut { data: results })))
 }
 

@@ -23,7 +23,7 @@ impl KeyStore for DynamoStore {
     }
 
     async fn get_key(&self, id: &ApiKeyId) -> StoreResult<Option<ApiKey>> {
-        self.get(api_key_pk(id), API_KEY_SK)
+        self.get_eventually_or_fresh(api_key_pk(id), API_KEY_SK)
             .await?
             .map(|i| from_item(&i))
             .transpose()

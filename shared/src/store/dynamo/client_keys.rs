@@ -23,7 +23,7 @@ impl ClientKeyStore for DynamoStore {
     }
 
     async fn get_client_key(&self, key_id: &str) -> StoreResult<Option<ClientKey>> {
-        self.get(client_key_pk(key_id), CLIENT_KEY_SK)
+        self.get_eventually_or_fresh(client_key_pk(key_id), CLIENT_KEY_SK)
             .await?
             .map(|i| from_item(&i))
             .transpose()

@@ -86,13 +86,39 @@ impl DynamoStore {
         }
     }
 
+    /// A strongly consistent read: for what a conditional write follows (deliveries, webhooks,
+    /// events, keyrings, idempotency records), where a stale answer would send or write twice.
     async fn get(&self, pk: String, sk: impl Into<String>) -> StoreResult<Option<Item>> {
+        self.get_with(pk, sk, true).await
+    }
+
+    /// An eventually consistent read, at half the price, and a consistent one only when it
+    /// finds nothing: for items that, once written, change only in ways a read a moment stale
+    /// cannot harm (keys, which the process caches for longer anyway), while a key minted a
+    /// moment ago is still found.
+    async fn get_eventually_or_fresh(
+        &self,
+        pk: String,
+        sk: &'static str,
+    ) -> StoreResult<Option<Item>> {
+        match self.get_with(pk.clone(), sk, false).await? {
+            Some(item) => Ok(Some(item)),
+            None => self.get_with(pk, sk, true).await,
+        }
+    }
+
+    async fn get_with(
+        &self,
+        pk: String,
+        sk: impl Into<String>,
+        consistent: bool,
+    ) -> StoreResult<Option<Item>> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key(pk, sk)))
-            .consistent_read(true)
+            .consistent_read(consistent)
             .send()
             .await
             .map_err(be)?;
