@@ -375,6 +375,10 @@ pub struct Event {
     pub data: serde_json::Value,
     pub created_at: Timestamp,
     pub deliveries: u32,
+    /// The webhooks it was delivered to: its deliveries' ids derive from them
+    /// ([`DeliveryId::of`]), so they are found without an index (empty in earlier builds).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub webhook_ids: Vec<WebhookId>,
     pub expires_at: Timestamp,
 }
 

@@ -266,6 +266,7 @@ pub fn new_event(
         data,
         created_at: now,
         deliveries: 0,
+        webhook_ids: Vec::new(),
         expires_at: now + TimeDelta::from_std(app.config.retention).unwrap_or(TimeDelta::days(30)),
     }
 }
@@ -287,6 +288,7 @@ pub async fn fan_out(
 fn planned(mut event: Event, webhooks: &[Webhook], kind: fn(DeliveryRef) -> DeliveryTask) -> Plan {
     let tenant = event.tenant_id.clone();
     event.deliveries = webhooks.len() as u32;
+    event.webhook_ids = webhooks.iter().map(|w| w.id.clone()).collect();
     let body = envelope(&event);
     let inline = (body.len() <= INLINE_PAYLOAD_LIMIT).then_some(body);
     let deliveries: Vec<Delivery> = webhooks

@@ -287,6 +287,8 @@ async fn events_insert_once_and_deliveries_keep_their_progress(b: Backend) {
         data: serde_json::json!({"x": 1}),
         created_at: now,
         deliveries: 2,
+        // Its deliveries are found through these (their ids derive from them).
+        webhook_ids: vec![id("wh_1")],
         expires_at: now + TimeDelta::days(1),
     };
     assert!(app.store.put_event(&ev, now).await.unwrap(), "{name}");
@@ -308,6 +310,7 @@ async fn events_insert_once_and_deliveries_keep_their_progress(b: Backend) {
 
     let mut d = delivery(&tenant, "wh_1", 1, DeliveryStatus::Pending);
     d.event_id = id("evt_1");
+    d.id = hookline::ids::DeliveryId::of(&tenant, &d.event_id, &d.webhook_id);
     app.store
         .create_deliveries(std::slice::from_ref(&d), now)
         .await

@@ -124,6 +124,7 @@ fn iam_for(op: &str) -> Option<Vec<&'static str>> {
         "update_item" => vec!["dynamodb:UpdateItem"],
         "delete_item" => vec!["dynamodb:DeleteItem"],
         "query" => vec!["dynamodb:Query"],
+        "batch_get_item" => vec!["dynamodb:BatchGetItem"],
         // Transactions are authorized by the actions inside them.
         "transact_write_items" => vec![
             "dynamodb:PutItem",
@@ -302,7 +303,8 @@ fn problems(t: &Value) -> Vec<String> {
     }
 
     // IAM: the API may call anything in the store and enqueues; the delivery function reads and
-    // records deliveries (GetItem, PutItem, UpdateItem) and settles messages.
+    // records deliveries (GetItem, PutItem, UpdateItem), settles messages and replaces one
+    // that nears the queue's receive limit (SendMessage).
     let api = allowed_actions(t, "ApiFunction");
     let mut api_needs: BTreeSet<String> = BTreeSet::new();
     for op in sdk_calls() {
@@ -325,6 +327,7 @@ fn problems(t: &Value) -> Vec<String> {
         "sqs:DeleteMessage",
         "sqs:GetQueueAttributes",
         "sqs:ChangeMessageVisibility",
+        "sqs:SendMessage",
     ]
     .into_iter()
     .map(str::to_string)

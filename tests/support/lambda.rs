@@ -146,6 +146,7 @@ pub async fn seed_sample_delivery(app: &Hookline, url: &str, secret: &str) {
                 data: json!({"invoice_id": "inv_42"}),
                 created_at: now,
                 deliveries: 1,
+                webhook_ids: Vec::new(),
                 expires_at: now + TimeDelta::days(1),
             },
             now,

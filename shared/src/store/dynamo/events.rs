@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 
-use super::items::{archived_attempt_item, delivery_item, event_item, from_item, n, s};
+use super::items::{archived_attempt_item, delivery_item, event_item, from_item, key, n, s};
 use super::keys::{
     ATTEMPT_SK_PREFIX, DELIVERY_SK, EVENT_SK, GSI1, GSI2, delivery_pk, event_deliveries_pk,
     event_pk, webhook_deliveries_pk,
@@ -152,6 +152,32 @@ impl EventStore for DynamoStore {
         tenant: &TenantId,
         event: &EventId,
     ) -> StoreResult<Vec<Delivery>> {
+        let ev: Option<Event> = self
+            .get(event_pk(tenant, event), EVENT_SK)
+            .await?
+            .map(|i| from_item(&i))
+            .transpose()?;
+        if let Some(ev) = ev.filter(|e| !e.webhook_ids.is_empty()) {
+            let keys = ev
+                .webhook_ids
+                .iter()
+                .map(|w| {
+                    key(
+                        delivery_pk(tenant, &DeliveryId::of(tenant, event, w)),
+                        DELIVERY_SK,
+                    )
+                })
+                .collect();
+            let mut found: Vec<Delivery> = self
+                .batch_get(keys)
+                .await?
+                .iter()
+                .map(from_item)
+                .collect::<StoreResult<_>>()?;
+            found.sort_by(|a, b| a.webhook_id.cmp(&b.webhook_id));
+            return Ok(found);
+        }
+        // Events of earlier builds: their deliveries carry the event index.
         let q = self
             .query()
             .index_name(GSI2)

@@ -150,11 +150,8 @@ pub fn delivery_item(d: &Delivery, shards: u32) -> StoreResult<Item> {
         s(webhook_deliveries_pk(&d.tenant_id, &d.webhook_id, shard)),
     );
     item.insert("GSI1SK".into(), s(DeliveryCursor::of(d).encode()));
-    item.insert(
-        "GSI2PK".into(),
-        s(event_deliveries_pk(&d.tenant_id, &d.event_id)),
-    );
-    item.insert("GSI2SK".into(), s(d.id.as_str()));
+    // No event index: an event's deliveries are found by their derived ids (the event lists
+    // its webhooks), which saves an index write on every delivery write.
     item.insert("st".into(), s(d.status.as_str()));
     item.insert("n".into(), n(d.attempt_count()));
     item.insert(TTL_ATTRIBUTE.into(), n(d.expires_at.timestamp()));

@@ -125,6 +125,38 @@ impl DynamoStore {
         Ok(out.item)
     }
 
+    /// Reads items by key, a hundred per call (what DynamoDB leaves unprocessed is asked
+    /// again); eventually consistent.
+    async fn batch_get(&self, keys: Vec<Item>) -> StoreResult<Vec<Item>> {
+        use aws_sdk_dynamodb::types::KeysAndAttributes;
+        let mut out = Vec::new();
+        for chunk in keys.chunks(100) {
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.to_vec()))
+                    .build()
+                    .map_err(be)?,
+            );
+            while let Some(ka) = pending.take() {
+                let res = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, ka)
+                    .send()
+                    .await
+                    .map_err(be)?;
+                if let Some(items) = res.responses.and_then(|mut r| r.remove(&self.table)) {
+                    out.extend(items);
+                }
+                pending = res
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .filter(|k| !k.keys.is_empty());
+            }
+        }
+        Ok(out)
+    }
+
     /// A query on this table, to be completed by the caller and run by [`Self::collect`].
     fn query(&self) -> QueryFluentBuilder {
         self.client.query().table_name(&self.table)
