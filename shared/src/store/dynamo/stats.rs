@@ -35,7 +35,9 @@ impl StatsStore for DynamoStore {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        for sk in [STATS_ALL_TIME_SK.to_string(), stats_hour_sk(hour)] {
+        // The all-time and the hour's counters, written at once (not one after the other: a
+        // batch's flush is on the delivery function's clock).
+        let update = |sk: String| {
             let mut u = self
                 .client
                 .update_item()
@@ -52,8 +54,14 @@ impl StatsStore for DynamoStore {
                     .update_expression(format!("{expr} SET {TTL_ATTRIBUTE} = :exp"))
                     .expression_attribute_values(":exp", n(hour * 3600 + STATS_BUCKET_TTL_SECS));
             }
-            u.send().await.map_err(be)?;
-        }
+            u.send()
+        };
+        futures::future::try_join(
+            update(STATS_ALL_TIME_SK.to_string()),
+            update(stats_hour_sk(hour)),
+        )
+        .await
+        .map_err(be)?;
         Ok(())
     }
 
