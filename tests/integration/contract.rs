@@ -349,11 +349,7 @@ async fn events_insert_once_and_deliveries_keep_their_progress(b: Backend) {
         .unwrap()
         .unwrap();
     assert_eq!(stored, done, "{name}");
-    let of_event = app
-        .store
-        .event_deliveries(&tenant, &id("evt_1"))
-        .await
-        .unwrap();
+    let of_event = app.store.event_deliveries(&ev).await.unwrap();
     assert_eq!(of_event.len(), 1, "{name}");
 }
 

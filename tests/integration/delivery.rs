@@ -446,12 +446,13 @@ async fn refused_addresses_are_recorded_as_failed_attempts() {
             matches!(outcomes[..], [Outcome::RetryIn(_)]),
             "{url}: retried later like any failure: {outcomes:?}"
         );
-        let d = app
+        let event = app
             .store
-            .event_deliveries(&w.tenant_id, &out.id)
+            .get_event(&w.tenant_id, &out.id)
             .await
             .unwrap()
-            .remove(0);
+            .unwrap();
+        let d = app.store.event_deliveries(&event).await.unwrap().remove(0);
         let a = &d.attempts[0];
         assert_eq!(
             a.error_kind,

@@ -158,7 +158,7 @@ async fn read(
         .await?
         .filter(|e| is_live(e.expires_at, now))
         .ok_or(Error::NotFound("event"))?;
-    let mut deliveries = app.store.event_deliveries(&p.tenant, &id).await?;
+    let mut deliveries = app.store.event_deliveries(&ev).await?;
     // A portal session sees an event only through the deliveries to its own webhooks.
     if p.is_narrowed() {
         deliveries.retain(|d| p.sees(&d.webhook_id));

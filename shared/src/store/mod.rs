@@ -204,12 +204,8 @@ pub trait EventStore: Send + Sync {
         before: Option<&DeliveryCursor>,
         limit: usize,
     ) -> StoreResult<Page<Delivery, DeliveryCursor>>;
-    /// An event's deliveries.
-    async fn event_deliveries(
-        &self,
-        tenant: &TenantId,
-        event: &EventId,
-    ) -> StoreResult<Vec<Delivery>>;
+    /// An event's deliveries (the caller has read the event: its webhook list finds them).
+    async fn event_deliveries(&self, event: &Event) -> StoreResult<Vec<Delivery>>;
 }
 
 /// Per-webhook counters: an all-time bucket and hourly buckets, each a map of counter names to

@@ -147,17 +147,9 @@ impl EventStore for DynamoStore {
         Ok(page_of(all, limit, DeliveryCursor::of))
     }
 
-    async fn event_deliveries(
-        &self,
-        tenant: &TenantId,
-        event: &EventId,
-    ) -> StoreResult<Vec<Delivery>> {
-        let ev: Option<Event> = self
-            .get(event_pk(tenant, event), EVENT_SK)
-            .await?
-            .map(|i| from_item(&i))
-            .transpose()?;
-        if let Some(ev) = ev.filter(|e| !e.webhook_ids.is_empty()) {
+    async fn event_deliveries(&self, ev: &Event) -> StoreResult<Vec<Delivery>> {
+        let (tenant, event) = (&ev.tenant_id, &ev.id);
+        if !ev.webhook_ids.is_empty() {
             let keys = ev
                 .webhook_ids
                 .iter()

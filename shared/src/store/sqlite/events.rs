@@ -237,14 +237,10 @@ impl EventStore for SqliteDb {
         Ok(page_of(items, limit, DeliveryCursor::of))
     }
 
-    async fn event_deliveries(
-        &self,
-        tenant: &TenantId,
-        event: &EventId,
-    ) -> StoreResult<Vec<Delivery>> {
+    async fn event_deliveries(&self, event: &Event) -> StoreResult<Vec<Delivery>> {
         self.get_docs(
             "SELECT doc FROM deliveries WHERE tenant_id = ?1 AND event_id = ?2 ORDER BY webhook_id",
-            [tenant.to_string(), event.to_string()],
+            [event.tenant_id.to_string(), event.id.to_string()],
         )
         .await
     }
