@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::DynamoStore;
-use super::items::{from_item, keyring_item, n};
+use super::items::{from_item, keyring_item};
 use super::keys::{KEYRING_SK, tenant_pk};
 use crate::ids::TenantId;
 use crate::model::Keyring;
@@ -20,12 +20,6 @@ impl KeyringStore for DynamoStore {
     }
 
     async fn put_keyring(&self, ring: &Keyring) -> StoreResult<bool> {
-        let item = keyring_item(ring)?;
-        if ring.version <= 1 {
-            self.put_if(item, "attribute_not_exists(PK)", vec![]).await
-        } else {
-            self.put_if(item, "ver = :prev", vec![(":prev", n(ring.version - 1))])
-                .await
-        }
+        self.put_versioned(keyring_item(ring)?, ring.version).await
     }
 }

@@ -86,6 +86,17 @@ impl DynamoStore {
         }
     }
 
+    /// Writes a versioned item (its `ver` attribute): created at version 1, otherwise only
+    /// over version `version - 1`; false when another writer got there first.
+    async fn put_versioned(&self, item: Item, version: u64) -> StoreResult<bool> {
+        if version <= 1 {
+            self.put_if(item, "attribute_not_exists(PK)", vec![]).await
+        } else {
+            self.put_if(item, "ver = :prev", vec![(":prev", items::n(version - 1))])
+                .await
+        }
+    }
+
     /// A strongly consistent read: for what a conditional write follows (deliveries, webhooks,
     /// events, keyrings, idempotency records), where a stale answer would send or write twice.
     async fn get(&self, pk: String, sk: impl Into<String>) -> StoreResult<Option<Item>> {

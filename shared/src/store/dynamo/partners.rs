@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::DynamoStore;
-use super::items::{from_item, n, partner_item, s};
+use super::items::{from_item, partner_item, s};
 use super::keys::{ALL_PARTNERS_PK, GSI2, PARTNER_SK, partner_pk};
 use crate::ids::PartnerId;
 use crate::model::Partner;
@@ -20,13 +20,7 @@ impl PartnerStore for DynamoStore {
     }
 
     async fn put_partner(&self, p: &Partner) -> StoreResult<bool> {
-        let item = partner_item(p)?;
-        if p.version <= 1 {
-            self.put_if(item, "attribute_not_exists(PK)", vec![]).await
-        } else {
-            self.put_if(item, "ver = :prev", vec![(":prev", n(p.version - 1))])
-                .await
-        }
+        self.put_versioned(partner_item(p)?, p.version).await
     }
 
     async fn list_partners(&self) -> StoreResult<Vec<Partner>> {

@@ -276,6 +276,37 @@ impl SqliteDb {
     /// engine settles the queue message after this, in a later operation: if the commit
     /// failed, the schedule is reloaded, the receipt no longer settles anything, and the
     /// message comes back to be sent and recorded again.
+    /// Writes a versioned document (keyrings, partners): inserted at version 1, otherwise
+    /// only over version `version - 1`; false when another writer got there first.
+    pub(crate) async fn put_versioned(
+        &self,
+        table: &'static str,
+        key_column: &'static str,
+        key: String,
+        version: u64,
+        doc: String,
+    ) -> StoreResult<bool> {
+        let version = version as i64;
+        self.with(move |c| {
+            let sql = if version <= 1 {
+                format!(
+                    "INSERT INTO {table} ({key_column}, version, doc) VALUES (?1, ?2, ?3)
+                     ON CONFLICT ({key_column}) DO NOTHING"
+                )
+            } else {
+                format!(
+                    "UPDATE {table} SET version = ?2, doc = ?3
+                     WHERE {key_column} = ?1 AND version = ?2 - 1"
+                )
+            };
+            let written = c
+                .execute(&sql, rusqlite::params![key, version, doc])
+                .map_err(be)?;
+            Ok(written == 1)
+        })
+        .await
+    }
+
     pub(crate) async fn record<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
