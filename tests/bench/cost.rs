@@ -26,17 +26,17 @@
 //! emulator at `HOOKLINE_TEST_AWS_ENDPOINT` (the test command starts one), or one it starts
 //! from the test venv.
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use hookline::backend::Hookline;
 use hookline::config::Config;
 use hookline::delivery::Deliverer;
 use hookline::model::Scope;
-use hookline_tests::{Receiver, event_file, mint_key, python, root, unique};
+use hookline_tests::{
+    Killed, Receiver, event_file, free_port, lambda_poll, mint_key, python, root, unique,
+};
 use serde_json::{Value, json};
 
 const API_GW_PER_M: f64 = 1.00;
@@ -47,23 +47,6 @@ const RRU_PER_M: f64 = 0.125;
 const SQS_PER_M: f64 = 0.40;
 /// Both functions' memory in the template (`ApiMemorySize`, `DeliverMemorySize`).
 const MEMORY_GB: f64 = 0.25;
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// moto: the test command's, or one started here from the test venv.
 fn moto() -> (String, Option<Killed>) {
@@ -198,8 +181,8 @@ async fn invoke_api(
     out
 }
 
-/// Lambda's SQS event source: batches of up to ten to the delivery function's handler until
-/// the queue is empty and `expected` deliveries arrived.
+/// Lambda's SQS event source (`lambda_poll`): batches of up to ten to the delivery
+/// function's handler until the queue is empty and `expected` deliveries arrived.
 async fn deliver_all(
     app: &Hookline,
     receiver: &Receiver,
@@ -210,12 +193,8 @@ async fn deliver_all(
     let deliverer = Deliverer::new(app.clone()).unwrap();
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
-        let received = app
-            .queue
-            .receive(10, Duration::from_secs(360))
-            .await
-            .unwrap();
-        if received.is_empty() {
+        let polled = lambda_poll(app, &deliverer).await;
+        if polled.messages == 0 {
             if receiver.log_for(path).await.len() >= expected {
                 break;
             }
@@ -223,30 +202,9 @@ async fn deliver_all(
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         }
-        let mut event = SqsEvent::default();
-        let mut receipts = HashMap::new();
-        for (i, m) in received.iter().enumerate() {
-            let mut msg = SqsMessage::default();
-            msg.message_id = Some(format!("m{i}"));
-            msg.receipt_handle = Some(m.receipt.0.clone());
-            msg.body = Some(m.task.encode());
-            msg.attributes.insert(
-                "ApproximateReceiveCount".into(),
-                m.receive_count.to_string(),
-            );
-            receipts.insert(format!("m{i}"), m.receipt.clone());
-            event.records.push(msg);
-        }
-        let started = Instant::now();
-        let resp = hookline::delivery::lambda::handle_batch(&deliverer, event).await;
         usage.deliver_calls += 1;
-        usage.deliver_ms += started.elapsed().as_millis() as u64 + 1;
-        assert!(
-            resp.batch_item_failures.is_empty(),
-            "first-try deliveries only"
-        );
-        let done: Vec<_> = receipts.into_values().collect();
-        app.queue.delete(&done).await.unwrap();
+        usage.deliver_ms += polled.handler_time.as_millis() as u64 + 1;
+        assert_eq!(polled.failures, 0, "first-try deliveries only");
     }
     let got = receiver.log_for(path).await;
     assert_eq!(got.len(), expected, "every delivery arrived once");

@@ -1,7 +1,7 @@
 //! `hookline serve` as a new user meets it: the real binary on a fresh data directory, and the
 //! README's curl walkthrough run exactly as written.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use hookline_tests::eventually;
@@ -23,22 +23,7 @@ fn hookline_bin() -> std::path::PathBuf {
     bin
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use hookline_tests::{Killed as Server, free_port};
 
 #[tokio::test]
 async fn first_start_prints_a_key_and_the_readme_walkthrough_works() {

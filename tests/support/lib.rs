@@ -174,10 +174,39 @@ pub async fn drain(
     outcomes
 }
 
+/// A child process (a server, moto, a helper) killed when this goes out of scope.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A TCP port free on loopback now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// What one [`lambda_poll`] did.
+pub struct Polled {
+    /// Messages given to the handler (none: no invocation).
+    pub messages: usize,
+    /// Those it reported as batch item failures (to come back later).
+    pub failures: usize,
+    /// How long the handler ran (the invocation's duration).
+    pub handler_time: Duration,
+}
+
 /// One poll of the queue as Lambda's SQS event source does it: up to ten messages, given to
 /// the delivery function's handler as one event (with each message's receive count), and
-/// those it does not report as failures deleted. Returns how many messages it handled.
-pub async fn lambda_poll(app: &Hookline, deliverer: &hookline::delivery::Deliverer) -> usize {
+/// those it does not report as failures deleted.
+pub async fn lambda_poll(app: &Hookline, deliverer: &hookline::delivery::Deliverer) -> Polled {
     use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
     let received = app
         .queue
@@ -198,8 +227,17 @@ pub async fn lambda_poll(app: &Hookline, deliverer: &hookline::delivery::Deliver
         receipts.insert(format!("m{i}"), m.receipt.clone());
         event.records.push(msg);
     }
-    let n = event.records.len();
+    let messages = event.records.len();
+    if messages == 0 {
+        return Polled {
+            messages,
+            failures: 0,
+            handler_time: Duration::ZERO,
+        };
+    }
+    let started = std::time::Instant::now();
     let resp = hookline::delivery::lambda::handle_batch(deliverer, event).await;
+    let handler_time = started.elapsed();
     for f in &resp.batch_item_failures {
         receipts.remove(&f.item_identifier);
     }
@@ -207,7 +245,11 @@ pub async fn lambda_poll(app: &Hookline, deliverer: &hookline::delivery::Deliver
     if !done.is_empty() {
         app.queue.delete(&done).await.unwrap();
     }
-    n
+    Polled {
+        messages,
+        failures: resp.batch_item_failures.len(),
+        handler_time,
+    }
 }
 
 /// The API in process and the delivery worker running, as `hookline serve` runs them.
