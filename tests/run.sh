@@ -11,7 +11,17 @@ cd "$root"
 quick=false
 [ "${1:-}" = "--quick" ] && quick=true
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step prints when it starts and how long the one before it took, so a slow CI run shows
+# where its minutes went.
+suite_start=$(date +%s)
+step_start=$suite_start
+step() {
+  local now
+  now=$(date +%s)
+  [ "$now" = "$suite_start" ] || echo "  (step took $(( now - step_start ))s)"
+  step_start=$now
+  printf '\n==> [%ss] %s\n' "$(( now - suite_start ))" "$*"
+}
 
 step "tools (Python venv: moto, standardwebhooks, svix, aws-sam-cli, cfn-lint, cargo-lambda, zig)"
 bin="$(bash tests/setup.sh | tail -n 1)"
@@ -80,4 +90,4 @@ if [ "$quick" = false ]; then
   tests/sam_local.sh
   echo "sam local took $(( $(date +%s) - start ))s"
 fi
-step "all checks passed"
+step "all checks passed in $(( $(date +%s) - suite_start ))s"
