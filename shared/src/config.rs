@@ -147,6 +147,11 @@ impl Default for Config {
 }
 
 impl Config {
+    /// When what is created at `t` (an event, its deliveries) expires.
+    pub fn expires_after(&self, t: crate::model::Timestamp) -> crate::model::Timestamp {
+        t + chrono::TimeDelta::from_std(self.retention).unwrap_or(chrono::TimeDelta::days(30))
+    }
+
     /// Reads the configuration from the process environment.
     pub fn from_env() -> Result<Self> {
         Self::from_lookup(|k| std::env::var(k).ok())

@@ -9,6 +9,8 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
+use crate::model::Timestamp;
+
 use crate::error::{Error, Result};
 
 /// Longest id of any kind.
@@ -249,21 +251,32 @@ impl EventId {
 }
 
 impl DeliveryId {
-    /// A delivery id that depends only on (tenant, event, webhook): publishing the same event
-    /// again addresses the same delivery records, which makes fan-out resumable and idempotent.
-    pub fn of(tenant: &TenantId, event: &EventId, webhook: &WebhookId) -> Self {
+    /// A delivery id that depends only on (tenant, event, webhook) and the event's creation
+    /// time: publishing the same event again addresses the same delivery records. It is a ULID
+    /// whose time is the event's and whose other 80 bits are a hash of the three ids, so the
+    /// ids of a webhook's deliveries sort by event time, and a store can find a delivery's
+    /// place in its webhook's log from the id alone.
+    pub fn of(tenant: &TenantId, event: &EventId, webhook: &WebhookId, created: Timestamp) -> Self {
         let mut h = Sha256::new();
         for part in [tenant.as_str(), event.as_str(), webhook.as_str()] {
             h.update(part.as_bytes());
             h.update([0u8]);
         }
         let digest = h.finalize();
-        let mut n = [0u8; 16];
-        n.copy_from_slice(&digest[..16]);
-        DeliveryId(format!(
-            "del_{}",
-            ulid::Ulid::from_bytes(n).to_string().to_lowercase()
-        ))
+        let mut random = [0u8; 16];
+        random[6..].copy_from_slice(&digest[..10]);
+        let ms = created.timestamp_millis().max(0) as u64;
+        let id = ulid::Ulid::from_parts(ms, u128::from_be_bytes(random));
+        DeliveryId(format!("del_{}", id.to_string().to_lowercase()))
+    }
+
+    /// The creation time (unix milliseconds) the id carries; 0 for an id that is not a ULID
+    /// (a hand-written one, as in the sample events).
+    pub fn created_ms(&self) -> i64 {
+        self.0
+            .strip_prefix("del_")
+            .and_then(|u| ulid::Ulid::from_string(&u.to_uppercase()).ok())
+            .map_or(0, |u| u.timestamp_ms() as i64)
     }
 }
 
@@ -290,9 +303,18 @@ mod tests {
         let e = EventId::parse("e").unwrap();
         let w = WebhookId::parse("wh_1").unwrap();
         let w2 = WebhookId::parse("wh_2").unwrap();
-        assert_eq!(DeliveryId::of(&t, &e, &w), DeliveryId::of(&t, &e, &w));
-        assert_ne!(DeliveryId::of(&t, &e, &w), DeliveryId::of(&t, &e, &w2));
-        assert!(DeliveryId::parse(DeliveryId::of(&t, &e, &w).as_str()).is_ok());
+        let at = chrono::DateTime::from_timestamp_millis(1_780_000_000_123).unwrap();
+        let later = at + chrono::TimeDelta::milliseconds(1);
+        let d = DeliveryId::of(&t, &e, &w, at);
+        assert_eq!(d, DeliveryId::of(&t, &e, &w, at));
+        assert_ne!(d, DeliveryId::of(&t, &e, &w2, at));
+        assert!(DeliveryId::parse(d.as_str()).is_ok());
+        assert_eq!(d.created_ms(), 1_780_000_000_123);
+        assert!(
+            d < DeliveryId::of(&t, &e, &w2, later),
+            "ids sort by event time"
+        );
+        assert_eq!(DeliveryId::parse("del_sample").unwrap().created_ms(), 0);
         let ids: Vec<WebhookId> = (0..1000).map(|_| WebhookId::generate()).collect();
         assert!(ids[0].starts_with("wh_"));
         assert!(

@@ -515,6 +515,56 @@ pub struct ArchivedAttempt {
 }
 
 impl Delivery {
+    /// A delivery of an event to a webhook before anything happened to it: what the log shows
+    /// until its first attempt is recorded.
+    pub fn pending(
+        tenant: &TenantId,
+        event: &EventId,
+        event_type: &str,
+        webhook: &WebhookId,
+        created_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Self {
+        Delivery {
+            id: DeliveryId::of(tenant, event, webhook, created_at),
+            tenant_id: tenant.clone(),
+            webhook_id: webhook.clone(),
+            event_id: event.clone(),
+            event_type: event_type.to_string(),
+            status: DeliveryStatus::Pending,
+            created_at,
+            updated_at: created_at,
+            next_attempt_at: Some(created_at),
+            attempts: Vec::new(),
+            attempt_count: 0,
+            automatic_count: 0,
+            first_attempt: None,
+            cancel_reason: None,
+            deferred_reason: None,
+            expires_at,
+        }
+    }
+
+    /// The deliveries of `event`, one per webhook it was published to: those recorded, in
+    /// `recorded`, and pending ones for the others (not processed yet: on DynamoDB a delivery
+    /// is first written after its first attempt).
+    pub fn of_event(event: &Event, mut recorded: Vec<Delivery>) -> Vec<Delivery> {
+        for w in &event.webhook_ids {
+            if !recorded.iter().any(|d| &d.webhook_id == w) {
+                recorded.push(Delivery::pending(
+                    &event.tenant_id,
+                    &event.id,
+                    &event.event_type,
+                    w,
+                    event.created_at,
+                    event.expires_at,
+                ));
+            }
+        }
+        recorded.sort_by(|a, b| a.webhook_id.cmp(&b.webhook_id));
+        recorded
+    }
+
     /// The time of the first automatic attempt: the anchor of the retry schedule.
     pub fn first_attempt_at(&self) -> Option<Timestamp> {
         self.first_attempt

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{TimeDelta, Utc};
 use hookline::auth::api_key::new_api_key;
 use hookline::backend::Hookline;
-use hookline::ids::{ApiKeyId, DeliveryId, TenantId};
+use hookline::ids::{ApiKeyId, DeliveryId, EventId, TenantId};
 use hookline::model::{Delivery, DeliveryStatus, Event, Scope, Webhook};
 use hookline::queue::{DeliveryRef, DeliveryTask};
 use hookline::store::StoreError;
@@ -24,11 +24,12 @@ fn webhook(tenant: &str, id: &str) -> Webhook {
 
 fn delivery(tenant: &str, webhook: &str, n: i64, status: DeliveryStatus) -> Delivery {
     let at = Utc::now() - TimeDelta::seconds(1000 - n);
+    let event: EventId = id(&format!("evt_{n}_{}", unique("x")));
     Delivery {
-        id: id(&format!("del_{n:04}_{}", unique("x"))),
+        id: DeliveryId::of(&id(tenant), &event, &id(webhook), at),
         tenant_id: id(tenant),
         webhook_id: id(webhook),
-        event_id: id(&format!("evt_{n}")),
+        event_id: event,
         event_type: "a.b".into(),
         status,
         created_at: at,
@@ -310,7 +311,8 @@ async fn events_insert_once_and_deliveries_keep_their_progress(b: Backend) {
 
     let mut d = delivery(&tenant, "wh_1", 1, DeliveryStatus::Pending);
     d.event_id = id("evt_1");
-    d.id = hookline::ids::DeliveryId::of(&tenant, &d.event_id, &d.webhook_id);
+    d.created_at = ev.created_at;
+    d.id = DeliveryId::of(&tenant, &d.event_id, &d.webhook_id, d.created_at);
     app.store
         .create_deliveries(std::slice::from_ref(&d), now)
         .await
@@ -344,7 +346,7 @@ async fn events_insert_once_and_deliveries_keep_their_progress(b: Backend) {
         .unwrap();
     let stored = app
         .store
-        .get_delivery(&tenant, &d.id)
+        .get_delivery(&tenant, &d.webhook_id, &d.id)
         .await
         .unwrap()
         .unwrap();
@@ -432,6 +434,7 @@ fn task(n: usize) -> DeliveryTask {
         delivery_id: id(&format!("del_{n}")),
         webhook_id: id(&format!("wh_{n}")),
         event_id: id(&format!("evt_{n}")),
+        event_type: None,
         body: Some(format!("{{\"n\":{n}}}")),
     })
 }
@@ -526,7 +529,69 @@ async fn queue_hides_received_messages_and_delays_with_change_visibility(b: Back
     );
 }
 
+/// A webhook's counters: all-time sums every hour written, on any shard (also once old hours
+/// are folded together, as DynamoDB's reads do), and the hours asked for come back by hour.
+async fn stats_add_up_over_every_hour_and_shard(b: Backend) {
+    let (name, app) = (b.name(), b.app(test_config()).await);
+    let tenant: TenantId = id(&unique("t"));
+    let wh = id("wh_stats");
+    let now_hour = Utc::now().timestamp() / 3600;
+    let c = |pairs: &[(&str, i64)]| -> hookline::store::Counters {
+        pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    };
+    // Three old hours (folded on DynamoDB), one recent hour on two shards.
+    for (hour, shard) in [(now_hour - 200, 0), (now_hour - 100, 1), (now_hour - 99, 0)] {
+        app.store
+            .add_stats(
+                &tenant,
+                &wh,
+                hour,
+                shard,
+                &c(&[("d_succeeded", 2), ("a_total", 3)]),
+            )
+            .await
+            .unwrap();
+    }
+    for shard in [0, 1] {
+        app.store
+            .add_stats(
+                &tenant,
+                &wh,
+                now_hour,
+                shard,
+                &c(&[("d_succeeded", 1), ("a_total", 1)]),
+            )
+            .await
+            .unwrap();
+    }
+    for read in ["first read", "second read (after folding)"] {
+        let (all, hours) = app
+            .store
+            .read_stats(&tenant, &wh, now_hour - 23)
+            .await
+            .unwrap();
+        assert_eq!(
+            all,
+            c(&[("d_succeeded", 8), ("a_total", 11)]),
+            "{name}: {read}"
+        );
+        assert_eq!(
+            hours.into_iter().collect::<Vec<_>>(),
+            [(now_hour, c(&[("d_succeeded", 2), ("a_total", 2)]))],
+            "{name}: {read}"
+        );
+    }
+    // Another webhook's counters are its own.
+    let (other, _) = app
+        .store
+        .read_stats(&tenant, &id("wh_other"), now_hour - 23)
+        .await
+        .unwrap();
+    assert!(other.is_empty(), "{name}: {other:?}");
+}
+
 hookline_tests::per_backend!(
+    stats_add_up_over_every_hour_and_shard,
     keys_are_found_by_id_and_listed_per_tenant,
     webhook_updates_are_guarded_by_version,
     creates_never_exceed_the_cap,

@@ -171,6 +171,7 @@ async fn a_duplicate_queue_message_is_not_sent_again() {
         delivery_id: ds[0].id.clone(),
         webhook_id: wh.clone(),
         event_id: out.id.clone(),
+        event_type: None,
         body: Some("{}".into()),
     });
     h.api.app.queue.send(&[task.clone(), task]).await.unwrap();

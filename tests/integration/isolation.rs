@@ -415,6 +415,7 @@ async fn the_embedded_queue_serves_webhooks_in_turn() {
             delivery_id: id(&format!("del_{wh}_{n}")),
             webhook_id: id(wh),
             event_id: id(&format!("evt_{n}")),
+            event_type: None,
             body: None,
         })
     };
@@ -464,6 +465,7 @@ async fn a_restart_sends_what_a_crashed_run_had_in_flight_at_once() {
         delivery_id: id("del_1"),
         webhook_id: id("wh_1"),
         event_id: id("evt_1"),
+        event_type: None,
         body: None,
     });
     {

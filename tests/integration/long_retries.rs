@@ -71,7 +71,11 @@ async fn a_150_attempt_schedule_is_recorded_in_full(b: Backend) {
     // The record holds the latest few; it stays far below DynamoDB's limits.
     let record = app
         .store
-        .get_delivery(&hookline_tests::tenant_of(&app, &key).await, &d.id)
+        .get_delivery(
+            &hookline_tests::tenant_of(&app, &key).await,
+            &d.webhook_id,
+            &d.id,
+        )
         .await
         .unwrap()
         .unwrap();

@@ -21,12 +21,16 @@ async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
     let api = Api::new(app.clone());
     let tenant = unique("portal");
     let key = mint_key(&app, &tenant, &[Scope::WebhooksWrite, Scope::EventsPublish]).await;
+    let receiver = Receiver::start().await;
+    let url = receiver
+        .configure(&format!("/{tenant}"), &[], &[200], None)
+        .await;
     let mine = ok(
         &api,
         "POST",
         "/v1/webhooks",
         &key,
-        Some(json!({"url": "https://a.example.com/h"})),
+        Some(json!({"url": url})),
     )
     .await;
     let other = ok(
@@ -34,7 +38,7 @@ async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
         "POST",
         "/v1/webhooks",
         &key,
-        Some(json!({"url": "https://b.example.com/h"})),
+        Some(json!({"url": url})),
     )
     .await;
     let (mine, other) = (mine["id"].as_str().unwrap(), other["id"].as_str().unwrap());
@@ -47,6 +51,10 @@ async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
     )
     .await;
     let event = event["id"].as_str().unwrap();
+    // Delivered once, so that the log shows it (DynamoDB records a delivery at its first
+    // attempt).
+    let deliverer = hookline::delivery::Deliverer::new(app.clone()).unwrap();
+    hookline_tests::lambda_poll(&app, &deliverer).await;
 
     // Bad input: every field at fault, and nothing minted.
     let (s, v) = api

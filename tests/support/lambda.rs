@@ -203,7 +203,7 @@ pub async fn sqs_events(inv: &impl Invoke, app: &Hookline, name: &str) {
     assert_eq!(got[0].svix_ok.as_deref(), Some(&[0][..]));
     let d = app
         .store
-        .get_delivery(&id(SAMPLE_TENANT), &id("del_sample"))
+        .get_delivery(&id(SAMPLE_TENANT), &id("wh_sample"), &id("del_sample"))
         .await
         .unwrap()
         .unwrap();

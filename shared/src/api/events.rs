@@ -14,6 +14,7 @@ use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::EventId;
+use crate::model::Delivery;
 use crate::model::is_live;
 use crate::publish::{self, EventIn};
 
@@ -158,7 +159,7 @@ async fn read(
         .await?
         .filter(|e| is_live(e.expires_at, now))
         .ok_or(Error::NotFound("event"))?;
-    let mut deliveries = app.store.event_deliveries(&ev).await?;
+    let mut deliveries = Delivery::of_event(&ev, app.store.event_deliveries(&ev).await?);
     // A portal session sees an event only through the deliveries to its own webhooks.
     if p.is_narrowed() {
         deliveries.retain(|d| p.sees(&d.webhook_id));

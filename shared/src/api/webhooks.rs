@@ -464,7 +464,7 @@ async fn send_test(
         crate::publish::new_event(&app, &tenant, EventId::generate(), event_type, None, data);
     let out =
         crate::publish::fan_out(&app, event, std::slice::from_ref(&w), DeliveryTask::Test).await?;
-    let delivery_id = DeliveryId::of(&tenant, &out.id, &w.id);
+    let delivery_id = DeliveryId::of(&tenant, &out.id, &w.id, out.created_at);
     Ok((
         StatusCode::ACCEPTED,
         Json(TestOut {

@@ -132,7 +132,13 @@ impl Deliverer {
     async fn process_in_span(&self, task: &DeliveryTask) -> Result<Outcome> {
         let store = &self.app.store;
         let t = task.target();
-        let Some(mut d) = store.get_delivery(&t.tenant_id, &t.delivery_id).await? else {
+        let recorded = store
+            .get_delivery(&t.tenant_id, &t.webhook_id, &t.delivery_id)
+            .await?;
+        let Some(mut d) = (match recorded {
+            Some(d) => Some(d),
+            None => self.unrecorded(task).await?,
+        }) else {
             tracing::warn!("delivery record not found; dropping message");
             return Ok(Outcome::Done);
         };
@@ -312,6 +318,36 @@ impl Deliverer {
         }
         self.touch(&webhook.tenant_id, &webhook.id).await;
         Ok(outcome)
+    }
+
+    /// A delivery the store holds no record of yet: a publish's message processed for the
+    /// first time (publishing writes no delivery records; the first save creates it). A manual
+    /// retry always names a recorded delivery.
+    async fn unrecorded(&self, task: &DeliveryTask) -> Result<Option<Delivery>> {
+        let t = task.target();
+        if task.is_manual() {
+            return Ok(None);
+        }
+        let created_ms = t.delivery_id.created_ms();
+        let (event_type, created_at) =
+            match (&t.event_type, Timestamp::from_timestamp_millis(created_ms)) {
+                (Some(ty), Some(at)) if created_ms > 0 => (ty.clone(), at),
+                // A message of an earlier build: its event says what the message does not.
+                _ => match self.app.store.get_event(&t.tenant_id, &t.event_id).await? {
+                    Some(ev) => (ev.event_type, ev.created_at),
+                    None => return Ok(None),
+                },
+            };
+        let mut d = Delivery::pending(
+            &t.tenant_id,
+            &t.event_id,
+            &event_type,
+            &t.webhook_id,
+            created_at,
+            self.app.config.expires_after(created_at),
+        );
+        d.id = t.delivery_id.clone();
+        Ok(Some(d))
     }
 
     /// How this webhook's deliveries are signed at `now`: its valid secrets, or the tenant's

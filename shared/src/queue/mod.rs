@@ -59,6 +59,11 @@ pub struct DeliveryRef {
     pub delivery_id: DeliveryId,
     pub webhook_id: WebhookId,
     pub event_id: EventId,
+    /// The event's type: with the time in the delivery id, what the delivery's record needs
+    /// when the message is processed before any record exists (absent in earlier builds'
+    /// messages, whose deliveries were recorded at publish).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
     /// The exact body to POST, when small enough to travel in the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
@@ -201,6 +206,7 @@ mod tests {
             delivery_id: DeliveryId::parse("del_1").unwrap(),
             webhook_id: WebhookId::parse("wh_1").unwrap(),
             event_id: EventId::parse("evt_1").unwrap(),
+            event_type: None,
             body: Some("{}".into()),
         }
     }

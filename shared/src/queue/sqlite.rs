@@ -279,6 +279,7 @@ mod tests {
             delivery_id: format!("del_{n}").parse().unwrap(),
             webhook_id: format!("wh_{n}").parse().unwrap(),
             event_id: format!("evt_{n}").parse().unwrap(),
+            event_type: None,
             body: None,
         })
     }

@@ -17,7 +17,7 @@ pub async fn load(
 ) -> Result<Delivery> {
     let now = app.clock.now();
     app.store
-        .get_delivery(tenant, id)
+        .get_delivery(tenant, webhook, id)
         .await?
         .filter(|d| &d.webhook_id == webhook && is_live(d.expires_at, now))
         .ok_or(Error::NotFound("delivery"))
@@ -30,6 +30,7 @@ fn manual_task(d: &Delivery, body: Option<String>, retry_id: &RetryId) -> Delive
             delivery_id: d.id.clone(),
             webhook_id: d.webhook_id.clone(),
             event_id: d.event_id.clone(),
+            event_type: Some(d.event_type.clone()),
             body,
         },
         retry_id: retry_id.clone(),

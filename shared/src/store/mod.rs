@@ -174,13 +174,17 @@ pub trait EventStore: Send + Sync {
     async fn get_event(&self, tenant: &TenantId, id: &EventId) -> StoreResult<Option<Event>>;
     /// Inserts deliveries, leaving any that are still live at `now` with the same id untouched.
     async fn create_deliveries(&self, ds: &[Delivery], now: Timestamp) -> StoreResult<()>;
+    /// A webhook's delivery (every delivery is read through its webhook: the DynamoDB adapter
+    /// keeps it in the webhook's log, at a place the id gives).
     async fn get_delivery(
         &self,
         tenant: &TenantId,
+        webhook: &WebhookId,
         id: &DeliveryId,
     ) -> StoreResult<Option<Delivery>>;
-    /// Replaces a delivery if it still has `prior_attempts` attempts (so two workers handling a
-    /// duplicate message cannot both record); `AlreadyRecorded` otherwise. `archived`, an
+    /// Records a delivery (creating it, when no record exists yet and `prior_attempts` is 0)
+    /// if it still has `prior_attempts` attempts (so two workers handling a duplicate message
+    /// cannot both record); `AlreadyRecorded` otherwise. `archived`, an
     /// attempt that left the record's inline window, is stored apart first (keyed by its
     /// number, so writing it twice changes nothing).
     async fn save_delivery(
@@ -204,7 +208,8 @@ pub trait EventStore: Send + Sync {
         before: Option<&DeliveryCursor>,
         limit: usize,
     ) -> StoreResult<Page<Delivery, DeliveryCursor>>;
-    /// An event's deliveries (the caller has read the event: its webhook list finds them).
+    /// An event's recorded deliveries (the caller has read the event: its webhook list finds
+    /// them); see [`Delivery::of_event`] for the ones not recorded yet.
     async fn event_deliveries(&self, event: &Event) -> StoreResult<Vec<Delivery>>;
 }
 

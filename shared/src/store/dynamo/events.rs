@@ -1,13 +1,12 @@
-//! Events and deliveries on DynamoDB: each in its own partition; a webhook's delivery log is a
-//! sharded index read newest first and merged.
+//! Events and deliveries on DynamoDB: each event in its own partition; deliveries in their
+//! webhook's log (sharded partitions read newest first and merged), at keys their ids give.
 
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 
 use super::items::{archived_attempt_item, delivery_item, event_item, from_item, key, n, s};
 use super::keys::{
-    ATTEMPT_SK_PREFIX, DELIVERY_SK, EVENT_SK, GSI1, GSI2, delivery_pk, event_deliveries_pk,
-    event_pk, webhook_deliveries_pk,
+    ATTEMPT_SK_PREFIX, EVENT_SK, delivery_key, delivery_pk, event_pk, webhook_deliveries_pk,
 };
 use super::{ABSENT_OR_EXPIRED, DynamoStore, be};
 use crate::ids::{DeliveryId, EventId, TenantId, WebhookId};
@@ -53,12 +52,11 @@ impl EventStore for DynamoStore {
     async fn get_delivery(
         &self,
         tenant: &TenantId,
+        webhook: &WebhookId,
         id: &DeliveryId,
     ) -> StoreResult<Option<Delivery>> {
-        self.get(delivery_pk(tenant, id), DELIVERY_SK)
-            .await?
-            .map(|i| from_item(&i))
-            .transpose()
+        let (pk, sk) = delivery_key(tenant, webhook, id, self.shards);
+        self.get(pk, sk).await?.map(|i| from_item(&i)).transpose()
     }
 
     async fn save_delivery(
@@ -78,10 +76,15 @@ impl EventStore for DynamoStore {
                 .await
                 .map_err(be)?;
         }
+        // The first save creates the record (publishing wrote none: one write per delivery).
+        let condition = match prior_attempts {
+            0 => "attribute_not_exists(PK) OR n = :prior",
+            _ => "n = :prior",
+        };
         if self
             .put_if(
                 delivery_item(d, self.shards)?,
-                "n = :prior",
+                condition,
                 vec![(":prior", n(prior_attempts))],
             )
             .await?
@@ -119,8 +122,7 @@ impl EventStore for DynamoStore {
             .map(|shard| {
                 let mut q = self
                     .query()
-                    .index_name(GSI1)
-                    .key_condition_expression("GSI1PK = :pk AND GSI1SK < :upper")
+                    .key_condition_expression("PK = :pk AND SK < :upper")
                     .expression_attribute_values(
                         ":pk",
                         s(webhook_deliveries_pk(tenant, webhook, shard)),
@@ -149,32 +151,25 @@ impl EventStore for DynamoStore {
 
     async fn event_deliveries(&self, ev: &Event) -> StoreResult<Vec<Delivery>> {
         let (tenant, event) = (&ev.tenant_id, &ev.id);
-        if !ev.webhook_ids.is_empty() {
-            let keys = ev
-                .webhook_ids
-                .iter()
-                .map(|w| {
-                    key(
-                        delivery_pk(tenant, &DeliveryId::of(tenant, event, w)),
-                        DELIVERY_SK,
-                    )
-                })
-                .collect();
-            let mut found: Vec<Delivery> = self
-                .batch_get(keys)
-                .await?
-                .iter()
-                .map(from_item)
-                .collect::<StoreResult<_>>()?;
-            found.sort_by(|a, b| a.webhook_id.cmp(&b.webhook_id));
-            return Ok(found);
+        let keys = ev
+            .webhook_ids
+            .iter()
+            .map(|w| {
+                let id = DeliveryId::of(tenant, event, w, ev.created_at);
+                let (pk, sk) = delivery_key(tenant, w, &id, self.shards);
+                key(pk, sk)
+            })
+            .collect::<Vec<_>>();
+        if keys.is_empty() {
+            return Ok(Vec::new());
         }
-        // Events of earlier builds: their deliveries carry the event index.
-        let q = self
-            .query()
-            .index_name(GSI2)
-            .key_condition_expression("GSI2PK = :pk")
-            .expression_attribute_values(":pk", s(event_deliveries_pk(tenant, event)));
-        self.collect(q, None).await?.iter().map(from_item).collect()
+        let mut found: Vec<Delivery> = self
+            .batch_get(keys)
+            .await?
+            .iter()
+            .map(from_item)
+            .collect::<StoreResult<_>>()?;
+        found.sort_by(|a, b| a.webhook_id.cmp(&b.webhook_id));
+        Ok(found)
     }
 }

@@ -9,9 +9,8 @@ use serde::de::DeserializeOwned;
 
 use super::be;
 use super::keys::*;
-use crate::ids::shard_of;
 use crate::model::{ApiKey, Delivery, Event, EventType, Webhook};
-use crate::store::{DeliveryCursor, StoreResult};
+use crate::store::StoreResult;
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -143,15 +142,8 @@ pub fn event_item(ev: &Event) -> StoreResult<Item> {
 }
 
 pub fn delivery_item(d: &Delivery, shards: u32) -> StoreResult<Item> {
-    let shard = shard_of(&d.id, shards);
-    let mut item = key(delivery_pk(&d.tenant_id, &d.id), DELIVERY_SK);
-    item.insert(
-        "GSI1PK".into(),
-        s(webhook_deliveries_pk(&d.tenant_id, &d.webhook_id, shard)),
-    );
-    item.insert("GSI1SK".into(), s(DeliveryCursor::of(d).encode()));
-    // No event index: an event's deliveries are found by their derived ids (the event lists
-    // its webhooks), which saves an index write on every delivery write.
+    let (pk, sk) = delivery_key(&d.tenant_id, &d.webhook_id, &d.id, shards);
+    let mut item = key(pk, sk);
     item.insert("st".into(), s(d.status.as_str()));
     item.insert("n".into(), n(d.attempt_count()));
     item.insert(TTL_ATTRIBUTE.into(), n(d.expires_at.timestamp()));

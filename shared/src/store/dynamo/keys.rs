@@ -12,10 +12,14 @@
 //! | client key | `CK#{key id}` | `CK` | `TCK#{tenant}` / key id | |
 //! | idempotency key | `IDEM#{principal}:{key}` | `IDEM` | | |
 //! | event | `T#{tenant}#E#{id}` | `EVENT` | | |
-//! | delivery | `T#{tenant}#D#{id}` | `DELIVERY` | `T#{tenant}#WD#{webhook}#{shard}` / `{ms}.{id}` | `T#{tenant}#ED#{event}` / id |
+//! | delivery | `T#{tenant}#WD#{webhook}#{shard}` | `{ms}.{id}` | | |
+//! | archived attempt | `T#{tenant}#D#{delivery}` | `A#{number}` | | |
 //!
-//! Events and deliveries each have their own partition, and a webhook's delivery index is spread
-//! over `shards` partitions, so no key takes more than a fraction of a busy endpoint's writes.
+//! Each event has its own partition. A delivery lives in its webhook's log, spread over `shards`
+//! partitions (so no key takes more than a fraction of a busy endpoint's writes) and sorted by
+//! event time: the id carries that time and its shard is a hash of the id, so the log is read
+//! without an index and a delivery's key is derived from its webhook and id. One write records
+//! a delivery, with no index to update.
 
 use crate::ids::{ApiKeyId, DeliveryId, EventId, TenantId, WebhookId};
 
@@ -36,7 +40,6 @@ pub fn partner_pk(id: &crate::ids::PartnerId) -> String {
 pub const WEBHOOK_COUNT_SK: &str = "WHCOUNT";
 pub const CATALOG_PK: &str = "CATALOG";
 pub const EVENT_SK: &str = "EVENT";
-pub const DELIVERY_SK: &str = "DELIVERY";
 pub const STATS_ALL_TIME_SK: &str = "ALL";
 
 pub const IDEMPOTENCY_SK: &str = "IDEM";
@@ -101,18 +104,33 @@ pub fn event_pk(tenant: &TenantId, id: &EventId) -> String {
     format!("T#{tenant}#E#{id}")
 }
 
+/// The partition of a delivery's archived attempts.
 pub fn delivery_pk(tenant: &TenantId, id: &DeliveryId) -> String {
     format!("T#{tenant}#D#{id}")
 }
 
-/// GSI1: one of the `shards` partitions of a webhook's delivery log.
+/// One of the `shards` partitions of a webhook's delivery log.
 pub fn webhook_deliveries_pk(tenant: &TenantId, webhook: &WebhookId, shard: u32) -> String {
     format!("T#{tenant}#WD#{webhook}#{shard}")
 }
 
-/// GSI2: the deliveries of one event.
-pub fn event_deliveries_pk(tenant: &TenantId, event: &EventId) -> String {
-    format!("T#{tenant}#ED#{event}")
+/// A delivery's key: its webhook's log partition (the shard its id hashes to), and its place in
+/// the log (the cursor of its event time and id).
+pub fn delivery_key(
+    tenant: &TenantId,
+    webhook: &WebhookId,
+    id: &DeliveryId,
+    shards: u32,
+) -> (String, String) {
+    let shard = crate::ids::shard_of(id, shards);
+    let cursor = crate::store::DeliveryCursor {
+        created_ms: id.created_ms(),
+        id: id.clone(),
+    };
+    (
+        webhook_deliveries_pk(tenant, webhook, shard),
+        cursor.encode(),
+    )
 }
 
 pub fn stats_pk(tenant: &TenantId, webhook: &WebhookId, shard: u32) -> String {

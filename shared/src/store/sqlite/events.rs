@@ -146,11 +146,12 @@ impl EventStore for SqliteDb {
     async fn get_delivery(
         &self,
         tenant: &TenantId,
+        webhook: &WebhookId,
         id: &DeliveryId,
     ) -> StoreResult<Option<Delivery>> {
         self.get_doc(
-            "SELECT doc FROM deliveries WHERE tenant_id = ?1 AND id = ?2",
-            vec![tenant.to_string(), id.to_string()],
+            "SELECT doc FROM deliveries WHERE tenant_id = ?1 AND id = ?2 AND webhook_id = ?3",
+            vec![tenant.to_string(), id.to_string(), webhook.to_string()],
         )
         .await
     }
@@ -190,6 +191,30 @@ impl EventStore for SqliteDb {
                     prior_attempts as i64
                 ])
                 .map_err(be)?;
+            // No record yet (publishes here record their deliveries, but the contract allows
+            // a first save to create one): insert it, unless one appeared meanwhile.
+            let n = match (n, prior_attempts) {
+                (0, 0) => c
+                    .prepare_cached(
+                        "INSERT INTO deliveries (tenant_id, id, webhook_id, event_id, status,
+                           created_ms, attempts, doc, expires_ms)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+                    )
+                    .map_err(be)?
+                    .execute(params![
+                        r.tenant,
+                        r.id,
+                        r.webhook,
+                        r.event,
+                        r.status,
+                        r.created_ms,
+                        r.attempts,
+                        r.doc,
+                        r.expires_ms
+                    ])
+                    .map_err(be)?,
+                (n, _) => n,
+            };
             if n == 0 {
                 return Err(StoreError::AlreadyRecorded);
             }
