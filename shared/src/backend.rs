@@ -72,7 +72,8 @@ impl Hookline {
         queue_url: &str,
         endpoint: Option<&str>,
     ) -> Self {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(crate::tls::aws_http_client());
         if let Some(url) = endpoint {
             loader = loader.endpoint_url(url);
         }

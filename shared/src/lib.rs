@@ -2,7 +2,7 @@
 //!
 //! One module per concern: [`config`] (environment), [`error`] (one error type, mapped to HTTP),
 //! [`ids`] (typed ids), [`clock`], [`model`] (domain types and their rules), [`validation`],
-//! [`signing`] (delivery signatures: Standard Webhooks `v1`/`v1a`, RFC 9421 through [`httpsig`]), [`metrics`] (Prometheus and CloudWatch EMF), [`auth`] (authenticators, principals, scopes), [`store`] and
+//! [`tls`] (one TLS stack and trust store), [`signing`] (delivery signatures: Standard Webhooks `v1`/`v1a`, RFC 9421 through [`httpsig`]), [`metrics`] (Prometheus and CloudWatch EMF), [`auth`] (authenticators, principals, scopes), [`store`] and
 //! [`queue`] (small traits with SQLite and AWS adapters), [`service`] (the operations behind the
 //! API), [`publish`] (fan-out), [`delivery`] (sending, retry policy, address guard, SQS and local
 //! drivers) and [`api`] (the axum router served by Lambda and by `hookline serve`).
@@ -33,6 +33,7 @@ pub mod signing;
 pub mod stats;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 pub mod validation;
 
 pub use error::{Error, Result};

@@ -39,6 +39,7 @@ impl Sender {
             .dns_resolver(Arc::new(GuardedResolver { allow_private }))
             .user_agent(concat!("Hookline/", env!("CARGO_PKG_VERSION")))
             .pool_max_idle_per_host(32)
+            .tls_certs_only(crate::tls::reqwest_roots())
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
         Ok(Sender {
