@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::ids::{ApiKeyId, TenantId, WebhookId};
@@ -18,6 +18,9 @@ const MAX_ENTRIES: usize = 10_000;
 pub struct TtlCache<K, V> {
     ttl: Duration,
     entries: Mutex<HashMap<K, (Instant, V)>>,
+    /// One load per key at a time: a batch of a hundred messages to one webhook, or of ten
+    /// events of one tenant, reads the store once, not once per concurrent caller.
+    loading: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
@@ -25,6 +28,7 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         TtlCache {
             ttl,
             entries: Mutex::new(HashMap::new()),
+            loading: Mutex::new(HashMap::new()),
         }
     }
 
@@ -41,10 +45,20 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         if self.ttl.is_zero() {
             return load().await;
         }
-        if let Some((at, v)) = self.lock().get(key)
-            && at.elapsed() < self.ttl
-        {
-            return Ok(v.clone());
+        if let Some(v) = self.fresh(key) {
+            return Ok(v);
+        }
+        let gate = {
+            let mut loading = self.loading.lock().unwrap_or_else(|p| p.into_inner());
+            if loading.len() >= MAX_ENTRIES {
+                loading.clear();
+            }
+            loading.entry(key.clone()).or_default().clone()
+        };
+        let _loading = gate.lock().await;
+        // Whoever held the gate before may have loaded it.
+        if let Some(v) = self.fresh(key) {
+            return Ok(v);
         }
         let v = load().await?;
         let mut entries = self.lock();
@@ -53,6 +67,13 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
         }
         entries.insert(key.clone(), (Instant::now(), v.clone()));
         Ok(v)
+    }
+
+    fn fresh(&self, key: &K) -> Option<V> {
+        self.lock()
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, v)| v.clone())
     }
 
     pub fn invalidate(&self, key: &K) {
@@ -111,5 +132,18 @@ mod tests {
             Ok(5),
             "a zero ttl never caches"
         );
+    }
+
+    #[tokio::test]
+    async fn concurrent_callers_share_one_load() {
+        let c: TtlCache<u8, u32> = TtlCache::new(Duration::from_secs(5));
+        let loads = std::sync::atomic::AtomicU32::new(0);
+        let load = || async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Ok::<_, ()>(loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1)
+        };
+        let got = futures::future::join_all((0..10).map(|_| c.get_or_load(&1, load))).await;
+        assert!(got.iter().all(|v| *v == Ok(1)), "{got:?}");
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }

@@ -312,6 +312,7 @@ fn planned(mut event: Event, webhooks: &[Webhook], kind: fn(DeliveryRef) -> Deli
                 webhook_id: d.webhook_id.clone(),
                 event_id: event.id.clone(),
                 event_type: Some(event.event_type.clone()),
+                resent: false,
                 body: inline.clone(),
             })
         })

@@ -435,6 +435,7 @@ fn task(n: usize) -> DeliveryTask {
         webhook_id: id(&format!("wh_{n}")),
         event_id: id(&format!("evt_{n}")),
         event_type: None,
+        resent: false,
         body: Some(format!("{{\"n\":{n}}}")),
     })
 }

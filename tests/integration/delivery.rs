@@ -172,6 +172,7 @@ async fn a_duplicate_queue_message_is_not_sent_again() {
         webhook_id: wh.clone(),
         event_id: out.id.clone(),
         event_type: None,
+        resent: false,
         body: Some("{}".into()),
     });
     h.api.app.queue.send(&[task.clone(), task]).await.unwrap();

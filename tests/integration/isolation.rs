@@ -416,6 +416,7 @@ async fn the_embedded_queue_serves_webhooks_in_turn() {
             webhook_id: id(wh),
             event_id: id(&format!("evt_{n}")),
             event_type: None,
+            resent: false,
             body: None,
         })
     };
@@ -466,6 +467,7 @@ async fn a_restart_sends_what_a_crashed_run_had_in_flight_at_once() {
         webhook_id: id("wh_1"),
         event_id: id("evt_1"),
         event_type: None,
+        resent: false,
         body: None,
     });
     {

@@ -226,9 +226,16 @@ fn problems(t: &Value) -> Vec<String> {
                 "DeliverFunction: FunctionResponseTypes must be [ReportBatchItemFailures]".into(),
             );
         }
-        match num(t, at(e, &["Properties", "BatchSize"])) {
-            Some(b) if (1.0..=10.0).contains(&b) => {}
-            _ => p.push("DeliverFunction: BatchSize must be 1 to 10".into()),
+        // The batch the code is built for (the cost benchmark and the tests' Lambda poller use
+        // it); above ten messages, AWS requires a batching window.
+        let batch = hookline::delivery::lambda::BATCH_SIZE as f64;
+        if num(t, at(e, &["Properties", "BatchSize"])) != Some(batch) {
+            p.push(format!("DeliverFunction: BatchSize must be {batch}"));
+        }
+        if num(t, at(e, &["Properties", "MaximumBatchingWindowInSeconds"]))
+            .is_none_or(|w| !(1.0..=5.0).contains(&w))
+        {
+            p.push("DeliverFunction: MaximumBatchingWindowInSeconds must be 1 to 5".into());
         }
         if num(
             t,

@@ -203,16 +203,26 @@ pub struct Polled {
     pub handler_time: Duration,
 }
 
-/// One poll of the queue as Lambda's SQS event source does it: up to ten messages, given to
-/// the delivery function's handler as one event (with each message's receive count), and
-/// those it does not report as failures deleted.
+/// One poll of the queue as Lambda's SQS event source does it: receives of up to ten messages
+/// (SQS's most per call) until the template's batch size is reached or the queue has no more
+/// visible now, given to the delivery function's handler as one event (with each message's
+/// receive count), and those it does not report as failures deleted.
 pub async fn lambda_poll(app: &Hookline, deliverer: &hookline::delivery::Deliverer) -> Polled {
     use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-    let received = app
-        .queue
-        .receive(10, Duration::from_secs(30))
-        .await
-        .unwrap();
+    let mut received = Vec::new();
+    while received.len() < hookline::delivery::lambda::BATCH_SIZE {
+        let want = (hookline::delivery::lambda::BATCH_SIZE - received.len()).min(10);
+        let got = app
+            .queue
+            .receive(want, Duration::from_secs(30))
+            .await
+            .unwrap();
+        let more = got.len() == want;
+        received.extend(got);
+        if !more {
+            break;
+        }
+    }
     let mut event = SqsEvent::default();
     let mut receipts = std::collections::HashMap::new();
     for (i, m) in received.iter().enumerate() {

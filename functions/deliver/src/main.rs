@@ -5,7 +5,7 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::SqsEvent;
 use hookline::backend::Hookline;
 use hookline::config::Config;
-use hookline::delivery::{Deliverer, lambda::handle_batch};
+use hookline::delivery::{Deliverer, lambda::handle_batch_until};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main]
@@ -16,7 +16,15 @@ async fn main() -> Result<(), Error> {
     )?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let deliverer = deliverer.clone();
-        async move { Ok::<_, Error>(handle_batch(&deliverer, event.payload).await) }
+        // The invocation's deadline (unix milliseconds), as an instant on this clock.
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let left = std::time::Duration::from_millis(event.context.deadline.saturating_sub(now_ms));
+        let deadline = std::time::Instant::now() + left;
+        async move {
+            Ok::<_, Error>(handle_batch_until(&deliverer, event.payload, Some(deadline)).await)
+        }
     }))
     .await
 }

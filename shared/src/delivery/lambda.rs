@@ -2,17 +2,38 @@
 //! `ChangeMessageVisibility` with its delay and is reported as a batch item failure; every other
 //! message is left for Lambda to delete.
 
+use std::time::{Duration, Instant};
+
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::StreamExt;
 
 use super::{Deliverer, Outcome};
 use crate::queue::{DeliveryTask, Receipt};
 
+/// The most messages one invocation gets (the template's `BatchSize`): a batch's statistics are
+/// one write per webhook, so the larger the batch, the fewer the writes.
+pub const BATCH_SIZE: usize = 100;
+
+/// Time kept free at the end of an invocation, beyond one delivery timeout.
+const DEADLINE_MARGIN: Duration = Duration::from_secs(2);
+
 /// Handles one SQS batch; messages are delivered concurrently up to the configured bound.
 pub async fn handle_batch(deliverer: &Deliverer, event: SqsEvent) -> SqsBatchResponse {
+    handle_batch_until(deliverer, event, None).await
+}
+
+/// [`handle_batch`] within an invocation that ends at `deadline`: a message whose attempt could
+/// not finish in time is not started but handed back at once (visible again, for the next
+/// invocation), so that a batch of slow endpoints never times the function out with attempts
+/// made and not recorded.
+pub async fn handle_batch_until(
+    deliverer: &Deliverer,
+    event: SqsEvent,
+    deadline: Option<Instant>,
+) -> SqsBatchResponse {
     let bound = deliverer.app().config.delivery_concurrency;
     let failures: Vec<BatchItemFailure> = futures::stream::iter(event.records)
-        .map(|m| handle_message(deliverer, m))
+        .map(|m| handle_message(deliverer, m, deadline))
         .buffer_unordered(bound)
         .filter_map(|f| async move { f })
         .collect()
@@ -26,7 +47,11 @@ pub async fn handle_batch(deliverer: &Deliverer, event: SqsEvent) -> SqsBatchRes
 }
 
 /// Returns the batch item failure for `m`, if it must come back.
-async fn handle_message(deliverer: &Deliverer, m: SqsMessage) -> Option<BatchItemFailure> {
+async fn handle_message(
+    deliverer: &Deliverer,
+    m: SqsMessage,
+    deadline: Option<Instant>,
+) -> Option<BatchItemFailure> {
     // An empty item identifier would fail the whole batch: such a message is left alone.
     let id = m.message_id.clone().filter(|id| !id.is_empty())?;
     let failure = || {
@@ -34,6 +59,19 @@ async fn handle_message(deliverer: &Deliverer, m: SqsMessage) -> Option<BatchIte
         f.item_identifier = id.clone();
         Some(f)
     };
+    let needed = deliverer.app().config.delivery_timeout + DEADLINE_MARGIN;
+    if deadline.is_some_and(|d| Instant::now() + needed > d) {
+        if let Some(receipt) = m.receipt_handle.clone().map(Receipt)
+            && let Err(e) = deliverer
+                .app()
+                .queue
+                .change_visibility(&receipt, Duration::ZERO)
+                .await
+        {
+            tracing::warn!(message_id = %id, error = %e, "could not hand a message back");
+        }
+        return failure();
+    }
     let task = match m.body.as_deref().map(DeliveryTask::decode) {
         Some(Ok(t)) => t,
         other => {
@@ -42,23 +80,25 @@ async fn handle_message(deliverer: &Deliverer, m: SqsMessage) -> Option<BatchIte
             return failure();
         }
     };
-    match deliverer.process(&task).await {
+    let receives = m
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|c| c.parse::<u32>().ok());
+    match deliverer.process_received(&task, receives).await {
         Ok(Outcome::Done) => None,
         Ok(Outcome::RetryIn(delay)) => {
             // SQS counts receives, not attempts: one near the queue's `maxReceiveCount` would
             // move to the dead-letter queue although the schedule still wants it. A fresh copy
             // (its count starts again) takes its place, and this one is deleted.
-            let receives = m
-                .attributes
-                .get("ApproximateReceiveCount")
-                .and_then(|c| c.parse::<u32>().ok())
-                .unwrap_or(1);
+            let receives = receives.unwrap_or(1);
             let cap = deliverer.app().config.max_receive_count;
             if receives >= cap.saturating_sub(cap / 5).max(1) {
+                let mut copy = task.clone();
+                copy.target_mut().resent = true;
                 match deliverer
                     .app()
                     .queue
-                    .send_delayed(std::slice::from_ref(&task), delay)
+                    .send_delayed(std::slice::from_ref(&copy), delay)
                     .await
                 {
                     Ok(()) => return None,

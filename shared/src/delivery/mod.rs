@@ -118,6 +118,15 @@ impl Deliverer {
 
     /// Processes one queue message: one attempt at most, recorded before the message is settled.
     pub async fn process(&self, task: &DeliveryTask) -> Result<Outcome> {
+        self.process_received(task, None).await
+    }
+
+    /// [`Self::process`] for a message received `receives` times (as SQS counts them).
+    pub async fn process_received(
+        &self,
+        task: &DeliveryTask,
+        receives: Option<u32>,
+    ) -> Result<Outcome> {
         let t = task.target();
         let span = tracing::info_span!(
             "delivery",
@@ -126,15 +135,28 @@ impl Deliverer {
             delivery = %t.delivery_id,
             attempt = tracing::field::Empty,
         );
-        self.process_in_span(task).instrument(span).await
+        self.process_in_span(task, receives).instrument(span).await
     }
 
-    async fn process_in_span(&self, task: &DeliveryTask) -> Result<Outcome> {
+    async fn process_in_span(&self, task: &DeliveryTask, receives: Option<u32>) -> Result<Outcome> {
         let store = &self.app.store;
         let t = task.target();
-        let recorded = store
-            .get_delivery(&t.tenant_id, &t.webhook_id, &t.delivery_id)
-            .await?;
+        // A publish's message received for the first time has no record to read where publishes
+        // write none (DynamoDB): the read is skipped, and the first save creates the record only
+        // if there is still none (a duplicate of the message then finds it recorded).
+        let first_sight = receives == Some(1)
+            && self.app.atomic_publish.is_none()
+            && !t.resent
+            && t.event_type.is_some()
+            && matches!(task, DeliveryTask::Scheduled(_) | DeliveryTask::Test(_));
+        let recorded = match first_sight {
+            true => None,
+            false => {
+                store
+                    .get_delivery(&t.tenant_id, &t.webhook_id, &t.delivery_id)
+                    .await?
+            }
+        };
         let Some(mut d) = (match recorded {
             Some(d) => Some(d),
             None => self.unrecorded(task).await?,

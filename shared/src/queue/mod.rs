@@ -67,6 +67,10 @@ pub struct DeliveryRef {
     /// The exact body to POST, when small enough to travel in the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// A copy sent in place of a message near the queue's receive limit: its delivery has a
+    /// record, although the copy's first receive says otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resent: bool,
 }
 
 /// One queue message.
@@ -108,6 +112,13 @@ impl DeliveryTask {
     }
 
     pub fn target(&self) -> &DeliveryRef {
+        match self {
+            DeliveryTask::Scheduled(t) | DeliveryTask::Test(t) => t,
+            DeliveryTask::Manual { target, .. } => target,
+        }
+    }
+
+    pub fn target_mut(&mut self) -> &mut DeliveryRef {
         match self {
             DeliveryTask::Scheduled(t) | DeliveryTask::Test(t) => t,
             DeliveryTask::Manual { target, .. } => target,
@@ -207,6 +218,7 @@ mod tests {
             webhook_id: WebhookId::parse("wh_1").unwrap(),
             event_id: EventId::parse("evt_1").unwrap(),
             event_type: None,
+            resent: false,
             body: Some("{}".into()),
         }
     }

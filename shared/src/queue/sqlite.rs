@@ -280,6 +280,7 @@ mod tests {
             webhook_id: format!("wh_{n}").parse().unwrap(),
             event_id: format!("evt_{n}").parse().unwrap(),
             event_type: None,
+            resent: false,
             body: None,
         })
     }

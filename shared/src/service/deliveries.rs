@@ -31,6 +31,7 @@ fn manual_task(d: &Delivery, body: Option<String>, retry_id: &RetryId) -> Delive
             webhook_id: d.webhook_id.clone(),
             event_id: d.event_id.clone(),
             event_type: Some(d.event_type.clone()),
+            resent: false,
             body,
         },
         retry_id: retry_id.clone(),
