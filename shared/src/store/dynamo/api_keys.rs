@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::items::{api_key_item, from_item, s};
-use super::keys::{ALL_KEYS_PK, API_KEY_SK, GSI1, GSI2, api_key_pk, tenant_keys_pk};
+use super::keys::{ALL_KEYS, API_KEY_SK, GSI1, api_key_pk, tenant_keys_pk};
 use super::{DynamoStore, be};
 use crate::ids::{ApiKeyId, TenantId};
 use crate::model::ApiKey;
@@ -35,15 +35,14 @@ impl KeyStore for DynamoStore {
             .index_name(GSI1)
             .key_condition_expression("GSI1PK = :pk")
             .expression_attribute_values(":pk", s(tenant_keys_pk(tenant)));
-        self.collect(q, None).await?.iter().map(from_item).collect()
+        self.collect_indexed(q, None)
+            .await?
+            .iter()
+            .map(from_item)
+            .collect()
     }
 
     async fn no_keys(&self) -> StoreResult<bool> {
-        let q = self
-            .query()
-            .index_name(GSI2)
-            .key_condition_expression("GSI2PK = :pk")
-            .expression_attribute_values(":pk", s(ALL_KEYS_PK));
-        Ok(self.collect(q, Some(1)).await?.is_empty())
+        Ok(self.list_kind(ALL_KEYS, None, 1).await?.is_empty())
     }
 }

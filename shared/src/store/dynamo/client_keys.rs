@@ -35,7 +35,11 @@ impl ClientKeyStore for DynamoStore {
             .index_name(GSI1)
             .key_condition_expression("GSI1PK = :pk")
             .expression_attribute_values(":pk", s(tenant_client_keys_pk(tenant)));
-        self.collect(q, None).await?.iter().map(from_item).collect()
+        self.collect_indexed(q, None)
+            .await?
+            .iter()
+            .map(from_item)
+            .collect()
     }
 
     async fn delete_client_key(&self, tenant: &TenantId, key_id: &str) -> StoreResult<bool> {

@@ -62,7 +62,7 @@ pub fn keyring_item(r: &crate::model::Keyring) -> StoreResult<Item> {
 
 pub fn partner_item(p: &crate::model::Partner) -> StoreResult<Item> {
     let mut item = key(partner_pk(&p.id), PARTNER_SK);
-    item.insert("GSI2PK".into(), s(ALL_PARTNERS_PK));
+    item.insert("GSI2PK".into(), s(kind_pk(ALL_PARTNERS, p.id.as_str())));
     item.insert("GSI2SK".into(), s(p.id.as_str()));
     item.insert("doc".into(), doc(p)?);
     item.insert("ver".into(), n(p.version));
@@ -84,7 +84,7 @@ pub fn api_key_item(k: &ApiKey) -> StoreResult<Item> {
     let mut item = key(api_key_pk(&k.id), API_KEY_SK);
     item.insert("GSI1PK".into(), s(tenant_keys_pk(&k.tenant_id)));
     item.insert("GSI1SK".into(), s(k.id.as_str()));
-    item.insert("GSI2PK".into(), s(ALL_KEYS_PK));
+    item.insert("GSI2PK".into(), s(kind_pk(ALL_KEYS, k.id.as_str())));
     item.insert("GSI2SK".into(), s(k.id.as_str()));
     item.insert("doc".into(), doc(k)?);
     // A short-lived key (a portal session) is removed by the table's TTL a day after it ends.
@@ -96,7 +96,7 @@ pub fn api_key_item(k: &ApiKey) -> StoreResult<Item> {
 
 pub fn webhook_item(wh: &Webhook) -> StoreResult<Item> {
     let mut item = key(tenant_pk(&wh.tenant_id), webhook_sk(&wh.id));
-    item.insert("GSI2PK".into(), s(ALL_WEBHOOKS_PK));
+    item.insert("GSI2PK".into(), s(kind_pk(ALL_WEBHOOKS, wh.id.as_str())));
     item.insert("GSI2SK".into(), s(wh.id.as_str()));
     item.insert("ver".into(), n(wh.version));
     if let Some(lt) = wh.last_triggered_at {

@@ -3,17 +3,24 @@
 //!
 //! | item | PK | SK | GSI1 (PK / SK) | GSI2 (PK / SK) |
 //! |---|---|---|---|---|
-//! | API key | `KEY#{id}` | `KEY` | `TKEYS#{tenant}` / id | `KEYS` / id |
-//! | webhook | `T#{tenant}` | `WH#{id}` | | `WEBHOOKS` / id (admin views) |
+//! | API key | `KEY#{id}` | `KEY` | `TKEYS#{tenant}` / id | `KEYS#{shard}` / id |
+//! | webhook | `T#{tenant}` | `WH#{id}` | | `WEBHOOKS#{shard}` / id (admin views) |
 //! | webhook stats | `T#{tenant}#WS#{webhook}#{shard}` | `ALL` or `H#{unix hour}` | | |
 //! | webhook count | `T#{tenant}` | `WHCOUNT` | | |
 //! | event type | `CATALOG` | `ET#{name}` | | |
 //! | rate counter | `RATE#{class}:{principal}` | `W#{window start}` | | |
 //! | client key | `CK#{key id}` | `CK` | `TCK#{tenant}` / key id | |
+//! | partner | `P#{id}` | `PARTNER` | | `PARTNERS#{shard}` / id |
 //! | idempotency key | `IDEM#{principal}:{key}` | `IDEM` | | |
 //! | event | `T#{tenant}#E#{id}` | `EVENT` | | |
 //! | delivery | `T#{tenant}#WD#{webhook}#{shard}` | `{ms}.{id}` | | |
 //! | archived attempt | `T#{tenant}#D#{delivery}` | `A#{number}` | | |
+//!
+//! Both indexes project keys only: a write that changes no index key (a webhook's health, its
+//! last delivery time) writes no index, and what a listing needs is read from the table by
+//! those keys. The listings of every key, webhook or partner (operators' views) are spread over
+//! [`KIND_SHARDS`] partitions by a hash of the id, so that no index partition takes every write
+//! of a kind.
 //!
 //! Each event has its own partition. A delivery lives in its webhook's log, spread over `shards`
 //! partitions (so no key takes more than a fraction of a busy endpoint's writes) and sorted by
@@ -28,10 +35,22 @@ pub const GSI2: &str = "GSI2";
 pub const TTL_ATTRIBUTE: &str = "expires_at";
 
 pub const API_KEY_SK: &str = "KEY";
-pub const ALL_KEYS_PK: &str = "KEYS";
-pub const ALL_WEBHOOKS_PK: &str = "WEBHOOKS";
-/// Every partner, in GSI2 (a handful per deployment, listed by operators only).
-pub const ALL_PARTNERS_PK: &str = "PARTNERS";
+/// GSI2's partitions of every API key, webhook and partner.
+pub const ALL_KEYS: &str = "KEYS";
+pub const ALL_WEBHOOKS: &str = "WEBHOOKS";
+pub const ALL_PARTNERS: &str = "PARTNERS";
+/// How many GSI2 partitions each of those kinds is spread over.
+pub const KIND_SHARDS: u32 = 8;
+
+/// The GSI2 partition of one item of a kind listed whole (`ALL_KEYS`, …).
+pub fn kind_pk(kind: &str, id: &str) -> String {
+    format!("{kind}#{}", crate::ids::shard_of(id, KIND_SHARDS))
+}
+
+/// Every GSI2 partition of a kind.
+pub fn kind_pks(kind: &str) -> impl Iterator<Item = String> + '_ {
+    (0..KIND_SHARDS).map(move |shard| format!("{kind}#{shard}"))
+}
 pub const PARTNER_SK: &str = "PARTNER";
 
 pub fn partner_pk(id: &crate::ids::PartnerId) -> String {

@@ -18,6 +18,7 @@ mod webhooks;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use futures::{StreamExt, TryStreamExt};
 
 use crate::store::{StoreError, StoreResult};
 use items::{Item, key};
@@ -166,6 +167,77 @@ impl DynamoStore {
             }
         }
         Ok(out)
+    }
+
+    /// Runs a query on an index (which projects keys only) and reads the items it names from
+    /// the table, in the index's order (an item deleted in between is left out).
+    async fn collect_indexed(
+        &self,
+        q: QueryFluentBuilder,
+        want: Option<usize>,
+    ) -> StoreResult<Vec<Item>> {
+        let keys = self.collect(q, want).await?;
+        self.read_keys(&keys).await
+    }
+
+    /// The table's items for index entries (or any items carrying `PK` and `SK`), in order.
+    async fn read_keys(&self, entries: &[Item]) -> StoreResult<Vec<Item>> {
+        let table_key = |i: &Item| -> Option<(String, String)> {
+            Some((
+                i.get("PK")?.as_s().ok()?.clone(),
+                i.get("SK")?.as_s().ok()?.clone(),
+            ))
+        };
+        let wanted: Vec<(String, String)> = entries.iter().filter_map(table_key).collect();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found = self
+            .batch_get(wanted.iter().map(|(pk, sk)| key(pk, sk)).collect())
+            .await?;
+        let mut by_key: std::collections::HashMap<(String, String), Item> = found
+            .into_iter()
+            .filter_map(|i| Some((table_key(&i)?, i)))
+            .collect();
+        Ok(wanted.iter().filter_map(|k| by_key.remove(k)).collect())
+    }
+
+    /// Every item of a kind listed through GSI2's sharded partitions (`ALL_KEYS`, …), in id
+    /// order, after `after`, at most `want`: each shard is read up to `want`, and the merge of
+    /// those is exact.
+    async fn list_kind(
+        &self,
+        kind: &str,
+        after: Option<&str>,
+        want: usize,
+    ) -> StoreResult<Vec<Item>> {
+        let per_shard = futures::stream::iter(keys::kind_pks(kind))
+            .map(|pk| {
+                let mut q = self.query().index_name(keys::GSI2);
+                q = match after {
+                    Some(a) => q
+                        .key_condition_expression("GSI2PK = :pk AND GSI2SK > :after")
+                        .expression_attribute_values(":after", items::s(a)),
+                    None => q.key_condition_expression("GSI2PK = :pk"),
+                };
+                self.collect(
+                    q.expression_attribute_values(":pk", items::s(pk)),
+                    Some(want),
+                )
+            })
+            .buffer_unordered(8)
+            .try_collect::<Vec<_>>()
+            .await?;
+        let sort_key = |i: &Item| {
+            i.get("GSI2SK")
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default()
+        };
+        let mut entries: Vec<Item> = per_shard.into_iter().flatten().collect();
+        entries.sort_by_key(sort_key);
+        entries.truncate(want);
+        self.read_keys(&entries).await
     }
 
     /// A query on this table, to be completed by the caller and run by [`Self::collect`].

@@ -1,11 +1,11 @@
 //! Partners on DynamoDB: one item per partner, written with a version check; the few partners
-//! of a deployment are listed through GSI2 (an operator's listing, not a request path).
+//! of a deployment are listed through GSI2's shards (an operator's listing, not a request path).
 
 use async_trait::async_trait;
 
 use super::DynamoStore;
-use super::items::{from_item, partner_item, s};
-use super::keys::{ALL_PARTNERS_PK, GSI2, PARTNER_SK, partner_pk};
+use super::items::{from_item, partner_item};
+use super::keys::{ALL_PARTNERS, PARTNER_SK, partner_pk};
 use crate::ids::PartnerId;
 use crate::model::Partner;
 use crate::store::{PartnerStore, StoreResult};
@@ -24,13 +24,8 @@ impl PartnerStore for DynamoStore {
     }
 
     async fn list_partners(&self) -> StoreResult<Vec<Partner>> {
-        let q = self
-            .query()
-            .index_name(GSI2)
-            .key_condition_expression("GSI2PK = :pk")
-            .expression_attribute_values(":pk", s(ALL_PARTNERS_PK));
         let mut partners: Vec<Partner> = self
-            .collect(q, None)
+            .list_kind(ALL_PARTNERS, None, usize::MAX)
             .await?
             .iter()
             .map(from_item)

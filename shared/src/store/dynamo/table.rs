@@ -32,7 +32,7 @@ pub async fn create_table(client: &Client, table: &str) -> StoreResult<()> {
             .key_schema(ks(&format!("{name}SK"), KeyType::Range)?)
             .projection(
                 Projection::builder()
-                    .projection_type(ProjectionType::All)
+                    .projection_type(ProjectionType::KeysOnly)
                     .build(),
             )
             .build()

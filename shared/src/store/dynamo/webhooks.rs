@@ -6,7 +6,9 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 
 use super::items::{key, n, s, webhook_from_item, webhook_item};
-use super::keys::{ALL_WEBHOOKS_PK, GSI2, WEBHOOK_COUNT_SK, WEBHOOK_SK_END, tenant_pk, webhook_sk};
+use super::keys::{
+    ALL_WEBHOOKS, GSI2, WEBHOOK_COUNT_SK, WEBHOOK_SK_END, kind_pk, tenant_pk, webhook_sk,
+};
 use super::{DynamoStore, be, is_condition_failed};
 use crate::ids::{TenantId, WebhookId};
 use crate::model::{Health, Page, Timestamp, Webhook};
@@ -61,19 +63,22 @@ impl WebhookStore for DynamoStore {
     }
 
     async fn webhook_tenant(&self, id: &WebhookId) -> StoreResult<Option<TenantId>> {
+        // The index entry's table key names the tenant (`T#{tenant}`).
         let q = self
             .query()
             .index_name(GSI2)
             .key_condition_expression("GSI2PK = :pk AND GSI2SK = :id")
-            .expression_attribute_values(":pk", s(ALL_WEBHOOKS_PK))
+            .expression_attribute_values(":pk", s(kind_pk(ALL_WEBHOOKS, id.as_str())))
             .expression_attribute_values(":id", s(id.as_str()));
-        Ok(self
-            .collect(q, Some(1))
-            .await?
-            .first()
-            .map(webhook_from_item)
-            .transpose()?
-            .map(|w| w.tenant_id))
+        let found = self.collect(q, Some(1)).await?;
+        let tenant = found.first().and_then(|i| {
+            i.get("PK")?
+                .as_s()
+                .ok()?
+                .strip_prefix("T#")
+                .map(str::to_string)
+        });
+        tenant.map(|t| TenantId::parse(&t).map_err(be)).transpose()
     }
 
     async fn get_webhook(&self, tenant: &TenantId, id: &WebhookId) -> StoreResult<Option<Webhook>> {
@@ -90,28 +95,22 @@ impl WebhookStore for DynamoStore {
         limit: usize,
     ) -> StoreResult<Page<Webhook, WebhookId>> {
         let after_s = after.map(|a| a.as_str()).unwrap_or("");
-        let q = match (tenant, after) {
-            (Some(t), _) => self
-                .query()
-                .key_condition_expression("PK = :pk AND SK BETWEEN :lo AND :hi")
-                .expression_attribute_values(":pk", s(tenant_pk(t)))
-                .expression_attribute_values(":lo", s(format!("WH#{after_s}")))
-                .expression_attribute_values(":hi", s(WEBHOOK_SK_END)),
-            // Key values may not be empty strings: the first page has no lower bound.
-            (None, None) => self
-                .query()
-                .index_name(GSI2)
-                .key_condition_expression("GSI2PK = :pk")
-                .expression_attribute_values(":pk", s(ALL_WEBHOOKS_PK)),
-            (None, Some(a)) => self
-                .query()
-                .index_name(GSI2)
-                .key_condition_expression("GSI2PK = :pk AND GSI2SK > :after")
-                .expression_attribute_values(":pk", s(ALL_WEBHOOKS_PK))
-                .expression_attribute_values(":after", s(a.as_str())),
+        let items = match tenant {
+            Some(t) => {
+                let q = self
+                    .query()
+                    .key_condition_expression("PK = :pk AND SK BETWEEN :lo AND :hi")
+                    .expression_attribute_values(":pk", s(tenant_pk(t)))
+                    .expression_attribute_values(":lo", s(format!("WH#{after_s}")))
+                    .expression_attribute_values(":hi", s(WEBHOOK_SK_END));
+                // BETWEEN includes `after` itself: read one more and drop it.
+                self.collect(q, Some(limit + 2)).await?
+            }
+            None => {
+                self.list_kind(ALL_WEBHOOKS, after.map(|a| a.as_str()), limit + 1)
+                    .await?
+            }
         };
-        // BETWEEN includes `after` itself: read one more and drop it.
-        let items = self.collect(q, Some(limit + 2)).await?;
         let mut hooks = items
             .iter()
             .map(webhook_from_item)
