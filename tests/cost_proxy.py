@@ -171,6 +171,10 @@ def dynamo(op, req, resp):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes: with Nagle's algorithm on, the body waits for the
+    # client's delayed ACK (40 ms on Linux), which would add that to every call's time, and so
+    # to the Lambda time the benchmark measures.
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass

@@ -288,6 +288,20 @@ pub struct Health {
 }
 
 impl Webhook {
+    /// When a delivery was last attempted: what was written for it (`last_triggered_at`), or
+    /// the endpoint's last success or failure as its health records them (a health write
+    /// already made for an attempt is not made again to say when it was).
+    pub fn last_triggered(&self) -> Option<Timestamp> {
+        [
+            self.last_triggered_at,
+            self.health.last_success_at,
+            self.health.last_failure_at,
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+    }
+
     /// Does this subscription want an event of `event_type` for `account_id`?
     pub fn matches(&self, event_type: &str, account_id: Option<&str>) -> bool {
         self.enabled

@@ -217,7 +217,7 @@ impl WebhookOut {
             },
             created_at: w.created_at,
             updated_at: w.updated_at,
-            last_triggered_at: w.last_triggered_at,
+            last_triggered_at: w.last_triggered(),
             disabled_reason: w.disabled_reason.clone(),
             disabled_at: w.disabled_at,
             health: HealthOut::of(&w.health, now),

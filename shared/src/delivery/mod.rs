@@ -255,6 +255,8 @@ impl Deliverer {
         sent.attempt.retry_id = task.retry_id().cloned();
         sent.attempt.key_id = signer.key_id().map(String::from);
         let succeeded = sent.attempt.succeeded();
+        // Whether the webhook's health records this attempt (and so when it was made).
+        let in_health = succeeded || breaker::counts_as_failure(&sent.attempt);
         if succeeded {
             slot.succeeded();
         } else if breaker::counts_as_failure(&sent.attempt) {
@@ -338,7 +340,11 @@ impl Deliverer {
                 ),
             }
         }
-        self.touch(&webhook.tenant_id, &webhook.id).await;
+        // The health write of a success or a failure also says when (see
+        // `Webhook::last_triggered`); only an attempt it does not record is written apart.
+        if !in_health {
+            self.touch(&webhook.tenant_id, &webhook.id).await;
+        }
         Ok(outcome)
     }
 
