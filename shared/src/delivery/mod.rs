@@ -143,7 +143,8 @@ impl Deliverer {
         let t = task.target();
         // A publish's message received for the first time has no record to read where publishes
         // write none (DynamoDB): the read is skipped, and the first save creates the record only
-        // if there is still none (a duplicate of the message then finds it recorded).
+        // if there is still none. (A duplicate copy SQS hands out as a first receive may POST
+        // once more, with the same webhook-id, and records nothing; every later receive reads.)
         let first_sight = receives == Some(1)
             && self.app.atomic_publish.is_none()
             && !t.resent
