@@ -15,7 +15,8 @@
 //! Scenarios, each with its own tenant and webhooks:
 //! - (a1) 1 event -> 1 webhook, published one by one;
 //! - (a10) 1 event -> 1 webhook, published in batches of 10 (`POST /v1/events/batch`);
-//! - (b) 1 event -> 10 webhooks, published one by one.
+//! - (b) 1 event -> 10 webhooks, published one by one;
+//! - (b10) 1 event -> 10 webhooks, published in batches of 10.
 //!
 //! Prices: HTTP API $1.00 per million requests; Lambda arm64 $0.20 per million invocations and
 //! $0.0000133334 per GB-s; DynamoDB on demand $0.625 per million write units and $0.125 per
@@ -296,6 +297,7 @@ async fn main() {
         ("a1", events, 1, 1),
         ("a10", events, 1, 10),
         ("b", events / 10, 10, 1),
+        ("b10", events / 10, 10, 10),
     ] {
         let usage = scenario(&app, &proxy_url, &receiver, events, webhooks, batch).await;
         assert!(usage.aws["wru"].as_f64().unwrap() > 0.0, "nothing counted");
