@@ -2,8 +2,11 @@
 # `sam local`, end to end, on a machine with a Docker engine and no container registry:
 #   1. a base image for the functions' runtime, made from Debian's packages (debootstrap) and
 #      `docker import`ed, since nothing can be pulled; built once, rebuilt when its recipe changes;
-#   2. `sam build` of both functions for x86_64 (the template's Architecture parameter; deploys
-#      stay arm64), in debug mode, which builds in a fraction of the release time;
+#   2. both functions built for this machine (x86_64, debug: the template's Architecture
+#      parameter says x86_64; deploys stay arm64) and laid out as `sam build` lays them out
+#      (.aws-sam/local: a bootstrap per function, the template pointing at them). `sam build`
+#      itself would compile every dependency again for its own target directory; tests/run.sh
+#      checks `sam build` on its own (arm64, with cargo-lambda);
 #   3. the `sam_local` test: `sam local invoke` of both functions on every event in events/, and
 #      `sam local start-api` serving the README walkthrough, with a published event delivered by
 #      `sam local invoke DeliverFunction`, against DynamoDB and SQS in moto.
@@ -56,10 +59,28 @@ fi
 echo "  size: $(( $(docker image inspect --format '{{.Size}}' "$image") / 1000000 )) MB"
 took "$start"
 
-step "sam build (x86_64, debug)"
+step "the functions (x86_64, debug), laid out as sam build does"
 start=$(date +%s)
-SAM_BUILD_MODE=debug sam build --template template.yaml --build-dir .aws-sam/local \
-  --parameter-overrides Architecture=x86_64 >/dev/null
+# Only the two Lambda packages, so that their features are a deploy's (no SQLite).
+cargo build -q -p api -p deliver
+out="$root/.aws-sam/local"
+rm -rf "$out"
+mkdir -p "$out/ApiFunction" "$out/DeliverFunction"
+built="${CARGO_TARGET_DIR:-$root/target}/debug"
+cp "$built/api" "$out/ApiFunction/bootstrap"
+cp "$built/deliver" "$out/DeliverFunction/bootstrap"
+# The template with each function's CodeUri pointing at its folder, as in sam build's output.
+"$bin/python" - "$root/template.yaml" "$out/template.yaml" <<'PY'
+import sys
+text = open(sys.argv[1]).read()
+for fn in ("ApiFunction", "DeliverFunction"):
+    start = text.index(f"\n  {fn}:\n")
+    at = text.index("      CodeUri: .\n", start)
+    text = text[:at] + f"      CodeUri: {fn}\n" + text[at + len("      CodeUri: .\n"):]
+open(sys.argv[2], "w").write(text)
+PY
+grep -q "CodeUri: ApiFunction" "$out/template.yaml" && grep -q "CodeUri: DeliverFunction" "$out/template.yaml" \
+  || { echo "tests/sam_local.sh: could not point the template at the built functions" >&2; exit 1; }
 took "$start"
 
 # SAM runs the functions on Docker's default bridge (its `--docker-network host` still leaves
