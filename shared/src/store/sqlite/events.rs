@@ -50,33 +50,42 @@ pub(crate) fn insert_deliveries(
     rows: Vec<DeliveryRow>,
     now_ms: i64,
 ) -> StoreResult<()> {
-    let mut stmt = c
-        .prepare_cached(
-            "INSERT INTO deliveries
-             (tenant_id, id, webhook_id, event_id, status, created_ms, attempts, doc, expires_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (tenant_id, id) DO UPDATE SET webhook_id = excluded.webhook_id,
-               event_id = excluded.event_id, status = excluded.status, created_ms = excluded.created_ms,
-               attempts = excluded.attempts, doc = excluded.doc, expires_ms = excluded.expires_ms
-             WHERE deliveries.expires_ms <= ?10",
-        )
-        .map_err(be)?;
-    for r in rows {
-        stmt.execute(params![
-            r.tenant,
-            r.id,
-            r.webhook,
-            r.event,
-            r.status,
-            r.created_ms,
-            r.attempts,
-            r.doc,
-            r.expires_ms,
-            now_ms
-        ])
-        .map_err(be)?;
+    for r in &rows {
+        insert_delivery(c, r, Some(now_ms))?;
     }
     Ok(())
+}
+
+/// Inserts one delivery unless a row with its id exists: one that expired at or before
+/// `replace_expired_at` is replaced, any other is left alone. Returns the rows written (0 or 1).
+fn insert_delivery(
+    c: &Connection,
+    r: &DeliveryRow,
+    replace_expired_at: Option<i64>,
+) -> StoreResult<usize> {
+    c.prepare_cached(
+        "INSERT INTO deliveries
+         (tenant_id, id, webhook_id, event_id, status, created_ms, attempts, doc, expires_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (tenant_id, id) DO UPDATE SET webhook_id = excluded.webhook_id,
+           event_id = excluded.event_id, status = excluded.status, created_ms = excluded.created_ms,
+           attempts = excluded.attempts, doc = excluded.doc, expires_ms = excluded.expires_ms
+         WHERE ?10 IS NOT NULL AND deliveries.expires_ms <= ?10",
+    )
+    .map_err(be)?
+    .execute(params![
+        r.tenant,
+        r.id,
+        r.webhook,
+        r.event,
+        r.status,
+        r.created_ms,
+        r.attempts,
+        r.doc,
+        r.expires_ms,
+        replace_expired_at
+    ])
+    .map_err(be)
 }
 
 /// The columns of a delivery row.
@@ -192,27 +201,10 @@ impl EventStore for SqliteDb {
                 ])
                 .map_err(be)?;
             // No record yet (publishes here record their deliveries, but the contract allows
-            // a first save to create one): insert it, unless one appeared meanwhile.
+            // a first save to create one): insert it, unless any row has its id by now (as on
+            // DynamoDB, whose create is conditional on no item at all).
             let n = match (n, prior_attempts) {
-                (0, 0) => c
-                    .prepare_cached(
-                        "INSERT INTO deliveries (tenant_id, id, webhook_id, event_id, status,
-                           created_ms, attempts, doc, expires_ms)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
-                    )
-                    .map_err(be)?
-                    .execute(params![
-                        r.tenant,
-                        r.id,
-                        r.webhook,
-                        r.event,
-                        r.status,
-                        r.created_ms,
-                        r.attempts,
-                        r.doc,
-                        r.expires_ms
-                    ])
-                    .map_err(be)?,
+                (0, 0) => insert_delivery(c, &r, None)?,
                 (n, _) => n,
             };
             if n == 0 {
