@@ -541,27 +541,17 @@ async fn stats_add_up_over_every_hour_and_shard(b: Backend) {
         pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
     };
     // Three old hours (folded on DynamoDB), one recent hour on two shards.
-    for (hour, shard) in [(now_hour - 200, 0), (now_hour - 100, 1), (now_hour - 99, 0)] {
+    let old = c(&[("d_succeeded", 2), ("a_total", 3)]);
+    let recent = c(&[("d_succeeded", 1), ("a_total", 1)]);
+    for (hour, shard, add) in [
+        (now_hour - 200, 0, &old),
+        (now_hour - 100, 1, &old),
+        (now_hour - 99, 0, &old),
+        (now_hour, 0, &recent),
+        (now_hour, 1, &recent),
+    ] {
         app.store
-            .add_stats(
-                &tenant,
-                &wh,
-                hour,
-                shard,
-                &c(&[("d_succeeded", 2), ("a_total", 3)]),
-            )
-            .await
-            .unwrap();
-    }
-    for shard in [0, 1] {
-        app.store
-            .add_stats(
-                &tenant,
-                &wh,
-                now_hour,
-                shard,
-                &c(&[("d_succeeded", 1), ("a_total", 1)]),
-            )
+            .add_stats(&tenant, &wh, hour, shard, add)
             .await
             .unwrap();
     }

@@ -106,6 +106,11 @@ pub fn tenant_pk(tenant: &TenantId) -> String {
     format!("T#{tenant}")
 }
 
+/// The tenant of a [`tenant_pk`] (`None` for any other partition key).
+pub fn tenant_of_pk(pk: &str) -> Option<&str> {
+    pk.strip_prefix("T#").filter(|t| !t.contains('#'))
+}
+
 pub fn webhook_sk(id: &WebhookId) -> String {
     format!("WH#{id}")
 }

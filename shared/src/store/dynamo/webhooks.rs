@@ -7,7 +7,8 @@ use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 
 use super::items::{key, n, s, webhook_from_item, webhook_item};
 use super::keys::{
-    ALL_WEBHOOKS, GSI2, WEBHOOK_COUNT_SK, WEBHOOK_SK_END, kind_pk, tenant_pk, webhook_sk,
+    ALL_WEBHOOKS, GSI2, WEBHOOK_COUNT_SK, WEBHOOK_SK_END, kind_pk, tenant_of_pk, tenant_pk,
+    webhook_sk,
 };
 use super::{DynamoStore, be, is_condition_failed};
 use crate::ids::{TenantId, WebhookId};
@@ -63,7 +64,7 @@ impl WebhookStore for DynamoStore {
     }
 
     async fn webhook_tenant(&self, id: &WebhookId) -> StoreResult<Option<TenantId>> {
-        // The index entry's table key names the tenant (`T#{tenant}`).
+        // The index entry's table key names the tenant.
         let q = self
             .query()
             .index_name(GSI2)
@@ -71,14 +72,10 @@ impl WebhookStore for DynamoStore {
             .expression_attribute_values(":pk", s(kind_pk(ALL_WEBHOOKS, id.as_str())))
             .expression_attribute_values(":id", s(id.as_str()));
         let found = self.collect(q, Some(1)).await?;
-        let tenant = found.first().and_then(|i| {
-            i.get("PK")?
-                .as_s()
-                .ok()?
-                .strip_prefix("T#")
-                .map(str::to_string)
-        });
-        tenant.map(|t| TenantId::parse(&t).map_err(be)).transpose()
+        let tenant = found
+            .first()
+            .and_then(|i| tenant_of_pk(i.get("PK")?.as_s().ok()?));
+        tenant.map(|t| TenantId::parse(t).map_err(be)).transpose()
     }
 
     async fn get_webhook(&self, tenant: &TenantId, id: &WebhookId) -> StoreResult<Option<Webhook>> {
