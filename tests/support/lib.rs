@@ -410,25 +410,33 @@ pub fn delivery_walkthrough() -> String {
     readme_block("on your `PATH` (`export PATH=$PWD/target/release:$PATH`), as written:")
 }
 
-/// The README's signed-request example (registers a client key, then signs a request).
+/// The API guide's signed-request example (registers a client key, then signs a request).
 pub fn signed_request_walkthrough() -> String {
-    readme_block(
+    doc_block(
+        "docs/api.md",
         "`http-message-signatures` (`pip install http-message-signatures requests`), as written:",
     )
 }
 
-/// The README's JWT example (mints a token with PyJWT and lists webhooks with it).
+/// The API guide's JWT example (mints a token with PyJWT and lists webhooks with it).
 pub fn jwt_walkthrough() -> String {
-    readme_block("in a shell with the same\nvariable and PyJWT (`pip install PyJWT`), as written:")
+    doc_block(
+        "docs/api.md",
+        "in a shell with the same\nvariable and PyJWT (`pip install PyJWT`), as written:")
 }
 
 /// The first `sh` block after `marker` in README.md.
 fn readme_block(marker: &str) -> String {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let after = readme
+    doc_block("README.md", marker)
+}
+
+/// The first `sh` block after `marker` in the document `path` (from the repository root).
+fn doc_block(path: &str, marker: &str) -> String {
+    let doc = std::fs::read_to_string(root().join(path)).unwrap();
+    let after = doc
         .split(marker)
         .nth(1)
-        .unwrap_or_else(|| panic!("README has {marker:?}"));
+        .unwrap_or_else(|| panic!("{path} has {marker:?}"));
     let block = after.split("```sh\n").nth(1).unwrap();
     block.split("\n```").next().unwrap().to_string()
 }
