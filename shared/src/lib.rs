@@ -27,6 +27,7 @@ pub mod publish;
 pub mod queue;
 pub mod ratelimit;
 pub mod schema;
+pub mod secret;
 pub mod server;
 pub mod service;
 pub mod signing;

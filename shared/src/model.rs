@@ -152,7 +152,7 @@ pub struct ClientKey {
 /// are previous secrets still valid until `expires_at` (rotation grace period).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SigningSecret {
-    pub key: String,
+    pub key: crate::secret::Secret,
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
 }
@@ -246,7 +246,7 @@ pub struct SigningKeyPair {
     /// The 32 bytes of the public key, base64.
     pub public_key: String,
     /// PKCS#8 of the key pair, base64.
-    pub private_pkcs8: String,
+    pub private_pkcs8: crate::secret::Secret,
     pub status: KeyStatus,
     pub created_at: Timestamp,
     /// A retiring key is listed (receivers still verify with it) until then.
@@ -700,7 +700,7 @@ mod tests {
         assert_eq!(w.rotate_secret(secret("s1"), t0, hour), Some(t0 + hour));
         let keys = |w: &Webhook, at| {
             w.valid_secrets(at)
-                .map(|s| s.key.clone())
+                .map(|s| s.key.expose().to_string())
                 .collect::<Vec<_>>()
         };
         assert_eq!(keys(&w, t0), ["s1", "s0"]);

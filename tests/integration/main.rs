@@ -14,6 +14,7 @@ mod operations;
 mod partners;
 mod portal;
 mod ratelimit;
+mod secrets;
 mod serve;
 mod signatures;
 mod signed;

@@ -422,7 +422,8 @@ pub fn signed_request_walkthrough() -> String {
 pub fn jwt_walkthrough() -> String {
     doc_block(
         "docs/api.md",
-        "in a shell with the same\nvariable and PyJWT (`pip install PyJWT`), as written:")
+        "in a shell with the same\nvariable and PyJWT (`pip install PyJWT`), as written:",
+    )
 }
 
 /// The first `sh` block after `marker` in README.md.

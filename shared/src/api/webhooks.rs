@@ -198,7 +198,7 @@ impl WebhookOut {
         let secret = w
             .secrets
             .first()
-            .map(|s| s.key.as_str())
+            .map(|s| s.key.expose())
             .unwrap_or_default();
         WebhookOut {
             id: w.id.clone(),

@@ -385,7 +385,7 @@ impl Deliverer {
         use crate::service::verification_keys as keys;
         Ok(match webhook.signature_scheme {
             SignatureScheme::HmacSha256 => {
-                Signer::Hmac(webhook.valid_secrets(now).map(|s| s.key.as_str()).collect())
+                Signer::Hmac(webhook.valid_secrets(now).map(|s| s.key.expose()).collect())
             }
             scheme => {
                 let ring = keys::cached_keyring(&self.app, &webhook.tenant_id).await?;

@@ -32,7 +32,7 @@ fn new_pair(now: Timestamp) -> Result<SigningKeyPair> {
     Ok(SigningKeyPair {
         key_id: format!("vk_{}", ulid::Ulid::new().to_string().to_ascii_lowercase()),
         public_key: B64.encode(pair.public_key().as_ref()),
-        private_pkcs8: B64.encode(pkcs8.as_ref()),
+        private_pkcs8: B64.encode(pkcs8.as_ref()).into(),
         status: KeyStatus::Active,
         created_at: now,
         retires_at: None,
@@ -118,7 +118,7 @@ pub async fn rotate(app: &Hookline, tenant: &TenantId, overlap: Duration) -> Res
 /// A stored key pair, ready to sign.
 pub fn load(k: &SigningKeyPair) -> Result<LoadedKey> {
     let pkcs8 = B64
-        .decode(&k.private_pkcs8)
+        .decode(k.private_pkcs8.expose())
         .map_err(|_| Error::Config(format!("signing key {} is not base64", k.key_id)))?;
     let pair = Ed25519KeyPair::from_pkcs8(&pkcs8)
         .map_err(|_| Error::Config(format!("signing key {} is not an Ed25519 key", k.key_id)))?;

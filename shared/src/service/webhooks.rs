@@ -30,7 +30,7 @@ pub struct WebhookDraft {
 /// A fresh signing secret, valid from `now`.
 pub fn new_secret(now: Timestamp) -> SigningSecret {
     SigningSecret {
-        key: signing::generate_secret(),
+        key: signing::generate_secret().into(),
         created_at: now,
         expires_at: None,
     }
