@@ -23,7 +23,7 @@ pub mod httpsig;
 pub mod ids;
 pub mod metrics;
 pub mod model;
-pub mod publish;
+pub mod patch;
 pub mod queue;
 pub mod ratelimit;
 pub mod schema;

@@ -9,7 +9,18 @@ use crate::ids::{ApiKeyId, DeliveryId, EventId, PartnerId, RetryId, TenantId, We
 
 pub type Timestamp = DateTime<Utc>;
 
-/// API key scopes (what implies what: [`crate::auth::allows`]).
+/// Does a holder of `held` have `scope`? `admin` implies every scope, `webhooks:write` implies
+/// `webhooks:read` and `deliveries:retry`.
+pub fn allows(held: &[Scope], scope: Scope) -> bool {
+    held.iter().any(|s| {
+        *s == scope
+            || *s == Scope::Admin
+            || (*s == Scope::WebhooksWrite
+                && matches!(scope, Scope::WebhooksRead | Scope::DeliveriesRetry))
+    })
+}
+
+/// API key scopes (what implies what: [`allows`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Scope {
     #[serde(rename = "webhooks:read")]

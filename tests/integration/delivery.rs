@@ -12,8 +12,8 @@ use hookline::clock::ManualClock;
 use hookline::delivery::{Deliverer, Outcome};
 use hookline::ids::{EventId, WebhookId};
 use hookline::model::{AttemptError, DeliveryStatus};
-use hookline::publish::PublishOut;
 use hookline::queue::{DeliveryRef, DeliveryTask, Receipt};
+use hookline::service::events::PublishOut;
 use hookline::store::sqlite::SqliteDb;
 use hookline_tests::{
     Harness, PyReceiver, Receiver, aws, client, drain, id, sqlite, test_config, unique,
@@ -434,7 +434,7 @@ async fn refused_addresses_are_recorded_as_failed_attempts() {
         let wh = WebhookId::generate();
         let w = webhook_record(&tenant, &wh, url, &hookline::signing::generate_secret());
         app.store.create_webhook(&w, 100).await.unwrap();
-        let out = hookline::publish::publish(
+        let out = hookline::service::events::publish(
             &app,
             &w.tenant_id,
             serde_json::from_value(json!({"type": "a.b", "data": {}})).unwrap(),

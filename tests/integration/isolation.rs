@@ -12,8 +12,8 @@ use hookline::backend::Hookline;
 use hookline::config::Config;
 use hookline::delivery::{Deliverer, Outcome};
 use hookline::model::DeliveryStatus;
-use hookline::publish::PublishOut;
 use hookline::queue::{DeliveryRef, DeliveryTask};
+use hookline::service::events::PublishOut;
 use hookline_tests::{
     Api, Backend, Harness, Receiver, TestTime, client, drain, id, sqlite, test_config,
 };

@@ -28,7 +28,7 @@ async fn a_150_attempt_schedule_is_recorded_in_full(b: Backend) {
     let url = receiver.configure(&path, &[], &[500], None).await;
     let w: hookline::api::webhooks::WebhookOut =
         api.post("/v1/webhooks", &key, json!({"url": url})).await;
-    let e: hookline::publish::PublishOut = api
+    let e: hookline::service::events::PublishOut = api
         .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
         .await;
     let deliverer = Deliverer::new(app.clone()).unwrap();

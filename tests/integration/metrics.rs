@@ -92,13 +92,13 @@ async fn the_delivery_function_prints_one_emf_document_per_invocation() {
     hookline::service::webhooks::create(&app, &tenant, draft)
         .await
         .unwrap();
-    let event = hookline::publish::EventIn {
+    let event = hookline::service::events::EventIn {
         event_type: "a.b".into(),
         data: json!({}),
         id: None,
         account_id: None,
     };
-    hookline::publish::publish(&app, &tenant, event, None)
+    hookline::service::events::publish(&app, &tenant, event, None)
         .await
         .unwrap();
     let m = app

@@ -45,7 +45,7 @@ async fn debug_output_carries_no_secret(b: Backend) {
         ("config", format!("{config:?}")),
     ] {
         for (name, s) in [
-            ("signing secret", &secret_body[..]),
+            ("signing secret", secret_body),
             ("private key", &private[..]),
             ("JWT secret", jwt_secret),
         ] {

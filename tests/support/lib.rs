@@ -18,7 +18,7 @@ use hookline::auth::api_key::{generate_key, hash_key, new_api_key};
 use hookline::backend::Hookline;
 use hookline::ids::{ApiKeyId, DeliveryId, EventId, TenantId, WebhookId};
 use hookline::model::{DeliveryStatus, Scope};
-use hookline::publish::PublishOut;
+use hookline::service::events::PublishOut;
 use serde_json::Value;
 
 pub use backends::{Backend, TestTime, aws, aws_sdk_config, moto_endpoint, sqlite, test_config};

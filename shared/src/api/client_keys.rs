@@ -9,11 +9,11 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiJson, ApiPath, ListOut};
-use crate::auth::{Auth, allows, scope};
+use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::model::{ClientKey, Scope, SignatureAlgorithm};
-use crate::validation;
+use crate::service::client_keys::{self as service, NewClientKey};
 
 pub fn routes() -> Router<Hookline> {
     Router::new()
@@ -74,7 +74,7 @@ async fn list(
             crate::model::Scope::WebhooksWrite.as_str(),
         ));
     }
-    let keys = app.store.list_client_keys(&p.tenant).await?;
+    let keys = service::list(&app, &p.tenant).await?;
     Ok(Json(ListOut::new(
         keys.into_iter().map(Into::into).collect(),
         None,
@@ -88,31 +88,13 @@ async fn create(
     p: Auth<scope::Write>,
     ApiJson(input): ApiJson<ClientKeyIn>,
 ) -> Result<impl IntoResponse> {
-    validation::identifier("key_id", &input.key_id)?;
-    crate::auth::signature::raw_public_key(input.algorithm, &input.public_key)
-        .map_err(|why| Error::validation("public_key", why))?;
-    if input.scopes.is_empty() {
-        return Err(Error::validation(
-            "scopes",
-            "at least one scope is required",
-        ));
-    }
-    // No key may grant more than its registrant holds.
-    if let Some(s) = input.scopes.iter().find(|s| !allows(&p.scopes, **s)) {
-        return Err(Error::validation(
-            "scopes",
-            format!("{} is more than this key holds", s.as_str()),
-        ));
-    }
-    let key = ClientKey {
+    let input = NewClientKey {
         key_id: input.key_id,
-        tenant_id: p.tenant.clone(),
         algorithm: input.algorithm,
         public_key: input.public_key,
         scopes: input.scopes,
-        created_at: app.clock.now(),
     };
-    app.store.create_client_key(&key).await?;
+    let key = service::register(&app, &p.tenant, &p.scopes, input).await?;
     Ok((StatusCode::CREATED, Json(ClientKeyOut::from(key))))
 }
 
@@ -124,8 +106,6 @@ async fn remove(
     p: Auth<scope::Write>,
     ApiPath(key_id): ApiPath<String>,
 ) -> Result<StatusCode> {
-    match app.store.delete_client_key(&p.tenant, &key_id).await? {
-        true => Ok(StatusCode::NO_CONTENT),
-        false => Err(Error::NotFound("client key")),
-    }
+    service::remove(&app, &p.tenant, &key_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -8,14 +8,15 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiJson, ApiPath, ApiQuery, ListOut, filtered_page, page_limit, parse_cursor};
-use crate::auth::{Auth, scope};
+use super::resource::{DeliveryPath, OnWebhook};
+use super::{ApiJson, ApiPath, ApiQuery, ListOut, page_limit, parse_cursor};
+use crate::auth::scope;
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{DeliveryId, EventId, RetryId, WebhookId};
-use crate::model::{Attempt, Delivery, DeliveryStatus, is_live};
-use crate::service::{deliveries as service, webhooks};
-use crate::store::DeliveryCursor;
+use crate::model::{Attempt, Delivery, DeliveryStatus};
+use crate::service::deliveries as service;
+use crate::service::deliveries::DeliveryCursor;
 
 pub fn routes() -> Router<Hookline> {
     Router::new()
@@ -103,12 +104,9 @@ pub struct ListDeliveriesIn {
     responses((status = 200, description = "A page of the delivery log, newest first", body = ListOut<DeliveryOut>)))]
 async fn list(
     State(app): State<Hookline>,
-    p: Auth<scope::Read>,
-    ApiPath(id): ApiPath<WebhookId>,
+    w: OnWebhook<scope::Read>,
     ApiQuery(q): ApiQuery<ListDeliveriesIn>,
 ) -> Result<Json<ListOut<DeliveryOut>>> {
-    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
-    let tenant = p.tenant_of(&app, &id).await?;
     let limit = page_limit(q.limit)?;
     let status = match q.status.as_deref() {
         None => None,
@@ -117,24 +115,14 @@ async fn list(
         })?),
     };
     let start = parse_cursor(q.cursor.as_deref(), DeliveryCursor::decode)?;
-    webhooks::load(&app, &tenant, &id).await?;
-    let now = app.clock.now();
-    let keep = |d: &Delivery| {
-        is_live(d.expires_at, now) && q.event_type.as_ref().is_none_or(|t| &d.event_type == t)
-    };
-    let page = filtered_page(
+    let page = service::list(
+        &app,
+        &w.tenant,
+        &w.id,
+        status,
+        q.event_type.as_deref(),
         limit,
         start,
-        |cursor, n| {
-            let (app, tenant, id) = (&app, &tenant, &id);
-            async move {
-                app.store
-                    .list_deliveries(tenant, id, status, cursor.as_ref(), n)
-                    .await
-            }
-        },
-        keep,
-        DeliveryCursor::of,
     )
     .await?;
     Ok(Json(ListOut::new(
@@ -147,17 +135,10 @@ async fn list(
     responses((status = 200, description = "One delivery with every attempt", body = DeliveryOut)))]
 async fn read(
     State(app): State<Hookline>,
-    p: Auth<scope::Read>,
-    ApiPath((id, delivery_id)): ApiPath<(WebhookId, DeliveryId)>,
+    w: OnWebhook<scope::Read>,
+    ApiPath(DeliveryPath { delivery_id }): ApiPath<DeliveryPath>,
 ) -> Result<Json<DeliveryOut>> {
-    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
-    let tenant = p.tenant_of(&app, &id).await?;
-    let d = service::load(&app, &tenant, &id, &delivery_id).await?;
-    let archived = if d.attempt_count() > d.attempts.len() {
-        app.store.archived_attempts(&tenant, &d.id).await?
-    } else {
-        Vec::new()
-    };
+    let (d, archived) = service::load_with_attempts(&app, &w.tenant, &w.id, &delivery_id).await?;
     Ok(Json(DeliveryOut::full(&d, archived)))
 }
 
@@ -172,12 +153,10 @@ pub struct RetryOut {
     responses((status = 202, description = "A manual attempt queued (sent even through an open breaker)", body = RetryOut)))]
 async fn retry(
     State(app): State<Hookline>,
-    p: Auth<scope::Retry>,
-    ApiPath((id, delivery_id)): ApiPath<(WebhookId, DeliveryId)>,
+    w: OnWebhook<scope::Retry>,
+    ApiPath(DeliveryPath { delivery_id }): ApiPath<DeliveryPath>,
 ) -> Result<impl IntoResponse> {
-    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
-    let tenant = p.tenant_of(&app, &id).await?;
-    let (d, retry_id) = service::retry(&app, &tenant, &id, &delivery_id).await?;
+    let (d, retry_id) = service::retry(&app, &w.tenant, &w.id, &delivery_id).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(RetryOut {
@@ -207,14 +186,11 @@ pub struct RecoverOut {
     responses((status = 202, description = "Failed deliveries since `since` queued again", body = RecoverOut)))]
 async fn recover(
     State(app): State<Hookline>,
-    p: Auth<scope::Write>,
-    ApiPath(id): ApiPath<WebhookId>,
+    w: OnWebhook<scope::Write>,
     ApiJson(input): ApiJson<RecoverIn>,
 ) -> Result<impl IntoResponse> {
-    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
-    let tenant = p.tenant_of(&app, &id).await?;
     let until = input.until.unwrap_or_else(|| app.clock.now());
-    let queued = service::recover(&app, &tenant, &id, input.since, until).await?;
+    let queued = service::recover(&app, &w.tenant, &w.id, input.since, until).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(RecoverOut {

@@ -11,9 +11,9 @@ use serde_json::Value;
 use super::{ApiJson, ApiPath, ApiQuery, ListOut, Patch};
 use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::EventType;
-use crate::validation;
+use crate::service::event_types::{self as service, EventTypeChange, NewEventType};
 
 pub fn routes() -> Router<Hookline> {
     Router::new()
@@ -75,31 +75,13 @@ impl From<EventType> for EventTypeOut {
     }
 }
 
-/// The example is a JSON object within 64 KiB that satisfies the schema, if there is one.
-fn check_example(example: &Option<Value>, schema: &Option<Value>) -> Result<()> {
-    if let (Some(e), Some(s)) = (example, schema) {
-        check_example(example, &None)?;
-        return crate::schema::validate("example", s, e);
-    }
-    match example {
-        Some(v) if !v.is_object() => Err(Error::validation(
-            "example",
-            "must be a JSON object (the event's data)",
-        )),
-        Some(v) if v.to_string().len() > 64 * 1024 => {
-            Err(Error::validation("example", "must be at most 64 KiB"))
-        }
-        _ => Ok(()),
-    }
-}
-
 #[utoipa::path(get, path = "/v1/event-types", tag = "event types",
     responses((status = 200, description = "The catalogue", body = ListOut<EventTypeOut>)))]
 async fn list(
     State(app): State<Hookline>,
     _p: Auth<scope::Any>,
 ) -> Result<Json<ListOut<EventTypeOut>>> {
-    let all = crate::publish::catalogue(&app).await?;
+    let all = service::list(&app).await?;
     Ok(Json(ListOut::new(
         all.into_iter().map(Into::into).collect(),
         None,
@@ -113,12 +95,7 @@ async fn read(
     _p: Auth<scope::Any>,
     ApiPath(name): ApiPath<String>,
 ) -> Result<Json<EventTypeOut>> {
-    let et = app
-        .store
-        .get_event_type(&name)
-        .await?
-        .ok_or(Error::NotFound("event type"))?;
-    Ok(Json(et.into()))
+    Ok(Json(service::get(&app, &name).await?.into()))
 }
 
 #[utoipa::path(post, path = "/v1/event-types", tag = "event types", request_body = EventTypeIn,
@@ -128,26 +105,16 @@ async fn create(
     _p: Auth<scope::Admin>,
     ApiJson(input): ApiJson<EventTypeIn>,
 ) -> Result<impl IntoResponse> {
-    Error::all([
-        validation::event_type_name("name", &input.name),
-        validation::description(input.description.as_deref()),
-        input
-            .schema
-            .as_ref()
-            .map_or(Ok(()), |s| crate::schema::check("schema", s)),
-    ])?;
-    check_example(&input.example, &input.schema)?;
-    let now = app.clock.now();
-    let et = EventType {
-        name: input.name,
-        description: input.description,
-        example: input.example,
-        schema: input.schema,
-        created_at: now,
-        updated_at: now,
-    };
-    app.store.create_event_type(&et).await?;
-    app.caches.catalogue.invalidate(&());
+    let et = service::create(
+        &app,
+        NewEventType {
+            name: input.name,
+            description: input.description,
+            example: input.example,
+            schema: input.schema,
+        },
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(EventTypeOut::from(et))))
 }
 
@@ -159,41 +126,12 @@ async fn patch(
     ApiPath(name): ApiPath<String>,
     ApiJson(input): ApiJson<EventTypePatchIn>,
 ) -> Result<Json<EventTypeOut>> {
-    let mut et = app
-        .store
-        .get_event_type(&name)
-        .await?
-        .ok_or(Error::NotFound("event type"))?;
-    let mut description = et.description.take();
-    let mut example = et.example.take();
-    let mut schema = et.schema.take();
-    match input.schema {
-        Patch::Absent => {}
-        Patch::Null => schema = None,
-        Patch::Value(s) => {
-            crate::schema::check("schema", &s)?;
-            schema = Some(s);
-        }
-    }
-    match input.description {
-        Patch::Absent => {}
-        Patch::Null => description = None,
-        Patch::Value(d) => description = (!d.is_empty()).then_some(d),
-    }
-    match input.example {
-        Patch::Absent => {}
-        Patch::Null => example = None,
-        Patch::Value(e) => example = Some(e),
-    }
-    validation::description(description.as_deref())?;
-    check_example(&example, &schema)?;
-    et.description = description;
-    et.example = example;
-    et.schema = schema;
-    et.updated_at = app.clock.now();
-    app.store.update_event_type(&et).await?;
-    app.caches.catalogue.invalidate(&());
-    Ok(Json(et.into()))
+    let change = EventTypeChange {
+        description: input.description,
+        example: input.example,
+        schema: input.schema,
+    };
+    Ok(Json(service::update(&app, &name, change).await?.into()))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -216,32 +154,6 @@ async fn delete(
     ApiPath(name): ApiPath<String>,
     ApiQuery(q): ApiQuery<DeleteEventTypeIn>,
 ) -> Result<StatusCode> {
-    if app.store.get_event_type(&name).await?.is_none() {
-        return Err(Error::NotFound("event type"));
-    }
-    let subscribed = crate::service::webhooks::subscribed_to(&app, &name).await?;
-    if !subscribed.is_empty() && !q.force.unwrap_or(false) {
-        let ids: Vec<String> = subscribed.iter().map(|w| w.id.to_string()).collect();
-        return Err(Error::Conflict {
-            code: "event_type_in_use",
-            message: format!(
-                "{} webhook(s) subscribe to {name}: {}; unsubscribe them, or delete with \
-                 ?force=true to unsubscribe them",
-                ids.len(),
-                ids.join(", ")
-            ),
-        });
-    }
-    // Unsubscribed first: a delete that fails midway leaves the type, and running it again
-    // finishes the job.
-    for w in &subscribed {
-        crate::service::webhooks::unsubscribe(&app, w, &name).await?;
-    }
-    let deleted = app.store.delete_event_type(&name).await?;
-    app.caches.catalogue.invalidate(&());
-    if deleted {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(Error::NotFound("event type"))
-    }
+    service::delete(&app, &name, q.force.unwrap_or(false)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

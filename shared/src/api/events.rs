@@ -14,9 +14,7 @@ use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::EventId;
-use crate::model::Delivery;
-use crate::model::is_live;
-use crate::publish::{self, EventIn};
+use crate::service::events::{self as publish, EventIn};
 
 pub fn routes() -> Router<Hookline> {
     Router::new()
@@ -25,9 +23,9 @@ pub fn routes() -> Router<Hookline> {
         .route("/v1/events/{id}", get(read))
 }
 
-#[utoipa::path(post, path = "/v1/events", tag = "events", request_body = crate::publish::EventIn,
+#[utoipa::path(post, path = "/v1/events", tag = "events", request_body = crate::service::events::EventIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters. The event's id when `id` is not given, so publishing with the same key never makes a second event; within 24 hours a repeat of the same request gets the first answer again (`Idempotent-Replayed: true`), and the same key with another body is refused (422 `idempotency_key_mismatch`)")),
-    responses((status = 202, description = "Accepted: the event id and how many deliveries it made (`replayed` when already published)", body = crate::publish::PublishOut)))]
+    responses((status = 202, description = "Accepted: the event id and how many deliveries it made (`replayed` when already published)", body = crate::service::events::PublishOut)))]
 async fn create(
     State(app): State<Hookline>,
     p: Auth<scope::Publish>,
@@ -87,7 +85,7 @@ pub struct EventResultOut {
 }
 
 impl EventResultOut {
-    fn of(index: usize, result: Result<crate::publish::PublishOut>) -> Self {
+    fn of(index: usize, result: Result<crate::service::events::PublishOut>) -> Self {
         match result {
             Ok(out) => EventResultOut {
                 index,
@@ -152,21 +150,7 @@ async fn read(
     p: Auth<scope::Read>,
     ApiPath(id): ApiPath<EventId>,
 ) -> Result<Json<EventOut>> {
-    let now = app.clock.now();
-    let ev = app
-        .store
-        .get_event(&p.tenant, &id)
-        .await?
-        .filter(|e| is_live(e.expires_at, now))
-        .ok_or(Error::NotFound("event"))?;
-    let mut deliveries = Delivery::of_event(&ev, app.store.event_deliveries(&ev).await?);
-    // A portal session sees an event only through the deliveries to its own webhooks.
-    if p.is_narrowed() {
-        deliveries.retain(|d| p.sees(&d.webhook_id));
-        if deliveries.is_empty() {
-            return Err(Error::NotFound("event"));
-        }
-    }
+    let (ev, deliveries) = publish::read(&app, &p.actor(), &id).await?;
     Ok(Json(EventOut {
         id: ev.id,
         event_type: ev.event_type,
@@ -174,10 +158,6 @@ async fn read(
         data: ev.data,
         created_at: ev.created_at,
         account_type: ev.tenant_id.mode(),
-        deliveries: deliveries
-            .iter()
-            .filter(|d| is_live(d.expires_at, now))
-            .map(DeliveryOut::summary)
-            .collect(),
+        deliveries: deliveries.iter().map(DeliveryOut::summary).collect(),
     }))
 }

@@ -1,12 +1,10 @@
 //! Request extractors that answer every rejection with the API's JSON error: bodies (naming the
-//! field that failed), query strings, typed path ids, and [`Patch`] fields that tell an absent
-//! field from `null`.
+//! field that failed), query strings and typed path ids.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
 
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
@@ -133,50 +131,11 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     }
 }
 
-/// A field of a PATCH body: absent (leave it), `null` (clear it) or a value (set it). Use with
-/// `#[serde(default)]`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub enum Patch<T> {
-    #[default]
-    Absent,
-    Null,
-    Value(T),
-}
-
-/// As JSON a patch is its value or `null` (the API contract's defaults are written this way).
-impl<T: serde::Serialize> serde::Serialize for Patch<T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        match self {
-            Patch::Value(v) => v.serialize(s),
-            Patch::Absent | Patch::Null => s.serialize_none(),
-        }
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        Ok(match Option::<T>::deserialize(d)? {
-            None => Patch::Null,
-            Some(v) => Patch::Value(v),
-        })
-    }
-}
-
-impl<T> Patch<T> {
-    /// Applies the field to `slot`: a value sets it, `null` resets it with `cleared`.
-    pub fn apply_to(self, slot: &mut T, cleared: impl FnOnce() -> Result<T>) -> Result<()> {
-        match self {
-            Patch::Absent => {}
-            Patch::Null => *slot = cleared()?,
-            Patch::Value(v) => *slot = v,
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patch::Patch;
+    use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]

@@ -17,16 +17,10 @@ use super::extract::buffer_body;
 use crate::auth::Principal;
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
-use crate::store::IdempotencyRecord;
+use crate::service::idempotency::{self as service, Claimed};
 
 pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED: &str = "idempotent-replayed";
-
-/// How long a key is kept after its answer.
-const KEEP_SECS: i64 = 24 * 3600;
-/// How long a claim holds while its request runs (longer than any request may take; a
-/// process that dies mid-request frees the key after this).
-const CLAIM_SECS: i64 = 120;
 
 /// Where a key is kept: per principal (`Principal::rate_key`) and acting tenant.
 pub fn record_key(principal: &str, tenant: &str, key: &str) -> String {
@@ -87,53 +81,26 @@ async fn run(app: &Hookline, req: Request, next: Next) -> Result<Response> {
     h.update(&bytes);
     let hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     let record_key = record_key(&principal.rate_key(), principal.tenant.as_str(), &key);
-    let now = app.clock.now().timestamp();
-    let claim = IdempotencyRecord {
-        hash: hash.clone(),
-        answer: None,
-    };
-    match app
-        .store
-        .claim_idempotency(&record_key, &claim, now, now + CLAIM_SECS)
-        .await?
-    {
-        Some(IdempotencyRecord { answer: None, .. }) => Err(Error::Conflict {
-            code: "idempotency_key_in_use",
-            message: "a request with this Idempotency-Key is still running; retry shortly".into(),
-        }),
-        Some(held) if held.hash != hash => Err(Error::IdempotencyMismatch),
-        Some(IdempotencyRecord {
-            answer: Some((status, body)),
-            ..
-        }) => Ok(replay(status, body)),
-        None => {
+    let claimed_at = app.clock.now();
+    match service::claim(app, &record_key, &hash, claimed_at).await? {
+        Claimed::Replay { status, body } => Ok(replay(status, body)),
+        Claimed::Run => {
             let res = next
                 .run(Request::from_parts(parts, Body::from(bytes)))
                 .await;
             if res.status().is_server_error() {
-                if let Err(e) = app.store.release_idempotency(&record_key).await {
-                    tracing::warn!(error = %crate::error::chain(&e), "could not release an idempotency key");
-                }
+                service::release(app, &record_key).await;
                 return Ok(res);
             }
             let (res_parts, res_body) = res.into_parts();
             let body = axum::body::to_bytes(res_body, usize::MAX)
                 .await
                 .unwrap_or_default();
-            let done = IdempotencyRecord {
-                hash,
-                answer: Some((
-                    res_parts.status.as_u16(),
-                    String::from_utf8_lossy(&body).into_owned(),
-                )),
-            };
-            if let Err(e) = app
-                .store
-                .complete_idempotency(&record_key, &done, now + KEEP_SECS)
-                .await
-            {
-                tracing::warn!(error = %crate::error::chain(&e), "could not keep an idempotent answer");
-            }
+            let answer = (
+                res_parts.status.as_u16(),
+                String::from_utf8_lossy(&body).into_owned(),
+            );
+            service::complete(app, &record_key, hash, answer, claimed_at).await;
             Ok(Response::from_parts(res_parts, Body::from(body)))
         }
     }

@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod openapi;
 pub mod partners;
 pub mod portal;
+pub mod resource;
 pub mod verification_keys;
 pub mod webhooks;
 
@@ -29,7 +30,8 @@ use tower_http::trace::TraceLayer;
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 
-pub use extract::{ApiJson, ApiJsonOrDefault, ApiPath, ApiQuery, Patch, request_body_limit};
+pub use crate::patch::Patch;
+pub use extract::{ApiJson, ApiJsonOrDefault, ApiPath, ApiQuery, request_body_limit};
 
 /// The header that carries a request's id (set by the caller, or made here), echoed back.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -180,8 +182,7 @@ impl MakeRequestId for NewRequestId {
     }
 }
 
-pub const DEFAULT_LIMIT: usize = 50;
-pub const MAX_LIMIT: usize = 250;
+pub use crate::service::{DEFAULT_LIMIT, MAX_LIMIT};
 
 /// The page size of a listing's `limit` query parameter.
 pub fn page_limit(limit: Option<usize>) -> Result<usize> {
@@ -205,33 +206,6 @@ pub fn parse_cursor<C>(
                 .ok_or_else(|| Error::BadRequest("cursor is not valid for this listing".into()))
         })
         .transpose()
-}
-
-/// One page of a filtered listing: reads store pages through `fetch` (from a cursor, at most
-/// `limit + 1` items), keeps what passes `keep`, and stops once more than `limit` are kept or the
-/// store has no more. Filters apply while paging, so a page is full whenever more matches exist.
-pub async fn filtered_page<T, C, F, Fut>(
-    limit: usize,
-    start: Option<C>,
-    mut fetch: F,
-    keep: impl Fn(&T) -> bool,
-    cursor: impl Fn(&T) -> C,
-) -> Result<crate::model::Page<T, C>>
-where
-    F: FnMut(Option<C>, usize) -> Fut,
-    Fut: std::future::Future<Output = crate::store::StoreResult<crate::model::Page<T, C>>>,
-{
-    let mut kept = Vec::new();
-    let mut at = start;
-    loop {
-        let page = fetch(at.take(), limit + 1).await?;
-        kept.extend(page.items.into_iter().filter(|x| keep(x)));
-        match page.next {
-            Some(next) if kept.len() <= limit => at = Some(next),
-            _ => break,
-        }
-    }
-    Ok(crate::store::page_of(kept, limit, cursor))
 }
 
 /// A listing's answer.

@@ -47,7 +47,7 @@ async fn list(
     State(app): State<Hookline>,
     _p: Auth<scope::Admin>,
 ) -> Result<Json<ListOut<PartnerOut>>> {
-    let partners = app.store.list_partners().await?;
+    let partners = crate::service::partners::list(&app).await?;
     Ok(Json(ListOut::new(
         partners.into_iter().map(Into::into).collect(),
         None,

@@ -15,19 +15,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ApiJsonOrDefault;
-use crate::auth::api_key::{generate_key, new_api_key};
 use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ids::{TenantId, WebhookId};
-use crate::model::Scope;
-
-/// How long a session lasts unless asked otherwise, and the bounds of what may be asked.
-const DEFAULT_TTL_SECONDS: u32 = 3600;
-const MIN_TTL_SECONDS: u32 = 60;
-const MAX_TTL_SECONDS: u32 = 86_400;
-/// A session names at most this many webhooks (more: leave the list out to see them all).
-const MAX_WEBHOOKS: usize = 100;
+use crate::service::portal as service;
 
 pub fn routes() -> Router<Hookline> {
     Router::new().route("/v1/portal-sessions", post(create))
@@ -102,58 +94,23 @@ async fn create(
     headers: HeaderMap,
     ApiJsonOrDefault(input): ApiJsonOrDefault<PortalSessionIn>,
 ) -> Result<impl IntoResponse> {
-    // A session can only narrow what its maker sees.
-    if p.is_narrowed() {
-        return Err(Error::Forbidden(Scope::WebhooksWrite.as_str()));
-    }
-    let ttl = input.expires_in.unwrap_or(DEFAULT_TTL_SECONDS);
-    let mut errors = Vec::new();
-    if !(MIN_TTL_SECONDS..=MAX_TTL_SECONDS).contains(&ttl) {
-        errors.push(Err(Error::validation(
-            "expires_in",
-            format!("must be between {MIN_TTL_SECONDS} and {MAX_TTL_SECONDS} seconds"),
-        )));
-    }
-    if let Some(ids) = &input.webhook_ids {
-        if ids.is_empty() || ids.len() > MAX_WEBHOOKS {
-            errors.push(Err(Error::validation(
-                "webhook_ids",
-                format!("list 1 to {MAX_WEBHOOKS} webhooks, or leave it out for all of them"),
-            )));
-        }
-        for id in ids.iter().take(MAX_WEBHOOKS) {
-            if app.store.get_webhook(&p.tenant, id).await?.is_none() {
-                errors.push(Err(Error::validation(
-                    "webhook_ids",
-                    format!("no webhook {id} in tenant {}", p.tenant),
-                )));
-            }
-        }
-    }
-    Error::all(errors)?;
-    let now = app.clock.now();
-    let expires_at = now + chrono::Duration::seconds(ttl.into());
-    let token = generate_key();
-    let mut key = new_api_key(
-        &token,
-        &p.tenant,
-        vec![Scope::WebhooksRead, Scope::DeliveriesRetry],
-        Some("portal session".into()),
-        now,
-    );
-    key.expires_at = Some(expires_at);
-    key.webhook_ids = input.webhook_ids.clone();
-    app.store.put_key(&key).await?;
-    let url = format!("{}/portal#session={token}", origin(&headers));
+    let session = service::open(
+        &app,
+        &p.actor(),
+        input.expires_in.unwrap_or(service::DEFAULT_TTL_SECONDS),
+        input.webhook_ids,
+    )
+    .await?;
+    let url = format!("{}/portal#session={}", origin(&headers), session.token);
     Ok((
         StatusCode::CREATED,
         Json(PortalSessionOut {
             url,
-            token,
+            token: session.token,
             tenant_id: p.tenant.in_mode(crate::model::Mode::Live),
             account_type: p.mode,
-            webhook_ids: input.webhook_ids,
-            expires_at,
+            webhook_ids: session.webhook_ids,
+            expires_at: session.expires_at,
         }),
     ))
 }

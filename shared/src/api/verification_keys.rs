@@ -101,7 +101,7 @@ async fn public_list(
     ApiQuery(q): ApiQuery<PublicKeysIn>,
 ) -> Result<impl IntoResponse> {
     let tenant = tenant.in_mode(q.account_type.unwrap_or_default());
-    let ring = app.store.get_keyring(&tenant).await?;
+    let ring = crate::service::verification_keys::published(&app, &tenant).await?;
     Ok((
         // Receivers may keep the list for a few minutes; a rotation keeps the old key listed
         // far longer than that.

@@ -10,17 +10,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ApiJson, ApiJsonOrDefault, ApiPath, ApiQuery, ListOut, Patch, filtered_page, page_limit,
-    parse_cursor,
-};
+use super::resource::OnWebhook;
+use super::{ApiJson, ApiJsonOrDefault, ApiQuery, ListOut, Patch, page_limit, parse_cursor};
 use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{DeliveryId, EventId, WebhookId};
 use crate::model::{SignatureScheme, Timestamp, Webhook};
-use crate::queue::DeliveryTask;
-use crate::service::webhooks::{self as service, WebhookDraft};
+use crate::service::webhooks::{self as service, PutKeeps, WebhookDraft};
 use crate::signing;
 
 pub fn routes() -> Router<Hookline> {
@@ -288,18 +285,7 @@ async fn list(
                 .as_ref()
                 .is_none_or(|a| w.account_ids.iter().any(|x| x == a))
     };
-    let tenant = p.listing_tenant();
-    let page = filtered_page(
-        limit,
-        start,
-        |after, n| {
-            let store = &app.store;
-            async move { store.list_webhooks(tenant, after.as_ref(), n).await }
-        },
-        keep,
-        |w| w.id.clone(),
-    )
-    .await?;
+    let page = service::list(&app, p.listing_tenant(), limit, start, keep).await?;
     Ok(Json(ListOut::new(
         page.items
             .iter()
@@ -311,29 +297,20 @@ async fn list(
 
 #[utoipa::path(get, path = "/v1/webhooks/{id}", tag = "webhooks", params(("id" = WebhookId, Path, description = "The webhook")),
     responses((status = 200, description = "The webhook (secret masked), with its health", body = WebhookOut)))]
-async fn read(
-    State(app): State<Hookline>,
-    p: Auth<scope::Read>,
-    ApiPath(id): ApiPath<WebhookId>,
-) -> Result<Json<WebhookOut>> {
-    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
-    let tenant = p.tenant_of(&app, &id).await?;
-    let w = service::load(&app, &tenant, &id).await?;
-    Ok(Json(WebhookOut::masked(&w, app.clock.now())))
+async fn read(State(app): State<Hookline>, w: OnWebhook<scope::Read>) -> Result<Json<WebhookOut>> {
+    let hook = service::load(&app, &w.tenant, &w.id).await?;
+    Ok(Json(WebhookOut::masked(&hook, app.clock.now())))
 }
 
 #[utoipa::path(patch, path = "/v1/webhooks/{id}", tag = "webhooks", params(("id" = WebhookId, Path, description = "The webhook")), request_body = WebhookPatchIn,
     responses((status = 200, description = "The webhook after the change", body = WebhookOut)))]
 async fn patch(
     State(app): State<Hookline>,
-    p: Auth<scope::Write>,
-    ApiPath(id): ApiPath<WebhookId>,
+    w: OnWebhook<scope::Write>,
     ApiJson(input): ApiJson<WebhookPatchIn>,
 ) -> Result<Json<WebhookOut>> {
-    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
-    let tenant = p.tenant_of(&app, &id).await?;
-    let w = service::update_with(&app, &tenant, &id, |w| input.apply(w)).await?;
-    Ok(Json(WebhookOut::masked(&w, app.clock.now())))
+    let hook = service::update_with(&app, &w.tenant, &w.id, |h| input.apply(h)).await?;
+    Ok(Json(WebhookOut::masked(&hook, app.clock.now())))
 }
 
 #[utoipa::path(put, path = "/v1/webhooks/{id}", tag = "webhooks", params(("id" = WebhookId, Path, description = "The webhook")), request_body = WebhookIn,
@@ -341,47 +318,28 @@ async fn patch(
         (status = 201, description = "No webhook had this id: created with it (upsert); the only answer with the full secret", body = WebhookOut)))]
 async fn put(
     State(app): State<Hookline>,
-    p: Auth<scope::Write>,
-    ApiPath(id): ApiPath<WebhookId>,
+    w: OnWebhook<scope::Write>,
     ApiJson(input): ApiJson<WebhookIn>,
 ) -> Result<axum::response::Response> {
-    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
-    let tenant = p.tenant_of(&app, &id).await?;
-    if app.store.get_webhook(&tenant, &id).await?.is_none() {
-        // Upsert: the caller chose the id (seed 001's clients keep their own ids).
-        let w = service::create_as(&app, &tenant, id, input.into()).await?;
-        let out = Json(WebhookOut::revealed(&w, app.clock.now()));
-        return Ok((StatusCode::CREATED, out).into_response());
-    }
-    let w = service::update_with(&app, &tenant, &id, |w| {
-        w.url = input.url.clone();
-        w.events = input.events.clone().unwrap_or_default();
-        w.description = input.description.clone().filter(|d| !d.is_empty());
-        w.enabled = input.enabled.unwrap_or(w.enabled);
-        // Omitted (or null): the account filter stays as it is; `[]` clears it.
-        if let Some(ids) = &input.account_ids {
-            w.account_ids = ids.clone();
-        }
-        w.metadata = input.metadata.clone().unwrap_or_default();
-        if let Some(scheme) = input.signature_scheme {
-            w.signature_scheme = scheme;
-        }
-        Ok(())
+    // Omitted (or null): `enabled`, the account filter and the scheme stay as they are.
+    let keep = PutKeeps {
+        enabled: input.enabled.is_none(),
+        account_ids: input.account_ids.is_none(),
+        signature_scheme: input.signature_scheme.is_none(),
+    };
+    let (hook, created) = service::put(&app, &w.tenant, &w.id, input.into(), keep).await?;
+    Ok(if created {
+        let out = Json(WebhookOut::revealed(&hook, app.clock.now()));
+        (StatusCode::CREATED, out).into_response()
+    } else {
+        Json(WebhookOut::masked(&hook, app.clock.now())).into_response()
     })
-    .await?;
-    Ok(Json(WebhookOut::masked(&w, app.clock.now())).into_response())
 }
 
 #[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "webhooks", params(("id" = WebhookId, Path, description = "The webhook")),
     responses((status = 204, description = "Deleted; its pending deliveries are cancelled")))]
-async fn delete(
-    State(app): State<Hookline>,
-    p: Auth<scope::Write>,
-    ApiPath(id): ApiPath<WebhookId>,
-) -> Result<StatusCode> {
-    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
-    let tenant = p.tenant_of(&app, &id).await?;
-    service::delete(&app, &tenant, &id).await?;
+async fn delete(State(app): State<Hookline>, w: OnWebhook<scope::Write>) -> Result<StatusCode> {
+    service::delete(&app, &w.tenant, &w.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -404,16 +362,14 @@ pub struct RotateSecretOut {
     responses((status = 200, description = "The new secret, shown once; the old one stays valid for the grace period", body = RotateSecretOut)))]
 async fn rotate_secret(
     State(app): State<Hookline>,
-    p: Auth<scope::Write>,
-    ApiPath(id): ApiPath<WebhookId>,
+    w: OnWebhook<scope::Write>,
     ApiJsonOrDefault(input): ApiJsonOrDefault<RotateSecretIn>,
 ) -> Result<Json<RotateSecretOut>> {
-    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
-    let tenant = p.tenant_of(&app, &id).await?;
     let grace = input.grace_period_seconds.unwrap_or(0);
-    let (w, previous_secret_expires_at) = service::rotate_secret(&app, &tenant, &id, grace).await?;
+    let (hook, previous_secret_expires_at) =
+        service::rotate_secret(&app, &w.tenant, &w.id, grace).await?;
     Ok(Json(RotateSecretOut {
-        webhook: WebhookOut::revealed(&w, app.clock.now()),
+        webhook: WebhookOut::revealed(&hook, app.clock.now()),
         previous_secret_expires_at,
     }))
 }
@@ -432,45 +388,22 @@ pub struct TestOut {
     pub event_type: String,
 }
 
-pub const TEST_EVENT_TYPE: &str = "webhook.test";
+pub use service::TEST_EVENT_TYPE;
 
 #[utoipa::path(post, path = "/v1/webhooks/{id}/test", tag = "webhooks", params(("id" = WebhookId, Path, description = "The webhook")), request_body(content = Option<TestIn>),
     responses((status = 202, description = "A test event queued for this webhook only", body = TestOut)))]
 async fn send_test(
     State(app): State<Hookline>,
-    p: Auth<scope::Write>,
-    ApiPath(id): ApiPath<WebhookId>,
+    w: OnWebhook<scope::Write>,
     ApiJsonOrDefault(input): ApiJsonOrDefault<TestIn>,
 ) -> Result<impl IntoResponse> {
-    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
-    let tenant = p.tenant_of(&app, &id).await?;
-    let w = service::load_sendable(&app, &tenant, &id).await?;
-    let (event_type, data) = match input.event_type {
-        None => (
-            TEST_EVENT_TYPE.to_string(),
-            serde_json::json!({"webhook_id": w.id, "message": "A test event from Hookline"}),
-        ),
-        Some(t) => {
-            let et = app.store.get_event_type(&t).await?.ok_or_else(|| {
-                Error::validation(
-                    "event_type",
-                    format!("{t:?} is not in the event type catalogue"),
-                )
-            })?;
-            (t, et.example.unwrap_or_else(|| serde_json::json!({})))
-        }
-    };
-    let event =
-        crate::publish::new_event(&app, &tenant, EventId::generate(), event_type, None, data);
-    let out =
-        crate::publish::fan_out(&app, event, std::slice::from_ref(&w), DeliveryTask::Test).await?;
-    let delivery_id = DeliveryId::of(&tenant, &out.id, &w.id, out.created_at);
+    let sent = service::send_test(&app, &w.tenant, &w.id, input.event_type).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(TestOut {
-            event_id: out.id,
-            delivery_id,
-            event_type: out.event_type,
+            event_id: sent.event_id,
+            delivery_id: sent.delivery_id,
+            event_type: sent.event_type,
         }),
     ))
 }
@@ -479,14 +412,7 @@ async fn send_test(
     responses((status = 200, description = "Delivery counts and response times", body = crate::stats::StatsOut)))]
 async fn stats(
     State(app): State<Hookline>,
-    p: Auth<scope::Read>,
-    ApiPath(id): ApiPath<WebhookId>,
+    w: OnWebhook<scope::Read>,
 ) -> Result<Json<crate::stats::StatsOut>> {
-    // An admin may name a listed webhook by id alone: it acts in that webhook's tenant.
-    let tenant = p.tenant_of(&app, &id).await?;
-    service::load(&app, &tenant, &id).await?;
-    let now = app.clock.now();
-    Ok(Json(
-        crate::stats::webhook_stats(app.store.as_ref(), &tenant, &id, now).await?,
-    ))
+    Ok(Json(service::stats(&app, &w.tenant, &w.id).await?))
 }

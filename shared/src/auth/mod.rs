@@ -106,16 +106,7 @@ pub struct Principal {
     tenant_missing: bool,
 }
 
-/// Does a holder of `held` have `scope`? `admin` implies every scope, `webhooks:write` implies
-/// `webhooks:read` and `deliveries:retry`.
-pub fn allows(held: &[Scope], scope: Scope) -> bool {
-    held.iter().any(|s| {
-        *s == scope
-            || *s == Scope::Admin
-            || (*s == Scope::WebhooksWrite
-                && matches!(scope, Scope::WebhooksRead | Scope::DeliveriesRetry))
-    })
-}
+pub use crate::model::allows;
 
 impl Principal {
     pub fn is_admin(&self) -> bool {
@@ -197,23 +188,13 @@ impl Principal {
         })
     }
 
-    /// The tenant a request on webhook `id` acts in: for an admin that named no tenant, the
-    /// webhook's own (an admin reads, changes and deletes any webhook it listed, by id);
-    /// otherwise the acting tenant.
-    pub async fn tenant_of(&self, app: &Hookline, id: &WebhookId) -> Result<TenantId> {
-        if !self.sees(id) {
-            return Err(Error::NotFound("webhook"));
+    /// The principal as the services see it.
+    pub fn actor(&self) -> crate::service::Actor<'_> {
+        crate::service::Actor {
+            tenant: &self.tenant,
+            scopes: &self.scopes,
+            webhooks: self.webhooks.as_deref(),
         }
-        if !self.is_admin() || self.tenant_given {
-            return Ok(self.tenant.clone());
-        }
-        // Another mode's webhook is not found, for admins too.
-        Ok(app
-            .store
-            .webhook_tenant(id)
-            .await?
-            .filter(|t| t.mode() == self.mode)
-            .unwrap_or_else(|| self.tenant.clone()))
     }
 
     /// Whether the credential may see webhook `id` at all (a portal session sees only its own).

@@ -24,37 +24,7 @@ use crate::store::IdempotencyRecord;
 /// How far `created` may be from now, either way (seconds).
 pub const MAX_AGE_SECS: i64 = 300;
 
-/// DER prefixes of the two SubjectPublicKeyInfo shapes accepted (RFC 8410, RFC 5480).
-const ED25519_SPKI: &[u8] = &[
-    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
-];
-const P256_SPKI: &[u8] = &[
-    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a,
-    0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
-];
-
-/// The raw public key of a PEM SubjectPublicKeyInfo for `alg`; `Err` with why not.
-pub fn raw_public_key(alg: SignatureAlgorithm, pem: &str) -> std::result::Result<Vec<u8>, String> {
-    let body: String = pem
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.starts_with("-----"))
-        .collect();
-    if !pem.contains("-----BEGIN PUBLIC KEY-----") {
-        return Err("must be a PEM public key (-----BEGIN PUBLIC KEY-----)".into());
-    }
-    let der = STANDARD
-        .decode(body)
-        .map_err(|_| "the PEM body is not base64".to_string())?;
-    let (prefix, len) = match alg {
-        SignatureAlgorithm::Ed25519 => (ED25519_SPKI, 32),
-        SignatureAlgorithm::EcdsaP256Sha256 => (P256_SPKI, 65),
-    };
-    match der.strip_prefix(prefix) {
-        Some(raw) if raw.len() == len => Ok(raw.to_vec()),
-        _ => Err(format!("is not an {} public key", alg.as_str())),
-    }
-}
+pub use crate::service::client_keys::raw_public_key;
 
 fn verify(key: &ClientKey, base: &[u8], signature: &[u8]) -> bool {
     let Ok(raw) = raw_public_key(key.algorithm, &key.public_key) else {

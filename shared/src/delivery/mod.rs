@@ -212,7 +212,7 @@ impl Deliverer {
         let body = match &t.body {
             Some(b) => b.clone(),
             None => match store.get_event(&t.tenant_id, &t.event_id).await? {
-                Some(ev) => crate::publish::envelope(&ev),
+                Some(ev) => crate::service::events::envelope(&ev),
                 None => return self.cancel(d, "event no longer stored").await,
             },
         };

@@ -1,11 +1,12 @@
 //! Delivery-log operations: reading a delivery, a manual retry, recovering failed deliveries.
 
-use crate::api::MAX_LIMIT;
+use super::MAX_LIMIT;
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{DeliveryId, RetryId, TenantId, WebhookId};
-use crate::model::{Delivery, DeliveryStatus, Timestamp, is_live};
+use crate::model::{ArchivedAttempt, Delivery, DeliveryStatus, Page, Timestamp, is_live};
 use crate::queue::{DeliveryRef, DeliveryTask};
+pub use crate::store::DeliveryCursor;
 
 /// A live delivery of the webhook `webhook`; anything else (another webhook's, expired) is not
 /// found.
@@ -21,6 +22,52 @@ pub async fn load(
         .await?
         .filter(|d| &d.webhook_id == webhook && is_live(d.expires_at, now))
         .ok_or(Error::NotFound("delivery"))
+}
+
+/// A page of the webhook's delivery log, newest first: by `status` (in the store's index) and
+/// `event_type`, live deliveries only.
+pub async fn list(
+    app: &Hookline,
+    tenant: &TenantId,
+    webhook: &WebhookId,
+    status: Option<DeliveryStatus>,
+    event_type: Option<&str>,
+    limit: usize,
+    start: Option<DeliveryCursor>,
+) -> Result<Page<Delivery, DeliveryCursor>> {
+    super::webhooks::load(app, tenant, webhook).await?;
+    let now = app.clock.now();
+    let keep =
+        |d: &Delivery| is_live(d.expires_at, now) && event_type.is_none_or(|t| d.event_type == t);
+    super::filtered_page(
+        limit,
+        start,
+        |cursor, n| async move {
+            app.store
+                .list_deliveries(tenant, webhook, status, cursor.as_ref(), n)
+                .await
+        },
+        keep,
+        DeliveryCursor::of,
+    )
+    .await
+}
+
+/// A delivery with the attempts stored apart from it (oldest first; none when every attempt is
+/// still inline).
+pub async fn load_with_attempts(
+    app: &Hookline,
+    tenant: &TenantId,
+    webhook: &WebhookId,
+    id: &DeliveryId,
+) -> Result<(Delivery, Vec<ArchivedAttempt>)> {
+    let d = load(app, tenant, webhook, id).await?;
+    let archived = if d.attempt_count() > d.attempts.len() {
+        app.store.archived_attempts(tenant, &d.id).await?
+    } else {
+        Vec::new()
+    };
+    Ok((d, archived))
 }
 
 fn manual_task(d: &Delivery, body: Option<String>, retry_id: &RetryId) -> DeliveryTask {
@@ -58,7 +105,7 @@ pub async fn retry(
     app.queue
         .send(&[manual_task(
             &d,
-            Some(crate::publish::envelope(&event)),
+            Some(crate::service::events::envelope(&event)),
             &retry_id,
         )])
         .await?;

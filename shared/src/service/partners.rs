@@ -23,6 +23,11 @@ pub async fn get(app: &Hookline, id: &PartnerId) -> Result<Partner> {
         .ok_or(Error::NotFound("partner"))
 }
 
+/// Every partner.
+pub async fn list(app: &Hookline) -> Result<Vec<Partner>> {
+    Ok(app.store.list_partners().await?)
+}
+
 /// The partner's tenants (none for a partner nobody has made yet).
 pub async fn tenants(app: &Hookline, id: &PartnerId) -> Result<Vec<TenantId>> {
     Ok(app

@@ -56,6 +56,12 @@ pub fn listed(ring: &Keyring, now: Timestamp) -> Vec<&SigningKeyPair> {
     keys
 }
 
+/// The tenant's keyring as stored, if it has one (what receivers are shown: no key is made
+/// for a tenant that signs nothing with one).
+pub async fn published(app: &Hookline, tenant: &TenantId) -> Result<Option<Keyring>> {
+    Ok(app.store.get_keyring(tenant).await?)
+}
+
 /// The tenant's keyring, made (with one active key) the first time it is needed.
 pub async fn keyring(app: &Hookline, tenant: &TenantId) -> Result<Keyring> {
     for _ in 0..ATTEMPTS {

@@ -3,9 +3,11 @@
 
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
-use crate::ids::{TenantId, WebhookId};
-use crate::model::{SignatureScheme, SigningSecret, Timestamp, Webhook};
-use crate::publish::check_catalogue;
+use crate::ids::{DeliveryId, EventId, TenantId, WebhookId};
+use crate::model::{Page, SignatureScheme, SigningSecret, Timestamp, Webhook};
+use crate::queue::DeliveryTask;
+use crate::service::events::check_catalogue;
+use crate::stats::StatsOut;
 use crate::store::StoreError;
 use crate::{signing, validation};
 
@@ -81,7 +83,7 @@ async fn signing_keys_ready(app: &Hookline, before: Option<&Webhook>, w: &Webhoo
 
 /// Every tenant's webhooks that name `event_type` in their filter (not through a wildcard).
 pub async fn subscribed_to(app: &Hookline, event_type: &str) -> Result<Vec<Webhook>> {
-    let mut all = crate::publish::read_all_webhooks(app, None).await?;
+    let mut all = crate::service::events::read_all_webhooks(app, None).await?;
     all.retain(|w| w.events.iter().any(|e| e == event_type));
     Ok(all)
 }
@@ -147,6 +149,119 @@ pub async fn create_as(
         .await?;
     app.caches.webhook_changed(tenant, &w.id);
     Ok(w)
+}
+
+/// The tenant that owns webhook `id`, if any (an admin names a webhook by id alone).
+pub async fn owner(app: &Hookline, id: &WebhookId) -> Result<Option<TenantId>> {
+    Ok(app.store.webhook_tenant(id).await?)
+}
+
+/// A page of webhooks, oldest first: `tenant`'s, or every tenant's when `None` (admins and
+/// partners list across tenants); `keep` filters while paging, so a page is full whenever more
+/// matches exist.
+pub async fn list(
+    app: &Hookline,
+    tenant: Option<&TenantId>,
+    limit: usize,
+    start: Option<WebhookId>,
+    keep: impl Fn(&Webhook) -> bool,
+) -> Result<Page<Webhook, WebhookId>> {
+    super::filtered_page(
+        limit,
+        start,
+        |after, n| async move { app.store.list_webhooks(tenant, after.as_ref(), n).await },
+        keep,
+        |w| w.id.clone(),
+    )
+    .await
+}
+
+/// `PUT`: replaces the webhook's fields with `draft` (a missing `enabled`, `account_ids` or
+/// `signature_scheme` keeps what it was: `keep` says which were missing), or creates it with
+/// this id when the tenant has none (an upsert: seed 001's clients keep their own ids).
+/// `true` with a created webhook.
+pub async fn put(
+    app: &Hookline,
+    tenant: &TenantId,
+    id: &WebhookId,
+    draft: WebhookDraft,
+    keep: PutKeeps,
+) -> Result<(Webhook, bool)> {
+    if app.store.get_webhook(tenant, id).await?.is_none() {
+        let w = create_as(app, tenant, id.clone(), draft).await?;
+        return Ok((w, true));
+    }
+    let w = update_with(app, tenant, id, |w| {
+        w.url = draft.url.clone();
+        w.events = draft.events.clone();
+        w.description = draft.description.clone().filter(|d| !d.is_empty());
+        if !keep.enabled {
+            w.enabled = draft.enabled;
+        }
+        if !keep.account_ids {
+            w.account_ids = draft.account_ids.clone();
+        }
+        w.metadata = draft.metadata.clone();
+        if !keep.signature_scheme {
+            w.signature_scheme = draft.signature_scheme;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok((w, false))
+}
+
+/// The fields a `PUT` left out, which keep their stored values.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PutKeeps {
+    pub enabled: bool,
+    pub account_ids: bool,
+    pub signature_scheme: bool,
+}
+
+/// The type of a test event sent without one.
+pub const TEST_EVENT_TYPE: &str = "webhook.test";
+
+/// A test event sent to one webhook.
+pub struct TestSent {
+    pub event_id: EventId,
+    pub delivery_id: DeliveryId,
+    pub event_type: String,
+}
+
+/// Sends a test event to this webhook only: `event_type` from the catalogue with its example
+/// payload, or `webhook.test`. It goes even through an open breaker (the user asked for it).
+pub async fn send_test(
+    app: &Hookline,
+    tenant: &TenantId,
+    id: &WebhookId,
+    event_type: Option<String>,
+) -> Result<TestSent> {
+    let w = load_sendable(app, tenant, id).await?;
+    let (event_type, data) = match event_type {
+        None => (
+            TEST_EVENT_TYPE.to_string(),
+            serde_json::json!({"webhook_id": w.id, "message": "A test event from Hookline"}),
+        ),
+        Some(t) => {
+            let example = super::event_types::example_of(app, "event_type", &t).await?;
+            (t, example)
+        }
+    };
+    let event = super::events::new_event(app, tenant, EventId::generate(), event_type, None, data);
+    let out =
+        super::events::fan_out(app, event, std::slice::from_ref(&w), DeliveryTask::Test).await?;
+    Ok(TestSent {
+        delivery_id: DeliveryId::of(tenant, &out.id, &w.id, out.created_at),
+        event_id: out.id,
+        event_type: out.event_type,
+    })
+}
+
+/// The webhook's delivery counts and response times.
+pub async fn stats(app: &Hookline, tenant: &TenantId, id: &WebhookId) -> Result<StatsOut> {
+    load(app, tenant, id).await?;
+    crate::stats::webhook_stats(app.store.as_ref(), tenant, id, app.clock.now()).await
 }
 
 /// Loads a webhook of `tenant`; another tenant's id is simply not found.

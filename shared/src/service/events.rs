@@ -398,3 +398,28 @@ async fn answer(
         .unwrap_or(event);
     Ok(PublishOut::of(&first, true))
 }
+
+/// An event of `actor`'s tenant with its deliveries (those still kept), as the log shows it: the
+/// deliveries recorded so far, and a pending one for each webhook the event went to that has
+/// none yet. A portal session sees an event only through the deliveries to its own webhooks.
+pub async fn read(
+    app: &Hookline,
+    actor: &crate::service::Actor<'_>,
+    id: &EventId,
+) -> Result<(Event, Vec<crate::model::Delivery>)> {
+    let now = app.clock.now();
+    let ev = app
+        .store
+        .get_event(actor.tenant, id)
+        .await?
+        .filter(|e| crate::model::is_live(e.expires_at, now))
+        .ok_or(Error::NotFound("event"))?;
+    let mut deliveries =
+        crate::model::Delivery::of_event(&ev, app.store.event_deliveries(&ev).await?);
+    deliveries.retain(|d| actor.sees(&d.webhook_id));
+    if actor.is_narrowed() && deliveries.is_empty() {
+        return Err(Error::NotFound("event"));
+    }
+    deliveries.retain(|d| crate::model::is_live(d.expires_at, now));
+    Ok((ev, deliveries))
+}

@@ -1,0 +1,155 @@
+//! The event type catalogue: operators add, change and remove types; a type's example and
+//! schema are checked together; removing a type others subscribe to by name unsubscribes them
+//! first (or is refused without `force`). Every change invalidates the process's catalogue cache.
+
+use serde_json::Value;
+
+use crate::backend::Hookline;
+use crate::error::{Error, Result};
+use crate::model::EventType;
+use crate::patch::Patch;
+use crate::validation;
+
+/// A new catalogue entry, as the caller chose it.
+#[derive(Debug, Clone)]
+pub struct NewEventType {
+    pub name: String,
+    pub description: Option<String>,
+    pub example: Option<Value>,
+    pub schema: Option<Value>,
+}
+
+/// A change to an entry: absent fields stay, `null` clears.
+#[derive(Debug, Clone, Default)]
+pub struct EventTypeChange {
+    pub description: Patch<String>,
+    pub example: Patch<Value>,
+    pub schema: Patch<Value>,
+}
+
+/// The whole catalogue (cached per process).
+pub async fn list(app: &Hookline) -> Result<Vec<EventType>> {
+    crate::service::events::catalogue(app).await
+}
+
+/// One entry; 404 when the catalogue has none by that name.
+pub async fn get(app: &Hookline, name: &str) -> Result<EventType> {
+    app.store
+        .get_event_type(name)
+        .await?
+        .ok_or(Error::NotFound("event type"))
+}
+
+/// The example payload of `name`, for a test event of that type: a 422 naming `field` when the
+/// catalogue has no such type.
+pub async fn example_of(app: &Hookline, field: &str, name: &str) -> Result<Value> {
+    let et = app.store.get_event_type(name).await?.ok_or_else(|| {
+        Error::validation(
+            field,
+            format!("{name:?} is not in the event type catalogue"),
+        )
+    })?;
+    Ok(et.example.unwrap_or_else(|| serde_json::json!({})))
+}
+
+/// Adds an entry; every invalid field is reported at once.
+pub async fn create(app: &Hookline, input: NewEventType) -> Result<EventType> {
+    Error::all([
+        validation::event_type_name("name", &input.name),
+        validation::description(input.description.as_deref()),
+        input
+            .schema
+            .as_ref()
+            .map_or(Ok(()), |s| crate::schema::check("schema", s)),
+    ])?;
+    check_example(&input.example, &input.schema)?;
+    let now = app.clock.now();
+    let et = EventType {
+        name: input.name,
+        description: input.description,
+        example: input.example,
+        schema: input.schema,
+        created_at: now,
+        updated_at: now,
+    };
+    app.store.create_event_type(&et).await?;
+    app.caches.catalogue.invalidate(&());
+    Ok(et)
+}
+
+/// Changes an entry; the example is checked against the schema as they will be stored.
+pub async fn update(app: &Hookline, name: &str, change: EventTypeChange) -> Result<EventType> {
+    let mut et = get(app, name).await?;
+    let mut description = et.description.take();
+    let mut example = et.example.take();
+    let mut schema = et.schema.take();
+    if let Patch::Value(s) = &change.schema {
+        crate::schema::check("schema", s)?;
+    }
+    change.schema.map(Some).apply_to(&mut schema, || Ok(None))?;
+    change
+        .description
+        .map(|d| (!d.is_empty()).then_some(d))
+        .apply_to(&mut description, || Ok(None))?;
+    change
+        .example
+        .map(Some)
+        .apply_to(&mut example, || Ok(None))?;
+    validation::description(description.as_deref())?;
+    check_example(&example, &schema)?;
+    et.description = description;
+    et.example = example;
+    et.schema = schema;
+    et.updated_at = app.clock.now();
+    app.store.update_event_type(&et).await?;
+    app.caches.catalogue.invalidate(&());
+    Ok(et)
+}
+
+/// Removes an entry. Webhooks that name it in their filter are a 409 that lists them, unless
+/// `force`: then they are unsubscribed from it first (one left with no type is paused, not
+/// widened to every event), so that a delete that fails midway can simply be run again.
+pub async fn delete(app: &Hookline, name: &str, force: bool) -> Result<()> {
+    get(app, name).await?;
+    let subscribed = crate::service::webhooks::subscribed_to(app, name).await?;
+    if !subscribed.is_empty() && !force {
+        let ids: Vec<String> = subscribed.iter().map(|w| w.id.to_string()).collect();
+        return Err(Error::Conflict {
+            code: "event_type_in_use",
+            message: format!(
+                "{} webhook(s) subscribe to {name}: {}; unsubscribe them, or delete with \
+                 ?force=true to unsubscribe them",
+                ids.len(),
+                ids.join(", ")
+            ),
+        });
+    }
+    for w in &subscribed {
+        crate::service::webhooks::unsubscribe(app, w, name).await?;
+    }
+    let deleted = app.store.delete_event_type(name).await?;
+    app.caches.catalogue.invalidate(&());
+    if deleted {
+        Ok(())
+    } else {
+        Err(Error::NotFound("event type"))
+    }
+}
+
+/// The example is a JSON object within 64 KiB that satisfies the schema, if there is one.
+fn check_example(example: &Option<Value>, schema: &Option<Value>) -> Result<()> {
+    if let (Some(e), Some(s)) = (example, schema) {
+        check_example(example, &None)?;
+        return crate::schema::validate("example", s, e);
+    }
+    match example {
+        Some(v) if !v.is_object() => Err(Error::validation(
+            "example",
+            "must be a JSON object (the event's data)",
+        )),
+        Some(v) if v.to_string().len() > 64 * 1024 => {
+            Err(Error::validation("example", "must be at most 64 KiB"))
+        }
+        _ => Ok(()),
+    }
+}
