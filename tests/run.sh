@@ -56,6 +56,13 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p hookline-tests --test sam_local -- -D warnings
+# The delivery function alone builds the library without its `api` feature: it must compile
+# so, and link no HTTP stack.
+cargo clippy -p deliver -- -D warnings
+if cargo tree -p deliver -e normal | grep -E '(axum|utoipa|jsonschema|jsonwebtoken) v'; then
+  echo "the delivery function links the HTTP stack above (see ARCHITECTURE.md §11)" >&2
+  exit 1
+fi
 
 step "cargo build (every target: the serve test and the benchmark run the hookline binary)"
 cargo build --workspace --all-targets

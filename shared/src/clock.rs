@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{TimeDelta, Utc};
 
-use crate::model::Timestamp;
+/// A point in time, as every record and rule reads it.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
 
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> Timestamp;

@@ -67,6 +67,7 @@ pub struct Config {
     /// to the dead-letter queue, so the delivery function replaces one that nears it.
     pub max_receive_count: u32,
     /// JWT bearer tokens: keys and rules (none configured: tokens are refused).
+    #[cfg(feature = "api")]
     pub jwt: Option<std::sync::Arc<crate::auth::jwt::JwtConfig>>,
 }
 
@@ -113,8 +114,7 @@ pub const LOCAL_ENV_VARS: &[&str] = &[
     "HOOKLINE_JWT_JWKS_FILE",
 ];
 
-/// The longest delay SQS accepts for `ChangeMessageVisibility` (12 hours).
-pub const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 3600);
+pub use crate::queue::MAX_VISIBILITY;
 
 impl Default for Config {
     fn default() -> Self {
@@ -141,6 +141,7 @@ impl Default for Config {
             rate_limit_patch_per_minute: 100,
             rate_limit_publish_per_minute: 0,
             max_receive_count: 500,
+            #[cfg(feature = "api")]
             jwt: None,
         }
     }
@@ -269,6 +270,7 @@ impl Config {
             )?,
             max_receive_count: num("HOOKLINE_MAX_RECEIVE_COUNT", d.max_receive_count.into())?
                 .clamp(10, 1000) as u32,
+            #[cfg(feature = "api")]
             jwt: crate::auth::jwt::JwtConfig::from_lookup(&get)?.map(std::sync::Arc::new),
         };
         cfg.check()?;

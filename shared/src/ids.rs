@@ -9,9 +9,9 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
-use crate::model::Timestamp;
+use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::clock::Timestamp;
 
 /// Longest id of any kind.
 pub const MAX_ID_LEN: usize = 128;
@@ -37,6 +37,44 @@ pub fn is_identifier(id: &str) -> bool {
 }
 
 /// Why a string is not an id of a kind (the API answers it as a 400 or 404, naming the field).
+/// A request field that should hold an id and cannot (a 422 naming the field, once it is an
+/// `error::Error`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct InvalidField {
+    pub field: String,
+    pub message: String,
+}
+
+/// Live or test: every credential has one, and sees and delivers only objects of its own
+/// (seed 002's `account_type`). Test objects live in their own namespace, see
+/// [`crate::ids::TEST_MODE_SUFFIX`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Live,
+    Test,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Live => "live",
+            Mode::Test => "test",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Mode> {
+        match s.trim() {
+            "live" => Some(Mode::Live),
+            "test" => Some(Mode::Test),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{value:?} is not a valid {kind}: it {rule}")]
 pub struct InvalidId {
@@ -97,8 +135,11 @@ macro_rules! id_type {
             }
 
             /// Like [`Self::parse`], as a 422 naming `field`.
-            pub fn field(field: &str, s: &str) -> Result<Self> {
-                Self::parse(s).map_err(|e| Error::validation(field, e.to_string()))
+            pub fn field(field: &str, s: &str) -> std::result::Result<Self, InvalidField> {
+                Self::parse(s).map_err(|e| InvalidField {
+                    field: field.to_string(),
+                    message: e.to_string(),
+                })
             }
 
             pub fn as_str(&self) -> &str {
@@ -145,6 +186,7 @@ macro_rules! id_type {
         }
 
         // In the API contract an id is a string; its description says which kind.
+        #[cfg(feature = "api")]
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
                 utoipa::openapi::ObjectBuilder::new()
@@ -153,6 +195,7 @@ macro_rules! id_type {
                     .into()
             }
         }
+        #[cfg(feature = "api")]
         impl utoipa::ToSchema for $name {}
 
         impl<'de> serde::Deserialize<'de> for $name {
@@ -178,20 +221,20 @@ impl TenantId {
     const KIND_NAME: &'static str = "tenant id";
 
     /// The same tenant in `mode` (any mode the id carried is replaced).
-    pub fn in_mode(&self, mode: crate::model::Mode) -> TenantId {
+    pub fn in_mode(&self, mode: Mode) -> TenantId {
         let base = self.base();
         match mode {
-            crate::model::Mode::Live => TenantId(base.to_string()),
-            crate::model::Mode::Test => TenantId(format!("{base}{TEST_MODE_SUFFIX}")),
+            Mode::Live => TenantId(base.to_string()),
+            Mode::Test => TenantId(format!("{base}{TEST_MODE_SUFFIX}")),
         }
     }
 
     /// The mode this id is in.
-    pub fn mode(&self) -> crate::model::Mode {
+    pub fn mode(&self) -> Mode {
         if self.0.ends_with(TEST_MODE_SUFFIX) {
-            crate::model::Mode::Test
+            Mode::Test
         } else {
-            crate::model::Mode::Live
+            Mode::Live
         }
     }
 
@@ -240,12 +283,10 @@ impl EventId {
     }
 
     /// The event id an `Idempotency-Key` stands for, when the publisher gave no id.
-    pub fn for_idempotency_key(key: &str) -> Result<Self> {
-        EventId::field("Idempotency-Key", &format!("evt_idem_{key}")).map_err(|_| {
-            Error::validation(
-                "Idempotency-Key",
-                "must be 1 to 119 letters, digits, _ - . or :",
-            )
+    pub fn for_idempotency_key(key: &str) -> std::result::Result<Self, InvalidField> {
+        EventId::parse(&format!("evt_idem_{key}")).map_err(|_| InvalidField {
+            field: "Idempotency-Key".into(),
+            message: "must be 1 to 119 letters, digits, _ - . or :".into(),
         })
     }
 }

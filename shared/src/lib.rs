@@ -1,17 +1,13 @@
 //! Hookline core library: everything the Lambda functions and the `hookline` command share.
 //!
-//! One module per concern: [`config`] (environment), [`error`] (one error type, mapped to HTTP),
-//! [`ids`] (typed ids), [`clock`], [`model`] (domain types and their rules), [`validation`],
-//! [`tls`] (one TLS stack and trust store), [`signing`] (delivery signatures: Standard Webhooks `v1`/`v1a`, RFC 9421 through [`httpsig`]), [`metrics`] (Prometheus and CloudWatch EMF), [`auth`] (authenticators, principals, scopes), [`store`] and
-//! [`queue`] (small traits with SQLite and AWS adapters), [`service`] (the operations behind the
-//! API), [`publish`] (fan-out), [`delivery`] (sending, retry policy, address guard, SQS and local
-//! drivers) and [`api`] (the axum router served by Lambda and by `hookline serve`).
-//!
-//! Cargo features pick the backends: `sqlite` (embedded store and queue, `hookline serve`) and
-//! `aws` (DynamoDB, SQS and the Lambda delivery driver). ARCHITECTURE.md at the repository root
-//! explains the data flow, the item design and the rules.
+//! The map of its modules, floor by floor, is ARCHITECTURE.md §11 at the repository root (a
+//! test keeps it complete). Cargo features pick what is linked: `sqlite` (the embedded store and
+//! queue of `hookline serve`), `aws` (DynamoDB, SQS, the Lambda delivery driver) and `api` (the
+//! HTTP API, which the delivery function does without).
 
+#[cfg(feature = "api")]
 pub mod api;
+#[cfg(feature = "api")]
 pub mod auth;
 pub mod backend;
 pub mod cache;
@@ -19,15 +15,19 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod error;
+pub mod fault;
 pub mod httpsig;
 pub mod ids;
 pub mod metrics;
 pub mod model;
 pub mod patch;
 pub mod queue;
+#[cfg(feature = "api")]
 pub mod ratelimit;
+#[cfg(feature = "api")]
 pub mod schema;
 pub mod secret;
+#[cfg(feature = "api")]
 pub mod server;
 pub mod service;
 pub mod signing;

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ApiKeyId, DeliveryId, EventId, PartnerId, RetryId, TenantId, WebhookId};
 
-pub type Timestamp = DateTime<Utc>;
+pub use crate::clock::Timestamp;
+pub use crate::ids::Mode;
 
 /// Does a holder of `held` have `scope`? `admin` implies every scope, `webhooks:write` implies
 /// `webhooks:read` and `deliveries:retry`.
@@ -61,36 +61,6 @@ impl Scope {
     }
 }
 
-/// Live or test: every credential has one, and sees and delivers only objects of its own
-/// (seed 002's `account_type`). Test objects live in their own namespace, see
-/// [`crate::ids::TEST_MODE_SUFFIX`].
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    #[default]
-    Live,
-    Test,
-}
-
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Live => "live",
-            Mode::Test => "test",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Mode> {
-        match s.trim() {
-            "live" => Some(Mode::Live),
-            "test" => Some(Mode::Test),
-            _ => None,
-        }
-    }
-}
-
 /// An API key as stored: only the SHA-256 hash of the key is kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiKey {
@@ -129,7 +99,8 @@ pub struct Partner {
 }
 
 /// How a client key signs requests (RFC 9421 algorithm names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 pub enum SignatureAlgorithm {
     #[serde(rename = "ed25519")]
     Ed25519,
@@ -202,7 +173,8 @@ pub struct Webhook {
 }
 
 /// How a webhook's deliveries are signed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 pub enum SignatureScheme {
     /// Standard Webhooks `v1`: HMAC-SHA256 with the webhook's secret.
     #[default]
@@ -243,7 +215,8 @@ impl SignatureScheme {
 }
 
 /// Whether a verification key signs deliveries or only still verifies older ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KeyStatus {
     Active,
@@ -407,7 +380,8 @@ pub struct Event {
     pub expires_at: Timestamp,
 }
 
-#[derive(utoipa::ToSchema, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
     Pending,
@@ -443,7 +417,8 @@ impl DeliveryStatus {
 }
 
 /// Why an attempt did not get a 2xx answer.
-#[derive(utoipa::ToSchema, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AttemptError {
     /// The endpoint answered with a non-2xx status.
@@ -458,7 +433,8 @@ pub enum AttemptError {
 }
 
 /// One HTTP attempt of a delivery.
-#[derive(utoipa::ToSchema, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 pub struct Attempt {
     pub at: chrono::DateTime<chrono::Utc>,
     pub status_code: Option<u16>,
@@ -682,7 +658,7 @@ mod tests {
 
     #[test]
     fn rotation_keeps_previous_secrets_for_the_grace_period_only() {
-        let t0 = Utc::now();
+        let t0 = chrono::Utc::now();
         let secret = |k: &str| SigningSecret {
             key: k.into(),
             created_at: t0,

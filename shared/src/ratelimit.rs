@@ -9,7 +9,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::http::{HeaderValue, Method, request::Parts};
+use axum::http::{Method, request::Parts};
 
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
@@ -56,25 +56,7 @@ impl Class {
     }
 }
 
-/// Where a request stands against its limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Standing {
-    pub limit: u64,
-    pub remaining: u64,
-    /// Seconds until the window ends.
-    pub reset: u64,
-}
-
-impl Standing {
-    /// The `RateLimit-*` headers of an answer.
-    pub fn headers(&self) -> [(&'static str, HeaderValue); 3] {
-        [
-            ("ratelimit-limit", self.limit.into()),
-            ("ratelimit-remaining", self.remaining.into()),
-            ("ratelimit-reset", self.reset.into()),
-        ]
-    }
-}
+pub use crate::error::Standing;
 
 /// Counts one request of `principal`; `RateLimited` when it is over its class's limit, else
 /// its standing (`None` when the class is off).

@@ -131,7 +131,7 @@ pub async fn start_with(app: Hookline, listener: TcpListener, limits: Limits) ->
     let deliverer = Arc::new(Deliverer::new(app.clone())?);
     let worker = tokio::spawn(worker::run(deliverer, rx.clone()));
     let metrics = app.metrics.clone();
-    let router = crate::metrics::prometheus_route(crate::api::router(app), metrics).layer(
+    let router = crate::api::metrics::prometheus_route(crate::api::router(app), metrics).layer(
         tower_http::timeout::RequestBodyTimeoutLayer::new(limits.body_timeout),
     );
     let http = tokio::spawn(serve(listener, router, limits, rx));

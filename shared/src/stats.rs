@@ -107,7 +107,8 @@ impl StatsBuffer {
     }
 }
 
-#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 pub struct StatusCounts {
     pub pending: Option<i64>,
     pub succeeded: i64,
@@ -115,21 +116,24 @@ pub struct StatusCounts {
     pub cancelled: i64,
 }
 
-#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 pub struct AttemptCounts {
     pub total: i64,
     pub succeeded: i64,
     pub failed: i64,
 }
 
-#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 pub struct ResponseTimes {
     /// Upper bound of the histogram bucket holding the median (ms); `None` without responses.
     pub p50_ms: Option<u64>,
     pub p95_ms: Option<u64>,
 }
 
-#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 pub struct Period {
     /// Deliveries by status. For the last 24 hours: deliveries that reached each final status
     /// in that time (`pending` is only given all-time).
@@ -140,7 +144,8 @@ pub struct Period {
     pub response_time: ResponseTimes,
 }
 
-#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 pub struct StatsOut {
     pub webhook_id: WebhookId,
     pub all_time: Period,
@@ -151,7 +156,8 @@ pub struct StatsOut {
 }
 
 /// One hour of a webhook's activity.
-#[derive(utoipa::ToSchema, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 pub struct HourOut {
     /// The start of the hour.
     pub hour: chrono::DateTime<chrono::Utc>,

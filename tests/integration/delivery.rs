@@ -434,7 +434,7 @@ async fn refused_addresses_are_recorded_as_failed_attempts() {
         let wh = WebhookId::generate();
         let w = webhook_record(&tenant, &wh, url, &hookline::signing::generate_secret());
         app.store.create_webhook(&w, 100).await.unwrap();
-        let out = hookline::service::events::publish(
+        let out = hookline::service::publish::publish(
             &app,
             &w.tenant_id,
             serde_json::from_value(json!({"type": "a.b", "data": {}})).unwrap(),

@@ -7,6 +7,7 @@ mod delivery;
 mod idempotency;
 mod isolation;
 mod lambda;
+mod layout;
 mod long_retries;
 mod metrics;
 mod modes;

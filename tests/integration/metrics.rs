@@ -92,13 +92,13 @@ async fn the_delivery_function_prints_one_emf_document_per_invocation() {
     hookline::service::webhooks::create(&app, &tenant, draft)
         .await
         .unwrap();
-    let event = hookline::service::events::EventIn {
+    let event = hookline::service::publish::EventIn {
         event_type: "a.b".into(),
         data: json!({}),
         id: None,
         account_id: None,
     };
-    hookline::service::events::publish(&app, &tenant, event, None)
+    hookline::service::publish::publish(&app, &tenant, event, None)
         .await
         .unwrap();
     let m = app

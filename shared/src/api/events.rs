@@ -14,7 +14,7 @@ use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::EventId;
-use crate::service::events::{self as publish, EventIn};
+use crate::service::publish::{self, EventIn};
 
 pub fn routes() -> Router<Hookline> {
     Router::new()
@@ -23,7 +23,7 @@ pub fn routes() -> Router<Hookline> {
         .route("/v1/events/{id}", get(read))
 }
 
-#[utoipa::path(post, path = "/v1/events", tag = "events", request_body = crate::service::events::EventIn,
+#[utoipa::path(post, path = "/v1/events", tag = "events", request_body = crate::service::publish::EventIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters. The event's id when `id` is not given, so publishing with the same key never makes a second event; within 24 hours a repeat of the same request gets the first answer again (`Idempotent-Replayed: true`), and the same key with another body is refused (422 `idempotency_key_mismatch`)")),
     responses((status = 202, description = "Accepted: the event id and how many deliveries it made (`replayed` when already published)", body = crate::service::events::PublishOut)))]
 async fn create(
@@ -150,7 +150,7 @@ async fn read(
     p: Auth<scope::Read>,
     ApiPath(id): ApiPath<EventId>,
 ) -> Result<Json<EventOut>> {
-    let (ev, deliveries) = publish::read(&app, &p.actor(), &id).await?;
+    let (ev, deliveries) = crate::service::events::read(&app, &p.actor(), &id).await?;
     Ok(Json(EventOut {
         id: ev.id,
         event_type: ev.event_type,

@@ -6,10 +6,12 @@
 pub mod client_keys;
 pub mod deliveries;
 pub mod digest;
+pub mod error;
 pub mod event_types;
 pub mod events;
 pub mod extract;
 pub mod idempotency;
+pub mod metrics;
 pub mod openapi;
 pub mod partners;
 pub mod portal;
@@ -40,7 +42,7 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// after each request (each is one invocation).
 pub fn lambda_router(app: Hookline) -> Router {
     let metrics = app.metrics.clone();
-    crate::metrics::emf_per_request(router(app), metrics, "api")
+    crate::api::metrics::emf_per_request(router(app), metrics, "api")
 }
 
 /// The whole API.

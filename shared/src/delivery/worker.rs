@@ -186,13 +186,13 @@ mod tests {
             ..Default::default()
         };
         create(&app, &tenant, draft).await.unwrap();
-        let event = crate::service::events::EventIn {
+        let event = crate::service::publish::EventIn {
             event_type: "a.b".into(),
             data: serde_json::json!({}),
             id: None,
             account_id: None,
         };
-        crate::service::events::publish(&app, &tenant, event, None)
+        crate::service::publish::publish(&app, &tenant, event, None)
             .await
             .unwrap();
         let mut m = app

@@ -1,5 +1,5 @@
 //! The delivery queue: a small trait with an SQS adapter ([`sqs`]) and an embedded SQLite
-//! adapter ([`sqlite`]) that share SQS's semantics (at-least-once, visibility timeout, receive
+//! adapter (`store::sqlite::queue`, in the store's database) that share SQS's semantics (at-least-once, visibility timeout, receive
 //! count).
 //!
 //! Messages are a tagged, versioned enum ([`DeliveryTask`]): `{"v": 1, "kind": "scheduled" |
@@ -9,17 +9,18 @@
 
 #[cfg(feature = "sqlite")]
 pub mod schedule;
-#[cfg(feature = "sqlite")]
-pub mod sqlite;
 #[cfg(feature = "aws")]
 pub mod sqs;
+
+/// The longest delay SQS accepts for `ChangeMessageVisibility` (12 hours).
+pub const MAX_VISIBILITY: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::error::BackendError;
+use crate::fault::BackendError;
 use crate::ids::{DeliveryId, EventId, RetryId, TenantId, WebhookId};
 
 /// Payloads up to this size travel inside the queue message, so the delivery function does not

@@ -9,8 +9,8 @@ use aws_sdk_sqs::types::{
     DeleteMessageBatchRequestEntry, MessageSystemAttributeName, SendMessageBatchRequestEntry,
 };
 
+use super::MAX_VISIBILITY;
 use super::{DeliveryTask, Queue, QueueError, QueueResult, Receipt, Received};
-use crate::config::MAX_VISIBILITY;
 
 /// SQS accepts at most 10 entries per batch call.
 pub const SQS_BATCH: usize = 10;

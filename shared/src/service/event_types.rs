@@ -40,18 +40,6 @@ pub async fn get(app: &Hookline, name: &str) -> Result<EventType> {
         .ok_or(Error::NotFound("event type"))
 }
 
-/// The example payload of `name`, for a test event of that type: a 422 naming `field` when the
-/// catalogue has no such type.
-pub async fn example_of(app: &Hookline, field: &str, name: &str) -> Result<Value> {
-    let et = app.store.get_event_type(name).await?.ok_or_else(|| {
-        Error::validation(
-            field,
-            format!("{name:?} is not in the event type catalogue"),
-        )
-    })?;
-    Ok(et.example.unwrap_or_else(|| serde_json::json!({})))
-}
-
 /// Adds an entry; every invalid field is reported at once.
 pub async fn create(app: &Hookline, input: NewEventType) -> Result<EventType> {
     Error::all([

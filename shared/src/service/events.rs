@@ -9,20 +9,9 @@ use crate::error::{Error, Result};
 use crate::ids::{EventId, TenantId, WebhookId};
 use crate::model::{Delivery, Event, Webhook};
 use crate::queue::{DeliveryRef, DeliveryTask, INLINE_PAYLOAD_LIMIT};
-use crate::validation;
 
-#[derive(utoipa::ToSchema, Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"id": "evt_order_1", "type": "order.paid", "data": {"order": 7}}))]
-pub struct EventIn {
-    #[serde(rename = "type")]
-    pub event_type: String,
-    pub data: Value,
-    pub id: Option<String>,
-    pub account_id: Option<String>,
-}
-
-#[derive(utoipa::ToSchema, Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
 pub struct PublishOut {
     pub id: EventId,
     #[serde(rename = "type")]
@@ -38,7 +27,7 @@ pub struct PublishOut {
 }
 
 impl PublishOut {
-    fn of(ev: &Event, replayed: bool) -> Self {
+    pub(crate) fn of(ev: &Event, replayed: bool) -> Self {
         PublishOut {
             id: ev.id.clone(),
             event_type: ev.event_type.clone(),
@@ -104,7 +93,11 @@ pub async fn check_catalogue(app: &Hookline, field: &str, names: &[String]) -> R
 }
 
 /// [`check_catalogue`] against a catalogue already read.
-fn check_names(catalogue: &[crate::model::EventType], field: &str, names: &[String]) -> Result<()> {
+pub(crate) fn check_names(
+    catalogue: &[crate::model::EventType],
+    field: &str,
+    names: &[String],
+) -> Result<()> {
     if catalogue.is_empty() {
         return Ok(());
     }
@@ -123,128 +116,14 @@ fn check_names(catalogue: &[crate::model::EventType], field: &str, names: &[Stri
     Ok(())
 }
 
-pub async fn publish(
-    app: &Hookline,
-    tenant: &TenantId,
-    input: EventIn,
-    idempotency_key: Option<&str>,
-) -> Result<PublishOut> {
-    match prepare(app, tenant, input, idempotency_key).await? {
-        Prepared::Replayed(out) => Ok(out),
-        Prepared::Ready(plan) => record(app, vec![*plan]).await.remove(0),
-    }
-}
-
-/// Publishes several events of `tenant` (the batch endpoint): each is checked and answered on
-/// its own, in order, and their messages go to the queue together, ten per call.
-pub async fn publish_many(
-    app: &Hookline,
-    tenant: &TenantId,
-    inputs: Vec<EventIn>,
-) -> Vec<Result<PublishOut>> {
-    let prepared =
-        futures::future::join_all(inputs.into_iter().map(|i| prepare(app, tenant, i, None))).await;
-    let plans: Vec<Plan> = prepared
-        .iter()
-        .filter_map(|p| match p {
-            Ok(Prepared::Ready(plan)) => Some((**plan).clone()),
-            _ => None,
-        })
-        .collect();
-    let mut recorded = record(app, plans).await.into_iter();
-    prepared
-        .into_iter()
-        .map(|p| match p {
-            Ok(Prepared::Replayed(out)) => Ok(out),
-            Ok(Prepared::Ready(_)) => recorded.next().expect("one result per plan"),
-            Err(e) => Err(e),
-        })
-        .collect()
-}
-
-/// A publish checked and planned, or answered already (a replay).
-pub enum Prepared {
-    Replayed(PublishOut),
-    Ready(Box<Plan>),
-}
-
 /// What recording a publish writes: the event, its deliveries, their queue messages.
 #[derive(Clone)]
 pub struct Plan {
-    event: Event,
-    deliveries: Vec<Delivery>,
-    tasks: Vec<DeliveryTask>,
+    pub(crate) event: Event,
+    pub(crate) deliveries: Vec<Delivery>,
+    pub(crate) tasks: Vec<DeliveryTask>,
     /// A publish (counted in the metrics), not a test event.
-    published: bool,
-}
-
-/// Checks a publish and plans its deliveries (to the tenant's matching webhooks).
-pub async fn prepare(
-    app: &Hookline,
-    tenant: &TenantId,
-    input: EventIn,
-    idempotency_key: Option<&str>,
-) -> Result<Prepared> {
-    // Every invalid field is reported, not only the first.
-    Error::all([
-        validation::event_type_name("type", &input.event_type),
-        match input.data.is_object() {
-            true => Ok(()),
-            false => Err(Error::validation("data", "must be a JSON object")),
-        },
-        input
-            .account_id
-            .as_deref()
-            .map_or(Ok(()), |a| validation::identifier("account_id", a)),
-    ])?;
-    if input.data.to_string().len() > app.config.max_payload_bytes {
-        return Err(Error::PayloadTooLarge {
-            what: "the event's data",
-            limit: app.config.max_payload_bytes,
-        });
-    }
-    let (id, chosen) = match (&input.id, idempotency_key) {
-        (Some(id), _) => (EventId::field("id", id)?, true),
-        (None, Some(k)) => {
-            validation::identifier("Idempotency-Key", k)?;
-            (EventId::for_idempotency_key(k)?, true)
-        }
-        (None, None) => (EventId::generate(), false),
-    };
-    // Only an id the publisher chose can have been published before: a new one costs no read.
-    if chosen
-        && let Some(existing) = app.store.get_event(tenant, &id).await?
-        && crate::model::is_live(existing.expires_at, app.clock.now())
-    {
-        return Ok(Prepared::Replayed(PublishOut::of(&existing, true)));
-    }
-    // Unknown to the catalogue: 422; a failure to read the catalogue stays a backend error.
-    let catalogue = catalogue(app).await?;
-    check_names(&catalogue, "type", std::slice::from_ref(&input.event_type))?;
-    // A type with a schema: `data` must satisfy it (every failing path listed).
-    if let Some(schema) = catalogue
-        .iter()
-        .find(|t| t.name == input.event_type)
-        .and_then(|t| t.schema.as_ref())
-    {
-        crate::schema::validate("data", schema, &input.data)?;
-    }
-    let matching: Vec<Webhook> = all_webhooks(app, tenant)
-        .await?
-        .into_iter()
-        .filter(|w| w.matches(&input.event_type, input.account_id.as_deref()))
-        .collect();
-    let event = new_event(
-        app,
-        tenant,
-        id,
-        input.event_type,
-        input.account_id,
-        input.data,
-    );
-    let mut plan = planned(event, &matching, DeliveryTask::Scheduled);
-    plan.published = true;
-    Ok(Prepared::Ready(Box::new(plan)))
+    pub(crate) published: bool,
 }
 
 /// A new event of `tenant`, expiring after the configured retention.
@@ -284,7 +163,11 @@ pub async fn fan_out(
 }
 
 /// The deliveries of `event` to `webhooks` and their queue messages, of the kind `kind` makes.
-fn planned(mut event: Event, webhooks: &[Webhook], kind: fn(DeliveryRef) -> DeliveryTask) -> Plan {
+pub(crate) fn planned(
+    mut event: Event,
+    webhooks: &[Webhook],
+    kind: fn(DeliveryRef) -> DeliveryTask,
+) -> Plan {
     let tenant = event.tenant_id.clone();
     event.deliveries = webhooks.len() as u32;
     event.webhook_ids = webhooks.iter().map(|w| w.id.clone()).collect();
@@ -333,7 +216,7 @@ fn planned(mut event: Event, webhooks: &[Webhook], kind: fn(DeliveryRef) -> Deli
 /// delivery), and until then the event lists its webhooks and the message carries the rest.
 /// (A test event's one delivery is recorded first, so that the id the API answers with reads.) The embedded store,
 /// whose queue is in its own database, records it all in one transaction per publish instead.
-async fn record(app: &Hookline, plans: Vec<Plan>) -> Vec<Result<PublishOut>> {
+pub(crate) async fn record(app: &Hookline, plans: Vec<Plan>) -> Vec<Result<PublishOut>> {
     let now = app.clock.now();
     if let Some(one_transaction) = &app.atomic_publish {
         let mut out = Vec::with_capacity(plans.len());
@@ -422,4 +305,16 @@ pub async fn read(
     }
     deliveries.retain(|d| crate::model::is_live(d.expires_at, now));
     Ok((ev, deliveries))
+}
+
+/// The example payload of catalogue type `name`, for a test event of that type: a 422 naming
+/// `field` when the catalogue has no such type.
+pub async fn example_of(app: &Hookline, field: &str, name: &str) -> Result<Value> {
+    let et = app.store.get_event_type(name).await?.ok_or_else(|| {
+        Error::validation(
+            field,
+            format!("{name:?} is not in the event type catalogue"),
+        )
+    })?;
+    Ok(et.example.unwrap_or_else(|| json!({})))
 }

@@ -2,14 +2,21 @@
 //! then call these. Each takes the acting tenant explicitly, so a foreign id is simply not
 //! found.
 
+#[cfg(feature = "api")]
 pub mod client_keys;
 pub mod deliveries;
+#[cfg(feature = "api")]
 pub mod event_types;
 pub mod events;
+#[cfg(feature = "api")]
 pub mod idempotency;
+#[cfg(feature = "api")]
 pub mod keys;
 pub mod partners;
+#[cfg(feature = "api")]
 pub mod portal;
+#[cfg(feature = "api")]
+pub mod publish;
 pub mod verification_keys;
 pub mod webhooks;
 

@@ -244,7 +244,7 @@ pub async fn send_test(
             serde_json::json!({"webhook_id": w.id, "message": "A test event from Hookline"}),
         ),
         Some(t) => {
-            let example = super::event_types::example_of(app, "event_type", &t).await?;
+            let example = super::events::example_of(app, "event_type", &t).await?;
             (t, example)
         }
     };

@@ -13,7 +13,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 
-use crate::error::BackendError;
+use crate::fault::BackendError;
 
 use crate::ids::{ApiKeyId, DeliveryId, EventId, PartnerId, TenantId, WebhookId};
 use crate::model::{

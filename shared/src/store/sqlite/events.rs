@@ -276,7 +276,7 @@ impl AtomicPublish for SqliteDb {
             .iter()
             .map(delivery_row)
             .collect::<StoreResult<Vec<_>>>()?;
-        let messages = crate::queue::sqlite::rows(tasks);
+        let messages = crate::store::sqlite::queue::rows(tasks);
         let event = EventRow::of(event)?;
         let now = now.timestamp_millis();
         let recorded = self
@@ -286,8 +286,9 @@ impl AtomicPublish for SqliteDb {
                     return Ok(false);
                 }
                 insert_deliveries(&sp, rows, now)?;
-                let added = crate::queue::sqlite::enqueue(&sp, &messages, now).map_err(be)?;
-                crate::queue::sqlite::loaded(&sp, schedule).map_err(be)?;
+                let added =
+                    crate::store::sqlite::queue::enqueue(&sp, &messages, now).map_err(be)?;
+                crate::store::sqlite::queue::loaded(&sp, schedule).map_err(be)?;
                 sp.commit().map_err(be)?;
                 schedule.add_all(added, now);
                 Ok(true)

@@ -2,7 +2,7 @@
 //! `hookline serve`, so Hookline runs on a fresh machine with nothing but the Rust toolchain.
 //!
 //! One file per concern: [`keys`], [`webhooks`], [`catalogue`], [`events`] (events and
-//! deliveries), [`stats`] (counters and retention); the queue is in `crate::queue::sqlite`; the
+//! deliveries), [`stats`] (counters and retention); the queue is in [`queue`]; the
 //! schema is `schema.sql`.
 
 mod catalogue;
@@ -11,6 +11,7 @@ mod events;
 mod keyrings;
 mod keys;
 mod partners;
+pub mod queue;
 mod rate;
 mod stats;
 mod wal;

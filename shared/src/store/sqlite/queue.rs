@@ -2,7 +2,7 @@
 //! (a received message is hidden for its visibility timeout and comes back unless deleted;
 //! `change_visibility` sets the retry delay), and fairness across webhooks: messages are served
 //! round-robin by group, and a group with its share in flight waits its turn (see
-//! [`super::schedule`]). Times follow the database's clock.
+//! [`crate::queue::schedule`]). Times follow the database's clock.
 //!
 //! It is made for one consumer, the `hookline serve` process that owns the data directory:
 //! the schedule lives in that process's memory.
@@ -12,8 +12,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rusqlite::params;
 
-use super::schedule::Schedule;
-use super::{DeliveryTask, Queue, QueueError, QueueResult, Receipt, Received};
+use crate::queue::schedule::Schedule;
+use crate::queue::{DeliveryTask, Queue, QueueError, QueueResult, Receipt, Received};
 use crate::store::sqlite::{Ack, SqliteDb};
 
 fn be(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> QueueError {

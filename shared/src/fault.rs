@@ -1,0 +1,25 @@
+//! The failure of a service Hookline depends on (a database, a queue), shared by the store's
+//! and the queue's error types. It sits on the ground floor so that those ports depend on
+//! nothing above them; `error::Error` wraps their errors.
+
+/// A database or queue service failed; `source` keeps the driver's error for the logs. Shared
+/// by `StoreError::Backend` and `QueueError::Backend`.
+#[derive(Debug, thiserror::Error)]
+#[error("{backend} failed")]
+pub struct BackendError {
+    pub backend: &'static str,
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl BackendError {
+    pub fn new(
+        backend: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        BackendError {
+            backend,
+            source: source.into(),
+        }
+    }
+}
