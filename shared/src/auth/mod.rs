@@ -199,12 +199,12 @@ impl Principal {
 
     /// Whether the credential may see webhook `id` at all (a portal session sees only its own).
     pub fn sees(&self, id: &WebhookId) -> bool {
-        self.webhooks.as_ref().is_none_or(|w| w.contains(id))
+        self.actor().sees(id)
     }
 
     /// Whether the credential sees only some webhooks (a portal session).
     pub fn is_narrowed(&self) -> bool {
-        self.webhooks.is_some()
+        self.actor().is_narrowed()
     }
 
     /// The tenant a listing covers: every tenant (that [`Self::lists`]) for an admin or a
