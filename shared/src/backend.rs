@@ -10,8 +10,9 @@ use crate::cache::Caches;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Backend, Config};
 use crate::error::{Error, Result};
+use crate::publishing::{Publisher, QueueThenEvent};
 use crate::queue::Queue;
-use crate::store::{AtomicPublish, Store};
+use crate::store::Store;
 
 /// Configuration, store, queue and clock: everything a handler needs.
 #[derive(Clone)]
@@ -20,8 +21,9 @@ pub struct Hookline {
     pub store: Arc<dyn Store>,
     pub queue: Arc<dyn Queue>,
     pub clock: Arc<dyn Clock>,
-    /// Set when the queue lives in the store's database: a publish is one transaction.
-    pub atomic_publish: Option<Arc<dyn AtomicPublish>>,
+    /// How a publish is recorded, and whether it records its deliveries (a capability the
+    /// backend declares: see `publishing.rs`).
+    pub publisher: Arc<dyn Publisher>,
     pub caches: Arc<Caches>,
     /// This process's operational counters (`GET /metrics`, EMF on Lambda).
     pub metrics: Arc<crate::metrics::Metrics>,
@@ -32,6 +34,10 @@ pub struct Hookline {
 
 impl Hookline {
     pub fn new(config: Config, store: Arc<dyn Store>, queue: Arc<dyn Queue>) -> Self {
+        let publisher = Arc::new(QueueThenEvent {
+            store: store.clone(),
+            queue: queue.clone(),
+        });
         Hookline {
             caches: Arc::new(Caches::new(config.cache_ttl)),
             metrics: Arc::default(),
@@ -39,7 +45,7 @@ impl Hookline {
             store,
             queue,
             clock: Arc::new(SystemClock),
-            atomic_publish: None,
+            publisher,
             #[cfg(feature = "sqlite")]
             sqlite: None,
         }
@@ -58,7 +64,7 @@ impl Hookline {
         let db = db.with_group_share(config.endpoint_concurrency);
         let shared = Arc::new(db.clone());
         let mut app = Hookline::new(config, shared.clone(), shared.clone()).with_clock(clock);
-        app.atomic_publish = Some(shared);
+        app.publisher = Arc::new(crate::publishing::OneTransaction(shared));
         app.sqlite = Some(db);
         app
     }

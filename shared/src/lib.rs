@@ -21,6 +21,7 @@ pub mod ids;
 pub mod metrics;
 pub mod model;
 pub mod patch;
+pub mod publishing;
 pub mod queue;
 #[cfg(feature = "api")]
 pub mod ratelimit;

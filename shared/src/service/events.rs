@@ -8,6 +8,7 @@ use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{EventId, TenantId, WebhookId};
 use crate::model::{Delivery, Event, Webhook};
+pub use crate::publishing::Plan;
 use crate::queue::{DeliveryRef, DeliveryTask, INLINE_PAYLOAD_LIMIT};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -116,16 +117,6 @@ pub(crate) fn check_names(
     Ok(())
 }
 
-/// What recording a publish writes: the event, its deliveries, their queue messages.
-#[derive(Clone)]
-pub struct Plan {
-    pub(crate) event: Event,
-    pub(crate) deliveries: Vec<Delivery>,
-    pub(crate) tasks: Vec<DeliveryTask>,
-    /// A publish (counted in the metrics), not a test event.
-    pub(crate) published: bool,
-}
-
 /// A new event of `tenant`, expiring after the configured retention.
 pub fn new_event(
     app: &Hookline,
@@ -208,56 +199,17 @@ pub(crate) fn planned(
     }
 }
 
-/// Records planned publishes, each answered on its own, in order.
-///
-/// The queue first (every plan's messages together, ten per call on SQS), then the events: a
-/// publish that fails midway is completed by repeating it. A publish writes no delivery
-/// records: the delivery function records each after its first attempt (one write per
-/// delivery), and until then the event lists its webhooks and the message carries the rest.
-/// (A test event's one delivery is recorded first, so that the id the API answers with reads.) The embedded store,
-/// whose queue is in its own database, records it all in one transaction per publish instead.
+/// Records planned publishes through the backend's publishing port, each answered on its own,
+/// in order.
 pub(crate) async fn record(app: &Hookline, plans: Vec<Plan>) -> Vec<Result<PublishOut>> {
     let now = app.clock.now();
-    if let Some(one_transaction) = &app.atomic_publish {
-        let mut out = Vec::with_capacity(plans.len());
-        for p in plans {
-            let recorded = one_transaction
-                .record_publish(&p.deliveries, &p.tasks, &p.event, now)
-                .await;
-            out.push(match recorded {
-                Ok(r) => answer(app, p.event, r, p.published).await,
-                Err(e) => Err(e.into()),
-            });
-        }
-        return out;
-    }
-    // A test event's delivery is recorded at once: the API hands out its id, to be read.
-    let created = futures::future::join_all(plans.iter().map(|p| async move {
-        match p.published {
-            true => Ok(()),
-            false => app.store.create_deliveries(&p.deliveries, now).await,
-        }
-    }))
-    .await;
-    let tasks: Vec<DeliveryTask> = plans
-        .iter()
-        .zip(&created)
-        .filter(|(_, c)| c.is_ok())
-        .flat_map(|(p, _)| p.tasks.iter().cloned())
-        .collect();
-    let sent = app.queue.send(&tasks).await;
-    futures::future::join_all(plans.into_iter().zip(created).map(|(p, c)| {
-        let sent = &sent;
-        async move {
-            c?;
-            if let Err(e) = sent {
-                // Every plan of the batch shared the failed send: each hears of it.
-                return Err(crate::queue::QueueError::backend("queue", e.to_string()).into());
-            }
-            let recorded = app.store.put_event(&p.event, now).await?;
-            answer(app, p.event, recorded, p.published).await
-        }
-    }))
+    let recorded = app.publisher.record(&plans, now).await;
+    futures::future::join_all(
+        plans
+            .into_iter()
+            .zip(recorded)
+            .map(|(p, r)| async move { answer(app, p.event, r?, p.published).await }),
+    )
     .await
 }
 

@@ -1,0 +1,217 @@
+//! Stage 5, record: save the delivery (guarded against a duplicate message that got there
+//! first), count it in the statistics and metrics, log one line per attempt, and act on what
+//! the attempt showed (a webhook to disable, `last_triggered_at`). A delivery that left the
+//! pipeline early is recorded here too: cancelled, or deferred by an open breaker.
+
+use std::time::{Duration, Instant};
+
+use super::decide::Decided;
+use super::{Before, Deliverer, Outcome, Stop, TOUCH_EVERY};
+use crate::error::Result;
+use crate::ids::{TenantId, WebhookId};
+use crate::metrics::Processed;
+use crate::model::{ArchivedAttempt, Attempt, Delivery, DeliveryStatus, Timestamp, Webhook};
+use crate::stats;
+use crate::store::{Counters, StoreError};
+
+impl Deliverer {
+    pub(super) async fn record(&self, decided: Decided) -> Result<Outcome> {
+        let Decided {
+            delivery: d,
+            before,
+            archived,
+            outcome,
+            webhook,
+            in_health,
+            failing_since,
+        } = decided;
+        if let Some(since) = failing_since {
+            self.disable(&webhook, since).await;
+        }
+        if !self.save_with(&d, before, archived.as_ref()).await? {
+            return Ok(Outcome::Done);
+        }
+        if let Some(a) = d.attempts.last() {
+            self.app
+                .metrics
+                .attempt(Duration::from_millis(a.duration_ms));
+            self.app.metrics.processed(match (d.status, outcome) {
+                (DeliveryStatus::Succeeded, _) => Processed::Succeeded,
+                (_, Outcome::RetryIn(_)) => Processed::RetryScheduled,
+                _ => Processed::Failed,
+            });
+            log_attempt(&d, a);
+        }
+        // The health write of a success or a failure also says when (see
+        // `Webhook::last_triggered`); only an attempt it does not record is written apart.
+        if !in_health {
+            self.touch(&webhook.tenant_id, &webhook.id).await;
+        }
+        Ok(outcome)
+    }
+
+    /// Records a delivery that left the pipeline before it was sent.
+    pub(super) async fn stop(&self, stop: Stop) -> Result<Outcome> {
+        match stop {
+            Stop::Finished => Ok(Outcome::Done),
+            Stop::Early(wait) => Ok(Outcome::RetryIn(wait)),
+            Stop::Cancel(d, reason) => self.cancel(d, reason).await,
+            Stop::Defer(d, until) => self.defer(d, until).await,
+        }
+    }
+
+    /// Puts a due delivery off until the breaker's next probe, without a request; never past
+    /// its retry window: a delivery whose window ends while the breaker is open fails then.
+    async fn defer(&self, mut d: Delivery, until: Timestamp) -> Result<Outcome> {
+        let now = self.app.clock.now();
+        let window_end = d.first_attempt_at().unwrap_or(d.created_at)
+            + chrono::TimeDelta::from_std(self.policy.window).unwrap_or(chrono::TimeDelta::MAX);
+        let before = Before::of(&d);
+        d.updated_at = now;
+        if window_end <= now {
+            d.status = DeliveryStatus::Failed;
+            d.next_attempt_at = None;
+            d.deferred_reason =
+                Some("the retry window ended while the endpoint's circuit breaker was open".into());
+            if self.save_with(&d, before, None).await? {
+                self.app.metrics.processed(Processed::Failed);
+            }
+            return Ok(Outcome::Done);
+        }
+        let at = until.min(window_end);
+        d.next_attempt_at = Some(at);
+        d.deferred_reason = Some(format!(
+            "the endpoint's circuit breaker is open (too many failed attempts); next try at {}",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ));
+        if self.save_with(&d, before, None).await? {
+            self.app.metrics.processed(Processed::Deferred);
+        }
+        let delay = (at - now).to_std().unwrap_or_default();
+        Ok(Outcome::RetryIn(delay.max(Duration::from_millis(100))))
+    }
+
+    /// Cancels a delivery that can no longer be sent.
+    async fn cancel(&self, mut d: Delivery, reason: &str) -> Result<Outcome> {
+        let before = Before::of(&d);
+        d.status = DeliveryStatus::Cancelled;
+        d.cancel_reason = Some(reason.into());
+        d.next_attempt_at = None;
+        d.updated_at = self.app.clock.now();
+        if self.save_with(&d, before, None).await? {
+            self.app.metrics.processed(Processed::Cancelled);
+        }
+        Ok(Outcome::Done)
+    }
+
+    /// Records `d` if it still has the attempts it had `before`, with an attempt that left the
+    /// inline window stored apart in the same write, and counts what changed; false when
+    /// another worker recorded it meanwhile (a duplicate message: that one owns it).
+    async fn save_with(
+        &self,
+        d: &Delivery,
+        before: Before,
+        archived: Option<&ArchivedAttempt>,
+    ) -> Result<bool> {
+        let Before {
+            attempts: prior,
+            status: before,
+            first_seen,
+        } = before;
+        match self.app.store.save_delivery(d, prior, archived).await {
+            Ok(()) => {
+                let attempt = (d.attempt_count() > prior)
+                    .then(|| d.attempts.last())
+                    .flatten();
+                let mut c = Counters::new();
+                stats::record(&mut c, first_seen, before, d.status, attempt);
+                self.stats.add(&d.tenant_id, &d.webhook_id, d.updated_at, c);
+                Ok(true)
+            }
+            Err(StoreError::AlreadyRecorded) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Disables a webhook that has failed, with no success, since `since`, for longer than the
+    /// auto-disable period.
+    async fn disable(&self, webhook: &Webhook, since: Timestamp) {
+        let now = self.app.clock.now();
+        let reason = format!(
+            "no successful delivery since {} (failing for more than {} s)",
+            since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            self.health.auto_disable_after().as_secs()
+        );
+        let res = crate::service::webhooks::update_with(
+            &self.app,
+            &webhook.tenant_id,
+            &webhook.id,
+            |w| {
+                w.enabled = false;
+                w.disabled_reason = Some(reason.clone());
+                w.disabled_at = Some(now);
+                Ok(())
+            },
+        )
+        .await;
+        match res {
+            Ok(_) => tracing::warn!(webhook = %webhook.id, reason = %reason, "webhook disabled"),
+            Err(e) => {
+                tracing::warn!(error = %crate::error::chain(&e), "could not disable a failing webhook")
+            }
+        }
+    }
+
+    /// Writes `last_triggered_at`, at most once per [`TOUCH_EVERY`] per webhook and process.
+    async fn touch(&self, tenant: &TenantId, webhook: &WebhookId) {
+        let key = (tenant.clone(), webhook.clone());
+        {
+            let mut touched = self.touched.lock().unwrap_or_else(|p| p.into_inner());
+            if touched.get(&key).is_some_and(|t| t.elapsed() < TOUCH_EVERY) {
+                return;
+            }
+            touched.insert(key, Instant::now());
+        }
+        if let Err(e) = self
+            .app
+            .store
+            .touch_webhook(tenant, webhook, self.app.clock.now())
+            .await
+        {
+            tracing::warn!(error = %e, "could not record last_triggered_at");
+        }
+    }
+}
+
+/// One line per attempt at the default level (the span names the delivery, webhook and
+/// attempt): what the endpoint answered and what happens next.
+fn log_attempt(d: &Delivery, a: &Attempt) {
+    let answer = a
+        .status_code
+        .map(|c| c.to_string())
+        .or_else(|| a.error.clone())
+        .unwrap_or_default();
+    match (&d.status, d.next_attempt_at) {
+        (DeliveryStatus::Succeeded, _) => {
+            tracing::info!(
+                outcome = "succeeded",
+                status_code = a.status_code,
+                duration_ms = a.duration_ms,
+                "delivered: {answer}"
+            )
+        }
+        (_, Some(next)) => tracing::info!(
+            outcome = "retry_scheduled",
+            status_code = a.status_code,
+            duration_ms = a.duration_ms,
+            next_attempt_at = %next,
+            "attempt failed: {answer}; next attempt at {next}"
+        ),
+        _ => tracing::warn!(
+            outcome = "failed",
+            status_code = a.status_code,
+            duration_ms = a.duration_ms,
+            "attempt failed: {answer}; retries are over, the delivery failed (it can be retried by hand)"
+        ),
+    }
+}

@@ -1,0 +1,83 @@
+//! Stage 3, send: sign the body as the webhook's scheme says, POST it once, and tell the
+//! endpoint's health what it answered before the next delivery waiting for it goes.
+
+use std::time::Duration;
+
+use super::Deliverer;
+use super::admit::Admitted;
+use crate::error::Result;
+use crate::model::{Attempt, Delivery, SignatureScheme, Timestamp, Webhook};
+use crate::queue::DeliveryTask;
+use crate::signing::Signer;
+
+/// One attempt made: what the endpoint answered.
+pub(super) struct Attempted {
+    pub delivery: Delivery,
+    pub webhook: Webhook,
+    pub attempt: Attempt,
+    /// The receiver's `Retry-After` on a 429 or 503.
+    pub retry_after: Option<Duration>,
+    /// Set when the webhook has failed, with no success, since then for longer than the
+    /// auto-disable period.
+    pub failing_since: Option<Timestamp>,
+}
+
+impl Deliverer {
+    pub(super) async fn send(&self, task: &DeliveryTask, admitted: Admitted) -> Result<Attempted> {
+        let Admitted {
+            delivery,
+            webhook,
+            body,
+            slot,
+        } = admitted;
+        let t = task.target();
+        let now = self.app.clock.now();
+        let signer = self.signer(&webhook, now).await?;
+        let sent = self
+            .sender
+            .send(
+                &webhook.url,
+                &t.event_id,
+                &signer,
+                &body,
+                task.is_manual(),
+                now,
+            )
+            .await;
+        let mut attempt = sent.attempt;
+        attempt.retry_id = task.retry_id().cloned();
+        attempt.key_id = signer.key_id().map(String::from);
+        drop(signer);
+        let failing_since = self.health.record(&webhook, &attempt, slot).await;
+        Ok(Attempted {
+            delivery,
+            webhook,
+            attempt,
+            retry_after: sent.retry_after,
+            failing_since,
+        })
+    }
+
+    /// How this webhook's deliveries are signed at `now`: its valid secrets, or the tenant's
+    /// listed key pairs (active first).
+    async fn signer<'w>(&self, webhook: &'w Webhook, now: Timestamp) -> Result<Signer<'w>> {
+        use crate::service::verification_keys as keys;
+        Ok(match webhook.signature_scheme {
+            SignatureScheme::HmacSha256 => {
+                Signer::Hmac(webhook.valid_secrets(now).map(|s| s.key.expose()).collect())
+            }
+            scheme => {
+                let ring = keys::cached_keyring(&self.app, &webhook.tenant_id).await?;
+                let listed = keys::listed(&ring, now);
+                let mut loaded = listed.into_iter().map(keys::load);
+                if scheme == SignatureScheme::Ed25519 {
+                    Signer::Ed25519(loaded.collect::<Result<Vec<_>>>()?)
+                } else {
+                    Signer::HttpMessageSignatures(loaded.next().ok_or_else(|| {
+                        crate::error::Error::Config("a keyring without keys".into())
+                    })??)
+                }
+            }
+        })
+    }
+}
