@@ -88,22 +88,10 @@ fn references(mods: &BTreeMap<Vec<String>, String>) -> Vec<(Vec<String>, Vec<Str
     out
 }
 
-/// The one edge still pointing up, left for a later change: `Config` holds the parsed JWT keys
-/// (`auth::jwt::JwtConfig`), so `config` names `auth`. Moving the key parsing under `config`
-/// (or the parsed keys out of `Config`) removes it; until then it is skipped, by name, and every
-/// other edge is checked.
-const KNOWN_UPWARD: &[(&str, &str)] = &[("config", "auth")];
-
 /// Circles among siblings: `parent: a -> b -> a`.
 fn circles(refs: &[(Vec<String>, Vec<String>)]) -> Vec<String> {
     let mut edges: BTreeMap<Vec<String>, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
     for (from, to) in refs {
-        let upward = KNOWN_UPWARD
-            .iter()
-            .any(|(f, t)| from.len() == 1 && from[0] == *f && to.first().is_some_and(|x| x == t));
-        if upward {
-            continue;
-        }
         let k = from.iter().zip(to).take_while(|(a, b)| a == b).count();
         if k == from.len() || k == to.len() {
             continue; // an ancestor or a descendant

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use hookline::config::{LAMBDA_ENV_VARS, LOCAL_ENV_VARS};
+use hookline::config::settings::{lambda_variables, local_variables};
 use hookline::store::dynamo::{GSI1, GSI2, TTL_ATTRIBUTE};
 use hookline_tests::root;
 use serde_yaml::Value;
@@ -301,8 +301,8 @@ fn problems(t: &Value) -> Vec<String> {
             .collect(),
         _ => BTreeSet::new(),
     };
-    for v in LAMBDA_ENV_VARS {
-        if !vars.contains(*v) {
+    for v in lambda_variables() {
+        if !vars.contains(&v) {
             p.push(format!(
                 "environment: {v} is read by the functions but not set by the template"
             ));
@@ -538,10 +538,9 @@ fn template_matches_the_code() {
 
 #[test]
 fn every_environment_variable_the_code_reads_is_listed() {
-    let known: BTreeSet<String> = LAMBDA_ENV_VARS
-        .iter()
-        .chain(LOCAL_ENV_VARS)
-        .map(|s| s.to_string())
+    let known: BTreeSet<String> = lambda_variables()
+        .into_iter()
+        .chain(local_variables())
         .collect();
     let read = env_vars_in_source();
     assert!(
@@ -551,7 +550,21 @@ fn every_environment_variable_the_code_reads_is_listed() {
     let unlisted: Vec<&String> = read.difference(&known).collect();
     assert!(
         unlisted.is_empty(),
-        "read by the code but in neither LAMBDA_ENV_VARS nor LOCAL_ENV_VARS: {unlisted:?}"
+        "read by the code but not declared in config/settings.rs: {unlisted:?}"
+    );
+}
+
+#[test]
+fn the_configuration_guide_names_every_variable() {
+    let guide = std::fs::read_to_string(root().join("docs/configuration.md")).unwrap();
+    let missing: Vec<String> = lambda_variables()
+        .into_iter()
+        .chain(local_variables())
+        .filter(|v| !guide.contains(&format!("`{v}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/configuration.md does not name {missing:?} (declared in config/settings.rs)"
     );
 }
 

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use hookline::auth::api_key::{generate_key, new_api_key, parse_scopes};
 use hookline::backend::Hookline;
 use hookline::config::Config;
+use hookline::config::settings::{ServeSettings, Settings, set};
 use hookline::ids::{ApiKeyId, TenantId};
 use hookline::server;
 
@@ -37,30 +38,16 @@ enum LogFormat {
     Json,
 }
 
-/// The variables `hookline serve` reads (README.md, "Configuration", says more).
-const SERVE_ENV: &str = "Environment:
-  HOOKLINE_LISTEN                    address to serve on (127.0.0.1:3000)
-  HOOKLINE_DATA_DIR                  embedded database directory (./.hookline)
-  HOOKLINE_SQLITE_DURABILITY         full (flush before answering) or normal (full)
-  HOOKLINE_LOCAL_API_KEY             a fixed admin key, 16+ characters (one is made on first start)
-  HOOKLINE_ALLOW_PRIVATE_TARGETS     deliver to loopback and private addresses (false)
-  HOOKLINE_RETRY_INTERVAL_SECONDS    time between automatic attempts (3600)
-  HOOKLINE_RETRY_WINDOW_SECONDS      retries stop this long after the first attempt (172800)
-  HOOKLINE_DELIVERY_TIMEOUT_SECONDS  per-attempt HTTP timeout (15)
-  HOOKLINE_DELIVERY_CONCURRENCY      deliveries in flight (16)
-  HOOKLINE_ENDPOINT_CONCURRENCY      deliveries in flight per webhook (8)
-  HOOKLINE_BREAKER_THRESHOLD         failed attempts that open a webhook's breaker (5)
-  HOOKLINE_MAX_CONNECTIONS           connections served at once (4096)
-  HOOKLINE_HEADER_TIMEOUT_SECONDS    close connections that send no request head (10)
-  HOOKLINE_BACKEND                   sqlite, or aws with HOOKLINE_TABLE and HOOKLINE_QUEUE_URL
-  HOOKLINE_LOG_FORMAT                pretty or json (pretty)
-  RUST_LOG                           log filter (info: a line per request and per attempt)";
-
 #[derive(Subcommand)]
 enum Command {
-    /// Run the API and the delivery worker locally.
-    #[command(after_help = SERVE_ENV)]
-    Serve,
+    /// Run the API and the delivery worker locally. Every setting is a flag or its
+    /// environment variable (docs/configuration.md says more; RUST_LOG filters the log).
+    Serve {
+        #[command(flatten)]
+        serve: ServeSettings,
+        #[command(flatten)]
+        settings: Box<Settings>,
+    },
     /// Receive webhooks on this machine and print a line for each (a receiver to try Hookline
     /// with: create a webhook to its address).
     Listen {
@@ -169,18 +156,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], *port));
         return listen::run(addr, secret.as_deref(), *status).await;
     }
-    let app = Hookline::from_config(Config::from_env()?).await?;
+    let config = match &cli.command {
+        Command::Serve { settings, .. } => Config::from_settings(settings.as_ref().clone())?,
+        _ => Config::from_env()?,
+    };
+    let app = Hookline::from_config(config).await?;
     match cli.command {
-        Command::Serve => {
-            let fixed = std::env::var("HOOKLINE_LOCAL_API_KEY").ok();
-            let created = server::bootstrap(&app, fixed.as_deref()).await?;
-            let listen =
-                std::env::var("HOOKLINE_LISTEN").unwrap_or_else(|_| "127.0.0.1:3000".into());
+        Command::Serve { serve, .. } => {
+            let fixed = set(serve.local_api_key.clone());
+            let fixed = fixed.as_ref().map(|k| k.expose());
+            let created = server::bootstrap(&app, fixed).await?;
+            let listen = &serve.listen;
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("binding {listen}"))?;
             let url = format!("http://{}", listener.local_addr()?);
-            match (created, fixed.filter(|k| !k.is_empty())) {
+            match (created, fixed) {
                 (Some(key), _) => println!(
                     "Created tenant {:?} and its admin API key (shown once):\n\n  {key}\n\n\
                      To use it from this shell:\n\n  export HOOKLINE={url} KEY={key}\n",
@@ -198,7 +189,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             println!("{}", settings(&app.config));
             let report = commit_report(&app);
-            let running = server::start_with(app, listener, listener_limits()?).await?;
+            let running = server::start_with(app, listener, listener_limits(&serve)?).await?;
             println!("Hookline listening on http://{}", running.addr);
             stopped().await?;
             running.stop().await;
@@ -365,20 +356,18 @@ fn commit_report(_: &Hookline) -> impl FnOnce() + use<> {
 
 /// The local listener's limits (`HOOKLINE_MAX_CONNECTIONS`, `HOOKLINE_HEADER_TIMEOUT_SECONDS`),
 /// the connection cap kept below the file descriptors this process may open.
-fn listener_limits() -> anyhow::Result<server::Limits> {
-    let number = |var: &str, default: u64| -> anyhow::Result<u64> {
-        match std::env::var(var) {
-            Ok(v) if !v.trim().is_empty() => v
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .with_context(|| format!("{var} must be a positive whole number, not {v:?}")),
-            _ => Ok(default),
-        }
+fn listener_limits(serve: &ServeSettings) -> anyhow::Result<server::Limits> {
+    let positive = |v: Option<u64>, name: &str, default: u64| match v {
+        Some(0) => anyhow::bail!("{name} must be a positive whole number, not 0"),
+        Some(n) => Ok(n),
+        None => Ok(default),
     };
     let defaults = server::Limits::default();
-    let wanted = number("HOOKLINE_MAX_CONNECTIONS", defaults.connections as u64)? as usize;
+    let wanted = positive(
+        set(serve.max_connections.clone()),
+        "HOOKLINE_MAX_CONNECTIONS",
+        defaults.connections as u64,
+    )? as usize;
     // Soft limits are often 1,024 while the hard limit is far higher: take what is allowed.
     let files = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024) as usize;
     // Outgoing deliveries, the database and the logs need descriptors too.
@@ -390,7 +379,8 @@ fn listener_limits() -> anyhow::Result<server::Limits> {
     }
     Ok(server::Limits {
         connections,
-        header_timeout: std::time::Duration::from_secs(number(
+        header_timeout: std::time::Duration::from_secs(positive(
+            set(serve.header_timeout_seconds.clone()),
             "HOOKLINE_HEADER_TIMEOUT_SECONDS",
             defaults.header_timeout.as_secs(),
         )?),

@@ -12,43 +12,16 @@
 //! are ignored), `sub` (recorded as the actor). A token naming no tenant is accepted only with
 //! the `admin` scope, and then every request names its tenant with `tenant_id`.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use axum::http::request::Parts;
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
 use super::{Authenticator, Identity, Subject};
 use crate::backend::Hookline;
+use crate::config::jwt::JwtKeys;
 use crate::error::{Error, Result};
 use crate::ids::{PartnerId, TenantId};
 use crate::model::{Mode, Scope};
-
-/// Seconds of clock skew tolerated on `exp` and `nbf`.
-const LEEWAY: u64 = 60;
-
-/// The keys and rules tokens are checked against (parsed once, at start).
-pub struct JwtConfig {
-    hs256: Option<DecodingKey>,
-    /// JWKS keys by `kid`, with the algorithm each is for.
-    keys: HashMap<String, (DecodingKey, Algorithm)>,
-    issuer: Option<String>,
-    audience: Option<String>,
-}
-
-impl std::fmt::Debug for JwtConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never the secret.
-        f.debug_struct("JwtConfig")
-            .field("hs256", &self.hs256.is_some())
-            .field("kids", &self.keys.keys().collect::<Vec<_>>())
-            .field("issuer", &self.issuer)
-            .field("audience", &self.audience)
-            .finish()
-    }
-}
 
 /// The claims Hookline reads.
 #[derive(Deserialize)]
@@ -63,147 +36,39 @@ struct Claims {
     sub: Option<String>,
 }
 
-impl JwtConfig {
-    /// The JWT settings of the environment (through `get`); `None` when no key is configured.
-    pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Self>> {
-        let set = |k: &str| {
-            get(k)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let hs256 = set("HOOKLINE_JWT_HS256_SECRET");
-        if hs256.as_ref().is_some_and(|s| s.len() < 32) {
-            return Err(Error::Config(
-                "HOOKLINE_JWT_HS256_SECRET must be at least 32 characters".into(),
-            ));
-        }
-        let jwks = match (set("HOOKLINE_JWT_JWKS_FILE"), set("HOOKLINE_JWT_JWKS")) {
-            (Some(_), Some(_)) => {
-                return Err(Error::Config(
-                    "set HOOKLINE_JWT_JWKS_FILE or HOOKLINE_JWT_JWKS, not both".into(),
-                ));
-            }
-            (Some(path), None) => Some((
-                std::fs::read_to_string(&path).map_err(|e| {
-                    Error::Config(format!("HOOKLINE_JWT_JWKS_FILE: cannot read {path}: {e}"))
-                })?,
-                "HOOKLINE_JWT_JWKS_FILE",
-            )),
-            (None, Some(inline)) => Some((inline, "HOOKLINE_JWT_JWKS")),
-            (None, None) => None,
-        };
-        if hs256.is_none() && jwks.is_none() {
-            return Ok(None);
-        }
-        let mut keys = HashMap::new();
-        if let Some((text, var)) = jwks {
-            let set: JwkSet = serde_json::from_str(&text)
-                .map_err(|e| Error::Config(format!("{var}: not a JWKS document: {e}")))?;
-            for jwk in &set.keys {
-                let kid =
-                    jwk.common.key_id.clone().ok_or_else(|| {
-                        Error::Config(format!("{var}: every key needs a \"kid\""))
-                    })?;
-                let alg = match jwk.common.key_algorithm.map(|a| a.to_string()).as_deref() {
-                    Some("RS256") => Algorithm::RS256,
-                    Some("ES256") => Algorithm::ES256,
-                    Some("EdDSA") => Algorithm::EdDSA,
-                    other => {
-                        return Err(Error::Config(format!(
-                            "{var}: key {kid:?} has \"alg\" {other:?}; RS256, ES256 or EdDSA expected"
-                        )));
-                    }
-                };
-                let key = DecodingKey::from_jwk(jwk)
-                    .map_err(|e| Error::Config(format!("{var}: key {kid:?}: {e}")))?;
-                keys.insert(kid, (key, alg));
-            }
-        }
-        Ok(Some(JwtConfig {
-            hs256: hs256.map(|s| DecodingKey::from_secret(s.as_bytes())),
-            keys,
-            issuer: set("HOOKLINE_JWT_ISSUER"),
-            audience: set("HOOKLINE_JWT_AUDIENCE"),
-        }))
-    }
-
-    /// What is configured, for the start-up summary (never the secret).
-    pub fn summary(&self) -> String {
-        let mut parts = Vec::new();
-        if self.hs256.is_some() {
-            parts.push("HS256 secret".to_string());
-        }
-        if !self.keys.is_empty() {
-            parts.push(format!("{} JWKS key(s)", self.keys.len()));
-        }
-        if let Some(iss) = &self.issuer {
-            parts.push(format!("issuer {iss}"));
-        }
-        if let Some(aud) = &self.audience {
-            parts.push(format!("audience {aud}"));
-        }
-        parts.join(", ")
-    }
-
-    /// The identity a token establishes; `Unauthorized` for any token that does not verify.
-    pub fn verify(&self, token: &str) -> Result<Identity> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| Error::Unauthorized)?;
-        let key = match header.alg {
-            Algorithm::HS256 => self.hs256.as_ref(),
-            alg => header
-                .kid
-                .as_deref()
-                .and_then(|kid| self.keys.get(kid))
-                .filter(|(_, a)| *a == alg)
-                .map(|(k, _)| k),
-        }
-        .ok_or(Error::Unauthorized)?;
-        let mut v = Validation::new(header.alg);
-        v.leeway = LEEWAY;
-        v.validate_nbf = true;
-        v.set_required_spec_claims(&["exp"]);
-        match &self.issuer {
-            Some(iss) => v.set_issuer(&[iss]),
-            None => v.iss = None,
-        }
-        match &self.audience {
-            Some(aud) => v.set_audience(&[aud]),
-            None => v.validate_aud = false,
-        }
-        let claims = jsonwebtoken::decode::<Claims>(token, key, &v)
-            .map_err(|_| Error::Unauthorized)?
-            .claims;
-        let scopes: Vec<Scope> = claims
-            .scope
-            .split_whitespace()
-            .filter_map(Scope::parse)
-            .collect();
-        let mode = match claims.mode.as_deref() {
-            None => Mode::Live,
-            Some(m) => Mode::parse(m).ok_or(Error::Unauthorized)?,
-        };
-        let partner = claims
-            .partner_id
-            .map(|p| PartnerId::parse(&p).map_err(|_| Error::Unauthorized))
-            .transpose()?;
-        let tenant = match claims.tenant_id {
-            Some(t) => Some(
-                TenantId::parse(&t)
-                    .map_err(|_| Error::Unauthorized)?
-                    .in_mode(mode),
-            ),
-            None if scopes.contains(&Scope::Admin) || partner.is_some() => None,
-            None => return Err(Error::Unauthorized),
-        };
-        Ok(Identity {
-            webhooks: None,
-            partner,
-            mode,
-            tenant,
-            scopes,
-            subject: Subject::Token(claims.sub.unwrap_or_default()),
-        })
-    }
+/// The identity a token establishes; `Unauthorized` for any token that does not verify.
+pub fn verify(keys: &JwtKeys, token: &str) -> Result<Identity> {
+    let claims: Claims = keys.claims(token).ok_or(Error::Unauthorized)?;
+    let scopes: Vec<Scope> = claims
+        .scope
+        .split_whitespace()
+        .filter_map(Scope::parse)
+        .collect();
+    let mode = match claims.mode.as_deref() {
+        None => Mode::Live,
+        Some(m) => Mode::parse(m).ok_or(Error::Unauthorized)?,
+    };
+    let partner = claims
+        .partner_id
+        .map(|p| PartnerId::parse(&p).map_err(|_| Error::Unauthorized))
+        .transpose()?;
+    let tenant = match claims.tenant_id {
+        Some(t) => Some(
+            TenantId::parse(&t)
+                .map_err(|_| Error::Unauthorized)?
+                .in_mode(mode),
+        ),
+        None if scopes.contains(&Scope::Admin) || partner.is_some() => None,
+        None => return Err(Error::Unauthorized),
+    };
+    Ok(Identity {
+        webhooks: None,
+        partner,
+        mode,
+        tenant,
+        scopes,
+        subject: Subject::Token(claims.sub.unwrap_or_default()),
+    })
 }
 
 /// Whether a bearer credential is a JWT (three base64url parts; API keys have no dots).
@@ -221,7 +86,7 @@ impl Authenticator for JwtAuthenticator {
             return Ok(None);
         };
         let config = app.config.jwt.as_ref().ok_or(Error::Unauthorized)?;
-        config.verify(token).map(Some)
+        verify(config, token).map(Some)
     }
 }
 
@@ -230,17 +95,18 @@ mod tests {
     use super::*;
     use jsonwebtoken::{EncodingKey, Header, encode};
     use serde_json::json;
+    use std::collections::HashMap;
 
     const SECRET: &str = "a-shared-secret-of-at-least-32-chars!";
 
-    fn config(extra: &[(&str, &str)]) -> JwtConfig {
+    fn config(extra: &[(&str, &str)]) -> JwtKeys {
         let mut env: HashMap<String, String> = extra
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         env.entry("HOOKLINE_JWT_HS256_SECRET".into())
             .or_insert_with(|| SECRET.into());
-        JwtConfig::from_lookup(&|k: &str| env.get(k).cloned())
+        JwtKeys::from_lookup(|k: &str| env.get(k).cloned())
             .unwrap()
             .unwrap()
     }
@@ -266,7 +132,7 @@ mod tests {
         ]);
         let good = json!({"tenant_id": "t1", "scope": "webhooks:read other:scope", "sub": "svc-1",
             "iss": "https://id.example", "aud": "hookline", "exp": now() + 300});
-        let id = c.verify(&token(good.clone(), SECRET)).unwrap();
+        let id = verify(&c, &token(good.clone(), SECRET)).unwrap();
         assert_eq!(id.tenant.unwrap(), "t1");
         assert_eq!(
             id.scopes,
@@ -277,13 +143,13 @@ mod tests {
         assert_eq!(id.mode, Mode::Live);
         let mut test = good.clone();
         test["mode"] = json!("test");
-        let id = c.verify(&token(test, SECRET)).unwrap();
+        let id = verify(&c, &token(test, SECRET)).unwrap();
         assert_eq!((id.mode, id.tenant.unwrap().base()), (Mode::Test, "t1"));
         // A partner token needs no tenant.
         let mut partner = good.clone();
         partner["tenant_id"] = json!(null);
         partner["partner_id"] = json!("resellers-1");
-        let id = c.verify(&token(partner, SECRET)).unwrap();
+        let id = verify(&c, &token(partner, SECRET)).unwrap();
         assert_eq!(
             (id.tenant, id.partner.map(|p| p.to_string())),
             (None, Some("resellers-1".into()))
@@ -334,19 +200,16 @@ mod tests {
             }),
         ];
         for (why, t) in refused {
-            assert!(matches!(c.verify(&t), Err(Error::Unauthorized)), "{why}");
+            assert!(matches!(verify(&c, &t), Err(Error::Unauthorized)), "{why}");
         }
         // Within the leeway, an expired token still passes.
-        assert!(
-            c.verify(&token(with("exp", json!(now() - 30)), SECRET))
-                .is_ok()
-        );
+        assert!(verify(&c, &token(with("exp", json!(now() - 30)), SECRET)).is_ok());
         // An admin token may name no tenant.
         let admin = token(
             json!({"scope": "admin", "iss": "https://id.example", "aud": "hookline", "exp": now() + 60}),
             SECRET,
         );
-        assert_eq!(c.verify(&admin).unwrap().tenant, None);
+        assert_eq!(verify(&c, &admin).unwrap().tenant, None);
     }
 
     #[test]
@@ -354,15 +217,15 @@ mod tests {
         let c = config(&[]);
         // alg "none": header {"alg":"none"}, no signature.
         let none = "eyJhbGciOiJub25lIn0.eyJ0ZW5hbnRfaWQiOiJ0MSIsImV4cCI6OTk5OTk5OTk5OX0.";
-        assert!(matches!(c.verify(none), Err(Error::Unauthorized)));
+        assert!(matches!(verify(&c, none), Err(Error::Unauthorized)));
         // A valid HS256 token relabelled RS256 (the key-confusion attack): no JWKS key is
         // trusted for it, and the shared secret is never used for another algorithm.
         let t = token(json!({"tenant_id": "t1", "exp": now() + 60}), SECRET);
-        assert!(c.verify(&t).is_ok());
+        assert!(verify(&c, &t).is_ok());
         let (_, rest) = t.split_once('.').unwrap();
         // {"alg":"RS256","kid":"nope"}
         let forged = format!("eyJhbGciOiJSUzI1NiIsImtpZCI6Im5vcGUifQ.{rest}");
-        assert!(matches!(c.verify(&forged), Err(Error::Unauthorized)));
+        assert!(matches!(verify(&c, &forged), Err(Error::Unauthorized)));
     }
 
     #[test]
@@ -372,9 +235,9 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
-            JwtConfig::from_lookup(&|k: &str| env.get(k).cloned()).unwrap_err()
+            JwtKeys::from_lookup(|k: &str| env.get(k).cloned()).unwrap_err()
         };
-        assert!(JwtConfig::from_lookup(&|_: &str| None).unwrap().is_none());
+        assert!(JwtKeys::from_lookup(|_: &str| None).unwrap().is_none());
         assert!(
             bad(&[("HOOKLINE_JWT_HS256_SECRET", "short")])
                 .to_string()

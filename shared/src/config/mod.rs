@@ -1,8 +1,14 @@
-//! Runtime configuration, read from `HOOKLINE_*` environment variables.
+//! Runtime configuration, read from `HOOKLINE_*` environment variables (or the flags of
+//! `hookline serve`): [`settings`] declares and parses each, [`Config`] is what they mean.
+
+#[cfg(feature = "api")]
+pub mod jwt;
+pub mod settings;
 
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use settings::{Given, Settings, set};
 
 /// Which storage and queue implementation to use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,51 +74,8 @@ pub struct Config {
     pub max_receive_count: u32,
     /// JWT bearer tokens: keys and rules (none configured: tokens are refused).
     #[cfg(feature = "api")]
-    pub jwt: Option<std::sync::Arc<crate::auth::jwt::JwtConfig>>,
+    pub jwt: Option<std::sync::Arc<jwt::JwtKeys>>,
 }
-
-/// Environment variables read by the Lambda functions (the SAM template must set each).
-pub const LAMBDA_ENV_VARS: &[&str] = &[
-    "HOOKLINE_BACKEND",
-    "HOOKLINE_TABLE",
-    "HOOKLINE_QUEUE_URL",
-    "HOOKLINE_AWS_ENDPOINT_URL",
-    "HOOKLINE_ALLOW_PRIVATE_TARGETS",
-    "HOOKLINE_MAX_WEBHOOKS_PER_TENANT",
-    "HOOKLINE_MAX_PAYLOAD_BYTES",
-    "HOOKLINE_RETRY_INTERVAL_SECONDS",
-    "HOOKLINE_RETRY_WINDOW_SECONDS",
-    "HOOKLINE_DELIVERY_TIMEOUT_SECONDS",
-    "HOOKLINE_DELIVERY_CONCURRENCY",
-    "HOOKLINE_RETENTION_DAYS",
-    "HOOKLINE_DELIVERY_SHARDS",
-    "HOOKLINE_ENDPOINT_CONCURRENCY",
-    "HOOKLINE_BREAKER_THRESHOLD",
-    "HOOKLINE_BREAKER_OPEN_SECONDS",
-    "HOOKLINE_AUTO_DISABLE_AFTER_SECONDS",
-    "HOOKLINE_CACHE_TTL_MS",
-    "HOOKLINE_RATE_LIMIT_PER_MINUTE",
-    "HOOKLINE_RATE_LIMIT_PATCH_PER_MINUTE",
-    "HOOKLINE_RATE_LIMIT_PUBLISH_PER_MINUTE",
-    "HOOKLINE_JWT_HS256_SECRET",
-    "HOOKLINE_JWT_JWKS",
-    "HOOKLINE_JWT_ISSUER",
-    "HOOKLINE_JWT_AUDIENCE",
-    "HOOKLINE_MAX_RECEIVE_COUNT",
-];
-
-/// Environment variables read only by the local `hookline` command.
-pub const LOCAL_ENV_VARS: &[&str] = &[
-    "HOOKLINE_DATA_DIR",
-    "HOOKLINE_SQLITE_DURABILITY",
-    "HOOKLINE_LISTEN",
-    "HOOKLINE_LOCAL_API_KEY",
-    "HOOKLINE_MAX_CONNECTIONS",
-    "HOOKLINE_HEADER_TIMEOUT_SECONDS",
-    "HOOKLINE_LISTEN_SECRET",
-    "HOOKLINE_LOG_FORMAT",
-    "HOOKLINE_JWT_JWKS_FILE",
-];
 
 pub use crate::queue::MAX_VISIBILITY;
 
@@ -160,21 +123,21 @@ impl Config {
 
     /// Reads the configuration through `get` (the environment, or a map in tests).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        Self::from_settings(Settings::from_lookup(get)?)
+    }
+
+    /// What the settings mean: each one not given takes its default.
+    pub fn from_settings(s: Settings) -> Result<Self> {
         let d = Config::default();
-        let num = |name: &str, default: u64| -> Result<u64> {
-            match get(name) {
-                None => Ok(default),
-                Some(v) if v.trim().is_empty() => Ok(default),
-                Some(v) => v.trim().parse::<u64>().map_err(|_| {
-                    Error::Config(format!("{name} must be a whole number, got {v:?}"))
-                }),
-            }
+        let num = |v: Option<Given<u64>>, default: u64| set(v).unwrap_or(default);
+        let secs = |v: Option<Given<u64>>, default: Duration| {
+            Duration::from_secs(num(v, default.as_secs()))
         };
-        let backend = match get("HOOKLINE_BACKEND").as_deref().map(str::trim) {
-            None | Some("") | Some("sqlite") => Backend::Sqlite {
-                data_dir: get("HOOKLINE_DATA_DIR").unwrap_or_else(|| "./.hookline".into()),
-                durable: match get("HOOKLINE_SQLITE_DURABILITY").as_deref().map(str::trim) {
-                    None | Some("") | Some("full") => true,
+        let backend = match set(s.backend).as_deref() {
+            None | Some("sqlite") => Backend::Sqlite {
+                data_dir: set(s.data_dir).unwrap_or_else(|| "./.hookline".into()),
+                durable: match set(s.sqlite_durability).as_deref() {
+                    None | Some("full") => true,
                     Some("normal") => false,
                     Some(other) => {
                         return Err(Error::Config(format!(
@@ -184,15 +147,13 @@ impl Config {
                 },
             },
             Some("aws") | Some("dynamodb") => Backend::Aws {
-                table: get("HOOKLINE_TABLE").ok_or_else(|| {
+                table: set(s.table).ok_or_else(|| {
                     Error::Config("HOOKLINE_TABLE is required with the aws backend".into())
                 })?,
-                queue_url: get("HOOKLINE_QUEUE_URL").ok_or_else(|| {
+                queue_url: set(s.queue_url).ok_or_else(|| {
                     Error::Config("HOOKLINE_QUEUE_URL is required with the aws backend".into())
                 })?,
-                endpoint: get("HOOKLINE_AWS_ENDPOINT_URL")
-                    .map(|u| u.trim().to_string())
-                    .filter(|u| !u.is_empty()),
+                endpoint: set(s.aws_endpoint_url),
             },
             Some(other) => {
                 return Err(Error::Config(format!(
@@ -200,78 +161,42 @@ impl Config {
                 )));
             }
         };
-        let allow_private_targets = match get("HOOKLINE_ALLOW_PRIVATE_TARGETS")
-            .as_deref()
-            .map(str::trim)
-        {
-            None | Some("") | Some("false") | Some("0") => false,
-            Some("true") | Some("1") => true,
-            Some(other) => {
-                return Err(Error::Config(format!(
-                    "HOOKLINE_ALLOW_PRIVATE_TARGETS must be true or false, got {other:?}"
-                )));
-            }
-        };
         let cfg = Config {
             backend,
-            allow_private_targets,
+            allow_private_targets: set(s.allow_private_targets).unwrap_or(false),
             max_webhooks_per_tenant: num(
-                "HOOKLINE_MAX_WEBHOOKS_PER_TENANT",
+                s.max_webhooks_per_tenant,
                 d.max_webhooks_per_tenant.into(),
-            )? as u32,
-            max_payload_bytes: num("HOOKLINE_MAX_PAYLOAD_BYTES", d.max_payload_bytes as u64)?
+            ) as u32,
+            max_payload_bytes: num(s.max_payload_bytes, d.max_payload_bytes as u64) as usize,
+            retry_interval: secs(s.retry_interval_seconds, d.retry_interval),
+            retry_window: secs(s.retry_window_seconds, d.retry_window),
+            delivery_timeout: secs(s.delivery_timeout_seconds, d.delivery_timeout),
+            delivery_concurrency: num(s.delivery_concurrency, d.delivery_concurrency as u64)
                 as usize,
-            retry_interval: Duration::from_secs(num(
-                "HOOKLINE_RETRY_INTERVAL_SECONDS",
-                d.retry_interval.as_secs(),
-            )?),
-            retry_window: Duration::from_secs(num(
-                "HOOKLINE_RETRY_WINDOW_SECONDS",
-                d.retry_window.as_secs(),
-            )?),
-            delivery_timeout: Duration::from_secs(num(
-                "HOOKLINE_DELIVERY_TIMEOUT_SECONDS",
-                d.delivery_timeout.as_secs(),
-            )?),
-            delivery_concurrency: num(
-                "HOOKLINE_DELIVERY_CONCURRENCY",
-                d.delivery_concurrency as u64,
-            )? as usize,
             retention: Duration::from_secs(
-                86400 * num("HOOKLINE_RETENTION_DAYS", d.retention.as_secs() / 86400)?,
+                86400 * num(s.retention_days, d.retention.as_secs() / 86400),
             ),
-            delivery_shards: num("HOOKLINE_DELIVERY_SHARDS", d.delivery_shards.into())? as u32,
-            endpoint_concurrency: num(
-                "HOOKLINE_ENDPOINT_CONCURRENCY",
-                d.endpoint_concurrency as u64,
-            )? as usize,
-            breaker_threshold: num("HOOKLINE_BREAKER_THRESHOLD", d.breaker_threshold.into())?
-                as u32,
-            breaker_open: Duration::from_secs(num(
-                "HOOKLINE_BREAKER_OPEN_SECONDS",
-                d.breaker_open.as_secs(),
-            )?),
-            auto_disable_after: Duration::from_secs(num(
-                "HOOKLINE_AUTO_DISABLE_AFTER_SECONDS",
-                d.auto_disable_after.as_secs(),
-            )?),
-            cache_ttl: Duration::from_millis(num(
-                "HOOKLINE_CACHE_TTL_MS",
-                d.cache_ttl.as_millis() as u64,
-            )?),
-            rate_limit_per_minute: num("HOOKLINE_RATE_LIMIT_PER_MINUTE", d.rate_limit_per_minute)?,
+            delivery_shards: num(s.delivery_shards, d.delivery_shards.into()) as u32,
+            endpoint_concurrency: num(s.endpoint_concurrency, d.endpoint_concurrency as u64)
+                as usize,
+            breaker_threshold: num(s.breaker_threshold, d.breaker_threshold.into()) as u32,
+            breaker_open: secs(s.breaker_open_seconds, d.breaker_open),
+            auto_disable_after: secs(s.auto_disable_after_seconds, d.auto_disable_after),
+            cache_ttl: Duration::from_millis(num(s.cache_ttl_ms, d.cache_ttl.as_millis() as u64)),
+            rate_limit_per_minute: num(s.rate_limit_per_minute, d.rate_limit_per_minute),
             rate_limit_patch_per_minute: num(
-                "HOOKLINE_RATE_LIMIT_PATCH_PER_MINUTE",
+                s.rate_limit_patch_per_minute,
                 d.rate_limit_patch_per_minute,
-            )?,
+            ),
             rate_limit_publish_per_minute: num(
-                "HOOKLINE_RATE_LIMIT_PUBLISH_PER_MINUTE",
+                s.rate_limit_publish_per_minute,
                 d.rate_limit_publish_per_minute,
-            )?,
-            max_receive_count: num("HOOKLINE_MAX_RECEIVE_COUNT", d.max_receive_count.into())?
-                .clamp(10, 1000) as u32,
+            ),
+            max_receive_count: num(s.max_receive_count, d.max_receive_count.into()).clamp(10, 1000)
+                as u32,
             #[cfg(feature = "api")]
-            jwt: crate::auth::jwt::JwtConfig::from_lookup(&get)?.map(std::sync::Arc::new),
+            jwt: jwt::JwtKeys::from_settings(s.jwt)?.map(std::sync::Arc::new),
         };
         cfg.check()?;
         Ok(cfg)
