@@ -1,9 +1,14 @@
 //! Hookline's integration tests: one binary, one module per capability.
 
 mod api;
+mod api_input;
+mod catalogue;
 mod consistency;
 mod contract;
+mod contract_queue;
+mod dashboard;
 mod delivery;
+mod fairness;
 mod idempotency;
 mod isolation;
 mod lambda;
@@ -12,12 +17,19 @@ mod long_retries;
 mod metrics;
 mod modes;
 mod operations;
+mod outcomes;
 mod partners;
 mod portal;
 mod ratelimit;
+mod reads;
+mod rotation;
 mod secrets;
 mod serve;
+mod settings;
 mod signatures;
 mod signed;
 mod template;
+mod template_mutations;
+mod test_events;
 mod tokens;
+mod walkthroughs;

@@ -7,16 +7,18 @@
 
 use std::collections::BTreeSet;
 
-use hookline::config::settings::{lambda_variables, local_variables};
+use hookline::config::settings::lambda_variables;
 use hookline::store::dynamo::{GSI1, GSI2, TTL_ATTRIBUTE};
 use hookline_tests::root;
 use serde_yaml::Value;
 
-fn template() -> Value {
+use super::dashboard::dashboard_problems;
+
+pub(crate) fn template() -> Value {
     serde_yaml::from_str(&std::fs::read_to_string(root().join("template.yaml")).unwrap()).unwrap()
 }
 
-fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+pub(crate) fn at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
     path.iter().try_fold(v, |v, k| v.get(*k))
 }
 
@@ -142,32 +144,8 @@ fn iam_for(op: &str) -> Option<Vec<&'static str>> {
     })
 }
 
-/// The `HOOKLINE_*` names the code reads, found as string literals in its source.
-fn env_vars_in_source() -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
-    let mut stack = vec![root().join("shared/src"), root().join("functions")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let src = std::fs::read_to_string(&path).unwrap();
-                for (i, _) in src.match_indices("\"HOOKLINE_") {
-                    let name: String = src[i + 1..]
-                        .chars()
-                        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
-                        .collect();
-                    found.insert(name);
-                }
-            }
-        }
-    }
-    found
-}
-
 /// Everything wrong with `t`; empty when it is right.
-fn problems(t: &Value) -> Vec<String> {
+pub(crate) fn problems(t: &Value) -> Vec<String> {
     let mut p = Vec::new();
     let globals = at(t, &["Globals", "Function"]);
     let functions = ["ApiFunction", "DeliverFunction"];
@@ -455,77 +433,6 @@ fn problems(t: &Value) -> Vec<String> {
     p
 }
 
-/// The dashboard's metrics, as (namespace, name) pairs, from its `!Sub` body (the
-/// substitutions replaced by a placeholder).
-fn dashboard_metrics(t: &Value) -> Result<Vec<(String, String)>, String> {
-    let body = match at(
-        t,
-        &["Resources", "Dashboard", "Properties", "DashboardBody"],
-    ) {
-        Some(Value::Tagged(tagged)) if tagged.tag == "!Sub" => tagged
-            .value
-            .as_str()
-            .ok_or("DashboardBody: !Sub of a string expected")?
-            .to_string(),
-        Some(Value::String(s)) => s.clone(),
-        _ => {
-            return Err(
-                "Dashboard: an AWS::CloudWatch::Dashboard with a DashboardBody is missing".into(),
-            );
-        }
-    };
-    let mut plain = String::new();
-    let mut rest = body.as_str();
-    while let Some(i) = rest.find("${") {
-        plain.push_str(&rest[..i]);
-        plain.push('x');
-        rest = &rest[i..];
-        rest = &rest[rest.find('}').map_or(rest.len(), |j| j + 1)..];
-    }
-    plain.push_str(rest);
-    let json: serde_json::Value =
-        serde_json::from_str(&plain).map_err(|e| format!("DashboardBody is not JSON: {e}"))?;
-    let mut out = Vec::new();
-    for w in json["widgets"].as_array().into_iter().flatten() {
-        for m in w["properties"]["metrics"].as_array().into_iter().flatten() {
-            if let (Some(ns), Some(name)) = (m[0].as_str(), m[1].as_str()) {
-                out.push((ns.to_string(), name.to_string()));
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Every `Hookline` metric on the dashboard is one the code emits, and the operator's core
-/// views are there.
-fn dashboard_problems(t: &Value) -> Vec<String> {
-    let metrics = match dashboard_metrics(t) {
-        Ok(m) => m,
-        Err(e) => return vec![e],
-    };
-    let emitted = hookline::metrics::emf_metric_names();
-    let mut p: Vec<String> = metrics
-        .iter()
-        .filter(|(ns, name)| ns == "Hookline" && !emitted.contains(&name.as_str()))
-        .map(|(_, name)| {
-            format!("dashboard: metric Hookline/{name} is never emitted (emitted: {emitted:?})")
-        })
-        .collect();
-    for want in [
-        "DeliveriesSucceeded",
-        "DeliveriesFailed",
-        "AttemptLatency",
-        "ApproximateAgeOfOldestMessage",
-        "ApproximateNumberOfMessagesVisible",
-        "Errors",
-    ] {
-        if !metrics.iter().any(|(_, name)| name == want) {
-            p.push(format!("dashboard: no widget shows {want}"));
-        }
-    }
-    p
-}
-
 #[test]
 fn template_matches_the_code() {
     let p = problems(&template());
@@ -534,154 +441,4 @@ fn template_matches_the_code() {
         "template.yaml problems:\n  {}",
         p.join("\n  ")
     );
-}
-
-#[test]
-fn every_environment_variable_the_code_reads_is_listed() {
-    let known: BTreeSet<String> = lambda_variables()
-        .into_iter()
-        .chain(local_variables())
-        .collect();
-    let read = env_vars_in_source();
-    assert!(
-        read.contains("HOOKLINE_QUEUE_URL"),
-        "the scan finds the variables: {read:?}"
-    );
-    let unlisted: Vec<&String> = read.difference(&known).collect();
-    assert!(
-        unlisted.is_empty(),
-        "read by the code but not declared in config/settings.rs: {unlisted:?}"
-    );
-}
-
-#[test]
-fn the_configuration_guide_names_every_variable() {
-    let guide = std::fs::read_to_string(root().join("docs/configuration.md")).unwrap();
-    let missing: Vec<String> = lambda_variables()
-        .into_iter()
-        .chain(local_variables())
-        .filter(|v| !guide.contains(&format!("`{v}`")))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "docs/configuration.md does not name {missing:?} (declared in config/settings.rs)"
-    );
-}
-
-#[test]
-fn template_checks_catch_what_the_linters_miss() {
-    type Mutation = fn(&mut Value);
-    fn res<'a>(t: &'a mut Value, path: &[&str]) -> &'a mut Value {
-        path.iter()
-            .fold(t, |v, k| v.get_mut(*k).unwrap_or_else(|| panic!("no {k}")))
-    }
-    let cases: Vec<(&str, Mutation)> = vec![
-        ("visibility timeout", |t| {
-            *res(
-                t,
-                &[
-                    "Resources",
-                    "DeliveryQueue",
-                    "Properties",
-                    "VisibilityTimeout",
-                ],
-            ) = Value::from(30)
-        }),
-        ("FunctionResponseTypes", |t| {
-            *res(
-                t,
-                &[
-                    "Resources",
-                    "DeliverFunction",
-                    "Properties",
-                    "Events",
-                    "Deliveries",
-                    "Properties",
-                    "FunctionResponseTypes",
-                ],
-            ) = serde_yaml::from_str("[ReportBatchItemFailure]").unwrap()
-        }),
-        ("runtime", |t| {
-            *res(t, &["Globals", "Function", "Runtime"]) = Value::from("provided.al2")
-        }),
-        ("arm64", |t| {
-            *res(t, &["Globals", "Function", "Architectures"]) =
-                serde_yaml::from_str("[x86_64]").unwrap()
-        }),
-        ("[arm64] by default", |t| {
-            *res(t, &["Parameters", "Architecture", "Default"]) = Value::from("x86_64")
-        }),
-        ("retention", |t| {
-            *res(
-                t,
-                &[
-                    "Resources",
-                    "DeliveryQueue",
-                    "Properties",
-                    "MessageRetentionPeriod",
-                ],
-            ) = Value::from(86400)
-        }),
-        ("maxReceiveCount", |t| {
-            *res(t, &["Parameters", "MaxReceiveCount", "Default"]) = Value::from(10)
-        }),
-        ("HOOKLINE_QUEUE_URL", |t| {
-            res(t, &["Globals", "Function", "Environment", "Variables"])
-                .as_mapping_mut()
-                .unwrap()
-                .remove("HOOKLINE_QUEUE_URL");
-        }),
-        ("sqs:ChangeMessageVisibility", |t| {
-            let stmt = &mut res(
-                t,
-                &["Resources", "DeliverFunction", "Properties", "Policies"],
-            )[0]["Statement"][1]["Action"];
-            stmt.as_sequence_mut()
-                .unwrap()
-                .retain(|a| a.as_str() != Some("sqs:ChangeMessageVisibility"));
-        }),
-        ("dynamodb:DeleteItem", |t| {
-            let stmt = &mut res(t, &["Resources", "ApiFunction", "Properties", "Policies"])[0]["Statement"]
-                [0]["Action"];
-            stmt.as_sequence_mut()
-                .unwrap()
-                .retain(|a| a.as_str() != Some("dynamodb:DeleteItem"));
-        }),
-        ("index GSI2", |t| {
-            res(
-                t,
-                &["Resources", "Table", "Properties", "GlobalSecondaryIndexes"],
-            )
-            .as_sequence_mut()
-            .unwrap()
-            .pop();
-        }),
-        ("Hookline/DeliveriesSucceded is never emitted", |t| {
-            let body = res(
-                t,
-                &["Resources", "Dashboard", "Properties", "DashboardBody"],
-            );
-            let Value::Tagged(tagged) = body else {
-                panic!("DashboardBody is a !Sub")
-            };
-            let text = tagged.value.as_str().unwrap().replacen(
-                "\"DeliveriesSucceeded\"",
-                "\"DeliveriesSucceded\"",
-                1,
-            );
-            tagged.value = Value::from(text);
-        }),
-        ("Retain", |t| {
-            *res(t, &["Resources", "Table", "DeletionPolicy"]) = Value::from("Delete")
-        }),
-    ];
-    for (needle, mutate) in cases {
-        let mut t = template();
-        mutate(&mut t);
-        let p = problems(&t);
-        assert!(
-            p.iter().any(|x| x.contains(needle)),
-            "mutating {needle:?} was not caught: {p:?}"
-        );
-    }
 }

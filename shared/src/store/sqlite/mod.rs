@@ -10,16 +10,18 @@ mod client_keys;
 mod events;
 mod keyrings;
 mod keys;
+mod migrate;
 mod partners;
 pub mod queue;
 mod rate;
 mod stats;
 mod wal;
 mod webhooks;
+mod writer;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -30,34 +32,10 @@ use serde::de::DeserializeOwned;
 use super::{StoreError, StoreResult};
 use crate::clock::{Clock, SystemClock};
 use crate::queue::schedule::Schedule;
+pub(crate) use writer::Ack;
+use writer::{Counters, Job, Reply, Work};
 
 const SCHEMA: &str = include_str!("schema.sql");
-
-/// How many queued operations one transaction (and one commit) may take.
-const MAX_GROUP: usize = 512;
-
-/// Work for the database thread: runs on the connection inside the current transaction, and
-/// returns what to do once that transaction has committed (or failed to).
-struct Job {
-    run: Work,
-    ack: Ack,
-}
-type Work = Box<dyn FnOnce(&mut Connection, &mut Schedule) -> Reply + Send>;
-type Reply = Box<dyn FnOnce(Option<&str>) + Send>;
-
-/// When a caller is answered.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Ack {
-    /// Once the transaction holding its work has committed (flushed, with full durability):
-    /// every write the API or the engine relies on.
-    Committed,
-    /// As soon as its work has run: reads, and queue bookkeeping whose loss on a crash only
-    /// makes a message come back (SQS is at-least-once; deliveries dedupe on their record).
-    /// A group made only of these commits without waiting for the disk: the next flush (of
-    /// a group that holds a [`Ack::Committed`] write) covers it, since the log is written in
-    /// order and recovery keeps its valid prefix.
-    Ran,
-}
 
 /// How much a commit promises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -87,14 +65,6 @@ pub struct SqliteDb {
     /// Woken when messages are sent or settled, so an idle consumer need not poll.
     pub(crate) queue_signal: Arc<tokio::sync::Notify>,
     counters: Arc<Counters>,
-}
-
-/// What the database thread has done since it started: how well group commit groups.
-#[derive(Default)]
-struct Counters {
-    writes: AtomicU64,
-    flushes: AtomicU64,
-    operations: AtomicU64,
 }
 
 /// A reading of [`SqliteDb::commits`].
@@ -177,13 +147,13 @@ impl SqliteDb {
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(be)?;
         conn.execute_batch(SCHEMA).map_err(be)?;
-        migrate(&conn)?;
+        migrate::migrate(&conn)?;
         let (jobs, rx) = mpsc::channel();
         let counters = Arc::new(Counters::default());
         let c = counters.clone();
         std::thread::Builder::new()
             .name("hookline-sqlite".into())
-            .spawn(move || run(conn, rx, durability, &c))
+            .spawn(move || writer::run(conn, rx, durability, &c))
             .map_err(be)?;
         Ok(SqliteDb {
             jobs,
@@ -353,92 +323,6 @@ impl SqliteDb {
         let docs: Vec<String> = self.read(move |c| raw_docs(c, sql, args)).await?;
         docs.iter().map(|d| from_doc(d)).collect()
     }
-}
-
-/// The database thread: takes the operations waiting, runs them in one transaction, commits,
-/// then answers each. Operations that change several rows use savepoints, so one failing
-/// leaves the others of its group intact.
-fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, durability: Durability, counters: &Counters) {
-    let mut schedule = Schedule::default();
-    let mut flushing = durability == Durability::Full;
-    while let Ok(first) = rx.recv() {
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match rx.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
-        }
-        // With full durability, only a group that answers someone after its commit waits for
-        // the disk; bookkeeping alone commits without (the next flush covers it).
-        let flush = durability == Durability::Full && group.iter().any(|j| j.ack == Ack::Committed);
-        if flush != flushing {
-            let mode = if flush { "FULL" } else { "NORMAL" };
-            if conn.pragma_update(None, "synchronous", mode).is_ok() {
-                flushing = flush;
-            }
-        }
-        // IMMEDIATE: take the write lock now, so that another process on the same file (the
-        // `hookline keys` command) makes this wait (busy timeout) instead of failing a group
-        // whose read could not be upgraded to a write.
-        let began = conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(|e| e.to_string());
-        let changes = conn.total_changes();
-        let operations = group.len() as u64;
-        let mut replies: Vec<Reply> = Vec::with_capacity(group.len());
-        for job in group {
-            let reply = (job.run)(&mut conn, &mut schedule);
-            match job.ack {
-                Ack::Ran => reply(None),
-                Ack::Committed => replies.push(reply),
-            }
-        }
-        let committed =
-            began.and_then(|()| conn.execute_batch("COMMIT").map_err(|e| e.to_string()));
-        if committed.is_err() {
-            let _ = conn.execute_batch("ROLLBACK");
-            // What the schedule learned in a rolled-back transaction is not in the table.
-            schedule.clear();
-        }
-        if committed.is_ok() && conn.total_changes() != changes {
-            counters.writes.fetch_add(1, Ordering::Relaxed);
-            if flushing {
-                counters.flushes.fetch_add(1, Ordering::Relaxed);
-            }
-            counters.operations.fetch_add(operations, Ordering::Relaxed);
-        }
-        let error = committed.err();
-        for reply in replies {
-            reply(error.as_deref());
-        }
-    }
-}
-
-/// Columns added after a table was first created (`CREATE TABLE IF NOT EXISTS` leaves an
-/// existing table as it was).
-const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
-    ("webhooks", "health", "TEXT"),
-    ("webhooks", "health_rev", "INTEGER NOT NULL DEFAULT 0"),
-    ("queue", "grp", "TEXT NOT NULL DEFAULT ''"),
-    ("queue", "in_flight", "INTEGER NOT NULL DEFAULT 0"),
-];
-
-fn migrate(conn: &Connection) -> StoreResult<()> {
-    for (table, column, decl) in ADDED_COLUMNS {
-        let exists: bool = conn
-            .prepare(&format!(
-                "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
-            ))
-            .map_err(be)?
-            .exists([column])
-            .map_err(be)?;
-        if !exists {
-            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))
-                .map_err(be)?;
-        }
-    }
-    Ok(())
 }
 
 /// The `doc`s of the rows `sql` selects, on a connection already held.
