@@ -80,7 +80,10 @@ async fn run(app: &Hookline, req: Request, next: Next) -> Result<Response> {
     h.update(b"\n");
     h.update(&bytes);
     let hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    let record_key = record_key(&principal.rate_key(), principal.tenant.as_str(), &key);
+    // A partner credential that named no tenant is refused by the handler (`Auth`); its key
+    // is kept apart from any tenant's meanwhile.
+    let tenant = principal.tenant().map(|t| t.as_str()).unwrap_or_default();
+    let record_key = record_key(&principal.rate_key(), tenant, &key);
     let claimed_at = app.clock.now();
     match service::claim(app, &record_key, &hash, claimed_at).await? {
         Claimed::Replay { status, body } => Ok(replay(status, body)),

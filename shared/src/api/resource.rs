@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use serde::Deserialize;
 
 use super::ApiPath;
-use crate::auth::{Auth, Principal, RequiredScope};
+use crate::auth::{Auth, Principal, Reach, RequiredScope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{DeliveryId, TenantId, WebhookId};
@@ -49,20 +49,21 @@ impl<S: RequiredScope> FromRequestParts<Hookline> for OnWebhook<S> {
 
     async fn from_request_parts(parts: &mut Parts, app: &Hookline) -> Result<Self> {
         // Credentials first: a request without them is a 401 whatever its path.
-        let principal = Auth::<S>::from_request_parts(parts, app).await?.0;
+        let auth = Auth::<S>::from_request_parts(parts, app).await?;
         let ApiPath(WebhookParam { id }) = ApiPath::from_request_parts(parts, app).await?;
-        if !principal.sees(&id) {
+        if !auth.sees(&id) {
             return Err(Error::NotFound("webhook"));
         }
-        let tenant = if principal.is_admin() && !principal.tenant_given {
+        let tenant = if auth.is_admin() && auth.reach == Reach::Unnamed {
             // The webhook's own tenant; another mode's webhook is not found, for admins too.
             crate::service::webhooks::owner(app, &id)
                 .await?
-                .filter(|t| t.mode() == principal.mode)
-                .unwrap_or_else(|| principal.tenant.clone())
+                .filter(|t| t.mode() == auth.mode)
+                .unwrap_or(auth.tenant)
         } else {
-            principal.tenant.clone()
+            auth.tenant
         };
+        let principal = auth.principal;
         Ok(OnWebhook {
             principal,
             id,

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::resource::OnWebhook;
 use super::{ApiJson, ApiJsonOrDefault, ApiQuery, ListOut, Patch, page_limit, parse_cursor};
-use crate::auth::{Auth, scope};
+use crate::auth::{Across, Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{DeliveryId, EventId, WebhookId};
@@ -258,7 +258,7 @@ async fn create(
     responses((status = 200, description = "A page of webhooks, oldest first", body = ListOut<WebhookOut>)))]
 async fn list(
     State(app): State<Hookline>,
-    p: Auth<scope::Read>,
+    p: Across<scope::Read>,
     ApiQuery(q): ApiQuery<ListWebhooksIn>,
 ) -> Result<Json<ListOut<WebhookOut>>> {
     let limit = page_limit(q.limit)?;

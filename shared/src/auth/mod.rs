@@ -63,8 +63,29 @@ pub struct PartnerScope {
     pub tenants: Vec<TenantId>,
 }
 
-/// The only listing that spans tenants (admins, partners): a partner key names no tenant there.
-const CROSS_TENANT_LISTING: &str = "/v1/webhooks";
+/// What kind of caller a request comes from, with what that kind brings.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// A tenant's own API key, token or client key.
+    Tenant,
+    /// An operator credential (`admin` scope): it acts in any tenant it names (`tenant_id`).
+    Admin,
+    /// A partner credential: it acts in its partner's tenants.
+    Partner(PartnerScope),
+    /// A customer portal session: only these webhooks of its tenant are visible.
+    Portal(Vec<WebhookId>),
+}
+
+/// Which tenants a request reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// The tenant the request named with `tenant_id`, or a tenant credential's own.
+    Named(TenantId),
+    /// An admin or partner credential that named no tenant: its listings span every tenant it
+    /// may list ([`Across`]); elsewhere it acts in its own tenant, and without one ([`Auth`])
+    /// the request must name one.
+    Unnamed,
+}
 
 /// One way of authenticating requests. `Ok(None)`: the request does not carry this kind of
 /// credential (the next authenticator is asked); `Err`: it does, and it is not valid.
@@ -84,26 +105,18 @@ fn authenticators() -> &'static [&'static dyn Authenticator] {
     ]
 }
 
-/// Who is calling, and the tenant the request acts on.
+/// Who is calling, and which tenants the request reaches. Handlers get it through [`Auth`]
+/// (with the one tenant the request acts in) or, on a listing across tenants, [`Across`].
 #[derive(Debug, Clone)]
 pub struct Principal {
-    /// The tenant the request acts on: the caller's own, or for admins the `tenant_id` asked for.
-    pub tenant: TenantId,
+    pub caller: Caller,
+    pub reach: Reach,
+    /// Live or test: the principal sees and delivers only objects of its mode.
+    pub mode: Mode,
     pub scopes: Vec<Scope>,
     pub subject: Subject,
-    /// Whether the request named a tenant (`tenant_id`); admin listings without one span all.
-    pub tenant_given: bool,
-    /// The caller's own tenant (none for an admin token that names none).
-    pub home: Option<TenantId>,
-    /// `Some`: only these webhooks are visible (a customer portal session); any other is 404.
-    pub webhooks: Option<Vec<WebhookId>>,
-    /// Live or test: the principal sees and delivers only objects of its mode (`tenant` is in
-    /// it).
-    pub mode: Mode,
-    /// A partner principal's partner and tenants.
-    pub partner: Option<PartnerScope>,
-    /// A partner request that names no tenant where it must (see `resolve_in`).
-    tenant_missing: bool,
+    /// The credential's own tenant (none for a partner key, or an admin token naming none).
+    home: Option<TenantId>,
 }
 
 pub use crate::model::allows;
@@ -129,99 +142,116 @@ impl Principal {
         }
     }
 
-    /// Resolves the acting tenant for an identity and an optional `tenant_id` query parameter.
+    /// Resolves which tenants an identity reaches, with an optional `tenant_id` query parameter.
     pub fn resolve(id: Identity, tenant_param: Option<&str>) -> Result<Self> {
-        Self::resolve_in(id, None, tenant_param, false)
+        Self::resolve_in(id, None, tenant_param)
     }
 
-    /// [`Self::resolve`] for a partner identity (its partner's tenants loaded) on a route that
-    /// lists across tenants (`listing`) or not.
+    /// [`Self::resolve`] for an identity whose partner's tenants are loaded (`partner`).
     fn resolve_in(
         id: Identity,
         partner: Option<PartnerScope>,
         tenant_param: Option<&str>,
-        listing: bool,
     ) -> Result<Self> {
         let admin = id.scopes.contains(&Scope::Admin);
-        let home = id.tenant.clone();
         let mode = id.mode;
         let member = |t: &str| {
             partner
                 .as_ref()
                 .is_some_and(|p| p.tenants.iter().any(|x| x.as_str() == t))
         };
-        let tenant = match (tenant_param, id.tenant) {
-            (None, Some(own)) => own,
-            // A partner lists across its tenants without naming one; the tenant is then a
-            // placeholder that only the listing's filter (`lists`) reads. Elsewhere it must
-            // name one: refused after the scope check (`Auth`), so that a route the partner
-            // may not use at all answers 403.
-            (None, None) if partner.is_some() => {
-                let p = partner.as_ref().map(|p| p.id.as_str()).unwrap_or_default();
-                TenantId::field("partner_id", p)?.in_mode(mode)
-            }
-            (None, None) => {
+        let spans = admin || partner.is_some();
+        let reach = match (tenant_param, &id.tenant) {
+            (None, None) if partner.is_none() => {
                 return Err(Error::validation(
                     "tenant_id",
                     "required: the credential names no tenant",
                 ));
             }
-            (Some(t), Some(own)) if t == own.base() => own,
+            (None, _) if spans => Reach::Unnamed,
+            (None, Some(own)) => Reach::Named(own.clone()),
+            (None, None) => Reach::Unnamed,
+            (Some(t), Some(own)) if t == own.base() => Reach::Named(own.clone()),
             // Named by callers without a mode: the principal's mode applies.
-            (Some(t), _) if admin || member(t) => TenantId::field("tenant_id", t)?.in_mode(mode),
+            (Some(t), _) if admin || member(t) => {
+                Reach::Named(TenantId::field("tenant_id", t)?.in_mode(mode))
+            }
             // Not one of the partner's tenants: as if it did not exist.
             (Some(_), _) if partner.is_some() => return Err(Error::NotFound("tenant")),
             (Some(_), _) => return Err(Error::Forbidden(Scope::Admin.as_str())),
         };
-        let tenant_missing =
-            partner.is_some() && tenant_param.is_none() && !listing && home.is_none();
+        let caller = match (id.webhooks, partner) {
+            (Some(webhooks), _) => Caller::Portal(webhooks),
+            (None, Some(p)) => Caller::Partner(p),
+            (None, None) if admin => Caller::Admin,
+            (None, None) => Caller::Tenant,
+        };
         Ok(Principal {
-            tenant,
+            caller,
+            reach,
+            mode,
             scopes: id.scopes,
             subject: id.subject,
-            tenant_given: tenant_param.is_some(),
-            home,
-            webhooks: id.webhooks,
-            mode,
-            tenant_missing,
-            partner,
+            home: id.tenant,
         })
     }
 
-    /// The principal as the services see it.
-    pub fn actor(&self) -> crate::service::Actor<'_> {
+    /// The one tenant the request acts in: the one it named, or the credential's own. A
+    /// credential with neither (a partner's) is asked to name one: a 422 naming `tenant_id`.
+    pub fn tenant(&self) -> Result<&TenantId> {
+        match (&self.reach, &self.home) {
+            (Reach::Named(t), _) | (Reach::Unnamed, Some(t)) => Ok(t),
+            (Reach::Unnamed, None) => Err(Error::validation(
+                "tenant_id",
+                "required: a partner credential names the tenant it acts on",
+            )),
+        }
+    }
+
+    /// The webhooks a portal session is limited to.
+    fn webhooks(&self) -> Option<&[WebhookId]> {
+        match &self.caller {
+            Caller::Portal(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// The principal as the services see it, acting in `tenant`.
+    pub fn actor<'a>(&'a self, tenant: &'a TenantId) -> crate::service::Actor<'a> {
         crate::service::Actor {
-            tenant: &self.tenant,
+            tenant,
             scopes: &self.scopes,
-            webhooks: self.webhooks.as_deref(),
+            webhooks: self.webhooks(),
         }
     }
 
     /// Whether the credential may see webhook `id` at all (a portal session sees only its own).
     pub fn sees(&self, id: &WebhookId) -> bool {
-        self.actor().sees(id)
+        self.webhooks().is_none_or(|w| w.contains(id))
     }
 
     /// Whether the credential sees only some webhooks (a portal session).
     pub fn is_narrowed(&self) -> bool {
-        self.actor().is_narrowed()
+        self.webhooks().is_some()
     }
 
     /// The tenant a listing covers: every tenant (that [`Self::lists`]) for an admin or a
     /// partner that named none.
     pub fn listing_tenant(&self) -> Option<&TenantId> {
-        let spans = (self.is_admin() || self.partner.is_some()) && !self.tenant_given;
-        (!spans).then_some(&self.tenant)
+        match &self.reach {
+            Reach::Named(t) => Some(t),
+            Reach::Unnamed => None,
+        }
     }
 
     /// Whether a listing across tenants shows `tenant`'s objects: those of the principal's
     /// mode, and for a partner those of its tenants.
     pub fn lists(&self, tenant: &TenantId) -> bool {
         tenant.mode() == self.mode
-            && self
-                .partner
-                .as_ref()
-                .is_none_or(|p| p.tenants.iter().any(|t| t.as_str() == tenant.base()))
+            && match &self.caller {
+                Caller::Partner(p) => p.tenants.iter().any(|t| t.as_str() == tenant.base()),
+                _ => true,
+            }
     }
 
     /// The principal of a request's credentials (no scope checked, nothing counted),
@@ -258,12 +288,7 @@ impl Principal {
             }),
             None => None,
         };
-        let listing = parts.method == axum::http::Method::GET
-            && parts
-                .extensions
-                .get::<axum::extract::MatchedPath>()
-                .is_some_and(|m| m.as_str() == CROSS_TENANT_LISTING);
-        Principal::resolve_in(identity, partner, tenant.as_deref(), listing)
+        Principal::resolve_in(identity, partner, tenant.as_deref())
     }
 }
 
@@ -315,14 +340,25 @@ pub mod scope {
     }
 }
 
-/// An authenticated principal holding the scope `S`: 401 without valid credentials, 403
-/// without the scope.
-pub struct Auth<S: RequiredScope>(pub Principal, PhantomData<S>);
+/// An authenticated principal holding the scope `S`, and the one tenant the request acts in:
+/// 401 without valid credentials, 403 without the scope, 422 when it must name a tenant.
+pub struct Auth<S: RequiredScope> {
+    pub principal: Principal,
+    pub tenant: TenantId,
+    scope: PhantomData<S>,
+}
+
+impl<S: RequiredScope> Auth<S> {
+    /// The principal as the services see it, in the request's tenant.
+    pub fn actor(&self) -> crate::service::Actor<'_> {
+        self.principal.actor(&self.tenant)
+    }
+}
 
 impl<S: RequiredScope> std::ops::Deref for Auth<S> {
     type Target = Principal;
     fn deref(&self) -> &Principal {
-        &self.0
+        &self.principal
     }
 }
 
@@ -330,28 +366,55 @@ impl<S: RequiredScope> FromRequestParts<Hookline> for Auth<S> {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, app: &Hookline) -> Result<Self> {
-        let p = Principal::of_request(parts, app).await?;
-        tracing::Span::current().record("tenant", p.tenant.as_str());
-        // Every authenticated request counts against its principal's limit.
-        let class = crate::ratelimit::Class::of(parts);
-        if let Some(standing) = crate::ratelimit::count(app, &p.rate_key(), class).await?
-            && let Some(slot) = parts.extensions.get::<crate::ratelimit::Slot>()
-        {
-            slot.set(standing);
-        }
-        if let Some(scope) = S::SCOPE
-            && !p.allows(scope)
-        {
-            return Err(Error::Forbidden(scope.as_str()));
-        }
-        if p.tenant_missing {
-            return Err(Error::validation(
-                "tenant_id",
-                "required: a partner credential names the tenant it acts on",
-            ));
-        }
-        Ok(Auth(p, PhantomData))
+        let principal = admit::<S>(parts, app).await?;
+        let tenant = principal.tenant()?.clone();
+        Ok(Auth {
+            principal,
+            tenant,
+            scope: PhantomData,
+        })
     }
+}
+
+/// A principal holding the scope `S` on a route that lists across tenants, the only kind of
+/// route where an admin or partner credential need not name one: the route declares it by
+/// taking this extractor instead of [`Auth`].
+pub struct Across<S: RequiredScope>(pub Principal, PhantomData<S>);
+
+impl<S: RequiredScope> std::ops::Deref for Across<S> {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.0
+    }
+}
+
+impl<S: RequiredScope> FromRequestParts<Hookline> for Across<S> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Hookline) -> Result<Self> {
+        Ok(Across(admit::<S>(parts, app).await?, PhantomData))
+    }
+}
+
+/// Authenticates, counts the request against its principal's limit, and checks scope `S`.
+async fn admit<S: RequiredScope>(parts: &mut Parts, app: &Hookline) -> Result<Principal> {
+    let p = Principal::of_request(parts, app).await?;
+    if let Ok(t) = p.tenant() {
+        tracing::Span::current().record("tenant", t.as_str());
+    }
+    // Every authenticated request counts against its principal's limit.
+    let class = crate::ratelimit::Class::of(parts);
+    if let Some(standing) = crate::ratelimit::count(app, &p.rate_key(), class).await?
+        && let Some(slot) = parts.extensions.get::<crate::ratelimit::Slot>()
+    {
+        slot.set(standing);
+    }
+    if let Some(scope) = S::SCOPE
+        && !p.allows(scope)
+    {
+        return Err(Error::Forbidden(scope.as_str()));
+    }
+    Ok(p)
 }
 
 #[cfg(test)]
@@ -372,14 +435,14 @@ mod tests {
     #[test]
     fn only_admins_act_for_other_tenants() {
         let p = Principal::resolve(identity(vec![Scope::WebhooksRead]), None).unwrap();
-        assert_eq!(p.tenant, "t1");
-        assert_eq!(p.listing_tenant(), Some(&p.tenant));
+        assert_eq!(p.tenant().unwrap(), "t1");
+        assert_eq!(p.listing_tenant(), p.tenant().ok());
         assert!(matches!(
             Principal::resolve(identity(vec![Scope::WebhooksRead]), Some("t2")),
             Err(Error::Forbidden(_))
         ));
         let admin = Principal::resolve(identity(vec![Scope::Admin]), Some("t2")).unwrap();
-        assert_eq!(admin.tenant, "t2");
+        assert_eq!(admin.tenant().unwrap(), "t2");
         let admin = Principal::resolve(identity(vec![Scope::Admin]), None).unwrap();
         assert_eq!(admin.listing_tenant(), None, "an admin lists every tenant");
         assert!(matches!(
