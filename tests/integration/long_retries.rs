@@ -1,6 +1,7 @@
-//! A retry schedule of any length loses nothing: a delivery failing for 150 attempts (1 s
-//! apart, a 150 s window) has every attempt recorded and sent once, ends `failed`, and its
-//! record stays small (the latest attempts inline, the rest stored apart). On SQS it runs
+//! A retry schedule of any length loses nothing: a delivery failing for its whole window (1 s
+//! apart, a 150 s window: 151 attempts on a manual clock, fewer where real processing time
+//! makes them later than their slots, since the window's end is kept) has every attempt
+//! recorded and sent once, ends `failed` on time, and its record stays small (the latest attempts inline, the rest stored apart). On SQS it runs
 //! through the delivery function's handler with a receive limit well below the attempt count:
 //! the message is replaced before SQS would move it to the dead-letter queue.
 
@@ -61,7 +62,16 @@ async fn a_150_attempt_schedule_is_recorded_in_full(b: Backend) {
         .get(&format!("/v1/webhooks/{}/deliveries/{}", w.id, d.id), &key)
         .await;
     let attempts = full.attempts.unwrap();
-    assert!(attempts.len() >= 150, "{} attempts", attempts.len());
+    match time {
+        TestTime::Manual(_) => assert_eq!(attempts.len(), 151, "one per slot"),
+        // Each receive and settle takes real time: the attempts drift behind their slots.
+        TestTime::Real => assert!(attempts.len() >= 100, "{} attempts", attempts.len()),
+    }
+    // The window's end is kept: the last attempt starts no later than its last call.
+    let window = chrono::TimeDelta::seconds(150);
+    let spread = chrono::TimeDelta::seconds(1);
+    let last = attempts.last().unwrap().at;
+    assert!(last <= attempts[0].at + window + spread, "last attempt at {last}");
     assert_eq!(attempts.len(), full.attempt_count);
     assert!(attempts.iter().all(|a| a.status_code == Some(500)));
     assert!(attempts.windows(2).all(|p| p[0].at <= p[1].at), "in order");

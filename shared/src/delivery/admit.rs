@@ -1,6 +1,7 @@
 //! Stage 2, admit: the webhook the delivery goes to (gone or off: cancelled), the breaker's
-//! word on a scheduled attempt (open: deferred, without a request), the body (its event gone:
-//! cancelled), and a place in the endpoint's window.
+//! word on a scheduled attempt (open: deferred, without a request, until the breaker's next
+//! probe or the delivery's last call, whichever comes first: see `RetryPolicy::last_call`),
+//! the body (its event gone: cancelled), and a place in the endpoint's window.
 
 use std::ops::ControlFlow;
 
@@ -19,6 +20,8 @@ pub(super) struct Admitted {
     pub webhook: Webhook,
     pub body: String,
     pub slot: Slot,
+    /// Its last call: the retry window is over, so this attempt is its last either way.
+    pub last_call: bool,
 }
 
 impl Deliverer {
@@ -44,14 +47,24 @@ impl Deliverer {
             Some(_) => return Ok(ControlFlow::Break(Stop::Cancel(d, "webhook disabled"))),
             None => return Ok(ControlFlow::Break(Stop::Cancel(d, "webhook deleted"))),
         };
-        // What the user asked for (a manual retry, a test event) goes through an open breaker.
+        // What the user asked for (a manual retry, a test event) goes through an open breaker,
+        // and so does a delivery's last call: none ends without an attempt.
         let scheduled = matches!(task, DeliveryTask::Scheduled(_));
+        let last_call = self
+            .policy
+            .last_call(d.first_attempt_at().unwrap_or(d.created_at), d.id.as_str());
+        let last_call_due = self.app.clock.now() >= last_call;
         let mut probing = false;
         if scheduled {
             match self.health.admit(&webhook).await? {
                 Admission::Send => {}
                 Admission::Probe => probing = true,
-                Admission::Defer(until) => return Ok(ControlFlow::Break(Stop::Defer(d, until))),
+                Admission::Defer(until) if !last_call_due => {
+                    return Ok(ControlFlow::Break(Stop::Defer(d, until.min(last_call))));
+                }
+                Admission::Defer(_) => {
+                    tracing::info!("circuit breaker open, but the retry window is over: last call")
+                }
             }
         }
         let body = match &t.body {
@@ -67,9 +80,12 @@ impl Deliverer {
             },
         };
         // While this delivery waited for its place, the breaker may have opened.
-        let slot = match self.health.place(&webhook, scheduled && !probing).await {
+        let recheck = scheduled && !probing && !last_call_due;
+        let slot = match self.health.place(&webhook, recheck).await {
             Ok(slot) => slot,
-            Err(until) => return Ok(ControlFlow::Break(Stop::Defer(d, until))),
+            Err(until) => {
+                return Ok(ControlFlow::Break(Stop::Defer(d, until.min(last_call))));
+            }
         };
         if scheduled {
             let due = d.next_attempt_at.unwrap_or(d.created_at);
@@ -81,6 +97,7 @@ impl Deliverer {
             webhook,
             body,
             slot,
+            last_call: scheduled && last_call_due,
         }))
     }
 }

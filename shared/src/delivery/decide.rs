@@ -25,6 +25,7 @@ impl Deliverer {
             webhook,
             attempt,
             retry_after,
+            last_call,
             failing_since,
         } = attempted;
         let succeeded = attempt.succeeded();
@@ -39,6 +40,11 @@ impl Deliverer {
             Outcome::Done
         } else if manual {
             // A manual retry is one more attempt; it does not reopen the automatic schedule.
+            Outcome::Done
+        } else if last_call {
+            // Its window is over (it waited for an open breaker, or in a backlog): it ends now.
+            d.status = DeliveryStatus::Failed;
+            d.next_attempt_at = None;
             Outcome::Done
         } else {
             let first = d.first_attempt_at().unwrap_or(d.updated_at);

@@ -55,7 +55,8 @@ enum Stop {
     Early(Duration),
     /// The delivery can no longer be sent.
     Cancel(Delivery, &'static str),
-    /// The endpoint's breaker is open: try again then, without a request now.
+    /// The endpoint's breaker is open: try again then (never after the delivery's last call),
+    /// without a request now.
     Defer(Delivery, Timestamp),
 }
 

@@ -1,5 +1,6 @@
 //! The retry schedule: attempts at `first + k * interval` for as long as that stays inside
-//! `first + window` (by default hourly for 48 hours: 49 attempts).
+//! `first + window` (by default hourly for 48 hours: 49 attempts); and the last call of a
+//! delivery the circuit breaker holds back, so that none ends without an attempt.
 
 use std::time::Duration;
 
@@ -45,6 +46,30 @@ impl RetryPolicy {
                 .unwrap_or_default()
                 .max(Duration::from_secs(1)),
         )
+    }
+}
+
+impl RetryPolicy {
+    /// The longest a last call is spread past the window's end: the retry interval, at most a
+    /// minute.
+    pub fn spread(&self) -> Duration {
+        self.interval.min(Duration::from_secs(60))
+    }
+
+    /// When a delivery the breaker holds back gets its last attempt anyway: at the end of its
+    /// window (counted from `start`, its first attempt or its creation), plus a share of
+    /// [`Self::spread`] fixed by `key` (its id), so that the deliveries of a dead endpoint do not
+    /// all come due at the same moment. A delivery therefore fails no later than its window's
+    /// end, plus the spread, plus one attempt's timeout, and never without an attempt.
+    pub fn last_call(&self, start: Timestamp, key: &str) -> Timestamp {
+        let spread = self.spread().as_millis() as u64;
+        // FNV-1a: the same share in every process and build.
+        let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let share = if spread == 0 { 0 } else { hash % spread };
+        let window = TimeDelta::from_std(self.window).unwrap_or(TimeDelta::MAX);
+        start + window + TimeDelta::milliseconds(share as i64)
     }
 }
 
@@ -106,6 +131,32 @@ mod tests {
             d,
             Duration::from_secs(3600),
             "capped at the end of the window"
+        );
+    }
+
+    #[test]
+    fn last_calls_are_spread_after_the_window_by_id() {
+        let p = hourly();
+        let t0 = Utc::now();
+        let end = t0 + TimeDelta::hours(48);
+        let calls: Vec<Timestamp> = (0..200)
+            .map(|i| p.last_call(t0, &format!("dlv_{i}")))
+            .collect();
+        assert!(
+            calls
+                .iter()
+                .all(|c| *c >= end && *c < end + TimeDelta::seconds(60))
+        );
+        let distinct: std::collections::BTreeSet<_> = calls.iter().collect();
+        assert!(
+            distinct.len() > 150,
+            "spread, not bunched: {}",
+            distinct.len()
+        );
+        assert_eq!(
+            p.last_call(t0, "dlv_1"),
+            p.last_call(t0, "dlv_1"),
+            "fixed by the id"
         );
     }
 }

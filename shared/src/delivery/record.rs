@@ -60,25 +60,12 @@ impl Deliverer {
         }
     }
 
-    /// Puts a due delivery off until the breaker's next probe, without a request; never past
-    /// its retry window: a delivery whose window ends while the breaker is open fails then.
-    async fn defer(&self, mut d: Delivery, until: Timestamp) -> Result<Outcome> {
+    /// Puts a due delivery off until `at` (the breaker's next probe, or the delivery's last
+    /// call when that comes first), without a request.
+    async fn defer(&self, mut d: Delivery, at: Timestamp) -> Result<Outcome> {
         let now = self.app.clock.now();
-        let window_end = d.first_attempt_at().unwrap_or(d.created_at)
-            + chrono::TimeDelta::from_std(self.policy.window).unwrap_or(chrono::TimeDelta::MAX);
         let before = Before::of(&d);
         d.updated_at = now;
-        if window_end <= now {
-            d.status = DeliveryStatus::Failed;
-            d.next_attempt_at = None;
-            d.deferred_reason =
-                Some("the retry window ended while the endpoint's circuit breaker was open".into());
-            if self.save_with(&d, before, None).await? {
-                self.app.metrics.processed(Processed::Failed);
-            }
-            return Ok(Outcome::Done);
-        }
-        let at = until.min(window_end);
         d.next_attempt_at = Some(at);
         d.deferred_reason = Some(format!(
             "the endpoint's circuit breaker is open (too many failed attempts); next try at {}",

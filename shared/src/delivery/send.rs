@@ -17,6 +17,8 @@ pub(super) struct Attempted {
     pub attempt: Attempt,
     /// The receiver's `Retry-After` on a 429 or 503.
     pub retry_after: Option<Duration>,
+    /// Its last call: no retry follows.
+    pub last_call: bool,
     /// Set when the webhook has failed, with no success, since then for longer than the
     /// auto-disable period.
     pub failing_since: Option<Timestamp>,
@@ -29,6 +31,7 @@ impl Deliverer {
             webhook,
             body,
             slot,
+            last_call,
         } = admitted;
         let t = task.target();
         let now = self.app.clock.now();
@@ -54,6 +57,7 @@ impl Deliverer {
             webhook,
             attempt,
             retry_after: sent.retry_after,
+            last_call,
             failing_since,
         })
     }
