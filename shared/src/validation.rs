@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 
 pub const MAX_URL_LEN: usize = 2083;
 pub const MAX_DESCRIPTION_LEN: usize = 1000;
-pub const MAX_EVENT_NAME_LEN: usize = 128;
+pub const MAX_EVENT_NAME_LEN: usize = 255;
 pub const MAX_FILTER_ENTRIES: usize = 100;
 pub const MAX_ACCOUNT_IDS: usize = 100;
 pub const MAX_METADATA_ENTRIES: usize = 20;
@@ -222,6 +222,10 @@ mod tests {
         assert!(event_type_name("type", "invoice.created").is_ok());
         assert!(event_type_name("type", "invoice..created").is_err());
         assert!(event_type_name("type", "invoice created").is_err());
+        // Up to 255 characters, as the seed APIs' longest names need.
+        let long = format!("a.{}", "b".repeat(253));
+        assert!(event_type_name("type", &long).is_ok());
+        assert!(event_type_name("type", &format!("{long}c")).is_err());
         assert!(event_filter(&["invoice.*".into(), "*".into(), "a.b".into()]).is_ok());
         assert!(event_filter(&["*.created".into()]).is_err());
     }

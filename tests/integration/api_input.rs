@@ -352,7 +352,51 @@ async fn listing_pages_with_cursors_and_filters(b: Backend) {
     assert_eq!(acc2["has_more"], false);
 }
 
+/// A webhook id means one webhook: another tenant that `PUT`s it gets a 404, as for any webhook
+/// it cannot see, and the owner's webhook and the operators' listing stay as they were.
+async fn a_webhook_id_is_unique_across_tenants(b: Backend) {
+    let name = b.name();
+    let api = Api::new(b.app(test_config()).await);
+    let (_, key_a) = setup(&api).await;
+    let (_, key_b) = setup(&api).await;
+    let (s, made) = api
+        .call(
+            "POST",
+            "/v1/webhooks",
+            Some(&key_a),
+            Some(json!({"url": "https://hooks.example.com/a"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{name}: {made}");
+    let id = made["id"].as_str().unwrap().to_string();
+    let path = format!("/v1/webhooks/{id}");
+    let body = json!({"url": "https://hooks.example.com/b"});
+    let got = api.call("PUT", &path, Some(&key_b), Some(body)).await;
+    assert_error(&got, StatusCode::NOT_FOUND, "not_found");
+    let (s, mine) = api.call("GET", &path, Some(&key_a), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        mine["url"], "https://hooks.example.com/a",
+        "{name}: unchanged"
+    );
+    let (s, theirs) = api.call("GET", "/v1/webhooks", Some(&key_b), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(theirs["data"], json!([]), "{name}: nothing was made in B");
+    // A fresh id of B's own is still B's to create.
+    let fresh = hookline::ids::WebhookId::generate();
+    let (s, put) = api
+        .call(
+            "PUT",
+            &format!("/v1/webhooks/{fresh}"),
+            Some(&key_b),
+            Some(json!({"url": "https://hooks.example.com/b"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{name}: {put}");
+}
+
 hookline_tests::per_backend!(
+    a_webhook_id_is_unique_across_tenants,
     bad_input_gets_a_clear_error_and_changes_nothing,
     per_tenant_webhook_cap_answers_409,
     listing_pages_with_cursors_and_filters,

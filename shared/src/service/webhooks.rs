@@ -188,6 +188,11 @@ pub async fn put(
     keep: PutKeeps,
 ) -> Result<(Webhook, bool)> {
     if app.store.get_webhook(tenant, id).await?.is_none() {
+        // A webhook id is unique across every tenant and mode: one that exists elsewhere is
+        // not the caller's to create, and is answered as any webhook it cannot see.
+        if owner(app, id).await?.is_some() {
+            return Err(Error::NotFound("webhook"));
+        }
         let w = create_as(app, tenant, id.clone(), draft).await?;
         return Ok((w, true));
     }
