@@ -269,6 +269,7 @@ mod tests {
             manual: false,
             retry_id: None,
             key_id: None,
+            rule: None,
         }
     }
 

@@ -71,7 +71,10 @@ async fn a_150_attempt_schedule_is_recorded_in_full(b: Backend) {
     let window = chrono::TimeDelta::seconds(150);
     let spread = chrono::TimeDelta::seconds(1);
     let last = attempts.last().unwrap().at;
-    assert!(last <= attempts[0].at + window + spread, "last attempt at {last}");
+    assert!(
+        last <= attempts[0].at + window + spread,
+        "last attempt at {last}"
+    );
     assert_eq!(attempts.len(), full.attempt_count);
     assert!(attempts.iter().all(|a| a.status_code == Some(500)));
     assert!(attempts.windows(2).all(|p| p[0].at <= p[1].at), "in order");

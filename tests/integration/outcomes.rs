@@ -1,15 +1,19 @@
 //! What a delivery's attempt ends in besides success: a `Retry-After` that pushes the next
-//! attempt later, a webhook deleted or disabled meanwhile, an address the guard refuses.
+//! attempt later, a webhook deleted or disabled meanwhile, an address the guard refuses, and
+//! the Standard Webhooks rules (410 Gone, slow down, redirects), on both backends.
 
 use std::time::Duration;
 
+use hookline::api::deliveries::DeliveryOut;
+use hookline::api::events::EventOut;
 use hookline::api::webhooks::WebhookOut;
+use hookline::config::Config;
 use hookline::delivery::{Deliverer, Outcome};
 use hookline::ids::WebhookId;
-use hookline::model::{AttemptError, DeliveryStatus};
+use hookline::model::{AttemptError, AttemptRule, DeliveryStatus};
 use hookline::service::events::PublishOut;
 use hookline_tests::{
-    Harness, Receiver, client, drain, sqlite, test_config, unique, webhook_record,
+    Backend, Harness, Receiver, client, drain, sqlite, test_config, unique, webhook_record,
 };
 use serde_json::json;
 
@@ -153,3 +157,160 @@ async fn refused_addresses_are_recorded_as_failed_attempts() {
         app.store.delete_webhook(&w.tenant_id, &wh).await.unwrap();
     }
 }
+
+/// 410 Gone disables the webhook at once and keeps its deliveries: they go out once it is
+/// enabled again. Every attempt says which rule its answer fell under.
+async fn gone_disables_the_webhook_and_keeps_its_deliveries(b: Backend) {
+    let name = b.name().replace('+', "-");
+    let config = Config {
+        retry_interval: Duration::from_secs(2),
+        retry_window: Duration::from_secs(60),
+        ..test_config()
+    };
+    let (app, time) = b.app_and_time(config).await;
+    let (api, key) = client(&app).await;
+    let receiver = Receiver::start().await;
+    let path = format!("/gone-{name}");
+    let url = receiver.configure(&path, &[], &[410, 200], None).await;
+    let w: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
+    let mut events: Vec<PublishOut> = Vec::new();
+    for i in 0..2 {
+        events.push(
+            api.post("/v1/events", &key, json!({"type": "a.b", "data": {"i": i}}))
+                .await,
+        );
+    }
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+    drain(&app, &deliverer).await;
+    let off: WebhookOut = api.get(&format!("/v1/webhooks/{}", w.id), &key).await;
+    assert!(!off.enabled, "{name}: disabled at once");
+    assert_eq!(off.disabled_reason.as_deref(), Some("endpoint_gone"));
+    assert_eq!(
+        receiver.log_for(&path).await.len(),
+        1,
+        "{name}: one request"
+    );
+    let kept = full_deliveries(&api, &key, &events, &w).await;
+    assert!(
+        kept.iter().all(|d| d.status == DeliveryStatus::Pending),
+        "{name}: kept, not failed: {kept:#?}"
+    );
+    let rules: Vec<Option<AttemptRule>> = kept
+        .iter()
+        .flat_map(|d| d.attempts.clone().unwrap())
+        .map(|a| a.rule)
+        .collect();
+    assert_eq!(rules, vec![Some(AttemptRule::Gone)], "{name}");
+    assert!(
+        kept.iter().any(|d| d
+            .deferred_reason
+            .as_deref()
+            .is_some_and(|r| r.contains("410 Gone"))),
+        "{name}: the log says why: {kept:#?}"
+    );
+    // Enabled again: both go out at their next look.
+    let _: WebhookOut = api
+        .ok(
+            "PATCH",
+            &format!("/v1/webhooks/{}", w.id),
+            &key,
+            Some(json!({"enabled": true})),
+        )
+        .await;
+    for _ in 0..3 {
+        time.pass(Duration::from_millis(1500)).await;
+        drain(&app, &deliverer).await;
+    }
+    let done = full_deliveries(&api, &key, &events, &w).await;
+    assert!(
+        done.iter().all(|d| d.status == DeliveryStatus::Succeeded),
+        "{name}: delivered once enabled: {done:#?}"
+    );
+    let last: Vec<Option<AttemptRule>> = done
+        .iter()
+        .map(|d| d.attempts.as_ref().unwrap().last().unwrap().rule)
+        .collect();
+    assert_eq!(last, vec![Some(AttemptRule::Delivered); 2], "{name}");
+    assert_eq!(receiver.log_for(&path).await.len(), 3, "{name}");
+}
+
+/// Each event's one delivery, with its attempts.
+async fn full_deliveries(
+    api: &hookline_tests::Api,
+    key: &str,
+    events: &[PublishOut],
+    w: &WebhookOut,
+) -> Vec<DeliveryOut> {
+    let mut out = Vec::new();
+    for e in events {
+        let ev: EventOut = api.get(&format!("/v1/events/{}", e.id), key).await;
+        let d = &ev.deliveries[0];
+        out.push(
+            api.get(&format!("/v1/webhooks/{}/deliveries/{}", w.id, d.id), key)
+                .await,
+        );
+    }
+    out
+}
+
+/// 502, 503 and 504 are "slow down" like 429: a `Retry-After` they carry is honoured. A 3xx
+/// is a failure, never followed.
+async fn slow_down_and_redirect_answers_follow_their_rules(b: Backend) {
+    let name = b.name().replace('+', "-");
+    let config = Config {
+        retry_interval: Duration::from_secs(1),
+        retry_window: Duration::from_secs(60),
+        ..test_config()
+    };
+    let (app, time) = b.app_and_time(config).await;
+    let (api, key) = client(&app).await;
+    let receiver = Receiver::start().await;
+    let path = format!("/slow-{name}");
+    let url = receiver
+        .configure(&path, &[], &[502, 302, 200], Some(5))
+        .await;
+    let w: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
+    let e: PublishOut = api
+        .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
+        .await;
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+    let first = drain(&app, &deliverer).await;
+    let Some(Outcome::RetryIn(wait)) = first.first().copied() else {
+        panic!("{name}: {first:?}")
+    };
+    assert!(
+        wait >= Duration::from_secs(4),
+        "{name}: Retry-After: 5 honoured, got {wait:?}"
+    );
+    for _ in 0..8 {
+        time.pass(Duration::from_secs(2)).await;
+        drain(&app, &deliverer).await;
+    }
+    let ev: EventOut = api.get(&format!("/v1/events/{}", e.id), &key).await;
+    let d: DeliveryOut = api
+        .get(
+            &format!("/v1/webhooks/{}/deliveries/{}", w.id, ev.deliveries[0].id),
+            &key,
+        )
+        .await;
+    let rules: Vec<Option<AttemptRule>> = d.attempts.unwrap().iter().map(|a| a.rule).collect();
+    assert_eq!(
+        rules,
+        vec![
+            Some(AttemptRule::SlowDown),
+            Some(AttemptRule::Redirect),
+            Some(AttemptRule::Delivered)
+        ],
+        "{name}"
+    );
+    assert_eq!(
+        receiver.log_for(&path).await.len(),
+        3,
+        "{name}: the redirect was not followed"
+    );
+}
+
+hookline_tests::per_backend!(
+    gone_disables_the_webhook_and_keeps_its_deliveries,
+    slow_down_and_redirect_answers_follow_their_rules,
+);

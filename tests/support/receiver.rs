@@ -204,7 +204,7 @@ async fn receive(
         .map(|(i, _)| i)
         .collect();
     let mut out_headers = HeaderMap::new();
-    if let (Some(secs), 429 | 503) = (script.retry_after, status) {
+    if let (Some(secs), 429 | 502 | 503 | 504) = (script.retry_after, status) {
         out_headers.insert("retry-after", secs.to_string().parse().unwrap());
     }
     let header = |n: &str| {

@@ -10,7 +10,7 @@ use super::health::Admission;
 use super::load::Loaded;
 use super::{Deliverer, Stop};
 use crate::error::Result;
-use crate::model::{Delivery, Webhook};
+use crate::model::{Delivery, ENDPOINT_GONE, Webhook};
 use crate::queue::DeliveryTask;
 
 /// A delivery cleared to go: its webhook, its body and its place in the endpoint's window
@@ -40,20 +40,27 @@ impl Deliverer {
             .webhook
             .get_or_load(&key, || store.get_webhook(&t.tenant_id, &t.webhook_id))
             .await?;
+        let now = self.app.clock.now();
+        let last_call = self
+            .policy
+            .last_call(d.first_attempt_at().unwrap_or(d.created_at), d.id.as_str());
+        let last_call_due = now >= last_call;
         let webhook = match webhook {
             Some(w) if w.enabled => w,
             // A manual retry to a webhook that is gone or off changes nothing.
             _ if task.is_manual() => return Ok(ControlFlow::Break(Stop::Finished)),
+            // Its endpoint said 410 Gone: kept for when the webhook is enabled again.
+            Some(w) if w.disabled_reason.as_deref() == Some(ENDPOINT_GONE) && !last_call_due => {
+                let look =
+                    now + chrono::TimeDelta::from_std(self.policy.interval).unwrap_or_default();
+                return Ok(ControlFlow::Break(Stop::Park(d, look.min(last_call))));
+            }
             Some(_) => return Ok(ControlFlow::Break(Stop::Cancel(d, "webhook disabled"))),
             None => return Ok(ControlFlow::Break(Stop::Cancel(d, "webhook deleted"))),
         };
         // What the user asked for (a manual retry, a test event) goes through an open breaker,
         // and so does a delivery's last call: none ends without an attempt.
         let scheduled = matches!(task, DeliveryTask::Scheduled(_));
-        let last_call = self
-            .policy
-            .last_call(d.first_attempt_at().unwrap_or(d.created_at), d.id.as_str());
-        let last_call_due = self.app.clock.now() >= last_call;
         let mut probing = false;
         if scheduled {
             match self.health.admit(&webhook).await? {

@@ -177,6 +177,7 @@ mod tests {
             manual: false,
             retry_id: None,
             key_id: None,
+            rule: None,
         };
         assert!(counts_as_failure(&attempt(
             Some(503),

@@ -2,7 +2,7 @@
 
 use super::send::Attempted;
 use super::{Before, Deliverer, Outcome};
-use crate::model::{ArchivedAttempt, Delivery, DeliveryStatus, Timestamp, Webhook};
+use crate::model::{ArchivedAttempt, AttemptRule, Delivery, DeliveryStatus, Timestamp, Webhook};
 
 /// The delivery's next state, to be recorded, and what to do with its message.
 pub(super) struct Decided {
@@ -16,6 +16,8 @@ pub(super) struct Decided {
     /// Whether the webhook's health recorded this attempt (and so when it was made).
     pub in_health: bool,
     pub failing_since: Option<Timestamp>,
+    /// The endpoint answered 410 Gone: the webhook is to be disabled.
+    pub gone: bool,
 }
 
 impl Deliverer {
@@ -29,6 +31,7 @@ impl Deliverer {
             failing_since,
         } = attempted;
         let succeeded = attempt.succeeded();
+        let gone = attempt.rule == Some(AttemptRule::Gone);
         let in_health = succeeded || super::breaker::counts_as_failure(&attempt);
         let before = Before::of(&d);
         let archived = d.record(attempt);
@@ -46,6 +49,13 @@ impl Deliverer {
             d.status = DeliveryStatus::Failed;
             d.next_attempt_at = None;
             Outcome::Done
+        } else if gone {
+            // The webhook is disabled; the delivery waits for it to be enabled again (admit).
+            let wait = self.policy.interval;
+            d.status = DeliveryStatus::Pending;
+            d.next_attempt_at =
+                Some(d.updated_at + chrono::TimeDelta::from_std(wait).unwrap_or_default());
+            Outcome::RetryIn(wait)
         } else {
             let first = d.first_attempt_at().unwrap_or(d.updated_at);
             let automatic = d.automatic_attempts();
@@ -74,6 +84,7 @@ impl Deliverer {
             webhook,
             in_health,
             failing_since,
+            gone,
         }
     }
 }

@@ -58,6 +58,9 @@ enum Stop {
     /// The endpoint's breaker is open: try again then (never after the delivery's last call),
     /// without a request now.
     Defer(Delivery, Timestamp),
+    /// Its webhook is disabled because its endpoint answered 410 Gone: kept until then, for
+    /// when it is enabled again.
+    Park(Delivery, Timestamp),
 }
 
 /// A delivery as it was read, before processing changed it: what `save` guards on and counts.

@@ -10,7 +10,9 @@ use super::{Before, Deliverer, Outcome, Stop, TOUCH_EVERY};
 use crate::error::Result;
 use crate::ids::{TenantId, WebhookId};
 use crate::metrics::Processed;
-use crate::model::{ArchivedAttempt, Attempt, Delivery, DeliveryStatus, Timestamp, Webhook};
+use crate::model::{
+    ArchivedAttempt, Attempt, Delivery, DeliveryStatus, ENDPOINT_GONE, Timestamp, Webhook,
+};
 use crate::stats;
 use crate::store::{Counters, StoreError};
 
@@ -24,9 +26,21 @@ impl Deliverer {
             webhook,
             in_health,
             failing_since,
+            gone,
         } = decided;
-        if let Some(since) = failing_since {
-            self.disable(&webhook, since).await;
+        if gone {
+            tracing::warn!(
+                webhook = %webhook.id,
+                "the endpoint answered 410 Gone: webhook disabled; its deliveries wait until it is enabled again"
+            );
+            self.disable(&webhook, ENDPOINT_GONE.to_string()).await;
+        } else if let Some(since) = failing_since {
+            let reason = format!(
+                "no successful delivery since {} (failing for more than {} s)",
+                since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                self.health.auto_disable_after().as_secs()
+            );
+            self.disable(&webhook, reason).await;
         }
         if !self.save_with(&d, before, archived.as_ref()).await? {
             return Ok(Outcome::Done);
@@ -57,6 +71,7 @@ impl Deliverer {
             Stop::Early(wait) => Ok(Outcome::RetryIn(wait)),
             Stop::Cancel(d, reason) => self.cancel(d, reason).await,
             Stop::Defer(d, until) => self.defer(d, until).await,
+            Stop::Park(d, until) => self.park(d, until).await,
         }
     }
 
@@ -69,6 +84,25 @@ impl Deliverer {
         d.next_attempt_at = Some(at);
         d.deferred_reason = Some(format!(
             "the endpoint's circuit breaker is open (too many failed attempts); next try at {}",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ));
+        if self.save_with(&d, before, None).await? {
+            self.app.metrics.processed(Processed::Deferred);
+        }
+        let delay = (at - now).to_std().unwrap_or_default();
+        Ok(Outcome::RetryIn(delay.max(Duration::from_millis(100))))
+    }
+
+    /// Keeps a delivery of a webhook disabled because its endpoint is gone, until `at`: it is
+    /// sent once the webhook is enabled again, and cancelled if it is not by its last call.
+    async fn park(&self, mut d: Delivery, at: Timestamp) -> Result<Outcome> {
+        let now = self.app.clock.now();
+        let before = Before::of(&d);
+        d.updated_at = now;
+        d.next_attempt_at = Some(at);
+        d.deferred_reason = Some(format!(
+            "the webhook is disabled: its endpoint answered 410 Gone; kept until it is enabled \
+             again (next look at {})",
             at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         ));
         if self.save_with(&d, before, None).await? {
@@ -120,15 +154,9 @@ impl Deliverer {
         }
     }
 
-    /// Disables a webhook that has failed, with no success, since `since`, for longer than the
-    /// auto-disable period.
-    async fn disable(&self, webhook: &Webhook, since: Timestamp) {
+    /// Disables a webhook, saying why.
+    async fn disable(&self, webhook: &Webhook, reason: String) {
         let now = self.app.clock.now();
-        let reason = format!(
-            "no successful delivery since {} (failing for more than {} s)",
-            since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            self.health.auto_disable_after().as_secs()
-        );
         let res = crate::service::webhooks::update_with(
             &self.app,
             &webhook.tenant_id,

@@ -10,7 +10,7 @@ use reqwest::redirect::Policy;
 
 use super::guard::{BlockedAddress, GuardedResolver, refused};
 use crate::error::{Error, Result};
-use crate::model::{Attempt, AttemptError, Timestamp};
+use crate::model::{Attempt, AttemptError, AttemptRule, Timestamp};
 use crate::signing;
 
 /// How much of a response body is kept in the attempt log.
@@ -70,6 +70,7 @@ impl Sender {
                 manual,
                 retry_id: None,
                 key_id: None,
+                rule: Some(AttemptRule::Retry),
             },
             retry_after: None,
         };
@@ -129,10 +130,10 @@ impl Sender {
             }
         };
         let status = resp.status().as_u16();
-        let retry_after = if status == 429 || status == 503 {
-            parse_retry_after(resp.headers(), at)
-        } else {
-            None
+        let rule = AttemptRule::of(Some(status));
+        let retry_after = match rule {
+            AttemptRule::SlowDown => parse_retry_after(resp.headers(), at),
+            _ => None,
         };
         let mut excerpt = Vec::new();
         let mut read_error = None;
@@ -168,6 +169,7 @@ impl Sender {
                 manual,
                 retry_id: None,
                 key_id: None,
+                rule: Some(rule),
             },
             retry_after,
         }

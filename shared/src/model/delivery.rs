@@ -76,6 +76,39 @@ pub enum AttemptError {
     Request,
 }
 
+/// The rule of the Standard Webhooks spec an attempt's answer fell under: what Hookline did
+/// next because of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptRule {
+    /// 2xx: delivered.
+    Delivered,
+    /// 410 Gone: the endpoint asked not to be called again; the webhook is disabled at once
+    /// (`disabled_reason: "endpoint_gone"`) and its deliveries wait until it is enabled again.
+    Gone,
+    /// 429, 502, 503 or 504: the receiver asked to slow down; retried on the schedule, later
+    /// when it said when (`Retry-After`).
+    SlowDown,
+    /// 3xx: a failure; redirects are never followed.
+    Redirect,
+    /// Any other answer, a timeout, or no answer at all: retried on the schedule.
+    Retry,
+}
+
+impl AttemptRule {
+    /// The rule for an answer with `status` (none: no answer).
+    pub fn of(status: Option<u16>) -> Self {
+        match status {
+            Some(200..=299) => AttemptRule::Delivered,
+            Some(410) => AttemptRule::Gone,
+            Some(429 | 502 | 503 | 504) => AttemptRule::SlowDown,
+            Some(300..=399) => AttemptRule::Redirect,
+            _ => AttemptRule::Retry,
+        }
+    }
+}
+
 /// One HTTP attempt of a delivery.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
@@ -96,6 +129,9 @@ pub struct Attempt {
     /// The verification key that signed it (asymmetric signature schemes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
+    /// The rule its answer fell under (left out by attempts recorded before rules were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<AttemptRule>,
 }
 
 impl Attempt {

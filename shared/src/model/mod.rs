@@ -91,6 +91,7 @@ mod tests {
             manual,
             retry_id: None,
             key_id: None,
+            rule: None,
         };
         let mut d: Delivery = serde_json::from_value(serde_json::json!({
             "id": "del_1", "tenant_id": "t", "webhook_id": "wh_1", "event_id": "e",

@@ -177,6 +177,9 @@ impl Webhook {
     }
 }
 
+/// The `disabled_reason` of a webhook whose endpoint answered 410 Gone.
+pub const ENDPOINT_GONE: &str = "endpoint_gone";
+
 /// Secrets kept valid at once (the current one and those in their grace period).
 pub const MAX_SECRETS: usize = 5;
 
