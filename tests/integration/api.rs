@@ -355,7 +355,14 @@ async fn batch_publish_answers_each_event_and_delivers_them(b: Backend) {
         .await;
     assert_eq!(again["data"][0]["replayed"], true, "{again}");
     assert_eq!(again["data"][2]["replayed"], true);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A replay queues nothing: each event still has its one delivery, attempted once.
+    for id in ["evt_b1", "evt_b3"] {
+        let ds = h
+            .settled(&hookline_tests::id(id), Duration::from_secs(10))
+            .await;
+        assert_eq!(ds.len(), 1, "{id}");
+        assert_eq!(ds[0].attempt_count, 1, "{id}");
+    }
     assert_eq!(receiver.log_for("/batch").await.len(), 2);
 
     // An empty batch, or one over 100, is refused as a whole.

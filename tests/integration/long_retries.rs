@@ -67,13 +67,19 @@ async fn a_150_attempt_schedule_is_recorded_in_full(b: Backend) {
         // Each receive and settle takes real time: the attempts drift behind their slots.
         TestTime::Real => assert!(attempts.len() >= 100, "{} attempts", attempts.len()),
     }
-    // The window's end is kept: the last attempt starts no later than its last call.
+    // The window's end is kept: the last attempt starts no later than its last call (on SQS,
+    // plus the time a visible message may wait for this test's next poll on a busy machine).
     let window = chrono::TimeDelta::seconds(150);
     let spread = chrono::TimeDelta::seconds(1);
+    let slack = match time {
+        TestTime::Manual(_) => chrono::TimeDelta::zero(),
+        TestTime::Real => chrono::TimeDelta::seconds(3),
+    };
     let last = attempts.last().unwrap().at;
+    let over = last - (attempts[0].at + window + spread);
     assert!(
-        last <= attempts[0].at + window + spread,
-        "last attempt at {last}"
+        over <= slack,
+        "the last attempt came {over} after its last call"
     );
     assert_eq!(attempts.len(), full.attempt_count);
     assert!(attempts.iter().all(|a| a.status_code == Some(500)));

@@ -163,7 +163,10 @@ async fn admin_keys_list_across_tenants_or_filter_by_tenant(b: Backend) {
 async fn expired_events_and_deliveries_are_never_returned(b: Backend) {
     let mut config = test_config();
     config.retention = Duration::from_secs(1);
+    // Time passes on the injected clock (the store's liveness checks read it), not in sleeps.
+    let clock = hookline::clock::ManualClock::new();
     let (name, app) = (b.name(), b.app(config).await);
+    let app = app.with_clock(std::sync::Arc::new(clock.clone()));
     let api = Api::new(app.clone());
     let key = mint_key(
         &app,
@@ -192,7 +195,7 @@ async fn expired_events_and_deliveries_are_never_returned(b: Backend) {
     let (s, ev) = api.call("GET", "/v1/events/evt-exp", k, None).await;
     assert_eq!(s.as_u16(), 200, "{name}: {ev}");
     let did = ev["deliveries"][0]["id"].as_str().unwrap().to_string();
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    clock.advance(Duration::from_millis(1300));
     assert_eq!(
         api.call("GET", "/v1/events/evt-exp", k, None)
             .await

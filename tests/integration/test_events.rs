@@ -27,6 +27,7 @@ async fn test_events_go_to_one_webhook_only(b: Backend) {
         (202, json!("webhook.test")),
         "{name}: {t}"
     );
+    let first_event = t["event_id"].as_str().unwrap().to_string();
     let d = wait_delivery(&h, &wa, t["delivery_id"].as_str().unwrap(), 1).await;
     assert_eq!(d["status"], "succeeded");
     let got = receiver.wait_for(&pa, 1, Duration::from_secs(10)).await;
@@ -56,6 +57,7 @@ async fn test_events_go_to_one_webhook_only(b: Backend) {
         )
         .await;
     assert_eq!(s.as_u16(), 202, "{t}");
+    let second_event = t["event_id"].as_str().unwrap().to_string();
     let got = receiver.wait_for(&pa, 2, Duration::from_secs(10)).await;
     let body = got[1].json();
     assert_eq!(
@@ -79,7 +81,22 @@ async fn test_events_go_to_one_webhook_only(b: Backend) {
         (s.as_u16(), e["error"]["field"].clone()),
         (422, json!("event_type"))
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Each test event was recorded with one delivery, to the webhook it named: nothing was
+    // queued for the other.
+    for event_id in [&first_event, &second_event] {
+        let (s, ev) = h
+            .api
+            .call("GET", &format!("/v1/events/{event_id}"), k, None)
+            .await;
+        assert_eq!(s.as_u16(), 200, "{name}: {ev}");
+        let to: Vec<&serde_json::Value> = ev["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| &d["webhook_id"])
+            .collect();
+        assert_eq!(to, [&json!(wa)], "{name}: {ev}");
+    }
     assert!(
         receiver.log_for(&pb).await.is_empty(),
         "{name}: the other webhook got nothing"
