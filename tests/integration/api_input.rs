@@ -202,8 +202,8 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing(b: Backend) {
             cleared["events"].clone(),
             cleared["metadata"].clone()
         ),
-        (json!(null), json!([]), json!({})),
-        "{name}: null clears"
+        (json!(null), json!(["a.b"]), json!({})),
+        "{name}: null clears, except `events`, which it keeps"
     );
 }
 

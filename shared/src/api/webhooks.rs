@@ -66,7 +66,8 @@ impl From<WebhookIn> for WebhookDraft {
 }
 
 /// `PATCH` body: only the fields present change; `null` clears a field that can be cleared
-/// (`description`, `events`, `account_ids`, `metadata`; an empty `description` clears it too).
+/// (`description`, `account_ids`, `metadata`; an empty `description` clears it too) and keeps
+/// `events`.
 #[derive(utoipa::ToSchema, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WebhookPatchIn {
@@ -97,9 +98,11 @@ impl WebhookPatchIn {
         self.enabled
             .clone()
             .apply_to(&mut w.enabled, required("enabled"))?;
-        self.events
-            .clone()
-            .apply_to(&mut w.events, || Ok(Vec::new()))?;
+        // `events: null` keeps the subscription, as the seed APIs read it (an empty list is
+        // how a caller subscribes to every type).
+        if let Patch::Value(events) = self.events.clone() {
+            w.events = events;
+        }
         self.account_ids
             .clone()
             .apply_to(&mut w.account_ids, || Ok(Vec::new()))?;
