@@ -48,6 +48,10 @@ def main():
         wait.until(lambda d: "session=" not in d.current_url)
         row = wait.until(ec.presence_of_element_located(
             (By.CSS_SELECTOR, f'tr[data-event="{a.event}"]')))
+        # The endpoint's custom headers are listed by name; their values are not shown.
+        summary = driver.find_element(By.ID, "webhook-summary").text
+        assert "X-Api-Key" in summary, summary
+        assert "portal-secret-value" not in driver.page_source, "a header value is shown"
         assert "failed" in row.text, f"the delivery should show as failed: {row.text!r}"
         row.find_element(By.CSS_SELECTOR, "button[data-delivery]").click()
         wait.until(lambda d: d.find_element(By.ID, "delivery").is_displayed())

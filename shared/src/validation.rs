@@ -183,6 +183,81 @@ pub fn metadata(m: &BTreeMap<String, String>) -> Result<()> {
     Ok(())
 }
 
+/// Custom headers a webhook may carry.
+pub const MAX_HEADERS: usize = 20;
+const MAX_HEADER_VALUE_LEN: usize = 4096;
+
+/// Why a header name is not a webhook's to set, if it is not: Hookline's own (`webhook-*`,
+/// signatures, the body's `content-*`), the connection's (`host`, hop-by-hop), and
+/// `authorization`, which belongs to the receiver authentication.
+fn reserved_header(lower: &str) -> Option<&'static str> {
+    const HOP_BY_HOP: &[&str] = &[
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    ];
+    if lower.starts_with("webhook-") || lower == "signature" || lower == "signature-input" {
+        Some("is set by Hookline (signatures)")
+    } else if lower.starts_with("content-") {
+        Some("describes the body, which Hookline sets")
+    } else if lower == "host" || HOP_BY_HOP.contains(&lower) {
+        Some("belongs to the connection")
+    } else if lower == "authorization" {
+        Some("is reserved for receiver authentication")
+    } else {
+        None
+    }
+}
+
+/// A webhook's custom headers: at most [`MAX_HEADERS`], names HTTP tokens (RFC 9110) and not
+/// reserved, values visible ASCII; an error names the header (`headers.<name>`).
+pub fn custom_headers(h: &BTreeMap<String, String>) -> Result<()> {
+    if h.len() > MAX_HEADERS {
+        return Err(Error::validation(
+            "headers",
+            format!("at most {MAX_HEADERS} headers"),
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, value) in h {
+        let field = format!("headers.{name}");
+        let token = !name.is_empty()
+            && name.len() <= 256
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !token {
+            return Err(Error::validation(
+                &field,
+                "a header name is 1 to 256 letters, digits or !#$%&'*+-.^_`|~",
+            ));
+        }
+        let lower = name.to_ascii_lowercase();
+        if let Some(why) = reserved_header(&lower) {
+            return Err(Error::validation(&field, format!("{name:?} {why}")));
+        }
+        if !seen.insert(lower) {
+            return Err(Error::validation(&field, "given twice (names ignore case)"));
+        }
+        let visible = value
+            .bytes()
+            .all(|b| b == b'\t' || (b' '..=b'~').contains(&b));
+        if !visible || value.len() > MAX_HEADER_VALUE_LEN {
+            return Err(Error::validation(
+                &field,
+                format!("a value is at most {MAX_HEADER_VALUE_LEN} visible ASCII characters"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +290,32 @@ mod tests {
             webhook_url("http://10.0.0.1/hook", true).is_err(),
             "plain http only for loopback"
         );
+    }
+
+    #[test]
+    fn custom_headers_refuse_what_is_not_theirs() {
+        let h = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<String, String>>()
+        };
+        assert!(custom_headers(&h(&[("X-Api-Key", "abc"), ("x-tenant", "t 1")])).is_ok());
+        for bad in [
+            "webhook-id",
+            "Content-Type",
+            "Host",
+            "Transfer-Encoding",
+            "Authorization",
+        ] {
+            let e = custom_headers(&h(&[(bad, "v")])).unwrap_err().to_string();
+            assert!(e.contains(bad), "{bad}: {e}");
+        }
+        assert!(custom_headers(&h(&[("bad name", "v")])).is_err());
+        assert!(custom_headers(&h(&[("X-A", "line\nbreak")])).is_err());
+        assert!(custom_headers(&h(&[("X-A", "1"), ("x-a", "2")])).is_err());
+        let many: Vec<(String, String)> = (0..21).map(|i| (format!("X-{i}"), "v".into())).collect();
+        assert!(custom_headers(&many.into_iter().collect()).is_err());
     }
 
     #[test]

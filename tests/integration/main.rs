@@ -9,6 +9,7 @@ mod contract_queue;
 mod dashboard;
 mod delivery;
 mod fairness;
+mod headers;
 mod idempotency;
 mod isolation;
 mod lambda;

@@ -307,7 +307,10 @@ async fn the_portal_in_a_browser_shows_and_retries_a_delivery() {
         .await;
     let h = Harness::start(sqlite(test_config())).await;
     let (webhook, _) = h
-        .webhook(&url, json!({"description": "Orders endpoint"}))
+        .webhook(
+            &url,
+            json!({"description": "Orders endpoint", "headers": {"X-Api-Key": "portal-secret-value"}}),
+        )
         .await;
     let event = h
         .publish(json!({"type": "order.paid", "data": {"order": 42}}))

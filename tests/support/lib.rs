@@ -360,6 +360,7 @@ pub fn webhook_record(tenant: &str, wh: &str, url: &str, secret: &str) -> hookli
         enabled: true,
         account_ids: vec![],
         metadata: Default::default(),
+        headers: Default::default(),
         secrets: vec![hookline::model::SigningSecret {
             key: secret.into(),
             created_at: now,

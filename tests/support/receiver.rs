@@ -53,6 +53,9 @@ pub struct Delivered {
     pub rfc9421_verified: Option<String>,
     #[serde(default)]
     pub rfc9421_error: Option<String>,
+    /// Every header, by lower-case name (Rust receiver only).
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
 }
 
 impl Delivered {
@@ -227,6 +230,10 @@ async fn receive(
         v1a_verified: Vec::new(),
         rfc9421_verified: None,
         rfc9421_error: None,
+        headers: headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+            .collect(),
     });
     let reply = serde_json::json!({"received": true, "status": status}).to_string();
     (StatusCode::from_u16(status).unwrap(), out_headers, reply)

@@ -44,6 +44,9 @@ pub struct WebhookIn {
     pub enabled: Option<bool>,
     pub account_ids: Option<Vec<String>>,
     pub metadata: Option<BTreeMap<String, String>>,
+    /// Headers sent with every request to the endpoint: at most 20; not `webhook-*`,
+    /// `content-*`, `host`, hop-by-hop headers or `authorization`.
+    pub headers: Option<BTreeMap<String, String>>,
     /// `hmac-sha256` (default: Standard Webhooks `v1` with the webhook's secret), `ed25519`
     /// (`v1a`) or `http-message-signatures` (RFC 9421), both with the tenant's key pair (public
     /// halves at `/v1/verification-keys`). On `PUT`, omitted keeps the current scheme.
@@ -60,13 +63,15 @@ impl From<WebhookIn> for WebhookDraft {
             enabled: input.enabled.unwrap_or(true),
             account_ids: input.account_ids.unwrap_or_default(),
             metadata: input.metadata.unwrap_or_default(),
+            headers: input.headers.unwrap_or_default(),
             signature_scheme: input.signature_scheme.unwrap_or_default(),
         }
     }
 }
 
 /// `PATCH` body: only the fields present change; `null` clears a field that can be cleared
-/// (`description`, `account_ids`, `metadata`; an empty `description` clears it too) and keeps
+/// (`description`, `account_ids`, `metadata`, `headers`; an empty `description` clears it too)
+/// and keeps
 /// `events`.
 #[derive(utoipa::ToSchema, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -83,6 +88,9 @@ pub struct WebhookPatchIn {
     pub account_ids: Patch<Vec<String>>,
     #[schema(value_type = Option<BTreeMap<String, String>>)]
     pub metadata: Patch<BTreeMap<String, String>>,
+    /// Replaces every custom header; `null` clears them.
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    pub headers: Patch<BTreeMap<String, String>>,
     /// `null` goes back to the default, `hmac-sha256`.
     #[schema(value_type = Option<SignatureScheme>)]
     pub signature_scheme: Patch<SignatureScheme>,
@@ -109,6 +117,9 @@ impl WebhookPatchIn {
         self.metadata
             .clone()
             .apply_to(&mut w.metadata, || Ok(BTreeMap::new()))?;
+        self.headers
+            .clone()
+            .apply_to(&mut w.headers, || Ok(BTreeMap::new()))?;
         self.signature_scheme
             .clone()
             .apply_to(&mut w.signature_scheme, || Ok(SignatureScheme::default()))?;
@@ -131,6 +142,9 @@ pub struct WebhookOut {
     pub enabled: bool,
     pub account_ids: Vec<String>,
     pub metadata: BTreeMap<String, String>,
+    /// Headers sent with every request to the endpoint.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
     /// The full secret at creation and rotation only; masked everywhere else.
     pub secret: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -210,6 +224,7 @@ impl WebhookOut {
             enabled: w.enabled,
             account_ids: w.account_ids.clone(),
             metadata: w.metadata.clone(),
+            headers: w.headers.clone(),
             secret: if reveal {
                 secret.to_string()
             } else {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::Deliverer;
 use super::admit::Admitted;
+use super::sender::Outgoing;
 use crate::error::Result;
 use crate::model::{Attempt, Delivery, SignatureScheme, Timestamp, Webhook};
 use crate::queue::DeliveryTask;
@@ -38,14 +39,15 @@ impl Deliverer {
         let signer = self.signer(&webhook, now).await?;
         let sent = self
             .sender
-            .send(
-                &webhook.url,
-                &t.event_id,
-                &signer,
-                &body,
-                task.is_manual(),
-                now,
-            )
+            .send(Outgoing {
+                url: &webhook.url,
+                msg_id: &t.event_id,
+                signer: &signer,
+                body: &body,
+                headers: &webhook.headers,
+                manual: task.is_manual(),
+                at: now,
+            })
             .await;
         let mut attempt = sent.attempt;
         attempt.retry_id = task.retry_id().cloned();

@@ -23,6 +23,19 @@ pub struct Sent {
     pub retry_after: Option<Duration>,
 }
 
+/// One request to send.
+pub struct Outgoing<'a> {
+    pub url: &'a str,
+    /// The `webhook-id`: the event's id, the same on every attempt.
+    pub msg_id: &'a str,
+    pub signer: &'a signing::Signer<'a>,
+    pub body: &'a str,
+    /// The webhook's custom headers (validated when set: none is Hookline's own).
+    pub headers: &'a std::collections::BTreeMap<String, String>,
+    pub manual: bool,
+    pub at: Timestamp,
+}
+
 #[derive(Clone)]
 pub struct Sender {
     client: reqwest::Client,
@@ -48,16 +61,17 @@ impl Sender {
         })
     }
 
-    /// POSTs `body` to `url` at `at`, signed by `signer`.
-    pub async fn send(
-        &self,
-        url: &str,
-        msg_id: &str,
-        signer: &signing::Signer<'_>,
-        body: &str,
-        manual: bool,
-        at: Timestamp,
-    ) -> Sent {
+    /// POSTs the request's body to its URL at its time, signed, with its webhook's headers.
+    pub async fn send(&self, out: Outgoing<'_>) -> Sent {
+        let Outgoing {
+            url,
+            msg_id,
+            signer,
+            body,
+            headers,
+            manual,
+            at,
+        } = out;
         let started = Instant::now();
         let fail = |kind: AttemptError, msg: String, started: Instant| Sent {
             attempt: Attempt {
@@ -118,6 +132,9 @@ impl Sender {
             .header(CONTENT_TYPE, "application/json")
             .header("webhook-id", msg_id)
             .header("webhook-timestamp", timestamp.to_string());
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
         for (name, value) in signature {
             request = request.header(name, value);
         }

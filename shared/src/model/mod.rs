@@ -139,6 +139,7 @@ mod tests {
             enabled: true,
             account_ids: vec![],
             metadata: BTreeMap::new(),
+            headers: Default::default(),
             secrets: vec![secret("s0")],
             signature_scheme: SignatureScheme::default(),
             created_at: t0,

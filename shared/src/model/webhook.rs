@@ -30,6 +30,10 @@ pub struct Webhook {
     /// Account filter: when non-empty, only events of these accounts are delivered.
     pub account_ids: Vec<String>,
     pub metadata: BTreeMap<String, String>,
+    /// Headers sent with every request to the endpoint (names as given; see
+    /// `validation::custom_headers` for the names refused).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
     pub secrets: Vec<SigningSecret>,
     /// How deliveries are signed (the HMAC secrets above, or the tenant's key pair).
     #[serde(default, skip_serializing_if = "SignatureScheme::is_default")]

@@ -26,6 +26,7 @@ pub struct WebhookDraft {
     pub enabled: bool,
     pub account_ids: Vec<String>,
     pub metadata: std::collections::BTreeMap<String, String>,
+    pub headers: std::collections::BTreeMap<String, String>,
     pub signature_scheme: SignatureScheme,
 }
 
@@ -66,6 +67,9 @@ async fn check(app: &Hookline, before: Option<&Webhook>, w: &Webhook) -> Result<
     }
     if changed(&|b| b.metadata != w.metadata) {
         checks.push(validation::metadata(&w.metadata));
+    }
+    if changed(&|b| b.headers != w.headers) {
+        checks.push(validation::custom_headers(&w.headers));
     }
     checks.push(known);
     Error::all(checks)
@@ -132,6 +136,7 @@ pub async fn create_as(
         enabled: draft.enabled,
         account_ids: draft.account_ids,
         metadata: draft.metadata,
+        headers: draft.headers,
         secrets: vec![new_secret(now)],
         signature_scheme: draft.signature_scheme,
         created_at: now,
@@ -207,6 +212,7 @@ pub async fn put(
             w.account_ids = draft.account_ids.clone();
         }
         w.metadata = draft.metadata.clone();
+        w.headers = draft.headers.clone();
         if !keep.signature_scheme {
             w.signature_scheme = draft.signature_scheme;
         }

@@ -136,6 +136,10 @@ async function refreshWebhook(fresh) {
   summary.replaceChildren(
     el("dt", {}, "Health"), el("dd", {}, health(w)),
     el("dt", {}, "Subscribed to"), el("dd", {}, w.events.length ? w.events.join(", ") : "every event type"),
+    // Names only: a header's value may be a credential of the receiver.
+    ...(Object.keys(w.headers || {}).length
+      ? [el("dt", {}, "Custom headers"), el("dd", {}, Object.keys(w.headers).join(", "))]
+      : []),
     el("dt", {}, "Success rate (24 h)"),
     el("dd", {}, day.success_rate === null ? "—" : (day.success_rate * 100).toFixed(1) + " %"),
     el("dt", {}, "Response time (24 h)"),
