@@ -52,6 +52,8 @@ def main():
         summary = driver.find_element(By.ID, "webhook-summary").text
         assert "X-Api-Key" in summary, summary
         assert "portal-secret-value" not in driver.page_source, "a header value is shown"
+        assert "Authentication" in summary and "bearer" in summary, summary
+        assert "1234" not in summary, "no part of the credential is shown"
         assert "failed" in row.text, f"the delivery should show as failed: {row.text!r}"
         row.find_element(By.CSS_SELECTOR, "button[data-delivery]").click()
         wait.until(lambda d: d.find_element(By.ID, "delivery").is_displayed())

@@ -258,6 +258,52 @@ pub fn custom_headers(h: &BTreeMap<String, String>) -> Result<()> {
     Ok(())
 }
 
+/// A receiver authentication: every part present and sendable, an API-key header not one of
+/// Hookline's own nor one of the webhook's custom headers; an error names the field
+/// (`auth.password`, `auth.name` ...).
+pub fn receiver_auth(
+    auth: &crate::model::ReceiverAuth,
+    headers: &BTreeMap<String, String>,
+) -> Result<()> {
+    use crate::model::ReceiverAuth;
+    let sendable = |field: &str, v: &str| {
+        let ok = !v.is_empty()
+            && v.len() <= MAX_HEADER_VALUE_LEN
+            && v.bytes().all(|b| (b' '..=b'~').contains(&b));
+        match ok {
+            true => Ok(()),
+            false => Err(Error::validation(
+                field,
+                format!("1 to {MAX_HEADER_VALUE_LEN} visible ASCII characters"),
+            )),
+        }
+    };
+    match auth {
+        ReceiverAuth::Basic { username, password } => {
+            sendable("auth.username", username)?;
+            if username.contains(':') {
+                return Err(Error::validation("auth.username", "may not contain ':'"));
+            }
+            sendable("auth.password", password.expose())
+        }
+        ReceiverAuth::Bearer { token } => sendable("auth.token", token.expose()),
+        ReceiverAuth::Header { name, value } => {
+            let one: BTreeMap<String, String> = [(name.clone(), "v".into())].into();
+            custom_headers(&one).map_err(|e| match e {
+                Error::Validation { .. } => Error::validation("auth.name", e.to_string()),
+                other => other,
+            })?;
+            if headers.keys().any(|h| h.eq_ignore_ascii_case(name)) {
+                return Err(Error::validation(
+                    "auth.name",
+                    format!("{name:?} is also one of the webhook's headers"),
+                ));
+            }
+            sendable("auth.value", value.expose())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

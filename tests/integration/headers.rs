@@ -1,7 +1,7 @@
-//! Custom headers per webhook, as the receiver sees them, on both backends: sent on every
-//! attempt (published events, test events, manual retries), shown in answers, replaced by
-//! PATCH and cleared by `null`, and refused with a 422 naming the header when they are not the
-//! webhook's to set.
+//! Custom headers and receiver authentication per webhook, as the receiver sees them, on both
+//! backends: sent on every attempt (published events, test events, manual retries), shown in
+//! answers (credentials masked), replaced by PATCH and cleared by `null`, and refused with a
+//! 422 naming the field when they are not the webhook's to set.
 
 use std::time::Duration;
 
@@ -162,7 +162,163 @@ async fn headers_that_are_not_the_webhooks_are_refused(b: Backend) {
     h.stop().await;
 }
 
+/// Basic, bearer and API-key header authentication: each receiver gets exactly its credential;
+/// answers and `Debug` output never show one; PATCH `auth: null` removes it.
+async fn each_receiver_authentication_reaches_its_receiver(b: Backend) {
+    use base64::Engine;
+    let name = b.name().replace('+', "-");
+    let receiver = Receiver::start().await;
+    let h = Harness::start(b.app(test_config()).await).await;
+    let cases = [
+        (
+            "basic",
+            json!({"type": "basic", "username": "alice", "password": "pw-0123456789-abcd"}),
+            "authorization",
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode("alice:pw-0123456789-abcd")
+            ),
+        ),
+        (
+            "bearer",
+            json!({"type": "bearer", "token": "tok-0123456789-wxyz"}),
+            "authorization",
+            "Bearer tok-0123456789-wxyz".to_string(),
+        ),
+        (
+            "header",
+            json!({"type": "header", "name": "X-Api-Key", "value": "key-0123456789-qrst"}),
+            "x-api-key",
+            "key-0123456789-qrst".to_string(),
+        ),
+    ];
+    let mut made = Vec::new();
+    for (kind, auth, _, _) in &cases {
+        let path = format!("/auth-{kind}-{name}");
+        let url = receiver.configure(&path, &[], &[200], None).await;
+        let (s, w) = h
+            .api
+            .call(
+                "POST",
+                "/v1/webhooks",
+                Some(&h.key),
+                Some(json!({"url": url, "auth": auth})),
+            )
+            .await;
+        assert_eq!(s.as_u16(), 201, "{name}: {w}");
+        let shown = w["auth"].to_string();
+        assert!(
+            shown.contains("****") && !shown.contains("0123456789"),
+            "{name}: {shown}"
+        );
+        made.push((path, w["id"].as_str().unwrap().to_string()));
+    }
+    let e = h.publish(json!({"type": "a.b", "data": {}})).await;
+    h.settled(&e.id, Duration::from_secs(15)).await;
+    for ((kind, _, header, want), (path, _)) in cases.iter().zip(&made) {
+        let got = receiver.wait_for(path, 1, Duration::from_secs(10)).await;
+        assert_eq!(got[0].headers.get(*header), Some(want), "{name}: {kind}");
+    }
+    // The stored webhook prints no credential.
+    let tenant = hookline_tests::tenant_of(&h.api.app, &h.key).await;
+    for (_, id) in &made {
+        let stored = h
+            .api
+            .app
+            .store
+            .get_webhook(&tenant, &hookline_tests::id(id))
+            .await
+            .unwrap()
+            .unwrap();
+        let printed = format!("{stored:?}");
+        assert!(!printed.contains("0123456789"), "{name}: {printed}");
+    }
+    // Removed by PATCH null: the next request carries none.
+    let (path, id) = &made[1];
+    let (s, w) = h
+        .api
+        .call(
+            "PATCH",
+            &format!("/v1/webhooks/{id}"),
+            Some(&h.key),
+            Some(json!({"auth": null})),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), w["auth"].clone()),
+        (200, json!(null)),
+        "{name}: {w}"
+    );
+    h.publish(json!({"type": "a.b", "data": {}})).await;
+    let got = receiver.wait_for(path, 2, Duration::from_secs(10)).await;
+    assert!(!got[1].headers.contains_key("authorization"), "{name}");
+    h.stop().await;
+}
+
+/// Receiver authentications that cannot be sent are refused with a 422 naming the field.
+async fn bad_receiver_authentication_is_refused(b: Backend) {
+    let name = b.name();
+    let h = Harness::start(b.app(test_config()).await).await;
+    let url = "https://hooks.example.com/h";
+    for (body, field) in [
+        (
+            json!({"auth": {"type": "basic", "username": "a", "password": ""}}),
+            "auth.password",
+        ),
+        (
+            json!({"auth": {"type": "basic", "username": "a:b", "password": "p"}}),
+            "auth.username",
+        ),
+        (
+            json!({"auth": {"type": "bearer", "token": "two\nlines"}}),
+            "auth.token",
+        ),
+        (
+            json!({"auth": {"type": "header", "name": "Content-Type", "value": "v"}}),
+            "auth.name",
+        ),
+        (
+            json!({"auth": {"type": "header", "name": "x-key", "value": "v"}, "headers": {"X-Key": "w"}}),
+            "auth.name",
+        ),
+    ] {
+        let mut body = body;
+        body["url"] = json!(url);
+        let (s, e) = h
+            .api
+            .call("POST", "/v1/webhooks", Some(&h.key), Some(body))
+            .await;
+        assert_eq!(
+            (s.as_u16(), e["error"]["field"].clone()),
+            (422, json!(field)),
+            "{name}: {e}"
+        );
+    }
+    let (s, e) = h
+        .api
+        .call(
+            "POST",
+            "/v1/webhooks",
+            Some(&h.key),
+            Some(json!({"url": url, "auth": {"type": "kerberos"}})),
+        )
+        .await;
+    assert_eq!(s.as_u16(), 422, "{name}: {e}");
+    assert!(
+        e["error"]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("auth"),
+        "{name}: {e}"
+    );
+    let (_, list) = h.api.call("GET", "/v1/webhooks", Some(&h.key), None).await;
+    assert_eq!(list["data"], json!([]), "{name}: nothing made");
+    h.stop().await;
+}
+
 hookline_tests::per_backend!(
+    each_receiver_authentication_reaches_its_receiver,
+    bad_receiver_authentication_is_refused,
     custom_headers_reach_the_receiver_on_every_attempt,
     headers_that_are_not_the_webhooks_are_refused,
 );

@@ -309,7 +309,11 @@ async fn the_portal_in_a_browser_shows_and_retries_a_delivery() {
     let (webhook, _) = h
         .webhook(
             &url,
-            json!({"description": "Orders endpoint", "headers": {"X-Api-Key": "portal-secret-value"}}),
+            json!({
+                "description": "Orders endpoint",
+                "headers": {"X-Api-Key": "portal-secret-value"},
+                "auth": {"type": "bearer", "token": "portal-bearer-token-1234"}
+            }),
         )
         .await;
     let event = h

@@ -361,6 +361,7 @@ pub fn webhook_record(tenant: &str, wh: &str, url: &str, secret: &str) -> hookli
         account_ids: vec![],
         metadata: Default::default(),
         headers: Default::default(),
+        auth: None,
         secrets: vec![hookline::model::SigningSecret {
             key: secret.into(),
             created_at: now,

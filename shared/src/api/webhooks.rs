@@ -16,7 +16,7 @@ use crate::auth::{Across, Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{DeliveryId, EventId, WebhookId};
-use crate::model::{SignatureScheme, Timestamp, Webhook};
+use crate::model::{ReceiverAuth, SignatureScheme, Timestamp, Webhook};
 use crate::service::webhooks::{self as service, PutKeeps, WebhookDraft};
 use crate::signing;
 
@@ -47,6 +47,9 @@ pub struct WebhookIn {
     /// Headers sent with every request to the endpoint: at most 20; not `webhook-*`,
     /// `content-*`, `host`, hop-by-hop headers or `authorization`.
     pub headers: Option<BTreeMap<String, String>>,
+    /// How the receiver wants requests authenticated: `basic` (`username`, `password`),
+    /// `bearer` (`token`) or `header` (`name`, `value`). Write-only: answers mask it.
+    pub auth: Option<ReceiverAuth>,
     /// `hmac-sha256` (default: Standard Webhooks `v1` with the webhook's secret), `ed25519`
     /// (`v1a`) or `http-message-signatures` (RFC 9421), both with the tenant's key pair (public
     /// halves at `/v1/verification-keys`). On `PUT`, omitted keeps the current scheme.
@@ -64,6 +67,7 @@ impl From<WebhookIn> for WebhookDraft {
             account_ids: input.account_ids.unwrap_or_default(),
             metadata: input.metadata.unwrap_or_default(),
             headers: input.headers.unwrap_or_default(),
+            auth: input.auth,
             signature_scheme: input.signature_scheme.unwrap_or_default(),
         }
     }
@@ -91,6 +95,9 @@ pub struct WebhookPatchIn {
     /// Replaces every custom header; `null` clears them.
     #[schema(value_type = Option<BTreeMap<String, String>>)]
     pub headers: Patch<BTreeMap<String, String>>,
+    /// Replaces the receiver authentication; `null` removes it.
+    #[schema(value_type = Option<ReceiverAuth>)]
+    pub auth: Patch<ReceiverAuth>,
     /// `null` goes back to the default, `hmac-sha256`.
     #[schema(value_type = Option<SignatureScheme>)]
     pub signature_scheme: Patch<SignatureScheme>,
@@ -120,6 +127,12 @@ impl WebhookPatchIn {
         self.headers
             .clone()
             .apply_to(&mut w.headers, || Ok(BTreeMap::new()))?;
+        let mut auth = w.auth.clone();
+        self.auth
+            .clone()
+            .map(Some)
+            .apply_to(&mut auth, || Ok(None))?;
+        w.auth = auth;
         self.signature_scheme
             .clone()
             .apply_to(&mut w.signature_scheme, || Ok(SignatureScheme::default()))?;
@@ -145,6 +158,9 @@ pub struct WebhookOut {
     /// Headers sent with every request to the endpoint.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    /// The receiver authentication, its credential masked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<ReceiverAuth>,
     /// The full secret at creation and rotation only; masked everywhere else.
     pub secret: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -225,6 +241,7 @@ impl WebhookOut {
             account_ids: w.account_ids.clone(),
             metadata: w.metadata.clone(),
             headers: w.headers.clone(),
+            auth: w.auth.as_ref().map(ReceiverAuth::masked),
             secret: if reveal {
                 secret.to_string()
             } else {

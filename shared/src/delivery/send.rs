@@ -45,6 +45,7 @@ impl Deliverer {
                 signer: &signer,
                 body: &body,
                 headers: &webhook.headers,
+                auth: webhook.auth.as_ref(),
                 manual: task.is_manual(),
                 at: now,
             })

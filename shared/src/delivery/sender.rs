@@ -32,6 +32,8 @@ pub struct Outgoing<'a> {
     pub body: &'a str,
     /// The webhook's custom headers (validated when set: none is Hookline's own).
     pub headers: &'a std::collections::BTreeMap<String, String>,
+    /// The receiver's authentication, when it asks for one.
+    pub auth: Option<&'a crate::model::ReceiverAuth>,
     pub manual: bool,
     pub at: Timestamp,
 }
@@ -69,6 +71,7 @@ impl Sender {
             signer,
             body,
             headers,
+            auth,
             manual,
             at,
         } = out;
@@ -134,6 +137,22 @@ impl Sender {
             .header("webhook-timestamp", timestamp.to_string());
         for (name, value) in headers {
             request = request.header(name.as_str(), value.as_str());
+        }
+        if let Some(auth) = auth {
+            let (name, value) = auth.header();
+            let mut value = match reqwest::header::HeaderValue::from_str(&value) {
+                Ok(v) => v,
+                Err(_) => {
+                    return fail(
+                        AttemptError::Request,
+                        "the receiver authentication is not a valid header".into(),
+                        started,
+                    );
+                }
+            };
+            // Kept out of any debug output of the request.
+            value.set_sensitive(true);
+            request = request.header(name, value);
         }
         for (name, value) in signature {
             request = request.header(name, value);

@@ -140,6 +140,7 @@ mod tests {
             account_ids: vec![],
             metadata: BTreeMap::new(),
             headers: Default::default(),
+            auth: None,
             secrets: vec![secret("s0")],
             signature_scheme: SignatureScheme::default(),
             created_at: t0,

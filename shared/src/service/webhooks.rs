@@ -27,6 +27,7 @@ pub struct WebhookDraft {
     pub account_ids: Vec<String>,
     pub metadata: std::collections::BTreeMap<String, String>,
     pub headers: std::collections::BTreeMap<String, String>,
+    pub auth: Option<crate::model::ReceiverAuth>,
     pub signature_scheme: SignatureScheme,
 }
 
@@ -70,6 +71,11 @@ async fn check(app: &Hookline, before: Option<&Webhook>, w: &Webhook) -> Result<
     }
     if changed(&|b| b.headers != w.headers) {
         checks.push(validation::custom_headers(&w.headers));
+    }
+    if let Some(auth) = &w.auth
+        && changed(&|b| b.auth != w.auth || b.headers != w.headers)
+    {
+        checks.push(validation::receiver_auth(auth, &w.headers));
     }
     checks.push(known);
     Error::all(checks)
@@ -137,6 +143,7 @@ pub async fn create_as(
         account_ids: draft.account_ids,
         metadata: draft.metadata,
         headers: draft.headers,
+        auth: draft.auth,
         secrets: vec![new_secret(now)],
         signature_scheme: draft.signature_scheme,
         created_at: now,
@@ -213,6 +220,7 @@ pub async fn put(
         }
         w.metadata = draft.metadata.clone();
         w.headers = draft.headers.clone();
+        w.auth = draft.auth.clone();
         if !keep.signature_scheme {
             w.signature_scheme = draft.signature_scheme;
         }

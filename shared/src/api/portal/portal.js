@@ -140,6 +140,8 @@ async function refreshWebhook(fresh) {
     ...(Object.keys(w.headers || {}).length
       ? [el("dt", {}, "Custom headers"), el("dd", {}, Object.keys(w.headers).join(", "))]
       : []),
+    // The kind of authentication only, never the (already masked) credential.
+    ...(w.auth ? [el("dt", {}, "Authentication"), el("dd", {}, w.auth.type)] : []),
     el("dt", {}, "Success rate (24 h)"),
     el("dd", {}, day.success_rate === null ? "—" : (day.success_rate * 100).toFixed(1) + " %"),
     el("dt", {}, "Response time (24 h)"),
