@@ -183,6 +183,17 @@ pub fn metadata(m: &BTreeMap<String, String>) -> Result<()> {
     Ok(())
 }
 
+/// A webhook's own per-attempt timeout: 1 to 30 seconds.
+pub fn timeout_seconds(t: u32) -> Result<()> {
+    match t {
+        1..=30 => Ok(()),
+        _ => Err(Error::validation(
+            "timeout_seconds",
+            format!("must be between 1 and 30, got {t}"),
+        )),
+    }
+}
+
 /// Custom headers a webhook may carry.
 pub const MAX_HEADERS: usize = 20;
 const MAX_HEADER_VALUE_LEN: usize = 4096;

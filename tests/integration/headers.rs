@@ -1,7 +1,7 @@
 //! Custom headers and receiver authentication per webhook, as the receiver sees them, on both
 //! backends: sent on every attempt (published events, test events, manual retries), shown in
 //! answers (credentials masked), replaced by PATCH and cleared by `null`, and refused with a
-//! 422 naming the field when they are not the webhook's to set.
+//! 422 naming the field when they are not the webhook's to set; and a webhook's own timeout.
 
 use std::time::Duration;
 
@@ -316,7 +316,68 @@ async fn bad_receiver_authentication_is_refused(b: Backend) {
     h.stop().await;
 }
 
+/// A webhook's own `timeout_seconds` bounds its attempts instead of the deployment's (5 s in
+/// the tests); out of 1 to 30 it is refused; `null` goes back to the deployment's.
+async fn a_webhook_timeout_bounds_its_attempts(b: Backend) {
+    let name = b.name().replace('+', "-");
+    let receiver = Receiver::start().await;
+    let h = Harness::start(b.app(test_config()).await).await;
+    let path = format!("/slow-{name}");
+    let url = receiver.configure(&path, &[], &[200], None).await;
+    receiver.slow(&path, Duration::from_secs(3));
+    for bad in [0, 31] {
+        let (s, e) = h
+            .api
+            .call(
+                "POST",
+                "/v1/webhooks",
+                Some(&h.key),
+                Some(json!({"url": url, "timeout_seconds": bad})),
+            )
+            .await;
+        assert_eq!(
+            (s.as_u16(), e["error"]["field"].clone()),
+            (422, json!("timeout_seconds"))
+        );
+    }
+    let w: WebhookOut = h
+        .api
+        .post(
+            "/v1/webhooks",
+            &h.key,
+            json!({"url": url, "timeout_seconds": 1}),
+        )
+        .await;
+    assert_eq!(w.timeout_seconds, Some(1));
+    let e = h.publish(json!({"type": "a.b", "data": {}})).await;
+    let ds = h.settled(&e.id, Duration::from_secs(20)).await;
+    let d = h.delivery(&w.id, &ds[0].id).await;
+    let first = &d.attempts.unwrap()[0];
+    assert_eq!(
+        first.error_kind,
+        Some(hookline::model::AttemptError::Timeout),
+        "{name}: {first:?}"
+    );
+    assert!(
+        first.duration_ms < 2500,
+        "{name}: cut at 1 s, took {} ms",
+        first.duration_ms
+    );
+    let back: WebhookOut = h
+        .api
+        .ok(
+            "PATCH",
+            &format!("/v1/webhooks/{}", w.id),
+            &h.key,
+            Some(json!({"timeout_seconds": null})),
+        )
+        .await;
+    assert_eq!(back.timeout_seconds, None, "{name}");
+    h.stop().await;
+}
+
 hookline_tests::per_backend!(
+    a_webhook_timeout_bounds_its_attempts,
     each_receiver_authentication_reaches_its_receiver,
     bad_receiver_authentication_is_refused,
     custom_headers_reach_the_receiver_on_every_attempt,

@@ -50,6 +50,8 @@ pub struct WebhookIn {
     /// How the receiver wants requests authenticated: `basic` (`username`, `password`),
     /// `bearer` (`token`) or `header` (`name`, `value`). Write-only: answers mask it.
     pub auth: Option<ReceiverAuth>,
+    /// This webhook's per-attempt timeout, 1 to 30 s (default: the deployment's setting).
+    pub timeout_seconds: Option<u32>,
     /// `hmac-sha256` (default: Standard Webhooks `v1` with the webhook's secret), `ed25519`
     /// (`v1a`) or `http-message-signatures` (RFC 9421), both with the tenant's key pair (public
     /// halves at `/v1/verification-keys`). On `PUT`, omitted keeps the current scheme.
@@ -68,6 +70,7 @@ impl From<WebhookIn> for WebhookDraft {
             metadata: input.metadata.unwrap_or_default(),
             headers: input.headers.unwrap_or_default(),
             auth: input.auth,
+            timeout_seconds: input.timeout_seconds,
             signature_scheme: input.signature_scheme.unwrap_or_default(),
         }
     }
@@ -98,6 +101,9 @@ pub struct WebhookPatchIn {
     /// Replaces the receiver authentication; `null` removes it.
     #[schema(value_type = Option<ReceiverAuth>)]
     pub auth: Patch<ReceiverAuth>,
+    /// `null` goes back to the deployment's timeout.
+    #[schema(value_type = Option<u32>)]
+    pub timeout_seconds: Patch<u32>,
     /// `null` goes back to the default, `hmac-sha256`.
     #[schema(value_type = Option<SignatureScheme>)]
     pub signature_scheme: Patch<SignatureScheme>,
@@ -133,6 +139,12 @@ impl WebhookPatchIn {
             .map(Some)
             .apply_to(&mut auth, || Ok(None))?;
         w.auth = auth;
+        let mut timeout = w.timeout_seconds;
+        self.timeout_seconds
+            .clone()
+            .map(Some)
+            .apply_to(&mut timeout, || Ok(None))?;
+        w.timeout_seconds = timeout;
         self.signature_scheme
             .clone()
             .apply_to(&mut w.signature_scheme, || Ok(SignatureScheme::default()))?;
@@ -161,6 +173,9 @@ pub struct WebhookOut {
     /// The receiver authentication, its credential masked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<ReceiverAuth>,
+    /// This webhook's per-attempt timeout (none: the deployment's).
+    #[serde(default)]
+    pub timeout_seconds: Option<u32>,
     /// The full secret at creation and rotation only; masked everywhere else.
     pub secret: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -242,6 +257,7 @@ impl WebhookOut {
             metadata: w.metadata.clone(),
             headers: w.headers.clone(),
             auth: w.auth.as_ref().map(ReceiverAuth::masked),
+            timeout_seconds: w.timeout_seconds,
             secret: if reveal {
                 secret.to_string()
             } else {

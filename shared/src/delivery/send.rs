@@ -46,6 +46,9 @@ impl Deliverer {
                 body: &body,
                 headers: &webhook.headers,
                 auth: webhook.auth.as_ref(),
+                timeout: webhook
+                    .timeout_seconds
+                    .map(|s| Duration::from_secs(s.into())),
                 manual: task.is_manual(),
                 at: now,
             })

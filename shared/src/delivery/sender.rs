@@ -34,6 +34,8 @@ pub struct Outgoing<'a> {
     pub headers: &'a std::collections::BTreeMap<String, String>,
     /// The receiver's authentication, when it asks for one.
     pub auth: Option<&'a crate::model::ReceiverAuth>,
+    /// The webhook's own timeout, instead of the deployment's.
+    pub timeout: Option<Duration>,
     pub manual: bool,
     pub at: Timestamp,
 }
@@ -72,6 +74,7 @@ impl Sender {
             body,
             headers,
             auth,
+            timeout,
             manual,
             at,
         } = out;
@@ -137,6 +140,9 @@ impl Sender {
             .header("webhook-timestamp", timestamp.to_string());
         for (name, value) in headers {
             request = request.header(name.as_str(), value.as_str());
+        }
+        if let Some(t) = timeout {
+            request = request.timeout(t);
         }
         if let Some(auth) = auth {
             let (name, value) = auth.header();

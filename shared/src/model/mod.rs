@@ -141,6 +141,7 @@ mod tests {
             metadata: BTreeMap::new(),
             headers: Default::default(),
             auth: None,
+            timeout_seconds: None,
             secrets: vec![secret("s0")],
             signature_scheme: SignatureScheme::default(),
             created_at: t0,

@@ -38,6 +38,9 @@ pub struct Webhook {
     /// How the endpoint's receiver wants requests authenticated (credentials write-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<ReceiverAuth>,
+    /// This webhook's per-attempt timeout, 1 to 30 s (none: `HOOKLINE_DELIVERY_TIMEOUT_SECONDS`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u32>,
     pub secrets: Vec<SigningSecret>,
     /// How deliveries are signed (the HMAC secrets above, or the tenant's key pair).
     #[serde(default, skip_serializing_if = "SignatureScheme::is_default")]

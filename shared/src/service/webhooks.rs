@@ -28,6 +28,7 @@ pub struct WebhookDraft {
     pub metadata: std::collections::BTreeMap<String, String>,
     pub headers: std::collections::BTreeMap<String, String>,
     pub auth: Option<crate::model::ReceiverAuth>,
+    pub timeout_seconds: Option<u32>,
     pub signature_scheme: SignatureScheme,
 }
 
@@ -71,6 +72,11 @@ async fn check(app: &Hookline, before: Option<&Webhook>, w: &Webhook) -> Result<
     }
     if changed(&|b| b.headers != w.headers) {
         checks.push(validation::custom_headers(&w.headers));
+    }
+    if let Some(t) = w.timeout_seconds
+        && changed(&|b| b.timeout_seconds != w.timeout_seconds)
+    {
+        checks.push(validation::timeout_seconds(t));
     }
     if let Some(auth) = &w.auth
         && changed(&|b| b.auth != w.auth || b.headers != w.headers)
@@ -144,6 +150,7 @@ pub async fn create_as(
         metadata: draft.metadata,
         headers: draft.headers,
         auth: draft.auth,
+        timeout_seconds: draft.timeout_seconds,
         secrets: vec![new_secret(now)],
         signature_scheme: draft.signature_scheme,
         created_at: now,
@@ -221,6 +228,7 @@ pub async fn put(
         w.metadata = draft.metadata.clone();
         w.headers = draft.headers.clone();
         w.auth = draft.auth.clone();
+        w.timeout_seconds = draft.timeout_seconds;
         if !keep.signature_scheme {
             w.signature_scheme = draft.signature_scheme;
         }
