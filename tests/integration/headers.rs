@@ -116,49 +116,45 @@ async fn custom_headers_reach_the_receiver_on_every_attempt(b: Backend) {
     h.stop().await;
 }
 
+/// POSTs a webhook of `body` (with a URL) that must be refused: the field its 422 names.
+async fn refused(h: &Harness, mut body: serde_json::Value) -> String {
+    body["url"] = json!("https://hooks.example.com/h");
+    let (s, e) = h
+        .api
+        .call("POST", "/v1/webhooks", Some(&h.key), Some(body))
+        .await;
+    assert_eq!(s.as_u16(), 422, "{e}");
+    e["error"]["field"].as_str().unwrap_or_default().to_string()
+}
+
+/// Nothing was made by the refused requests.
+async fn none_made(h: &Harness) {
+    let (_, list) = h.api.call("GET", "/v1/webhooks", Some(&h.key), None).await;
+    assert_eq!(list["data"], json!([]), "nothing made");
+}
+
 async fn headers_that_are_not_the_webhooks_are_refused(b: Backend) {
     let name = b.name();
     let h = Harness::start(b.app(test_config()).await).await;
-    let url = "https://hooks.example.com/h";
-    for (header, field) in [
-        ("Authorization", "headers.Authorization"),
-        ("webhook-id", "headers.webhook-id"),
-        ("Content-Type", "headers.Content-Type"),
-        ("Host", "headers.Host"),
-        ("Transfer-Encoding", "headers.Transfer-Encoding"),
-        ("not a token", "headers.not a token"),
+    for header in [
+        "Authorization",
+        "webhook-id",
+        "Content-Type",
+        "Host",
+        "Transfer-Encoding",
+        "not a token",
     ] {
-        let (s, e) = h
-            .api
-            .call(
-                "POST",
-                "/v1/webhooks",
-                Some(&h.key),
-                Some(json!({"url": url, "headers": {header: "v"}})),
-            )
-            .await;
-        assert_eq!(s.as_u16(), 422, "{name}: {header}: {e}");
-        assert_eq!(e["error"]["field"], field, "{name}: {e}");
+        let field = refused(&h, json!({"headers": {header: "v"}})).await;
+        assert_eq!(field, format!("headers.{header}"), "{name}");
     }
     let many: serde_json::Map<String, serde_json::Value> =
         (0..21).map(|i| (format!("X-{i}"), json!("v"))).collect();
-    let (s, e) = h
-        .api
-        .call(
-            "POST",
-            "/v1/webhooks",
-            Some(&h.key),
-            Some(json!({"url": url, "headers": many})),
-        )
-        .await;
     assert_eq!(
-        (s.as_u16(), e["error"]["field"].clone()),
-        (422, json!("headers")),
+        refused(&h, json!({"headers": many})).await,
+        "headers",
         "{name}"
     );
-    // Nothing was made by the refused requests.
-    let (_, list) = h.api.call("GET", "/v1/webhooks", Some(&h.key), None).await;
-    assert_eq!(list["data"], json!([]), "{name}");
+    none_made(&h).await;
     h.stop().await;
 }
 
@@ -259,7 +255,6 @@ async fn each_receiver_authentication_reaches_its_receiver(b: Backend) {
 async fn bad_receiver_authentication_is_refused(b: Backend) {
     let name = b.name();
     let h = Harness::start(b.app(test_config()).await).await;
-    let url = "https://hooks.example.com/h";
     for (body, field) in [
         (
             json!({"auth": {"type": "basic", "username": "a", "password": ""}}),
@@ -282,37 +277,11 @@ async fn bad_receiver_authentication_is_refused(b: Backend) {
             "auth.name",
         ),
     ] {
-        let mut body = body;
-        body["url"] = json!(url);
-        let (s, e) = h
-            .api
-            .call("POST", "/v1/webhooks", Some(&h.key), Some(body))
-            .await;
-        assert_eq!(
-            (s.as_u16(), e["error"]["field"].clone()),
-            (422, json!(field)),
-            "{name}: {e}"
-        );
+        assert_eq!(refused(&h, body).await, field, "{name}");
     }
-    let (s, e) = h
-        .api
-        .call(
-            "POST",
-            "/v1/webhooks",
-            Some(&h.key),
-            Some(json!({"url": url, "auth": {"type": "kerberos"}})),
-        )
-        .await;
-    assert_eq!(s.as_u16(), 422, "{name}: {e}");
-    assert!(
-        e["error"]["field"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("auth"),
-        "{name}: {e}"
-    );
-    let (_, list) = h.api.call("GET", "/v1/webhooks", Some(&h.key), None).await;
-    assert_eq!(list["data"], json!([]), "{name}: nothing made");
+    let unknown = refused(&h, json!({"auth": {"type": "kerberos"}})).await;
+    assert!(unknown.starts_with("auth"), "{name}: {unknown}");
+    none_made(&h).await;
     h.stop().await;
 }
 
@@ -326,19 +295,8 @@ async fn a_webhook_timeout_bounds_its_attempts(b: Backend) {
     let url = receiver.configure(&path, &[], &[200], None).await;
     receiver.slow(&path, Duration::from_secs(3));
     for bad in [0, 31] {
-        let (s, e) = h
-            .api
-            .call(
-                "POST",
-                "/v1/webhooks",
-                Some(&h.key),
-                Some(json!({"url": url, "timeout_seconds": bad})),
-            )
-            .await;
-        assert_eq!(
-            (s.as_u16(), e["error"]["field"].clone()),
-            (422, json!("timeout_seconds"))
-        );
+        let field = refused(&h, json!({"timeout_seconds": bad})).await;
+        assert_eq!(field, "timeout_seconds", "{name}");
     }
     let w: WebhookOut = h
         .api
