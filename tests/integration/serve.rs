@@ -207,17 +207,32 @@ pub(crate) const KEY: &str = "hl_crash_test_key_000000000000000";
 
 /// `hookline serve` on `data` with a fixed admin key, answering on a free port.
 pub(crate) fn serve(data: &std::path::Path, durability: &str) -> (Server, String) {
+    let env = [
+        ("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true"),
+        ("HOOKLINE_SQLITE_DURABILITY", durability),
+    ];
+    start_serve(data, &env, Stdio::null())
+}
+
+/// Starts `hookline serve` on the embedded store in `data`, on a free port, with the fixed admin
+/// key [`KEY`] and the variables `env` besides; its log goes to `stderr`. The process is killed
+/// when the handle drops. Answers the handle and the base URL.
+pub(crate) fn start_serve(
+    data: &std::path::Path,
+    env: &[(&str, &str)],
+    stderr: Stdio,
+) -> (Server, String) {
     let port = free_port();
     let child = Command::new(hookline_bin())
         .arg("serve")
         .env("HOOKLINE_DATA_DIR", data)
         .env("HOOKLINE_LISTEN", format!("127.0.0.1:{port}"))
         .env("HOOKLINE_LOCAL_API_KEY", KEY)
-        .env("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true")
-        .env("HOOKLINE_SQLITE_DURABILITY", durability)
+        .envs(env.iter().copied())
         .env_remove("HOOKLINE_BACKEND")
+        .env_remove("RUST_LOG")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .expect("start hookline serve");
     (Server(child), format!("http://127.0.0.1:{port}"))
@@ -371,23 +386,12 @@ async fn a_thousand_idle_connections_stop_neither_the_api_nor_deliveries() {
     let data = std::env::temp_dir().join(hookline_tests::unique("hookline-idle"));
     std::fs::create_dir_all(&data).unwrap();
     let log = data.join("serve.log");
-    let port = free_port();
-    let _server = Server(
-        Command::new(hookline_bin())
-            .arg("serve")
-            .env("HOOKLINE_DATA_DIR", &data)
-            .env("HOOKLINE_LISTEN", format!("127.0.0.1:{port}"))
-            .env("HOOKLINE_LOCAL_API_KEY", KEY)
-            .env("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true")
-            .env("HOOKLINE_HEADER_TIMEOUT_SECONDS", "2")
-            .env_remove("HOOKLINE_BACKEND")
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap(),
-    );
-    let base = format!("http://127.0.0.1:{port}");
+    let env = [
+        ("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true"),
+        ("HOOKLINE_HEADER_TIMEOUT_SECONDS", "2"),
+    ];
+    let (_server, base) = start_serve(&data, &env, std::fs::File::create(&log).unwrap().into());
+    let port: u16 = base.rsplit(':').next().unwrap().parse().unwrap();
     hookline_tests::healthy(&base, Duration::from_secs(10)).await;
     let http = reqwest::Client::new();
     let r = http

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use super::serve::KEY;
-use super::serve::hookline_bin;
+use super::serve::{hookline_bin, start_serve};
 use hookline_tests::{Killed as Server, free_port};
 use serde_json::Value;
 
@@ -15,21 +15,8 @@ use serde_json::Value;
 #[tokio::test]
 async fn hookline_listen_prints_each_delivery_and_whether_it_verifies() {
     let data = std::env::temp_dir().join(hookline_tests::unique("hookline-listen"));
-    let (_server, base) = {
-        let port = free_port();
-        let child = Command::new(hookline_bin())
-            .arg("serve")
-            .env("HOOKLINE_DATA_DIR", &data)
-            .env("HOOKLINE_LISTEN", format!("127.0.0.1:{port}"))
-            .env("HOOKLINE_LOCAL_API_KEY", KEY)
-            .env("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true")
-            .env_remove("HOOKLINE_BACKEND")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        (Server(child), format!("http://127.0.0.1:{port}"))
-    };
+    let env = [("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true")];
+    let (_server, base) = start_serve(&data, &env, Stdio::null());
     hookline_tests::healthy(&base, Duration::from_secs(10)).await;
     let http = reqwest::Client::new();
     // Two listeners: one given the webhook's secret, one given another.
@@ -106,24 +93,12 @@ async fn the_delivery_walkthrough_delivers_and_shows_the_retries() {
     let data = std::env::temp_dir().join(hookline_tests::unique("hookline-walk2"));
     std::fs::create_dir_all(&data).unwrap();
     let log = data.join("serve.log");
-    let port = free_port();
-    let _server = Server(
-        Command::new(hookline_bin())
-            .arg("serve")
-            .env("HOOKLINE_DATA_DIR", &data)
-            .env("HOOKLINE_LISTEN", format!("127.0.0.1:{port}"))
-            .env("HOOKLINE_LOCAL_API_KEY", KEY)
-            .env("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true")
-            .env("HOOKLINE_RETRY_INTERVAL_SECONDS", "2")
-            .env("HOOKLINE_LOG_FORMAT", "json")
-            .env_remove("HOOKLINE_BACKEND")
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap(),
-    );
-    let base = format!("http://127.0.0.1:{port}");
+    let env = [
+        ("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true"),
+        ("HOOKLINE_RETRY_INTERVAL_SECONDS", "2"),
+        ("HOOKLINE_LOG_FORMAT", "json"),
+    ];
+    let (_server, base) = start_serve(&data, &env, std::fs::File::create(&log).unwrap().into());
     hookline_tests::healthy(&base, Duration::from_secs(10)).await;
     let bin_dir = hookline_bin().parent().unwrap().to_path_buf();
     let path = format!(
@@ -248,22 +223,9 @@ async fn the_delivery_walkthrough_delivers_and_shows_the_retries() {
 #[tokio::test]
 async fn the_readme_jwt_example_works_as_written() {
     let data = std::env::temp_dir().join(hookline_tests::unique("hookline-jwt"));
-    let port = free_port();
     let secret = "readme-example-secret-0123456789abcdef";
-    let _server = Server(
-        Command::new(hookline_bin())
-            .arg("serve")
-            .env("HOOKLINE_DATA_DIR", &data)
-            .env("HOOKLINE_LISTEN", format!("127.0.0.1:{port}"))
-            .env("HOOKLINE_LOCAL_API_KEY", KEY)
-            .env("HOOKLINE_JWT_HS256_SECRET", secret)
-            .env_remove("HOOKLINE_BACKEND")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let base = format!("http://127.0.0.1:{port}");
+    let env = [("HOOKLINE_JWT_HS256_SECRET", secret)];
+    let (_server, base) = start_serve(&data, &env, Stdio::null());
     hookline_tests::healthy(&base, Duration::from_secs(10)).await;
     // `python3` with PyJWT: the test suite's venv first on the PATH.
     let python = std::path::PathBuf::from(hookline_tests::python());
@@ -310,20 +272,7 @@ async fn the_readme_signed_request_example_works_as_written() {
     let data = std::env::temp_dir().join(hookline_tests::unique("hookline-sig"));
     let work = data.join("work");
     std::fs::create_dir_all(&work).unwrap();
-    let port = free_port();
-    let _server = Server(
-        Command::new(hookline_bin())
-            .arg("serve")
-            .env("HOOKLINE_DATA_DIR", &data)
-            .env("HOOKLINE_LISTEN", format!("127.0.0.1:{port}"))
-            .env("HOOKLINE_LOCAL_API_KEY", KEY)
-            .env_remove("HOOKLINE_BACKEND")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let base = format!("http://127.0.0.1:{port}");
+    let (_server, base) = start_serve(&data, &[], Stdio::null());
     hookline_tests::healthy(&base, Duration::from_secs(10)).await;
     let python = std::path::PathBuf::from(hookline_tests::python());
     let path = format!(
