@@ -226,6 +226,26 @@ fn reserved_header(lower: &str) -> Option<&'static str> {
     }
 }
 
+/// A header name a webhook may set: an HTTP token (RFC 9110) that is not one of Hookline's or
+/// the connection's ([`reserved_header`]); an error names `field`.
+fn header_name(field: &str, name: &str) -> Result<()> {
+    let token = !name.is_empty()
+        && name.len() <= 256
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !token {
+        return Err(Error::validation(
+            field,
+            "a header name is 1 to 256 letters, digits or !#$%&'*+-.^_`|~",
+        ));
+    }
+    match reserved_header(&name.to_ascii_lowercase()) {
+        Some(why) => Err(Error::validation(field, format!("{name:?} {why}"))),
+        None => Ok(()),
+    }
+}
+
 /// A webhook's custom headers: at most [`MAX_HEADERS`], names HTTP tokens (RFC 9110) and not
 /// reserved, values visible ASCII; an error names the header (`headers.<name>`).
 pub fn custom_headers(h: &BTreeMap<String, String>) -> Result<()> {
@@ -238,22 +258,8 @@ pub fn custom_headers(h: &BTreeMap<String, String>) -> Result<()> {
     let mut seen = std::collections::BTreeSet::new();
     for (name, value) in h {
         let field = format!("headers.{name}");
-        let token = !name.is_empty()
-            && name.len() <= 256
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-        if !token {
-            return Err(Error::validation(
-                &field,
-                "a header name is 1 to 256 letters, digits or !#$%&'*+-.^_`|~",
-            ));
-        }
-        let lower = name.to_ascii_lowercase();
-        if let Some(why) = reserved_header(&lower) {
-            return Err(Error::validation(&field, format!("{name:?} {why}")));
-        }
-        if !seen.insert(lower) {
+        header_name(&field, name)?;
+        if !seen.insert(name.to_ascii_lowercase()) {
             return Err(Error::validation(&field, "given twice (names ignore case)"));
         }
         let visible = value
@@ -299,11 +305,7 @@ pub fn receiver_auth(
         }
         ReceiverAuth::Bearer { token } => sendable("auth.token", token.expose()),
         ReceiverAuth::Header { name, value } => {
-            let one: BTreeMap<String, String> = [(name.clone(), "v".into())].into();
-            custom_headers(&one).map_err(|e| match e {
-                Error::Validation { .. } => Error::validation("auth.name", e.to_string()),
-                other => other,
-            })?;
+            header_name("auth.name", name)?;
             if headers.keys().any(|h| h.eq_ignore_ascii_case(name)) {
                 return Err(Error::validation(
                     "auth.name",
