@@ -70,41 +70,33 @@ impl Deliverer {
             Stop::Finished => Ok(Outcome::Done),
             Stop::Early(wait) => Ok(Outcome::RetryIn(wait)),
             Stop::Cancel(d, reason) => self.cancel(d, reason).await,
-            Stop::Defer(d, until) => self.defer(d, until).await,
-            Stop::Park(d, until) => self.park(d, until).await,
+            // Until the breaker's next probe, or the delivery's last call when that is sooner.
+            Stop::Defer(d, at) => {
+                let reason = format!(
+                    "the endpoint's circuit breaker is open (too many failed attempts); next try at {}",
+                    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                );
+                self.hold(d, at, reason).await
+            }
+            // Sent once the webhook is enabled again; cancelled if it is not by its last call.
+            Stop::Park(d, at) => {
+                let reason = format!(
+                    "the webhook is disabled: its endpoint answered 410 Gone; kept until it is \
+                     enabled again (next look at {})",
+                    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                );
+                self.hold(d, at, reason).await
+            }
         }
     }
 
-    /// Puts a due delivery off until `at` (the breaker's next probe, or the delivery's last
-    /// call when that comes first), without a request.
-    async fn defer(&self, mut d: Delivery, at: Timestamp) -> Result<Outcome> {
+    /// Holds a due delivery until `at`, without a request, saying why in the log.
+    async fn hold(&self, mut d: Delivery, at: Timestamp, reason: String) -> Result<Outcome> {
         let now = self.app.clock.now();
         let before = Before::of(&d);
         d.updated_at = now;
         d.next_attempt_at = Some(at);
-        d.deferred_reason = Some(format!(
-            "the endpoint's circuit breaker is open (too many failed attempts); next try at {}",
-            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        ));
-        if self.save_with(&d, before, None).await? {
-            self.app.metrics.processed(Processed::Deferred);
-        }
-        let delay = (at - now).to_std().unwrap_or_default();
-        Ok(Outcome::RetryIn(delay.max(Duration::from_millis(100))))
-    }
-
-    /// Keeps a delivery of a webhook disabled because its endpoint is gone, until `at`: it is
-    /// sent once the webhook is enabled again, and cancelled if it is not by its last call.
-    async fn park(&self, mut d: Delivery, at: Timestamp) -> Result<Outcome> {
-        let now = self.app.clock.now();
-        let before = Before::of(&d);
-        d.updated_at = now;
-        d.next_attempt_at = Some(at);
-        d.deferred_reason = Some(format!(
-            "the webhook is disabled: its endpoint answered 410 Gone; kept until it is enabled \
-             again (next look at {})",
-            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        ));
+        d.deferred_reason = Some(reason);
         if self.save_with(&d, before, None).await? {
             self.app.metrics.processed(Processed::Deferred);
         }
