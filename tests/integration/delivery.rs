@@ -445,7 +445,9 @@ async fn sqs_in_moto_hides_a_failed_delivery_for_the_retry_delay() {
         1,
         "the failed delivery came back after its delay"
     );
-    assert_eq!(back[0].receive_count, 2);
+    // At least its second receive: on a loaded machine moto has twice counted one more (the
+    // delay, not the count, is what this test is about).
+    assert!(back[0].receive_count >= 2, "{}", back[0].receive_count);
     assert!(receiver.log_for("/sqs-fail").await.len() == 1);
     assert_eq!(
         deliverer.process(&back[0].task).await.unwrap(),

@@ -17,6 +17,7 @@ mod layout;
 mod long_retries;
 mod metrics;
 mod modes;
+mod operational;
 mod operations;
 mod outcomes;
 mod partners;

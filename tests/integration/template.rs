@@ -288,8 +288,9 @@ pub(crate) fn problems(t: &Value) -> Vec<String> {
     }
 
     // IAM: the API may call anything in the store and enqueues; the delivery function reads and
-    // records deliveries (GetItem, PutItem, UpdateItem), settles messages and replaces one
-    // that nears the queue's receive limit (SendMessage).
+    // records deliveries (GetItem, PutItem, UpdateItem), lists a tenant's webhooks for an
+    // operational event (Query), settles messages and replaces one that nears the queue's
+    // receive limit (SendMessage).
     let api = allowed_actions(t, "ApiFunction");
     let mut api_needs: BTreeSet<String> = BTreeSet::new();
     for op in sdk_calls() {
@@ -308,6 +309,7 @@ pub(crate) fn problems(t: &Value) -> Vec<String> {
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
+        "dynamodb:Query",
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
         "sqs:GetQueueAttributes",

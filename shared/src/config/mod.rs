@@ -72,12 +72,18 @@ pub struct Config {
     /// The queue's `maxReceiveCount` (its redrive policy): a message received this often moves
     /// to the dead-letter queue, so the delivery function replaces one that nears it.
     pub max_receive_count: u32,
+    /// The tenant whose webhooks receive every tenant's operational events (`hookline.*`),
+    /// besides the tenant each concerns.
+    pub operator_tenant: crate::ids::TenantId,
     /// JWT bearer tokens: keys and rules (none configured: tokens are refused).
     #[cfg(feature = "api")]
     pub jwt: Option<std::sync::Arc<jwt::JwtKeys>>,
 }
 
 pub use crate::queue::MAX_VISIBILITY;
+
+/// The operator tenant unless `HOOKLINE_OPERATOR_TENANT` names another.
+pub const DEFAULT_OPERATOR_TENANT: &str = "operator";
 
 impl Default for Config {
     fn default() -> Self {
@@ -104,6 +110,8 @@ impl Default for Config {
             rate_limit_patch_per_minute: 100,
             rate_limit_publish_per_minute: 0,
             max_receive_count: 500,
+            operator_tenant: crate::ids::TenantId::parse(DEFAULT_OPERATOR_TENANT)
+                .expect("a valid tenant id"),
             #[cfg(feature = "api")]
             jwt: None,
         }
@@ -195,6 +203,11 @@ impl Config {
             ),
             max_receive_count: num(s.max_receive_count, d.max_receive_count.into()).clamp(10, 1000)
                 as u32,
+            operator_tenant: match set(s.operator_tenant) {
+                None => d.operator_tenant,
+                Some(t) => crate::ids::TenantId::parse(&t)
+                    .map_err(|e| Error::Config(format!("HOOKLINE_OPERATOR_TENANT: {e}")))?,
+            },
             #[cfg(feature = "api")]
             jwt: jwt::JwtKeys::from_settings(s.jwt)?.map(std::sync::Arc::new),
         };

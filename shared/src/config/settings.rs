@@ -141,6 +141,10 @@ pub struct Settings {
     /// Publishes per principal and minute; 0: off [default: 0]
     #[arg(long, env = "HOOKLINE_RATE_LIMIT_PUBLISH_PER_MINUTE", value_parser = given::<u64>)]
     pub rate_limit_publish_per_minute: Option<Given<u64>>,
+    /// The tenant whose webhooks receive every tenant's operational events (`hookline.*`)
+    /// [default: operator]
+    #[arg(long, env = "HOOKLINE_OPERATOR_TENANT", value_parser = given::<String>)]
+    pub operator_tenant: Option<Given<String>>,
     /// The queue's maxReceiveCount, 10 to 1000 [default: 500]
     #[arg(long, env = "HOOKLINE_MAX_RECEIVE_COUNT", value_parser = given::<u64>)]
     pub max_receive_count: Option<Given<u64>>,

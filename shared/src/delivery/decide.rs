@@ -2,7 +2,8 @@
 
 use super::send::Attempted;
 use super::{Before, Deliverer, Outcome};
-use crate::model::{ArchivedAttempt, AttemptRule, Delivery, DeliveryStatus, Timestamp, Webhook};
+use crate::model::{ArchivedAttempt, AttemptRule, Delivery, DeliveryStatus, Webhook};
+use crate::service::operational::HealthNews;
 
 /// The delivery's next state, to be recorded, and what to do with its message.
 pub(super) struct Decided {
@@ -15,7 +16,8 @@ pub(super) struct Decided {
     pub webhook: Webhook,
     /// Whether the webhook's health recorded this attempt (and so when it was made).
     pub in_health: bool,
-    pub failing_since: Option<Timestamp>,
+    /// What the attempt changed in the webhook's health that the platform is to hear of.
+    pub news: HealthNews,
     /// The endpoint answered 410 Gone: the webhook is to be disabled.
     pub gone: bool,
 }
@@ -28,7 +30,7 @@ impl Deliverer {
             attempt,
             retry_after,
             last_call,
-            failing_since,
+            news,
         } = attempted;
         let succeeded = attempt.succeeded();
         let gone = attempt.rule == Some(AttemptRule::Gone);
@@ -83,7 +85,7 @@ impl Deliverer {
             outcome,
             webhook,
             in_health,
-            failing_since,
+            news,
             gone,
         }
     }

@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::ids::WebhookId;
 use crate::metrics::Metrics;
 use crate::model::{Attempt, Health, Webhook};
+use crate::service::operational::HealthNews;
 use crate::store::WebhookStore;
 
 use super::breaker::{self, Breaker, Gate};
@@ -108,29 +109,26 @@ impl EndpointHealth {
 
     /// Records what the endpoint answered, then frees the place: the next delivery waiting for
     /// this endpoint must see this outcome. A compare-and-swap, re-read and applied again when
-    /// another worker wrote first. Answers the failing-since time when the webhook has now
-    /// failed, with no success, for longer than the auto-disable period.
-    pub async fn record(
-        &self,
-        webhook: &Webhook,
-        attempt: &Attempt,
-        slot: Slot,
-    ) -> Option<Timestamp> {
+    /// another worker wrote first. Answers what the platform is to be told: the webhook is
+    /// due to be disabled, its failing run reached the breaker's threshold, or that run ended
+    /// (each decided by the write that won, so told once across every instance).
+    pub async fn record(&self, webhook: &Webhook, attempt: &Attempt, slot: Slot) -> HealthNews {
         let failed = breaker::counts_as_failure(attempt);
         if attempt.succeeded() {
             slot.succeeded();
         } else if failed {
             slot.failed();
         }
-        let due = match failed || attempt.succeeded() {
+        let news = match failed || attempt.succeeded() {
             true => self.write(webhook, failed).await,
-            false => None,
+            false => HealthNews::default(),
         };
         drop(slot);
-        due
+        news
     }
 
-    async fn write(&self, webhook: &Webhook, failed: bool) -> Option<Timestamp> {
+    async fn write(&self, webhook: &Webhook, failed: bool) -> HealthNews {
+        let threshold = self.breaker.threshold;
         let mut current = self.endpoints.health(&webhook.id, &webhook.health);
         for _ in 0..3 {
             let now = self.clock.now();
@@ -139,7 +137,9 @@ impl EndpointHealth {
             } else {
                 self.breaker.on_success(&current, now)
             };
-            let next = next?;
+            let Some(next) = next else {
+                return HealthNews::default();
+            };
             match self
                 .store
                 .put_health(&webhook.tenant_id, &webhook.id, &next)
@@ -148,22 +148,34 @@ impl EndpointHealth {
                 Ok(true) => {
                     self.endpoints.learn(&webhook.id, &next);
                     self.log_change(webhook, &current, &next);
-                    return failed.then(|| self.disable_due(&next, now)).flatten();
+                    let before = current.consecutive_failures;
+                    return match failed {
+                        true => HealthNews {
+                            disable_since: self.disable_due(&next, now),
+                            failing: (before < threshold && next.consecutive_failures >= threshold)
+                                .then_some(next),
+                            recovered_after: None,
+                        },
+                        false => HealthNews {
+                            recovered_after: (before >= threshold).then_some(before),
+                            ..HealthNews::default()
+                        },
+                    };
                 }
                 Ok(false) => match self.stored(webhook).await {
                     Ok(h) => current = h,
                     Err(e) => {
                         tracing::warn!(error = %crate::error::chain(&e), "could not re-read health");
-                        return None;
+                        return HealthNews::default();
                     }
                 },
                 Err(e) => {
                     tracing::warn!(error = %crate::error::chain(&e), "could not record health");
-                    return None;
+                    return HealthNews::default();
                 }
             }
         }
-        None
+        HealthNews::default()
     }
 
     fn log_change(&self, webhook: &Webhook, before: &Health, after: &Health) {

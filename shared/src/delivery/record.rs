@@ -13,6 +13,7 @@ use crate::metrics::Processed;
 use crate::model::{
     ArchivedAttempt, Attempt, Delivery, DeliveryStatus, ENDPOINT_GONE, Timestamp, Webhook,
 };
+use crate::service::operational::{self, Announce};
 use crate::stats;
 use crate::store::{Counters, StoreError};
 
@@ -25,23 +26,27 @@ impl Deliverer {
             outcome,
             webhook,
             in_health,
-            failing_since,
+            news,
             gone,
         } = decided;
+        let how = Announce::for_delivery_of(&d.event_type);
         if gone {
             tracing::warn!(
                 webhook = %webhook.id,
                 "the endpoint answered 410 Gone: webhook disabled; its deliveries wait until it is enabled again"
             );
-            self.disable(&webhook, ENDPOINT_GONE.to_string()).await;
-        } else if let Some(since) = failing_since {
+            self.disable(&webhook, ENDPOINT_GONE.to_string(), how).await;
+        } else if let Some(since) = news.disable_since {
             let reason = format!(
                 "no successful delivery since {} (failing for more than {} s)",
                 since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 self.health.auto_disable_after().as_secs()
             );
-            self.disable(&webhook, reason).await;
+            self.disable(&webhook, reason, how).await;
         }
+        // Told even when a duplicate message records the delivery: the health write that
+        // decided it was this one's.
+        operational::health_changed(&self.app, &d, &news).await;
         if !self.save_with(&d, before, archived.as_ref()).await? {
             return Ok(Outcome::Done);
         }
@@ -55,6 +60,9 @@ impl Deliverer {
                 _ => Processed::Failed,
             });
             log_attempt(&d, a);
+        }
+        if d.status == DeliveryStatus::Failed && before.status != DeliveryStatus::Failed {
+            operational::delivery_failed(&self.app, &d).await;
         }
         // The health write of a success or a failure also says when (see
         // `Webhook::last_triggered`); only an attempt it does not record is written apart.
@@ -146,13 +154,14 @@ impl Deliverer {
         }
     }
 
-    /// Disables a webhook, saying why.
-    async fn disable(&self, webhook: &Webhook, reason: String) {
+    /// Disables a webhook, saying why (and announcing it as `how` says).
+    async fn disable(&self, webhook: &Webhook, reason: String, how: Announce) {
         let now = self.app.clock.now();
-        let res = crate::service::webhooks::update_with(
+        let res = crate::service::webhooks::update_announcing(
             &self.app,
             &webhook.tenant_id,
             &webhook.id,
+            how,
             |w| {
                 w.enabled = false;
                 w.disabled_reason = Some(reason.clone());

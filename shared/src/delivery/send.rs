@@ -9,6 +9,7 @@ use super::sender::Outgoing;
 use crate::error::Result;
 use crate::model::{Attempt, Delivery, SignatureScheme, Timestamp, Webhook};
 use crate::queue::DeliveryTask;
+use crate::service::operational::HealthNews;
 use crate::signing::Signer;
 
 /// One attempt made: what the endpoint answered.
@@ -20,9 +21,8 @@ pub(super) struct Attempted {
     pub retry_after: Option<Duration>,
     /// Its last call: no retry follows.
     pub last_call: bool,
-    /// Set when the webhook has failed, with no success, since then for longer than the
-    /// auto-disable period.
-    pub failing_since: Option<Timestamp>,
+    /// What the attempt changed in the webhook's health that the platform is to hear of.
+    pub news: HealthNews,
 }
 
 impl Deliverer {
@@ -57,14 +57,14 @@ impl Deliverer {
         attempt.retry_id = task.retry_id().cloned();
         attempt.key_id = signer.key_id().map(String::from);
         drop(signer);
-        let failing_since = self.health.record(&webhook, &attempt, slot).await;
+        let news = self.health.record(&webhook, &attempt, slot).await;
         Ok(Attempted {
             delivery,
             webhook,
             attempt,
             retry_after: sent.retry_after,
             last_call,
-            failing_since,
+            news,
         })
     }
 

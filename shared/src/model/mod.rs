@@ -59,6 +59,7 @@ impl Scope {
 
 mod delivery;
 mod keys;
+pub mod operational;
 mod webhook;
 
 pub use delivery::*;

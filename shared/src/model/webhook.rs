@@ -146,7 +146,8 @@ impl Webhook {
     /// Does this subscription want an event of `event_type` for `account_id`?
     pub fn matches(&self, event_type: &str, account_id: Option<&str>) -> bool {
         self.enabled
-            && (self.events.is_empty() || self.events.iter().any(|p| type_matches(p, event_type)))
+            && (self.events.iter().any(|p| type_matches(p, event_type))
+                || (self.events.is_empty() && !super::operational::is_reserved(event_type)))
             && (self.account_ids.is_empty()
                 || account_id.is_some_and(|a| self.account_ids.iter().any(|x| x == a)))
     }
@@ -263,9 +264,11 @@ pub const ENDPOINT_GONE: &str = "endpoint_gone";
 pub const MAX_SECRETS: usize = 5;
 
 /// `pattern` is an exact type name, `*`, or `prefix.*` (which matches `prefix.anything`).
+/// Operational types (`hookline.*`) are matched only by a pattern that names them: `*` does
+/// not reach them.
 pub fn type_matches(pattern: &str, event_type: &str) -> bool {
     if pattern == "*" {
-        return true;
+        return !super::operational::is_reserved(event_type);
     }
     match pattern.strip_suffix(".*") {
         Some(prefix) => {

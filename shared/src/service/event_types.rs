@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
-use crate::model::EventType;
+use crate::model::operational::{self, RESERVED_PREFIX};
+use crate::model::{EventType, Webhook};
 use crate::patch::Patch;
 use crate::validation;
 
@@ -27,23 +28,48 @@ pub struct EventTypeChange {
     pub schema: Patch<Value>,
 }
 
-/// The whole catalogue (cached per process).
+/// The whole catalogue (cached per process): the operator's entries, then the built-in
+/// operational types (`hookline.*`).
 pub async fn list(app: &Hookline) -> Result<Vec<EventType>> {
-    crate::service::events::catalogue(app).await
+    let mut all = crate::service::events::catalogue(app).await?;
+    all.extend(operational::builtin_types());
+    Ok(all)
 }
 
 /// One entry; 404 when the catalogue has none by that name.
 pub async fn get(app: &Hookline, name: &str) -> Result<EventType> {
+    if let Some(builtin) = operational::builtin_type(name) {
+        return Ok(builtin);
+    }
     app.store
         .get_event_type(name)
         .await?
         .ok_or(Error::NotFound("event type"))
 }
 
+/// The operator's own entry `name`: a built-in one cannot be changed (409).
+async fn own(app: &Hookline, name: &str) -> Result<EventType> {
+    if operational::is_reserved(name) {
+        return Err(Error::Conflict {
+            code: "event_type_built_in",
+            message: format!("{name} is a built-in operational event type; it cannot be changed"),
+        });
+    }
+    get(app, name).await
+}
+
 /// Adds an entry; every invalid field is reported at once.
 pub async fn create(app: &Hookline, input: NewEventType) -> Result<EventType> {
     Error::all([
-        validation::event_type_name("name", &input.name),
+        validation::event_type_name("name", &input.name).and_then(|()| {
+            match operational::is_reserved(&input.name) {
+                true => Err(Error::validation(
+                    "name",
+                    format!("the {RESERVED_PREFIX} prefix is reserved for operational events"),
+                )),
+                false => Ok(()),
+            }
+        }),
         validation::description(input.description.as_deref()),
         input
             .schema
@@ -67,7 +93,7 @@ pub async fn create(app: &Hookline, input: NewEventType) -> Result<EventType> {
 
 /// Changes an entry; the example is checked against the schema as they will be stored.
 pub async fn update(app: &Hookline, name: &str, change: EventTypeChange) -> Result<EventType> {
-    let mut et = get(app, name).await?;
+    let mut et = own(app, name).await?;
     let mut description = et.description.take();
     let mut example = et.example.take();
     let mut schema = et.schema.take();
@@ -98,8 +124,8 @@ pub async fn update(app: &Hookline, name: &str, change: EventTypeChange) -> Resu
 /// `force`: then they are unsubscribed from it first (one left with no type is paused, not
 /// widened to every event), so that a delete that fails midway can simply be run again.
 pub async fn delete(app: &Hookline, name: &str, force: bool) -> Result<()> {
-    get(app, name).await?;
-    let subscribed = crate::service::webhooks::subscribed_to(app, name).await?;
+    own(app, name).await?;
+    let subscribed = subscribed_to(app, name).await?;
     if !subscribed.is_empty() && !force {
         let ids: Vec<String> = subscribed.iter().map(|w| w.id.to_string()).collect();
         return Err(Error::Conflict {
@@ -113,7 +139,7 @@ pub async fn delete(app: &Hookline, name: &str, force: bool) -> Result<()> {
         });
     }
     for w in &subscribed {
-        crate::service::webhooks::unsubscribe(app, w, name).await?;
+        unsubscribe(app, w, name).await?;
     }
     let deleted = app.store.delete_event_type(name).await?;
     app.caches.catalogue.invalidate(&());
@@ -140,4 +166,32 @@ fn check_example(example: &Option<Value>, schema: &Option<Value>) -> Result<()> 
         }
         _ => Ok(()),
     }
+}
+
+/// Every tenant's webhooks that name `event_type` in their filter (not through a wildcard).
+async fn subscribed_to(app: &Hookline, event_type: &str) -> Result<Vec<Webhook>> {
+    let mut all = crate::service::events::read_all_webhooks(app, None).await?;
+    all.retain(|w| w.events.iter().any(|e| e == event_type));
+    Ok(all)
+}
+
+/// Removes `event_type` from a webhook's filter; one left with none is paused, not widened to
+/// every event (an empty filter means all).
+async fn unsubscribe(app: &Hookline, w: &Webhook, event_type: &str) -> Result<Webhook> {
+    let now = app.clock.now();
+    crate::service::webhooks::update_with(app, &w.tenant_id, &w.id, |w| {
+        w.events.retain(|e| e != event_type);
+        if w.events.is_empty() {
+            w.events = vec![event_type.to_string()];
+            if w.enabled {
+                w.enabled = false;
+                w.disabled_reason = Some(format!(
+                    "its only event type, {event_type}, was deleted from the catalogue"
+                ));
+                w.disabled_at = Some(now);
+            }
+        }
+        Ok(())
+    })
+    .await
 }

@@ -93,20 +93,26 @@ pub async fn check_catalogue(app: &Hookline, field: &str, names: &[String]) -> R
     check_names(&catalogue(app).await?, field, names)
 }
 
-/// [`check_catalogue`] against a catalogue already read.
+/// [`check_catalogue`] against a catalogue already read. An operational name (`hookline.*`)
+/// must name a built-in type, whether or not the operator keeps a catalogue.
 pub(crate) fn check_names(
     catalogue: &[crate::model::EventType],
     field: &str,
     names: &[String],
 ) -> Result<()> {
-    if catalogue.is_empty() {
-        return Ok(());
-    }
+    use crate::model::operational::{Notice, is_reserved};
+    use crate::model::type_matches;
     for name in names {
-        let known = name == "*"
-            || catalogue
+        let known = match is_reserved(name) {
+            true => Notice::ALL
                 .iter()
-                .any(|t| crate::model::type_matches(name, &t.name));
+                .any(|n| type_matches(name, n.event_type())),
+            false => {
+                catalogue.is_empty()
+                    || name == "*"
+                    || catalogue.iter().any(|t| type_matches(name, &t.name))
+            }
+        };
         if !known {
             return Err(Error::validation(
                 field,
@@ -262,6 +268,9 @@ pub async fn read(
 /// The example payload of catalogue type `name`, for a test event of that type: a 422 naming
 /// `field` when the catalogue has no such type.
 pub async fn example_of(app: &Hookline, field: &str, name: &str) -> Result<Value> {
+    if let Some(builtin) = crate::model::operational::builtin_type(name) {
+        return Ok(builtin.example.unwrap_or_else(|| json!({})));
+    }
     let et = app.store.get_event_type(name).await?.ok_or_else(|| {
         Error::validation(
             field,

@@ -12,6 +12,7 @@ pub mod events;
 pub mod idempotency;
 #[cfg(feature = "api")]
 pub mod keys;
+pub mod operational;
 pub mod partners;
 #[cfg(feature = "api")]
 pub mod portal;

@@ -7,6 +7,7 @@ use crate::ids::{DeliveryId, EventId, TenantId, WebhookId};
 use crate::model::{Page, SignatureScheme, SigningSecret, Timestamp, Webhook};
 use crate::queue::DeliveryTask;
 use crate::service::events::check_catalogue;
+use crate::service::operational::{self, Announce};
 use crate::stats::StatsOut;
 use crate::store::StoreError;
 use crate::{signing, validation};
@@ -97,34 +98,6 @@ async fn signing_keys_ready(app: &Hookline, before: Option<&Webhook>, w: &Webhoo
     Ok(())
 }
 
-/// Every tenant's webhooks that name `event_type` in their filter (not through a wildcard).
-pub async fn subscribed_to(app: &Hookline, event_type: &str) -> Result<Vec<Webhook>> {
-    let mut all = crate::service::events::read_all_webhooks(app, None).await?;
-    all.retain(|w| w.events.iter().any(|e| e == event_type));
-    Ok(all)
-}
-
-/// Removes `event_type` from a webhook's filter; one left with none is paused, not widened to
-/// every event (an empty filter means all).
-pub async fn unsubscribe(app: &Hookline, w: &Webhook, event_type: &str) -> Result<Webhook> {
-    let now = app.clock.now();
-    update_with(app, &w.tenant_id, &w.id, |w| {
-        w.events.retain(|e| e != event_type);
-        if w.events.is_empty() {
-            w.events = vec![event_type.to_string()];
-            if w.enabled {
-                w.enabled = false;
-                w.disabled_reason = Some(format!(
-                    "its only event type, {event_type}, was deleted from the catalogue"
-                ));
-                w.disabled_at = Some(now);
-            }
-        }
-        Ok(())
-    })
-    .await
-}
-
 /// Creates a webhook of `tenant` with a new secret.
 pub async fn create(app: &Hookline, tenant: &TenantId, draft: WebhookDraft) -> Result<Webhook> {
     create_as(app, tenant, WebhookId::generate(), draft).await
@@ -167,6 +140,7 @@ pub async fn create_as(
         .create_webhook(&w, app.config.max_webhooks_per_tenant)
         .await?;
     app.caches.webhook_changed(tenant, &w.id);
+    operational::webhook_created(app, &w).await;
     Ok(w)
 }
 
@@ -311,11 +285,23 @@ pub async fn load_sendable(app: &Hookline, tenant: &TenantId, id: &WebhookId) ->
     Ok(w)
 }
 
-/// Applies `change` to the stored webhook and saves it, re-reading on a concurrent update.
+/// Applies `change` to the stored webhook and saves it, re-reading on a concurrent update,
+/// and announces the change (`hookline.webhook.*`).
 pub async fn update_with(
     app: &Hookline,
     tenant: &TenantId,
     id: &WebhookId,
+    change: impl Fn(&mut Webhook) -> Result<()>,
+) -> Result<Webhook> {
+    update_announcing(app, tenant, id, Announce::Yes, change).await
+}
+
+/// [`update_with`], announced as `how` says.
+pub async fn update_announcing(
+    app: &Hookline,
+    tenant: &TenantId,
+    id: &WebhookId,
+    how: Announce,
     change: impl Fn(&mut Webhook) -> Result<()>,
 ) -> Result<Webhook> {
     for _ in 0..UPDATE_ATTEMPTS {
@@ -333,12 +319,14 @@ pub async fn update_with(
         }
         let updated = app.store.update_webhook(&w).await;
         app.caches.webhook_changed(tenant, id);
-        match updated {
+        let w = match updated {
             Err(StoreError::VersionConflict) => continue,
             Err(e) => return Err(e.into()),
-            Ok(()) if re_enabled => return fresh_start(app, w).await,
-            Ok(()) => return Ok(w),
-        }
+            Ok(()) if re_enabled => fresh_start(app, w).await?,
+            Ok(()) => w,
+        };
+        operational::webhook_changed(app, &before, &w, how).await;
+        return Ok(w);
     }
     Err(StoreError::VersionConflict.into())
 }
@@ -368,6 +356,7 @@ pub async fn delete(app: &Hookline, tenant: &TenantId, id: &WebhookId) -> Result
     let deleted = app.store.delete_webhook(tenant, id).await?;
     app.caches.webhook_changed(tenant, id);
     if deleted {
+        operational::webhook_deleted(app, tenant, id).await;
         Ok(())
     } else {
         Err(Error::NotFound("webhook"))

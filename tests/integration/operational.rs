@@ -1,0 +1,379 @@
+//! Operational events (`hookline.*`), on both backends: what the platform and its customers
+//! hear about their webhooks, through the same engine as any event, into the tenant concerned
+//! and into the operator tenant; never through `*`; never about their own deliveries.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use hookline::api::events::EventOut;
+use hookline::api::webhooks::WebhookOut;
+use hookline::config::Config;
+use hookline::delivery::Deliverer;
+use hookline::model::{DeliveryStatus, Scope};
+use hookline::service::events::PublishOut;
+use hookline_tests::{Api, Backend, Receiver, client, drain, mint_key, tenant_of, test_config};
+use http::StatusCode;
+use serde_json::{Value, json};
+
+use super::api::assert_error;
+
+/// Breaker threshold 2 (a run of two failures is "failing"), one-second open period, and the
+/// test schedule: attempts at 0, 1 and 2 s.
+fn config() -> Config {
+    Config {
+        breaker_threshold: 2,
+        breaker_open: Duration::from_secs(1),
+        ..test_config()
+    }
+}
+
+/// The request bodies `path` received, as (type, data).
+async fn received(receiver: &Receiver, path: &str) -> Vec<(String, Value)> {
+    receiver
+        .log_for(path)
+        .await
+        .into_iter()
+        .map(|d| {
+            let body: Value = serde_json::from_str(d.body.as_deref().unwrap()).unwrap();
+            (body["type"].as_str().unwrap().to_string(), body)
+        })
+        .collect()
+}
+
+/// How many of each (type, webhook id) arrived.
+fn tally(got: &[(String, Value)]) -> BTreeMap<(String, String), usize> {
+    let mut out = BTreeMap::new();
+    for (t, body) in got {
+        let wh = body["data"]["webhook_id"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        *out.entry((t.clone(), wh)).or_default() += 1;
+    }
+    out
+}
+
+async fn webhook_and_delivery_events_reach_tenant_and_operator(b: Backend) {
+    let name = b.name().replace('+', "-");
+    let (app, time) = b.app_and_time(config()).await;
+    let (api, key) = client(&app).await;
+    let tenant = tenant_of(&app, &key).await;
+    let operator = mint_key(&app, "operator", &[Scope::WebhooksWrite]).await;
+    let receiver = Receiver::start().await;
+    let path = |p: &str| format!("/{p}-{name}");
+    let url = |p: &str| {
+        let (r, p) = (&receiver, path(p));
+        async move { r.configure(&p, &[], &[200], None).await }
+    };
+
+    // The platform's operational endpoint in the operator tenant, and the tenant's own.
+    let platform: WebhookOut = api
+        .post(
+            "/v1/webhooks",
+            &operator,
+            json!({"url": url("platform").await, "events": ["hookline.webhook.*", "hookline.delivery.*"]}),
+        )
+        .await;
+    let ops: WebhookOut = api
+        .post(
+            "/v1/webhooks",
+            &key,
+            json!({"url": url("ops").await, "events": ["hookline.*"]}),
+        )
+        .await;
+    // A webhook that wants every event (`*` by an empty filter) hears none of these.
+    let all: WebhookOut = api
+        .post("/v1/webhooks", &key, json!({"url": url("all").await}))
+        .await;
+    let flaky_url = receiver
+        .configure(&path("flaky"), &[], &[500, 500, 200], None)
+        .await;
+    let flaky: WebhookOut = api
+        .post(
+            "/v1/webhooks",
+            &key,
+            json!({"url": flaky_url, "events": ["a.b"]}),
+        )
+        .await;
+    let dead_url = receiver.configure(&path("dead"), &[], &[500], None).await;
+    let dead: WebhookOut = api
+        .post(
+            "/v1/webhooks",
+            &key,
+            json!({"url": dead_url, "events": ["a.b"]}),
+        )
+        .await;
+    let published: PublishOut = api
+        .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
+        .await;
+    assert_eq!(published.deliveries, 3, "{name}: all, flaky and dead");
+
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+    drain(&app, &deliverer).await;
+    let patch = |body: Value| {
+        let (api, key, id) = (&api, &key, all.id.clone());
+        async move {
+            let _: WebhookOut = api
+                .ok("PATCH", &format!("/v1/webhooks/{id}"), key, Some(body))
+                .await;
+        }
+    };
+    patch(json!({"enabled": false})).await;
+    patch(json!({"enabled": true})).await;
+    patch(json!({"description": "renamed"})).await;
+    let (s, _) = api
+        .call(
+            "DELETE",
+            &format!("/v1/webhooks/{}", all.id),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    for _ in 0..8 {
+        time.pass(Duration::from_millis(600)).await;
+        drain(&app, &deliverer).await;
+    }
+
+    // The customer's endpoint that takes everything got the one event, nothing else.
+    let got_all = received(&receiver, &path("all")).await;
+    assert_eq!(
+        got_all.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>(),
+        vec!["a.b"],
+        "{name}"
+    );
+    let want = |extra: &[(&str, &str)]| -> BTreeMap<(String, String), usize> {
+        let mut m = BTreeMap::new();
+        let base = [
+            ("hookline.webhook.created", ops.id.as_str()),
+            ("hookline.webhook.created", all.id.as_str()),
+            ("hookline.webhook.created", flaky.id.as_str()),
+            ("hookline.webhook.created", dead.id.as_str()),
+            ("hookline.webhook.disabled", all.id.as_str()),
+            ("hookline.webhook.enabled", all.id.as_str()),
+            ("hookline.webhook.updated", all.id.as_str()),
+            ("hookline.webhook.deleted", all.id.as_str()),
+            ("hookline.delivery.failing", flaky.id.as_str()),
+            ("hookline.delivery.recovered", flaky.id.as_str()),
+            ("hookline.delivery.failing", dead.id.as_str()),
+            ("hookline.delivery.failed", dead.id.as_str()),
+        ];
+        for (t, w) in base.iter().chain(extra) {
+            *m.entry((t.to_string(), w.to_string())).or_default() += 1;
+        }
+        m
+    };
+    let to_tenant = received(&receiver, &path("ops")).await;
+    assert_eq!(
+        tally(&to_tenant),
+        want(&[]),
+        "{name}: the tenant's endpoint"
+    );
+    let to_platform = received(&receiver, &path("platform")).await;
+    assert_eq!(
+        tally(&to_platform),
+        want(&[("hookline.webhook.created", platform.id.as_str())]),
+        "{name}: the operator's endpoint hears every tenant's, and its own"
+    );
+    for (t, body) in &to_platform {
+        let d = &body["data"];
+        let owner = match d["webhook_id"] == json!(platform.id) {
+            true => "operator",
+            false => tenant.base(),
+        };
+        assert_eq!(d["tenant_id"], json!(owner), "{name}: {t}");
+        assert_eq!(d["account_type"], json!("live"), "{name}: {t}");
+    }
+
+    // The data names the delivery and event, and a failure carries its last attempt.
+    let (_, failed) = to_tenant
+        .iter()
+        .find(|(t, _)| t == "hookline.delivery.failed")
+        .unwrap();
+    let d = &failed["data"];
+    assert_eq!(d["event_id"], json!(published.id), "{name}");
+    assert_eq!(d["event_type"], "a.b");
+    assert_eq!(d["attempts"], 3, "{name}: {d}");
+    assert_eq!(d["last_attempt"]["status_code"], 500, "{name}: {d}");
+    assert!(d["delivery_id"].as_str().unwrap().starts_with("del_"));
+    let (_, disabled) = to_tenant
+        .iter()
+        .find(|(t, _)| t == "hookline.webhook.disabled")
+        .unwrap();
+    assert!(disabled["data"].get("reason").is_some(), "{name}");
+    assert!(
+        !disabled.to_string().contains("whsec_"),
+        "{name}: no secret in an operational event"
+    );
+
+    // Through the engine like any event: in the tenant's log, delivered, signed.
+    let ev: EventOut = api
+        .get(
+            &format!("/v1/events/{}", failed["id"].as_str().unwrap()),
+            &key,
+        )
+        .await;
+    assert_eq!(ev.event_type, "hookline.delivery.failed");
+    assert_eq!(ev.deliveries.len(), 1);
+    assert_eq!(ev.deliveries[0].status, DeliveryStatus::Succeeded, "{name}");
+    assert!(
+        receiver
+            .log_for(&path("ops"))
+            .await
+            .iter()
+            .all(|r| r.signature.as_deref().is_some_and(|s| s.starts_with("v1,"))),
+        "{name}: signed"
+    );
+}
+
+/// An operational endpoint that fails is retried like any other, but its failures announce
+/// nothing (no loop), and the customer's own deliveries go out as before.
+async fn an_operational_endpoint_that_fails_feeds_nothing(b: Backend) {
+    let name = b.name().replace('+', "-");
+    let (app, time) = b.app_and_time(config()).await;
+    let (api, key) = client(&app).await;
+    let receiver = Receiver::start().await;
+    let ops_path = format!("/ops-dead-{name}");
+    let ops_url = receiver.configure(&ops_path, &[], &[500], None).await;
+    let _: WebhookOut = api
+        .post(
+            "/v1/webhooks",
+            &key,
+            json!({"url": ops_url, "events": ["hookline.*"]}),
+        )
+        .await;
+    let ok_path = format!("/customer-{name}");
+    let ok_url = receiver.configure(&ok_path, &[], &[200], None).await;
+    let _: WebhookOut = api
+        .post(
+            "/v1/webhooks",
+            &key,
+            json!({"url": ok_url, "events": ["a.b"]}),
+        )
+        .await;
+    let _: PublishOut = api
+        .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
+        .await;
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+    drain(&app, &deliverer).await;
+    assert_eq!(
+        receiver.log_for(&ok_path).await.len(),
+        1,
+        "{name}: the customer's delivery went out at once"
+    );
+    for _ in 0..6 {
+        time.pass(Duration::from_millis(600)).await;
+        drain(&app, &deliverer).await;
+    }
+    let got = received(&receiver, &ops_path).await;
+    assert!(got.len() >= 2, "{name}: both were tried: {got:?}");
+    let types: std::collections::BTreeSet<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        ["hookline.webhook.created"].into_iter().collect(),
+        "{name}: its own failures announced nothing"
+    );
+}
+
+/// The reserved names: no publisher, catalogue entry or filter may misuse them; the built-in
+/// types are in the catalogue with schemas and examples, and a test event can send one.
+async fn the_reserved_prefix_is_hooklines(b: Backend) {
+    let name = b.name();
+    let app = b.app(test_config()).await;
+    let api = Api::new(app.clone());
+    let (_, key) = client(&app).await;
+    let admin = mint_key(&app, "ops-admin", &[Scope::Admin]).await;
+    let k = Some(key.as_str());
+    let bad = api
+        .call(
+            "POST",
+            "/v1/events",
+            k,
+            Some(json!({"type": "hookline.webhook.created", "data": {}})),
+        )
+        .await;
+    assert_error(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(bad.1["error"]["field"], "type", "{name}");
+    let bad = api
+        .call(
+            "POST",
+            "/v1/event-types",
+            Some(&admin),
+            Some(json!({"name": "hookline.mine"})),
+        )
+        .await;
+    assert_error(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(bad.1["error"]["field"], "name", "{name}");
+    assert_error(
+        &api.call(
+            "PATCH",
+            "/v1/event-types/hookline.delivery.failed",
+            Some(&admin),
+            Some(json!({"description": "x"})),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "event_type_built_in",
+    );
+    let bad = api
+        .call(
+            "POST",
+            "/v1/webhooks",
+            k,
+            Some(json!({"url": "https://a.example.com/", "events": ["hookline.nothing"]})),
+        )
+        .await;
+    assert_error(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(bad.1["error"]["field"], "events", "{name}");
+
+    let (s, list) = api.call("GET", "/v1/event-types", k, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let failed = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "hookline.delivery.failed")
+        .expect("built in");
+    assert_eq!(
+        failed["schema"]["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| ["webhook_id", "delivery_id", "event_id"].contains(&r.as_str().unwrap()))
+            .count(),
+        3,
+        "{name}: {failed}"
+    );
+    assert!(failed["example"]["last_attempt"].is_object(), "{name}");
+
+    // A test event of a built-in type carries its example, so a receiver can be tried out.
+    let receiver = Receiver::start().await;
+    let url = receiver.configure("/try", &[], &[200], None).await;
+    let w: WebhookOut = api
+        .post(
+            "/v1/webhooks",
+            &key,
+            json!({"url": url, "events": ["hookline.delivery.*"]}),
+        )
+        .await;
+    let (s, body) = api
+        .call(
+            "POST",
+            &format!("/v1/webhooks/{}/test", w.id),
+            k,
+            Some(json!({"event_type": "hookline.delivery.failed"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{name}: {body}");
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+    drain(&app, &deliverer).await;
+    let got = received(&receiver, "/try").await;
+    assert_eq!(got.len(), 1, "{name}");
+    assert_eq!(got[0].1["data"]["last_attempt"]["status_code"], 500);
+}
+
+hookline_tests::per_backend!(
+    webhook_and_delivery_events_reach_tenant_and_operator,
+    an_operational_endpoint_that_fails_feeds_nothing,
+    the_reserved_prefix_is_hooklines,
+);
