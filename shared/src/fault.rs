@@ -10,6 +10,9 @@ pub struct BackendError {
     pub backend: &'static str,
     #[source]
     pub source: Box<dyn std::error::Error + Send + Sync>,
+    /// The service could not take the call for now (a full disk, throttling): the same call
+    /// may succeed later, so a caller is told to come back rather than that something broke.
+    pub unavailable: bool,
 }
 
 impl BackendError {
@@ -20,6 +23,18 @@ impl BackendError {
         BackendError {
             backend,
             source: source.into(),
+            unavailable: false,
+        }
+    }
+
+    /// A call the service refused for now (full, throttled); retrying later may succeed.
+    pub fn unavailable(
+        backend: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        BackendError {
+            unavailable: true,
+            ..Self::new(backend, source)
         }
     }
 }

@@ -8,6 +8,7 @@ mod contract;
 mod contract_queue;
 mod dashboard;
 mod delivery;
+mod disk_full;
 mod fairness;
 mod headers;
 mod idempotency;

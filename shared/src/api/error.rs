@@ -7,10 +7,14 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::error::Error;
+use crate::queue::QueueError;
 use crate::store::StoreError;
 
 impl Error {
     pub fn status(&self) -> StatusCode {
+        if self.unavailable() {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
         match self {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Validation { .. } | Error::Fields(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -38,6 +42,9 @@ impl Error {
     }
 
     pub fn code(&self) -> &'static str {
+        if self.unavailable() {
+            return "unavailable";
+        }
         match self {
             Error::BadRequest(_) => "bad_request",
             Error::Validation { .. } | Error::Fields(_) => "validation_failed",
@@ -65,6 +72,17 @@ impl Error {
     fn is_internal(&self) -> bool {
         self.status() == StatusCode::INTERNAL_SERVER_ERROR
     }
+
+    /// The store or queue refused the call for now (full, throttled): a 503 to retry after a
+    /// moment, not a 500.
+    fn unavailable(&self) -> bool {
+        match self {
+            Error::Store(StoreError::Backend(b)) | Error::Queue(QueueError::Backend(b)) => {
+                b.unavailable
+            }
+            _ => false,
+        }
+    }
 }
 
 impl Error {
@@ -91,6 +109,12 @@ impl Error {
             }
             Error::Forbidden(scope) => body["required_scope"] = json!(scope),
             Error::PayloadTooLarge { limit, .. } => body["limit_bytes"] = json!(limit),
+            e if e.unavailable() => {
+                tracing::warn!(error = %crate::error::chain(e), "request refused for now");
+                body["message"] = json!(
+                    "storage is out of room or busy for now; the request may be retried shortly"
+                );
+            }
             e if e.is_internal() => {
                 // The whole chain goes to the log; the caller learns only that it may retry.
                 tracing::error!(error = %crate::error::chain(e), "request failed");
@@ -111,6 +135,9 @@ impl IntoResponse for Error {
                 h.insert(name, value);
             }
             h.insert("retry-after", s.reset.max(1).into());
+        }
+        if self.unavailable() {
+            res.headers_mut().insert("retry-after", 1.into());
         }
         res
     }

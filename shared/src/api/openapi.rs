@@ -98,6 +98,10 @@ const ERRORS: &[(&str, &str)] = &[
     ),
     ("422", "A field is invalid (`field` names it)"),
     ("500", "Internal error; the request may be retried"),
+    (
+        "503",
+        "The store or queue is out of room or throttled for now (`unavailable`): retry after `Retry-After`",
+    ),
 ];
 
 impl Modify for Conventions {

@@ -81,7 +81,25 @@ pub struct Commits {
 }
 
 pub(crate) fn be(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
-    StoreError::backend("sqlite", e)
+    let e = e.into();
+    let full = e
+        .downcast_ref::<rusqlite::Error>()
+        .and_then(rusqlite::Error::sqlite_error_code)
+        == Some(rusqlite::ErrorCode::DiskFull);
+    match full {
+        true => StoreError::Backend(crate::fault::BackendError::unavailable("sqlite", e)),
+        false => StoreError::backend("sqlite", e),
+    }
+}
+
+/// A transaction that could not commit; a full disk is a refusal for now (503), not a fault.
+fn commit_failed(e: &str) -> StoreError {
+    let e = format!("commit failed: {e}");
+    // SQLite's own text for SQLITE_FULL (the writer hands the commit's error on as text).
+    match e.contains("database or disk is full") {
+        true => StoreError::Backend(crate::fault::BackendError::unavailable("sqlite", e)),
+        false => be(e),
+    }
 }
 
 pub(crate) fn to_doc<T: Serialize>(v: &T) -> StoreResult<String> {
@@ -206,7 +224,7 @@ impl SqliteDb {
             let result = f(c, s);
             Box::new(move |commit_error: Option<&str>| {
                 let _ = tx.send(match commit_error {
-                    Some(e) if result.is_ok() => Err(be(format!("commit failed: {e}"))),
+                    Some(e) if result.is_ok() => Err(commit_failed(e)),
                     _ => result,
                 });
             })
