@@ -11,6 +11,13 @@ bill for them, computed from the items themselves (moto's own ConsumedCapacity i
   query page (the sum of its items), half for eventually consistent reads (every index read).
 - SQS: one request per call and per started 64 KB of its payload.
 
+It also injects faults, for the fault tests (tests/integration/aws_faults.rs): with
+`POST /_faults {"rate": 0.05, "seed": 7}` that share of data-plane calls fails, each in one of
+the ways AWS fails them (see `inject`): a throttling error, a 500, a call carried out whose
+answer is lost (the connection drops after the call reached the service), a partial batch
+(failed entries in SendMessageBatch and DeleteMessageBatch, unprocessed keys in BatchGetItem),
+a cancelled transaction. `GET /_faults` counts what was injected, by kind.
+
   python cost_proxy.py --upstream http://127.0.0.1:5000   -> prints "port <n>"
   GET  /_costs  -> {"calls": {"DynamoDB.PutItem": n, ...}, "wru": x, "rru": y, "sqs_requests": z}
   POST /_reset  -> zeroes the counts (the item sizes are kept)
@@ -18,6 +25,7 @@ bill for them, computed from the items themselves (moto's own ConsumedCapacity i
 
 import json
 import math
+import random
 import sys
 import threading
 import urllib.error
@@ -29,6 +37,10 @@ TABLES = {}   # table -> {"keys": [pk, sk], "indexes": [(attrs, projection, incl
 SIZES = {}    # (table, key json) -> item size in bytes
 COUNTS = {"calls": {}, "wru": 0.0, "rru": 0.0, "sqs_requests": 0, "wru_by_call": {}}
 UPSTREAM = None
+FAULTS = {"rate": 0.0, "rng": random.Random(0), "injected": {}}
+# Calls that set things up rather than serve requests: never failed.
+CONTROL = {"CreateTable", "DescribeTable", "UpdateTimeToLive", "CreateQueue", "GetQueueUrl",
+           "GetQueueAttributes", "SetQueueAttributes", "ListTables", "ListQueues"}
 
 
 def value_size(v):
@@ -169,6 +181,66 @@ def dynamo(op, req, resp):
     return count("DynamoDB." + op)
 
 
+def error_body(service, code, message):
+    prefix = "com.amazonaws.dynamodb.v20120810#" if service == "DynamoDB" else "com.amazonaws.sqs#"
+    return json.dumps({"__type": prefix + code, "message": message}).encode()
+
+
+def pick_fault(service, op):
+    """The fault to inject into this call, or None."""
+    with LOCK:
+        rng = FAULTS["rng"]
+        if op in CONTROL or FAULTS["rate"] <= 0:
+            return None
+        kinds = ["throttle", "500", "lost_answer"]
+        if op in ("SendMessageBatch", "DeleteMessageBatch", "BatchGetItem"):
+            kinds = ["partial"] * 3 + kinds
+        if op == "TransactWriteItems":
+            kinds = ["cancelled"] * 3 + kinds
+        # Each kind the first time a call can take it, so that a run tries every kind even when
+        # few calls can take one (transactions, batches); then the given share of calls.
+        untried = [k for k in kinds if k not in FAULTS["injected"]]
+        if untried:
+            kind = untried[0]
+        elif rng.random() < FAULTS["rate"]:
+            kind = rng.choice(kinds)
+        else:
+            return None
+        FAULTS["injected"][kind] = FAULTS["injected"].get(kind, 0) + 1
+        return kind, random.Random(rng.random())
+
+
+def partial(service, op, req, rng):
+    """Splits a batch call: the request to forward (a part of it, or None), and how to build
+    the answer from upstream's."""
+    if op in ("SendMessageBatch", "DeleteMessageBatch"):
+        entries = req.get("Entries", [])
+        failed = [e for e in entries if rng.random() < 0.5] or entries[:1]
+        kept = [e for e in entries if e not in failed]
+
+        def answer(upstream):
+            out = dict(upstream or {"Successful": []})
+            out["Failed"] = [{"Id": e["Id"], "SenderFault": False, "Code": "InternalError",
+                              "Message": "injected partial failure"} for e in failed]
+            return out
+        return (dict(req, Entries=kept) if kept else None), answer
+    # BatchGetItem: some keys come back unprocessed.
+    forward, unprocessed = {}, {}
+    for table, ka in req.get("RequestItems", {}).items():
+        keys = ka.get("Keys", [])
+        held = [k for k in keys if rng.random() < 0.5] or keys[:1]
+        rest = [k for k in keys if k not in held]
+        unprocessed[table] = dict(ka, Keys=held)
+        if rest:
+            forward[table] = dict(ka, Keys=rest)
+
+    def answer(upstream):
+        out = dict(upstream or {"Responses": {t: [] for t in unprocessed}})
+        out["UnprocessedKeys"] = unprocessed
+        return out
+    return ({"RequestItems": forward} if forward else None), answer
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Headers and body go out as two writes: with Nagle's algorithm on, the body waits for the
@@ -193,6 +265,10 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 data = json.dumps(COUNTS).encode()
             return self.reply(200, [("content-type", "application/json")], data)
+        if self.path == "/_faults":
+            with LOCK:
+                data = json.dumps({"rate": FAULTS["rate"], "injected": FAULTS["injected"]}).encode()
+            return self.reply(200, [("content-type", "application/json")], data)
         self.forward(b"")
 
     def do_POST(self):
@@ -203,19 +279,37 @@ class Handler(BaseHTTPRequestHandler):
                 COUNTS.update({"calls": {}, "wru": 0.0, "rru": 0.0, "sqs_requests": 0,
                                "wru_by_call": {}})
             return self.reply(200, [], b"{}")
+        if self.path == "/_faults":
+            conf = json.loads(body or b"{}")
+            with LOCK:
+                FAULTS.update({"rate": float(conf.get("rate", 0)),
+                               "rng": random.Random(conf.get("seed", 0)), "injected": {}})
+            return self.reply(200, [], b"{}")
         self.forward(body)
 
-    def forward(self, body):
+    def upstream(self, body):
         req = urllib.request.Request(UPSTREAM + self.path, data=body or None, method=self.command)
         for k, v in self.headers.items():
             if k.lower() not in ("host", "content-length", "connection"):
                 req.add_header(k, v)
         try:
             with urllib.request.urlopen(req, timeout=60) as res:
-                status, headers, data = res.status, list(res.headers.items()), res.read()
+                return res.status, list(res.headers.items()), res.read()
         except urllib.error.HTTPError as e:
-            status, headers, data = e.code, list(e.headers.items()), e.read()
+            return e.code, list(e.headers.items()), e.read()
+
+    def forward(self, body):
         target = self.headers.get("x-amz-target", "")
+        service, _, op = target.partition(".")
+        service = "DynamoDB" if service.startswith("DynamoDB_") else "SQS"
+        fault = pick_fault(service, op) if target else None
+        if fault is not None:
+            return self.inject(service, op, body, *fault)
+        status, headers, data = self.upstream(body)
+        self.count(target, body, status, data)
+        self.reply(status, headers, data)
+
+    def count(self, target, body, status, data):
         try:
             if target.startswith("DynamoDB_"):
                 if status == 200:
@@ -227,7 +321,40 @@ class Handler(BaseHTTPRequestHandler):
                 count("SQS." + action, sqs=max(1, math.ceil(len(body) / 65536)))
         except Exception as e:  # a miscount must not break the run: say so
             print(f"cost proxy could not count {target}: {e!r}", file=sys.stderr, flush=True)
-        self.reply(status, headers, data)
+
+    def inject(self, service, op, body, kind, rng):
+        json_type = [("content-type", "application/x-amz-json-1.0")]
+        if kind == "throttle":
+            code = "ThrottlingException"
+            return self.reply(400, json_type, error_body(service, code, "injected: slow down"))
+        if kind == "500":
+            code = "InternalServerError" if service == "DynamoDB" else "InternalError"
+            return self.reply(500, json_type, error_body(service, code, "injected"))
+        if kind == "lost_answer":
+            # The call reaches the service and takes effect; its answer never arrives.
+            self.upstream(body)
+            self.close_connection = True
+            return None
+        if kind == "cancelled":
+            items = json.loads(body or b"{}").get("TransactItems", [])
+            reasons = [{"Code": "None"} for _ in items]
+            if reasons:
+                reasons[rng.randrange(len(reasons))] = {"Code": "TransactionConflict",
+                                                        "Message": "injected"}
+            data = json.loads(error_body(service, "TransactionCanceledException",
+                                         "Transaction cancelled (injected)"))
+            data["CancellationReasons"] = reasons
+            return self.reply(400, json_type, json.dumps(data).encode())
+        # A partial batch: forward part of it, report the rest as failed or unprocessed.
+        req = json.loads(body or b"{}")
+        forwarded, answer = partial(service, op, req, rng)
+        upstream = None
+        if forwarded is not None:
+            status, headers, data = self.upstream(json.dumps(forwarded).encode())
+            if status != 200:
+                return self.reply(status, headers, data)
+            upstream = json.loads(data or b"{}")
+        return self.reply(200, json_type, json.dumps(answer(upstream)).encode())
 
 
 def main():

@@ -14,6 +14,18 @@ use crate::publishing::{Publisher, QueueThenEvent};
 use crate::queue::Queue;
 use crate::store::Store;
 
+/// How long a DynamoDB or SQS call may take: a call that hangs is abandoned and retried (the
+/// SDK's standard retries) instead of holding a delivery or a request until the Lambda's own
+/// timeout. DynamoDB and SQS answer in milliseconds; these bounds are far above that.
+#[cfg(feature = "aws")]
+pub fn aws_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .operation_attempt_timeout(std::time::Duration::from_secs(5))
+        .operation_timeout(std::time::Duration::from_secs(20))
+        .build()
+}
+
 /// Configuration, store, queue and clock: everything a handler needs.
 #[derive(Clone)]
 pub struct Hookline {
@@ -79,7 +91,8 @@ impl Hookline {
         endpoint: Option<&str>,
     ) -> Self {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(crate::tls::aws_http_client());
+            .http_client(crate::tls::aws_http_client())
+            .timeout_config(aws_timeouts());
         if let Some(url) = endpoint {
             loader = loader.endpoint_url(url);
         }

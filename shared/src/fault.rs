@@ -38,3 +38,34 @@ impl BackendError {
         }
     }
 }
+
+/// The error codes AWS services answer when they throttle a caller (DynamoDB, SQS).
+const THROTTLING: [&str; 5] = [
+    "ThrottlingException",
+    "ProvisionedThroughputExceeded",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "TooManyRequests",
+];
+
+impl BackendError {
+    /// A call an AWS service refused: [`BackendError::unavailable`] when it throttled the
+    /// caller (after the SDK's own retries), a failure otherwise.
+    pub fn from_aws(
+        backend: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        let source = source.into();
+        let mut throttled = false;
+        let mut at: Option<&(dyn std::error::Error + 'static)> = Some(source.as_ref());
+        while let Some(e) = at {
+            let text = format!("{e:?}");
+            throttled |= THROTTLING.iter().any(|code| text.contains(code));
+            at = e.source();
+        }
+        match throttled {
+            true => Self::unavailable(backend, source),
+            false => Self::new(backend, source),
+        }
+    }
+}

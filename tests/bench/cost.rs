@@ -27,7 +27,6 @@
 //! emulator at `HOOKLINE_TEST_AWS_ENDPOINT` (the test command starts one), or one it starts
 //! from the test venv.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -35,9 +34,7 @@ use hookline::backend::Hookline;
 use hookline::config::Config;
 use hookline::delivery::Deliverer;
 use hookline::model::Scope;
-use hookline_tests::{
-    Killed, Receiver, event_file, free_port, lambda_poll, mint_key, python, root, unique,
-};
+use hookline_tests::{Killed, Receiver, free_port, lambda_poll, mint_key, root, unique};
 use serde_json::{Value, json};
 
 const API_GW_PER_M: f64 = 1.00;
@@ -74,23 +71,6 @@ fn moto() -> (String, Option<Killed>) {
         std::thread::sleep(Duration::from_millis(100));
     }
     (url, Some(Killed(child)))
-}
-
-/// The counting proxy in front of `upstream`; returns its URL.
-fn proxy(upstream: &str) -> (String, Killed) {
-    let mut child = Command::new(python())
-        .arg(root().join("tests/cost_proxy.py"))
-        .arg(format!("--upstream={upstream}"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the cost proxy");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line.trim().strip_prefix("port ").expect("the proxy's port");
-    (format!("http://127.0.0.1:{port}"), Killed(child))
 }
 
 /// What one scenario used.
@@ -165,15 +145,7 @@ async fn invoke_api(
     body: Value,
     usage: &mut Usage,
 ) -> Value {
-    let mut event = event_file("api-publish-event.json");
-    event["rawPath"] = path.into();
-    event["requestContext"]["http"]["path"] = path.into();
-    event["headers"]["authorization"] = format!("Bearer {key}").into();
-    event["headers"]
-        .as_object_mut()
-        .unwrap()
-        .remove("idempotency-key");
-    event["body"] = body.to_string().into();
+    let event = hookline_tests::post_event(path, key, &body);
     let started = Instant::now();
     let (status, out) = hookline_tests::invoke_api(app, event).await;
     usage.api_calls += 1;
@@ -278,7 +250,7 @@ async fn scenario(
 async fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (upstream, _moto) = moto();
-    let (proxy_url, _proxy) = proxy(&upstream);
+    let (proxy_url, _proxy) = hookline_tests::aws_proxy(&upstream);
     // SAFETY: set before any other thread reads the environment (the test support reads the
     // emulator's address from it).
     unsafe { std::env::set_var("HOOKLINE_TEST_AWS_ENDPOINT", &proxy_url) };

@@ -2,6 +2,7 @@
 
 mod api;
 mod api_input;
+mod aws_faults;
 mod catalogue;
 mod consistency;
 mod contract;

@@ -140,17 +140,34 @@ pub fn moto_endpoint() -> String {
 }
 
 pub async fn aws_sdk_config() -> aws_config::SdkConfig {
+    aws_sdk_config_at(&moto_endpoint()).await
+}
+
+/// The SDK configuration the functions use (their timeouts, the standard retries), pointed at
+/// `endpoint`; the retries start after 20 ms instead of the SDK's second, so that the fault
+/// tests' hundreds of retried calls take seconds, not minutes.
+pub async fn aws_sdk_config_at(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(moto_endpoint())
+        .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .timeout_config(hookline::backend::aws_timeouts())
+        .retry_config(
+            aws_config::retry::RetryConfig::standard()
+                .with_initial_backoff(Duration::from_millis(20)),
+        )
         .load()
         .await
 }
 
 /// Fresh DynamoDB table and SQS queue (with a dead-letter queue) in the emulator.
-pub async fn aws(mut config: Config) -> Hookline {
-    let sdk = aws_sdk_config().await;
+pub async fn aws(config: Config) -> Hookline {
+    aws_at(config, &moto_endpoint()).await
+}
+
+/// [`aws`] through `endpoint` (a proxy in front of the emulator).
+pub async fn aws_at(mut config: Config, endpoint: &str) -> Hookline {
+    let sdk = aws_sdk_config_at(endpoint).await;
     let suffix = ulid::Ulid::new().to_string().to_lowercase();
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);
     let table = format!("hookline-test-{suffix}");
@@ -189,7 +206,7 @@ pub async fn aws(mut config: Config) -> Hookline {
     config.backend = hookline::config::Backend::Aws {
         table: table.clone(),
         queue_url: q.queue_url().unwrap().to_string(),
-        endpoint: Some(moto_endpoint()),
+        endpoint: Some(endpoint.to_string()),
     };
     let store = DynamoStore::new(ddb, table, config.delivery_shards);
     let queue = SqsQueue::new(sqs, q.queue_url().unwrap());

@@ -21,7 +21,9 @@ use hookline::model::{DeliveryStatus, Scope};
 use hookline::service::events::PublishOut;
 use serde_json::Value;
 
-pub use backends::{Backend, TestTime, aws, aws_sdk_config, moto_endpoint, sqlite, test_config};
+pub use backends::{
+    Backend, TestTime, aws, aws_at, aws_sdk_config, moto_endpoint, sqlite, test_config,
+};
 pub use client::Api;
 pub use receiver::{Delivered, PyReceiver, Receiver};
 
@@ -130,6 +132,51 @@ pub async fn invoke_api(app: &Hookline, event: Value) -> (u16, Value) {
         .map(|b| serde_json::from_str(b).unwrap())
         .unwrap_or(Value::Null);
     (status, body)
+}
+
+/// An API Gateway (HTTP API) event: a `POST` of JSON `body` to `path` with API key `key`.
+pub fn post_event(path: &str, key: &str, body: &Value) -> Value {
+    api_event("POST", path, key, Some(body))
+}
+
+/// An API Gateway (HTTP API) event: `method` on `path` with API key `key` and a JSON `body`.
+pub fn api_event(method: &str, path: &str, key: &str, body: Option<&Value>) -> Value {
+    let mut event = event_file("api-publish-event.json");
+    event["rawPath"] = path.into();
+    event["requestContext"]["http"]["path"] = path.into();
+    event["requestContext"]["http"]["method"] = method.into();
+    event["headers"]["authorization"] = format!("Bearer {key}").into();
+    event["headers"]
+        .as_object_mut()
+        .unwrap()
+        .remove("idempotency-key");
+    match body {
+        Some(b) => event["body"] = b.to_string().into(),
+        None => {
+            event.as_object_mut().unwrap().remove("body");
+        }
+    }
+    event
+}
+
+/// tests/cost_proxy.py in front of `upstream` (the emulator): it counts every call and what AWS
+/// would bill for it, and injects faults when asked. Returns its URL.
+pub fn aws_proxy(upstream: &str) -> (String, Killed) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(python())
+        .arg(root().join("tests/cost_proxy.py"))
+        .arg(format!("--upstream={upstream}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the AWS proxy");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line.trim().strip_prefix("port ").expect("the proxy's port");
+    (format!("http://127.0.0.1:{port}"), Killed(child))
 }
 
 /// Polls `check` every 50 ms until it returns `Some`, or panics with `what` after `timeout`.

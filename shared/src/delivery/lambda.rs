@@ -32,7 +32,8 @@ pub async fn handle_batch_until(
     deadline: Option<Instant>,
 ) -> SqsBatchResponse {
     let bound = deliverer.app().config.delivery_concurrency;
-    let failures: Vec<BatchItemFailure> = futures::stream::iter(event.records)
+    let records = distinct(event.records);
+    let failures: Vec<BatchItemFailure> = futures::stream::iter(records)
         .map(|m| handle_message(deliverer, m, deadline))
         .buffer_unordered(bound)
         .filter_map(|f| async move { f })
@@ -44,6 +45,27 @@ pub async fn handle_batch_until(
     let mut resp = SqsBatchResponse::default();
     resp.batch_item_failures = failures;
     resp
+}
+
+/// The batch without repeated messages. SQS may hold one task twice (a `SendMessageBatch`
+/// whose answer was lost is sent again by the SDK's retry); two copies in one batch would be
+/// sent concurrently, before either is recorded, so only the first is handled and the others
+/// are left for Lambda to delete. Copies in different batches are caught by the delivery's
+/// record (the later copy finds it settled).
+fn distinct(records: Vec<SqsMessage>) -> Vec<SqsMessage> {
+    let mut seen = std::collections::HashSet::new();
+    let before = records.len();
+    let kept: Vec<SqsMessage> = records
+        .into_iter()
+        .filter(|m| m.body.as_ref().is_none_or(|b| seen.insert(b.clone())))
+        .collect();
+    if kept.len() < before {
+        tracing::info!(
+            duplicates = before - kept.len(),
+            "the batch held the same message more than once: handled once"
+        );
+    }
+    kept
 }
 
 /// Returns the batch item failure for `m`, if it must come back.

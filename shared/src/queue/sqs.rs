@@ -14,6 +14,8 @@ use super::{DeliveryTask, Queue, QueueError, QueueResult, Receipt, Received};
 
 /// SQS accepts at most 10 entries per batch call.
 pub const SQS_BATCH: usize = 10;
+/// How often a batch's failed entries are sent before the send fails.
+const SEND_ROUNDS: usize = 3;
 /// The longest delay SQS accepts on a message (`DelaySeconds`).
 pub const MAX_DELAY: Duration = Duration::from_secs(900);
 
@@ -24,7 +26,7 @@ pub struct SqsQueue {
 }
 
 fn be<E: std::error::Error + Send + Sync + 'static>(e: E) -> QueueError {
-    QueueError::backend("sqs", e)
+    QueueError::Backend(crate::fault::BackendError::from_aws("sqs", e))
 }
 
 impl SqsQueue {
@@ -57,8 +59,12 @@ impl SqsQueue {
                         .map_err(be)
                 })
                 .collect::<QueueResult<Vec<_>>>()?;
-            // Entries SQS reports as failed are sent once more before giving up.
-            for round in 0..2 {
+            // Entries SQS reports as failed are sent again, after a short pause, before
+            // giving up (the caller then hears of it: a publish is answered 503).
+            for round in 0..SEND_ROUNDS {
+                if round > 0 {
+                    tokio::time::sleep(Duration::from_millis(20 << round)).await;
+                }
                 let out = self
                     .client
                     .send_message_batch()
@@ -71,10 +77,12 @@ impl SqsQueue {
                 if failed.is_empty() {
                     break;
                 }
-                if round == 1 {
-                    return Err(QueueError::backend(
-                        "sqs",
-                        format!("{} messages could not be sent", failed.len()),
+                if round == SEND_ROUNDS - 1 {
+                    return Err(QueueError::Backend(
+                        crate::fault::BackendError::unavailable(
+                            "sqs",
+                            format!("{} messages could not be sent", failed.len()),
+                        ),
                     ));
                 }
                 entries.retain(|e| failed.contains(&e.id()));

@@ -36,7 +36,7 @@ pub struct DynamoStore {
 }
 
 pub(crate) fn be(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
-    StoreError::backend("dynamodb", e)
+    StoreError::Backend(crate::fault::BackendError::from_aws("dynamodb", e))
 }
 
 fn is_condition_failed<E, R>(e: &SdkError<E, R>) -> bool
@@ -149,7 +149,23 @@ impl DynamoStore {
                     .build()
                     .map_err(be)?,
             );
+            // What DynamoDB leaves unprocessed is asked again after a growing pause (it does
+            // so when throttled); a key it keeps refusing is a failure, not an endless loop.
+            let mut round = 0u32;
             while let Some(ka) = pending.take() {
+                if round > 0 {
+                    if round > 8 {
+                        return Err(StoreError::Backend(
+                            crate::fault::BackendError::unavailable(
+                                "dynamodb",
+                                "BatchGetItem kept keys unprocessed through 8 retries",
+                            ),
+                        ));
+                    }
+                    let pause = 10u64 << round.min(6);
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                }
+                round += 1;
                 let res = self
                     .client
                     .batch_get_item()
