@@ -281,6 +281,7 @@ pub fn custom_headers(h: &BTreeMap<String, String>) -> Result<()> {
 pub fn receiver_auth(
     auth: &crate::model::ReceiverAuth,
     headers: &BTreeMap<String, String>,
+    allow_private: bool,
 ) -> Result<()> {
     use crate::model::ReceiverAuth;
     let sendable = |field: &str, v: &str| {
@@ -314,7 +315,69 @@ pub fn receiver_auth(
             }
             sendable("auth.value", value.expose())
         }
+        ReceiverAuth::OAuth2ClientCredentials {
+            token_url,
+            client_id,
+            client_secret,
+            scope,
+            audience,
+            ..
+        } => {
+            // The token URL is a target like the webhook's own: the same rules.
+            webhook_url(token_url, allow_private).map_err(|e| match e {
+                Error::Validation { message, .. } => Error::validation("auth.token_url", message),
+                other => other,
+            })?;
+            sendable("auth.client_id", client_id)?;
+            sendable("auth.client_secret", client_secret.expose())?;
+            if let Some(s) = scope {
+                sendable("auth.scope", s)?;
+            }
+            if let Some(a) = audience {
+                sendable("auth.audience", a)?;
+            }
+            Ok(())
+        }
+        ReceiverAuth::Mtls {
+            certificate,
+            private_key,
+        } => {
+            pem_certificates("auth.certificate", certificate)?;
+            pem_private_key("auth.private_key", private_key.expose())
+        }
     }
+}
+
+/// The largest PEM document accepted (a certificate chain or a key).
+pub const MAX_PEM_LEN: usize = 16 * 1024;
+
+/// One or more X.509 certificates in PEM.
+pub fn pem_certificates(field: &str, pem: &str) -> Result<()> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let bad = |m: &str| Err(Error::validation(field, m));
+    if pem.len() > MAX_PEM_LEN {
+        return bad("must be at most 16 KiB");
+    }
+    let certs: std::result::Result<Vec<_>, _> =
+        CertificateDer::pem_slice_iter(pem.as_bytes()).collect();
+    match certs {
+        Ok(c) if !c.is_empty() => Ok(()),
+        _ => bad("must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)"),
+    }
+}
+
+/// A private key in PEM (PKCS#8, PKCS#1 or SEC1).
+pub fn pem_private_key(field: &str, pem: &str) -> Result<()> {
+    use rustls_pki_types::PrivateKeyDer;
+    use rustls_pki_types::pem::PemObject;
+    if pem.len() <= MAX_PEM_LEN && PrivateKeyDer::from_pem_slice(pem.as_bytes()).is_ok() {
+        return Ok(());
+    }
+    Err(Error::validation(
+        field,
+        "must be a PEM private key (PKCS#8, PKCS#1 or SEC1), at most 16 KiB",
+    ))
 }
 
 #[cfg(test)]

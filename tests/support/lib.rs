@@ -409,6 +409,7 @@ pub fn webhook_record(tenant: &str, wh: &str, url: &str, secret: &str) -> hookli
         metadata: Default::default(),
         headers: Default::default(),
         auth: None,
+        tls: None,
         timeout_seconds: None,
         secrets: vec![hookline::model::SigningSecret {
             key: secret.into(),

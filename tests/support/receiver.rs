@@ -72,6 +72,28 @@ struct Script {
     served: usize,
     /// How long to wait before answering (a slow endpoint).
     delay: Duration,
+    /// The credential a request must carry, or it is answered 401.
+    require: Option<Require>,
+}
+
+/// What a path requires of a request.
+#[derive(Clone)]
+enum Require {
+    /// This header with this value.
+    Header(String, String),
+    /// `Authorization: Bearer` with a token this receiver's token endpoint issued.
+    IssuedToken,
+}
+
+/// The receiver's OAuth2 token endpoint (client credentials): the client it knows, the
+/// tokens it issued, and how many it was asked for.
+#[derive(Default)]
+struct TokenServer {
+    client: Option<(String, String)>,
+    expires_in: u64,
+    issued: Vec<String>,
+    revoked: usize,
+    requests: Vec<String>,
 }
 
 #[derive(Default)]
@@ -80,6 +102,7 @@ struct Shared {
     log: Vec<Delivered>,
     /// Requests being answered now, and the most at once, per path.
     load: HashMap<String, (usize, usize)>,
+    tokens: TokenServer,
 }
 
 /// The in-process receiver.
@@ -120,9 +143,51 @@ impl Receiver {
                 retry_after,
                 served: 0,
                 delay: Duration::ZERO,
+                require: None,
             },
         );
         format!("{}{path}", self.base)
+    }
+
+    /// Makes `path` answer 401 to a request without header `name` set to `value`.
+    pub fn require_header(&self, path: &str, name: &str, value: &str) {
+        self.require(path, Require::Header(name.to_lowercase(), value.into()));
+    }
+
+    /// Makes `path` answer 401 to a request without a bearer token that the token endpoint
+    /// issued and did not revoke.
+    pub fn require_issued_token(&self, path: &str) {
+        self.require(path, Require::IssuedToken);
+    }
+
+    fn require(&self, path: &str, r: Require) {
+        let mut s = self.shared.lock().unwrap();
+        s.scripts
+            .entry(path.to_string())
+            .or_insert_with(|| Script {
+                statuses: vec![200],
+                ..Script::default()
+            })
+            .require = Some(r);
+    }
+
+    /// Opens the token endpoint (`/oauth/token`) for one client; returns its URL.
+    pub fn token_endpoint(&self, client_id: &str, secret: &str, expires_in: u64) -> String {
+        let mut s = self.shared.lock().unwrap();
+        s.tokens.client = Some((client_id.into(), secret.into()));
+        s.tokens.expires_in = expires_in;
+        format!("{}/oauth/token", self.base)
+    }
+
+    /// The token requests received, as their form bodies.
+    pub fn token_requests(&self) -> Vec<String> {
+        self.shared.lock().unwrap().tokens.requests.clone()
+    }
+
+    /// Revokes every token issued so far (a receiver that rotated its keys).
+    pub fn revoke_tokens(&self) {
+        let mut s = self.shared.lock().unwrap();
+        s.tokens.revoked = s.tokens.issued.len();
     }
 
     /// Makes `path` answer only after `delay` (a slow endpoint).
@@ -176,6 +241,9 @@ async fn receive(
     body: Bytes,
 ) -> (StatusCode, HeaderMap, String) {
     let path = uri.path().to_string();
+    if path == "/oauth/token" {
+        return issue_token(&shared, &headers, &body);
+    }
     let delay = {
         let mut s = shared.lock().unwrap();
         let (now, max) = s.load.entry(path.clone()).or_default();
@@ -195,8 +263,23 @@ async fn receive(
             statuses: vec![200],
             ..Script::default()
         });
-    let status = script.statuses[script.served.min(script.statuses.len() - 1)];
+    let mut status = script.statuses[script.served.min(script.statuses.len() - 1)];
     script.served += 1;
+    let header_of = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+    let allowed = match &script.require {
+        None => true,
+        Some(Require::Header(n, v)) => header_of(n) == Some(v.as_str()),
+        Some(Require::IssuedToken) => {
+            let t = &shared.tokens;
+            header_of("authorization")
+                .and_then(|a| a.strip_prefix("Bearer "))
+                .is_some_and(|tok| t.issued[t.revoked..].iter().any(|i| i == tok))
+        }
+    };
+    let script = shared.scripts.get_mut(&path).unwrap();
+    if !allowed {
+        status = 401;
+    }
     let verified_by = script
         .secrets
         .iter()
@@ -237,6 +320,54 @@ async fn receive(
     });
     let reply = serde_json::json!({"received": true, "status": status}).to_string();
     (StatusCode::from_u16(status).unwrap(), out_headers, reply)
+}
+
+/// The token endpoint: client credentials by Basic or in the form; a new token each time.
+fn issue_token(
+    shared: &Arc<Mutex<Shared>>,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> (StatusCode, HeaderMap, String) {
+    use base64::Engine;
+    let form: HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
+    let basic = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|p| {
+            let (id, secret) = p.split_once(':')?;
+            let dec = |s: &str| {
+                url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+            };
+            Some((dec(id)?, dec(secret)?))
+        });
+    let given = basic.or_else(|| {
+        Some((
+            form.get("client_id")?.clone(),
+            form.get("client_secret")?.clone(),
+        ))
+    });
+    let mut s = shared.lock().unwrap();
+    s.tokens
+        .requests
+        .push(String::from_utf8_lossy(body).into_owned());
+    let mut json = HeaderMap::new();
+    json.insert("content-type", "application/json".parse().unwrap());
+    if form.get("grant_type").map(String::as_str) != Some("client_credentials")
+        || given.is_none()
+        || given != s.tokens.client
+    {
+        let e = serde_json::json!({"error": "invalid_client"}).to_string();
+        return (StatusCode::UNAUTHORIZED, json, e);
+    }
+    let token = format!("tok-{}", s.tokens.issued.len() + 1);
+    s.tokens.issued.push(token.clone());
+    let answer = serde_json::json!({"access_token": token, "token_type": "Bearer", "expires_in": s.tokens.expires_in});
+    (StatusCode::OK, json, answer.to_string())
 }
 
 fn filter(log: Vec<Delivered>, path: &str) -> Vec<Delivered> {

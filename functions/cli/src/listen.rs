@@ -1,41 +1,121 @@
 //! `hookline listen`: a webhook receiver for trying Hookline on one machine (like `stripe
 //! listen`). Every request it receives is answered with the chosen status and printed as one
 //! line: when, the message id, the event type, whether the signature verifies with the given
-//! secret, how old the message was, and the answer.
+//! secret, how old the message was, and the answer. It can also check what a webhook's
+//! receiver authentication sends (`--require-header`, `--basic`, `--bearer`), and play an
+//! OAuth2 token endpoint (`--oauth2`), refusing with 401 what does not carry it.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use base64::Engine;
 use hookline::signing::{secret_bytes, verify};
+
+/// `hookline listen`'s flags.
+#[derive(clap::Args)]
+pub struct ListenArgs {
+    /// The port to listen on (127.0.0.1).
+    #[arg(long, default_value_t = 4000)]
+    port: u16,
+    /// The webhook's signing secret (whsec_...), to verify each delivery.
+    #[arg(long, env = "HOOKLINE_LISTEN_SECRET")]
+    secret: Option<String>,
+    /// The status to answer (e.g. 500 to watch the retries).
+    #[arg(long, default_value_t = 200)]
+    status: u16,
+    /// Refuse (401) a request without this header, or without this value of it
+    /// (NAME or NAME=VALUE; repeatable).
+    #[arg(long = "require-header", value_name = "NAME[=VALUE]")]
+    require_header: Vec<String>,
+    /// Refuse (401) a request without `Authorization: Basic` for USER:PASS.
+    #[arg(long, value_name = "USER:PASS")]
+    basic: Option<String>,
+    /// Refuse (401) a request without `Authorization: Bearer TOKEN`.
+    #[arg(long, value_name = "TOKEN")]
+    bearer: Option<String>,
+    /// Serve an OAuth2 token endpoint at /oauth/token for this client (client credentials,
+    /// by Basic or in the form), and refuse (401) a request without a token it issued.
+    #[arg(long, value_name = "CLIENT_ID:CLIENT_SECRET")]
+    oauth2: Option<String>,
+}
+
+/// What a request must carry.
+#[derive(Clone, Default)]
+struct Checks {
+    headers: Vec<(String, Option<String>)>,
+    authorization: Option<String>,
+    oauth2: Option<(String, String)>,
+}
 
 #[derive(Clone)]
 struct Listener {
     key: Option<Vec<u8>>,
     status: StatusCode,
+    checks: Checks,
+    issued: Arc<Mutex<Vec<String>>>,
 }
 
-/// Listens on `addr` until Ctrl-C; `secret` is the webhook's `whsec_` secret.
-pub async fn run(addr: SocketAddr, secret: Option<&str>, status: u16) -> anyhow::Result<()> {
-    let key = secret.map(secret_bytes).transpose()?;
-    let status = StatusCode::from_u16(status)
-        .map_err(|_| anyhow::anyhow!("--status must be an HTTP status, not {status}"))?;
+fn pair(flag: &str, v: &str) -> anyhow::Result<(String, String)> {
+    v.split_once(':')
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .ok_or_else(|| anyhow::anyhow!("{flag} takes the form A:B"))
+}
+
+/// Listens until Ctrl-C.
+pub async fn run(args: &ListenArgs) -> anyhow::Result<()> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
+    let key = args.secret.as_deref().map(secret_bytes).transpose()?;
+    let status = StatusCode::from_u16(args.status)
+        .map_err(|_| anyhow::anyhow!("--status must be an HTTP status, not {}", args.status))?;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let checks = Checks {
+        headers: args
+            .require_header
+            .iter()
+            .map(|h| match h.split_once('=') {
+                Some((n, v)) => (n.to_lowercase(), Some(v.to_string())),
+                None => (h.to_lowercase(), None),
+            })
+            .collect(),
+        authorization: match (&args.basic, &args.bearer) {
+            (Some(_), Some(_)) => anyhow::bail!("give --basic or --bearer, not both"),
+            (Some(b), None) => {
+                pair("--basic", b)?;
+                Some(format!("Basic {}", b64.encode(b)))
+            }
+            (None, Some(t)) => Some(format!("Bearer {t}")),
+            (None, None) => None,
+        },
+        oauth2: args
+            .oauth2
+            .as_deref()
+            .map(|o| pair("--oauth2", o))
+            .transpose()?,
+    };
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    let base = format!("http://{}", listener.local_addr()?);
     println!(
-        "Listening on http://{} (answering {status}{}); point a webhook here, with \
+        "Listening on {base} (answering {status}{}); point a webhook here, with \
          HOOKLINE_ALLOW_PRIVATE_TARGETS=true on the server.",
-        listener.local_addr()?,
         if key.is_some() {
             ", verifying signatures"
         } else {
             "; give --secret whsec_... to verify signatures"
         },
     );
-    let app = Router::new()
-        .fallback(receive)
-        .with_state(Listener { key, status });
+    if checks.oauth2.is_some() {
+        println!("OAuth2 token endpoint: {base}/oauth/token (auth.token_url)");
+    }
+    let app = Router::new().fallback(receive).with_state(Listener {
+        key,
+        status,
+        checks,
+        issued: Arc::default(),
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -44,11 +124,86 @@ pub async fn run(addr: SocketAddr, secret: Option<&str>, status: u16) -> anyhow:
     Ok(())
 }
 
+/// What the request lacks of what it must carry, if anything.
+fn refusal(l: &Listener, headers: &HeaderMap) -> Option<String> {
+    let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+    for (name, value) in &l.checks.headers {
+        match (get(name), value) {
+            (None, _) => return Some(format!("REFUSED: no {name} header")),
+            (Some(got), Some(want)) if got != want => {
+                return Some(format!("REFUSED: {name} is not the value required"));
+            }
+            _ => {}
+        }
+    }
+    if let Some(want) = &l.checks.authorization
+        && get("authorization") != Some(want.as_str())
+    {
+        return Some("REFUSED: not the required Authorization".into());
+    }
+    if l.checks.oauth2.is_some() {
+        let token = get("authorization").and_then(|a| a.strip_prefix("Bearer "));
+        let issued = l.issued.lock().unwrap_or_else(|p| p.into_inner());
+        if !token.is_some_and(|t| issued.iter().any(|i| i == t)) {
+            return Some("REFUSED: no token this listener issued".into());
+        }
+    }
+    None
+}
+
+/// The token endpoint: client credentials by Basic or in the form; a new token each time.
+fn token(l: &Listener, headers: &HeaderMap, body: &[u8]) -> (StatusCode, String) {
+    let form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(body).into_owned().collect();
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    let basic = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|p| {
+            let (id, secret) = p.split_once(':')?;
+            Some((decode(id)?, decode(secret)?))
+        });
+    let given = basic.or_else(|| {
+        Some((
+            form.get("client_id")?.clone(),
+            form.get("client_secret")?.clone(),
+        ))
+    });
+    let grant = form.get("grant_type").map(String::as_str) == Some("client_credentials");
+    if !grant || given.is_none() || given != l.checks.oauth2 {
+        println!("token request REFUSED: not this listener's client credentials");
+        return (
+            StatusCode::UNAUTHORIZED,
+            r#"{"error":"invalid_client"}"#.into(),
+        );
+    }
+    let token = format!("hl-listen-{}", ulid::Ulid::new().to_string().to_lowercase());
+    l.issued
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(token.clone());
+    println!("token issued");
+    let answer =
+        serde_json::json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600});
+    (StatusCode::OK, answer.to_string())
+}
+
 async fn receive(
     State(l): State<Listener>,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
-) -> (StatusCode, &'static str) {
+) -> (StatusCode, String) {
+    if l.checks.oauth2.is_some() && uri.path() == "/oauth/token" {
+        return token(&l, &headers, &body);
+    }
     let header = |name: &str| {
         headers
             .get(name)
@@ -80,18 +235,25 @@ async fn receive(
         .parse::<i64>()
         .map(|t| format!("{}s old", now - t))
         .unwrap_or_else(|_| "age unknown".into());
+    let refused = refusal(&l, &headers);
+    let status = match refused {
+        Some(_) => StatusCode::UNAUTHORIZED,
+        None => l.status,
+    };
     println!(
-        "{} {} {event_type} {verified} {age} -> {}",
+        "{} {} {event_type} {verified} {age}{} -> {}",
         chrono::Utc::now().format("%H:%M:%S"),
         if id.is_empty() { "(no id)" } else { &id },
-        l.status.as_u16()
+        refused
+            .as_deref()
+            .map(|r| format!(" {r}"))
+            .unwrap_or_default(),
+        status.as_u16()
     );
-    (
-        l.status,
-        if l.status.is_success() {
-            "received"
-        } else {
-            "refused by hookline listen --status"
-        },
-    )
+    let answer = match (&refused, status.is_success()) {
+        (Some(r), _) => r.clone(),
+        (None, true) => "received".into(),
+        (None, false) => "refused by hookline listen --status".into(),
+    };
+    (status, answer)
 }

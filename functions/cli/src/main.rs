@@ -50,17 +50,7 @@ enum Command {
     },
     /// Receive webhooks on this machine and print a line for each (a receiver to try Hookline
     /// with: create a webhook to its address).
-    Listen {
-        /// The port to listen on (127.0.0.1).
-        #[arg(long, default_value_t = 4000)]
-        port: u16,
-        /// The webhook's signing secret (whsec_...), to verify each delivery.
-        #[arg(long, env = "HOOKLINE_LISTEN_SECRET")]
-        secret: Option<String>,
-        /// The status to answer (e.g. 500 to watch the retries).
-        #[arg(long, default_value_t = 200)]
-        status: u16,
-    },
+    Listen(listen::ListenArgs),
     /// Manage API keys (on the backend HOOKLINE_BACKEND names).
     #[command(subcommand)]
     Keys(Keys),
@@ -147,14 +137,8 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     // The receiver needs no store.
-    if let Command::Listen {
-        port,
-        secret,
-        status,
-    } = &cli.command
-    {
-        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], *port));
-        return listen::run(addr, secret.as_deref(), *status).await;
+    if let Command::Listen(args) = &cli.command {
+        return listen::run(args).await;
     }
     let config = match &cli.command {
         Command::Serve { settings, .. } => Config::from_settings(settings.as_ref().clone())?,
@@ -259,7 +243,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}\t{}", p.id, join(&p.tenants));
             }
         }
-        Command::Listen { .. } => unreachable!("handled above"),
+        Command::Listen(_) => unreachable!("handled above"),
         Command::Keys(Keys::List { tenant }) => {
             let tenant = TenantId::field("--tenant", &tenant)?;
             println!("ID\tSTATE\tMODE\tSCOPES\tCREATED\tNAME");

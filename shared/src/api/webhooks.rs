@@ -16,7 +16,7 @@ use crate::auth::{Across, Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{DeliveryId, EventId, WebhookId};
-use crate::model::{ReceiverAuth, SignatureScheme, Timestamp, Webhook};
+use crate::model::{ReceiverAuth, SignatureScheme, Timestamp, TlsOptions, Webhook};
 use crate::service::webhooks::{self as service, PutKeeps, WebhookDraft};
 use crate::signing;
 
@@ -48,8 +48,13 @@ pub struct WebhookIn {
     /// `content-*`, `host`, hop-by-hop headers or `authorization`.
     pub headers: Option<BTreeMap<String, String>>,
     /// How the receiver wants requests authenticated: `basic` (`username`, `password`),
-    /// `bearer` (`token`) or `header` (`name`, `value`). Write-only: answers mask it.
+    /// `bearer` (`token`), `header` (`name`, `value`), `oauth2_client_credentials`
+    /// (`token_url`, `client_id`, `client_secret`, `scope`?, `audience`?, `client_auth`?) or
+    /// `mtls` (`certificate`, `private_key`, PEM). Write-only: answers mask it.
     pub auth: Option<ReceiverAuth>,
+    /// `{ca_certificate}` (PEM): the receiver's certificate may chain to this CA as well as
+    /// to the system roots.
+    pub tls: Option<TlsOptions>,
     /// This webhook's per-attempt timeout, 1 to 30 s (default: the deployment's setting).
     pub timeout_seconds: Option<u32>,
     /// `hmac-sha256` (default: Standard Webhooks `v1` with the webhook's secret), `ed25519`
@@ -70,6 +75,7 @@ impl From<WebhookIn> for WebhookDraft {
             metadata: input.metadata.unwrap_or_default(),
             headers: input.headers.unwrap_or_default(),
             auth: input.auth,
+            tls: input.tls,
             timeout_seconds: input.timeout_seconds,
             signature_scheme: input.signature_scheme.unwrap_or_default(),
         }
@@ -101,6 +107,9 @@ pub struct WebhookPatchIn {
     /// Replaces the receiver authentication; `null` removes it.
     #[schema(value_type = Option<ReceiverAuth>)]
     pub auth: Patch<ReceiverAuth>,
+    /// Replaces the TLS options; `null` removes them.
+    #[schema(value_type = Option<TlsOptions>)]
+    pub tls: Patch<TlsOptions>,
     /// `null` goes back to the deployment's timeout.
     #[schema(value_type = Option<u32>)]
     pub timeout_seconds: Patch<u32>,
@@ -139,6 +148,9 @@ impl WebhookPatchIn {
             .map(Some)
             .apply_to(&mut auth, || Ok(None))?;
         w.auth = auth;
+        let mut tls = w.tls.clone();
+        self.tls.clone().map(Some).apply_to(&mut tls, || Ok(None))?;
+        w.tls = tls;
         let mut timeout = w.timeout_seconds;
         self.timeout_seconds
             .clone()
@@ -173,6 +185,9 @@ pub struct WebhookOut {
     /// The receiver authentication, its credential masked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<ReceiverAuth>,
+    /// The CA its receiver's certificate may chain to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsOptions>,
     /// This webhook's per-attempt timeout (none: the deployment's).
     #[serde(default)]
     pub timeout_seconds: Option<u32>,
@@ -257,6 +272,7 @@ impl WebhookOut {
             metadata: w.metadata.clone(),
             headers: w.headers.clone(),
             auth: w.auth.as_ref().map(ReceiverAuth::masked),
+            tls: w.tls.clone(),
             timeout_seconds: w.timeout_seconds,
             secret: if reveal {
                 secret.to_string()

@@ -18,6 +18,7 @@ pub mod health;
 #[cfg(feature = "aws")]
 pub mod lambda;
 mod load;
+pub mod oauth2;
 pub mod policy;
 mod record;
 mod send;
@@ -108,6 +109,13 @@ macro_rules! stage {
             ControlFlow::Break(stop) => return $self.stop(stop).await,
         }
     };
+}
+
+impl Deliverer {
+    /// OAuth2 token requests this process made (the benchmark counts them).
+    pub fn token_fetches(&self) -> u64 {
+        self.sender.tokens.fetches()
+    }
 }
 
 impl Deliverer {

@@ -46,6 +46,7 @@ impl Deliverer {
                 body: &body,
                 headers: &webhook.headers,
                 auth: webhook.auth.as_ref(),
+                tls: webhook.tls.as_ref(),
                 timeout: webhook
                     .timeout_seconds
                     .map(|s| Duration::from_secs(s.into())),

@@ -8,9 +8,15 @@ use chrono::Utc;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use reqwest::redirect::Policy;
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
+
 use super::guard::{BlockedAddress, GuardedResolver, refused};
+use super::oauth2::Tokens;
 use crate::error::{Error, Result};
-use crate::model::{Attempt, AttemptError, AttemptRule, Timestamp};
+use crate::model::{Attempt, AttemptError, AttemptRule, ReceiverAuth, Timestamp, TlsOptions};
+use crate::secret::Secret;
 use crate::signing;
 
 /// How much of a response body is kept in the attempt log.
@@ -33,39 +39,139 @@ pub struct Outgoing<'a> {
     /// The webhook's custom headers (validated when set: none is Hookline's own).
     pub headers: &'a std::collections::BTreeMap<String, String>,
     /// The receiver's authentication, when it asks for one.
-    pub auth: Option<&'a crate::model::ReceiverAuth>,
+    pub auth: Option<&'a ReceiverAuth>,
+    /// A CA its receiver's certificate may chain to, besides the system roots.
+    pub tls: Option<&'a TlsOptions>,
     /// The webhook's own timeout, instead of the deployment's.
     pub timeout: Option<Duration>,
     pub manual: bool,
     pub at: Timestamp,
 }
 
-#[derive(Clone)]
 pub struct Sender {
     client: reqwest::Client,
     allow_private: bool,
+    timeout: Duration,
+    /// Clients for webhooks with their own TLS (a client certificate, a private CA), by what
+    /// they present and trust: built once, reused like the shared one.
+    profiles: Mutex<HashMap<u64, reqwest::Client>>,
+    /// OAuth2 tokens of this process.
+    pub tokens: Tokens,
+}
+
+/// TLS profiles kept at once; beyond this they are built again.
+const MAX_PROFILES: usize = 1000;
+
+/// The delivery client's settings: no redirects, the timeouts, the address guard.
+fn builder(timeout: Duration, allow_private: bool) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .no_proxy()
+        .dns_resolver(Arc::new(GuardedResolver { allow_private }))
+        .user_agent(concat!("Hookline/", env!("CARGO_PKG_VERSION")))
+        .pool_max_idle_per_host(32)
+}
+
+/// `raw` parsed, unless it is malformed or names a refused address literally (names are
+/// checked when they resolve, by the guard).
+pub(super) fn guarded_url(
+    raw: &str,
+    allow_private: bool,
+) -> std::result::Result<url::Url, (AttemptError, String)> {
+    let parsed = url::Url::parse(raw)
+        .map_err(|e| (AttemptError::InvalidUrl, format!("invalid URL: {e}")))?;
+    // IP-literal hosts never reach the resolver: check them here.
+    let literal = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+        _ => None,
+    };
+    if let (Some(ip), false) = (literal, allow_private)
+        && let Some(reason) = refused(ip)
+    {
+        let e = BlockedAddress {
+            host: ip.to_string(),
+            addr: ip,
+            reason,
+        };
+        return Err((AttemptError::BlockedAddress, e.to_string()));
+    }
+    Ok(parsed)
+}
+
+/// A client error as a readable message.
+pub(super) fn describe(e: &reqwest::Error) -> String {
+    classify(e).1
 }
 
 impl Sender {
     pub fn new(timeout: Duration, allow_private: bool) -> Result<Self> {
-        let client = reqwest::Client::builder()
-            .redirect(Policy::none())
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(5)))
-            .no_proxy()
-            .dns_resolver(Arc::new(GuardedResolver { allow_private }))
-            .user_agent(concat!("Hookline/", env!("CARGO_PKG_VERSION")))
-            .pool_max_idle_per_host(32)
+        let client = builder(timeout, allow_private)
             .tls_certs_only(crate::tls::reqwest_roots())
             .build()
             .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
         Ok(Sender {
             client,
             allow_private,
+            timeout,
+            profiles: Mutex::new(HashMap::new()),
+            tokens: Tokens::default(),
         })
     }
 
-    /// POSTs the request's body to its URL at its time, signed, with its webhook's headers.
+    /// The client for a webhook: the shared one, or one that presents its client certificate
+    /// and trusts its CA besides the system roots.
+    fn client_for(
+        &self,
+        auth: Option<&ReceiverAuth>,
+        tls: Option<&TlsOptions>,
+    ) -> std::result::Result<reqwest::Client, String> {
+        let identity = match auth {
+            Some(ReceiverAuth::Mtls {
+                certificate,
+                private_key,
+            }) => Some((certificate, private_key)),
+            _ => None,
+        };
+        if identity.is_none() && tls.is_none() {
+            return Ok(self.client.clone());
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        identity.map(|(c, k)| (c, k.expose())).hash(&mut h);
+        tls.map(|t| &t.ca_certificate).hash(&mut h);
+        let key = h.finish();
+        let lock = || self.profiles.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = lock().get(&key) {
+            return Ok(c.clone());
+        }
+        let mut roots = crate::tls::reqwest_roots();
+        if let Some(t) = tls {
+            roots.extend(
+                reqwest::Certificate::from_pem_bundle(t.ca_certificate.as_bytes())
+                    .map_err(|e| format!("tls.ca_certificate: {e}"))?,
+            );
+        }
+        let mut b = builder(self.timeout, self.allow_private).tls_certs_only(roots);
+        if let Some((cert, key)) = identity {
+            let pem = format!("{cert}\n{}", key.expose());
+            let id = reqwest::Identity::from_pem(pem.as_bytes())
+                .map_err(|e| format!("the client certificate or its key: {e}"))?;
+            b = b.identity(id);
+        }
+        let client = b.build().map_err(|e| format!("TLS client: {e}"))?;
+        let mut profiles = lock();
+        if profiles.len() >= MAX_PROFILES {
+            profiles.clear();
+        }
+        profiles.insert(key, client.clone());
+        Ok(client)
+    }
+
+    /// POSTs the request's body to its URL at its time, signed, with its webhook's headers and
+    /// authentication. An OAuth2 receiver that answers 401 gets one more request with a token
+    /// fetched anew (within the same attempt).
     pub async fn send(&self, out: Outgoing<'_>) -> Sent {
         let Outgoing {
             url,
@@ -74,6 +180,7 @@ impl Sender {
             body,
             headers,
             auth,
+            tls,
             timeout,
             manual,
             at,
@@ -94,32 +201,10 @@ impl Sender {
             },
             retry_after: None,
         };
-        let parsed = match url::Url::parse(url) {
+        let parsed = match guarded_url(url, self.allow_private) {
             Ok(u) => u,
-            Err(e) => {
-                return fail(
-                    AttemptError::InvalidUrl,
-                    format!("invalid URL: {e}"),
-                    started,
-                );
-            }
+            Err((kind, msg)) => return fail(kind, msg, started),
         };
-        // IP-literal hosts never reach the resolver: check them here.
-        let literal = match parsed.host() {
-            Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
-            Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
-            _ => None,
-        };
-        if let (Some(ip), false) = (literal, self.allow_private)
-            && let Some(reason) = refused(ip)
-        {
-            let e = BlockedAddress {
-                host: ip.to_string(),
-                addr: ip,
-                reason,
-            };
-            return fail(AttemptError::BlockedAddress, e.to_string(), started);
-        }
         let timestamp = at.timestamp();
         // The target URI as sent (RFC 9421 signs it): the parsed URL's serialization.
         let signature = match signer.headers(msg_id, timestamp, parsed.as_str(), body.as_bytes()) {
@@ -132,38 +217,75 @@ impl Sender {
                 );
             }
         };
-        let mut request = self
-            .client
-            .post(parsed)
-            .header(CONTENT_TYPE, "application/json")
-            .header("webhook-id", msg_id)
-            .header("webhook-timestamp", timestamp.to_string());
-        for (name, value) in headers {
-            request = request.header(name.as_str(), value.as_str());
+        let client = match self.client_for(auth, tls) {
+            Ok(c) => c,
+            Err(e) => return fail(AttemptError::Request, e, started),
+        };
+        let oauth = auth.filter(|a| matches!(a, ReceiverAuth::OAuth2ClientCredentials { .. }));
+        // The credential header: fixed, or a bearer token fetched for it.
+        let credential = |token: Option<&Secret>| -> Option<(String, String)> {
+            match token {
+                Some(t) => Some(("authorization".into(), format!("Bearer {}", t.expose()))),
+                None => auth.and_then(ReceiverAuth::static_header),
+            }
+        };
+        let build = |credential: Option<(String, String)>| {
+            let mut request = client
+                .post(parsed.clone())
+                .header(CONTENT_TYPE, "application/json")
+                .header("webhook-id", msg_id)
+                .header("webhook-timestamp", timestamp.to_string());
+            for (name, value) in headers {
+                request = request.header(name.as_str(), value.as_str());
+            }
+            if let Some(t) = timeout {
+                request = request.timeout(t);
+            }
+            if let Some((name, value)) = credential {
+                let mut value = reqwest::header::HeaderValue::from_str(&value)
+                    .map_err(|_| "the receiver authentication is not a valid header")?;
+                // Kept out of any debug output of the request.
+                value.set_sensitive(true);
+                request = request.header(name, value);
+            }
+            for (name, value) in &signature {
+                request = request.header(*name, value.clone());
+            }
+            Ok::<_, &str>(request.body(body.to_string()))
+        };
+        let mut token = None;
+        if let Some(a) = oauth {
+            match self
+                .tokens
+                .get(&self.client, self.allow_private, a, at)
+                .await
+            {
+                Ok(t) => token = Some(t),
+                Err(e) => return fail(AttemptError::AuthToken, e.to_string(), started),
+            }
         }
-        if let Some(t) = timeout {
-            request = request.timeout(t);
-        }
-        if let Some(auth) = auth {
-            let (name, value) = auth.header();
-            let mut value = match reqwest::header::HeaderValue::from_str(&value) {
-                Ok(v) => v,
-                Err(_) => {
-                    return fail(
-                        AttemptError::Request,
-                        "the receiver authentication is not a valid header".into(),
-                        started,
-                    );
-                }
+        let request = match build(credential(token.as_ref())) {
+            Ok(r) => r,
+            Err(e) => return fail(AttemptError::Request, e.into(), started),
+        };
+        let mut res = request.send().await;
+        if let (Some(a), Some(used), Ok(401)) =
+            (oauth, &token, res.as_ref().map(|r| r.status().as_u16()))
+        {
+            // The token may have been revoked or expired early: once more with a new one.
+            self.tokens.refused(a, used).await;
+            let fresh = match self
+                .tokens
+                .get(&self.client, self.allow_private, a, at)
+                .await
+            {
+                Ok(t) => t,
+                Err(e) => return fail(AttemptError::AuthToken, e.to_string(), started),
             };
-            // Kept out of any debug output of the request.
-            value.set_sensitive(true);
-            request = request.header(name, value);
+            if let Ok(r) = build(credential(Some(&fresh))) {
+                res = r.send().await;
+            }
         }
-        for (name, value) in signature {
-            request = request.header(name, value);
-        }
-        let res = request.body(body.to_string()).send().await;
         let mut resp = match res {
             Ok(r) => r,
             Err(e) => {

@@ -74,6 +74,8 @@ pub enum AttemptError {
     BlockedAddress,
     InvalidUrl,
     Request,
+    /// No OAuth2 token could be had from the receiver's token endpoint.
+    AuthToken,
 }
 
 /// The rule of the Standard Webhooks spec an attempt's answer fell under: what Hookline did

@@ -57,11 +57,13 @@ impl Scope {
     }
 }
 
+mod auth;
 mod delivery;
 mod keys;
 pub mod operational;
 mod webhook;
 
+pub use auth::*;
 pub use delivery::*;
 pub use keys::*;
 pub use webhook::*;
@@ -142,6 +144,7 @@ mod tests {
             metadata: BTreeMap::new(),
             headers: Default::default(),
             auth: None,
+            tls: None,
             timeout_seconds: None,
             secrets: vec![secret("s0")],
             signature_scheme: SignatureScheme::default(),

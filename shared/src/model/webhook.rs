@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 
 use super::Timestamp;
 use crate::ids::{TenantId, WebhookId};
-use crate::secret::Secret;
 
 /// One signing secret of a webhook. The first of [`Webhook::secrets`] is current; the others
 /// are previous secrets still valid until `expires_at` (rotation grace period).
@@ -37,7 +36,10 @@ pub struct Webhook {
     pub headers: BTreeMap<String, String>,
     /// How the endpoint's receiver wants requests authenticated (credentials write-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth: Option<ReceiverAuth>,
+    pub auth: Option<super::ReceiverAuth>,
+    /// A certificate authority its receiver's certificate may chain to (a private PKI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<super::TlsOptions>,
     /// This webhook's per-attempt timeout, 1 to 30 s (none: `HOOKLINE_DELIVERY_TIMEOUT_SECONDS`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<u32>,
@@ -186,74 +188,6 @@ impl Webhook {
             .skip(1)
             .filter_map(|s| s.expires_at)
             .max()
-    }
-}
-
-/// How a receiver wants Hookline's requests authenticated. The credentials are [`Secret`]s:
-/// kept in the store like the signing secret, never printed, shown masked in answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum ReceiverAuth {
-    /// `Authorization: Basic` with the pair.
-    Basic {
-        username: String,
-        #[cfg_attr(feature = "api", schema(value_type = String))]
-        password: Secret,
-    },
-    /// `Authorization: Bearer` with the token.
-    Bearer {
-        #[cfg_attr(feature = "api", schema(value_type = String))]
-        token: Secret,
-    },
-    /// An API-key header: `name: value`.
-    Header {
-        name: String,
-        #[cfg_attr(feature = "api", schema(value_type = String))]
-        value: Secret,
-    },
-}
-
-impl ReceiverAuth {
-    /// The header it adds to a request.
-    pub fn header(&self) -> (String, String) {
-        use base64::Engine;
-        match self {
-            ReceiverAuth::Basic { username, password } => {
-                let pair = format!("{username}:{}", password.expose());
-                let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
-                ("authorization".into(), format!("Basic {encoded}"))
-            }
-            ReceiverAuth::Bearer { token } => {
-                ("authorization".into(), format!("Bearer {}", token.expose()))
-            }
-            ReceiverAuth::Header { name, value } => (name.clone(), value.expose().to_string()),
-        }
-    }
-
-    /// The same with each credential masked: its last 4 characters, when it has 12 or more.
-    pub fn masked(&self) -> Self {
-        let mask = |s: &Secret| {
-            let v = s.expose();
-            let n = v.chars().count();
-            let tail: String = v.chars().skip(n.saturating_sub(4)).collect();
-            Secret::new(if n >= 12 {
-                format!("****{tail}")
-            } else {
-                "****".into()
-            })
-        };
-        match self {
-            ReceiverAuth::Basic { username, password } => ReceiverAuth::Basic {
-                username: username.clone(),
-                password: mask(password),
-            },
-            ReceiverAuth::Bearer { token } => ReceiverAuth::Bearer { token: mask(token) },
-            ReceiverAuth::Header { name, value } => ReceiverAuth::Header {
-                name: name.clone(),
-                value: mask(value),
-            },
-        }
     }
 }
 

@@ -29,6 +29,7 @@ pub struct WebhookDraft {
     pub metadata: std::collections::BTreeMap<String, String>,
     pub headers: std::collections::BTreeMap<String, String>,
     pub auth: Option<crate::model::ReceiverAuth>,
+    pub tls: Option<crate::model::TlsOptions>,
     pub timeout_seconds: Option<u32>,
     pub signature_scheme: SignatureScheme,
 }
@@ -82,7 +83,19 @@ async fn check(app: &Hookline, before: Option<&Webhook>, w: &Webhook) -> Result<
     if let Some(auth) = &w.auth
         && changed(&|b| b.auth != w.auth || b.headers != w.headers)
     {
-        checks.push(validation::receiver_auth(auth, &w.headers));
+        checks.push(validation::receiver_auth(
+            auth,
+            &w.headers,
+            app.config.allow_private_targets,
+        ));
+    }
+    if let Some(tls) = &w.tls
+        && changed(&|b| b.tls != w.tls)
+    {
+        checks.push(validation::pem_certificates(
+            "tls.ca_certificate",
+            &tls.ca_certificate,
+        ));
     }
     checks.push(known);
     Error::all(checks)
@@ -123,6 +136,7 @@ pub async fn create_as(
         metadata: draft.metadata,
         headers: draft.headers,
         auth: draft.auth,
+        tls: draft.tls,
         timeout_seconds: draft.timeout_seconds,
         secrets: vec![new_secret(now)],
         signature_scheme: draft.signature_scheme,
@@ -202,6 +216,7 @@ pub async fn put(
         w.metadata = draft.metadata.clone();
         w.headers = draft.headers.clone();
         w.auth = draft.auth.clone();
+        w.tls = draft.tls.clone();
         w.timeout_seconds = draft.timeout_seconds;
         if !keep.signature_scheme {
             w.signature_scheme = draft.signature_scheme;

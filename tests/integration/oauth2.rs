@@ -1,0 +1,207 @@
+//! OAuth2 client credentials per webhook, on both backends: the receiver refuses any request
+//! without a token its own token endpoint issued; Hookline fetches one for a hundred concurrent
+//! deliveries, again once it expires, and again when the receiver answers 401; a token URL on a
+//! private address is refused like a target.
+
+use std::time::Duration;
+
+use hookline::api::webhooks::WebhookOut;
+use hookline::config::Config;
+use hookline::delivery::{Deliverer, Outcome};
+use hookline::model::{AttemptError, ReceiverAuth};
+use hookline::service::events::PublishOut;
+use hookline_tests::{Backend, Receiver, client, drain, test_config};
+use serde_json::json;
+
+const SECRET: &str = "client-secret-0123456789";
+
+/// Every message the queue holds, processed at once (as a Lambda batch or the worker would).
+async fn process_all_at_once(app: &hookline::backend::Hookline, deliverer: &Deliverer) -> usize {
+    let mut received = Vec::new();
+    loop {
+        let got = app
+            .queue
+            .receive(10, Duration::from_secs(30))
+            .await
+            .unwrap();
+        if got.is_empty() {
+            break;
+        }
+        received.extend(got);
+    }
+    let outcomes =
+        futures::future::join_all(received.iter().map(|m| deliverer.process(&m.task))).await;
+    for (m, o) in received.iter().zip(&outcomes) {
+        assert_eq!(o.as_ref().ok(), Some(&Outcome::Done), "{o:?}");
+        app.queue
+            .delete(std::slice::from_ref(&m.receipt))
+            .await
+            .unwrap();
+    }
+    received.len()
+}
+
+async fn a_token_is_fetched_once_renewed_at_expiry_and_after_a_401(b: Backend) {
+    let name = b.name().replace('+', "-");
+    let config = Config {
+        endpoint_concurrency: 100,
+        ..test_config()
+    };
+    let (app, time) = b.app_and_time(config).await;
+    let (api, key) = client(&app).await;
+    let receiver = Receiver::start().await;
+    let token_url = receiver.token_endpoint("hookline", SECRET, 10);
+    let path = format!("/oauth-{name}");
+    let url = receiver.configure(&path, &[], &[200], None).await;
+    receiver.require_issued_token(&path);
+    let auth = json!({"type": "oauth2_client_credentials", "token_url": token_url,
+        "client_id": "hookline", "client_secret": SECRET, "scope": "events:receive"});
+    let w: WebhookOut = api
+        .post("/v1/webhooks", &key, json!({"url": url, "auth": auth}))
+        .await;
+    match &w.auth {
+        Some(ReceiverAuth::OAuth2ClientCredentials { client_secret, .. }) => {
+            assert_eq!(client_secret.expose(), "****6789", "{name}: masked")
+        }
+        other => panic!("{name}: {other:?}"),
+    }
+    for i in 0..100 {
+        let _: PublishOut = api
+            .post("/v1/events", &key, json!({"type": "a.b", "data": {"i": i}}))
+            .await;
+    }
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+    assert_eq!(process_all_at_once(&app, &deliverer).await, 100);
+    let got = receiver.log_for(&path).await;
+    assert_eq!(got.len(), 100, "{name}");
+    assert!(
+        got.iter().all(|d| d.status == 200),
+        "{name}: all authorized"
+    );
+    let requests = receiver.token_requests();
+    assert_eq!(requests.len(), 1, "{name}: one fetch for 100 deliveries");
+    assert!(
+        requests[0].contains("grant_type=client_credentials")
+            && requests[0].contains("scope=events%3Areceive")
+            && !requests[0].contains(SECRET),
+        "{name}: the secret goes in Basic, not the form: {}",
+        requests[0]
+    );
+    assert_eq!(deliverer.token_fetches(), 1);
+
+    // Revoked by the receiver: its 401 gets one more request with a new token.
+    receiver.revoke_tokens();
+    let _: PublishOut = api
+        .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
+        .await;
+    assert_eq!(drain(&app, &deliverer).await, vec![Outcome::Done], "{name}");
+    let statuses: Vec<u16> = receiver.log_for(&path).await[100..]
+        .iter()
+        .map(|d| d.status)
+        .collect();
+    assert_eq!(statuses, vec![401, 200], "{name}");
+    assert_eq!(receiver.token_requests().len(), 2, "{name}");
+
+    // Expired (10 s, renewed 1 s early): the next delivery fetches another.
+    time.pass(Duration::from_secs(10)).await;
+    let _: PublishOut = api
+        .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
+        .await;
+    assert_eq!(drain(&app, &deliverer).await, vec![Outcome::Done], "{name}");
+    assert_eq!(
+        receiver.token_requests().len(),
+        3,
+        "{name}: renewed at expiry"
+    );
+    assert_eq!(receiver.log_for(&path).await.last().unwrap().status, 200);
+}
+
+/// A token endpoint that refuses the client, or one on an address the guard refuses, is an
+/// attempt that failed with `auth_token`, retried on the schedule; the receiver gets nothing.
+async fn a_token_that_cannot_be_had_fails_the_attempt(b: Backend) {
+    let name = b.name().replace('+', "-");
+    let app = b.app(test_config()).await;
+    let (api, key) = client(&app).await;
+    let receiver = Receiver::start().await;
+    let token_url = receiver.token_endpoint("hookline", SECRET, 60);
+    let path = format!("/oauth-refused-{name}");
+    let url = receiver.configure(&path, &[], &[200], None).await;
+    let auth = json!({"type": "oauth2_client_credentials", "token_url": token_url,
+        "client_id": "hookline", "client_secret": "not-the-secret", "client_auth": "body"});
+    let _: WebhookOut = api
+        .post("/v1/webhooks", &key, json!({"url": url, "auth": auth}))
+        .await;
+    let e: PublishOut = api
+        .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
+        .await;
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+    assert!(matches!(
+        drain(&app, &deliverer).await[..],
+        [Outcome::RetryIn(_)]
+    ));
+    let ev: hookline::api::events::EventOut = api.get(&format!("/v1/events/{}", e.id), &key).await;
+    let d = &ev.deliveries[0];
+    let d: hookline::api::deliveries::DeliveryOut = api
+        .get(
+            &format!("/v1/webhooks/{}/deliveries/{}", d.webhook_id, d.id),
+            &key,
+        )
+        .await;
+    let a = &d.attempts.unwrap()[0];
+    assert_eq!(a.error_kind, Some(AttemptError::AuthToken), "{name}: {a:?}");
+    assert!(
+        a.error.as_deref().unwrap().contains("HTTP 401"),
+        "{name}: {a:?}"
+    );
+    assert!(receiver.log_for(&path).await.is_empty(), "{name}");
+    let form = &receiver.token_requests()[0];
+    assert!(
+        form.contains("client_id=hookline"),
+        "{name}: in the body: {form}"
+    );
+
+    // With private targets refused, a token URL on a private address is refused at the API
+    // like a target; and one that reaches the engine anyway is refused by the guard.
+    let strict = Config {
+        allow_private_targets: false,
+        ..test_config()
+    };
+    let app = b.app(strict).await;
+    let (api, key) = client(&app).await;
+    let (s, body) = api
+        .call(
+            "POST",
+            "/v1/webhooks",
+            Some(&key),
+            Some(json!({"url": "https://hooks.example.com/x", "auth": {
+                "type": "oauth2_client_credentials", "token_url": "https://10.1.2.3/token",
+                "client_id": "a", "client_secret": "b"}})),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), body["error"]["field"].as_str()),
+        (422, Some("auth.token_url")),
+        "{name}: {body}"
+    );
+    let tokens = hookline::delivery::oauth2::Tokens::default();
+    let sender = reqwest::Client::new();
+    let private = ReceiverAuth::OAuth2ClientCredentials {
+        token_url: "https://10.1.2.3/token".into(),
+        client_id: "a".into(),
+        client_secret: hookline::secret::Secret::new("b"),
+        scope: None,
+        audience: None,
+        client_auth: Default::default(),
+    };
+    let err = tokens
+        .get(&sender, false, &private, chrono::Utc::now())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not allowed"), "{name}: {err}");
+    assert_eq!(tokens.fetches(), 1);
+}
+
+hookline_tests::per_backend!(
+    a_token_is_fetched_once_renewed_at_expiry_and_after_a_401,
+    a_token_that_cannot_be_had_fails_the_attempt,
+);
