@@ -13,7 +13,9 @@
 //!   how many requests reached the dead endpoint.
 //!
 //! Run without `--bench` (as `cargo test` does) it makes a small run of each scenario and checks
-//! that every delivery arrived exactly once. `HOOKLINE_BENCH_ONLY=a` (or `bc`, ...) picks
+//! that every delivery arrived exactly once. `HOOKLINE_BENCH_AUTH=bearer` (or `oauth2`) gives
+//! every webhook that receiver authentication (with `oauth2`, the receiver serves the token
+//! endpoint and the run prints how many tokens were fetched). `HOOKLINE_BENCH_ONLY=a` (or `bc`, ...) picks
 //! scenarios; `HOOKLINE_BENCH_BIN` runs another `hookline` binary (one with symbols, to profile:
 //! `perf record -g -- cargo bench ...`, then `perf report --comm hookline`).
 
@@ -37,6 +39,21 @@ const PUBLISHERS: usize = 32;
 struct Seen {
     at: HashMap<String, Vec<Instant>>,
     total: usize,
+    /// OAuth2 token requests (`HOOKLINE_BENCH_AUTH=oauth2`).
+    tokens: usize,
+}
+
+/// The receiver authentication every webhook gets (`HOOKLINE_BENCH_AUTH`), for a receiver at
+/// `url`.
+fn bench_auth(url: &str) -> Option<serde_json::Value> {
+    let host = url.trim_start_matches("http://").split('/').next().unwrap();
+    match std::env::var("HOOKLINE_BENCH_AUTH").ok()?.as_str() {
+        "bearer" => Some(json!({"type": "bearer", "token": "bench-bearer-token-0123456789"})),
+        "oauth2" => Some(json!({"type": "oauth2_client_credentials",
+            "token_url": format!("http://{host}/oauth/token"),
+            "client_id": "bench", "client_secret": "bench-secret"})),
+        other => panic!("HOOKLINE_BENCH_AUTH is bearer or oauth2, not {other}"),
+    }
 }
 
 type Shared = Arc<Mutex<Seen>>;
@@ -141,7 +158,7 @@ impl Server {
             .http
             .post(format!("{}/v1/webhooks?tenant_id={tenant}", self.base))
             .bearer_auth(KEY)
-            .json(&json!({"url": url}))
+            .json(&json!({"url": url, "auth": bench_auth(url)}))
             .send()
             .await
             .unwrap();
@@ -213,23 +230,35 @@ fn clock_ticks() -> u64 {
 async fn fast_receiver() -> (std::net::SocketAddr, Shared) {
     let seen = Shared::default();
     let recorder = seen.clone();
-    let receiver = Router::new().route(
-        "/{sub}",
-        post(move |headers: HeaderMap| {
-            let seen = recorder.clone();
-            async move {
-                let id = headers
-                    .get("webhook-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-                    .to_string();
-                let mut s = seen.lock().unwrap();
-                s.at.entry(id).or_default().push(Instant::now());
-                s.total += 1;
-                StatusCode::NO_CONTENT
-            }
-        }),
-    );
+    let counter = seen.clone();
+    let receiver = Router::new()
+        .route(
+            "/oauth/token",
+            post(move || {
+                let seen = counter.clone();
+                async move {
+                    seen.lock().unwrap().tokens += 1;
+                    axum::Json(json!({"access_token": "bench-token", "expires_in": 3600}))
+                }
+            }),
+        )
+        .route(
+            "/{sub}",
+            post(move |headers: HeaderMap| {
+                let seen = recorder.clone();
+                async move {
+                    let id = headers
+                        .get("webhook-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_string();
+                    let mut s = seen.lock().unwrap();
+                    s.at.entry(id).or_default().push(Instant::now());
+                    s.total += 1;
+                    StatusCode::NO_CONTENT
+                }
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
@@ -340,7 +369,19 @@ async fn flat_out(bin: &std::path::Path, events: usize, webhooks: usize) {
         ms(percentile(&lat, 0.99)),
         ms(cpu) / want as f64,
     );
+    print_tokens(&seen, want);
     server.stop(events).await;
+}
+
+/// With `HOOKLINE_BENCH_AUTH=oauth2`: the token requests the run made.
+fn print_tokens(seen: &Shared, deliveries: usize) {
+    let tokens = seen.lock().unwrap().tokens;
+    if tokens > 0 {
+        println!(
+            "  OAuth2 token fetches: {tokens} for {deliveries} deliveries ({:.2} per 1,000)",
+            tokens as f64 * 1000.0 / deliveries as f64
+        );
+    }
 }
 
 /// (c): `rate` events per second for `seconds` to one webhook.
@@ -372,6 +413,7 @@ async fn paced(bin: &std::path::Path, rate: u64, seconds: u64) {
         ms(percentile(&lat, 0.50)),
         ms(percentile(&lat, 0.99)),
     );
+    print_tokens(&seen, events);
     if let Ok(server) = Arc::try_unwrap(server) {
         server.stop(events).await;
     }

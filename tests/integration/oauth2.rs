@@ -201,6 +201,74 @@ async fn a_token_that_cannot_be_had_fails_the_attempt(b: Backend) {
     assert_eq!(tokens.fetches(), 1);
 }
 
+/// With every log at `trace`, `hookline serve` delivering to receivers that want a client
+/// secret, a bearer token and a Basic pair logs none of them, nor the token it was issued.
+#[tokio::test]
+async fn credentials_are_not_logged_even_at_trace() {
+    use super::serve::{KEY, start_serve};
+    let receiver = Receiver::start().await;
+    let token_url = receiver.token_endpoint("hookline", SECRET, 3600);
+    let bearer = "bearer-token-never-logged-42";
+    let password = "basic-password-never-logged";
+    let paths = ["/trace-oauth", "/trace-bearer", "/trace-basic"];
+    let mut urls = Vec::new();
+    for p in paths {
+        urls.push(receiver.configure(p, &[], &[200], None).await);
+    }
+    receiver.require_issued_token(paths[0]);
+    receiver.require_header(paths[1], "authorization", &format!("Bearer {bearer}"));
+    let data = std::env::temp_dir().join(hookline_tests::unique("hookline-trace"));
+    std::fs::create_dir_all(&data).unwrap();
+    let log = data.join("serve.log");
+    let env = [
+        ("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true"),
+        ("RUST_LOG", "trace"),
+    ];
+    let (server, base) = start_serve(&data, &env, std::fs::File::create(&log).unwrap().into());
+    hookline_tests::healthy(&base, Duration::from_secs(10)).await;
+    let http = reqwest::Client::new();
+    let auths = [
+        json!({"type": "oauth2_client_credentials", "token_url": token_url, "client_id": "hookline", "client_secret": SECRET}),
+        json!({"type": "bearer", "token": bearer}),
+        json!({"type": "basic", "username": "alice", "password": password}),
+    ];
+    for (url, auth) in urls.iter().zip(auths) {
+        let r = http
+            .post(format!("{base}/v1/webhooks"))
+            .bearer_auth(KEY)
+            .json(&json!({"url": url, "auth": auth}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let r = http
+        .post(format!("{base}/v1/events"))
+        .bearer_auth(KEY)
+        .json(&json!({"type": "a.b", "data": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    for p in paths {
+        let got = receiver.wait_for(p, 1, Duration::from_secs(20)).await;
+        assert_eq!(got[0].status, 200, "{p}: authorized");
+    }
+    drop(server);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("TRACE"),
+        "the log is at trace: {} bytes",
+        text.len()
+    );
+    use base64::Engine;
+    let pair = base64::engine::general_purpose::STANDARD.encode(format!("alice:{password}"));
+    for secret in [SECRET, "tok-1", bearer, password, pair.as_str()] {
+        assert!(!text.contains(secret), "{secret} is in the trace log");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
 hookline_tests::per_backend!(
     a_token_is_fetched_once_renewed_at_expiry_and_after_a_401,
     a_token_that_cannot_be_had_fails_the_attempt,
