@@ -189,9 +189,11 @@ async fn each_receiver_authentication_reaches_its_receiver(b: Backend) {
         ),
     ];
     let mut made = Vec::new();
-    for (kind, auth, _, _) in &cases {
+    for (kind, auth, header, want) in &cases {
         let path = format!("/auth-{kind}-{name}");
         let url = receiver.configure(&path, &[], &[200], None).await;
+        // The receiver refuses (401) a request without exactly this credential.
+        receiver.require_header(&path, header, want);
         let (s, w) = h
             .api
             .call(
@@ -214,6 +216,7 @@ async fn each_receiver_authentication_reaches_its_receiver(b: Backend) {
     for ((kind, _, header, want), (path, _)) in cases.iter().zip(&made) {
         let got = receiver.wait_for(path, 1, Duration::from_secs(10)).await;
         assert_eq!(got[0].headers.get(*header), Some(want), "{name}: {kind}");
+        assert_eq!(got[0].status, 200, "{name}: {kind}: authorized");
     }
     // The stored webhook prints no credential.
     let tenant = hookline_tests::tenant_of(&h.api.app, &h.key).await;
@@ -248,6 +251,7 @@ async fn each_receiver_authentication_reaches_its_receiver(b: Backend) {
     h.publish(json!({"type": "a.b", "data": {}})).await;
     let got = receiver.wait_for(path, 2, Duration::from_secs(10)).await;
     assert!(!got[1].headers.contains_key("authorization"), "{name}");
+    assert_eq!(got[1].status, 401, "{name}: its receiver refused it");
     h.stop().await;
 }
 
