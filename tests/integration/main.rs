@@ -4,6 +4,7 @@ mod api;
 mod api_input;
 mod aws_faults;
 mod catalogue;
+mod compression;
 mod consistency;
 mod contract;
 mod contract_queue;

@@ -1,0 +1,156 @@
+//! Stored events and deliveries compressed in DynamoDB (`docz`): a 1 KB event fits one write
+//! unit, every read path gives back what was published, and items written before compression
+//! (a plain `doc`) still read. (The embedded store keeps plain JSON: its rows cost nothing per
+//! kilobyte.)
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use hookline::api::deliveries::DeliveryOut;
+use hookline::api::events::EventOut;
+use hookline::api::webhooks::WebhookOut;
+use hookline::config::Backend as Store;
+use hookline::delivery::Deliverer;
+use hookline::model::DeliveryStatus;
+use hookline::service::events::PublishOut;
+use hookline_tests::{Receiver, aws, aws_sdk_config, client, drain, test_config};
+use serde_json::{Value, json};
+
+/// About 1 KB of data as a platform publishes it: varied fields, not padding.
+fn kilobyte_of_data() -> Value {
+    let lines: Vec<Value> = (0..8)
+        .map(|i| {
+            json!({"sku": format!("SKU-{:05}", 7919 * i % 100_000), "name": format!("Item number {i} of the order"),
+                "quantity": i + 1, "unit_price": {"amount": 1250 + 37 * i, "currency": "EUR"}})
+        })
+        .collect();
+    json!({"order_id": "ord_01J8Z3K4M5N6P7Q8R9S0T1U2V3", "customer": {"id": "cus_8812", "email": "ana@example.com",
+        "country": "PT"}, "lines": lines, "total": {"amount": 18230, "currency": "EUR"}, "status": "paid"})
+}
+
+/// The raw items of table `table` whose partition key contains `part`.
+async fn raw_items(table: &str, part: &str) -> Vec<HashMap<String, AttributeValue>> {
+    let ddb = aws_sdk_dynamodb::Client::new(&aws_sdk_config().await);
+    let out = ddb.scan().table_name(table).send().await.unwrap();
+    out.items()
+        .iter()
+        .filter(|i| {
+            i.get("PK")
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|pk| pk.contains(part))
+        })
+        .cloned()
+        .collect()
+}
+
+/// DynamoDB's item size: attribute names and values (binary as its bytes).
+fn item_size(item: &HashMap<String, AttributeValue>) -> usize {
+    item.iter()
+        .map(|(k, v)| {
+            k.len()
+                + match v {
+                    AttributeValue::S(s) => s.len(),
+                    AttributeValue::N(n) => n.len(),
+                    AttributeValue::B(b) => b.as_ref().len(),
+                    _ => 8,
+                }
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn events_are_stored_compressed_and_read_back_whole() {
+    let app = aws(test_config()).await;
+    let Store::Aws { table, .. } = app.config.backend.clone() else {
+        panic!("the aws backend")
+    };
+    let (api, key) = client(&app).await;
+    let receiver = Receiver::start().await;
+    let url = receiver.configure("/z", &[], &[500, 200], None).await;
+    let w: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
+    let data = kilobyte_of_data();
+    assert!(data.to_string().len() > 1000, "{}", data.to_string().len());
+    let e: PublishOut = api
+        .post(
+            "/v1/events",
+            &key,
+            json!({"id": "evt_z", "type": "order.paid", "data": data}),
+        )
+        .await;
+    let events = raw_items(&table, "#E#evt_z").await;
+    let event = events
+        .iter()
+        .find(|i| i.contains_key("docz"))
+        .unwrap_or_else(|| panic!("a compressed event item: {events:?}"));
+    assert!(!event.contains_key("doc"), "one document, compressed");
+    eprintln!(
+        "a {}-byte data object: event item of {} bytes",
+        data.to_string().len(),
+        item_size(event)
+    );
+    assert!(
+        item_size(event) <= 1024,
+        "a 1 KB event is one write unit: {} bytes",
+        item_size(event)
+    );
+
+    // Delivered (after one failure, so the delivery record is written twice), read back whole.
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+    drain(&app, &deliverer).await;
+    let d0 = &api
+        .get::<EventOut>(&format!("/v1/events/{}", e.id), &key)
+        .await
+        .deliveries[0];
+    let (s, _) = api
+        .call(
+            "POST",
+            &format!("/v1/webhooks/{}/deliveries/{}/retry", w.id, d0.id),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(s.as_u16(), 202);
+    drain(&app, &deliverer).await;
+    let got = receiver.log_for("/z").await;
+    assert_eq!(got.len(), 2);
+    assert_eq!(
+        got[1].json()["data"],
+        data,
+        "the receiver gets the data whole"
+    );
+    let ev: EventOut = api.get(&format!("/v1/events/{}", e.id), &key).await;
+    assert_eq!(ev.data, data, "the API reads it whole");
+    let d: DeliveryOut = api
+        .get(&format!("/v1/webhooks/{}/deliveries/{}", w.id, d0.id), &key)
+        .await;
+    assert_eq!(d.status, DeliveryStatus::Succeeded);
+
+    // An event item as the previous build wrote it: a plain `doc`.
+    let mut legacy = event.clone();
+    let json = serde_json::to_string(&{
+        let mut v: Value = serde_json::to_value(
+            app.store
+                .get_event(&hookline_tests::tenant_of(&app, &key).await, &e.id)
+                .await
+                .unwrap()
+                .unwrap(),
+        )
+        .unwrap();
+        v["id"] = json!("evt_plain");
+        v
+    })
+    .unwrap();
+    legacy.remove("docz");
+    legacy.insert("doc".into(), AttributeValue::S(json));
+    let pk = legacy["PK"].as_s().unwrap().replace("evt_z", "evt_plain");
+    legacy.insert("PK".into(), AttributeValue::S(pk));
+    aws_sdk_dynamodb::Client::new(&aws_sdk_config().await)
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(legacy))
+        .send()
+        .await
+        .unwrap();
+    let old: EventOut = api.get("/v1/events/evt_plain", &key).await;
+    assert_eq!(old.data, data, "an uncompressed item still reads");
+}
