@@ -116,6 +116,37 @@ impl Resolve for GuardedResolver {
     }
 }
 
+/// `raw` parsed, unless it is malformed or names a refused address literally (names are
+/// checked when they resolve, by the guard).
+pub fn guarded_url(
+    raw: &str,
+    allow_private: bool,
+) -> std::result::Result<url::Url, (crate::model::AttemptError, String)> {
+    let parsed = url::Url::parse(raw).map_err(|e| {
+        (
+            crate::model::AttemptError::InvalidUrl,
+            format!("invalid URL: {e}"),
+        )
+    })?;
+    // IP-literal hosts never reach the resolver: check them here.
+    let literal = match parsed.host() {
+        Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+        _ => None,
+    };
+    if let (Some(ip), false) = (literal, allow_private)
+        && let Some(reason) = refused(ip)
+    {
+        let e = BlockedAddress {
+            host: ip.to_string(),
+            addr: ip,
+            reason,
+        };
+        return Err((crate::model::AttemptError::BlockedAddress, e.to_string()));
+    }
+    Ok(parsed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

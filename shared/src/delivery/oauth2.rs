@@ -136,7 +136,7 @@ async fn fetch(
     else {
         return Err(TokenError("not an OAuth2 client credentials set".into()));
     };
-    let url = super::sender::guarded_url(token_url, allow_private)
+    let url = super::guard::guarded_url(token_url, allow_private)
         .map_err(|(_, e)| TokenError(format!("token URL: {e}")))?;
     let mut pairs = vec![("grant_type", "client_credentials")];
     if let Some(s) = scope {
@@ -167,7 +167,7 @@ async fn fetch(
         .body(form)
         .send()
         .await
-        .map_err(|e| TokenError(super::sender::describe(&e)))?;
+        .map_err(|e| TokenError(crate::error::chain(&e)))?;
     let status = res.status();
     if !status.is_success() {
         return Err(TokenError(format!(

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
-use super::guard::{BlockedAddress, GuardedResolver, refused};
+use super::guard::{BlockedAddress, GuardedResolver, guarded_url};
 use super::oauth2::Tokens;
 use crate::error::{Error, Result};
 use crate::model::{Attempt, AttemptError, AttemptRule, ReceiverAuth, Timestamp, TlsOptions};
@@ -72,38 +72,6 @@ fn builder(timeout: Duration, allow_private: bool) -> reqwest::ClientBuilder {
         .dns_resolver(Arc::new(GuardedResolver { allow_private }))
         .user_agent(concat!("Hookline/", env!("CARGO_PKG_VERSION")))
         .pool_max_idle_per_host(32)
-}
-
-/// `raw` parsed, unless it is malformed or names a refused address literally (names are
-/// checked when they resolve, by the guard).
-pub(super) fn guarded_url(
-    raw: &str,
-    allow_private: bool,
-) -> std::result::Result<url::Url, (AttemptError, String)> {
-    let parsed = url::Url::parse(raw)
-        .map_err(|e| (AttemptError::InvalidUrl, format!("invalid URL: {e}")))?;
-    // IP-literal hosts never reach the resolver: check them here.
-    let literal = match parsed.host() {
-        Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
-        Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
-        _ => None,
-    };
-    if let (Some(ip), false) = (literal, allow_private)
-        && let Some(reason) = refused(ip)
-    {
-        let e = BlockedAddress {
-            host: ip.to_string(),
-            addr: ip,
-            reason,
-        };
-        return Err((AttemptError::BlockedAddress, e.to_string()));
-    }
-    Ok(parsed)
-}
-
-/// A client error as a readable message.
-pub(super) fn describe(e: &reqwest::Error) -> String {
-    classify(e).1
 }
 
 impl Sender {
