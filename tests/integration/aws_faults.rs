@@ -12,10 +12,9 @@
 //!
 //!   cargo test -p hookline-tests --test integration aws_faults -- --nocapture
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use hookline::api::events::EventOut;
 use hookline::config::Config;
 use hookline::delivery::Deliverer;
@@ -135,33 +134,9 @@ async fn poll_once(app: &hookline::backend::Hookline, deliverer: &Deliverer) -> 
     let Ok(received) = app.queue.receive(10, Duration::from_secs(3)).await else {
         return 0;
     };
-    let mut event = SqsEvent::default();
-    let mut receipts = HashMap::new();
-    for (i, m) in received.iter().enumerate() {
-        let mut msg = SqsMessage::default();
-        msg.message_id = Some(format!("m{i}"));
-        msg.receipt_handle = Some(m.receipt.0.clone());
-        msg.body = Some(m.task.encode());
-        msg.attributes.insert(
-            "ApproximateReceiveCount".into(),
-            m.receive_count.to_string(),
-        );
-        receipts.insert(format!("m{i}"), m.receipt.clone());
-        event.records.push(msg);
-    }
-    let n = event.records.len();
-    if n == 0 {
-        return 0;
-    }
-    let resp = hookline::delivery::lambda::handle_batch(deliverer, event).await;
-    for f in &resp.batch_item_failures {
-        receipts.remove(&f.item_identifier);
-    }
-    let done: Vec<_> = receipts.into_values().collect();
-    if !done.is_empty() {
-        let _ = app.queue.delete(&done).await;
-    }
-    n
+    // A failed delete is what SQS does to Lambda too: the messages come back later.
+    let (polled, _deleted) = hookline_tests::handle_as_lambda(app, deliverer, received).await;
+    polled.messages
 }
 
 async fn faults_at(rate: f64, seed: u64) {

@@ -142,6 +142,10 @@ async fn events_are_stored_compressed_and_read_back_whole() {
     .unwrap();
     legacy.remove("docz");
     legacy.insert("doc".into(), AttributeValue::S(json));
+    eprintln!(
+        "uncompressed, as the previous build wrote it: {} bytes (id 4 characters longer)",
+        item_size(&legacy)
+    );
     let pk = legacy["PK"].as_s().unwrap().replace("evt_z", "evt_plain");
     legacy.insert("PK".into(), AttributeValue::S(pk));
     aws_sdk_dynamodb::Client::new(&aws_sdk_config().await)

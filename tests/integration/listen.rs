@@ -1,7 +1,6 @@
 //! `hookline listen` checks what a webhook's receiver authentication sends: a required header,
 //! Basic, and its own OAuth2 token endpoint; what lacks it is refused with 401 and says why.
 
-use std::process::{Command, Stdio};
 use std::sync::mpsc::Receiver as Lines;
 use std::time::Duration;
 
@@ -11,32 +10,13 @@ use hookline::service::events::PublishOut;
 use hookline_tests::{Killed as Server, client, drain, free_port, sqlite, test_config};
 use serde_json::json;
 
-use super::serve::hookline_bin;
-
 /// `hookline listen` on a free port with `flags`; its URL and its output lines.
 fn listen(flags: &[&str]) -> (String, Server, Lines<String>) {
-    let port = free_port();
-    let mut child = Command::new(hookline_bin())
-        .args(["listen", "--port", &port.to_string()])
-        .args(flags)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = tx.send(line);
-        }
-    });
-    let first = rx.recv_timeout(Duration::from_secs(10)).unwrap();
-    assert!(first.starts_with("Listening on"), "{first}");
-    (format!("http://127.0.0.1:{port}"), Server(child), rx)
+    let port = free_port().to_string();
+    let mut args = vec!["--port", port.as_str()];
+    args.extend_from_slice(flags);
+    let (server, lines) = super::serve::spawn_listen(&args);
+    (format!("http://127.0.0.1:{port}"), server, lines)
 }
 
 /// The next line about a delivery (token lines are skipped).

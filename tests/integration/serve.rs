@@ -238,6 +238,35 @@ pub(crate) fn start_serve(
     (Server(child), format!("http://127.0.0.1:{port}"))
 }
 
+/// `hookline listen` with `args`, once it has said where it listens: the process and its
+/// output lines after that first one.
+pub(crate) fn spawn_listen(args: &[&str]) -> (Server, std::sync::mpsc::Receiver<String>) {
+    let mut child = Command::new(hookline_bin())
+        .arg("listen")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let first = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(
+        first.starts_with("Listening on http://127.0.0.1:"),
+        "{first}"
+    );
+    (Server(child), rx)
+}
+
 /// Publishes from `publishers` concurrent clients until the server stops answering; returns the
 /// ids it answered 202.
 async fn publish_until_killed(base: &str, publishers: usize) -> Vec<String> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::serve::KEY;
 use super::serve::{hookline_bin, start_serve};
-use hookline_tests::{Killed as Server, free_port};
+use hookline_tests::free_port;
 use serde_json::Value;
 
 /// `hookline listen` as the README uses it: a receiver on this machine that prints a line per
@@ -39,29 +39,9 @@ async fn hookline_listen_prints_each_delivery_and_whether_it_verifies() {
         } else {
             hookline::signing::generate_secret()
         };
-        let mut child = Command::new(hookline_bin())
-            .args(["listen", "--port", &port.to_string(), "--secret", &secret])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                let _ = tx.send(line);
-            }
-        });
-        let first = rx.recv_timeout(Duration::from_secs(10)).unwrap();
-        assert!(
-            first.starts_with("Listening on http://127.0.0.1:"),
-            "{first}"
-        );
-        listeners.push(Server(child));
+        let port = port.to_string();
+        let (listener, rx) = super::serve::spawn_listen(&["--port", &port, "--secret", &secret]);
+        listeners.push(listener);
         lines.push(rx);
     }
     let r = http

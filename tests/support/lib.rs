@@ -255,7 +255,6 @@ pub struct Polled {
 /// visible now, given to the delivery function's handler as one event (with each message's
 /// receive count), and those it does not report as failures deleted.
 pub async fn lambda_poll(app: &Hookline, deliverer: &hookline::delivery::Deliverer) -> Polled {
-    use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
     let mut received = Vec::new();
     while received.len() < hookline::delivery::lambda::BATCH_SIZE {
         let want = (hookline::delivery::lambda::BATCH_SIZE - received.len()).min(10);
@@ -270,6 +269,21 @@ pub async fn lambda_poll(app: &Hookline, deliverer: &hookline::delivery::Deliver
             break;
         }
     }
+    let (polled, deleted) = handle_as_lambda(app, deliverer, received).await;
+    deleted.unwrap();
+    polled
+}
+
+/// Messages already received, handled as Lambda's event source does: one event to the delivery
+/// function's handler (with each message's receive count), then those it did not report as
+/// failures deleted. Answers what it did and whether the delete went through (when it does
+/// not, the messages come back after their visibility, as on SQS).
+pub async fn handle_as_lambda(
+    app: &Hookline,
+    deliverer: &hookline::delivery::Deliverer,
+    received: Vec<hookline::queue::Received>,
+) -> (Polled, hookline::queue::QueueResult<()>) {
+    use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
     let mut event = SqsEvent::default();
     let mut receipts = std::collections::HashMap::new();
     for (i, m) in received.iter().enumerate() {
@@ -286,11 +300,12 @@ pub async fn lambda_poll(app: &Hookline, deliverer: &hookline::delivery::Deliver
     }
     let messages = event.records.len();
     if messages == 0 {
-        return Polled {
+        let none = Polled {
             messages,
             failures: 0,
             handler_time: Duration::ZERO,
         };
+        return (none, Ok(()));
     }
     let started = std::time::Instant::now();
     let resp = hookline::delivery::lambda::handle_batch(deliverer, event).await;
@@ -299,14 +314,16 @@ pub async fn lambda_poll(app: &Hookline, deliverer: &hookline::delivery::Deliver
         receipts.remove(&f.item_identifier);
     }
     let done: Vec<_> = receipts.into_values().collect();
-    if !done.is_empty() {
-        app.queue.delete(&done).await.unwrap();
-    }
-    Polled {
+    let deleted = match done.is_empty() {
+        true => Ok(()),
+        false => app.queue.delete(&done).await,
+    };
+    let polled = Polled {
         messages,
         failures: resp.batch_item_failures.len(),
         handler_time,
-    }
+    };
+    (polled, deleted)
 }
 
 /// The API in process and the delivery worker running, as `hookline serve` runs them.

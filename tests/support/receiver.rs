@@ -328,39 +328,15 @@ fn issue_token(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> (StatusCode, HeaderMap, String) {
-    use base64::Engine;
-    let form: HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
-    let basic = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|p| {
-            let (id, secret) = p.split_once(':')?;
-            let dec = |s: &str| {
-                url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                    .next()
-                    .map(|(_, v)| v.into_owned())
-            };
-            Some((dec(id)?, dec(secret)?))
-        });
-    let given = basic.or_else(|| {
-        Some((
-            form.get("client_id")?.clone(),
-            form.get("client_secret")?.clone(),
-        ))
-    });
+    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok());
+    let given = hookline::delivery::oauth2::client_credentials_request(authorization, body);
     let mut s = shared.lock().unwrap();
     s.tokens
         .requests
         .push(String::from_utf8_lossy(body).into_owned());
     let mut json = HeaderMap::new();
     json.insert("content-type", "application/json".parse().unwrap());
-    if form.get("grant_type").map(String::as_str) != Some("client_credentials")
-        || given.is_none()
-        || given != s.tokens.client
-    {
+    if given.is_none() || given != s.tokens.client {
         let e = serde_json::json!({"error": "invalid_client"}).to_string();
         return (StatusCode::UNAUTHORIZED, json, e);
     }

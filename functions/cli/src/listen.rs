@@ -153,31 +153,9 @@ fn refusal(l: &Listener, headers: &HeaderMap) -> Option<String> {
 
 /// The token endpoint: client credentials by Basic or in the form; a new token each time.
 fn token(l: &Listener, headers: &HeaderMap, body: &[u8]) -> (StatusCode, String) {
-    let form: std::collections::HashMap<String, String> =
-        url::form_urlencoded::parse(body).into_owned().collect();
-    let decode = |s: &str| {
-        url::form_urlencoded::parse(format!("x={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-    };
-    let basic = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|p| {
-            let (id, secret) = p.split_once(':')?;
-            Some((decode(id)?, decode(secret)?))
-        });
-    let given = basic.or_else(|| {
-        Some((
-            form.get("client_id")?.clone(),
-            form.get("client_secret")?.clone(),
-        ))
-    });
-    let grant = form.get("grant_type").map(String::as_str) == Some("client_credentials");
-    if !grant || given.is_none() || given != l.checks.oauth2 {
+    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok());
+    let given = hookline::delivery::oauth2::client_credentials_request(authorization, body);
+    if given.is_none() || given != l.checks.oauth2 {
         println!("token request REFUSED: not this listener's client credentials");
         return (
             StatusCode::UNAUTHORIZED,

@@ -190,3 +190,36 @@ async fn fetch(
         until: now + keep,
     })
 }
+
+/// A client credentials token request as a token endpoint reads it (RFC 6749 §4.4): the
+/// client's id and secret, from `Authorization: Basic` (each part form-encoded) or the form,
+/// when the request asks for that grant. `hookline listen --oauth2` serves one with it.
+pub fn client_credentials_request(
+    authorization: Option<&str>,
+    body: &[u8],
+) -> Option<(String, String)> {
+    use base64::Engine;
+    let form: HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
+    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return None;
+    }
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    let basic = authorization
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|p| {
+            let (id, secret) = p.split_once(':')?;
+            Some((decode(id)?, decode(secret)?))
+        });
+    basic.or_else(|| {
+        Some((
+            form.get("client_id")?.clone(),
+            form.get("client_secret")?.clone(),
+        ))
+    })
+}
