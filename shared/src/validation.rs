@@ -105,6 +105,22 @@ pub fn event_type_name(field: &str, name: &str) -> Result<()> {
     }
 }
 
+/// An event type a publisher or an operator may name: a valid name outside the `hookline.`
+/// prefix, which is Hookline's own (operational events).
+pub fn own_event_type(field: &str, name: &str) -> Result<()> {
+    event_type_name(field, name)?;
+    match crate::model::operational::is_reserved(name) {
+        true => Err(Error::validation(
+            field,
+            format!(
+                "the {} prefix is reserved for Hookline's operational events",
+                crate::model::operational::RESERVED_PREFIX
+            ),
+        )),
+        false => Ok(()),
+    }
+}
+
 /// An event filter entry: a type name, `*`, or `prefix.*`.
 pub fn event_filter(entries: &[String]) -> Result<()> {
     if entries.len() > MAX_FILTER_ENTRIES {

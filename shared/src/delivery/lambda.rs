@@ -53,11 +53,19 @@ pub async fn handle_batch_until(
 /// are left for Lambda to delete. Copies in different batches are caught by the delivery's
 /// record (the later copy finds it settled).
 fn distinct(records: Vec<SqsMessage>) -> Vec<SqsMessage> {
-    let mut seen = std::collections::HashSet::new();
+    // Compared by reference: no body is copied on this path.
+    let first: Vec<bool> = {
+        let mut seen = std::collections::HashSet::new();
+        records
+            .iter()
+            .map(|m| m.body.as_deref().is_none_or(|b| seen.insert(b)))
+            .collect()
+    };
     let before = records.len();
     let kept: Vec<SqsMessage> = records
         .into_iter()
-        .filter(|m| m.body.as_ref().is_none_or(|b| seen.insert(b.clone())))
+        .zip(first)
+        .filter_map(|(m, first)| first.then_some(m))
         .collect();
     if kept.len() < before {
         tracing::info!(

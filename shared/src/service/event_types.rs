@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
-use crate::model::operational::{self, RESERVED_PREFIX};
+use crate::model::operational;
 use crate::model::{EventType, Webhook};
 use crate::patch::Patch;
 use crate::validation;
@@ -61,15 +61,7 @@ async fn own(app: &Hookline, name: &str) -> Result<EventType> {
 /// Adds an entry; every invalid field is reported at once.
 pub async fn create(app: &Hookline, input: NewEventType) -> Result<EventType> {
     Error::all([
-        validation::event_type_name("name", &input.name).and_then(|()| {
-            match operational::is_reserved(&input.name) {
-                true => Err(Error::validation(
-                    "name",
-                    format!("the {RESERVED_PREFIX} prefix is reserved for operational events"),
-                )),
-                false => Ok(()),
-            }
-        }),
+        validation::own_event_type("name", &input.name),
         validation::description(input.description.as_deref()),
         input
             .schema

@@ -82,15 +82,7 @@ pub async fn prepare(
 ) -> Result<Prepared> {
     // Every invalid field is reported, not only the first.
     Error::all([
-        validation::event_type_name("type", &input.event_type).and_then(|()| {
-            match crate::model::operational::is_reserved(&input.event_type) {
-                true => Err(Error::validation(
-                    "type",
-                    "the hookline. prefix is reserved for Hookline's operational events",
-                )),
-                false => Ok(()),
-            }
-        }),
+        validation::own_event_type("type", &input.event_type),
         match input.data.is_object() {
             true => Ok(()),
             false => Err(Error::validation("data", "must be a JSON object")),
