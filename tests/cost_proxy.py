@@ -10,6 +10,9 @@ bill for them, computed from the items themselves (moto's own ConsumedCapacity i
 - DynamoDB reads: ceil(size / 4 KB) read units per item read (GetItem, BatchGetItem) or per
   query page (the sum of its items), half for eventually consistent reads (every index read).
 - SQS: one request per call and per started 64 KB of its payload.
+- DynamoDB storage: the bytes billed per month for the items written since the last reset, as
+  they are now (item size plus AWS's 100 bytes of overhead per item, for the table and for
+  each index the item is in).
 
 It also injects faults, for the fault tests (tests/integration/aws_faults.rs): with
 `POST /_faults {"rate": 0.05, "seed": 7}` that share of data-plane calls fails, each in one of
@@ -19,7 +22,8 @@ answer is lost (the connection drops after the call reached the service), a part
 a cancelled transaction. `GET /_faults` counts what was injected, by kind.
 
   python cost_proxy.py --upstream http://127.0.0.1:5000   -> prints "port <n>"
-  GET  /_costs  -> {"calls": {"DynamoDB.PutItem": n, ...}, "wru": x, "rru": y, "sqs_requests": z}
+  GET  /_costs  -> {"calls": {"DynamoDB.PutItem": n, ...}, "wru": x, "rru": y, "sqs_requests": z,
+                    "stored_bytes": b, "items_written": i, "largest_item": bytes}
   POST /_reset  -> zeroes the counts (the item sizes are kept)
 """
 
@@ -35,6 +39,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 LOCK = threading.Lock()
 TABLES = {}   # table -> {"keys": [pk, sk], "indexes": [(attrs, projection, included)]}
 SIZES = {}    # (table, key json) -> item size in bytes
+STORED = {}   # (table, key json) -> bytes billed as storage (table and indexes)
+TOUCHED = set()  # keys written since the last reset
+LARGEST = {"bytes": 0, "table": None}  # the largest item written since the last reset
 COUNTS = {"calls": {}, "wru": 0.0, "rru": 0.0, "sqs_requests": 0, "wru_by_call": {}}
 UPSTREAM = None
 FAULTS = {"rate": 0.0, "rng": random.Random(0), "injected": {}}
@@ -72,21 +79,37 @@ def key_of(table, item):
     return table, json.dumps({k: item.get(k) for k in keys}, sort_keys=True)
 
 
-def write_units(table, item, size=None):
-    """Table and index write units for an item of `size` bytes (its own size by default)."""
-    size = item_size(item) if size is None else size
-    units = math.ceil(max(size, 1) / 1024)
+def projections(table, item, size):
+    """The sizes of an item of `size` bytes in each global secondary index it is in."""
     keys = TABLES.get(table, {}).get("keys", ["PK", "SK"])
+    out = []
     for attrs, projection, included in TABLES.get(table, {}).get("indexes", []):
         if not all(a in item for a in attrs):
             continue
         if projection == "ALL":
-            projected = size
+            out.append(size)
         else:
             names = set(attrs) | set(keys) | (set(included) if projection == "INCLUDE" else set())
-            projected = sum(len(k.encode()) + value_size(v) for k, v in item.items() if k in names)
+            out.append(sum(len(k.encode()) + value_size(v) for k, v in item.items() if k in names))
+    return out
+
+
+def write_units(table, item, size=None):
+    """Table and index write units for an item of `size` bytes (its own size by default)."""
+    size = item_size(item) if size is None else size
+    units = math.ceil(max(size, 1) / 1024)
+    for projected in projections(table, item, size):
         units += math.ceil(max(projected, 1) / 1024)
     return units
+
+
+def stored(table, item, size):
+    """Records what an item written now costs to keep (caller holds LOCK)."""
+    k = key_of(table, item)
+    STORED[k] = sum(s + 100 for s in [size] + projections(table, item, size))
+    TOUCHED.add(k)
+    if size > LARGEST["bytes"]:
+        LARGEST.update(bytes=size, table=table)
 
 
 def count(op, wru=0.0, rru=0.0, sqs=0):
@@ -107,6 +130,7 @@ def read_units(size, consistent):
 def put(table, item):
     with LOCK:
         SIZES[key_of(table, item)] = item_size(item)
+        stored(table, item, item_size(item))
     return write_units(table, item)
 
 
@@ -119,12 +143,14 @@ def update(table, key, request):
         k = key_of(table, key)
         size = max(SIZES.get(k, 0), item_size(key) + added)
         SIZES[k] = size
+        stored(table, key, size)
     return write_units(table, key, size)
 
 
 def delete(table, key):
     with LOCK:
         size = SIZES.pop(key_of(table, key), item_size(key))
+        STORED.pop(key_of(table, key), None)
     return write_units(table, key, size)
 
 
@@ -263,7 +289,10 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/_costs":
             with LOCK:
-                data = json.dumps(COUNTS).encode()
+                live = [k for k in TOUCHED if k in STORED]
+                answer = dict(COUNTS, stored_bytes=sum(STORED[k] for k in live),
+                              items_written=len(live), largest_item=LARGEST["bytes"])
+                data = json.dumps(answer).encode()
             return self.reply(200, [("content-type", "application/json")], data)
         if self.path == "/_faults":
             with LOCK:
@@ -278,6 +307,8 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 COUNTS.update({"calls": {}, "wru": 0.0, "rru": 0.0, "sqs_requests": 0,
                                "wru_by_call": {}})
+                TOUCHED.clear()
+                LARGEST.update(bytes=0, table=None)
             return self.reply(200, [], b"{}")
         if self.path == "/_faults":
             conf = json.loads(body or b"{}")

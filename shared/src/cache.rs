@@ -89,6 +89,8 @@ pub struct Caches {
     pub webhook: TtlCache<(TenantId, WebhookId), Option<Webhook>>,
     /// Tenants' signing keyrings (deliveries with asymmetric signatures).
     pub keyrings: TtlCache<TenantId, crate::model::Keyring>,
+    /// Tenants' settings (read by every publish).
+    pub tenant_settings: TtlCache<TenantId, Option<crate::model::TenantSettings>>,
 }
 
 impl Caches {
@@ -99,6 +101,7 @@ impl Caches {
             tenant_webhooks: TtlCache::new(ttl),
             webhook: TtlCache::new(ttl),
             keyrings: TtlCache::new(ttl),
+            tenant_settings: TtlCache::new(ttl),
         }
     }
 

@@ -109,6 +109,8 @@ pub struct Metrics {
     /// For the next EMF document: the raw latencies and lags since the last one, and the
     /// counters as they were then.
     emf: Mutex<EmfState>,
+    /// Where EMF documents go instead of stdout, once a test asks for them.
+    captured: Mutex<Option<Vec<Value>>>,
 }
 
 #[derive(Default)]
@@ -278,8 +280,25 @@ impl Metrics {
             .map(|d| d.as_millis() as i64)
             .unwrap_or_default();
         if let Some(doc) = self.emf(function, now) {
-            println!("{doc}");
+            let mut captured = self.captured.lock().unwrap_or_else(|p| p.into_inner());
+            match captured.as_mut() {
+                Some(docs) => docs.push(doc),
+                None => crate::telemetry::emit_line(&doc.to_string()),
+            }
         }
+    }
+
+    /// From now on, keeps the EMF documents this process would print instead (tests read
+    /// them with [`Self::captured_emf`]).
+    pub fn capture_emf(&self) {
+        let mut captured = self.captured.lock().unwrap_or_else(|p| p.into_inner());
+        captured.get_or_insert_with(Vec::new);
+    }
+
+    /// The EMF documents kept since [`Self::capture_emf`] or the last call, taken.
+    pub fn captured_emf(&self) -> Vec<Value> {
+        let mut captured = self.captured.lock().unwrap_or_else(|p| p.into_inner());
+        captured.as_mut().map(std::mem::take).unwrap_or_default()
     }
 }
 

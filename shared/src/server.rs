@@ -128,7 +128,7 @@ pub async fn start_with(app: Hookline, listener: TcpListener, limits: Limits) ->
         .local_addr()
         .map_err(|e| Error::Config(e.to_string()))?;
     let (tx, rx) = watch::channel(false);
-    let deliverer = Arc::new(Deliverer::new(app.clone())?);
+    let deliverer = Arc::new(Deliverer::new(app.clone())?.log_every_attempt());
     let worker = tokio::spawn(worker::run(deliverer, rx.clone()));
     let metrics = app.metrics.clone();
     let router = crate::api::metrics::prometheus_route(crate::api::router(app), metrics).layer(

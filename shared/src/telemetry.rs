@@ -1,4 +1,11 @@
 //! Logging set-up: JSON lines on Lambda (CloudWatch), readable text or JSON locally.
+//!
+//! Every byte Hookline logs, log lines and EMF metrics documents alike, goes through one
+//! writer that counts it: on Lambda that is what CloudWatch Logs bills as ingested, and the
+//! cost benchmark reads the count ([`logged_bytes`]) instead of guessing it.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,20 +18,67 @@ pub enum LogFormat {
     Lambda,
 }
 
+static LOGGED: AtomicU64 = AtomicU64::new(0);
+static DISCARD: AtomicBool = AtomicBool::new(false);
+
+/// Bytes this process has logged so far (lines and EMF documents).
+pub fn logged_bytes() -> u64 {
+    LOGGED.load(Ordering::Relaxed)
+}
+
 pub fn init(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new("info,aws_config=warn,aws_smithy_runtime=warn")
     });
     // Colours only for a person at a terminal, not in files and pipes.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let ansi = format == LogFormat::Pretty && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
         .with_target(false)
-        .with_writer(std::io::stderr);
+        .with_writer(|| Counted { stdout: false });
     let _ = match format {
         LogFormat::Pretty => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Lambda => builder.json().without_time().try_init(),
     };
+}
+
+/// [`init`], with every line counted and dropped: the cost benchmark measures what the
+/// functions would log without printing it.
+pub fn init_counted_only(format: LogFormat) {
+    DISCARD.store(true, Ordering::Relaxed);
+    init(format);
+}
+
+/// Writes one line on stdout (where Lambda's log capture picks it up), counted.
+pub fn emit_line(line: &str) {
+    let mut out = Counted { stdout: true };
+    let _ = out.write_all(line.as_bytes());
+    let _ = out.write_all(b"\n");
+}
+
+/// stderr for log lines, stdout for EMF documents; each byte counted.
+struct Counted {
+    stdout: bool,
+}
+
+impl Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGGED.fetch_add(buf.len() as u64, Ordering::Relaxed);
+        if DISCARD.load(Ordering::Relaxed) {
+            return Ok(buf.len());
+        }
+        match self.stdout {
+            true => std::io::stdout().write(buf),
+            false => std::io::stderr().write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.stdout {
+            true => std::io::stdout().flush(),
+            false => std::io::stderr().flush(),
+        }
+    }
 }

@@ -18,9 +18,22 @@
 //! - (b) 1 event -> 10 webhooks, published one by one;
 //! - (b10) 1 event -> 10 webhooks, published in batches of 10.
 //!
+//! Each runs with events of three sizes (about 90 bytes, 1 KB and 4 KB of JSON) and for a
+//! tenant at each log level (`full`, `failures`), with the delivery function's
+//! `HOOKLINE_LOG_DELIVERIES` at its default (`failures`).
+//!
 //! Prices: HTTP API $1.00 per million requests; Lambda arm64 $0.20 per million invocations and
 //! $0.0000133334 per GB-s; DynamoDB on demand $0.625 per million write units and $0.125 per
-//! million read units; SQS $0.40 per million requests (64 KB chunks).
+//! million read units; SQS $0.40 per million requests (64 KB chunks); CloudWatch Logs $0.50
+//! per GB ingested and $0.03 per GB-month kept; DynamoDB storage $0.25 per GB-month.
+//!
+//! Logs are counted, not guessed: every byte the handlers log (JSON lines as on Lambda, and
+//! the EMF documents) goes through the counting writer of `hookline::telemetry`, to which
+//! this adds Lambda's START, END and REPORT lines per invocation and the HTTP API's access
+//! log line per request. EMF metrics cost nothing per delivery beyond those bytes (CloudWatch
+//! bills each metric by the month: nine metrics per function). Storage is what the items a
+//! scenario wrote take (with DynamoDB's 100 bytes per item), kept 30 days: a monthly charge
+//! for a million deliveries a month, printed beside the total.
 //!
 //! Run without `--bench` (as `cargo test` does) it makes a small run of each scenario and checks
 //! that every delivery arrived once and that the counts are not empty. It needs moto: the
@@ -31,7 +44,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use hookline::backend::Hookline;
-use hookline::config::Config;
+use hookline::config::{Config, LogDeliveries};
 use hookline::delivery::Deliverer;
 use hookline::model::Scope;
 use hookline_tests::{Killed, Receiver, free_port, lambda_poll, mint_key, root, unique};
@@ -45,6 +58,17 @@ const RRU_PER_M: f64 = 0.125;
 const SQS_PER_M: f64 = 0.40;
 /// Both functions' memory in the template (`ApiMemorySize`, `DeliverMemorySize`).
 const MEMORY_GB: f64 = 0.25;
+/// CloudWatch Logs: ingestion, and storage per GB-month (of the raw bytes: AWS bills the
+/// compressed size, so this is an upper bound).
+const LOGS_INGEST_PER_GB: f64 = 0.50;
+const LOGS_STORED_PER_GB_MONTH: f64 = 0.03;
+/// DynamoDB storage (Standard table class).
+const DYNAMO_STORED_PER_GB_MONTH: f64 = 0.25;
+/// The retention the storage lines assume: the default of events and deliveries, and of the
+/// template's `LogRetentionDays`.
+const RETENTION_DAYS: f64 = 30.0;
+const MONTHS_KEPT: f64 = RETENTION_DAYS / 30.0;
+const GB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 /// moto: the test command's, or one started here from the test venv.
 fn moto() -> (String, Option<Killed>) {
@@ -81,7 +105,53 @@ struct Usage {
     api_ms: u64,
     deliver_calls: usize,
     deliver_ms: u64,
+    /// What both functions logged (lines and EMF documents), as counted by the log writer.
+    logged: u64,
     aws: Value,
+}
+
+/// Lambda writes these three lines for every invocation (START, END, REPORT): ingested like
+/// the function's own.
+fn platform_log_bytes() -> u64 {
+    let id = "8f3c1a52-6d0e-4b7a-9c21-5e4f7a9b0c3d";
+    [
+        format!("START RequestId: {id} Version: $LATEST\n"),
+        format!("END RequestId: {id}\n"),
+        format!(
+            "REPORT RequestId: {id}\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 256 MB\tMax Memory Used: 38 MB\t\n"
+        ),
+    ]
+    .iter()
+    .map(|l| l.len() as u64)
+    .sum()
+}
+
+/// The HTTP API's access log line for one request (the template's `AccessLogSettings`).
+fn access_log_bytes(path: &str) -> u64 {
+    format!(
+        r#"{{"requestId":"dHbR5iTxIAMEbXw=","ip":"203.0.113.24","method":"POST","path":"{path}","status":"202","latency":"14","integrationError":"-"}}"#
+    )
+    .len() as u64
+        + 1
+}
+
+/// What a scenario costs per million deliveries, by charge.
+struct Charges {
+    api_gw: f64,
+    lambda: f64,
+    dynamo: f64,
+    sqs: f64,
+    logs: f64,
+    /// Keeping what a million deliveries wrote for the stated retention (per month).
+    storage: f64,
+}
+
+impl Charges {
+    /// What delivering costs: every per-request charge, logs included. Storage is a monthly
+    /// charge for what is kept, printed beside it.
+    fn total(&self) -> f64 {
+        self.api_gw + self.lambda + self.dynamo + self.sqs + self.logs
+    }
 }
 
 impl Usage {
@@ -89,63 +159,82 @@ impl Usage {
         cost / self.deliveries as f64 * 1e6
     }
 
-    fn report(&self, name: &str) -> f64 {
-        let wru = self.aws["wru"].as_f64().unwrap();
-        let rru = self.aws["rru"].as_f64().unwrap();
-        let sqs = self.aws["sqs_requests"].as_f64().unwrap();
-        let calls: u64 = self.aws["calls"]
-            .as_object()
-            .unwrap()
-            .values()
-            .map(|v| v.as_u64().unwrap())
-            .sum();
-        let api_gw = self.per_million(self.api_calls as f64 * API_GW_PER_M / 1e6);
-        let lambda = self.per_million(
-            (self.api_calls + self.deliver_calls) as f64 * LAMBDA_PER_M / 1e6
-                + (self.api_ms + self.deliver_ms) as f64 / 1000.0 * MEMORY_GB * LAMBDA_GB_S,
-        );
-        let dynamo = self.per_million(wru * WRU_PER_M / 1e6 + rru * RRU_PER_M / 1e6);
-        let sqs_cost = self.per_million(sqs * SQS_PER_M / 1e6);
-        let total = api_gw + lambda + dynamo + sqs_cost;
+    fn f(&self, field: &str) -> f64 {
+        self.aws[field].as_f64().unwrap_or_default()
+    }
+
+    /// Bytes ingested by CloudWatch Logs: the functions' own lines, Lambda's three lines per
+    /// invocation and the API's access log.
+    fn log_bytes(&self, api_path: &str) -> u64 {
+        self.logged
+            + (self.api_calls + self.deliver_calls) as u64 * platform_log_bytes()
+            + self.api_calls as u64 * access_log_bytes(api_path)
+    }
+
+    fn charges(&self, api_path: &str) -> Charges {
+        let log_bytes = self.log_bytes(api_path) as f64;
+        Charges {
+            api_gw: self.per_million(self.api_calls as f64 * API_GW_PER_M / 1e6),
+            lambda: self.per_million(
+                (self.api_calls + self.deliver_calls) as f64 * LAMBDA_PER_M / 1e6
+                    + (self.api_ms + self.deliver_ms) as f64 / 1000.0 * MEMORY_GB * LAMBDA_GB_S,
+            ),
+            dynamo: self
+                .per_million(self.f("wru") * WRU_PER_M / 1e6 + self.f("rru") * RRU_PER_M / 1e6),
+            sqs: self.per_million(self.f("sqs_requests") * SQS_PER_M / 1e6),
+            logs: self.per_million(
+                log_bytes / GB * (LOGS_INGEST_PER_GB + LOGS_STORED_PER_GB_MONTH * MONTHS_KEPT),
+            ),
+            storage: self.per_million(
+                self.f("stored_bytes") / GB * DYNAMO_STORED_PER_GB_MONTH * MONTHS_KEPT,
+            ),
+        }
+    }
+
+    fn report(&self, s: &Scenario) -> Charges {
+        let c = self.charges(s.api_path());
         let d = self.deliveries as f64;
-        println!("\n({name}) {} first-try deliveries", self.deliveries);
         println!(
-            "  API Gateway  ${api_gw:>6.2} per million ({} requests)",
-            self.api_calls
+            "({:>3}) {:>5} {:>8}  API GW ${:.2}  Lambda ${:.2}  DynamoDB ${:.2}  SQS ${:.2}  logs ${:.2}  = ${:.2}   (storage ${:.2} a month)",
+            s.name,
+            s.size.label(),
+            s.level,
+            c.api_gw,
+            c.lambda,
+            c.dynamo,
+            c.sqs,
+            c.logs,
+            c.total(),
+            c.storage,
         );
         println!(
-            "  Lambda       ${lambda:>6.2} per million ({} + {} invocations, {} + {} ms)",
-            self.api_calls, self.deliver_calls, self.api_ms, self.deliver_ms
+            "      per delivery: {:.2} WRU ({}), {:.2} RRU, {:.2} SQS requests, {:.0} log bytes, {:.0} stored bytes; largest item {} B; {} + {} invocations, {} + {} ms",
+            self.f("wru") / d,
+            self.aws["wru_by_call"],
+            self.f("rru") / d,
+            self.f("sqs_requests") / d,
+            self.log_bytes(s.api_path()) as f64 / d,
+            self.f("stored_bytes") / d,
+            self.aws["largest_item"],
+            self.api_calls,
+            self.deliver_calls,
+            self.api_ms,
+            self.deliver_ms,
         );
-        println!(
-            "  DynamoDB     ${dynamo:>6.2} per million ({:.2} write units and {:.2} read units per delivery)",
-            wru / d,
-            rru / d
-        );
-        println!(
-            "  SQS          ${sqs_cost:>6.2} per million ({:.2} requests per delivery)",
-            sqs / d
-        );
-        println!("  total        ${total:>6.2} per million first-try deliveries");
-        println!(
-            "  AWS calls per delivery: {:.2}  ({})",
-            calls as f64 / d,
-            self.aws["calls"]
-        );
-        println!("  write units by call: {}", self.aws["wru_by_call"]);
-        total
+        c
     }
 }
 
-/// Calls the API function with one API Gateway (HTTP API) event; returns status and body.
-async fn invoke_api(
+/// Calls the API function with one API Gateway (HTTP API) event; returns the body.
+async fn invoke(
     app: &Hookline,
     key: &str,
+    method: &str,
     path: &str,
     body: Value,
     usage: &mut Usage,
 ) -> Value {
-    let event = hookline_tests::post_event(path, key, &body);
+    let event = hookline_tests::api_event(method, path, key, Some(&body));
     let started = Instant::now();
     let (status, out) = hookline_tests::invoke_api(app, event).await;
     usage.api_calls += 1;
@@ -200,48 +289,116 @@ async fn costs(proxy: &str) -> Value {
         .unwrap()
 }
 
-/// One scenario: `events` events to `webhooks` webhooks, published `batch` at a time.
-async fn scenario(
-    app: &Hookline,
-    proxy: &str,
-    receiver: &Receiver,
+/// The size of each published event (its JSON as the publisher sends it).
+#[derive(Clone, Copy)]
+enum Size {
+    /// An order id, an amount and a currency: about 90 bytes.
+    Small,
+    Bytes(usize),
+}
+
+impl Size {
+    fn label(self) -> String {
+        match self {
+            Size::Small => "small".into(),
+            Size::Bytes(n) => format!("{}KB", n / 1024),
+        }
+    }
+
+    /// Event `i`: an order with as many lines as reach the size (JSON as platforms send it,
+    /// so it compresses as theirs do: repeated keys, varied values).
+    fn event(self, i: usize) -> Value {
+        let mut ev =
+            json!({"type": "order.paid", "data": {"order": i, "amount": 1250, "currency": "EUR"}});
+        let Size::Bytes(target) = self else { return ev };
+        let mut lines = Vec::new();
+        let mut n = 0;
+        while ev.to_string().len() < target {
+            n += 1;
+            lines.push(json!({
+                "sku": format!("SKU-{:05}", (i * 7919 + n * 104_729) % 100_000),
+                "name": format!("Item {n} of order {i}"),
+                "quantity": 1 + (i + n) % 4,
+                "unit_amount": 199 + (i * 31 + n * 17) % 5000,
+                "tax_rate": "0.19",
+            }));
+            ev["data"]["customer"] = json!({"id": format!("cus_{:08}", i * 37 % 99_991), "country": "DE", "email": format!("buyer{i}@example.com")});
+            ev["data"]["lines"] = json!(lines);
+        }
+        ev
+    }
+}
+
+/// One scenario: `events` events to `webhooks` webhooks, published `batch` at a time, to a
+/// tenant whose log level is `level`.
+struct Scenario {
+    name: &'static str,
     events: usize,
     webhooks: usize,
     batch: usize,
-) -> Usage {
+    size: Size,
+    level: &'static str,
+}
+
+impl Scenario {
+    fn api_path(&self) -> &'static str {
+        if self.batch == 1 {
+            "/v1/events"
+        } else {
+            "/v1/events/batch"
+        }
+    }
+}
+
+async fn scenario(app: &Hookline, proxy: &str, receiver: &Receiver, s: &Scenario) -> Usage {
     let tenant = unique("cost");
-    let key = mint_key(app, &tenant, &[Scope::WebhooksWrite, Scope::EventsPublish]).await;
+    let key = mint_key(
+        app,
+        &tenant,
+        &[Scope::WebhooksWrite, Scope::EventsPublish, Scope::Admin],
+    )
+    .await;
     let path = format!("/{tenant}");
     let url = receiver.configure(&path, &[], &[200], None).await;
     let mut usage = Usage::default();
-    for _ in 0..webhooks {
-        invoke_api(app, &key, "/v1/webhooks", json!({"url": url}), &mut usage).await;
+    invoke(
+        app,
+        &key,
+        "PATCH",
+        "/v1/settings",
+        json!({"log_level": s.level}),
+        &mut usage,
+    )
+    .await;
+    for _ in 0..s.webhooks {
+        invoke(
+            app,
+            &key,
+            "POST",
+            "/v1/webhooks",
+            json!({"url": url}),
+            &mut usage,
+        )
+        .await;
     }
     // Only the publishing and the deliveries count.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     reset(proxy).await;
     usage = Usage::default();
+    let logged = hookline::telemetry::logged_bytes();
     let mut sent = 0;
-    while sent < events {
-        let n = batch.min(events - sent);
-        let body = |i: usize| json!({"type": "order.paid", "data": {"order": i, "amount": 1250, "currency": "EUR"}});
-        if batch == 1 {
-            invoke_api(app, &key, "/v1/events", body(sent), &mut usage).await;
-        } else {
-            let list: Vec<Value> = (sent..sent + n).map(body).collect();
-            invoke_api(
-                app,
-                &key,
-                "/v1/events/batch",
-                json!({"events": list}),
-                &mut usage,
-            )
-            .await;
-        }
+    while sent < s.events {
+        let n = s.batch.min(s.events - sent);
+        let body = match s.batch {
+            1 => s.size.event(sent),
+            _ => json!({"events": (sent..sent + n).map(|i| s.size.event(i)).collect::<Vec<_>>()}),
+        };
+        invoke(app, &key, "POST", s.api_path(), body, &mut usage).await;
         sent += n;
     }
-    deliver_all(app, receiver, &path, events * webhooks, &mut usage).await;
-    usage.deliveries = events * webhooks;
+    deliver_all(app, receiver, &path, s.events * s.webhooks, &mut usage).await;
+    usage.deliveries = s.events * s.webhooks;
+    usage.logged = hookline::telemetry::logged_bytes() - logged;
     usage.aws = costs(proxy).await;
     usage
 }
@@ -249,6 +406,8 @@ async fn scenario(
 #[tokio::main]
 async fn main() {
     let full = std::env::args().any(|a| a == "--bench");
+    // What the functions log, counted as Lambda's log capture would ingest it (and not shown).
+    hookline::telemetry::init_counted_only(hookline::telemetry::LogFormat::Lambda);
     let (upstream, _moto) = moto();
     let (proxy_url, _proxy) = hookline_tests::aws_proxy(&upstream);
     // SAFETY: set before any other thread reads the environment (the test support reads the
@@ -258,29 +417,49 @@ async fn main() {
         allow_private_targets: true,
         rate_limit_per_minute: 0,
         rate_limit_patch_per_minute: 0,
+        log_deliveries: LogDeliveries::Failures,
         ..Config::default()
     };
     let app = hookline_tests::aws(config).await;
     let receiver = Receiver::start().await;
     let events = if full { 300 } else { 20 };
-    println!("Hookline cost per million first-try deliveries (moto behind a counting proxy)");
-    let mut totals = Vec::new();
-    for (name, events, webhooks, batch) in [
-        ("a1", events, 1, 1),
-        ("a10", events, 1, 10),
-        ("b", events / 10, 10, 1),
-        ("b10", events / 10, 10, 10),
-    ] {
-        let usage = scenario(&app, &proxy_url, &receiver, events, webhooks, batch).await;
-        assert!(usage.aws["wru"].as_f64().unwrap() > 0.0, "nothing counted");
-        totals.push((name, usage.report(name)));
-    }
+    let sizes = match full {
+        true => vec![Size::Small, Size::Bytes(1024), Size::Bytes(4096)],
+        false => vec![Size::Bytes(1024)],
+    };
     println!(
-        "\nsummary: {}",
-        totals
-            .iter()
-            .map(|(n, t)| format!("({n}) ${t:.2}"))
-            .collect::<Vec<_>>()
-            .join("  ")
+        "Hookline cost per million first-try deliveries (moto behind a counting proxy; logs: \
+         ingested at ${LOGS_INGEST_PER_GB}/GB and kept {RETENTION_DAYS} days; storage, apart: \
+         what a million deliveries leave in DynamoDB, kept {RETENTION_DAYS} days)\n"
     );
+    let mut summary = Vec::new();
+    for size in sizes {
+        for level in ["full", "failures"] {
+            for (name, events, webhooks, batch) in [
+                ("a1", events, 1, 1),
+                ("a10", events, 1, 10),
+                ("b", events / 10, 10, 1),
+                ("b10", events / 10, 10, 10),
+            ] {
+                let s = Scenario {
+                    name,
+                    events,
+                    webhooks,
+                    batch,
+                    size,
+                    level,
+                };
+                let usage = scenario(&app, &proxy_url, &receiver, &s).await;
+                assert!(usage.f("wru") > 0.0, "nothing counted");
+                assert!(usage.logged > 0, "no log bytes counted");
+                let c = usage.report(&s);
+                summary.push(format!(
+                    "({name} {} {level}) ${:.2}",
+                    size.label(),
+                    c.total()
+                ));
+            }
+        }
+    }
+    println!("\nsummary: {}", summary.join("  "));
 }

@@ -286,6 +286,7 @@ async fn events_insert_once_and_deliveries_keep_their_progress(b: Backend) {
         // Its deliveries are found through these (their ids derive from them).
         webhook_ids: vec![id("wh_1")],
         expires_at: now + TimeDelta::days(1),
+        log_level: Default::default(),
     };
     assert!(app.store.put_event(&ev, now).await.unwrap(), "{name}");
     let mut again = ev.clone();

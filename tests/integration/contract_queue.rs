@@ -18,6 +18,8 @@ fn task(n: usize) -> DeliveryTask {
         event_id: id(&format!("evt_{n}")),
         event_type: None,
         resent: false,
+        expires_at: None,
+        lean: false,
         body: Some(format!("{{\"n\":{n}}}")),
     })
 }

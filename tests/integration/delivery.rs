@@ -170,6 +170,8 @@ async fn a_duplicate_queue_message_is_not_sent_again() {
         event_id: out.id.clone(),
         event_type: None,
         resent: false,
+        expires_at: None,
+        lean: false,
         body: Some("{}".into()),
     });
     // The worker stops; both copies are processed here, so that the test knows when they were.

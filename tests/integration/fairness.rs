@@ -57,6 +57,8 @@ async fn the_embedded_queue_serves_webhooks_in_turn() {
             event_id: id(&format!("evt_{n}")),
             event_type: None,
             resent: false,
+            expires_at: None,
+            lean: false,
             body: None,
         })
     };
@@ -108,6 +110,8 @@ async fn a_restart_sends_what_a_crashed_run_had_in_flight_at_once() {
         event_id: id("evt_1"),
         event_type: None,
         resent: false,
+        expires_at: None,
+        lean: false,
         body: None,
     });
     {

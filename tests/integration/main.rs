@@ -18,6 +18,7 @@ mod isolation;
 mod lambda;
 mod layout;
 mod listen;
+mod log_levels;
 mod long_retries;
 mod metrics;
 mod modes;

@@ -148,6 +148,7 @@ pub async fn seed_sample_delivery(app: &Hookline, url: &str, secret: &str) {
                 deliveries: 1,
                 webhook_ids: Vec::new(),
                 expires_at: now + TimeDelta::days(1),
+                log_level: Default::default(),
             },
             now,
         )

@@ -218,6 +218,8 @@ pub async fn drain(
         }
         outcomes.push(outcome);
     }
+    // As the drivers do at a batch's end: marks of lean successes, then statistics.
+    deliverer.flush_batch().await;
     outcomes
 }
 

@@ -47,6 +47,8 @@ pub struct DeliveryOut {
     pub deferred_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attempts: Option<Vec<Attempt>>,
+    /// When the record is deleted (the tenant's `retention_days` after the event).
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl DeliveryOut {
@@ -65,6 +67,7 @@ impl DeliveryOut {
             cancel_reason: d.cancel_reason.clone(),
             deferred_reason: d.deferred_reason.clone(),
             attempts: None,
+            expires_at: d.expires_at,
         }
     }
 

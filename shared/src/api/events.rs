@@ -141,6 +141,8 @@ pub struct EventOut {
     /// `live` or `test`.
     #[serde(default)]
     pub account_type: crate::model::Mode,
+    /// When the event and its deliveries are deleted (the tenant's `retention_days`).
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[utoipa::path(get, path = "/v1/events/{id}", tag = "events", params(("id" = EventId, Path, description = "The event")),
@@ -158,6 +160,7 @@ async fn read(
         data: ev.data,
         created_at: ev.created_at,
         account_type: ev.tenant_id.mode(),
+        expires_at: ev.expires_at,
         deliveries: deliveries.iter().map(DeliveryOut::summary).collect(),
     }))
 }

@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod partners;
 pub mod portal;
 pub mod resource;
+pub mod settings;
 pub mod verification_keys;
 pub mod webhooks;
 
@@ -67,6 +68,7 @@ pub fn router(app: Hookline) -> Router {
         .merge(client_keys::routes())
         .merge(portal::routes())
         .merge(partners::routes())
+        .merge(settings::routes())
         .merge(verification_keys::routes())
         .merge(verification_keys::public_routes())
         // Inside the query check: a request refused for its parameters claims no key.

@@ -10,7 +10,8 @@ use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{
-    client_keys, deliveries, event_types, events, partners, portal, verification_keys, webhooks,
+    client_keys, deliveries, event_types, events, partners, portal, settings, verification_keys,
+    webhooks,
 };
 
 /// Every error answer: `{"error": {...}}`.
@@ -65,7 +66,7 @@ pub struct FieldErrorOut {
         events::create, events::create_batch, events::read, client_keys::list,
         client_keys::create, client_keys::remove, portal::create, verification_keys::list, verification_keys::public_list,
         verification_keys::rotate, partners::list, partners::read, partners::add_tenant,
-        partners::remove_tenant, super::health,
+        partners::remove_tenant, settings::read, settings::update, super::health,
     ),
     components(schemas(ErrorOut, ErrorDetail, FieldErrorOut)),
     modifiers(&Conventions),

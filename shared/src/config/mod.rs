@@ -75,12 +75,25 @@ pub struct Config {
     /// The tenant whose webhooks receive every tenant's operational events (`hookline.*`),
     /// besides the tenant each concerns.
     pub operator_tenant: crate::ids::TenantId,
+    /// Which deliveries get a log line of their own on Lambda (`hookline serve` logs all).
+    pub log_deliveries: LogDeliveries,
     /// JWT bearer tokens: keys and rules (none configured: tokens are refused).
     #[cfg(feature = "api")]
     pub jwt: Option<std::sync::Arc<jwt::JwtKeys>>,
 }
 
 pub use crate::queue::MAX_VISIBILITY;
+
+/// Which deliveries the delivery function logs line by line. A first-try success is in the
+/// delivery log, the statistics and the EMF document already: a line of its own (about 470
+/// bytes with its span) would be most of what a delivery costs in CloudWatch Logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogDeliveries {
+    /// Every attempt.
+    All,
+    /// Attempts that failed, and successes after a failure (retries, manual retries).
+    Failures,
+}
 
 /// The operator tenant unless `HOOKLINE_OPERATOR_TENANT` names another.
 pub const DEFAULT_OPERATOR_TENANT: &str = "operator";
@@ -112,6 +125,7 @@ impl Default for Config {
             max_receive_count: 500,
             operator_tenant: crate::ids::TenantId::parse(DEFAULT_OPERATOR_TENANT)
                 .expect("a valid tenant id"),
+            log_deliveries: LogDeliveries::Failures,
             #[cfg(feature = "api")]
             jwt: None,
         }
@@ -207,6 +221,15 @@ impl Config {
                 None => d.operator_tenant,
                 Some(t) => crate::ids::TenantId::parse(&t)
                     .map_err(|e| Error::Config(format!("HOOKLINE_OPERATOR_TENANT: {e}")))?,
+            },
+            log_deliveries: match set(s.log_deliveries).as_deref() {
+                None | Some("failures") => LogDeliveries::Failures,
+                Some("all") => LogDeliveries::All,
+                Some(other) => {
+                    return Err(Error::Config(format!(
+                        "HOOKLINE_LOG_DELIVERIES must be all or failures, got {other:?}"
+                    )));
+                }
             },
             #[cfg(feature = "api")]
             jwt: jwt::JwtKeys::from_settings(s.jwt)?.map(std::sync::Arc::new),

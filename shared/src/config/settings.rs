@@ -145,6 +145,11 @@ pub struct Settings {
     /// [default: operator]
     #[arg(long, env = "HOOKLINE_OPERATOR_TENANT", value_parser = given::<String>)]
     pub operator_tenant: Option<Given<String>>,
+    /// Which deliveries the Lambda delivery function logs line by line: `failures` (failed
+    /// attempts and retries; first-try successes are counted in the EMF document) or `all`;
+    /// `hookline serve` logs every attempt [default: failures]
+    #[arg(long, env = "HOOKLINE_LOG_DELIVERIES", value_parser = given::<String>)]
+    pub log_deliveries: Option<Given<String>>,
     /// The queue's maxReceiveCount, 10 to 1000 [default: 500]
     #[arg(long, env = "HOOKLINE_MAX_RECEIVE_COUNT", value_parser = given::<u64>)]
     pub max_receive_count: Option<Given<u64>>,

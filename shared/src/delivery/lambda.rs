@@ -39,7 +39,7 @@ pub async fn handle_batch_until(
         .filter_map(|f| async move { f })
         .collect()
         .await;
-    deliverer.flush_stats().await;
+    deliverer.flush_batch().await;
     // One EMF document per invocation.
     deliverer.app().metrics.print_emf("deliver");
     let mut resp = SqsBatchResponse::default();

@@ -100,7 +100,8 @@ impl Deliverer {
             &event_type,
             &t.webhook_id,
             created_at,
-            self.app.config.expires_after(created_at),
+            t.expires_at
+                .unwrap_or_else(|| self.app.config.expires_after(created_at)),
         );
         d.id = t.delivery_id.clone();
         Ok(Some(d))

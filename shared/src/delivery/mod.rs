@@ -99,6 +99,10 @@ pub struct Deliverer {
     health: EndpointHealth,
     touched: Mutex<HashMap<(TenantId, WebhookId), Instant>>,
     stats: StatsBuffer,
+    /// Lean first-try successes waiting for the batch's end, to be marked in one write.
+    marks: Mutex<Vec<Delivery>>,
+    /// Whether a first-try success gets a log line of its own (`HOOKLINE_LOG_DELIVERIES`).
+    log_first_try: bool,
 }
 
 /// Runs a stage: its value, or the message's outcome once its [`Stop`] is recorded.
@@ -141,10 +145,19 @@ impl Deliverer {
                 app.clock.clone(),
                 app.metrics.clone(),
             ),
+            log_first_try: c.log_deliveries == crate::config::LogDeliveries::All,
             app,
             touched: Mutex::new(HashMap::new()),
             stats: StatsBuffer::default(),
+            marks: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Logs every attempt whatever `HOOKLINE_LOG_DELIVERIES` says (`hookline serve`: a line
+    /// per delivery is what a person watching it wants, and costs nothing there).
+    pub fn log_every_attempt(mut self) -> Self {
+        self.log_first_try = true;
+        self
     }
 
     pub fn app(&self) -> &Hookline {
@@ -183,12 +196,13 @@ impl Deliverer {
         let admitted = stage!(self, self.admit(task, loaded).await?);
         let attempted = self.send(task, admitted).await?;
         let decided = self.decide(task.is_manual(), attempted);
-        self.record(decided).await
+        self.record(decided, task.target().lean).await
     }
 
-    /// Writes the statistics counters gathered since the last flush (drivers call this once
-    /// per batch).
-    pub async fn flush_stats(&self) {
+    /// Writes what the batch gathered: the marks of lean successes, then the statistics
+    /// counters (drivers call this once per batch, before they settle its messages).
+    pub async fn flush_batch(&self) {
+        self.flush_marks().await;
         if let Err(e) = self
             .stats
             .flush(self.app.store.as_ref(), self.app.config.delivery_shards)

@@ -18,9 +18,9 @@ use crate::stats;
 use crate::store::{Counters, StoreError};
 
 impl Deliverer {
-    pub(super) async fn record(&self, decided: Decided) -> Result<Outcome> {
+    pub(super) async fn record(&self, decided: Decided, lean: bool) -> Result<Outcome> {
         let Decided {
-            delivery: d,
+            delivery: mut d,
             before,
             archived,
             outcome,
@@ -47,7 +47,22 @@ impl Deliverer {
         // Told even when a duplicate message records the delivery: the health write that
         // decided it was this one's.
         operational::health_changed(&self.app, &d, &news).await;
-        if !self.save_with(&d, before, archived.as_ref()).await? {
+        let lean_success = lean
+            && d.status == DeliveryStatus::Succeeded
+            && before.attempts == 0
+            && d.attempt_count() == 1;
+        if lean_success {
+            // Kept as a mark, written with the batch's others: its time, status code and
+            // duration, not the response.
+            if let Some(a) = d.attempts.last_mut() {
+                a.response_excerpt = None;
+            }
+            self.count(&d, before);
+            self.marks
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(d.clone());
+        } else if !self.save_with(&d, before, archived.as_ref()).await? {
             return Ok(Outcome::Done);
         }
         if let Some(a) = d.attempts.last() {
@@ -59,7 +74,12 @@ impl Deliverer {
                 (_, Outcome::RetryIn(_)) => Processed::RetryScheduled,
                 _ => Processed::Failed,
             });
-            log_attempt(&d, a);
+            // A first-try success is counted (statistics, EMF) rather than logged, unless
+            // asked for.
+            let first_try_success = d.status == DeliveryStatus::Succeeded && d.attempt_count() == 1;
+            if self.log_first_try || !first_try_success {
+                log_attempt(&d, a);
+            }
         }
         if d.status == DeliveryStatus::Failed && before.status != DeliveryStatus::Failed {
             operational::delivery_failed(&self.app, &d).await;
@@ -141,16 +161,51 @@ impl Deliverer {
         } = before;
         match self.app.store.save_delivery(d, prior, archived).await {
             Ok(()) => {
-                let attempt = (d.attempt_count() > prior)
-                    .then(|| d.attempts.last())
-                    .flatten();
-                let mut c = Counters::new();
-                stats::record(&mut c, first_seen, before, d.status, attempt);
-                self.stats.add(&d.tenant_id, &d.webhook_id, d.updated_at, c);
+                self.count(
+                    d,
+                    Before {
+                        attempts: prior,
+                        status: before,
+                        first_seen,
+                    },
+                );
                 Ok(true)
             }
             Err(StoreError::AlreadyRecorded) => Ok(false),
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Counts in the statistics what recording `d` changed since `before`.
+    fn count(&self, d: &Delivery, before: Before) {
+        let attempt = (d.attempt_count() > before.attempts)
+            .then(|| d.attempts.last())
+            .flatten();
+        let mut c = Counters::new();
+        stats::record(&mut c, before.first_seen, before.status, d.status, attempt);
+        self.stats.add(&d.tenant_id, &d.webhook_id, d.updated_at, c);
+    }
+
+    /// Writes the marks gathered since the last flush. Should that fail, each is saved as a
+    /// record of its own instead: the delivery was made, and its log must not say pending.
+    pub(super) async fn flush_marks(&self) {
+        let marks = std::mem::take(&mut *self.marks.lock().unwrap_or_else(|p| p.into_inner()));
+        if marks.is_empty() {
+            return;
+        }
+        let Err(e) = self.app.store.save_marks(&marks).await else {
+            return;
+        };
+        tracing::warn!(error = %e, "could not write delivery marks; saving records instead");
+        for d in &marks {
+            match self.app.store.save_delivery(d, 0, None).await {
+                Ok(()) | Err(StoreError::AlreadyRecorded) => {}
+                Err(e) => tracing::error!(
+                    delivery = %d.id,
+                    error = %crate::error::chain(&e),
+                    "a delivered first try could not be recorded: its log shows it pending"
+                ),
+            }
         }
     }
 

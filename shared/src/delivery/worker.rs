@@ -122,7 +122,7 @@ async fn settle(deliverer: Arc<Deliverer>, mut rx: mpsc::UnboundedReceiver<Settl
         let first = tokio::select! {
             s = rx.recv() => s,
             _ = tokio::time::sleep(STATS_EVERY) => {
-                deliverer.flush_stats().await;
+                deliverer.flush_batch().await;
                 last_stats = Instant::now();
                 continue;
             }
@@ -152,11 +152,11 @@ async fn settle(deliverer: Arc<Deliverer>, mut rx: mpsc::UnboundedReceiver<Settl
             tracing::error!(error = %crate::error::chain(&e), "queue delete failed");
         }
         if last_stats.elapsed() >= STATS_EVERY {
-            deliverer.flush_stats().await;
+            deliverer.flush_batch().await;
             last_stats = Instant::now();
         }
     }
-    deliverer.flush_stats().await;
+    deliverer.flush_batch().await;
 }
 
 #[cfg(all(test, feature = "sqlite"))]

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Timestamp;
+use super::{LogLevel, Timestamp};
 use crate::ids::{DeliveryId, EventId, RetryId, TenantId, WebhookId};
 
 /// A published event and the answer its publisher got (replayed on an idempotent repeat).
@@ -22,6 +22,9 @@ pub struct Event {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub webhook_ids: Vec<WebhookId>,
     pub expires_at: Timestamp,
+    /// The tenant's log level when it was published (stored only when not `full`).
+    #[serde(default, skip_serializing_if = "LogLevel::is_full")]
+    pub log_level: LogLevel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

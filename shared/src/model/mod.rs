@@ -61,11 +61,13 @@ mod auth;
 mod delivery;
 mod keys;
 pub mod operational;
+mod tenant;
 mod webhook;
 
 pub use auth::*;
 pub use delivery::*;
 pub use keys::*;
+pub use tenant::*;
 pub use webhook::*;
 
 /// A page of a listing, with where the next page starts.

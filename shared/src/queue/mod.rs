@@ -72,6 +72,14 @@ pub struct DeliveryRef {
     /// record, although the copy's first receive says otherwise.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub resent: bool,
+    /// When the delivery expires (the tenant's retention; absent in earlier builds' messages:
+    /// the deployment's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<crate::model::Timestamp>,
+    /// The tenant's log level is `failures`: a first-try success is kept as a mark, not a
+    /// record.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lean: bool,
 }
 
 /// One queue message.
@@ -221,6 +229,8 @@ mod tests {
             event_type: None,
             resent: false,
             body: Some("{}".into()),
+            expires_at: None,
+            lean: false,
         }
     }
 

@@ -80,6 +80,8 @@ fn manual_task(d: &Delivery, body: Option<String>, retry_id: &RetryId) -> Delive
             event_type: Some(d.event_type.clone()),
             resent: false,
             body,
+            expires_at: Some(d.expires_at),
+            lean: false,
         },
         retry_id: retry_id.clone(),
     }

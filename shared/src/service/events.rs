@@ -123,17 +123,18 @@ pub(crate) fn check_names(
     Ok(())
 }
 
-/// A new event of `tenant`, expiring after the configured retention.
-pub fn new_event(
+/// A new event of `tenant`, kept for the tenant's retention and logged at its log level.
+pub async fn new_event(
     app: &Hookline,
     tenant: &TenantId,
     id: EventId,
     event_type: String,
     account_id: Option<String>,
     data: Value,
-) -> Event {
+) -> Result<Event> {
+    let settings = super::settings::cached(app, tenant).await?;
     let now = app.clock.now();
-    Event {
+    Ok(Event {
         id,
         tenant_id: tenant.clone(),
         event_type,
@@ -142,8 +143,9 @@ pub fn new_event(
         created_at: now,
         deliveries: 0,
         webhook_ids: Vec::new(),
-        expires_at: app.config.expires_after(now),
-    }
+        expires_at: settings.expires_after(now),
+        log_level: settings.log_level(),
+    })
 }
 
 /// Creates one delivery of `event` per webhook, enqueues a message of the kind `kind` makes
@@ -186,7 +188,7 @@ pub(crate) fn planned(
     let tasks: Vec<DeliveryTask> = deliveries
         .iter()
         .map(|d| {
-            kind(DeliveryRef {
+            let mut task = kind(DeliveryRef {
                 tenant_id: tenant.clone(),
                 delivery_id: d.id.clone(),
                 webhook_id: d.webhook_id.clone(),
@@ -194,7 +196,14 @@ pub(crate) fn planned(
                 event_type: Some(event.event_type.clone()),
                 resent: false,
                 body: inline.clone(),
-            })
+                expires_at: Some(event.expires_at),
+                lean: false,
+            });
+            // Only the automatic schedule is lean: a test event is a manual action.
+            if let DeliveryTask::Scheduled(t) = &mut task {
+                t.lean = !event.log_level.is_full();
+            }
+            task
         })
         .collect();
     Plan {

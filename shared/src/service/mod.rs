@@ -18,6 +18,7 @@ pub mod partners;
 pub mod portal;
 #[cfg(feature = "api")]
 pub mod publish;
+pub mod settings;
 pub mod verification_keys;
 pub mod webhooks;
 

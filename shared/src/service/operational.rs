@@ -79,7 +79,8 @@ async fn publish_into(
         name.to_string(),
         None,
         data,
-    );
+    )
+    .await?;
     let mut plan = super::events::planned(event, &subscribed, DeliveryTask::Scheduled);
     plan.published = true;
     super::events::record(app, vec![plan])

@@ -136,7 +136,8 @@ pub async fn prepare(
         input.event_type,
         input.account_id,
         input.data,
-    );
+    )
+    .await?;
     let mut plan = planned(event, &matching, DeliveryTask::Scheduled);
     plan.published = true;
     Ok(Prepared::Ready(Box::new(plan)))

@@ -264,7 +264,8 @@ pub async fn send_test(
             (t, example)
         }
     };
-    let event = super::events::new_event(app, tenant, EventId::generate(), event_type, None, data);
+    let event =
+        super::events::new_event(app, tenant, EventId::generate(), event_type, None, data).await?;
     let out =
         super::events::fan_out(app, event, std::slice::from_ref(&w), DeliveryTask::Test).await?;
     Ok(TestSent {

@@ -18,7 +18,7 @@ use crate::fault::BackendError;
 use crate::ids::{ApiKeyId, DeliveryId, EventId, PartnerId, TenantId, WebhookId};
 use crate::model::{
     ApiKey, ArchivedAttempt, ClientKey, Delivery, DeliveryStatus, Event, EventType, Health,
-    Keyring, Page, Partner, Timestamp, Webhook,
+    Keyring, Page, Partner, TenantSettings, Timestamp, Webhook,
 };
 
 pub type StoreResult<T> = std::result::Result<T, StoreError>;
@@ -193,6 +193,11 @@ pub trait EventStore: Send + Sync {
         prior_attempts: usize,
         archived: Option<&ArchivedAttempt>,
     ) -> StoreResult<()>;
+    /// Keeps first-try successes of tenants whose log level is `failures` as marks: each
+    /// reads back through `get_delivery` and `event_deliveries` as a succeeded delivery with
+    /// its one attempt, and `list_deliveries` leaves it out. Writing one twice changes
+    /// nothing a reader sees.
+    async fn save_marks(&self, ds: &[Delivery]) -> StoreResult<()>;
     /// A delivery's attempts stored apart, oldest first.
     async fn archived_attempts(
         &self,
@@ -256,6 +261,15 @@ pub trait KeyringStore: Send + Sync {
     /// Writes `ring` if the stored keyring is still at `ring.version - 1` (or absent, for
     /// version 1); false when another writer got there first.
     async fn put_keyring(&self, ring: &Keyring) -> StoreResult<bool>;
+}
+
+/// Tenants' own settings (log level, retention).
+#[async_trait]
+pub trait TenantStore: Send + Sync {
+    async fn get_tenant_settings(&self, tenant: &TenantId) -> StoreResult<Option<TenantSettings>>;
+    /// Writes `s` if the stored settings are still at `s.version - 1` (or absent, for version
+    /// 1); false when another writer got there first.
+    async fn put_tenant_settings(&self, s: &TenantSettings) -> StoreResult<bool>;
 }
 
 /// Partners and the tenants they group.
@@ -341,6 +355,7 @@ pub trait Store:
     + IdempotencyStore
     + ClientKeyStore
     + KeyringStore
+    + TenantStore
     + PartnerStore
     + Retention
 {
@@ -355,6 +370,7 @@ impl<T> Store for T where
         + IdempotencyStore
         + ClientKeyStore
         + KeyringStore
+        + TenantStore
         + PartnerStore
         + Retention
 {

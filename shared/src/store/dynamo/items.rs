@@ -41,7 +41,7 @@ const MAX_INFLATED: usize = 4 * 1024 * 1024;
 /// compressed with raw DEFLATE in a binary `docz` when that is smaller (JSON shrinks to a
 /// third or so, so a 1 KB event fits one write unit), else plain in `doc`. The item is always
 /// written whole (a put), so it never holds both.
-fn insert_doc<T: Serialize>(item: &mut Item, v: &T) -> StoreResult<()> {
+pub fn insert_doc<T: Serialize>(item: &mut Item, v: &T) -> StoreResult<()> {
     let json = serde_json::to_string(v).map_err(be)?;
     if json.len() >= COMPRESS_FROM {
         let z = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 6);
@@ -92,6 +92,13 @@ pub fn keyring_item(r: &crate::model::Keyring) -> StoreResult<Item> {
     let mut item = key(tenant_pk(&r.tenant_id), KEYRING_SK);
     item.insert("doc".into(), doc(r)?);
     item.insert("ver".into(), n(r.version));
+    Ok(item)
+}
+
+pub fn tenant_settings_item(t: &crate::model::TenantSettings) -> StoreResult<Item> {
+    let mut item = key(tenant_pk(&t.tenant_id), SETTINGS_SK);
+    item.insert("doc".into(), doc(t)?);
+    item.insert("ver".into(), n(t.version));
     Ok(item)
 }
 

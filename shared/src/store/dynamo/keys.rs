@@ -73,6 +73,8 @@ pub fn attempt_sk(number: usize) -> String {
 
 /// A tenant's signing keyring, in the tenant's partition.
 pub const KEYRING_SK: &str = "KEYRING";
+/// A tenant's settings, in the tenant's partition.
+pub const SETTINGS_SK: &str = "SETTINGS";
 
 pub fn client_key_pk(key_id: &str) -> String {
     format!("CK#{key_id}")
@@ -126,6 +128,13 @@ pub const EVENT_TYPE_SK_PREFIX: &str = "ET#";
 
 pub fn event_pk(tenant: &TenantId, id: &EventId) -> String {
     format!("T#{tenant}#E#{id}")
+}
+
+/// The partition of the marks of a tenant's lean first-try successes whose events were
+/// created in unix second `second` (a delivery id carries its event's time, so a mark is found
+/// from the id alone).
+pub fn marks_pk(tenant: &TenantId, second: i64) -> String {
+    format!("T#{tenant}#M#{second}")
 }
 
 /// The partition of a delivery's archived attempts.

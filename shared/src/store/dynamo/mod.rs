@@ -9,10 +9,12 @@ mod events;
 pub mod items;
 mod keyrings;
 pub mod keys;
+mod marks;
 mod partners;
 mod rate;
 mod stats;
 pub mod table;
+mod tenants;
 mod webhooks;
 
 use aws_sdk_dynamodb::Client;

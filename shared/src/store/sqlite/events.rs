@@ -187,7 +187,7 @@ impl EventStore for SqliteDb {
             }
             let n = c
                 .prepare_cached(
-                    "UPDATE deliveries SET status = ?3, attempts = ?4, doc = ?5
+                    "UPDATE deliveries SET status = ?3, attempts = ?4, doc = ?5, lean = 0
                      WHERE tenant_id = ?1 AND id = ?2 AND attempts = ?6",
                 )
                 .map_err(be)?
@@ -228,6 +228,37 @@ impl EventStore for SqliteDb {
         .await
     }
 
+    async fn save_marks(&self, ds: &[Delivery]) -> StoreResult<()> {
+        // Publishes here record their deliveries: a mark is the record, saved as succeeded and
+        // flagged so that the webhook's log leaves it out.
+        let rows = ds
+            .iter()
+            .map(delivery_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.record(move |c| {
+            for r in &rows {
+                let n = c
+                    .prepare_cached(
+                        "UPDATE deliveries SET status = ?3, attempts = ?4, doc = ?5, lean = 1
+                         WHERE tenant_id = ?1 AND id = ?2 AND attempts = 0",
+                    )
+                    .map_err(be)?
+                    .execute(params![r.tenant, r.id, r.status, r.attempts, r.doc])
+                    .map_err(be)?;
+                if n == 0 && insert_delivery(c, r, None)? == 1 {
+                    c.prepare_cached(
+                        "UPDATE deliveries SET lean = 1 WHERE tenant_id = ?1 AND id = ?2",
+                    )
+                    .map_err(be)?
+                    .execute(params![r.tenant, r.id])
+                    .map_err(be)?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn list_deliveries(
         &self,
         tenant: &TenantId,
@@ -244,7 +275,7 @@ impl EventStore for SqliteDb {
         };
         let items: Vec<Delivery> = self
             .get_docs(
-                "SELECT doc FROM deliveries WHERE tenant_id = ?1 AND webhook_id = ?2
+                "SELECT doc FROM deliveries WHERE tenant_id = ?1 AND webhook_id = ?2 AND lean = 0
                  AND (?3 IS NULL OR status = ?3)
                  AND (created_ms < ?4 OR (created_ms = ?4 AND (?5 = '' OR id < ?5)))
                  ORDER BY created_ms DESC, id DESC LIMIT ?6",

@@ -12,6 +12,7 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("webhooks", "health_rev", "INTEGER NOT NULL DEFAULT 0"),
     ("queue", "grp", "TEXT NOT NULL DEFAULT ''"),
     ("queue", "in_flight", "INTEGER NOT NULL DEFAULT 0"),
+    ("deliveries", "lean", "INTEGER NOT NULL DEFAULT 0"),
 ];
 
 pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {

@@ -15,6 +15,7 @@ mod partners;
 pub mod queue;
 mod rate;
 mod stats;
+mod tenants;
 mod wal;
 mod webhooks;
 mod writer;

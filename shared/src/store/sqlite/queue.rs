@@ -282,6 +282,8 @@ mod tests {
             event_type: None,
             resent: false,
             body: None,
+            expires_at: None,
+            lean: false,
         })
     }
 

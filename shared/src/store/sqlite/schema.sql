@@ -19,10 +19,11 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_expiry ON events (expires_ms);
 
 -- `attempts` guards save_delivery: a record is replaced only by the worker that read it.
+-- `lean`: a first-try success of a tenant whose log level is `failures` (see save_marks).
 CREATE TABLE IF NOT EXISTS deliveries (
   tenant_id TEXT NOT NULL, id TEXT NOT NULL, webhook_id TEXT NOT NULL, event_id TEXT NOT NULL,
   status TEXT NOT NULL, created_ms INTEGER NOT NULL, attempts INTEGER NOT NULL, doc TEXT NOT NULL,
-  expires_ms INTEGER NOT NULL, PRIMARY KEY (tenant_id, id));
+  expires_ms INTEGER NOT NULL, lean INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (tenant_id, id));
 CREATE INDEX IF NOT EXISTS deliveries_by_expiry ON deliveries (expires_ms);
 CREATE INDEX IF NOT EXISTS deliveries_by_webhook ON deliveries (tenant_id, webhook_id, created_ms DESC, id DESC);
 CREATE INDEX IF NOT EXISTS deliveries_by_event ON deliveries (tenant_id, event_id);
@@ -58,6 +59,10 @@ CREATE INDEX IF NOT EXISTS client_keys_by_tenant ON client_keys (tenant_id, key_
 
 -- Each tenant's signing key pairs (asymmetric delivery signatures), versioned.
 CREATE TABLE IF NOT EXISTS keyrings (
+  tenant_id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL);
+
+-- Each tenant's own settings (log level, retention), versioned.
+CREATE TABLE IF NOT EXISTS tenant_settings (
   tenant_id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL);
 
 -- Partners: groups of tenants that partner keys act on, versioned.
