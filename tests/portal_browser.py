@@ -54,6 +54,8 @@ def main():
         assert "portal-secret-value" not in driver.page_source, "a header value is shown"
         assert "Authentication" in summary and "bearer" in summary, summary
         assert "1234" not in summary, "no part of the credential is shown"
+        # The payload filter, as written.
+        assert "Filter" in summary and '"$gt":10' in summary, summary
         assert "failed" in row.text, f"the delivery should show as failed: {row.text!r}"
         row.find_element(By.CSS_SELECTOR, "button[data-delivery]").click()
         wait.until(lambda d: d.find_element(By.ID, "delivery").is_displayed())

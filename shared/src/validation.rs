@@ -210,6 +210,18 @@ pub fn timeout_seconds(t: u32) -> Result<()> {
     }
 }
 
+/// A webhook's payload filter: well formed, or a 422 naming where it is not
+/// (`filter.data.amount.$gt`).
+pub fn payload_filter(f: &crate::model::Filter) -> Result<()> {
+    f.check().map_err(|e| {
+        let field = match e.path.as_str() {
+            "" => "filter".to_string(),
+            p => format!("filter.{p}"),
+        };
+        Error::validation(field, e.message)
+    })
+}
+
 /// Custom headers a webhook may carry.
 pub const MAX_HEADERS: usize = 20;
 const MAX_HEADER_VALUE_LEN: usize = 4096;

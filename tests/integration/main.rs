@@ -12,6 +12,7 @@ mod dashboard;
 mod delivery;
 mod disk_full;
 mod fairness;
+mod filters;
 mod headers;
 mod idempotency;
 mod isolation;

@@ -430,6 +430,7 @@ pub fn webhook_record(tenant: &str, wh: &str, url: &str, secret: &str) -> hookli
         auth: None,
         tls: None,
         timeout_seconds: None,
+        filter: None,
         secrets: vec![hookline::model::SigningSecret {
             key: secret.into(),
             created_at: now,

@@ -10,6 +10,7 @@ pub mod error;
 pub mod event_types;
 pub mod events;
 pub mod extract;
+pub mod filters;
 pub mod idempotency;
 pub mod metrics;
 pub mod openapi;
@@ -62,6 +63,7 @@ pub fn router(app: Hookline) -> Router {
             }),
         )
         .merge(webhooks::routes())
+        .merge(filters::routes())
         .merge(deliveries::routes())
         .merge(event_types::routes())
         .merge(events::routes())

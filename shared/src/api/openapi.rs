@@ -10,8 +10,8 @@ use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{
-    client_keys, deliveries, event_types, events, partners, portal, settings, verification_keys,
-    webhooks,
+    client_keys, deliveries, event_types, events, filters, partners, portal, settings,
+    verification_keys, webhooks,
 };
 
 /// Every error answer: `{"error": {...}}`.
@@ -60,6 +60,7 @@ pub struct FieldErrorOut {
     paths(
         webhooks::create, webhooks::list, webhooks::read, webhooks::patch, webhooks::put,
         webhooks::delete, webhooks::rotate_secret, webhooks::send_test, webhooks::stats,
+        filters::check,
         deliveries::list, deliveries::read, deliveries::retry, deliveries::recover,
         event_types::list, event_types::read, event_types::create, event_types::patch,
         event_types::delete,

@@ -16,7 +16,7 @@ use crate::auth::{Across, Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{DeliveryId, EventId, WebhookId};
-use crate::model::{ReceiverAuth, SignatureScheme, Timestamp, TlsOptions, Webhook};
+use crate::model::{Filter, ReceiverAuth, SignatureScheme, Timestamp, TlsOptions, Webhook};
 use crate::service::webhooks::{self as service, PutKeeps, WebhookDraft};
 use crate::signing;
 
@@ -57,6 +57,14 @@ pub struct WebhookIn {
     pub tls: Option<TlsOptions>,
     /// This webhook's per-attempt timeout, 1 to 30 s (default: the deployment's setting).
     pub timeout_seconds: Option<u32>,
+    /// A condition the event must meet, shaped like the event: `{"type": {"$startsWith":
+    /// "invoice."}, "data": {"amount": {"$gt": 10000}, "customer": {"country": "FR"}}}`.
+    /// Nested objects follow the payload, a plain value means `$eq`; operators `$eq $neq $gt
+    /// $gte $lt $lte $in $nin $exists $startsWith`, and `$and`/`$or` (arrays of conditions)
+    /// and `$not`. At most 4 KB and 8 levels deep. An event that does not meet it makes no
+    /// delivery here.
+    #[schema(value_type = Option<Object>)]
+    pub filter: Option<Filter>,
     /// `hmac-sha256` (default: Standard Webhooks `v1` with the webhook's secret), `ed25519`
     /// (`v1a`) or `http-message-signatures` (RFC 9421), both with the tenant's key pair (public
     /// halves at `/v1/verification-keys`). On `PUT`, omitted keeps the current scheme.
@@ -77,6 +85,7 @@ impl From<WebhookIn> for WebhookDraft {
             auth: input.auth,
             tls: input.tls,
             timeout_seconds: input.timeout_seconds,
+            filter: input.filter,
             signature_scheme: input.signature_scheme.unwrap_or_default(),
         }
     }
@@ -113,6 +122,9 @@ pub struct WebhookPatchIn {
     /// `null` goes back to the deployment's timeout.
     #[schema(value_type = Option<u32>)]
     pub timeout_seconds: Patch<u32>,
+    /// Replaces the payload filter; `null` removes it.
+    #[schema(value_type = Option<Object>)]
+    pub filter: Patch<Filter>,
     /// `null` goes back to the default, `hmac-sha256`.
     #[schema(value_type = Option<SignatureScheme>)]
     pub signature_scheme: Patch<SignatureScheme>,
@@ -157,6 +169,12 @@ impl WebhookPatchIn {
             .map(Some)
             .apply_to(&mut timeout, || Ok(None))?;
         w.timeout_seconds = timeout;
+        let mut filter = w.filter.clone();
+        self.filter
+            .clone()
+            .map(Some)
+            .apply_to(&mut filter, || Ok(None))?;
+        w.filter = filter;
         self.signature_scheme
             .clone()
             .apply_to(&mut w.signature_scheme, || Ok(SignatureScheme::default()))?;
@@ -191,6 +209,10 @@ pub struct WebhookOut {
     /// This webhook's per-attempt timeout (none: the deployment's).
     #[serde(default)]
     pub timeout_seconds: Option<u32>,
+    /// The payload filter (none: every event its types and accounts select).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub filter: Option<Filter>,
     /// The full secret at creation and rotation only; masked everywhere else.
     pub secret: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -274,6 +296,7 @@ impl WebhookOut {
             auth: w.auth.as_ref().map(ReceiverAuth::masked),
             tls: w.tls.clone(),
             timeout_seconds: w.timeout_seconds,
+            filter: w.filter.clone(),
             secret: if reveal {
                 secret.to_string()
             } else {

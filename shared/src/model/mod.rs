@@ -59,6 +59,7 @@ impl Scope {
 
 mod auth;
 mod delivery;
+mod filter;
 mod keys;
 pub mod operational;
 mod tenant;
@@ -66,6 +67,7 @@ mod webhook;
 
 pub use auth::*;
 pub use delivery::*;
+pub use filter::*;
 pub use keys::*;
 pub use tenant::*;
 pub use webhook::*;
@@ -148,6 +150,7 @@ mod tests {
             auth: None,
             tls: None,
             timeout_seconds: None,
+            filter: None,
             secrets: vec![secret("s0")],
             signature_scheme: SignatureScheme::default(),
             created_at: t0,

@@ -43,6 +43,9 @@ pub struct Webhook {
     /// This webhook's per-attempt timeout, 1 to 30 s (none: `HOOKLINE_DELIVERY_TIMEOUT_SECONDS`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<u32>,
+    /// A condition on the event (type, account, payload) it must meet to be delivered here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<super::Filter>,
     pub secrets: Vec<SigningSecret>,
     /// How deliveries are signed (the HMAC secrets above, or the tenant's key pair).
     #[serde(default, skip_serializing_if = "SignatureScheme::is_default")]
@@ -152,6 +155,15 @@ impl Webhook {
                 || (self.events.is_empty() && !super::operational::is_reserved(event_type)))
             && (self.account_ids.is_empty()
                 || account_id.is_some_and(|a| self.account_ids.iter().any(|x| x == a)))
+    }
+
+    /// Whether `event` is delivered here: [`Self::matches`], and the payload filter.
+    pub fn accepts(&self, event: &super::Envelope) -> bool {
+        self.matches(event.event_type, event.account_id)
+            && self
+                .filter
+                .as_ref()
+                .is_none_or(|f| f.evaluate(event).is_ok())
     }
 
     /// The secrets valid at `now`, current first.

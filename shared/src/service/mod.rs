@@ -9,6 +9,8 @@ pub mod deliveries;
 pub mod event_types;
 pub mod events;
 #[cfg(feature = "api")]
+pub mod filters;
+#[cfg(feature = "api")]
 pub mod idempotency;
 #[cfg(feature = "api")]
 pub mod keys;

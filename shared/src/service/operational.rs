@@ -64,23 +64,23 @@ async fn publish_into(
     data: Value,
 ) -> crate::error::Result<()> {
     let name = notice.event_type();
+    let id = EventId::generate();
     let subscribed: Vec<Webhook> = super::events::all_webhooks(app, target)
         .await?
         .into_iter()
-        .filter(|w| w.matches(name, None))
+        .filter(|w| {
+            w.accepts(&crate::model::Envelope {
+                id: id.as_str(),
+                event_type: name,
+                account_id: None,
+                data: &data,
+            })
+        })
         .collect();
     if subscribed.is_empty() {
         return Ok(());
     }
-    let event = super::events::new_event(
-        app,
-        target,
-        EventId::generate(),
-        name.to_string(),
-        None,
-        data,
-    )
-    .await?;
+    let event = super::events::new_event(app, target, id, name.to_string(), None, data).await?;
     let mut plan = super::events::planned(event, &subscribed, DeliveryTask::Scheduled);
     plan.published = true;
     super::events::record(app, vec![plan])

@@ -12,7 +12,7 @@ use super::events::{
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{EventId, TenantId};
-use crate::model::Webhook;
+use crate::model::{Envelope, Webhook};
 use crate::queue::DeliveryTask;
 use crate::validation;
 
@@ -127,7 +127,14 @@ pub async fn prepare(
     let matching: Vec<Webhook> = all_webhooks(app, tenant)
         .await?
         .into_iter()
-        .filter(|w| w.matches(&input.event_type, input.account_id.as_deref()))
+        .filter(|w| {
+            w.accepts(&Envelope {
+                id: id.as_str(),
+                event_type: &input.event_type,
+                account_id: input.account_id.as_deref(),
+                data: &input.data,
+            })
+        })
         .collect();
     let event = new_event(
         app,

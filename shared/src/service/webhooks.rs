@@ -31,6 +31,7 @@ pub struct WebhookDraft {
     pub auth: Option<crate::model::ReceiverAuth>,
     pub tls: Option<crate::model::TlsOptions>,
     pub timeout_seconds: Option<u32>,
+    pub filter: Option<crate::model::Filter>,
     pub signature_scheme: SignatureScheme,
 }
 
@@ -79,6 +80,11 @@ async fn check(app: &Hookline, before: Option<&Webhook>, w: &Webhook) -> Result<
         && changed(&|b| b.timeout_seconds != w.timeout_seconds)
     {
         checks.push(validation::timeout_seconds(t));
+    }
+    if let Some(f) = &w.filter
+        && changed(&|b| b.filter != w.filter)
+    {
+        checks.push(validation::payload_filter(f));
     }
     if let Some(auth) = &w.auth
         && changed(&|b| b.auth != w.auth || b.headers != w.headers)
@@ -138,6 +144,7 @@ pub async fn create_as(
         auth: draft.auth,
         tls: draft.tls,
         timeout_seconds: draft.timeout_seconds,
+        filter: draft.filter,
         secrets: vec![new_secret(now)],
         signature_scheme: draft.signature_scheme,
         created_at: now,
@@ -218,6 +225,7 @@ pub async fn put(
         w.auth = draft.auth.clone();
         w.tls = draft.tls.clone();
         w.timeout_seconds = draft.timeout_seconds;
+        w.filter = draft.filter.clone();
         if !keep.signature_scheme {
             w.signature_scheme = draft.signature_scheme;
         }

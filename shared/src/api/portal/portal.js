@@ -142,6 +142,8 @@ async function refreshWebhook(fresh) {
       : []),
     // The kind of authentication only, never the (already masked) credential.
     ...(w.auth ? [el("dt", {}, "Authentication"), el("dd", {}, w.auth.type)] : []),
+    // The payload filter as written: only events that meet it are delivered here.
+    ...(w.filter ? [el("dt", {}, "Filter"), el("dd", {}, el("code", {}, JSON.stringify(w.filter)))] : []),
     el("dt", {}, "Success rate (24 h)"),
     el("dd", {}, day.success_rate === null ? "—" : (day.success_rate * 100).toFixed(1) + " %"),
     el("dt", {}, "Response time (24 h)"),
