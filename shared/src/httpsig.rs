@@ -35,6 +35,100 @@ pub fn signature_params(components: &[&str], created: i64, key_id: &str, alg: &s
     )
 }
 
+/// One member of a structured-field dictionary, as written: its label and raw value.
+pub fn members(header: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let (mut depth, mut quoted, mut escaped, mut start) = (0i32, false, false, 0usize);
+    let bytes = header.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if quoted {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => quoted = true,
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b',' if depth == 0 => {
+                out.push(&header[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&header[start..]);
+    out.into_iter()
+        .filter_map(|m| {
+            let (label, value) = m.trim().split_once('=')?;
+            Some((label.trim().to_string(), value.trim().to_string()))
+        })
+        .collect()
+}
+
+/// A parsed signature input: the covered components and the parameters.
+#[derive(Debug, Default)]
+pub struct Input {
+    pub components: Vec<String>,
+    pub created: Option<i64>,
+    pub expires: Option<i64>,
+    pub keyid: Option<String>,
+    pub nonce: Option<String>,
+    pub alg: Option<String>,
+}
+
+/// Parses `("@method" "@target-uri");created=1;keyid="k"` (strings as components; parameter
+/// values as integers or strings).
+pub fn parse_input(raw: &str) -> Result<Input, &'static str> {
+    let raw = raw.trim();
+    let rest = raw
+        .strip_prefix('(')
+        .ok_or("Signature-Input: an inner list expected")?;
+    let close = rest
+        .find(')')
+        .ok_or("Signature-Input: unclosed inner list")?;
+    let mut input = Input::default();
+    for item in rest[..close].split_whitespace() {
+        let name = item
+            .strip_prefix('"')
+            .and_then(|i| i.strip_suffix('"'))
+            .ok_or("Signature-Input: components are strings")?;
+        input.components.push(name.to_string());
+    }
+    for param in rest[close + 1..]
+        .split(';')
+        .filter(|p| !p.trim().is_empty())
+    {
+        let (k, v) = param
+            .trim()
+            .split_once('=')
+            .ok_or("Signature-Input: parameter without a value")?;
+        let string = || {
+            v.strip_prefix('"')
+                .and_then(|s| s.strip_suffix('"'))
+                .map(str::to_string)
+                .ok_or("Signature-Input: a string parameter expected")
+        };
+        let int = || {
+            v.parse::<i64>()
+                .map_err(|_| "Signature-Input: an integer parameter expected")
+        };
+        match k {
+            "created" => input.created = Some(int()?),
+            "expires" => input.expires = Some(int()?),
+            "keyid" => input.keyid = Some(string()?),
+            "nonce" => input.nonce = Some(string()?),
+            "alg" => input.alg = Some(string()?),
+            _ => {}
+        }
+    }
+    Ok(input)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

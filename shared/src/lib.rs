@@ -37,5 +37,6 @@ pub mod store;
 pub mod telemetry;
 pub mod tls;
 pub mod validation;
+pub mod verify;
 
 pub use error::{Error, Result};

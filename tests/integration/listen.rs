@@ -1,5 +1,6 @@
 //! `hookline listen` checks what a webhook's receiver authentication sends: a required header,
 //! Basic, and its own OAuth2 token endpoint; what lacks it is refused with 401 and says why.
+//! It verifies deliveries in every signature scheme.
 
 use std::sync::mpsc::Receiver as Lines;
 use std::time::Duration;
@@ -105,5 +106,116 @@ async fn listen_checks_headers_basic_and_its_own_oauth2_tokens() {
         drain(&app, &deliverer).await;
         let line = delivery_line(&lines);
         assert!(line.ends_with(&format!("-> {status}")), "{account}: {line}");
+    }
+}
+
+/// With `--keys-url`, `hookline listen` verifies `ed25519` (v1a) and `http-message-signatures`
+/// (RFC 9421) deliveries with the tenant's published keys, fetched when a delivery names a key
+/// it does not know; a tampered request is refused as such.
+#[tokio::test]
+async fn listen_verifies_v1a_and_rfc9421_with_the_published_keys() {
+    use base64::Engine;
+    let app = sqlite(test_config());
+    let (api, key) = client(&app).await;
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+    // The API on a port, where listen fetches the keys (served by this test's runtime while
+    // it waits on the deliveries).
+    let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api_base = format!("http://{}", tcp.local_addr().unwrap());
+    let served = hookline::api::router(app.clone());
+    tokio::spawn(async move { axum::serve(tcp, served).await });
+    let port = free_port().to_string();
+    let hook = format!("http://127.0.0.1:{port}/hook");
+    let mut tenant = String::new();
+    for (scheme, account) in [("ed25519", "v1a"), ("http-message-signatures", "rfc")] {
+        let w: WebhookOut = api
+            .post(
+                "/v1/webhooks",
+                &key,
+                json!({"url": hook, "signature_scheme": scheme, "account_ids": [account]}),
+            )
+            .await;
+        tenant = w.tenant_id.to_string();
+    }
+    let keys_url = format!("{api_base}/v1/tenants/{tenant}/verification-keys");
+    let (_listen, lines) = super::serve::spawn_listen(&["--port", &port, "--keys-url", &keys_url]);
+    let mut key_id = String::new();
+    for (account, says) in [
+        ("v1a", "verified (v1a, key vk_"),
+        ("rfc", "verified (RFC 9421, key vk_"),
+    ] {
+        let _: PublishOut = api
+            .post(
+                "/v1/events",
+                &key,
+                json!({"type": "a.b", "data": {"n": 1}, "account_id": account}),
+            )
+            .await;
+        assert_eq!(drain(&app, &deliverer).await, vec![Outcome::Done]);
+        let line = delivery_line(&lines);
+        assert!(
+            line.contains(says) && line.ends_with("-> 200"),
+            "{account}: {line}"
+        );
+        key_id = line
+            .split("key ")
+            .nth(1)
+            .unwrap()
+            .split(')')
+            .next()
+            .unwrap()
+            .to_string();
+    }
+
+    // Tampered: a v1a signature that is not the key's, a body its digest does not describe,
+    // and a signature base the signature does not match.
+    let http = reqwest::Client::new();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let now = chrono::Utc::now().timestamp().to_string();
+    let body = r#"{"type":"a.b","data":{"n":2}}"#;
+    http.post(&hook)
+        .header("webhook-id", "msg_forged")
+        .header("webhook-timestamp", &now)
+        .header(
+            "webhook-signature",
+            format!("v1a,{}", b64.encode([7u8; 64])),
+        )
+        .header("webhook-key-id", &key_id)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let line = delivery_line(&lines);
+    assert!(
+        line.contains("BAD SIGNATURE (v1a): the signature does not match"),
+        "{line}"
+    );
+    let input = format!(
+        r#"sig1=("@method" "@target-uri" "content-digest" "webhook-id");created={now};keyid="{key_id}";alg="ed25519""#
+    );
+    for (digest, says) in [
+        (
+            hookline::httpsig::content_digest(b"{}"),
+            "the Content-Digest does not match",
+        ),
+        (
+            hookline::httpsig::content_digest(body.as_bytes()),
+            "the signature does not match",
+        ),
+    ] {
+        http.post(&hook)
+            .header("webhook-id", "msg_forged")
+            .header("content-digest", digest)
+            .header("signature-input", &input)
+            .header("signature", format!("sig1=:{}:", b64.encode([9u8; 64])))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let line = delivery_line(&lines);
+        assert!(
+            line.contains(&format!("BAD SIGNATURE (RFC 9421): {says}")),
+            "{line}"
+        );
     }
 }

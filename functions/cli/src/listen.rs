@@ -1,7 +1,8 @@
 //! `hookline listen`: a webhook receiver for trying Hookline on one machine (like `stripe
 //! listen`). Every request it receives is answered with the chosen status and printed as one
-//! line: when, the message id, the event type, whether the signature verifies with the given
-//! secret, how old the message was, and the answer. It can also check what a webhook's
+//! line: when, the message id, the event type, whether the signature verifies (in whichever of
+//! the three schemes the delivery is signed: `v1` with the given secret, `v1a` and RFC 9421
+//! with the tenant's published keys), how old the message was, and the answer. It can also check what a webhook's
 //! receiver authentication sends (`--require-header`, `--basic`, `--bearer`), and play an
 //! OAuth2 token endpoint (`--oauth2`), refusing with 401 what does not carry it.
 
@@ -14,6 +15,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use base64::Engine;
 use hookline::signing::{secret_bytes, verify};
+use hookline::verify::{PublicKeys, Refused, verify_rfc9421, verify_v1a};
 
 /// `hookline listen`'s flags.
 #[derive(clap::Args)]
@@ -24,6 +26,11 @@ pub struct ListenArgs {
     /// The webhook's signing secret (whsec_...), to verify each delivery.
     #[arg(long, env = "HOOKLINE_LISTEN_SECRET")]
     secret: Option<String>,
+    /// The tenant's verification keys (`{server}/v1/tenants/{tenant_id}/verification-keys`), to
+    /// verify `ed25519` (v1a) and `http-message-signatures` (RFC 9421) deliveries; fetched on
+    /// first need and again when a delivery names a key it does not know (a rotation).
+    #[arg(long, value_name = "URL")]
+    keys_url: Option<String>,
     /// The status to answer (e.g. 500 to watch the retries).
     #[arg(long, default_value_t = 200)]
     status: u16,
@@ -54,6 +61,8 @@ struct Checks {
 #[derive(Clone)]
 struct Listener {
     key: Option<Vec<u8>>,
+    keys_url: Option<String>,
+    keys: Arc<tokio::sync::Mutex<PublicKeys>>,
     status: StatusCode,
     checks: Checks,
     issued: Arc<Mutex<Vec<String>>>,
@@ -101,10 +110,11 @@ pub async fn run(args: &ListenArgs) -> anyhow::Result<()> {
     println!(
         "Listening on {base} (answering {status}{}); point a webhook here, with \
          HOOKLINE_ALLOW_PRIVATE_TARGETS=true on the server.",
-        if key.is_some() {
-            ", verifying signatures"
-        } else {
-            "; give --secret whsec_... to verify signatures"
+        match (key.is_some(), args.keys_url.is_some()) {
+            (true, true) => ", verifying signatures",
+            (true, false) => ", verifying v1 signatures (give --keys-url for v1a and RFC 9421)",
+            (false, true) => ", verifying v1a and RFC 9421 signatures (give --secret for v1)",
+            (false, false) => "; give --secret whsec_... and --keys-url to verify signatures",
         },
     );
     if checks.oauth2.is_some() {
@@ -112,6 +122,8 @@ pub async fn run(args: &ListenArgs) -> anyhow::Result<()> {
     }
     let app = Router::new().fallback(receive).with_state(Listener {
         key,
+        keys_url: args.keys_url.clone(),
+        keys: Arc::default(),
         status,
         checks,
         issued: Arc::default(),
@@ -122,6 +134,30 @@ pub async fn run(args: &ListenArgs) -> anyhow::Result<()> {
         })
         .await?;
     Ok(())
+}
+
+/// Runs `check` with the tenant's public keys, fetched first when none are known or when
+/// `check` names a key not among them (none without `--keys-url`).
+async fn with_keys<T>(
+    l: &Listener,
+    check: impl Fn(&PublicKeys) -> Result<T, Refused>,
+) -> Option<Result<T, Refused>> {
+    let url = l.keys_url.as_deref()?;
+    let mut keys = l.keys.lock().await;
+    let first = check(&keys);
+    if !matches!(first, Err(Refused::UnknownKey(_))) {
+        return Some(first);
+    }
+    match fetch_keys(url).await {
+        Ok(fetched) => *keys = fetched,
+        Err(e) => println!("could not fetch the verification keys from {url}: {e}"),
+    }
+    Some(check(&keys))
+}
+
+async fn fetch_keys(url: &str) -> anyhow::Result<PublicKeys> {
+    let body: serde_json::Value = reqwest::get(url).await?.error_for_status()?.json().await?;
+    PublicKeys::from_json(&body).map_err(|e| anyhow::anyhow!(e))
 }
 
 /// What the request lacks of what it must carry, if anything.
@@ -195,15 +231,40 @@ async fn receive(
         header("webhook-signature"),
     );
     let now = chrono::Utc::now().timestamp();
-    let verified = match &l.key {
-        None => "not verified (no --secret)".to_string(),
-        Some(_) if id.is_empty() || timestamp.is_empty() || signature.is_empty() => {
-            "NOT SIGNED".to_string()
+    let verified = if headers.contains_key("signature-input") {
+        let target = format!("http://{}{uri}", header("host"));
+        let get = |n: &str| {
+            headers
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let check = |keys: &PublicKeys| verify_rfc9421(keys, "POST", &target, get, &body, now);
+        match with_keys(&l, check).await {
+            Some(Ok(key)) => format!("verified (RFC 9421, key {key})"),
+            Some(Err(e)) => format!("BAD SIGNATURE (RFC 9421): {e}"),
+            None => "not verified (RFC 9421; give --keys-url)".to_string(),
         }
-        Some(key) => match verify(key, &id, &timestamp, &signature, &body, now) {
-            Ok(()) => "verified".to_string(),
-            Err(e) => format!("BAD SIGNATURE: {e}"),
-        },
+    } else if signature.split_whitespace().any(|s| s.starts_with("v1a,")) {
+        let key_id = header("webhook-key-id");
+        let check =
+            |keys: &PublicKeys| verify_v1a(keys, &key_id, &id, &timestamp, &signature, &body, now);
+        match with_keys(&l, check).await {
+            Some(Ok(())) => format!("verified (v1a, key {key_id})"),
+            Some(Err(e)) => format!("BAD SIGNATURE (v1a): {e}"),
+            None => "not verified (v1a; give --keys-url)".to_string(),
+        }
+    } else {
+        match &l.key {
+            None => "not verified (no --secret)".to_string(),
+            Some(_) if id.is_empty() || timestamp.is_empty() || signature.is_empty() => {
+                "NOT SIGNED".to_string()
+            }
+            Some(key) => match verify(key, &id, &timestamp, &signature, &body, now) {
+                Ok(()) => "verified".to_string(),
+                Err(e) => format!("BAD SIGNATURE: {e}"),
+            },
+        }
     };
     let event_type = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()

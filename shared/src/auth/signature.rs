@@ -18,6 +18,7 @@ use base64::engine::general_purpose::STANDARD;
 use super::{Authenticator, Identity, Subject};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
+use crate::httpsig::{Input, members, parse_input};
 use crate::model::{ClientKey, SignatureAlgorithm};
 use crate::store::IdempotencyRecord;
 
@@ -39,103 +40,9 @@ fn verify(key: &ClientKey, base: &[u8], signature: &[u8]) -> bool {
         .is_ok()
 }
 
-/// One member of a structured-field dictionary, as written: its label and raw value.
-fn members(header: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let (mut depth, mut quoted, mut escaped, mut start) = (0i32, false, false, 0usize);
-    let bytes = header.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        if quoted {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => quoted = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => quoted = true,
-            b'(' => depth += 1,
-            b')' => depth -= 1,
-            b',' if depth == 0 => {
-                out.push(&header[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(&header[start..]);
-    out.into_iter()
-        .filter_map(|m| {
-            let (label, value) = m.trim().split_once('=')?;
-            Some((label.trim().to_string(), value.trim().to_string()))
-        })
-        .collect()
-}
-
-/// A parsed signature input: the covered components and the parameters.
-#[derive(Debug, Default)]
-struct Input {
-    components: Vec<String>,
-    created: Option<i64>,
-    expires: Option<i64>,
-    keyid: Option<String>,
-    nonce: Option<String>,
-    alg: Option<String>,
-}
-
 fn bad(why: &str) -> Error {
     tracing::info!(reason = why, "signed request refused");
     Error::Unauthorized
-}
-
-/// Parses `("@method" "@target-uri");created=1;keyid="k"` (strings as components; parameter
-/// values as integers or strings).
-fn parse_input(raw: &str) -> Result<Input> {
-    let raw = raw.trim();
-    let rest = raw
-        .strip_prefix('(')
-        .ok_or_else(|| bad("Signature-Input: an inner list expected"))?;
-    let close = rest
-        .find(')')
-        .ok_or_else(|| bad("Signature-Input: unclosed inner list"))?;
-    let mut input = Input::default();
-    for item in rest[..close].split_whitespace() {
-        let name = item
-            .strip_prefix('"')
-            .and_then(|i| i.strip_suffix('"'))
-            .ok_or_else(|| bad("Signature-Input: components are strings"))?;
-        input.components.push(name.to_string());
-    }
-    for param in rest[close + 1..]
-        .split(';')
-        .filter(|p| !p.trim().is_empty())
-    {
-        let (k, v) = param
-            .trim()
-            .split_once('=')
-            .ok_or_else(|| bad("Signature-Input: parameter without a value"))?;
-        let string = || {
-            v.strip_prefix('"')
-                .and_then(|s| s.strip_suffix('"'))
-                .map(str::to_string)
-                .ok_or_else(|| bad("Signature-Input: a string parameter expected"))
-        };
-        let int = || {
-            v.parse::<i64>()
-                .map_err(|_| bad("Signature-Input: an integer parameter expected"))
-        };
-        match k {
-            "created" => input.created = Some(int()?),
-            "expires" => input.expires = Some(int()?),
-            "keyid" => input.keyid = Some(string()?),
-            "nonce" => input.nonce = Some(string()?),
-            "alg" => input.alg = Some(string()?),
-            _ => {}
-        }
-    }
-    Ok(input)
 }
 
 /// The request's target URI as the client sent it: the absolute URI behind API Gateway
@@ -212,7 +119,7 @@ impl Authenticator for SignatureAuthenticator {
         let (label, raw, input) = members(inputs)
             .into_iter()
             .find_map(|(label, raw)| {
-                let input = parse_input(&raw).ok()?;
+                let input = parse_input(&raw).map_err(bad).ok()?;
                 input.keyid.is_some().then_some((label, raw, input))
             })
             .ok_or_else(|| bad("no signature names a keyid"))?;
