@@ -478,7 +478,7 @@ pub fn walkthrough() -> String {
 
 /// The README's second walkthrough, which delivers to `hookline listen` and watches retries.
 pub fn delivery_walkthrough() -> String {
-    readme_block("on your `PATH` (`export PATH=$PWD/target/release:$PATH`), as written:")
+    readme_block("on your `PATH` (`export PATH=$PWD/target/local:$PATH`), as written:")
 }
 
 /// The API guide's signed-request example (registers a client key, then signs a request).
