@@ -17,6 +17,24 @@ async fn keys(app: &hookline::backend::Hookline) -> (hookline_tests::Api, String
     (hookline_tests::Api::new(app.clone()), key, admin)
 }
 
+/// `PATCH /v1/settings` with `body`, as `key`.
+async fn patch(api: &hookline_tests::Api, key: &str, body: Value) -> (u16, Value) {
+    let (s, v) = api
+        .call("PATCH", "/v1/settings", Some(key), Some(body))
+        .await;
+    (s.as_u16(), v)
+}
+
+/// The settings `key` reads: log level and retention.
+async fn read(api: &hookline_tests::Api, key: &str) -> (String, u64) {
+    let (s, v) = api.call("GET", "/v1/settings", Some(key), None).await;
+    assert_eq!(s, 200, "{v}");
+    (
+        v["log_level"].as_str().unwrap().into(),
+        v["retention_days"].as_u64().unwrap(),
+    )
+}
+
 fn at(v: &Value) -> DateTime<Utc> {
     v.as_str().unwrap().parse().unwrap()
 }
@@ -24,21 +42,9 @@ fn at(v: &Value) -> DateTime<Utc> {
 async fn settings_are_read_by_the_tenant_and_changed_by_an_admin(b: Backend) {
     let app = b.app(test_config()).await;
     let (api, key, admin) = keys(&app).await;
-    let (s, v) = api.call("GET", "/v1/settings", Some(&key), None).await;
-    assert_eq!(s, 200, "{v}");
-    assert_eq!(
-        (v["log_level"].as_str(), v["retention_days"].as_u64()),
-        (Some("full"), Some(30))
-    );
+    assert_eq!(read(&api, &key).await, ("full".into(), 30));
     // The tenant's own key may not change what its log costs the platform.
-    let (s, v) = api
-        .call(
-            "PATCH",
-            "/v1/settings",
-            Some(&key),
-            Some(json!({"log_level": "failures"})),
-        )
-        .await;
+    let (s, v) = patch(&api, &key, json!({"log_level": "failures"})).await;
     assert_eq!(s, 403, "{v}");
     // Bad values: a JSON error naming the field, and nothing changes.
     for (body, field) in [
@@ -47,33 +53,19 @@ async fn settings_are_read_by_the_tenant_and_changed_by_an_admin(b: Backend) {
         (json!({"log_level": "sometimes"}), "log_level"),
         (json!({"retention": 7}), "retention"),
     ] {
-        let (s, v) = api
-            .call("PATCH", "/v1/settings", Some(&admin), Some(body.clone()))
-            .await;
+        let (s, v) = patch(&api, &admin, body.clone()).await;
         assert!(s == 422 || s == 400, "{body}: {s} {v}");
         assert!(v["error"].to_string().contains(field), "{body}: {v}");
     }
-    let (_, v) = api.call("GET", "/v1/settings", Some(&key), None).await;
-    assert_eq!(
-        (v["log_level"].as_str(), v["retention_days"].as_u64()),
-        (Some("full"), Some(30))
-    );
-
-    let (s, v) = api
-        .call(
-            "PATCH",
-            "/v1/settings",
-            Some(&admin),
-            Some(json!({"log_level": "failures", "retention_days": 7})),
-        )
-        .await;
+    assert_eq!(read(&api, &key).await, ("full".into(), 30));
+    let (s, v) = patch(
+        &api,
+        &admin,
+        json!({"log_level": "failures", "retention_days": 7}),
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
-    assert_eq!(
-        (v["log_level"].as_str(), v["retention_days"].as_u64()),
-        (Some("failures"), Some(7))
-    );
-    let (_, v) = api.call("GET", "/v1/settings", Some(&key), None).await;
-    assert_eq!(v["retention_days"], 7, "{v}");
+    assert_eq!(read(&api, &key).await, ("failures".into(), 7));
 
     // Events published now expire after 7 days, and so do their deliveries.
     let receiver = Receiver::start().await;
@@ -109,19 +101,8 @@ async fn settings_are_read_by_the_tenant_and_changed_by_an_admin(b: Backend) {
     assert_eq!(at(&ev["deliveries"][0]["expires_at"]), week, "{ev}");
 
     // `null` goes back to the deployment's default.
-    let (s, v) = api
-        .call(
-            "PATCH",
-            "/v1/settings",
-            Some(&admin),
-            Some(json!({"retention_days": null})),
-        )
-        .await;
-    assert_eq!(
-        (s.as_u16(), v["retention_days"].as_u64()),
-        (200, Some(30)),
-        "{v}"
-    );
+    let (s, v) = patch(&api, &admin, json!({"retention_days": null})).await;
+    assert_eq!((s, v["retention_days"].as_u64()), (200, Some(30)), "{v}");
     assert_eq!(
         v["log_level"], "failures",
         "the other field is left alone: {v}"
@@ -143,15 +124,10 @@ async fn one_event_at(
 ) {
     let app = b.app(test_config()).await;
     let (api, key, admin) = keys(&app).await;
-    let (s, _) = api
-        .call(
-            "PATCH",
-            "/v1/settings",
-            Some(&admin),
-            Some(json!({"log_level": level})),
-        )
-        .await;
-    assert_eq!(s, 200);
+    assert_eq!(
+        patch(&api, &admin, json!({"log_level": level})).await.0,
+        200
+    );
     let receiver = Receiver::start().await;
     let mut ids = Vec::new();
     for (path, status) in [("/ok", 200), ("/bad", 500)] {
