@@ -15,11 +15,12 @@
 //! Run without `--bench` (as `cargo test` does) it makes a small run of each scenario and checks
 //! that every delivery arrived exactly once. `HOOKLINE_BENCH_AUTH=bearer` (or `oauth2`) gives
 //! every webhook that receiver authentication (with `oauth2`, the receiver serves the token
-//! endpoint and the run prints how many tokens were fetched). `HOOKLINE_BENCH_FILTER=1` gives
-//! every webhook a payload filter of ten conditions that every event meets (what filtering at
-//! publish costs). `HOOKLINE_BENCH_ONLY=a` (or `bc`, ...) picks
-//! scenarios; `HOOKLINE_BENCH_BIN` runs another `hookline` binary (one with symbols, to profile:
-//! `perf record -g -- cargo bench ...`, then `perf report --comm hookline`).
+//! endpoint and the run prints how many tokens were fetched); `HOOKLINE_BENCH_FILTER=1` a
+//! payload filter of ten conditions that every event meets. `HOOKLINE_BENCH_ONLY=a` (or `bc`,
+//! ...) picks scenarios; `HOOKLINE_BENCH_BIN` runs another `hookline` binary (one with symbols,
+//! to profile: `perf record -g -- cargo bench ...`, then `perf report --comm hookline`).
+
+mod webhook_options;
 
 use std::collections::HashMap;
 use std::process::{Child, Command, Stdio};
@@ -43,34 +44,6 @@ struct Seen {
     total: usize,
     /// OAuth2 token requests (`HOOKLINE_BENCH_AUTH=oauth2`).
     tokens: usize,
-}
-
-/// The receiver authentication every webhook gets (`HOOKLINE_BENCH_AUTH`), for a receiver at
-/// `url`.
-fn bench_auth(url: &str) -> Option<serde_json::Value> {
-    let host = url.trim_start_matches("http://").split('/').next().unwrap();
-    match std::env::var("HOOKLINE_BENCH_AUTH").ok()?.as_str() {
-        "bearer" => Some(json!({"type": "bearer", "token": "bench-bearer-token-0123456789"})),
-        "oauth2" => Some(json!({"type": "oauth2_client_credentials",
-            "token_url": format!("http://{host}/oauth/token"),
-            "client_id": "bench", "client_secret": "bench-secret"})),
-        other => panic!("HOOKLINE_BENCH_AUTH is bearer or oauth2, not {other}"),
-    }
-}
-
-/// With `HOOKLINE_BENCH_FILTER`: ten conditions, over the type and the payload, that every
-/// event of the benchmark meets (so that each is evaluated in full).
-fn bench_filter() -> Option<serde_json::Value> {
-    std::env::var("HOOKLINE_BENCH_FILTER").ok()?;
-    Some(json!({
-        "type": {"$startsWith": "bench.", "$neq": "bench.other"},
-        "data": {
-            "n": {"$gte": 0, "$lt": 1_000_000_000, "$nin": [-1, -2]},
-            "note": {"$startsWith": "x", "$exists": true, "$not": {"$eq": ""}},
-            "missing": {"$exists": false},
-        },
-        "$or": [{"data": {"n": {"$gte": 0}}}, {"type": "never"}],
-    }))
 }
 
 type Shared = Arc<Mutex<Seen>>;
@@ -175,7 +148,7 @@ impl Server {
             .http
             .post(format!("{}/v1/webhooks?tenant_id={tenant}", self.base))
             .bearer_auth(KEY)
-            .json(&json!({"url": url, "auth": bench_auth(url), "filter": bench_filter()}))
+            .json(&json!({"url": url, "auth": webhook_options::auth(url), "filter": webhook_options::filter()}))
             .send()
             .await
             .unwrap();

@@ -19,6 +19,7 @@ pub mod portal;
 pub mod resource;
 pub mod settings;
 pub mod verification_keys;
+pub mod webhook_patch;
 pub mod webhooks;
 
 use axum::Router;
