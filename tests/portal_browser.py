@@ -3,7 +3,8 @@
 Run by tests/integration/portal.rs, which starts the server, publishes an event whose
 delivery failed, and mints the sessions. Exits non-zero, saying what it saw, when the page
 does not behave:
-  1. the session URL shows the endpoint, the failed delivery of --event with its attempts;
+  1. the session URL shows the endpoint, the failed delivery of --event with its attempts,
+     and the event catalogue with each type's example and schema;
      "Retry now" makes a new attempt that appears on the page with HTTP 200 (screenshot saved);
   2. each --refused URL (an expired session, an unknown one) shows no endpoint and says the
      link is not valid;
@@ -54,6 +55,14 @@ def main():
         assert "portal-secret-value" not in driver.page_source, "a header value is shown"
         assert "Authentication" in summary and "bearer" in summary, summary
         assert "1234" not in summary, "no part of the credential is shown"
+        # The event catalogue: each type, its example and its schema (built-in types included).
+        failed_type = wait.until(ec.presence_of_element_located(
+            (By.CSS_SELECTOR, 'li[data-type="hookline.delivery.failed"]')))
+        for part in failed_type.find_elements(By.TAG_NAME, "summary"):
+            part.click()
+        assert "delivery_id" in failed_type.text, failed_type.text
+        assert "Schema" in failed_type.text and '"type": "object"' in failed_type.text, \
+            failed_type.text
         # The payload filter, as written.
         assert "Filter" in summary and '"$gt":10' in summary, summary
         assert "failed" in row.text, f"the delivery should show as failed: {row.text!r}"

@@ -115,6 +115,20 @@ async function loadWebhooks() {
   if (all.length === 1) await selectWebhook(all[0]);
 }
 
+// The event catalogue: every type a customer may subscribe to, with its example and schema
+// folded away until asked for.
+async function loadCatalogue() {
+  const page = await api("GET", "v1/event-types");
+  const json = (v) => el("pre", {}, JSON.stringify(v, null, 2));
+  $("event-types").replaceChildren(...page.data.map((t) => el("li", { "data-type": t.name },
+    el("code", {}, t.name),
+    t.description ? el("span", {}, " — " + t.description) : "",
+    ...(t.example ? [el("details", {}, el("summary", {}, "Example"), json(t.example))] : []),
+    ...(t.schema ? [el("details", {}, el("summary", {}, "Schema"), json(t.schema))] : []),
+  )));
+  $("catalogue").hidden = page.data.length === 0;
+}
+
 async function selectWebhook(w) {
   state.webhook = w;
   for (const b of document.querySelectorAll("[data-webhook]")) {
@@ -291,4 +305,5 @@ document.addEventListener("DOMContentLoaded", () => {
   $("retry").addEventListener("click", guard(retry));
   say("Loading…");
   guard(loadWebhooks)();
+  guard(loadCatalogue)();
 });
