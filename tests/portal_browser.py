@@ -6,6 +6,7 @@ does not behave:
   1. the session URL shows the endpoint, the failed delivery of --event with its attempts,
      and the event catalogue with each type's example and schema;
      "Retry now" makes a new attempt that appears on the page with HTTP 200 (screenshot saved);
+     the log searched from a later time shows nothing, and everything again once cleared;
   2. each --refused URL (an expired session, an unknown one) shows no endpoint and says the
      link is not valid;
   3. the --foreign URL (another tenant's session) never shows --private-text.
@@ -84,6 +85,13 @@ def main():
             By.CSS_SELECTOR, f'tr[data-event="{a.event}"]').text)
         status = driver.find_element(By.ID, "status").text
         assert "Retried: HTTP 200" in status, status
+        # The log searched by time: from a moment after the event, nothing; cleared, it is back.
+        driver.execute_script('document.getElementById("filter-since").value = "2099-01-01T00:00:00"')
+        driver.find_element(By.CSS_SELECTOR, "#filters button[type=submit]").click()
+        wait.until(lambda d: d.find_element(By.ID, "log-empty").is_displayed())
+        driver.execute_script('document.getElementById("filter-since").value = ""')
+        driver.find_element(By.CSS_SELECTOR, "#filters button[type=submit]").click()
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, f'tr[data-event="{a.event}"]')))
         driver.save_screenshot(a.screenshot)
         print(f"retried from the page: attempt {before + 1} answered 200; screenshot {a.screenshot}")
 

@@ -20,6 +20,7 @@ mod lambda;
 mod layout;
 mod listen;
 mod log_levels;
+mod log_search;
 mod long_retries;
 mod metrics;
 mod modes;

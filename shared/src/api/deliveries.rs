@@ -101,6 +101,10 @@ pub struct ListDeliveriesIn {
     pub cursor: Option<String>,
     pub status: Option<String>,
     pub event_type: Option<String>,
+    /// Only deliveries created at or after this time (RFC 3339).
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only deliveries created at or before this time (RFC 3339).
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "deliveries", params(("id" = WebhookId, Path, description = "The webhook"), ListDeliveriesIn),
@@ -118,16 +122,13 @@ async fn list(
         })?),
     };
     let start = parse_cursor(q.cursor.as_deref(), DeliveryCursor::decode)?;
-    let page = service::list(
-        &app,
-        &w.tenant,
-        &w.id,
+    let filter = service::LogFilter {
         status,
-        q.event_type.as_deref(),
-        limit,
-        start,
-    )
-    .await?;
+        event_type: q.event_type.as_deref(),
+        since: q.since,
+        until: q.until,
+    };
+    let page = service::list(&app, &w.tenant, &w.id, &filter, limit, start).await?;
     Ok(Json(ListOut::new(
         page.items.iter().map(DeliveryOut::summary).collect(),
         page.next.map(|c| c.encode()),

@@ -26,23 +26,62 @@ pub async fn load(
 
 /// A page of the webhook's delivery log, newest first: by `status` (in the store's index) and
 /// `event_type`, live deliveries only.
+/// What a page of a webhook's delivery log is narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter<'a> {
+    pub status: Option<DeliveryStatus>,
+    pub event_type: Option<&'a str>,
+    /// Created at or after.
+    pub since: Option<Timestamp>,
+    /// Created at or before.
+    pub until: Option<Timestamp>,
+}
+
 pub async fn list(
     app: &Hookline,
     tenant: &TenantId,
     webhook: &WebhookId,
-    status: Option<DeliveryStatus>,
-    event_type: Option<&str>,
+    filter: &LogFilter<'_>,
     limit: usize,
     start: Option<DeliveryCursor>,
 ) -> Result<Page<Delivery, DeliveryCursor>> {
     super::webhooks::load(app, tenant, webhook).await?;
+    if let (Some(since), Some(until)) = (filter.since, filter.until)
+        && since > until
+    {
+        return Err(Error::validation("since", "must not be after until"));
+    }
     let now = app.clock.now();
-    let keep =
-        |d: &Delivery| is_live(d.expires_at, now) && event_type.is_none_or(|t| d.event_type == t);
+    // Compared to the millisecond, as delivery ids and the log's order keep time.
+    let since_ms = filter.since.map(|t| t.timestamp_millis());
+    let until_ms = filter.until.map(|t| t.timestamp_millis());
+    let keep = |d: &Delivery| {
+        let ms = d.created_at.timestamp_millis();
+        is_live(d.expires_at, now)
+            && filter.event_type.is_none_or(|t| d.event_type == t)
+            && since_ms.is_none_or(|s| ms >= s)
+            && until_ms.is_none_or(|u| ms <= u)
+    };
+    // The log is newest first: `until` is where it starts (unless a cursor is further on), and
+    // reading stops once a page has gone past `since`.
+    let start = match (start, filter.until) {
+        (Some(c), Some(u)) if c.created_ms <= u.timestamp_millis() => Some(c),
+        (_, Some(u)) => Some(DeliveryCursor::before_ms(u.timestamp_millis() + 1)),
+        (c, None) => c,
+    };
+    let status = filter.status;
     super::filtered_page(
         limit,
         start,
         |cursor, n| async move {
+            if let (Some(c), Some(s)) = (&cursor, since_ms)
+                && c.created_ms < s
+            {
+                return Ok(Page {
+                    items: Vec::new(),
+                    next: None,
+                });
+            }
             app.store
                 .list_deliveries(tenant, webhook, status, cursor.as_ref(), n)
                 .await

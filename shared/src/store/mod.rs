@@ -93,6 +93,17 @@ impl DeliveryCursor {
         }
     }
 
+    /// Where a log read starts to find what was created before `ms` and nothing later: the
+    /// lowest id of that millisecond.
+    pub fn before_ms(ms: i64) -> Self {
+        let id = ulid::Ulid::from_parts(ms.max(0) as u64, 0);
+        DeliveryCursor {
+            created_ms: ms,
+            id: DeliveryId::parse(&format!("del_{}", id.to_string().to_lowercase()))
+                .expect("a ULID delivery id"),
+        }
+    }
+
     /// The text form: fixed-width milliseconds, so that the text sorts as the cursor does.
     pub fn encode(&self) -> String {
         format!("{:013}.{}", self.created_ms, self.id)

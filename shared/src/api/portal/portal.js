@@ -217,6 +217,11 @@ async function loadDeliveries(fresh) {
   const type = $("filter-type").value.trim();
   if (status) q.set("status", status);
   if (type) q.set("event_type", type);
+  // The inputs hold local time; the API takes RFC 3339.
+  for (const [field, name] of [["filter-since", "since"], ["filter-until", "until"]]) {
+    const v = $(field).value;
+    if (v) q.set(name, new Date(v).toISOString());
+  }
   if (!fresh && state.cursor) q.set("cursor", state.cursor);
   const page = await api("GET", `v1/webhooks/${w.id}/deliveries?${q}`);
   const body = $("deliveries").tBodies[0];
