@@ -75,6 +75,10 @@ def main():
             [li.text for li in attempts]
         assert any(li.find_elements(By.TAG_NAME, "pre") for li in attempts), \
             "each attempt shows the response excerpt"
+        # What went wrong and what Hookline did next, in words; how long the record is kept.
+        assert all("a failure: retried on the schedule" in li.text for li in attempts), \
+            [li.text for li in attempts]
+        assert "Kept until" in driver.find_element(By.ID, "delivery-summary").text
         # The chart and its table are there.
         assert driver.find_elements(By.CSS_SELECTOR, "#chart svg rect"), "no chart"
         driver.find_element(By.ID, "retry").click()

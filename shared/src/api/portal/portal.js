@@ -242,6 +242,19 @@ async function loadDeliveries(fresh) {
   $("log-empty").hidden = body.rows.length > 0;
 }
 
+// What an attempt's error kind and rule mean, in words (the API's values as a fallback).
+const ERROR_KINDS = {
+  http_status: "the endpoint answered with an error status", timeout: "timed out",
+  connection: "could not connect", dns: "the host name did not resolve",
+  blocked_address: "the address is not allowed", invalid_url: "the URL is not valid",
+  request: "the request failed", auth_token: "no token from the authorization server",
+};
+const RULES = {
+  delivered: "delivered", retry: "a failure: retried on the schedule while its window lasts",
+  slow_down: "the endpoint asked to slow down: retried later", redirect: "a redirect: not followed",
+  gone: "410 Gone: the webhook was disabled",
+};
+
 async function showDelivery(id) {
   const d = await api("GET", `v1/webhooks/${state.webhook.id}/deliveries/${id}`);
   state.delivery = d;
@@ -251,12 +264,18 @@ async function showDelivery(id) {
     el("dt", {}, "Status"), el("dd", {}, badge(d.status)),
     el("dt", {}, "Created"), el("dd", {}, when(d.created_at)),
     el("dt", {}, "Next attempt"), el("dd", {}, when(d.next_attempt_at)),
+    ...(d.deferred_reason ? [el("dt", {}, "Waiting because"), el("dd", {}, d.deferred_reason)] : []),
     ...(d.cancel_reason ? [el("dt", {}, "Cancelled"), el("dd", {}, d.cancel_reason)] : []),
+    el("dt", {}, "Kept until"), el("dd", {}, when(d.expires_at)),
   );
   $("attempts").replaceChildren(...d.attempts.map((a, i) => el("li", { "data-attempt": String(i + 1) },
     el("strong", {}, a.status_code === null ? "No response" : "HTTP " + a.status_code),
     ` after ${a.duration_ms} ms, ${when(a.at)}`,
     a.manual ? " (retried by hand)" : "",
+    a.error_kind || a.rule ? el("div", { "data-outcome": "" }, [
+      a.error_kind ? ERROR_KINDS[a.error_kind] || a.error_kind : "",
+      a.rule ? RULES[a.rule] || a.rule : "",
+    ].filter(Boolean).join("; ")) : "",
     a.error ? el("div", { class: "muted" }, a.error) : "",
     a.response_excerpt ? el("pre", { "aria-label": "Response excerpt" }, a.response_excerpt) : "",
   )));
