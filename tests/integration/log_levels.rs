@@ -348,3 +348,73 @@ async fn lambda_logging_child() {
     }
     assert_eq!(receiver.log_for("/ok").await.len(), 3);
 }
+
+/// `hookline serve` at the `failures` level: its worker marks a first-try success (before it
+/// lets the message go), so the event shows it delivered while the webhook's log lists nothing.
+#[tokio::test]
+async fn serve_marks_first_try_successes_at_the_failures_level() {
+    use super::serve::{KEY, start_serve};
+    let data = std::env::temp_dir().join(unique("hookline-lean"));
+    std::fs::create_dir_all(&data).unwrap();
+    let env = [("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true")];
+    let (_server, base) = start_serve(&data, &env, std::process::Stdio::null());
+    hookline_tests::healthy(&base, std::time::Duration::from_secs(10)).await;
+    let http = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: &str, body: Option<Value>| {
+        let req = http
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(KEY);
+        let req = match body {
+            Some(b) => req.json(&b),
+            None => req,
+        };
+        async move {
+            let r = req.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (s, v) = call(
+        reqwest::Method::PATCH,
+        "/v1/settings",
+        Some(json!({"log_level": "failures"})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let receiver = Receiver::start().await;
+    let url = receiver.configure("/lean", &[], &[200], None).await;
+    let (_, w) = call(
+        reqwest::Method::POST,
+        "/v1/webhooks",
+        Some(json!({"url": url})),
+    )
+    .await;
+    let wh = w["id"].as_str().unwrap().to_string();
+    let (_, e) = call(
+        reqwest::Method::POST,
+        "/v1/events",
+        Some(json!({"type": "a.b", "data": {}})),
+    )
+    .await;
+    let event = format!("/v1/events/{}", e["id"].as_str().unwrap());
+    receiver
+        .wait_for("/lean", 1, std::time::Duration::from_secs(10))
+        .await;
+    // The worker marks within its batch; the read waits for it at most a few seconds.
+    let mut shown = Value::Null;
+    for _ in 0..50 {
+        shown = call(reqwest::Method::GET, &event, None).await.1;
+        if shown["deliveries"][0]["status"] == "succeeded" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(shown["deliveries"][0]["status"], "succeeded", "{shown}");
+    let (_, log) = call(
+        reqwest::Method::GET,
+        &format!("/v1/webhooks/{wh}/deliveries"),
+        None,
+    )
+    .await;
+    assert_eq!(log["data"].as_array().unwrap().len(), 0, "{log}");
+}

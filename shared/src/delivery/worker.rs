@@ -146,6 +146,11 @@ async fn settle(deliverer: Arc<Deliverer>, mut rx: mpsc::UnboundedReceiver<Settl
                 }
             }
         }
+        // Lean successes are marked before their messages go: a crash in between would
+        // leave the delivery looking pending although it was made.
+        if !deletes.is_empty() {
+            deliverer.flush_marks().await;
+        }
         if !deletes.is_empty()
             && let Err(e) = queue.delete(&deletes).await
         {
