@@ -154,7 +154,7 @@ impl Signer<'_> {
 }
 
 /// What Standard Webhooks signs: `{id}.{timestamp}.{body}`.
-fn signed_content(msg_id: &str, timestamp: i64, body: &[u8]) -> Vec<u8> {
+pub(crate) fn signed_content(msg_id: &str, timestamp: i64, body: &[u8]) -> Vec<u8> {
     let mut content = format!("{msg_id}.{timestamp}.").into_bytes();
     content.extend_from_slice(body);
     content

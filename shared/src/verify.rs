@@ -11,7 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 
 use crate::httpsig::{content_digest, members, parse_input, signature_base};
-use crate::signing::{PUBLIC_KEY_PREFIX, TOLERANCE_SECONDS};
+use crate::signing::{PUBLIC_KEY_PREFIX, TOLERANCE_SECONDS, signed_content};
 
 /// A tenant's public verification keys, by key id (what
 /// `/v1/tenants/{tenant_id}/verification-keys` lists).
@@ -89,8 +89,7 @@ pub fn verify_v1a(
         .parse()
         .map_err(|_| Refused::Malformed("webhook-timestamp"))?;
     fresh(ts, now)?;
-    let mut content = format!("{msg_id}.{ts}.").into_bytes();
-    content.extend_from_slice(body);
+    let content = signed_content(msg_id, ts, body);
     let mut last = Refused::Malformed("webhook-signature has no v1a signature");
     for sig in signature_header.split_whitespace() {
         let Some(raw) = sig.strip_prefix("v1a,").and_then(|b| B64.decode(b).ok()) else {

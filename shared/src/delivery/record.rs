@@ -47,10 +47,8 @@ impl Deliverer {
         // Told even when a duplicate message records the delivery: the health write that
         // decided it was this one's.
         operational::health_changed(&self.app, &d, &news).await;
-        let lean_success = lean
-            && d.status == DeliveryStatus::Succeeded
-            && before.attempts == 0
-            && d.attempt_count() == 1;
+        let first_try_success = d.status == DeliveryStatus::Succeeded && d.attempt_count() == 1;
+        let lean_success = lean && first_try_success && before.attempts == 0;
         if lean_success {
             // Kept as a mark, written with the batch's others: its time, status code and
             // duration, not the response.
@@ -76,7 +74,6 @@ impl Deliverer {
             });
             // A first-try success is counted (statistics, EMF) rather than logged, unless
             // asked for.
-            let first_try_success = d.status == DeliveryStatus::Succeeded && d.attempt_count() == 1;
             if self.log_first_try || !first_try_success {
                 log_attempt(&d, a);
             }

@@ -146,15 +146,13 @@ async fn settle(deliverer: Arc<Deliverer>, mut rx: mpsc::UnboundedReceiver<Settl
                 }
             }
         }
-        // Lean successes are marked before their messages go: a crash in between would
-        // leave the delivery looking pending although it was made.
         if !deletes.is_empty() {
+            // Lean successes are marked before their messages go: a crash in between would
+            // leave the delivery looking pending although it was made.
             deliverer.flush_marks().await;
-        }
-        if !deletes.is_empty()
-            && let Err(e) = queue.delete(&deletes).await
-        {
-            tracing::error!(error = %crate::error::chain(&e), "queue delete failed");
+            if let Err(e) = queue.delete(&deletes).await {
+                tracing::error!(error = %crate::error::chain(&e), "queue delete failed");
+            }
         }
         if last_stats.elapsed() >= STATS_EVERY {
             deliverer.flush_batch().await;

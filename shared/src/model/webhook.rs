@@ -150,11 +150,20 @@ impl Webhook {
 
     /// Does this subscription want an event of `event_type` for `account_id`?
     pub fn matches(&self, event_type: &str, account_id: Option<&str>) -> bool {
-        self.enabled
-            && (self.events.iter().any(|p| type_matches(p, event_type))
-                || (self.events.is_empty() && !super::operational::is_reserved(event_type)))
-            && (self.account_ids.is_empty()
-                || account_id.is_some_and(|a| self.account_ids.iter().any(|x| x == a)))
+        self.enabled && self.wants_type(event_type) && self.wants_account(account_id)
+    }
+
+    /// The event type rule: a listed pattern matches, or none is listed (every type but
+    /// Hookline's own `hookline.*`).
+    pub fn wants_type(&self, event_type: &str) -> bool {
+        self.events.iter().any(|p| type_matches(p, event_type))
+            || (self.events.is_empty() && !super::operational::is_reserved(event_type))
+    }
+
+    /// The account rule: no account listed, or the event's is among them.
+    pub fn wants_account(&self, account_id: Option<&str>) -> bool {
+        self.account_ids.is_empty()
+            || account_id.is_some_and(|a| self.account_ids.iter().any(|x| x == a))
     }
 
     /// Whether `event` is delivered here: [`Self::matches`], and the payload filter.

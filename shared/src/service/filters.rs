@@ -7,8 +7,7 @@ use serde_json::{Value, json};
 use crate::backend::Hookline;
 use crate::error::Result;
 use crate::ids::{TenantId, WebhookId};
-use crate::model::operational::is_reserved;
-use crate::model::{Envelope, Mismatch, Webhook, type_matches};
+use crate::model::{Envelope, Mismatch, Webhook};
 
 /// An event as a publisher would send it.
 pub struct Sample {
@@ -57,9 +56,7 @@ fn verdict(w: &Webhook, s: &Sample) -> Option<Verdict> {
         data: &s.data,
     };
     // The rules of `Webhook::matches`, one at a time.
-    let types_ok = w.events.iter().any(|p| type_matches(p, &s.event_type))
-        || (w.events.is_empty() && !is_reserved(&s.event_type));
-    if !types_ok {
+    if !w.wants_type(&s.event_type) {
         return refused(
             "events",
             "type",
@@ -68,7 +65,7 @@ fn verdict(w: &Webhook, s: &Sample) -> Option<Verdict> {
         );
     }
     let account = s.account_id.as_deref();
-    if !w.account_ids.is_empty() && !account.is_some_and(|a| w.account_ids.iter().any(|x| x == a)) {
+    if !w.wants_account(account) {
         let reason = match account {
             None => "the event has no account_id".to_string(),
             Some(a) => format!("{a:?} is not among the webhook's accounts"),

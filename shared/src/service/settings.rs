@@ -39,7 +39,9 @@ pub struct Change {
     pub retention_days: Option<Option<u32>>,
 }
 
-fn in_force(app: &Hookline, settings: TenantSettings) -> InForce {
+/// `stored` (none: a tenant that never changed its settings) with the deployment's defaults.
+fn in_force(app: &Hookline, tenant: &TenantId, stored: Option<TenantSettings>) -> InForce {
+    let settings = stored.unwrap_or_else(|| TenantSettings::defaults(tenant, app.clock.now()));
     let default =
         chrono::TimeDelta::from_std(app.config.retention).unwrap_or(chrono::TimeDelta::days(30));
     let retention = settings
@@ -60,21 +62,13 @@ pub async fn cached(app: &Hookline, tenant: &TenantId) -> Result<InForce> {
         .tenant_settings
         .get_or_load(tenant, || app.store.get_tenant_settings(tenant))
         .await?;
-    let now = app.clock.now();
-    Ok(in_force(
-        app,
-        stored.unwrap_or_else(|| TenantSettings::defaults(tenant, now)),
-    ))
+    Ok(in_force(app, tenant, stored))
 }
 
 /// The tenant's settings as stored now.
 pub async fn get(app: &Hookline, tenant: &TenantId) -> Result<InForce> {
     let stored = app.store.get_tenant_settings(tenant).await?;
-    let now = app.clock.now();
-    Ok(in_force(
-        app,
-        stored.unwrap_or_else(|| TenantSettings::defaults(tenant, now)),
-    ))
+    Ok(in_force(app, tenant, stored))
 }
 
 /// Applies `change`; a bad value is refused before anything is written.
@@ -99,7 +93,7 @@ pub async fn update(app: &Hookline, tenant: &TenantId, change: Change) -> Result
         s.updated_at = app.clock.now();
         if app.store.put_tenant_settings(&s).await? {
             app.caches.tenant_settings.invalidate(tenant);
-            return Ok(in_force(app, s));
+            return Ok(in_force(app, tenant, Some(s)));
         }
     }
     Err(Error::Conflict {
