@@ -70,24 +70,17 @@ async fn settings_are_read_by_the_tenant_and_changed_by_an_admin(b: Backend) {
     // Events published now expire after 7 days, and so do their deliveries.
     let receiver = Receiver::start().await;
     let url = receiver.configure("/r", &[], &[200], None).await;
-    let (s, _) = api
-        .call(
-            "POST",
-            "/v1/webhooks",
-            Some(&key),
-            Some(json!({"url": url})),
-        )
+    api.expect(201, "POST", "/v1/webhooks", &key, Some(json!({"url": url})))
         .await;
-    assert_eq!(s, 201);
-    let (s, e) = api
-        .call(
+    let e = api
+        .expect(
+            202,
             "POST",
             "/v1/events",
-            Some(&key),
+            &key,
             Some(json!({"type": "a.b", "data": {}})),
         )
         .await;
-    assert_eq!(s, 202, "{e}");
     let (_, ev) = api
         .call(
             "GET",
@@ -132,15 +125,9 @@ async fn one_event_at(
     let mut ids = Vec::new();
     for (path, status) in [("/ok", 200), ("/bad", 500)] {
         let url = receiver.configure(path, &[], &[status], None).await;
-        let (s, w) = api
-            .call(
-                "POST",
-                "/v1/webhooks",
-                Some(&key),
-                Some(json!({"url": url})),
-            )
+        let w = api
+            .expect(201, "POST", "/v1/webhooks", &key, Some(json!({"url": url})))
             .await;
-        assert_eq!(s, 201, "{w}");
         ids.push(w["id"].as_str().unwrap().to_string());
     }
     let (_, e) = api
@@ -316,29 +303,27 @@ async fn lambda_logging_child() {
     let ok = receiver.configure("/ok", &[], &[200], None).await;
     let bad = receiver.configure("/bad", &[], &[500], None).await;
     for (url, filter) in [(ok, "ok.*"), (bad, "bad.*")] {
-        let (s, _) = api
-            .call(
-                "POST",
-                "/v1/webhooks",
-                Some(&key),
-                Some(json!({"url": url, "events": [filter]})),
-            )
-            .await;
-        assert_eq!(s, 201);
+        api.expect(
+            201,
+            "POST",
+            "/v1/webhooks",
+            &key,
+            Some(json!({"url": url, "events": [filter]})),
+        )
+        .await;
     }
     let events: Vec<Value> = (0..3)
         .map(|i| json!({"type": "ok.done", "data": {"i": i}}))
         .chain([json!({"type": "bad.done", "data": {}})])
         .collect();
-    let (s, _) = api
-        .call(
-            "POST",
-            "/v1/events/batch",
-            Some(&key),
-            Some(json!({"events": events})),
-        )
-        .await;
-    assert_eq!(s, 202);
+    api.expect(
+        202,
+        "POST",
+        "/v1/events/batch",
+        &key,
+        Some(json!({"events": events})),
+    )
+    .await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     let mut handled = 0;
     while handled < 4 {

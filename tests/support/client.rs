@@ -50,6 +50,20 @@ impl Api {
         })
     }
 
+    /// A call that must be answered exactly `status`; its JSON answer.
+    pub async fn expect(
+        &self,
+        status: u16,
+        method: &str,
+        path: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let (s, v) = self.call(method, path, Some(key), body).await;
+        assert_eq!(s.as_u16(), status, "{method} {path}: {v}");
+        v
+    }
+
     pub async fn get<T: DeserializeOwned>(&self, path: &str, key: &str) -> T {
         self.ok("GET", path, key, None).await
     }
