@@ -18,6 +18,9 @@ use crate::store::{Counters, Store};
 /// Upper bounds (ms) of the response time histogram; the last bucket is open.
 pub const RT_BOUNDS_MS: [u64; 11] = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
 
+/// The counter of deliveries held back by their webhook's rate limit (each hold counts once).
+pub const HELD: &str = "held";
+
 fn status_counter(s: DeliveryStatus) -> String {
     format!("d_{}", s.as_str())
 }
@@ -142,6 +145,9 @@ pub struct Period {
     /// Succeeded / (succeeded + failed) deliveries; `None` before any settled.
     pub success_rate: Option<f64>,
     pub response_time: ResponseTimes,
+    /// Times a due delivery was held back by the webhook's rate limit (not attempts).
+    #[serde(default)]
+    pub held_back: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -169,6 +175,9 @@ pub struct HourOut {
     pub failed_attempts: i64,
     pub p50_ms: Option<u64>,
     pub p95_ms: Option<u64>,
+    /// Times a due delivery was held back by the rate limit in this hour.
+    #[serde(default)]
+    pub held_back: i64,
 }
 
 fn percentile(c: &Counters, p: f64) -> Option<u64> {
@@ -206,6 +215,7 @@ fn period(c: &Counters, with_pending: bool) -> Period {
             failed: g("a_failed"),
         },
         success_rate: (ok + failed > 0).then(|| ok as f64 / (ok + failed) as f64),
+        held_back: g(HELD),
         response_time: ResponseTimes {
             p50_ms: percentile(c, 0.50),
             p95_ms: percentile(c, 0.95),
@@ -242,6 +252,7 @@ pub async fn webhook_stats(
                 failed_attempts: g("a_failed"),
                 p50_ms: percentile(c, 0.50),
                 p95_ms: percentile(c, 0.95),
+                held_back: g(HELD),
             }
         })
         .collect();

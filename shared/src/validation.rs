@@ -210,6 +210,17 @@ pub fn timeout_seconds(t: u32) -> Result<()> {
     }
 }
 
+/// A webhook's delivery rate limit: 1 to 10,000 a second.
+pub fn rate_limit(r: u32) -> Result<()> {
+    match r {
+        1..=10_000 => Ok(()),
+        _ => Err(Error::validation(
+            "rate_limit",
+            format!("must be between 1 and 10000 deliveries a second, got {r}"),
+        )),
+    }
+}
+
 /// A webhook's payload filter: well formed, or a 422 naming where it is not
 /// (`filter.data.amount.$gt`).
 pub fn payload_filter(f: &crate::model::Filter) -> Result<()> {

@@ -36,6 +36,7 @@ fn delivery(tenant: &str, webhook: &str, n: i64, status: DeliveryStatus) -> Deli
         first_attempt: None,
         cancel_reason: None,
         deferred_reason: None,
+        paced_at: None,
         expires_at: at + TimeDelta::days(30),
     }
 }

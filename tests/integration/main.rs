@@ -28,6 +28,7 @@ mod oauth2;
 mod operational;
 mod operations;
 mod outcomes;
+mod pacing;
 mod partners;
 mod portal;
 mod ratelimit;

@@ -313,7 +313,8 @@ async fn the_portal_in_a_browser_shows_and_retries_a_delivery() {
                 "description": "Orders endpoint",
                 "headers": {"X-Api-Key": "portal-secret-value"},
                 "auth": {"type": "bearer", "token": "portal-bearer-token-1234"},
-                "filter": {"data": {"order": {"$gt": 10}}}
+                "filter": {"data": {"order": {"$gt": 10}}},
+                "rate_limit": 20
             }),
         )
         .await;

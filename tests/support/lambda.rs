@@ -172,6 +172,7 @@ pub async fn seed_sample_delivery(app: &Hookline, url: &str, secret: &str) {
                 first_attempt: None,
                 cancel_reason: None,
                 deferred_reason: None,
+                paced_at: None,
                 expires_at: now + TimeDelta::days(1),
             }],
             now,

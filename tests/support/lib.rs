@@ -436,6 +436,7 @@ pub fn webhook_record(tenant: &str, wh: &str, url: &str, secret: &str) -> hookli
         tls: None,
         timeout_seconds: None,
         filter: None,
+        rate_limit: None,
         secrets: vec![hookline::model::SigningSecret {
             key: secret.into(),
             created_at: now,

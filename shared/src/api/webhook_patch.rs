@@ -44,6 +44,9 @@ pub struct WebhookPatchIn {
     /// Replaces the payload filter; `null` removes it.
     #[schema(value_type = Option<Object>)]
     pub filter: Patch<Filter>,
+    /// `null` removes the limit.
+    #[schema(value_type = Option<u32>)]
+    pub rate_limit: Patch<u32>,
     /// `null` goes back to the default, `hmac-sha256`.
     #[schema(value_type = Option<SignatureScheme>)]
     pub signature_scheme: Patch<SignatureScheme>,
@@ -94,6 +97,12 @@ impl WebhookPatchIn {
             .map(Some)
             .apply_to(&mut filter, || Ok(None))?;
         w.filter = filter;
+        let mut rate = w.rate_limit;
+        self.rate_limit
+            .clone()
+            .map(Some)
+            .apply_to(&mut rate, || Ok(None))?;
+        w.rate_limit = rate;
         self.signature_scheme
             .clone()
             .apply_to(&mut w.signature_scheme, || Ok(SignatureScheme::default()))?;

@@ -65,6 +65,9 @@ pub struct WebhookIn {
     /// delivery here.
     #[schema(value_type = Option<Object>)]
     pub filter: Option<Filter>,
+    /// At most this many deliveries a second to the endpoint (1 to 10,000), counted across
+    /// every delivering process. Deliveries over it wait (not an attempt, not a failure).
+    pub rate_limit: Option<u32>,
     /// `hmac-sha256` (default: Standard Webhooks `v1` with the webhook's secret), `ed25519`
     /// (`v1a`) or `http-message-signatures` (RFC 9421), both with the tenant's key pair (public
     /// halves at `/v1/verification-keys`). On `PUT`, omitted keeps the current scheme.
@@ -86,6 +89,7 @@ impl From<WebhookIn> for WebhookDraft {
             tls: input.tls,
             timeout_seconds: input.timeout_seconds,
             filter: input.filter,
+            rate_limit: input.rate_limit,
             signature_scheme: input.signature_scheme.unwrap_or_default(),
         }
     }
@@ -119,6 +123,13 @@ pub struct WebhookOut {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub filter: Option<Filter>,
+    /// The rate limit set (deliveries a second; none: unlimited).
+    #[serde(default)]
+    pub rate_limit: Option<u32>,
+    /// The rate the engine uses now: the limit, or less while the receiver's 429s hold it
+    /// down (it climbs back with successes).
+    #[serde(default)]
+    pub rate_limit_in_force: Option<u32>,
     /// The full secret at creation and rotation only; masked everywhere else.
     pub secret: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -147,6 +158,10 @@ pub struct HealthOut {
     pub open_until: Option<chrono::DateTime<chrono::Utc>>,
     pub last_success_at: Option<chrono::DateTime<chrono::Utc>>,
     pub last_failure_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The receiver asked to wait (`Retry-After` on a 429 or 503): scheduled deliveries hold
+    /// until then.
+    #[serde(default)]
+    pub paused_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(utoipa::ToSchema, Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -169,6 +184,7 @@ impl HealthOut {
             open_until: h.open_until,
             last_success_at: h.last_success_at,
             last_failure_at: h.last_failure_at,
+            paused_until: h.paused_until.filter(|p| *p > now),
         }
     }
 }
@@ -203,6 +219,8 @@ impl WebhookOut {
             tls: w.tls.clone(),
             timeout_seconds: w.timeout_seconds,
             filter: w.filter.clone(),
+            rate_limit: w.rate_limit,
+            rate_limit_in_force: crate::model::rate_in_force(w.rate_limit, &w.health),
             secret: if reveal {
                 secret.to_string()
             } else {

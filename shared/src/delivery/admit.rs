@@ -1,13 +1,15 @@
 //! Stage 2, admit: the webhook the delivery goes to (gone or off: cancelled), the breaker's
 //! word on a scheduled attempt (open: deferred, without a request, until the breaker's next
 //! probe or the delivery's last call, whichever comes first: see `RetryPolicy::last_call`),
-//! the body (its event gone: cancelled), and a place in the endpoint's window.
+//! the body (its event gone: cancelled), a place in the endpoint's window, and the pace its
+//! receiver set (a rate limit, a `Retry-After`: held, without a request, until it has room).
 
 use std::ops::ControlFlow;
 
 use super::endpoint::Slot;
 use super::health::Admission;
 use super::load::Loaded;
+use super::pace::Pace;
 use super::{Deliverer, Stop};
 use crate::error::Result;
 use crate::model::{Delivery, ENDPOINT_GONE, Webhook};
@@ -30,7 +32,7 @@ impl Deliverer {
         task: &DeliveryTask,
         loaded: Loaded,
     ) -> Result<ControlFlow<Stop, Admitted>> {
-        let Loaded { delivery: d } = loaded;
+        let Loaded { delivery: mut d } = loaded;
         let t = task.target();
         let store = &self.app.store;
         let key = (t.tenant_id.clone(), t.webhook_id.clone());
@@ -41,9 +43,18 @@ impl Deliverer {
             .get_or_load(&key, || store.get_webhook(&t.tenant_id, &t.webhook_id))
             .await?;
         let now = self.app.clock.now();
-        let last_call = self
-            .policy
-            .last_call(d.first_attempt_at().unwrap_or(d.created_at), d.id.as_str());
+        // The retry window starts at the first attempt. A delivery never attempted counts it
+        // from its creation, except under a rate limit: the wait for a permit is the
+        // receiver's own pace, and must not use up the window.
+        let start = match (
+            d.first_attempt_at(),
+            webhook.as_ref().and_then(|w| w.rate_limit),
+        ) {
+            (Some(first), _) => first,
+            (None, Some(_)) => now,
+            (None, None) => d.created_at,
+        };
+        let last_call = self.policy.last_call(start, d.id.as_str());
         let last_call_due = now >= last_call;
         let webhook = match webhook {
             Some(w) if w.enabled => w,
@@ -94,6 +105,26 @@ impl Deliverer {
                 return Ok(ControlFlow::Break(Stop::Defer(d, until.min(last_call))));
             }
         };
+        // A place in the window first, then a permit: a permit is for a request made now.
+        // What the user asked for, and the breaker's probe, go outside the pace.
+        if scheduled && !probing {
+            let health = self.health.current(&webhook);
+            let now = self.app.clock.now();
+            match self.pacer.take(&webhook, &health, d.paced_at, now).await? {
+                Pace::Go => d.paced_at = None,
+                Pace::Hold {
+                    until,
+                    why,
+                    reserved,
+                } => {
+                    drop(slot);
+                    if reserved {
+                        d.paced_at = Some(until);
+                    }
+                    return Ok(ControlFlow::Break(Stop::Hold(d, until, why)));
+                }
+            }
+        }
         if scheduled {
             let due = d.next_attempt_at.unwrap_or(d.created_at);
             let lag = self.app.clock.now() - due;

@@ -69,9 +69,9 @@ impl Breaker {
             open_until: None,
             open_seconds: 0,
             last_success_at: Some(now),
-            last_failure_at: h.last_failure_at,
             failing_since: None,
             rev: h.rev + 1,
+            ..h.clone()
         })
     }
 
@@ -94,10 +94,10 @@ impl Breaker {
             consecutive_failures: failures,
             open_until,
             open_seconds,
-            last_success_at: h.last_success_at,
             last_failure_at: Some(now),
             failing_since: h.failing_since.or(Some(now)),
             rev: h.rev + 1,
+            ..h.clone()
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::store::WebhookStore;
 
 use super::breaker::{self, Breaker, Gate};
 use super::endpoint::{Endpoints, Slot};
+use super::pace::{self, Signal};
 
 /// What the breaker lets a scheduled delivery do.
 pub enum Admission {
@@ -57,6 +58,12 @@ impl EndpointHealth {
     /// Deliveries in flight to a webhook in this process.
     pub fn in_flight(&self, webhook: &WebhookId) -> usize {
         self.endpoints.in_flight(webhook)
+    }
+
+    /// The freshest health of `webhook` this process knows: as read with it, or as written
+    /// since.
+    pub fn current(&self, webhook: &Webhook) -> Health {
+        self.endpoints.health(&webhook.id, &webhook.health)
     }
 
     /// Whether a scheduled delivery may go now. When a probe is due, the first delivery to
@@ -112,22 +119,29 @@ impl EndpointHealth {
     /// another worker wrote first. Answers what the platform is to be told: the webhook is
     /// due to be disabled, its failing run reached the breaker's threshold, or that run ended
     /// (each decided by the write that won, so told once across every instance).
-    pub async fn record(&self, webhook: &Webhook, attempt: &Attempt, slot: Slot) -> HealthNews {
+    pub async fn record(
+        &self,
+        webhook: &Webhook,
+        attempt: &Attempt,
+        retry_after: Option<Duration>,
+        slot: Slot,
+    ) -> HealthNews {
         let failed = breaker::counts_as_failure(attempt);
+        let signal = Signal::of(attempt, retry_after);
         if attempt.succeeded() {
             slot.succeeded();
         } else if failed {
             slot.failed();
         }
         let news = match failed || attempt.succeeded() {
-            true => self.write(webhook, failed).await,
+            true => self.write(webhook, failed, signal).await,
             false => HealthNews::default(),
         };
         drop(slot);
         news
     }
 
-    async fn write(&self, webhook: &Webhook, failed: bool) -> HealthNews {
+    async fn write(&self, webhook: &Webhook, failed: bool, signal: Signal) -> HealthNews {
         let threshold = self.breaker.threshold;
         let mut current = self.endpoints.health(&webhook.id, &webhook.health);
         for _ in 0..3 {
@@ -137,6 +151,7 @@ impl EndpointHealth {
             } else {
                 self.breaker.on_success(&current, now)
             };
+            let next = pace::adjust(next, &current, webhook.rate_limit, signal, now);
             let Some(next) = next else {
                 return HealthNews::default();
             };
@@ -179,6 +194,15 @@ impl EndpointHealth {
     }
 
     fn log_change(&self, webhook: &Webhook, before: &Health, after: &Health) {
+        if after.paused_until != before.paused_until
+            && let Some(until) = after.paused_until
+        {
+            tracing::warn!(webhook = %webhook.id, paused_until = %until, "the receiver asked to wait (Retry-After): its deliveries hold until then");
+        }
+        if after.rate != before.rate {
+            let rate = crate::model::rate_in_force(webhook.rate_limit, after);
+            tracing::info!(webhook = %webhook.id, rate = ?rate, "rate in force changed (the receiver's 429s lower it, successes raise it)");
+        }
         if after.open_until.is_some() && before.open_until.is_none() {
             self.metrics.breaker_opened();
             tracing::warn!(

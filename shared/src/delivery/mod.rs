@@ -7,7 +7,8 @@
 //! sign, POST, tell the endpoint's health) → decide ([`decide`]: the retry policy, no I/O) →
 //! record ([`record`]: save, statistics, metrics, log). A stage may end the message early with
 //! a [`Stop`], which the record stage settles (a cancel or a deferral is saved like an attempt).
-//! [`health`] owns the breaker and the per-endpoint window and is the only writer of health.
+//! [`health`] owns the breaker and the per-endpoint window and is the only writer of health;
+//! [`pace`] holds deliveries to a webhook's rate limit and its receiver's `Retry-After`.
 
 mod admit;
 pub mod breaker;
@@ -19,6 +20,7 @@ pub mod health;
 pub mod lambda;
 mod load;
 pub mod oauth2;
+pub mod pace;
 pub mod policy;
 mod record;
 mod send;
@@ -59,6 +61,9 @@ enum Stop {
     /// The endpoint's breaker is open: try again then (never after the delivery's last call),
     /// without a request now.
     Defer(Delivery, Timestamp),
+    /// Paced: the webhook's rate limit is used up for now, or its receiver asked to wait.
+    /// Not an attempt and not a failure; it comes back then.
+    Hold(Delivery, Timestamp, pace::Held),
     /// Its webhook is disabled because its endpoint answered 410 Gone: kept until then, for
     /// when it is enabled again.
     Park(Delivery, Timestamp),
@@ -97,6 +102,7 @@ pub struct Deliverer {
     sender: Sender,
     policy: RetryPolicy,
     health: EndpointHealth,
+    pacer: pace::Pacer,
     touched: Mutex<HashMap<(TenantId, WebhookId), Instant>>,
     stats: StatsBuffer,
     /// Lean first-try successes waiting for the batch's end, to be marked in one write.
@@ -145,6 +151,7 @@ impl Deliverer {
                 app.clock.clone(),
                 app.metrics.clone(),
             ),
+            pacer: pace::Pacer::new(app.store.clone()),
             log_first_try: c.log_deliveries == crate::config::LogDeliveries::All,
             app,
             touched: Mutex::new(HashMap::new()),

@@ -1,11 +1,13 @@
 //! Stage 5, record: save the delivery (guarded against a duplicate message that got there
 //! first), count it in the statistics and metrics, log one line per attempt, and act on what
 //! the attempt showed (a webhook to disable, `last_triggered_at`). A delivery that left the
-//! pipeline early is recorded here too: cancelled, or deferred by an open breaker.
+//! pipeline early is recorded here too: cancelled, deferred by an open breaker, or held by
+//! its webhook's pace.
 
 use std::time::{Duration, Instant};
 
 use super::decide::Decided;
+use super::pace::Held;
 use super::{Before, Deliverer, Outcome, Stop, TOUCH_EVERY};
 use crate::error::Result;
 use crate::ids::{TenantId, WebhookId};
@@ -48,7 +50,9 @@ impl Deliverer {
         // decided it was this one's.
         operational::health_changed(&self.app, &d, &news).await;
         let first_try_success = d.status == DeliveryStatus::Succeeded && d.attempt_count() == 1;
-        let lean_success = lean && first_try_success && before.attempts == 0;
+        // Only a delivery with no record yet: one held or deferred before has a record that
+        // must say how it ended.
+        let lean_success = lean && first_try_success && before.first_seen;
         if lean_success {
             // Kept as a mark, written with the batch's others: its time, status code and
             // duration, not the response.
@@ -101,6 +105,25 @@ impl Deliverer {
                     "the endpoint's circuit breaker is open (too many failed attempts); next try at {}",
                     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                 );
+                self.hold(d, at, reason).await
+            }
+            Stop::Hold(d, at, why) => {
+                let when = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                let reason = match why {
+                    Held::RateLimit(rate) => {
+                        // Counted apart in the statistics: how often the limit held one back.
+                        let mut c = Counters::new();
+                        c.insert(stats::HELD.into(), 1);
+                        self.stats
+                            .add(&d.tenant_id, &d.webhook_id, self.app.clock.now(), c);
+                        format!(
+                            "held back by the webhook's rate limit ({rate}/s); its turn is at {when}"
+                        )
+                    }
+                    Held::Paused => {
+                        format!("the receiver asked to wait (Retry-After); next try at {when}")
+                    }
+                };
                 self.hold(d, at, reason).await
             }
             // Sent once the webhook is enabled again; cancelled if it is not by its last call.

@@ -58,7 +58,10 @@ impl Deliverer {
         attempt.retry_id = task.retry_id().cloned();
         attempt.key_id = signer.key_id().map(String::from);
         drop(signer);
-        let news = self.health.record(&webhook, &attempt, slot).await;
+        let news = self
+            .health
+            .record(&webhook, &attempt, sent.retry_after, slot)
+            .await;
         Ok(Attempted {
             delivery,
             webhook,

@@ -188,6 +188,10 @@ pub struct Delivery {
     /// cleared by the next attempt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deferred_reason: Option<String>,
+    /// The slot of its webhook's rate limit reserved for its next attempt: it goes then
+    /// without asking again (see `delivery::pace`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paced_at: Option<Timestamp>,
 }
 
 /// Attempts kept inside a delivery record; earlier ones are stored as their own items.
@@ -227,6 +231,7 @@ impl Delivery {
             first_attempt: None,
             cancel_reason: None,
             deferred_reason: None,
+            paced_at: None,
             expires_at,
         }
     }

@@ -151,6 +151,7 @@ mod tests {
             tls: None,
             timeout_seconds: None,
             filter: None,
+            rate_limit: None,
             secrets: vec![secret("s0")],
             signature_scheme: SignatureScheme::default(),
             created_at: t0,

@@ -46,6 +46,10 @@ pub struct Webhook {
     /// A condition on the event (type, account, payload) it must meet to be delivered here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<super::Filter>,
+    /// At most this many deliveries a second to the endpoint, 1 to 10,000, counted across every
+    /// process that delivers (none: as fast as the engine and the endpoint's window allow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<u32>,
     pub secrets: Vec<SigningSecret>,
     /// How deliveries are signed (the HMAC secrets above, or the tenant's key pair).
     #[serde(default, skip_serializing_if = "SignatureScheme::is_default")]
@@ -128,9 +132,25 @@ pub struct Health {
     /// The first failure since the last success: how long the endpoint has been failing.
     #[serde(default)]
     pub failing_since: Option<Timestamp>,
+    /// The receiver asked to wait (`Retry-After` on a 429 or 503): no scheduled delivery
+    /// goes before then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_until: Option<Timestamp>,
+    /// The rate the engine uses while the receiver's 429s hold it below `rate_limit`
+    /// (none: the limit itself), and when it last changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_changed_at: Option<Timestamp>,
     /// Bumped by every write, so that concurrent writers (Lambda instances) compare and swap.
     #[serde(default)]
     pub rev: u64,
+}
+
+/// The rate a webhook's deliveries go at now: its limit, or less while its receiver's 429s
+/// hold it down; none without a limit.
+pub fn rate_in_force(limit: Option<u32>, h: &Health) -> Option<u32> {
+    limit.map(|l| h.rate.map_or(l, |r| r.clamp(1, l)))
 }
 
 impl Webhook {

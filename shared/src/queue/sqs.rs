@@ -178,7 +178,9 @@ impl Queue for SqsQueue {
             .change_message_visibility()
             .queue_url(&self.url)
             .receipt_handle(&receipt.0)
-            .visibility_timeout(timeout.min(MAX_VISIBILITY).as_secs() as i32)
+            // SQS counts whole seconds: rounded up, so that a message held until a moment
+            // (a rate limit's next second) does not come back before it.
+            .visibility_timeout(timeout.min(MAX_VISIBILITY).as_secs_f64().ceil() as i32)
             .send()
             .await
             .map_err(be)?;

@@ -22,6 +22,7 @@ pub mod portal;
 pub mod publish;
 pub mod settings;
 pub mod verification_keys;
+mod webhook_rules;
 pub mod webhooks;
 
 use crate::error::Result;

@@ -1,16 +1,16 @@
 //! Webhook rules: what a stored webhook must satisfy, creation under the tenant's cap, updates
 //! that re-read on a concurrent change, secret rotation.
 
+use super::webhook_rules::{check, signing_keys_ready};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{DeliveryId, EventId, TenantId, WebhookId};
 use crate::model::{Page, SignatureScheme, SigningSecret, Timestamp, Webhook};
 use crate::queue::DeliveryTask;
-use crate::service::events::check_catalogue;
 use crate::service::operational::{self, Announce};
+use crate::signing;
 use crate::stats::StatsOut;
 use crate::store::StoreError;
-use crate::{signing, validation};
 
 /// How often an update re-reads and retries after losing a race.
 const UPDATE_ATTEMPTS: usize = 5;
@@ -32,6 +32,7 @@ pub struct WebhookDraft {
     pub tls: Option<crate::model::TlsOptions>,
     pub timeout_seconds: Option<u32>,
     pub filter: Option<crate::model::Filter>,
+    pub rate_limit: Option<u32>,
     pub signature_scheme: SignatureScheme,
 }
 
@@ -42,79 +43,6 @@ pub fn new_secret(now: Timestamp) -> SigningSecret {
         created_at: now,
         expires_at: None,
     }
-}
-
-/// Validates the fields of a webhook as it will be stored: all of them for a new one (`before`
-/// is `None`), only those an update changed otherwise, so that a webhook stored under older
-/// rules (an event type since removed from the catalogue, a private target no longer allowed)
-/// can always be paused, renamed or have its secret rotated, above all after a leak. Every
-/// invalid field is reported, not only the first.
-async fn check(app: &Hookline, before: Option<&Webhook>, w: &Webhook) -> Result<()> {
-    let changed = |differs: &dyn Fn(&Webhook) -> bool| before.is_none_or(differs);
-    let mut checks = Vec::new();
-    if changed(&|b| b.url != w.url) {
-        checks.push(validation::webhook_url(&w.url, app.config.allow_private_targets).map(drop));
-    }
-    // The catalogue is asked only about a well-formed filter, and answers last.
-    let mut known = Ok(());
-    if changed(&|b| b.events != w.events) {
-        let filter = validation::event_filter(&w.events);
-        if filter.is_ok() {
-            known = check_catalogue(app, "events", &w.events).await;
-        }
-        checks.push(filter);
-    }
-    if changed(&|b| b.description != w.description) {
-        checks.push(validation::description(w.description.as_deref()));
-    }
-    if changed(&|b| b.account_ids != w.account_ids) {
-        checks.push(validation::account_ids(&w.account_ids));
-    }
-    if changed(&|b| b.metadata != w.metadata) {
-        checks.push(validation::metadata(&w.metadata));
-    }
-    if changed(&|b| b.headers != w.headers) {
-        checks.push(validation::custom_headers(&w.headers));
-    }
-    if let Some(t) = w.timeout_seconds
-        && changed(&|b| b.timeout_seconds != w.timeout_seconds)
-    {
-        checks.push(validation::timeout_seconds(t));
-    }
-    if let Some(f) = &w.filter
-        && changed(&|b| b.filter != w.filter)
-    {
-        checks.push(validation::payload_filter(f));
-    }
-    if let Some(auth) = &w.auth
-        && changed(&|b| b.auth != w.auth || b.headers != w.headers)
-    {
-        checks.push(validation::receiver_auth(
-            auth,
-            &w.headers,
-            app.config.allow_private_targets,
-        ));
-    }
-    if let Some(tls) = &w.tls
-        && changed(&|b| b.tls != w.tls)
-    {
-        checks.push(validation::pem_certificates(
-            "tls.ca_certificate",
-            &tls.ca_certificate,
-        ));
-    }
-    checks.push(known);
-    Error::all(checks)
-}
-
-/// A webhook that now signs with the tenant's key pair: the key exists before the webhook
-/// says so, so that its receiver can fetch the public half before the first delivery.
-async fn signing_keys_ready(app: &Hookline, before: Option<&Webhook>, w: &Webhook) -> Result<()> {
-    let newly = before.is_none_or(|b| !b.signature_scheme.is_asymmetric());
-    if w.signature_scheme.is_asymmetric() && newly {
-        crate::service::verification_keys::keyring(app, &w.tenant_id).await?;
-    }
-    Ok(())
 }
 
 /// Creates a webhook of `tenant` with a new secret.
@@ -145,6 +73,7 @@ pub async fn create_as(
         tls: draft.tls,
         timeout_seconds: draft.timeout_seconds,
         filter: draft.filter,
+        rate_limit: draft.rate_limit,
         secrets: vec![new_secret(now)],
         signature_scheme: draft.signature_scheme,
         created_at: now,
@@ -226,6 +155,7 @@ pub async fn put(
         w.tls = draft.tls.clone();
         w.timeout_seconds = draft.timeout_seconds;
         w.filter = draft.filter.clone();
+        w.rate_limit = draft.rate_limit;
         if !keep.signature_scheme {
             w.signature_scheme = draft.signature_scheme;
         }

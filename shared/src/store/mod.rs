@@ -298,6 +298,11 @@ pub trait RateStore: Send + Sync {
     /// Counts one request under `key` in the window starting at `window` (unix seconds) and
     /// returns the count with it; the counter may be removed after `expires` (unix seconds).
     async fn count_request(&self, key: &str, window: i64, expires: i64) -> StoreResult<u64>;
+    /// Reserves the next `span` of `key`'s schedule (a webhook's rate limit): the schedule
+    /// resumes at `now` when it fell behind, and the start of the span reserved is answered
+    /// (times in unix microseconds). One atomic step shared by every process; the key may be
+    /// removed after `expires` (unix seconds).
+    async fn reserve_slot(&self, key: &str, now: i64, span: i64, expires: i64) -> StoreResult<i64>;
 }
 
 /// What is kept of a write made with an `Idempotency-Key`.

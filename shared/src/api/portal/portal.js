@@ -158,6 +158,13 @@ async function refreshWebhook(fresh) {
     ...(w.auth ? [el("dt", {}, "Authentication"), el("dd", {}, w.auth.type)] : []),
     // The payload filter as written: only events that meet it are delivered here.
     ...(w.filter ? [el("dt", {}, "Filter"), el("dd", {}, el("code", {}, JSON.stringify(w.filter)))] : []),
+    // The limit set and, when the receiver's 429s hold it lower, the rate used now.
+    ...(w.rate_limit ? [el("dt", {}, "Rate limit"), el("dd", {}, w.rate_limit_in_force < w.rate_limit
+      ? `${w.rate_limit}/s (now ${w.rate_limit_in_force}/s: the endpoint answered 429)`
+      : `${w.rate_limit}/s`)] : []),
+    ...(w.health.paused_until ? [el("dt", {}, "Paused until"),
+      el("dd", {}, `${new Date(w.health.paused_until).toLocaleString()} (the endpoint asked to wait)`)] : []),
+    ...(w.rate_limit ? [el("dt", {}, "Held back by the limit (24 h)"), el("dd", {}, String(day.held_back))] : []),
     el("dt", {}, "Success rate (24 h)"),
     el("dd", {}, day.success_rate === null ? "—" : (day.success_rate * 100).toFixed(1) + " %"),
     el("dt", {}, "Response time (24 h)"),

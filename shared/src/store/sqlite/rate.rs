@@ -26,6 +26,24 @@ impl RateStore for SqliteDb {
         })
         .await
     }
+
+    async fn reserve_slot(&self, key: &str, now: i64, span: i64, expires: i64) -> StoreResult<i64> {
+        let key = key.to_string();
+        // Like a counter, answered once written: a reservation lost to a power cut only lets
+        // a few deliveries go sooner.
+        self.record(move |c| {
+            c.prepare_cached(
+                "INSERT INTO rate_schedules (key, next_ms, expires) VALUES (?1, ?2 + ?3, ?4) \
+                 ON CONFLICT (key) DO UPDATE SET next_ms = max(next_ms, ?2) + ?3, expires = ?4 \
+                 RETURNING next_ms",
+            )
+            .map_err(be)?
+            .query_row(params![key, now, span, expires], |r| r.get::<_, i64>(0))
+            .map(|next| next - span)
+            .map_err(be)
+        })
+        .await
+    }
 }
 
 #[async_trait]

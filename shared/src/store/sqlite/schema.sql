@@ -48,6 +48,10 @@ CREATE TABLE IF NOT EXISTS rate_counters (
   key TEXT NOT NULL, window_start INTEGER NOT NULL, count INTEGER NOT NULL,
   expires INTEGER NOT NULL, PRIMARY KEY (key, window_start));
 
+-- Each rate-limited webhook's schedule: when its next delivery slot starts (unix ms).
+CREATE TABLE IF NOT EXISTS rate_schedules (
+  key TEXT PRIMARY KEY, next_ms INTEGER NOT NULL, expires INTEGER NOT NULL);
+
 -- Idempotency keys of API writes: the request's hash and, once answered, the answer.
 CREATE TABLE IF NOT EXISTS idempotency (
   key TEXT PRIMARY KEY, doc TEXT NOT NULL, expires INTEGER NOT NULL);

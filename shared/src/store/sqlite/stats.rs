@@ -109,6 +109,11 @@ impl Retention for SqliteDb {
             .map_err(be)?;
             c.execute("DELETE FROM rate_counters WHERE expires <= ?1", [ms / 1000])
                 .map_err(be)?;
+            c.execute(
+                "DELETE FROM rate_schedules WHERE expires <= ?1",
+                [ms / 1000],
+            )
+            .map_err(be)?;
             c.execute("DELETE FROM idempotency WHERE expires <= ?1", [ms / 1000])
                 .map_err(be)?;
             // Short-lived keys (portal sessions), a day after they end.
