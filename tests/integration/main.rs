@@ -27,7 +27,6 @@ mod modes;
 mod oauth2;
 mod operational;
 mod operations;
-mod ordering;
 mod outcomes;
 mod pacing;
 mod partners;

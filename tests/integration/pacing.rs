@@ -41,13 +41,7 @@ async fn deliver_until(
                 break;
             }
         }
-        // On moto (which serves one call at a time) a slower poll leaves room for the tests
-        // beside this one.
-        time.pass(Duration::from_millis(match time {
-            TestTime::Manual(_) => 100,
-            TestTime::Real => 200,
-        }))
-        .await;
+        time.pass(Duration::from_millis(100)).await;
     }
     panic!(
         "{path}: {} of {n} requests arrived",
