@@ -69,6 +69,7 @@ def main():
         # The rate limit, and how often it held a delivery back.
         assert "Rate limit" in summary and "20/s" in summary, summary
         assert "Held back by the limit" in summary, summary
+        assert "Ordering" in summary and "FIFO" in summary, summary
         assert "failed" in row.text, f"the delivery should show as failed: {row.text!r}"
         row.find_element(By.CSS_SELECTOR, "button[data-delivery]").click()
         wait.until(lambda d: d.find_element(By.ID, "delivery").is_displayed())

@@ -81,13 +81,14 @@ impl Hookline {
         app
     }
 
-    /// DynamoDB and SQS clients from the standard AWS configuration chain; `endpoint` (or
-    /// `AWS_ENDPOINT_URL`) points them at an emulator.
+    /// DynamoDB and SQS clients from the standard AWS configuration chain; `queues`: the
+    /// delivery queue's URL and the FIFO queue's, if any; `endpoint` (or `AWS_ENDPOINT_URL`)
+    /// points them at an emulator.
     #[cfg(feature = "aws")]
     pub async fn with_aws(
         config: Config,
         table: &str,
-        queue_url: &str,
+        queues: (&str, Option<&str>),
         endpoint: Option<&str>,
     ) -> Self {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -102,7 +103,9 @@ impl Hookline {
             table,
             config.delivery_shards,
         );
-        let queue = crate::queue::sqs::SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue_url);
+        let (queue_url, fifo_url) = queues;
+        let queue = crate::queue::sqs::SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue_url)
+            .with_fifo(fifo_url);
         Hookline::new(config, Arc::new(store), Arc::new(queue))
     }
 
@@ -127,8 +130,15 @@ impl Hookline {
             Backend::Aws {
                 table,
                 queue_url,
+                fifo_queue_url,
                 endpoint,
-            } => Ok(Hookline::with_aws(config, &table, &queue_url, endpoint.as_deref()).await),
+            } => Ok(Hookline::with_aws(
+                config,
+                &table,
+                (&queue_url, fifo_queue_url.as_deref()),
+                endpoint.as_deref(),
+            )
+            .await),
             #[allow(unreachable_patterns)]
             other => Err(Error::Config(format!(
                 "this binary was built without the {} backend (cargo feature `{}`)",

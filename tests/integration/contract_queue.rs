@@ -20,6 +20,7 @@ fn task(n: usize) -> DeliveryTask {
         resent: false,
         expires_at: None,
         lean: false,
+        ordered: false,
         body: Some(format!("{{\"n\":{n}}}")),
     })
 }

@@ -172,6 +172,7 @@ async fn a_duplicate_queue_message_is_not_sent_again() {
         resent: false,
         expires_at: None,
         lean: false,
+        ordered: false,
         body: Some("{}".into()),
     });
     // The worker stops; both copies are processed here, so that the test knows when they were.

@@ -59,6 +59,7 @@ async fn the_embedded_queue_serves_webhooks_in_turn() {
             resent: false,
             expires_at: None,
             lean: false,
+            ordered: false,
             body: None,
         })
     };
@@ -112,6 +113,7 @@ async fn a_restart_sends_what_a_crashed_run_had_in_flight_at_once() {
         resent: false,
         expires_at: None,
         lean: false,
+        ordered: false,
         body: None,
     });
     {

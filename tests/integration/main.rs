@@ -27,6 +27,7 @@ mod modes;
 mod oauth2;
 mod operational;
 mod operations;
+mod ordering;
 mod outcomes;
 mod pacing;
 mod partners;

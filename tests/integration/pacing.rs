@@ -41,7 +41,13 @@ async fn deliver_until(
                 break;
             }
         }
-        time.pass(Duration::from_millis(100)).await;
+        // On moto (which serves one call at a time) a slower poll leaves room for the tests
+        // beside this one.
+        time.pass(Duration::from_millis(match time {
+            TestTime::Manual(_) => 100,
+            TestTime::Real => 200,
+        }))
+        .await;
     }
     panic!(
         "{path}: {} of {n} requests arrived",

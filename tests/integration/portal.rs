@@ -314,7 +314,8 @@ async fn the_portal_in_a_browser_shows_and_retries_a_delivery() {
                 "headers": {"X-Api-Key": "portal-secret-value"},
                 "auth": {"type": "bearer", "token": "portal-bearer-token-1234"},
                 "filter": {"data": {"order": {"$gt": 10}}},
-                "rate_limit": 20
+                "rate_limit": 20,
+                "ordering": "fifo"
             }),
         )
         .await;

@@ -195,8 +195,14 @@ pub(crate) fn problems(t: &Value) -> Vec<String> {
                 .collect(),
             _ => vec![],
         };
-    if sqs_events.len() != 1 {
-        p.push("DeliverFunction: needs exactly one SQS event".into());
+    // One on the delivery queue, one on the FIFO queue of ordered webhooks.
+    let on = |e: &Value| format!("{:?}", at(e, &["Properties", "Queue"]));
+    let ordered = |e: &Value| on(e).contains("OrderedDeliveryQueue");
+    if sqs_events.len() != 2 || sqs_events.iter().filter(|e| ordered(e)).count() != 1 {
+        p.push(
+            "DeliverFunction: needs exactly two SQS events: DeliveryQueue and OrderedDeliveryQueue"
+                .into(),
+        );
     }
     for e in &sqs_events {
         if strings(at(e, &["Properties", "FunctionResponseTypes"])) != ["ReportBatchItemFailures"] {
@@ -204,16 +210,23 @@ pub(crate) fn problems(t: &Value) -> Vec<String> {
                 "DeliverFunction: FunctionResponseTypes must be [ReportBatchItemFailures]".into(),
             );
         }
-        // The batch the code is built for (the cost benchmark and the tests' Lambda poller use
-        // it); above ten messages, AWS requires a batching window.
-        let batch = hookline::delivery::lambda::BATCH_SIZE as f64;
-        if num(t, at(e, &["Properties", "BatchSize"])) != Some(batch) {
-            p.push(format!("DeliverFunction: BatchSize must be {batch}"));
-        }
-        if num(t, at(e, &["Properties", "MaximumBatchingWindowInSeconds"]))
-            .is_none_or(|w| !(1.0..=5.0).contains(&w))
-        {
-            p.push("DeliverFunction: MaximumBatchingWindowInSeconds must be 1 to 5".into());
+        if ordered(e) {
+            // FIFO queues take at most ten messages a batch.
+            if num(t, at(e, &["Properties", "BatchSize"])).is_none_or(|b| b > 10.0) {
+                p.push("DeliverFunction: the FIFO queue's BatchSize must be at most 10".into());
+            }
+        } else {
+            // The batch the code is built for (the cost benchmark and the tests' Lambda poller
+            // use it); above ten messages, AWS requires a batching window.
+            let batch = hookline::delivery::lambda::BATCH_SIZE as f64;
+            if num(t, at(e, &["Properties", "BatchSize"])) != Some(batch) {
+                p.push(format!("DeliverFunction: BatchSize must be {batch}"));
+            }
+            if num(t, at(e, &["Properties", "MaximumBatchingWindowInSeconds"]))
+                .is_none_or(|w| !(1.0..=5.0).contains(&w))
+            {
+                p.push("DeliverFunction: MaximumBatchingWindowInSeconds must be 1 to 5".into());
+            }
         }
         if num(
             t,
@@ -228,9 +241,23 @@ pub(crate) fn problems(t: &Value) -> Vec<String> {
     // Queue timing against the function and the retry policy.
     let timeout = num(t, fprop("DeliverFunction", "Timeout")).unwrap_or(3.0);
     let queue = |k: &str| num(t, at(t, &["Resources", "DeliveryQueue", "Properties", k]));
-    match queue("VisibilityTimeout") {
-        Some(v) if v >= 6.0 * timeout => {}
-        v => p.push(format!("DeliveryQueue: visibility timeout {v:?} is below six times the function timeout {timeout}")),
+    for q in ["DeliveryQueue", "OrderedDeliveryQueue"] {
+        match num(
+            t,
+            at(t, &["Resources", q, "Properties", "VisibilityTimeout"]),
+        ) {
+            Some(v) if v >= 6.0 * timeout => {}
+            v => p.push(format!(
+                "{q}: visibility timeout {v:?} is below six times the function timeout {timeout}"
+            )),
+        }
+    }
+    for q in ["OrderedDeliveryQueue", "OrderedDeadLetterQueue"] {
+        if at(t, &["Resources", q, "Properties", "FifoQueue"]).and_then(Value::as_bool)
+            != Some(true)
+        {
+            p.push(format!("{q}: must be a FIFO queue"));
+        }
     }
     if param(t, "DeliveryTimeoutSeconds", "MaxValue").is_none_or(|m| m >= timeout) {
         p.push("DeliveryTimeoutSeconds must be capped below the delivery function timeout".into());
@@ -265,6 +292,23 @@ pub(crate) fn problems(t: &Value) -> Vec<String> {
         Some(m) if m >= 2.0 * attempts => {}
         m => p.push(format!(
             "DeliveryQueue: maxReceiveCount {m:?} must be well above the {attempts} attempts"
+        )),
+    }
+    // Behind a failing head, its group's next messages are received with it at each retry.
+    let fifo_receives = at(
+        t,
+        &[
+            "Resources",
+            "OrderedDeliveryQueue",
+            "Properties",
+            "RedrivePolicy",
+            "maxReceiveCount",
+        ],
+    );
+    match num(t, fifo_receives) {
+        Some(m) if m >= 10.0 * attempts => {}
+        m => p.push(format!(
+            "OrderedDeliveryQueue: maxReceiveCount {m:?} must be ten times the {attempts} attempts"
         )),
     }
     if param(t, "RetryIntervalSeconds", "MaxValue").is_none_or(|m| m > 43200.0) {

@@ -39,6 +39,7 @@ impl Sam {
         let Backend::Aws {
             table,
             queue_url,
+            fifo_queue_url,
             endpoint,
         } = &app.config.backend
         else {
@@ -51,6 +52,7 @@ impl Sam {
         let vars = json!({"Parameters": {
             "HOOKLINE_TABLE": table,
             "HOOKLINE_QUEUE_URL": queue_url,
+            "HOOKLINE_FIFO_QUEUE_URL": fifo_queue_url,
             "HOOKLINE_AWS_ENDPOINT_URL": endpoint,
             // The receivers of these tests listen on this machine's loopback.
             "HOOKLINE_ALLOW_PRIVATE_TARGETS": "true",

@@ -202,13 +202,45 @@ pub async fn aws_at(mut config: Config, endpoint: &str) -> Hookline {
         .send()
         .await
         .expect("create queue");
+    // The FIFO queue of ordered webhooks, with a FIFO dead-letter queue, as the template has.
+    let fifo_dlq = sqs
+        .create_queue()
+        .queue_name(format!("hookline-dlq-{suffix}.fifo"))
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .expect("create FIFO DLQ");
+    let fifo_dlq_arn = sqs
+        .get_queue_attributes()
+        .queue_url(fifo_dlq.queue_url().unwrap())
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .unwrap()[&QueueAttributeName::QueueArn]
+        .clone();
+    let fifo = sqs
+        .create_queue()
+        .queue_name(format!("hookline-deliveries-{suffix}.fifo"))
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .attributes(QueueAttributeName::VisibilityTimeout, "30")
+        .attributes(
+            QueueAttributeName::RedrivePolicy,
+            format!(r#"{{"deadLetterTargetArn":"{fifo_dlq_arn}","maxReceiveCount":"1000"}}"#),
+        )
+        .send()
+        .await
+        .expect("create FIFO queue");
+    let fifo_url = fifo.queue_url().unwrap().to_string();
     // The configuration names what was made (the `sam local` tests pass it to the functions).
     config.backend = hookline::config::Backend::Aws {
         table: table.clone(),
         queue_url: q.queue_url().unwrap().to_string(),
+        fifo_queue_url: Some(fifo_url.clone()),
         endpoint: Some(endpoint.to_string()),
     };
     let store = DynamoStore::new(ddb, table, config.delivery_shards);
-    let queue = SqsQueue::new(sqs, q.queue_url().unwrap());
+    let queue = SqsQueue::new(sqs, q.queue_url().unwrap()).with_fifo(Some(&fifo_url));
     Hookline::new(config, Arc::new(store), Arc::new(queue))
 }

@@ -298,6 +298,14 @@ pub async fn handle_as_lambda(
         msg.message_id = Some(format!("m{i}"));
         msg.receipt_handle = Some(m.receipt.0.clone());
         msg.body = Some(m.task.encode());
+        // A FIFO queue's message, as Lambda describes it: its queue and its group.
+        if let Some(handle) = m.receipt.0.strip_prefix(hookline::queue::sqs::FIFO_RECEIPT) {
+            msg.receipt_handle = Some(handle.to_string());
+            msg.event_source_arn =
+                Some("arn:aws:sqs:us-east-1:000000000000:deliveries.fifo".into());
+            msg.attributes
+                .insert("MessageGroupId".into(), m.task.group().to_string());
+        }
         msg.attributes.insert(
             "ApproximateReceiveCount".into(),
             m.receive_count.to_string(),
@@ -437,6 +445,7 @@ pub fn webhook_record(tenant: &str, wh: &str, url: &str, secret: &str) -> hookli
         timeout_seconds: None,
         filter: None,
         rate_limit: None,
+        ordering: Default::default(),
         secrets: vec![hookline::model::SigningSecret {
             key: secret.into(),
             created_at: now,

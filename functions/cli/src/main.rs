@@ -380,9 +380,15 @@ fn settings(c: &Config) -> String {
             if *durable { "full" } else { "normal" }
         ),
         hookline::config::Backend::Aws {
-            table, queue_url, ..
+            table,
+            queue_url,
+            fifo_queue_url,
+            ..
         } => {
-            format!("DynamoDB table {table}, SQS queue {queue_url}")
+            let fifo = fifo_queue_url
+                .as_deref()
+                .unwrap_or("none: no fifo webhooks");
+            format!("DynamoDB table {table}, SQS queue {queue_url}, FIFO queue {fifo}")
         }
     };
     let private = if c.allow_private_targets {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::Patch;
 use crate::error::{Error, Result};
-use crate::model::{Filter, ReceiverAuth, SignatureScheme, TlsOptions, Webhook};
+use crate::model::{Filter, Ordering, ReceiverAuth, SignatureScheme, TlsOptions, Webhook};
 
 /// `PATCH` body: only the fields present change; `null` clears a field that can be cleared
 /// (`description`, `account_ids`, `metadata`, `headers`; an empty `description` clears it too)
@@ -47,6 +47,9 @@ pub struct WebhookPatchIn {
     /// `null` removes the limit.
     #[schema(value_type = Option<u32>)]
     pub rate_limit: Patch<u32>,
+    /// `null` goes back to `none`. Applies to events published after the change.
+    #[schema(value_type = Option<Ordering>)]
+    pub ordering: Patch<Ordering>,
     /// `null` goes back to the default, `hmac-sha256`.
     #[schema(value_type = Option<SignatureScheme>)]
     pub signature_scheme: Patch<SignatureScheme>,
@@ -103,6 +106,9 @@ impl WebhookPatchIn {
             .map(Some)
             .apply_to(&mut rate, || Ok(None))?;
         w.rate_limit = rate;
+        self.ordering
+            .clone()
+            .apply_to(&mut w.ordering, || Ok(Ordering::None))?;
         self.signature_scheme
             .clone()
             .apply_to(&mut w.signature_scheme, || Ok(SignatureScheme::default()))?;

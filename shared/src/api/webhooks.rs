@@ -16,7 +16,9 @@ use crate::auth::{Across, Auth, scope};
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
 use crate::ids::{DeliveryId, EventId, WebhookId};
-use crate::model::{Filter, ReceiverAuth, SignatureScheme, Timestamp, TlsOptions, Webhook};
+use crate::model::{
+    Filter, Ordering, ReceiverAuth, SignatureScheme, Timestamp, TlsOptions, Webhook,
+};
 use crate::service::webhooks::{self as service, PutKeeps, WebhookDraft};
 use crate::signing;
 
@@ -68,6 +70,10 @@ pub struct WebhookIn {
     /// At most this many deliveries a second to the endpoint (1 to 10,000), counted across
     /// every delivering process. Deliveries over it wait (not an attempt, not a failure).
     pub rate_limit: Option<u32>,
+    /// `fifo`: deliveries go one at a time in publish order (the next waits while the one
+    /// before waits for its retry); `none` (default): as fast as the endpoint takes them.
+    /// A change applies to events published after it.
+    pub ordering: Option<Ordering>,
     /// `hmac-sha256` (default: Standard Webhooks `v1` with the webhook's secret), `ed25519`
     /// (`v1a`) or `http-message-signatures` (RFC 9421), both with the tenant's key pair (public
     /// halves at `/v1/verification-keys`). On `PUT`, omitted keeps the current scheme.
@@ -90,6 +96,7 @@ impl From<WebhookIn> for WebhookDraft {
             timeout_seconds: input.timeout_seconds,
             filter: input.filter,
             rate_limit: input.rate_limit,
+            ordering: input.ordering.unwrap_or_default(),
             signature_scheme: input.signature_scheme.unwrap_or_default(),
         }
     }
@@ -130,6 +137,9 @@ pub struct WebhookOut {
     /// down (it climbs back with successes).
     #[serde(default)]
     pub rate_limit_in_force: Option<u32>,
+    /// `fifo` or `none`.
+    #[serde(default)]
+    pub ordering: Ordering,
     /// The full secret at creation and rotation only; masked everywhere else.
     pub secret: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -221,6 +231,7 @@ impl WebhookOut {
             filter: w.filter.clone(),
             rate_limit: w.rate_limit,
             rate_limit_in_force: crate::model::rate_in_force(w.rate_limit, &w.health),
+            ordering: w.ordering,
             secret: if reveal {
                 secret.to_string()
             } else {
@@ -340,6 +351,7 @@ async fn put(
         enabled: input.enabled.is_none(),
         account_ids: input.account_ids.is_none(),
         signature_scheme: input.signature_scheme.is_none(),
+        ordering: input.ordering.is_none(),
     };
     let (hook, created) = service::put(&app, &w.tenant, &w.id, input.into(), keep).await?;
     Ok(if created {

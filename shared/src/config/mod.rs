@@ -21,6 +21,9 @@ pub enum Backend {
     Aws {
         table: String,
         queue_url: String,
+        /// The SQS FIFO queue of ordered (`fifo`) webhooks' deliveries
+        /// (`HOOKLINE_FIFO_QUEUE_URL`); without it a webhook cannot be made `fifo`.
+        fifo_queue_url: Option<String>,
         endpoint: Option<String>,
     },
 }
@@ -175,6 +178,7 @@ impl Config {
                 queue_url: set(s.queue_url).ok_or_else(|| {
                     Error::Config("HOOKLINE_QUEUE_URL is required with the aws backend".into())
                 })?,
+                fifo_queue_url: set(s.fifo_queue_url),
                 endpoint: set(s.aws_endpoint_url),
             },
             Some(other) => {

@@ -81,6 +81,9 @@ pub struct Settings {
     /// The SQS queue's URL (aws backend)
     #[arg(long, env = "HOOKLINE_QUEUE_URL", value_parser = given::<String>)]
     pub queue_url: Option<Given<String>>,
+    /// The SQS FIFO queue's URL, for webhooks with `ordering: fifo` (aws backend)
+    #[arg(long, env = "HOOKLINE_FIFO_QUEUE_URL", value_parser = given::<String>)]
+    pub fifo_queue_url: Option<Given<String>>,
     /// Where DynamoDB and SQS are served, when not AWS's own endpoints (an emulator)
     #[arg(long, env = "HOOKLINE_AWS_ENDPOINT_URL", value_parser = given::<String>)]
     pub aws_endpoint_url: Option<Given<String>>,

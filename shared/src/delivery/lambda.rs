@@ -1,6 +1,8 @@
 //! The SQS-triggered Lambda driver, with partial batch responses: a message to retry later gets
 //! `ChangeMessageVisibility` with its delay and is reported as a batch item failure; every other
-//! message is left for Lambda to delete.
+//! message is left for Lambda to delete. Messages of the FIFO queue (`fifo` webhooks) are
+//! handled one group at a time, in order: once one of a group must come back, the rest of its
+//! group in the batch is handed back unattempted, so that they return in order behind it.
 
 use std::time::{Duration, Instant};
 
@@ -33,10 +35,10 @@ pub async fn handle_batch_until(
 ) -> SqsBatchResponse {
     let bound = deliverer.app().config.delivery_concurrency;
     let records = distinct(event.records);
-    let failures: Vec<BatchItemFailure> = futures::stream::iter(records)
-        .map(|m| handle_message(deliverer, m, deadline))
+    let failures: Vec<BatchItemFailure> = futures::stream::iter(in_turns(records))
+        .map(|turn| handle_turn(deliverer, turn, deadline))
         .buffer_unordered(bound)
-        .filter_map(|f| async move { f })
+        .flat_map(futures::stream::iter)
         .collect()
         .await;
     deliverer.flush_batch().await;
@@ -76,6 +78,81 @@ fn distinct(records: Vec<SqsMessage>) -> Vec<SqsMessage> {
     kept
 }
 
+/// The batch as units of work that may run side by side: each message of the delivery queue
+/// alone, and each FIFO group's messages together, in their order.
+fn in_turns(records: Vec<SqsMessage>) -> Vec<Vec<SqsMessage>> {
+    let mut turns: Vec<Vec<SqsMessage>> = Vec::new();
+    let mut groups: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for m in records {
+        let group = m
+            .attributes
+            .get("MessageGroupId")
+            .filter(|_| from_fifo(&m))
+            .cloned();
+        match group {
+            Some(g) => match groups.get(&g) {
+                Some(&i) => turns[i].push(m),
+                None => {
+                    groups.insert(g, turns.len());
+                    turns.push(vec![m]);
+                }
+            },
+            None => turns.push(vec![m]),
+        }
+    }
+    turns
+}
+
+/// Handles a unit in order; after a message that must come back, the others are handed back
+/// unattempted (visible again at once, behind it in their group).
+async fn handle_turn(
+    deliverer: &Deliverer,
+    turn: Vec<SqsMessage>,
+    deadline: Option<Instant>,
+) -> Vec<BatchItemFailure> {
+    let mut failures = Vec::new();
+    for m in turn {
+        if !failures.is_empty() {
+            failures.extend(hand_back(deliverer, &m).await);
+            continue;
+        }
+        failures.extend(handle_message(deliverer, m, deadline).await);
+    }
+    failures
+}
+
+fn from_fifo(m: &SqsMessage) -> bool {
+    m.event_source_arn
+        .as_deref()
+        .is_some_and(|arn| arn.ends_with(".fifo"))
+}
+
+/// The receipt to settle `m` with (marked when it is the FIFO queue's).
+fn receipt_of(m: &SqsMessage) -> Option<Receipt> {
+    let handle = m.receipt_handle.clone()?;
+    Some(Receipt(match from_fifo(m) {
+        true => format!("{}{handle}", crate::queue::sqs::FIFO_RECEIPT),
+        false => handle,
+    }))
+}
+
+/// Hands `m` back without handling it: visible again at once, reported as a failure.
+async fn hand_back(deliverer: &Deliverer, m: &SqsMessage) -> Option<BatchItemFailure> {
+    let id = m.message_id.clone().filter(|id| !id.is_empty())?;
+    if let Some(receipt) = receipt_of(m)
+        && let Err(e) = deliverer
+            .app()
+            .queue
+            .change_visibility(&receipt, Duration::ZERO)
+            .await
+    {
+        tracing::warn!(message_id = %id, error = %e, "could not hand a message back");
+    }
+    let mut f = BatchItemFailure::default();
+    f.item_identifier = id;
+    Some(f)
+}
+
 /// Returns the batch item failure for `m`, if it must come back.
 async fn handle_message(
     deliverer: &Deliverer,
@@ -91,16 +168,7 @@ async fn handle_message(
     };
     let needed = deliverer.app().config.delivery_timeout + DEADLINE_MARGIN;
     if deadline.is_some_and(|d| Instant::now() + needed > d) {
-        if let Some(receipt) = m.receipt_handle.clone().map(Receipt)
-            && let Err(e) = deliverer
-                .app()
-                .queue
-                .change_visibility(&receipt, Duration::ZERO)
-                .await
-        {
-            tracing::warn!(message_id = %id, error = %e, "could not hand a message back");
-        }
-        return failure();
+        return hand_back(deliverer, &m).await;
     }
     let task = match m.body.as_deref().map(DeliveryTask::decode) {
         Some(Ok(t)) => t,
@@ -122,7 +190,8 @@ async fn handle_message(
             // (its count starts again) takes its place, and this one is deleted.
             let receives = receives.unwrap_or(1);
             let cap = deliverer.app().config.max_receive_count;
-            if receives >= cap.saturating_sub(cap / 5).max(1) {
+            // Not an ordered message: its copy would join the end of its group.
+            if !task.ordered() && receives >= cap.saturating_sub(cap / 5).max(1) {
                 let mut copy = task.clone();
                 copy.target_mut().resent = true;
                 match deliverer
@@ -137,7 +206,7 @@ async fn handle_message(
                     }
                 }
             }
-            if let Some(receipt) = m.receipt_handle.clone().map(Receipt)
+            if let Some(receipt) = receipt_of(&m)
                 && let Err(e) = deliverer
                     .app()
                     .queue

@@ -152,6 +152,7 @@ mod tests {
             timeout_seconds: None,
             filter: None,
             rate_limit: None,
+            ordering: Default::default(),
             secrets: vec![secret("s0")],
             signature_scheme: SignatureScheme::default(),
             created_at: t0,

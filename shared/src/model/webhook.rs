@@ -50,6 +50,9 @@ pub struct Webhook {
     /// process that delivers (none: as fast as the engine and the endpoint's window allow).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<u32>,
+    /// `fifo`: its scheduled deliveries go one at a time, in publish order.
+    #[serde(default, skip_serializing_if = "Ordering::is_default")]
+    pub ordering: Ordering,
     pub secrets: Vec<SigningSecret>,
     /// How deliveries are signed (the HMAC secrets above, or the tenant's key pair).
     #[serde(default, skip_serializing_if = "SignatureScheme::is_default")]
@@ -68,6 +71,26 @@ pub struct Webhook {
     pub disabled_reason: Option<String>,
     #[serde(default)]
     pub disabled_at: Option<Timestamp>,
+}
+
+/// In what order a webhook's deliveries go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Ordering {
+    /// As fast as the engine and the endpoint's window allow, several at once.
+    #[default]
+    None,
+    /// One at a time, in the order Hookline accepted the events (a batch in its order): the
+    /// next waits while the one before waits for a retry, until it has succeeded or failed
+    /// for good. Manual retries and test events go outside the order.
+    Fifo,
+}
+
+impl Ordering {
+    pub fn is_default(&self) -> bool {
+        *self == Ordering::None
+    }
 }
 
 /// How a webhook's deliveries are signed.

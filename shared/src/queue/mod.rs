@@ -80,6 +80,11 @@ pub struct DeliveryRef {
     /// record.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lean: bool,
+    /// Its webhook's deliveries go one at a time in publish order (`ordering: fifo`): the
+    /// message travels in its webhook's ordered group (an SQS FIFO queue; the embedded
+    /// queue's ordered groups). Scheduled deliveries only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ordered: bool,
 }
 
 /// One queue message.
@@ -118,6 +123,11 @@ impl DeliveryTask {
     /// The fairness group of the message: its webhook (SQS `MessageGroupId`).
     pub fn group(&self) -> &WebhookId {
         &self.target().webhook_id
+    }
+
+    /// Whether the message waits its turn in its webhook's ordered group.
+    pub fn ordered(&self) -> bool {
+        matches!(self, DeliveryTask::Scheduled(t) if t.ordered)
     }
 
     pub fn target(&self) -> &DeliveryRef {
@@ -202,6 +212,13 @@ pub trait Queue: Send + Sync {
     /// Hides a received message for `timeout` from now: the retry delay.
     async fn change_visibility(&self, receipt: &Receipt, timeout: Duration) -> QueueResult<()>;
 
+    /// Whether ordered tasks (`DeliveryRef::ordered`) keep their order: the embedded queue's
+    /// ordered groups, an SQS FIFO queue when one is configured. Without it, a webhook
+    /// cannot be made `fifo`.
+    fn keeps_order(&self) -> bool {
+        false
+    }
+
     /// Waits until a message may be ready to receive, at most `timeout` (a local consumer's
     /// idle wait; the default just sleeps).
     async fn wait(&self, timeout: Duration) {
@@ -231,6 +248,7 @@ mod tests {
             body: Some("{}".into()),
             expires_at: None,
             lean: false,
+            ordered: false,
         }
     }
 

@@ -12,6 +12,11 @@ use std::sync::Arc;
 
 pub type Seq = i64;
 
+/// The prefix of an ordered group's name (a FIFO webhook's scheduled deliveries): only its
+/// oldest message may be received, and only once nothing of it is in flight, so the next waits
+/// while the one before waits for a retry.
+pub const ORDERED: &str = "fifo:";
+
 #[derive(Debug)]
 struct Meta {
     group: Arc<str>,
@@ -35,6 +40,9 @@ pub struct Schedule {
     /// Groups with ready messages, the next to serve first.
     rotation: VecDeque<Arc<str>>,
     in_flight: HashMap<Arc<str>, usize>,
+    /// Every message of each ordered group, oldest first: only the first may be ready. The
+    /// others, once visible, are parked (in no line and not on the timeline) until it goes.
+    ordered: HashMap<Arc<str>, BTreeSet<Seq>>,
     next_token: u64,
 }
 
@@ -48,6 +56,9 @@ impl Schedule {
         };
         if in_flight {
             *self.in_flight.entry(group.clone()).or_default() += 1;
+        }
+        if group.starts_with(ORDERED) {
+            self.ordered.entry(group.clone()).or_default().insert(seq);
         }
         self.timeline.insert((visible_at, seq));
         self.msgs.insert(
@@ -86,11 +97,37 @@ impl Schedule {
                     *n = n.saturating_sub(1);
                 }
             }
-            let line = self.ready.entry(m.group.clone()).or_default();
-            if line.is_empty() {
-                self.rotation.push_back(m.group.clone());
+            let group = m.group.clone();
+            let waits_its_turn = self
+                .ordered
+                .get(&group)
+                .is_some_and(|members| members.first() != Some(&seq));
+            if !waits_its_turn {
+                self.make_ready(group, seq);
             }
-            line.push_back(seq);
+        }
+    }
+
+    fn make_ready(&mut self, group: Arc<str>, seq: Seq) {
+        let line = self.ready.entry(group.clone()).or_default();
+        if line.is_empty() {
+            self.rotation.push_back(group);
+        }
+        line.push_back(seq);
+    }
+
+    /// The oldest message of an ordered group became its first: ready, if it is parked.
+    fn next_in_order(&mut self, group: &Arc<str>) {
+        let Some(&next) = self.ordered.get(group).and_then(|m| m.first()) else {
+            self.ordered.remove(group);
+            return;
+        };
+        let Some(m) = self.msgs.get(&next) else {
+            return;
+        };
+        let parked = !m.in_flight && !self.timeline.contains(&(m.visible_at, next));
+        if parked {
+            self.make_ready(group.clone(), next);
         }
     }
 
@@ -164,6 +201,13 @@ impl Schedule {
             {
                 *n = n.saturating_sub(1);
             }
+            if let Some(members) = self.ordered.get_mut(&m.group) {
+                let was_first = members.first() == Some(&seq);
+                members.remove(&seq);
+                if was_first {
+                    self.next_in_order(&m.group);
+                }
+            }
         }
     }
 
@@ -209,6 +253,43 @@ impl Schedule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ordered_group_serves_its_oldest_only_and_waits_for_its_retry() {
+        let mut s = Schedule::default();
+        let g = format!("{ORDERED}wh_1");
+        for seq in 0..4 {
+            s.add(seq, &g, 0, false, 0);
+        }
+        s.add(10, "other", 0, false, 0);
+        let seqs = |v: Vec<(Seq, u64, u32)>| v.into_iter().map(|p| p.0).collect::<Vec<_>>();
+        assert_eq!(seqs(s.take(0, 10, 8, 100)), vec![0, 10], "one at a time");
+        s.remove(10);
+        // The head waits for a retry: the ones behind it wait too, without a receive.
+        s.delay(0, 50);
+        assert!(seqs(s.take(10, 10, 8, 100)).is_empty());
+        assert_eq!(
+            s.next_visible(),
+            Some(50),
+            "nothing to serve before the retry"
+        );
+        assert_eq!(
+            seqs(s.take(50, 10, 8, 150)),
+            vec![0],
+            "the head again, first"
+        );
+        s.remove(0);
+        assert_eq!(
+            seqs(s.take(50, 10, 8, 150)),
+            vec![1],
+            "then the next, in order"
+        );
+        // In flight past its visibility: it is still the head.
+        assert!(seqs(s.take(100, 10, 8, 200)).is_empty());
+        assert_eq!(seqs(s.take(150, 10, 8, 300)), vec![1]);
+        s.remove(1);
+        assert_eq!(seqs(s.take(150, 10, 8, 300)), vec![2]);
+    }
 
     #[test]
     fn groups_take_turns_and_wait_at_their_share() {

@@ -1,5 +1,7 @@
 //! SQS adapter: batched sends and deletes (10 per call), receive, and `ChangeMessageVisibility`
-//! for retry delays.
+//! for retry delays. Ordered tasks (`fifo` webhooks) go to a FIFO queue, one message group per
+//! webhook, deduplicated by delivery id; their receipt handles are marked so that settling
+//! them goes to that queue.
 
 use std::time::Duration;
 
@@ -23,7 +25,12 @@ pub const MAX_DELAY: Duration = Duration::from_secs(900);
 pub struct SqsQueue {
     client: Client,
     url: String,
+    /// The FIFO queue of ordered tasks, when the deployment has one.
+    fifo_url: Option<String>,
 }
+
+/// What a FIFO queue's receipt handle carries in front, here and in the Lambda driver.
+pub const FIFO_RECEIPT: &str = "fifo|";
 
 fn be<E: std::error::Error + Send + Sync + 'static>(e: E) -> QueueError {
     QueueError::Backend(crate::fault::BackendError::from_aws("sqs", e))
@@ -34,15 +41,51 @@ impl SqsQueue {
         SqsQueue {
             client,
             url: url.into(),
+            fifo_url: None,
         }
+    }
+
+    /// Sends ordered tasks to `fifo_url` (none: the deployment has no FIFO queue).
+    pub fn with_fifo(mut self, fifo_url: Option<&str>) -> Self {
+        self.fifo_url = fifo_url.map(String::from);
+        self
+    }
+
+    /// The queue a receipt settles on, and the handle SQS knows.
+    fn queue_of<'r>(&self, receipt: &'r Receipt) -> (&str, &'r str) {
+        match (receipt.0.strip_prefix(FIFO_RECEIPT), &self.fifo_url) {
+            (Some(handle), Some(fifo)) => (fifo, handle),
+            _ => (&self.url, &receipt.0),
+        }
+    }
+
+    /// Sends tasks in order: ordered ones to the FIFO queue (when there is one), the others
+    /// to the delivery queue.
+    async fn send_split(&self, tasks: &[DeliveryTask], delay: Option<Duration>) -> QueueResult<()> {
+        let Some(fifo) = &self.fifo_url else {
+            return self.send_batches(&self.url, tasks, delay).await;
+        };
+        let (ordered, other): (Vec<DeliveryTask>, Vec<DeliveryTask>) =
+            tasks.iter().cloned().partition(|t| t.ordered());
+        if !other.is_empty() {
+            self.send_batches(&self.url, &other, delay).await?;
+        }
+        if !ordered.is_empty() {
+            // A FIFO queue takes no per-message delay: an early message is put off by the
+            // engine, as any early one is.
+            self.send_batches(fifo, &ordered, None).await?;
+        }
+        Ok(())
     }
 
     /// Sends in batches of ten, optionally delayed.
     async fn send_batches(
         &self,
+        url: &str,
         tasks: &[DeliveryTask],
         delay: Option<Duration>,
     ) -> QueueResult<()> {
+        let fifo = self.fifo_url.as_deref() == Some(url);
         for chunk in tasks.chunks(SQS_BATCH) {
             let mut entries = chunk
                 .iter()
@@ -50,9 +93,14 @@ impl SqsQueue {
                 .map(|(i, t)| {
                     // Fair queues: a slow or backlogged webhook is its own group, so SQS
                     // serves the other webhooks first.
+                    // FIFO: the group keeps the webhook's order; the delivery id makes a
+                    // send the SDK repeats one message.
                     SendMessageBatchRequestEntry::builder()
                         .id(i.to_string())
                         .message_group_id(t.group().as_str())
+                        .set_message_deduplication_id(
+                            fifo.then(|| t.target().delivery_id.to_string()),
+                        )
                         .message_body(t.encode())
                         .set_delay_seconds(delay.map(|d| d.as_secs() as i32))
                         .build()
@@ -68,7 +116,7 @@ impl SqsQueue {
                 let out = self
                     .client
                     .send_message_batch()
-                    .queue_url(&self.url)
+                    .queue_url(url)
                     .set_entries(Some(entries.clone()))
                     .send()
                     .await
@@ -91,30 +139,18 @@ impl SqsQueue {
         Ok(())
     }
 
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-}
-
-#[async_trait]
-impl Queue for SqsQueue {
-    async fn send(&self, tasks: &[DeliveryTask]) -> QueueResult<()> {
-        self.send_batches(tasks, None).await
-    }
-
-    async fn send_delayed(&self, tasks: &[DeliveryTask], delay: Duration) -> QueueResult<()> {
-        self.send_batches(tasks, Some(delay.min(MAX_DELAY))).await
-    }
-
-    async fn receive(&self, max: usize, visibility: Duration) -> QueueResult<Vec<Received>> {
+    /// Receives from one queue; `mark` goes in front of each receipt handle.
+    async fn receive_from(
+        &self,
+        url: &str,
+        mark: &str,
+        max: usize,
+        visibility: Duration,
+    ) -> QueueResult<Vec<Received>> {
         let out = self
             .client
             .receive_message()
-            .queue_url(&self.url)
+            .queue_url(url)
             .max_number_of_messages(max.clamp(1, SQS_BATCH) as i32)
             .visibility_timeout(visibility.min(MAX_VISIBILITY).as_secs() as i32)
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
@@ -134,7 +170,7 @@ impl Queue for SqsQueue {
                 .and_then(|c| c.parse().ok())
                 .unwrap_or(1);
             received.push(Received {
-                receipt: Receipt(receipt),
+                receipt: Receipt(format!("{mark}{receipt}")),
                 task,
                 receive_count,
             });
@@ -142,15 +178,15 @@ impl Queue for SqsQueue {
         Ok(received)
     }
 
-    async fn delete(&self, receipts: &[Receipt]) -> QueueResult<()> {
-        for chunk in receipts.chunks(SQS_BATCH) {
+    async fn delete_from(&self, url: &str, handles: &[&str]) -> QueueResult<()> {
+        for chunk in handles.chunks(SQS_BATCH) {
             let entries = chunk
                 .iter()
                 .enumerate()
-                .map(|(i, r)| {
+                .map(|(i, h)| {
                     DeleteMessageBatchRequestEntry::builder()
                         .id(i.to_string())
-                        .receipt_handle(&r.0)
+                        .receipt_handle(*h)
                         .build()
                         .map_err(be)
                 })
@@ -158,7 +194,7 @@ impl Queue for SqsQueue {
             let out = self
                 .client
                 .delete_message_batch()
-                .queue_url(&self.url)
+                .queue_url(url)
                 .set_entries(Some(entries))
                 .send()
                 .await
@@ -173,11 +209,64 @@ impl Queue for SqsQueue {
         Ok(())
     }
 
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+#[async_trait]
+impl Queue for SqsQueue {
+    async fn send(&self, tasks: &[DeliveryTask]) -> QueueResult<()> {
+        self.send_split(tasks, None).await
+    }
+
+    async fn send_delayed(&self, tasks: &[DeliveryTask], delay: Duration) -> QueueResult<()> {
+        self.send_split(tasks, Some(delay.min(MAX_DELAY))).await
+    }
+
+    fn keeps_order(&self) -> bool {
+        self.fifo_url.is_some()
+    }
+
+    /// The delivery queue first, then the FIFO queue for what is left of `max`.
+    async fn receive(&self, max: usize, visibility: Duration) -> QueueResult<Vec<Received>> {
+        let mut received = self.receive_from(&self.url, "", max, visibility).await?;
+        if let Some(fifo) = &self.fifo_url
+            && received.len() < max
+        {
+            let more = self
+                .receive_from(fifo, FIFO_RECEIPT, max - received.len(), visibility)
+                .await?;
+            received.extend(more);
+        }
+        Ok(received)
+    }
+
+    async fn delete(&self, receipts: &[Receipt]) -> QueueResult<()> {
+        let mut by_queue: Vec<(&str, Vec<&str>)> = Vec::new();
+        for r in receipts {
+            let (url, handle) = self.queue_of(r);
+            match by_queue.iter_mut().find(|(u, _)| *u == url) {
+                Some((_, handles)) => handles.push(handle),
+                None => by_queue.push((url, vec![handle])),
+            }
+        }
+        for (url, handles) in by_queue {
+            self.delete_from(url, &handles).await?;
+        }
+        Ok(())
+    }
+
     async fn change_visibility(&self, receipt: &Receipt, timeout: Duration) -> QueueResult<()> {
+        let (url, handle) = self.queue_of(receipt);
         self.client
             .change_message_visibility()
-            .queue_url(&self.url)
-            .receipt_handle(&receipt.0)
+            .queue_url(url)
+            .receipt_handle(handle)
             // SQS counts whole seconds: rounded up, so that a message held until a moment
             // (a rate limit's next second) does not come back before it.
             .visibility_timeout(timeout.min(MAX_VISIBILITY).as_secs_f64().ceil() as i32)

@@ -121,6 +121,7 @@ fn manual_task(d: &Delivery, body: Option<String>, retry_id: &RetryId) -> Delive
             body,
             expires_at: Some(d.expires_at),
             lean: false,
+            ordered: false,
         },
         retry_id: retry_id.clone(),
     }

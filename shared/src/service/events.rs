@@ -187,7 +187,8 @@ pub(crate) fn planned(
         .collect();
     let tasks: Vec<DeliveryTask> = deliveries
         .iter()
-        .map(|d| {
+        .zip(webhooks.iter())
+        .map(|(d, w)| {
             let mut task = kind(DeliveryRef {
                 tenant_id: tenant.clone(),
                 delivery_id: d.id.clone(),
@@ -198,10 +199,12 @@ pub(crate) fn planned(
                 body: inline.clone(),
                 expires_at: Some(event.expires_at),
                 lean: false,
+                ordered: false,
             });
-            // Only the automatic schedule is lean: a test event is a manual action.
+            // Only the automatic schedule is lean or ordered: a test event is a manual action.
             if let DeliveryTask::Scheduled(t) = &mut task {
                 t.lean = !event.log_level.is_full();
+                t.ordered = w.ordering == crate::model::Ordering::Fifo;
             }
             task
         })

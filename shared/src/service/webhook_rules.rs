@@ -50,6 +50,15 @@ pub(super) async fn check(app: &Hookline, before: Option<&Webhook>, w: &Webhook)
     {
         checks.push(validation::rate_limit(r));
     }
+    if w.ordering == crate::model::Ordering::Fifo
+        && changed(&|b| b.ordering != w.ordering)
+        && !app.queue.keeps_order()
+    {
+        checks.push(Err(Error::validation(
+            "ordering",
+            "this deployment has no FIFO queue (HOOKLINE_FIFO_QUEUE_URL), so deliveries cannot be ordered",
+        )));
+    }
     if let Some(f) = &w.filter
         && changed(&|b| b.filter != w.filter)
     {

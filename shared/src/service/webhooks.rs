@@ -33,6 +33,7 @@ pub struct WebhookDraft {
     pub timeout_seconds: Option<u32>,
     pub filter: Option<crate::model::Filter>,
     pub rate_limit: Option<u32>,
+    pub ordering: crate::model::Ordering,
     pub signature_scheme: SignatureScheme,
 }
 
@@ -74,6 +75,7 @@ pub async fn create_as(
         timeout_seconds: draft.timeout_seconds,
         filter: draft.filter,
         rate_limit: draft.rate_limit,
+        ordering: draft.ordering,
         secrets: vec![new_secret(now)],
         signature_scheme: draft.signature_scheme,
         created_at: now,
@@ -119,8 +121,8 @@ pub async fn list(
     .await
 }
 
-/// `PUT`: replaces the webhook's fields with `draft` (a missing `enabled`, `account_ids` or
-/// `signature_scheme` keeps what it was: `keep` says which were missing), or creates it with
+/// `PUT`: replaces the webhook's fields with `draft` (a missing `enabled`, `account_ids`,
+/// `ordering` or `signature_scheme` keeps what it was: `keep` says which were missing), or creates it with
 /// this id when the tenant has none (an upsert: seed 001's clients keep their own ids).
 /// `true` with a created webhook.
 pub async fn put(
@@ -156,6 +158,9 @@ pub async fn put(
         w.timeout_seconds = draft.timeout_seconds;
         w.filter = draft.filter.clone();
         w.rate_limit = draft.rate_limit;
+        if !keep.ordering {
+            w.ordering = draft.ordering;
+        }
         if !keep.signature_scheme {
             w.signature_scheme = draft.signature_scheme;
         }
@@ -171,6 +176,7 @@ pub struct PutKeeps {
     pub enabled: bool,
     pub account_ids: bool,
     pub signature_scheme: bool,
+    pub ordering: bool,
 }
 
 /// The type of a test event sent without one.

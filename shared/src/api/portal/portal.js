@@ -158,6 +158,7 @@ async function refreshWebhook(fresh) {
     ...(w.auth ? [el("dt", {}, "Authentication"), el("dd", {}, w.auth.type)] : []),
     // The payload filter as written: only events that meet it are delivered here.
     ...(w.filter ? [el("dt", {}, "Filter"), el("dd", {}, el("code", {}, JSON.stringify(w.filter)))] : []),
+    ...(w.ordering === "fifo" ? [el("dt", {}, "Ordering"), el("dd", {}, "one at a time, in publish order (FIFO)")] : []),
     // The limit set and, when the receiver's 429s hold it lower, the rate used now.
     ...(w.rate_limit ? [el("dt", {}, "Rate limit"), el("dd", {}, w.rate_limit_in_force < w.rate_limit
       ? `${w.rate_limit}/s (now ${w.rate_limit_in_force}/s: the endpoint answered 429)`

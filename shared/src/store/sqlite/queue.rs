@@ -59,7 +59,7 @@ where
 fn load(c: &rusqlite::Connection, s: &mut Schedule) -> QueueResult<()> {
     s.clear();
     let mut stmt = c
-        .prepare("SELECT seq, grp, visible_at_ms, receive_count FROM queue")
+        .prepare("SELECT seq, grp, visible_at_ms, receive_count FROM queue ORDER BY seq")
         .map_err(be)?;
     let rows = stmt
         .query_map([], |r| {
@@ -85,7 +85,13 @@ fn load(c: &rusqlite::Connection, s: &mut Schedule) -> QueueResult<()> {
 pub(crate) fn rows(tasks: &[DeliveryTask]) -> Vec<(String, String)> {
     tasks
         .iter()
-        .map(|t| (t.encode(), t.group().to_string()))
+        .map(|t| {
+            let group = match t.ordered() {
+                true => format!("{}{}", crate::queue::schedule::ORDERED, t.group()),
+                false => t.group().to_string(),
+            };
+            (t.encode(), group)
+        })
         .collect()
 }
 
@@ -237,6 +243,10 @@ impl Queue for SqliteDb {
         Ok(())
     }
 
+    fn keeps_order(&self) -> bool {
+        true
+    }
+
     async fn wait(&self, timeout: Duration) {
         let signal = self.queue_signal.notified();
         let now = self.now_ms();
@@ -284,6 +294,7 @@ mod tests {
             body: None,
             expires_at: None,
             lean: false,
+            ordered: false,
         })
     }
 
