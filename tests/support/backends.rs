@@ -175,9 +175,33 @@ pub async fn aws_at(mut config: Config, endpoint: &str) -> Hookline {
         .await
         .expect("create table in moto");
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let dlq = sqs
-        .create_queue()
-        .queue_name(format!("hookline-dlq-{suffix}"))
+    let queue_url = queue_with_dlq(&sqs, &format!("hookline-deliveries-{suffix}"), 100).await;
+    // The FIFO queue of ordered webhooks, with a FIFO dead-letter queue, as the template has.
+    let fifo_url = queue_with_dlq(&sqs, &format!("hookline-deliveries-{suffix}.fifo"), 1000).await;
+    // The configuration names what was made (the `sam local` tests pass it to the functions).
+    config.backend = hookline::config::Backend::Aws {
+        table: table.clone(),
+        queue_url: queue_url.clone(),
+        fifo_queue_url: Some(fifo_url.clone()),
+        endpoint: Some(endpoint.to_string()),
+    };
+    let store = DynamoStore::new(ddb, table, config.delivery_shards);
+    let queue = SqsQueue::new(sqs, queue_url).with_fifo(Some(&fifo_url));
+    Hookline::new(config, Arc::new(store), Arc::new(queue))
+}
+
+/// A queue named `name` (FIFO when the name ends in `.fifo`, as SQS requires) that moves a
+/// message to its own dead-letter queue after `max_receives`; its URL.
+async fn queue_with_dlq(sqs: &aws_sdk_sqs::Client, name: &str, max_receives: u32) -> String {
+    let fifo = name.ends_with(".fifo");
+    let create = |name: String| {
+        let mut c = sqs.create_queue().queue_name(name);
+        if fifo {
+            c = c.attributes(QueueAttributeName::FifoQueue, "true");
+        }
+        c
+    };
+    let dlq = create(format!("dlq-{name}"))
         .send()
         .await
         .expect("create DLQ");
@@ -191,56 +215,15 @@ pub async fn aws_at(mut config: Config, endpoint: &str) -> Hookline {
         .attributes()
         .unwrap()[&QueueAttributeName::QueueArn]
         .clone();
-    let q = sqs
-        .create_queue()
-        .queue_name(format!("hookline-deliveries-{suffix}"))
+    let redrive =
+        format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{max_receives}"}}"#);
+    create(name.to_string())
         .attributes(QueueAttributeName::VisibilityTimeout, "30")
-        .attributes(
-            QueueAttributeName::RedrivePolicy,
-            format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"100"}}"#),
-        )
+        .attributes(QueueAttributeName::RedrivePolicy, redrive)
         .send()
         .await
-        .expect("create queue");
-    // The FIFO queue of ordered webhooks, with a FIFO dead-letter queue, as the template has.
-    let fifo_dlq = sqs
-        .create_queue()
-        .queue_name(format!("hookline-dlq-{suffix}.fifo"))
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .send()
-        .await
-        .expect("create FIFO DLQ");
-    let fifo_dlq_arn = sqs
-        .get_queue_attributes()
-        .queue_url(fifo_dlq.queue_url().unwrap())
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
+        .expect("create queue")
+        .queue_url()
         .unwrap()
-        .attributes()
-        .unwrap()[&QueueAttributeName::QueueArn]
-        .clone();
-    let fifo = sqs
-        .create_queue()
-        .queue_name(format!("hookline-deliveries-{suffix}.fifo"))
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .attributes(QueueAttributeName::VisibilityTimeout, "30")
-        .attributes(
-            QueueAttributeName::RedrivePolicy,
-            format!(r#"{{"deadLetterTargetArn":"{fifo_dlq_arn}","maxReceiveCount":"1000"}}"#),
-        )
-        .send()
-        .await
-        .expect("create FIFO queue");
-    let fifo_url = fifo.queue_url().unwrap().to_string();
-    // The configuration names what was made (the `sam local` tests pass it to the functions).
-    config.backend = hookline::config::Backend::Aws {
-        table: table.clone(),
-        queue_url: q.queue_url().unwrap().to_string(),
-        fifo_queue_url: Some(fifo_url.clone()),
-        endpoint: Some(endpoint.to_string()),
-    };
-    let store = DynamoStore::new(ddb, table, config.delivery_shards);
-    let queue = SqsQueue::new(sqs, q.queue_url().unwrap()).with_fifo(Some(&fifo_url));
-    Hookline::new(config, Arc::new(store), Arc::new(queue))
+        .to_string()
 }
