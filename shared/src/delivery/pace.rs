@@ -231,6 +231,102 @@ pub fn adjust(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::StoreResult;
+
+    /// The schedule as the stores keep it, counting the writes.
+    #[derive(Default)]
+    struct Schedules {
+        next: Mutex<HashMap<String, i64>>,
+        writes: std::sync::atomic::AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl RateStore for Schedules {
+        async fn count_request(&self, _: &str, _: i64, _: i64) -> StoreResult<u64> {
+            unreachable!("the API's counters")
+        }
+        async fn reserve_slot(&self, key: &str, now: i64, span: i64, _: i64) -> StoreResult<i64> {
+            self.writes
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut next = self.next.lock().unwrap();
+            let n = next.entry(key.to_string()).or_insert(now);
+            let slot = (*n).max(now);
+            *n = slot + span;
+            Ok(slot)
+        }
+    }
+
+    fn limited(rate: u32) -> Webhook {
+        let mut w: Webhook = serde_json::from_value(serde_json::json!({
+            "id": WebhookId::generate(), "tenant_id": "t1", "url": "https://a.example.com/",
+            "description": null, "events": [], "enabled": true, "account_ids": [],
+            "metadata": {}, "secrets": [], "created_at": at(0), "updated_at": at(0),
+            "last_triggered_at": null, "version": 1,
+        }))
+        .unwrap();
+        w.rate_limit = Some(rate);
+        w
+    }
+
+    #[tokio::test]
+    async fn a_backlog_is_held_to_evenly_spaced_slots_each_reserved_once() {
+        let store = Arc::new(Schedules::default());
+        let pacer = Pacer::new(store.clone());
+        let w = limited(5);
+        let h = Health::default();
+        let mut held = Vec::new();
+        for _ in 0..10 {
+            match pacer.take(&w, &h, None, at(0)).await.unwrap() {
+                Pace::Go => held.push(None),
+                Pace::Hold {
+                    until, reserved, ..
+                } => {
+                    assert!(reserved);
+                    held.push(Some(until));
+                }
+            }
+        }
+        assert_eq!(held[0], None, "the first goes now");
+        for (i, until) in held.iter().enumerate().skip(1) {
+            assert_eq!(
+                *until,
+                Some(at(0) + TimeDelta::milliseconds(200 * i as i64))
+            );
+        }
+        // Back at its slot, a held delivery goes without another write.
+        let writes = store.writes.load(std::sync::atomic::Ordering::SeqCst);
+        let back = pacer.take(&w, &h, held[3], held[3].unwrap()).await.unwrap();
+        assert!(matches!(back, Pace::Go));
+        assert_eq!(
+            store.writes.load(std::sync::atomic::Ordering::SeqCst),
+            writes
+        );
+        // Long past its slot (the queue lagged): it reserves a new one, after the others.
+        let late = pacer.take(&w, &h, held[4], at(60)).await.unwrap();
+        assert!(
+            matches!(late, Pace::Go),
+            "the schedule fell behind: now is free"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_process_keeping_up_at_10000_a_second_writes_a_hundred_times_a_second() {
+        let store = Arc::new(Schedules::default());
+        let pacer = Pacer::new(store.clone());
+        let w = limited(10_000);
+        let h = Health::default();
+        let mut went = 0;
+        // One delivery every 100 µs for a second: the limit exactly.
+        for i in 0..10_000 {
+            let now = at(0) + TimeDelta::microseconds(100 * i);
+            if let Pace::Go = pacer.take(&w, &h, None, now).await.unwrap() {
+                went += 1;
+            }
+        }
+        let writes = store.writes.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(went >= 9_900, "{went} went at once");
+        assert!(writes <= 110, "{writes} writes for a second at 10,000/s");
+    }
 
     fn at(s: i64) -> Timestamp {
         Timestamp::from_timestamp(1_800_000_000 + s, 0).unwrap()
