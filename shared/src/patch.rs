@@ -43,6 +43,15 @@ impl<T> Patch<T> {
         }
     }
 
+    /// Applies an optional field to `slot`: a value sets it, `null` clears it.
+    pub fn apply_to_option(self, slot: &mut Option<T>) {
+        match self {
+            Patch::Absent => {}
+            Patch::Null => *slot = None,
+            Patch::Value(v) => *slot = Some(v),
+        }
+    }
+
     /// Applies the field to `slot`: a value sets it, `null` resets it with `cleared`.
     pub fn apply_to(self, slot: &mut T, cleared: impl FnOnce() -> Result<T>) -> Result<()> {
         match self {

@@ -79,33 +79,13 @@ impl WebhookPatchIn {
         self.headers
             .clone()
             .apply_to(&mut w.headers, || Ok(BTreeMap::new()))?;
-        let mut auth = w.auth.clone();
-        self.auth
-            .clone()
-            .map(Some)
-            .apply_to(&mut auth, || Ok(None))?;
-        w.auth = auth;
-        let mut tls = w.tls.clone();
-        self.tls.clone().map(Some).apply_to(&mut tls, || Ok(None))?;
-        w.tls = tls;
-        let mut timeout = w.timeout_seconds;
+        self.auth.clone().apply_to_option(&mut w.auth);
+        self.tls.clone().apply_to_option(&mut w.tls);
         self.timeout_seconds
             .clone()
-            .map(Some)
-            .apply_to(&mut timeout, || Ok(None))?;
-        w.timeout_seconds = timeout;
-        let mut filter = w.filter.clone();
-        self.filter
-            .clone()
-            .map(Some)
-            .apply_to(&mut filter, || Ok(None))?;
-        w.filter = filter;
-        let mut rate = w.rate_limit;
-        self.rate_limit
-            .clone()
-            .map(Some)
-            .apply_to(&mut rate, || Ok(None))?;
-        w.rate_limit = rate;
+            .apply_to_option(&mut w.timeout_seconds);
+        self.filter.clone().apply_to_option(&mut w.filter);
+        self.rate_limit.clone().apply_to_option(&mut w.rate_limit);
         self.ordering
             .clone()
             .apply_to(&mut w.ordering, || Ok(Ordering::None))?;

@@ -92,15 +92,12 @@ pub async fn update(app: &Hookline, name: &str, change: EventTypeChange) -> Resu
     if let Patch::Value(s) = &change.schema {
         crate::schema::check("schema", s)?;
     }
-    change.schema.map(Some).apply_to(&mut schema, || Ok(None))?;
+    change.schema.apply_to_option(&mut schema);
     change
         .description
         .map(|d| (!d.is_empty()).then_some(d))
         .apply_to(&mut description, || Ok(None))?;
-    change
-        .example
-        .map(Some)
-        .apply_to(&mut example, || Ok(None))?;
+    change.example.apply_to_option(&mut example);
     validation::description(description.as_deref())?;
     check_example(&example, &schema)?;
     et.description = description;
