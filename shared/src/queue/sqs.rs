@@ -62,30 +62,29 @@ impl SqsQueue {
     /// Sends tasks in order: ordered ones to the FIFO queue (when there is one), the others
     /// to the delivery queue.
     async fn send_split(&self, tasks: &[DeliveryTask], delay: Option<Duration>) -> QueueResult<()> {
-        let Some(fifo) = &self.fifo_url else {
-            return self.send_batches(&self.url, tasks, delay).await;
+        let (ordered, other): (Vec<&DeliveryTask>, Vec<&DeliveryTask>) = match self.fifo_url {
+            Some(_) => tasks.iter().partition(|t| t.ordered()),
+            None => (Vec::new(), tasks.iter().collect()),
         };
-        let (ordered, other): (Vec<DeliveryTask>, Vec<DeliveryTask>) =
-            tasks.iter().cloned().partition(|t| t.ordered());
         if !other.is_empty() {
-            self.send_batches(&self.url, &other, delay).await?;
+            self.send_batches(&self.url, false, &other, delay).await?;
         }
-        if !ordered.is_empty() {
+        if let (Some(fifo), false) = (&self.fifo_url, ordered.is_empty()) {
             // A FIFO queue takes no per-message delay: an early message is put off by the
             // engine, as any early one is.
-            self.send_batches(fifo, &ordered, None).await?;
+            self.send_batches(fifo, true, &ordered, None).await?;
         }
         Ok(())
     }
 
-    /// Sends in batches of ten, optionally delayed.
+    /// Sends in batches of ten to `url` (`fifo`: with deduplication ids), optionally delayed.
     async fn send_batches(
         &self,
         url: &str,
-        tasks: &[DeliveryTask],
+        fifo: bool,
+        tasks: &[&DeliveryTask],
         delay: Option<Duration>,
     ) -> QueueResult<()> {
-        let fifo = self.fifo_url.as_deref() == Some(url);
         for chunk in tasks.chunks(SQS_BATCH) {
             let mut entries = chunk
                 .iter()
