@@ -7,20 +7,13 @@ use std::time::Duration;
 use hookline::api::webhooks::WebhookOut;
 use hookline::delivery::Deliverer;
 use hookline::model::Ordering;
-use hookline_tests::{Api, Backend, Receiver, TestTime, client, drain, lambda_poll, test_config};
+use hookline_tests::{Api, Backend, Receiver, client, test_config};
 use serde_json::json;
 
-/// Delivers what is visible until nothing is, as a worker that keeps up does.
-async fn settle(app: &hookline::backend::Hookline, d: &Deliverer, time: &TestTime) {
-    loop {
-        let n = match time {
-            TestTime::Manual(_) => drain(app, d).await.len(),
-            TestTime::Real => lambda_poll(app, d).await.messages,
-        };
-        if n == 0 {
-            return;
-        }
-    }
+/// A `fifo` webhook of the key's tenant to `url`.
+async fn fifo_webhook(api: &Api, key: &str, url: &str) -> WebhookOut {
+    api.post("/v1/webhooks", key, json!({"url": url, "ordering": "fifo"}))
+        .await
 }
 
 async fn publish(api: &Api, key: &str, from: usize, n: usize) {
@@ -72,18 +65,12 @@ async fn fifo_deliveries_arrive_in_publish_order_and_a_neighbour_is_not_held(b: 
         .collect();
     let url = receiver.configure("/ordered", &[], &script, None).await;
     let beside = receiver.configure("/beside", &[], &[200], None).await;
-    let w: WebhookOut = api
-        .post(
-            "/v1/webhooks",
-            &key,
-            json!({"url": url, "ordering": "fifo"}),
-        )
-        .await;
+    let w = fifo_webhook(&api, &key, &url).await;
     assert_eq!(w.ordering, Ordering::Fifo);
     let _: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": beside})).await;
     publish(&api, &key, 0, events).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
-    settle(&app, &deliverer, &time).await;
+    time.settle(&app, std::slice::from_ref(&deliverer)).await;
     // Before any time passes: the neighbour has everything, the ordered webhook stopped at
     // its first failure.
     assert_eq!(receiver.log_for("/beside").await.len(), events);
@@ -96,7 +83,7 @@ async fn fifo_deliveries_arrive_in_publish_order_and_a_neighbour_is_not_held(b: 
             break;
         }
         time.pass(Duration::from_millis(500)).await;
-        settle(&app, &deliverer, &time).await;
+        time.settle(&app, std::slice::from_ref(&deliverer)).await;
     }
     let got = received(&receiver, "/ordered").await;
     let ok: Vec<u64> = got
@@ -132,17 +119,11 @@ async fn a_head_that_fails_for_good_releases_the_next(b: Backend) {
     let url = receiver
         .configure("/head", &[], &[500, 500, 500, 500, 200], None)
         .await;
-    let _: WebhookOut = api
-        .post(
-            "/v1/webhooks",
-            &key,
-            json!({"url": url, "ordering": "fifo"}),
-        )
-        .await;
+    let _ = fifo_webhook(&api, &key, &url).await;
     publish(&api, &key, 0, 3).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     for _ in 0..100 {
-        settle(&app, &deliverer, &time).await;
+        time.settle(&app, std::slice::from_ref(&deliverer)).await;
         if received(&receiver, "/head")
             .await
             .iter()
@@ -167,16 +148,10 @@ async fn a_test_event_goes_outside_the_order(b: Backend) {
     let (api, key) = client(&app).await;
     let receiver = Receiver::start().await;
     let url = receiver.configure("/manual", &[], &[500], None).await;
-    let w: WebhookOut = api
-        .post(
-            "/v1/webhooks",
-            &key,
-            json!({"url": url, "ordering": "fifo"}),
-        )
-        .await;
+    let w = fifo_webhook(&api, &key, &url).await;
     publish(&api, &key, 0, 2).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
-    settle(&app, &deliverer, &time).await;
+    time.settle(&app, std::slice::from_ref(&deliverer)).await;
     assert_eq!(received(&receiver, "/manual").await, [(Some(0), 500)]);
     // Event 1 waits behind the failing head; a test event the user sends goes now.
     let (s, v) = api
@@ -188,7 +163,7 @@ async fn a_test_event_goes_outside_the_order(b: Backend) {
         )
         .await;
     assert_eq!(s, 202, "{v}");
-    settle(&app, &deliverer, &time).await;
+    time.settle(&app, std::slice::from_ref(&deliverer)).await;
     assert_eq!(
         received(&receiver, "/manual").await,
         [(Some(0), 500), (None, 500)]
@@ -211,13 +186,7 @@ async fn sqs_fifo_groups_by_webhook_and_hands_back_the_rest_of_a_group() {
     let (api, key) = client(&app).await;
     let receiver = Receiver::start().await;
     let url = receiver.configure("/batch", &[], &[500, 200], None).await;
-    let w: WebhookOut = api
-        .post(
-            "/v1/webhooks",
-            &key,
-            json!({"url": url, "ordering": "fifo"}),
-        )
-        .await;
+    let w = fifo_webhook(&api, &key, &url).await;
     publish(&api, &key, 0, 3).await;
     let sqs = aws_sdk_sqs::Client::new(&hookline_tests::aws_sdk_config().await);
     let peek = sqs

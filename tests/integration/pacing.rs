@@ -11,7 +11,7 @@ use hookline::delivery::Deliverer;
 use hookline::model::{Attempt, DeliveryStatus};
 use hookline::service::events::PublishOut;
 use hookline::stats::StatsOut;
-use hookline_tests::{Api, Backend, Receiver, TestTime, client, drain, lambda_poll, test_config};
+use hookline_tests::{Api, Backend, Receiver, TestTime, client, test_config};
 use serde_json::json;
 
 /// Runs `deliverers` side by side over the queue, as separate processes (or Lambda
@@ -28,19 +28,8 @@ async fn deliver_until(
         if receiver.log_for(path).await.len() >= n {
             return;
         }
-        // Each process takes what is visible until nothing is, as a worker that keeps up
-        // does (held deliveries come back at their slots, not behind fresh ones).
-        loop {
-            let polls = deliverers.iter().map(|d| async move {
-                match time {
-                    TestTime::Manual(_) => drain(app, d).await.len(),
-                    TestTime::Real => lambda_poll(app, d).await.messages,
-                }
-            });
-            if futures::future::join_all(polls).await.iter().sum::<usize>() == 0 {
-                break;
-            }
-        }
+        // Held deliveries come back at their slots, not behind fresh ones.
+        time.settle(app, deliverers).await;
         // On moto (which serves one call at a time) a slower poll leaves room for the tests
         // beside this one.
         time.pass(Duration::from_millis(match time {
@@ -181,13 +170,17 @@ async fn two_processes_together_stay_within_the_limit(b: Backend) {
     assert_paced(&all, 10, &time);
 }
 
-async fn retry_after_pauses_the_whole_webhook(b: Backend) {
-    let config = hookline::config::Config {
+/// The test schedule, except that a failed attempt's retry comes after the test is over.
+fn retries_after_the_test() -> hookline::config::Config {
+    hookline::config::Config {
         retry_interval: Duration::from_secs(60),
         retry_window: Duration::from_secs(600),
         ..test_config()
-    };
-    let (app, time) = b.app_and_time(config).await;
+    }
+}
+
+async fn retry_after_pauses_the_whole_webhook(b: Backend) {
+    let (app, time) = b.app_and_time(retries_after_the_test()).await;
     let (api, key) = client(&app).await;
     let receiver = Receiver::start().await;
     let url = receiver.configure("/busy", &[], &[429, 200], Some(2)).await;
@@ -230,13 +223,7 @@ async fn retry_after_pauses_the_whole_webhook(b: Backend) {
 }
 
 async fn a_run_of_429s_lowers_the_rate_and_successes_raise_it(b: Backend) {
-    // The 429'd deliveries retry after the test.
-    let config = hookline::config::Config {
-        retry_interval: Duration::from_secs(60),
-        retry_window: Duration::from_secs(600),
-        ..test_config()
-    };
-    let (app, time) = b.app_and_time(config).await;
+    let (app, time) = b.app_and_time(retries_after_the_test()).await;
     let (api, key) = client(&app).await;
     let receiver = Receiver::start().await;
     let url = receiver

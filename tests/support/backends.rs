@@ -66,6 +66,24 @@ impl TestTime {
             TestTime::Real => tokio::time::sleep(d).await,
         }
     }
+
+    /// Runs `deliverers` side by side over the queue, as separate processes (or Lambda
+    /// invocations) would, each taking what is visible until nothing is, as a worker that
+    /// keeps up does: the embedded queue drained on the injected clock, SQS polled as Lambda
+    /// polls it.
+    pub async fn settle(&self, app: &Hookline, deliverers: &[hookline::delivery::Deliverer]) {
+        loop {
+            let polls = deliverers.iter().map(|d| async move {
+                match self {
+                    TestTime::Manual(_) => crate::drain(app, d).await.len(),
+                    TestTime::Real => crate::lambda_poll(app, d).await.messages,
+                }
+            });
+            if futures::future::join_all(polls).await.iter().sum::<usize>() == 0 {
+                return;
+            }
+        }
+    }
 }
 
 /// Declares each listed `async fn name(b: Backend)` as a test per backend.
