@@ -52,6 +52,9 @@ pub enum Error {
     Unauthorized,
     #[error("this API key lacks the {0} scope")]
     Forbidden(&'static str),
+    /// What a customer portal session may not do, whatever its scopes (why, in words).
+    #[error("a customer portal session cannot do this: {0}")]
+    NotForSessions(&'static str),
     /// What was not found (`webhook`, `delivery`, ...).
     #[error("{0} not found")]
     NotFound(&'static str),

@@ -32,6 +32,8 @@ mod outcomes;
 mod pacing;
 mod partners;
 mod portal;
+mod portal_browser;
+mod portal_manage;
 mod ratelimit;
 mod reads;
 mod rotation;

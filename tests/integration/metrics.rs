@@ -89,7 +89,8 @@ async fn the_delivery_function_prints_one_emf_document_per_invocation() {
         enabled: true,
         ..Default::default()
     };
-    hookline::service::webhooks::create(&app, &tenant, draft)
+    let actor = hookline::service::Actor::of_tenant(&tenant);
+    hookline::service::webhooks::create(&app, &actor, draft)
         .await
         .unwrap();
     let event = hookline::service::publish::EventIn {

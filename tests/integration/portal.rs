@@ -100,7 +100,10 @@ async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
     assert_eq!(s, 201, "{session}");
     let token = session["token"].as_str().unwrap();
     let url = session["url"].as_str().unwrap();
-    assert!(url.ends_with(&format!("/portal#session={token}")), "{url}");
+    assert!(
+        url.contains("/portal?s=key_") && url.ends_with(&format!("#session={token}")),
+        "{url}"
+    );
     assert_eq!(session["tenant_id"], tenant.as_str());
     let expires: chrono::DateTime<chrono::Utc> =
         serde_json::from_value(session["expires_at"].clone()).unwrap();
@@ -166,6 +169,16 @@ async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
         )
         .await;
     assert_eq!(s, 202, "{v}");
+    // Recovering failed deliveries is part of "retry".
+    let (s, v) = api
+        .call(
+            "POST",
+            &format!("/v1/webhooks/{mine}/recover"),
+            Some(token),
+            Some(json!({"since": "2026-01-01T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(s, 202, "{v}");
     for (method, path, body) in [
         (
             "PATCH",
@@ -175,11 +188,6 @@ async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
         ("DELETE", format!("/v1/webhooks/{mine}"), None),
         ("POST", format!("/v1/webhooks/{mine}/rotate-secret"), None),
         ("POST", format!("/v1/webhooks/{mine}/test"), None),
-        (
-            "POST",
-            format!("/v1/webhooks/{mine}/recover"),
-            Some(json!({"since": "2026-01-01T00:00:00Z"})),
-        ),
         (
             "POST",
             "/v1/webhooks".into(),
@@ -275,7 +283,10 @@ async fn the_page_and_its_assets_are_served_without_a_key() {
     let h = Harness::start(sqlite(test_config())).await;
     for (path, kind, needle) in [
         ("/portal", "text/html", "<title>Webhook deliveries</title>"),
-        ("/portal/portal.js", "text/javascript", "Authorization"),
+        ("/portal/portal.js", "text/javascript", "import"),
+        ("/portal/api.js", "text/javascript", "Authorization"),
+        ("/portal/manage.js", "text/javascript", "rotate-secret"),
+        ("/portal/form.js", "text/javascript", "FieldError"),
         ("/portal/portal.css", "text/css", "--accent"),
     ] {
         let res = reqwest::get(format!("{}{path}", h.base())).await.unwrap();
@@ -339,7 +350,7 @@ async fn the_portal_in_a_browser_shows_and_retries_a_delivery() {
         .unwrap();
     let page = session["url"].as_str().expect("a URL").to_string();
     assert!(
-        page.starts_with(&format!("{base}/portal#session=hl_")),
+        page.starts_with(&format!("{base}/portal?s=key_")) && page.contains("#session=hl_"),
         "{page}"
     );
     let expired = generate_key();

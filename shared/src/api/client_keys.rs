@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{ApiJson, ApiPath, ListOut};
 use crate::auth::{Auth, scope};
 use crate::backend::Hookline;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{ClientKey, Scope, SignatureAlgorithm};
 use crate::service::client_keys::{self as service, NewClientKey};
 
@@ -66,14 +66,9 @@ impl From<ClientKey> for ClientKeyOut {
     responses((status = 200, description = "The tenant's client keys", body = ListOut<ClientKeyOut>)))]
 async fn list(
     State(app): State<Hookline>,
-    p: Auth<scope::Read>,
+    // A portal session is about its webhooks, not the platform's credentials.
+    p: Auth<scope::Platform<scope::Read>>,
 ) -> Result<Json<ListOut<ClientKeyOut>>> {
-    // A portal session is about its webhooks' deliveries, not the platform's credentials.
-    if p.is_narrowed() {
-        return Err(Error::Forbidden(
-            crate::model::Scope::WebhooksWrite.as_str(),
-        ));
-    }
     let keys = service::list(&app, &p.tenant).await?;
     Ok(Json(ListOut::new(
         keys.into_iter().map(Into::into).collect(),
@@ -85,7 +80,7 @@ async fn list(
     responses((status = 201, description = "Registered: requests signed with it act as this tenant with its scopes", body = ClientKeyOut)))]
 async fn create(
     State(app): State<Hookline>,
-    p: Auth<scope::Write>,
+    p: Auth<scope::Platform<scope::Write>>,
     ApiJson(input): ApiJson<ClientKeyIn>,
 ) -> Result<impl IntoResponse> {
     let input = NewClientKey {
@@ -103,7 +98,7 @@ async fn create(
     responses((status = 204, description = "Removed: its signatures are refused from now on")))]
 async fn remove(
     State(app): State<Hookline>,
-    p: Auth<scope::Write>,
+    p: Auth<scope::Platform<scope::Write>>,
     ApiPath(key_id): ApiPath<String>,
 ) -> Result<StatusCode> {
     service::remove(&app, &p.tenant, &key_id).await?;

@@ -190,7 +190,7 @@ pub struct RecoverOut {
     responses((status = 202, description = "Failed deliveries since `since` queued again", body = RecoverOut)))]
 async fn recover(
     State(app): State<Hookline>,
-    w: OnWebhook<scope::Write>,
+    w: OnWebhook<scope::Retry>,
     ApiJson(input): ApiJson<RecoverIn>,
 ) -> Result<impl IntoResponse> {
     let until = input.until.unwrap_or_else(|| app.clock.now());

@@ -19,7 +19,7 @@ impl Error {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Validation { .. } | Error::Fields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
-            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::Forbidden(_) | Error::NotForSessions(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) | Error::InvalidPath(_) | Error::Store(StoreError::NotFound(_)) => {
                 StatusCode::NOT_FOUND
             }
@@ -49,7 +49,7 @@ impl Error {
             Error::BadRequest(_) => "bad_request",
             Error::Validation { .. } | Error::Fields(_) => "validation_failed",
             Error::Unauthorized => "unauthorized",
-            Error::Forbidden(_) => "forbidden",
+            Error::Forbidden(_) | Error::NotForSessions(_) => "forbidden",
             Error::NotFound(_) | Error::InvalidPath(_) | Error::Store(StoreError::NotFound(_)) => {
                 "not_found"
             }

@@ -65,7 +65,7 @@ pub struct FieldErrorOut {
         event_types::list, event_types::read, event_types::create, event_types::patch,
         event_types::delete,
         events::create, events::create_batch, events::read, client_keys::list,
-        client_keys::create, client_keys::remove, portal::create, verification_keys::list, verification_keys::public_list,
+        client_keys::create, client_keys::remove, portal::create, portal::current, verification_keys::list, verification_keys::public_list,
         verification_keys::rotate, partners::list, partners::read, partners::add_tenant,
         partners::remove_tenant, settings::read, settings::update, super::health,
     ),

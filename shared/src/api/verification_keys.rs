@@ -122,7 +122,7 @@ pub struct RotateKeysIn {
     responses((status = 200, description = "A new active key; the previous one is retiring", body = VerificationKeysOut)))]
 async fn rotate(
     State(app): State<Hookline>,
-    p: Auth<scope::Write>,
+    p: Auth<scope::Platform<scope::Write>>,
     ApiJsonOrDefault(input): ApiJsonOrDefault<RotateKeysIn>,
 ) -> Result<Json<VerificationKeysOut>> {
     let overlap = input

@@ -272,7 +272,7 @@ async fn create(
     ApiJson(input): ApiJson<WebhookIn>,
 ) -> Result<impl IntoResponse> {
     let draft = WebhookDraft::from(input);
-    let w = service::create(&app, &p.tenant, draft).await?;
+    let w = service::create(&app, &p.actor(), draft).await?;
     Ok((
         StatusCode::CREATED,
         Json(WebhookOut::revealed(&w, app.clock.now())),

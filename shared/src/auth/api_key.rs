@@ -70,6 +70,7 @@ impl Authenticator for ApiKeyAuthenticator {
             scopes: stored.scopes,
             subject: Subject::ApiKey(stored.id),
             webhooks: stored.webhook_ids,
+            session: stored.portal.is_some(),
         }))
     }
 }

@@ -63,6 +63,7 @@ pub fn verify(keys: &JwtKeys, token: &str) -> Result<Identity> {
     };
     Ok(Identity {
         webhooks: None,
+        session: false,
         partner,
         mode,
         tenant,

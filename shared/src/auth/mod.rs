@@ -8,6 +8,7 @@
 
 pub mod api_key;
 pub mod jwt;
+pub mod scope;
 pub mod signature;
 
 use std::marker::PhantomData;
@@ -50,6 +51,8 @@ pub struct Identity {
     pub subject: Subject,
     /// `Some`: the credential sees only these webhooks (a customer portal session).
     pub webhooks: Option<Vec<WebhookId>>,
+    /// A customer portal session (with or without a list of webhooks).
+    pub session: bool,
     /// Live or test (the mode `tenant` is in, when there is one).
     pub mode: Mode,
     /// A partner credential: it acts on the partner's tenants (`tenant` is then `None`).
@@ -72,8 +75,9 @@ pub enum Caller {
     Admin,
     /// A partner credential: it acts in its partner's tenants.
     Partner(PartnerScope),
-    /// A customer portal session: only these webhooks of its tenant are visible.
-    Portal(Vec<WebhookId>),
+    /// A customer portal session: only these webhooks of its tenant are visible (`None`: all
+    /// of them).
+    Portal(Option<Vec<WebhookId>>),
 }
 
 /// Which tenants a request reaches.
@@ -181,10 +185,10 @@ impl Principal {
             (Some(_), _) => return Err(Error::Forbidden(Scope::Admin.as_str())),
         };
         let caller = match (id.webhooks, partner) {
-            (Some(webhooks), _) => Caller::Portal(webhooks),
-            (None, Some(p)) => Caller::Partner(p),
-            (None, None) if admin => Caller::Admin,
-            (None, None) => Caller::Tenant,
+            (webhooks, _) if id.session || webhooks.is_some() => Caller::Portal(webhooks),
+            (_, Some(p)) => Caller::Partner(p),
+            (_, None) if admin => Caller::Admin,
+            (_, None) => Caller::Tenant,
         };
         Ok(Principal {
             caller,
@@ -211,7 +215,7 @@ impl Principal {
     /// The webhooks a portal session is limited to.
     fn webhooks(&self) -> Option<&[WebhookId]> {
         match &self.caller {
-            Caller::Portal(w) => Some(w),
+            Caller::Portal(w) => w.as_deref(),
             _ => None,
         }
     }
@@ -222,6 +226,7 @@ impl Principal {
             tenant,
             scopes: &self.scopes,
             webhooks: self.webhooks(),
+            session: self.is_session(),
         }
     }
 
@@ -233,6 +238,11 @@ impl Principal {
     /// Whether the credential sees only some webhooks (a portal session).
     pub fn is_narrowed(&self) -> bool {
         self.webhooks().is_some()
+    }
+
+    /// Whether the credential is a customer portal session.
+    pub fn is_session(&self) -> bool {
+        matches!(self.caller, Caller::Portal(_))
     }
 
     /// The tenant a listing covers: every tenant (that [`Self::lists`]) for an admin or a
@@ -296,49 +306,7 @@ impl Principal {
 #[derive(Clone)]
 struct Authenticated(Principal);
 
-/// The scope a route requires, as a type (see [`scope`]).
-pub trait RequiredScope: Send + Sync + 'static {
-    /// `None`: any authenticated caller.
-    const SCOPE: Option<Scope>;
-}
-
-/// The scopes routes can require.
-pub mod scope {
-    use super::RequiredScope;
-    use crate::model::Scope;
-
-    /// Reading webhooks, deliveries, events and stats.
-    pub struct Read;
-    /// Changing webhooks and asking for deliveries (retry, recover, test).
-    pub struct Write;
-    /// Asking for a delivery again (a portal session may; `webhooks:write` implies it).
-    pub struct Retry;
-    /// Publishing events.
-    pub struct Publish;
-    /// Operator tasks (the catalogue, other tenants).
-    pub struct Admin;
-    /// Any valid credential (e.g. reading the event type catalogue).
-    pub struct Any;
-
-    impl RequiredScope for Read {
-        const SCOPE: Option<Scope> = Some(Scope::WebhooksRead);
-    }
-    impl RequiredScope for Write {
-        const SCOPE: Option<Scope> = Some(Scope::WebhooksWrite);
-    }
-    impl RequiredScope for Retry {
-        const SCOPE: Option<Scope> = Some(Scope::DeliveriesRetry);
-    }
-    impl RequiredScope for Publish {
-        const SCOPE: Option<Scope> = Some(Scope::EventsPublish);
-    }
-    impl RequiredScope for Admin {
-        const SCOPE: Option<Scope> = Some(Scope::Admin);
-    }
-    impl RequiredScope for Any {
-        const SCOPE: Option<Scope> = None;
-    }
-}
+pub use scope::RequiredScope;
 
 /// An authenticated principal holding the scope `S`, and the one tenant the request acts in:
 /// 401 without valid credentials, 403 without the scope, 422 when it must name a tenant.
@@ -414,6 +382,11 @@ async fn admit<S: RequiredScope>(parts: &mut Parts, app: &Hookline) -> Result<Pr
     {
         return Err(Error::Forbidden(scope.as_str()));
     }
+    if !S::SESSIONS && p.is_session() {
+        return Err(Error::NotForSessions(
+            "it acts on the tenant's credentials or settings, which are the platform's",
+        ));
+    }
     Ok(p)
 }
 
@@ -427,6 +400,7 @@ mod tests {
             scopes,
             subject: Subject::ApiKey(ApiKeyId::from_hash("00000000000000000000")),
             webhooks: None,
+            session: false,
             mode: Mode::Live,
             partner: None,
         }

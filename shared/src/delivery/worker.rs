@@ -188,7 +188,9 @@ mod tests {
             enabled: true,
             ..Default::default()
         };
-        create(&app, &tenant, draft).await.unwrap();
+        create(&app, &crate::service::Actor::of_tenant(&tenant), draft)
+            .await
+            .unwrap();
         let event = crate::service::publish::EventIn {
             event_type: "a.b".into(),
             data: serde_json::json!({}),

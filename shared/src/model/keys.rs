@@ -29,6 +29,9 @@ pub struct ApiKey {
     /// under the partner's id, which names no tenant of its own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_id: Option<PartnerId>,
+    /// A customer portal session: what the page may do and how it is shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portal: Option<super::PortalGrant>,
 }
 
 /// A partner: a group of tenants (a reseller, an agency) whose partner keys and tokens act on

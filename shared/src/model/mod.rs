@@ -62,6 +62,7 @@ mod delivery;
 mod filter;
 mod keys;
 pub mod operational;
+mod portal;
 mod tenant;
 mod webhook;
 
@@ -69,6 +70,7 @@ pub use auth::*;
 pub use delivery::*;
 pub use filter::*;
 pub use keys::*;
+pub use portal::*;
 pub use tenant::*;
 pub use webhook::*;
 

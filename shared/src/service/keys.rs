@@ -70,6 +70,7 @@ pub fn new_api_key(
         webhook_ids: None,
         mode: tenant.mode(),
         partner_id: None,
+        portal: None,
     }
 }
 

@@ -42,9 +42,22 @@ pub struct Actor<'a> {
     pub scopes: &'a [Scope],
     /// `Some`: only these webhooks are visible; any other is not found.
     pub webhooks: Option<&'a [WebhookId]>,
+    /// A customer portal session (what it may do is bounded by its scopes and webhooks).
+    pub session: bool,
 }
 
-impl Actor<'_> {
+impl<'a> Actor<'a> {
+    /// The tenant's own, unnarrowed: what an operator's tool or a test acts as (it holds no
+    /// scope, so nothing that checks one lets it through).
+    pub fn of_tenant(tenant: &'a TenantId) -> Self {
+        Actor {
+            tenant,
+            scopes: &[],
+            webhooks: None,
+            session: false,
+        }
+    }
+
     /// Whether the actor sees only some webhooks (a portal session).
     pub fn is_narrowed(&self) -> bool {
         self.webhooks.is_some()

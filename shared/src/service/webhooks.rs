@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::ids::{DeliveryId, EventId, TenantId, WebhookId};
 use crate::model::{Page, SignatureScheme, SigningSecret, Timestamp, Webhook};
 use crate::queue::DeliveryTask;
+use crate::service::Actor;
 use crate::service::operational::{self, Announce};
 use crate::signing;
 use crate::stats::StatsOut;
@@ -47,8 +48,15 @@ pub fn new_secret(now: Timestamp) -> SigningSecret {
 }
 
 /// Creates a webhook of `tenant` with a new secret.
-pub async fn create(app: &Hookline, tenant: &TenantId, draft: WebhookDraft) -> Result<Webhook> {
-    create_as(app, tenant, WebhookId::generate(), draft).await
+/// Creates a webhook in the actor's tenant. A portal session limited to some webhooks may not
+/// add others (its list is fixed when the platform opens it).
+pub async fn create(app: &Hookline, actor: &Actor<'_>, draft: WebhookDraft) -> Result<Webhook> {
+    if actor.is_narrowed() {
+        return Err(Error::NotForSessions(
+            "this session is limited to some endpoints and cannot add others",
+        ));
+    }
+    create_as(app, actor.tenant, WebhookId::generate(), draft).await
 }
 
 /// Creates a webhook of `tenant` with the id the caller chose (`PUT` as an upsert);
@@ -375,9 +383,11 @@ mod tests {
     async fn rules_hold_without_http() {
         let app = app(1);
         let t = TenantId::parse("t1").unwrap();
-        let w = create(&app, &t, draft()).await.unwrap();
+        let w = create(&app, &Actor::of_tenant(&t), draft()).await.unwrap();
         assert_eq!(w.version, 1);
-        let over = create(&app, &t, draft()).await.unwrap_err();
+        let over = create(&app, &Actor::of_tenant(&t), draft())
+            .await
+            .unwrap_err();
         assert_eq!(
             (over.status().as_u16(), over.code()),
             (409, "webhook_limit_reached")
@@ -386,9 +396,13 @@ mod tests {
             url: "http://hooks.example.com/".into(),
             ..draft()
         };
-        let e = create(&app, &TenantId::parse("t2").unwrap(), bad)
-            .await
-            .unwrap_err();
+        let e = create(
+            &app,
+            &Actor::of_tenant(&TenantId::parse("t2").unwrap()),
+            bad,
+        )
+        .await
+        .unwrap_err();
         assert!(
             matches!(&e, Error::Validation { field, .. } if field == "url"),
             "{e:?}"

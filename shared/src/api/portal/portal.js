@@ -1,75 +1,25 @@
 // The customer portal: reads the session key from the URL fragment (never sent to a server),
-// then calls the same API as every client. Everything from the API is written as text, never
-// as markup, so nothing an endpoint answered can run here.
+// learns what the session grants, then calls the same API as every client. Everything from the
+// API is written as text, never as markup, so nothing an endpoint answered can run here.
 "use strict";
 
-const state = { token: null, webhook: null, cursor: null, delivery: null };
-const $ = (id) => document.getElementById(id);
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v !== undefined && v !== null) node.setAttribute(k, v);
-  }
-  for (const c of children) node.append(c instanceof Node ? c : String(c ?? ""));
-  return node;
-}
-
-function when(t) {
-  return t ? new Date(t).toLocaleString() : "—";
-}
+import { $, ApiError, api, el, fail, guard, may, say, state, when } from "./api.js";
+import { textOn } from "./form.js";
+import { renderActions, setUpManage } from "./manage.js";
 
 function badge(text, cls) {
   return el("span", { class: "badge " + (cls || text) }, text.replace("_", " "));
 }
 
 // The endpoint's circuit breaker, in a customer's words.
-const HEALTH = { closed: "healthy", half_open: "recovering", open: "failing, paused", disabled: "disabled" };
+const HEALTH = {
+  closed: "healthy", half_open: "recovering", open: "failing, paused", disabled: "disabled",
+  paused: "paused by you",
+};
 
 function health(w) {
-  const state = w.enabled ? w.health.state : "disabled";
+  const state = w.enabled ? w.health.state : w.disabled_reason ? "disabled" : "paused";
   return badge(HEALTH[state] || state, state);
-}
-
-function say(text) {
-  $("status").textContent = text;
-}
-
-function fail(text) {
-  const p = $("problem");
-  p.textContent = text;
-  p.hidden = false;
-  say("");
-}
-
-class ApiError extends Error {
-  constructor(status, body) {
-    super((body && body.error && body.error.message) || "HTTP " + status);
-    this.status = status;
-  }
-}
-
-async function api(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    headers: Object.assign(
-      { Authorization: "Bearer " + state.token, Accept: "application/json" },
-      body ? { "Content-Type": "application/json" } : {},
-    ),
-    body: body ? JSON.stringify(body) : undefined,
-    cache: "no-store",
-    credentials: "omit",
-  });
-  const data = await res.json().catch(() => null);
-  if (res.status === 401) {
-    // Expired, revoked or not a session at all: show nothing of any tenant.
-    sessionStorage.removeItem("hookline-session");
-    for (const id of ["endpoints", "webhook", "delivery"]) $(id).hidden = true;
-    fail("This link has expired or is not valid. Ask for a new one from the application that sent you here.");
-    throw new ApiError(401, data);
-  }
-  if (!res.ok) throw new ApiError(res.status, data);
-  return data;
 }
 
 function takeSession() {
@@ -83,7 +33,31 @@ function takeSession() {
   return fromUrl || sessionStorage.getItem("hookline-session");
 }
 
-async function loadWebhooks() {
+// What the platform granted and how the page should look. A session minted before sessions
+// had capabilities reads and retries.
+async function loadSession() {
+  try {
+    state.session = await api("GET", "v1/portal-sessions/current");
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 404) throw e;
+    state.session = { capabilities: ["read", "retry"], webhook_ids: null, appearance: {} };
+  }
+  const look = state.session.appearance || {};
+  document.documentElement.dataset.theme = look.theme || "auto";
+  // Through the CSS object model, which the page's CSP allows (inline styles it does not).
+  if (look.brand_color) {
+    document.documentElement.style.setProperty("--accent", look.brand_color);
+    document.documentElement.style.setProperty("--on-accent", textOn(look.brand_color));
+  }
+  if (look.logo_url) {
+    $("logo").src = look.logo_url;
+    $("logo").hidden = false;
+  }
+}
+
+// The endpoints; then the one to show: `chosen` (after a change), the one the address names,
+// or the only one.
+async function loadWebhooks(chosen) {
   const list = $("webhooks");
   list.replaceChildren();
   let cursor = null;
@@ -112,13 +86,22 @@ async function loadWebhooks() {
   }
   $("endpoints").hidden = false;
   say(all.length === 1 ? "1 endpoint" : all.length + " endpoints");
-  if (all.length === 1) await selectWebhook(all[0]);
+  const named = chosen === undefined ? new URLSearchParams(location.search).get("webhook") : chosen;
+  const pick = all.find((w) => w.id === named) || (all.length === 1 && !named ? all[0] : null);
+  if (pick) {
+    await selectWebhook(pick);
+  } else {
+    $("webhook").hidden = true;
+    $("delivery").hidden = true;
+    if (named && chosen === undefined) fail("No such endpoint here.");
+  }
 }
 
 // The event catalogue: every type a customer may subscribe to, with its example and schema
 // folded away until asked for.
 async function loadCatalogue() {
   const page = await api("GET", "v1/event-types");
+  state.catalogue = page.data.filter((t) => !t.deprecated);
   const json = (v) => el("pre", {}, JSON.stringify(v, null, 2));
   $("event-types").replaceChildren(...page.data.map((t) => el("li", { "data-type": t.name },
     el("code", {}, t.name),
@@ -138,6 +121,7 @@ async function selectWebhook(w) {
   $("webhook-url").textContent = w.url;
   $("webhook").hidden = false;
   $("delivery").hidden = true;
+  renderActions(w);
   await refreshWebhook(true);
 }
 
@@ -288,6 +272,7 @@ async function showDelivery(id) {
     a.response_excerpt ? el("pre", { "aria-label": "Response excerpt" }, a.response_excerpt) : "",
   )));
   $("delivery").hidden = false;
+  $("retry").hidden = !may("retry");
   $("retry").disabled = false;
   return d;
 }
@@ -312,12 +297,6 @@ async function retry() {
   say("The retry is queued and has not run yet; look again in a minute.");
 }
 
-function guard(fn) {
-  return (...args) => fn(...args).catch((e) => {
-    if (!(e instanceof ApiError && e.status === 401)) fail(e.message);
-  });
-}
-
 // A new link opened in the same tab differs only in its fragment, which does not reload a page.
 window.addEventListener("hashchange", () => {
   if (new URLSearchParams(location.hash.slice(1)).get("session")) location.reload();
@@ -334,8 +313,16 @@ document.addEventListener("DOMContentLoaded", () => {
     guard(loadDeliveries)(true);
   });
   $("more").addEventListener("click", guard(() => loadDeliveries(false)));
+  $("refresh").addEventListener("click", guard(() => refreshWebhook(true)));
   $("retry").addEventListener("click", guard(retry));
   say("Loading…");
-  guard(loadWebhooks)();
-  guard(loadCatalogue)();
+  guard(async () => {
+    await loadSession();
+    await loadCatalogue();
+    setUpManage({
+      reload: (id) => loadWebhooks(id),
+      refresh: () => refreshWebhook(true),
+    });
+    await loadWebhooks();
+  })();
 });
