@@ -69,8 +69,13 @@ impl Authenticator for ApiKeyAuthenticator {
             mode: stored.mode,
             scopes: stored.scopes,
             subject: Subject::ApiKey(stored.id),
-            webhooks: stored.webhook_ids,
-            session: stored.portal.is_some(),
+            // A key with a list of webhooks is a session even if minted before sessions
+            // carried a grant: it must never see more than its list.
+            session: (stored.portal.is_some() || stored.webhook_ids.is_some()).then_some(
+                super::SessionReach {
+                    webhooks: stored.webhook_ids,
+                },
+            ),
         }))
     }
 }

@@ -62,8 +62,7 @@ pub fn verify(keys: &JwtKeys, token: &str) -> Result<Identity> {
         None => return Err(Error::Unauthorized),
     };
     Ok(Identity {
-        webhooks: None,
-        session: false,
+        session: None,
         partner,
         mode,
         tenant,

@@ -49,14 +49,19 @@ pub struct Identity {
     pub tenant: Option<TenantId>,
     pub scopes: Vec<Scope>,
     pub subject: Subject,
-    /// `Some`: the credential sees only these webhooks (a customer portal session).
-    pub webhooks: Option<Vec<WebhookId>>,
-    /// A customer portal session (with or without a list of webhooks).
-    pub session: bool,
+    /// `Some`: a customer portal session.
+    pub session: Option<SessionReach>,
     /// Live or test (the mode `tenant` is in, when there is one).
     pub mode: Mode,
     /// A partner credential: it acts on the partner's tenants (`tenant` is then `None`).
     pub partner: Option<PartnerId>,
+}
+
+/// What a customer portal session sees.
+#[derive(Debug, Clone)]
+pub struct SessionReach {
+    /// `Some`: only these webhooks of its tenant; `None`: all of them.
+    pub webhooks: Option<Vec<WebhookId>>,
 }
 
 /// A partner principal's partner and its tenants (as callers name them, without a mode).
@@ -184,11 +189,11 @@ impl Principal {
             (Some(_), _) if partner.is_some() => return Err(Error::NotFound("tenant")),
             (Some(_), _) => return Err(Error::Forbidden(Scope::Admin.as_str())),
         };
-        let caller = match (id.webhooks, partner) {
-            (webhooks, _) if id.session || webhooks.is_some() => Caller::Portal(webhooks),
-            (_, Some(p)) => Caller::Partner(p),
-            (_, None) if admin => Caller::Admin,
-            (_, None) => Caller::Tenant,
+        let caller = match (id.session, partner) {
+            (Some(session), _) => Caller::Portal(session.webhooks),
+            (None, Some(p)) => Caller::Partner(p),
+            (None, None) if admin => Caller::Admin,
+            (None, None) => Caller::Tenant,
         };
         Ok(Principal {
             caller,
@@ -399,8 +404,7 @@ mod tests {
             tenant: Some(TenantId::parse("t1").unwrap()),
             scopes,
             subject: Subject::ApiKey(ApiKeyId::from_hash("00000000000000000000")),
-            webhooks: None,
-            session: false,
+            session: None,
             mode: Mode::Live,
             partner: None,
         }
@@ -423,6 +427,24 @@ mod tests {
             Principal::resolve(identity(vec![Scope::Admin]), Some("bad tenant")),
             Err(Error::Validation { .. })
         ));
+    }
+
+    #[test]
+    fn a_session_is_a_session_with_or_without_a_list() {
+        let w = WebhookId::parse("wh_1").unwrap();
+        for (webhooks, narrowed, sees_other) in
+            [(None, false, true), (Some(vec![w.clone()]), true, false)]
+        {
+            let mut id = identity(vec![Scope::WebhooksWrite]);
+            id.session = Some(SessionReach { webhooks });
+            let p = Principal::resolve(id, None).unwrap();
+            assert!(p.is_session() && p.actor(p.tenant().unwrap()).session);
+            assert_eq!(p.is_narrowed(), narrowed);
+            assert!(p.sees(&w));
+            assert_eq!(p.sees(&WebhookId::parse("wh_2").unwrap()), sees_other);
+        }
+        let key = Principal::resolve(identity(vec![Scope::WebhooksWrite]), None).unwrap();
+        assert!(!key.is_session());
     }
 
     #[test]

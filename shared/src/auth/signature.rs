@@ -192,8 +192,7 @@ impl Authenticator for SignatureAuthenticator {
             }
         }
         Ok(Some(Identity {
-            webhooks: None,
-            session: false,
+            session: None,
             partner: None,
             // Registered by a principal of one mode, the key acts in that mode.
             mode: key.tenant_id.mode(),
