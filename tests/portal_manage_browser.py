@@ -207,6 +207,14 @@ def manage(p, started):
         p.click("refresh")
         time.sleep(0.5)
     p.shot("manage-failing")
+    # The week: 168 hours in the chart, holding the same failure.
+    p.click("span-week")
+    p.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#chart-data tbody tr")) == 168)
+    assert "Last 7 days" in p.by_id("chart-span").text
+    assert p.chart_failures() >= 1, "the week's chart shows no failed delivery"
+    p.shot("manage-week")
+    p.click("span-day")
+    p.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#chart-data tbody tr")) == 24)
 
     # Fixed, then recovered since the test began: the failed delivery goes again and succeeds.
     p.edit_url(p.a.good)

@@ -156,7 +156,8 @@ pub struct StatsOut {
     pub webhook_id: WebhookId,
     pub all_time: Period,
     pub last_24h: Period,
-    /// The last 24 hours hour by hour, oldest first (hours without activity included).
+    /// The last 24 hours (or the `hours` asked for) hour by hour, oldest first (hours without
+    /// activity included).
     pub hourly: Vec<HourOut>,
     pub computed_at: chrono::DateTime<chrono::Utc>,
 }
@@ -223,24 +224,34 @@ fn period(c: &Counters, with_pending: bool) -> Period {
     }
 }
 
-/// The statistics of one webhook, all time and for the last 24 hours.
+/// The most hours a stats read covers hour by hour (a week); the stores keep hourly counters
+/// at least this long.
+pub const MAX_HOURS: u32 = 168;
+
+/// The statistics of one webhook: all time, the last 24 hours, and the last `span` hours hour
+/// by hour.
 pub async fn webhook_stats(
     store: &dyn Store,
     tenant: &TenantId,
     webhook: &WebhookId,
     now: Timestamp,
+    span: u32,
 ) -> Result<StatsOut> {
-    let since_hour = now.timestamp() / 3600 - 23;
-    let (all, hours) = store.read_stats(tenant, webhook, since_hour).await?;
+    let now_hour = now.timestamp() / 3600;
+    let first_hour = now_hour - i64::from(span.clamp(1, MAX_HOURS)) + 1;
+    let day_start = now_hour - 23;
+    let (all, hours) = store
+        .read_stats(tenant, webhook, first_hour.min(day_start))
+        .await?;
     // In the last 24 hours, a delivery counts once it has reached a final status.
     let mut recent = Counters::new();
-    for (name, v) in hours.values().flatten() {
+    for (name, v) in hours.range(day_start..).flat_map(|(_, c)| c) {
         if name != "d_pending" {
             *recent.entry(name.clone()).or_default() += v;
         }
     }
     let empty = Counters::new();
-    let hourly = (since_hour..=since_hour + 23)
+    let hourly = (first_hour..=now_hour)
         .map(|h| {
             let c = hours.get(&h).unwrap_or(&empty);
             let g = |k: &str| c.get(k).copied().unwrap_or(0);

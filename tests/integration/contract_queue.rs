@@ -157,6 +157,18 @@ async fn stats_add_up_over_every_hour_and_shard(b: Backend) {
             "{name}: {read}"
         );
     }
+    // A week's read has the hours of the last week, by hour (DynamoDB's day reads folded only
+    // what is older than that).
+    let (_, week) = app
+        .store
+        .read_stats(&tenant, &wh, now_hour - 167)
+        .await
+        .unwrap();
+    assert_eq!(
+        week.keys().copied().collect::<Vec<_>>(),
+        [now_hour - 100, now_hour - 99, now_hour],
+        "{name}"
+    );
     // Another webhook's counters are its own.
     let (other, _) = app
         .store

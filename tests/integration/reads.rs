@@ -10,7 +10,7 @@ use hookline::model::Scope;
 use hookline_tests::{
     Api, Backend, Harness, Receiver, eventually, id, mint_key, test_config, unique,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 async fn stats_match_the_deliveries_made(b: Backend) {
     let receiver = Receiver::start().await;
@@ -94,6 +94,50 @@ async fn stats_match_the_deliveries_made(b: Backend) {
         json!({"total": 3, "succeeded": 0, "failed": 3})
     );
     assert_eq!(s2["all_time"]["success_rate"], json!(0.0));
+    // A week hour by hour (the portal's week chart): 168 hours ending with this one, holding
+    // the same settled deliveries as the day; out of range is a 422 naming `hours`.
+    let (s, week) = h
+        .api
+        .call(
+            "GET",
+            &format!("/v1/webhooks/{w1}/stats?hours=168"),
+            k,
+            None,
+        )
+        .await;
+    assert_eq!(s.as_u16(), 200, "{week}");
+    let hours = week["hourly"].as_array().unwrap();
+    assert_eq!(hours.len(), 168);
+    assert_eq!(
+        hours.last().unwrap()["hour"],
+        s1["hourly"][23]["hour"],
+        "{name}"
+    );
+    let sum = |v: &[Value]| {
+        v.iter()
+            .map(|h| h["succeeded"].as_i64().unwrap())
+            .sum::<i64>()
+    };
+    assert_eq!(sum(hours), 3, "{name}: {week}");
+    assert_eq!(week["last_24h"], s1["last_24h"], "{name}");
+    for bad in ["0", "169", "week"] {
+        let (s, v) = h
+            .api
+            .call(
+                "GET",
+                &format!("/v1/webhooks/{w1}/stats?hours={bad}"),
+                k,
+                None,
+            )
+            .await;
+        let named = v["error"]["field"] == "hours"
+            || v["error"]["message"].as_str().unwrap().contains("hours:");
+        assert_eq!(
+            (s.as_u16(), named),
+            (if bad == "week" { 400 } else { 422 }, true),
+            "{bad}: {v}"
+        );
+    }
     let (s, _) = h
         .api
         .call("GET", "/v1/webhooks/wh_missing/stats", k, None)

@@ -119,10 +119,12 @@ async fn health() -> axum::Json<serde_json::Value> {
 /// Other operations' query parameters (beside `tenant_id`), by method and route.
 const OPTIONS: &[(&str, &str, &[&str])] = &[("DELETE", "/v1/event-types/{name}", &["force"])];
 
-/// The listings, whose query types name the parameters they take (`ApiQuery` refuses others).
+/// The listings (and the stats), whose query types name the parameters they take (`ApiQuery`
+/// refuses others).
 const LISTINGS: &[&str] = &[
     "/v1/webhooks",
     "/v1/webhooks/{id}/deliveries",
+    "/v1/webhooks/{id}/stats",
     "/v1/tenants/{tenant_id}/verification-keys",
 ];
 

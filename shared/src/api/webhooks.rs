@@ -434,11 +434,24 @@ async fn send_test(
     ))
 }
 
-#[utoipa::path(get, path = "/v1/webhooks/{id}/stats", tag = "webhooks", params(("id" = WebhookId, Path, description = "The webhook")),
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct StatsIn {
+    /// Admin keys only: the tenant to act on.
+    #[allow(dead_code)]
+    tenant_id: Option<String>,
+    /// How many hours `hourly` covers, ending now: 1 to 168 (a week); default 24.
+    pub hours: Option<u32>,
+}
+
+#[utoipa::path(get, path = "/v1/webhooks/{id}/stats", tag = "webhooks", params(("id" = WebhookId, Path, description = "The webhook"), StatsIn),
     responses((status = 200, description = "Delivery counts and response times", body = crate::stats::StatsOut)))]
 async fn stats(
     State(app): State<Hookline>,
     w: OnWebhook<scope::Read>,
+    ApiQuery(q): ApiQuery<StatsIn>,
 ) -> Result<Json<crate::stats::StatsOut>> {
-    Ok(Json(service::stats(&app, &w.tenant, &w.id).await?))
+    let hours = q.hours.unwrap_or(24);
+    Ok(Json(service::stats(&app, &w.tenant, &w.id, hours).await?))
 }

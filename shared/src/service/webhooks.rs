@@ -227,10 +227,22 @@ pub async fn send_test(
     })
 }
 
-/// The webhook's delivery counts and response times.
-pub async fn stats(app: &Hookline, tenant: &TenantId, id: &WebhookId) -> Result<StatsOut> {
+/// The webhook's delivery counts and response times, with the last `hours` hour by hour (1 to
+/// [`crate::stats::MAX_HOURS`], a week).
+pub async fn stats(
+    app: &Hookline,
+    tenant: &TenantId,
+    id: &WebhookId,
+    hours: u32,
+) -> Result<StatsOut> {
+    if !(1..=crate::stats::MAX_HOURS).contains(&hours) {
+        return Err(Error::validation(
+            "hours",
+            format!("must be between 1 and {}", crate::stats::MAX_HOURS),
+        ));
+    }
     load(app, tenant, id).await?;
-    crate::stats::webhook_stats(app.store.as_ref(), tenant, id, app.clock.now()).await
+    crate::stats::webhook_stats(app.store.as_ref(), tenant, id, app.clock.now(), hours).await
 }
 
 /// Loads a webhook of `tenant`; another tenant's id is simply not found.

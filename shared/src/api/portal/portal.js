@@ -128,7 +128,7 @@ async function selectWebhook(w) {
 // The endpoint's figures, chart and delivery log (again after a retry).
 async function refreshWebhook(fresh) {
   const w = state.webhook;
-  const stats = await api("GET", `v1/webhooks/${w.id}/stats`);
+  const stats = await api("GET", `v1/webhooks/${w.id}/stats?hours=${state.span}`);
   const day = stats.last_24h;
   const summary = $("webhook-summary");
   summary.replaceChildren(
@@ -168,7 +168,9 @@ function drawChart(hours) {
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   svg.setAttribute("role", "img");
   const total = hours.reduce((n, h) => n + h.succeeded + h.failed, 0);
-  svg.setAttribute("aria-label", `Deliveries settled in the last 24 hours: ${total}; the table below has each hour`);
+  const period = hours.length > 24 ? "7 days" : "24 hours";
+  svg.setAttribute("aria-label", `Deliveries settled in the last ${period}: ${total}; the table below has each hour`);
+  $("chart-span").textContent = "Last " + period;
   const shape = (tag, attrs) => {
     const n = document.createElementNS(NS, tag);
     for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
@@ -191,7 +193,10 @@ function drawChart(hours) {
   if (points.length > 1) shape("polyline", { points: points.join(" "), class: "latency" });
   shape("text", { x: pad, y: 12 }).textContent = `up to ${top} per hour`;
   shape("text", { x: W - pad, y: 12, "text-anchor": "end" }).textContent = `median ≤ ${slowest} ms`;
-  shape("text", { x: pad, y: H - 6 }).textContent = new Date(hours[0].hour).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const start = new Date(hours[0].hour);
+  shape("text", { x: pad, y: H - 6 }).textContent = hours.length > 24
+    ? start.toLocaleDateString([], { month: "short", day: "numeric" })
+    : start.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   shape("text", { x: W - pad, y: H - 6, "text-anchor": "end" }).textContent = "now";
   $("chart").replaceChildren(svg);
   $("chart-data").tBodies[0].replaceChildren(
@@ -314,6 +319,13 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("more").addEventListener("click", guard(() => loadDeliveries(false)));
   $("refresh").addEventListener("click", guard(() => refreshWebhook(true)));
+  for (const b of [$("span-day"), $("span-week")]) {
+    b.addEventListener("click", guard(async () => {
+      state.span = Number(b.dataset.hours);
+      for (const o of [$("span-day"), $("span-week")]) o.setAttribute("aria-pressed", String(o === b));
+      await refreshWebhook(true);
+    }));
+  }
   $("retry").addEventListener("click", guard(retry));
   say("Loading…");
   guard(async () => {

@@ -1,6 +1,6 @@
 //! Per-webhook counters on DynamoDB: `ADD` updates on a sharded partition per webhook, one item
 //! per hour, so that a flush costs one write per webhook. The all-time counters are those hours
-//! summed: a read folds hours older than two days into one all-time item (each fold a
+//! summed: a read folds hours older than eight days into one all-time item (each fold a
 //! transaction that deletes the hour and adds it to the total), so reads stay short.
 
 use std::collections::BTreeMap;
@@ -16,8 +16,9 @@ use crate::ids::{TenantId, WebhookId};
 use crate::model::Timestamp;
 use crate::store::{Counters, Retention, StatsStore, StoreResult};
 
-/// Hours this much older than the oldest one a read asks for are folded into the all-time item.
-const FOLD_AFTER_HOURS: i64 = 24;
+/// Hours this much older than the oldest one a read asks for are folded into the all-time item:
+/// a day's read (the default) keeps a week of hours for the reads that ask for a week.
+const FOLD_AFTER_HOURS: i64 = crate::stats::MAX_HOURS as i64;
 /// At most this many hours are folded per read (the others are summed; later reads fold them).
 const FOLDS_PER_READ: usize = 8;
 

@@ -12,8 +12,8 @@ use crate::store::{Counters, Retention, StatsStore, StoreResult};
 /// The bucket number of the all-time counters (hourly buckets are unix hours).
 const ALL_TIME_BUCKET: i64 = -1;
 
-/// Hourly buckets are kept this long (the API reads the last 24 hours).
-const STATS_HOURS_KEPT: i64 = 48;
+/// Hourly buckets are kept this long (the API reads up to a week, hour by hour).
+const STATS_HOURS_KEPT: i64 = crate::stats::MAX_HOURS as i64 + 24;
 
 #[async_trait]
 impl StatsStore for SqliteDb {
