@@ -200,6 +200,11 @@ def manage(p, started):
     p.wait.until(lambda d: d.find_element(By.ID, "delivery").is_displayed())
     attempts = p.d.find_elements(By.CSS_SELECTOR, "#attempts li")
     assert attempts and all("HTTP 500" in li.text for li in attempts), [li.text for li in attempts]
+    # What was sent, the custom header's value masked, the signature as sent.
+    sent = attempts[0].find_element(By.CSS_SELECTOR, "details[data-headers]")
+    sent.find_element(By.TAG_NAME, "summary").click()
+    assert "x-shop: ********" in sent.text and "webhook-signature: v1," in sent.text, sent.text
+    assert "north" not in sent.text
     # The statistics are counted as deliveries settle: the chart shows the failure soon after.
     deadline = time.time() + 20
     while p.chart_failures() < 1:

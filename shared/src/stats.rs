@@ -292,6 +292,7 @@ mod tests {
             retry_id: None,
             key_id: None,
             rule: None,
+            request_headers: None,
         }
     }
 

@@ -327,6 +327,7 @@ async fn events_insert_once_and_deliveries_keep_their_progress(b: Backend) {
         retry_id: None,
         key_id: None,
         rule: None,
+        request_headers: None,
     });
     app.store.save_delivery(&done, 0, None).await.unwrap();
     // A second save from the same starting point loses (a duplicate worker).

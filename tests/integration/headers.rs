@@ -20,7 +20,8 @@ async fn custom_headers_reach_the_receiver_on_every_attempt(b: Backend) {
         .post(
             "/v1/webhooks",
             &h.key,
-            json!({"url": url, "headers": {"X-Api-Key": "k1", "X-Tenant": "acme"}}),
+            json!({"url": url, "headers": {"X-Api-Key": "k1", "X-Tenant": "acme"},
+                   "auth": {"type": "bearer", "token": "tok-secret-123456"}}),
         )
         .await;
     assert_eq!(
@@ -51,8 +52,34 @@ async fn custom_headers_reach_the_receiver_on_every_attempt(b: Backend) {
             "{name}: Hookline's own headers are still there"
         );
     }
-    // A manual retry and a test event carry them too.
+    // The log shows what the failed attempt sent, credentials masked: the custom headers'
+    // values and the authorization; the signature as the receiver got it. The success keeps
+    // none.
     let d = &h.event(&e.id).await.deliveries[0];
+    let (_, read) = h
+        .api
+        .call(
+            "GET",
+            &format!("/v1/webhooks/{}/deliveries/{}", made.id, d.id),
+            Some(&h.key),
+            None,
+        )
+        .await;
+    let shown = &read["attempts"][0]["request_headers"];
+    assert_eq!(shown["x-api-key"], "********", "{name}: {read}");
+    assert_eq!(shown["authorization"], "********", "{name}: {read}");
+    assert_eq!(shown["webhook-id"], e.id.to_string(), "{name}: {read}");
+    assert_eq!(
+        shown["webhook-signature"].as_str(),
+        got[0].signature.as_deref(),
+        "{name}: the signature sent"
+    );
+    assert!(!read.to_string().contains("tok-secret") && !read.to_string().contains("\"k1\""));
+    assert!(
+        read["attempts"][1].get("request_headers").is_none(),
+        "{name}: {read}"
+    );
+    // A manual retry and a test event carry them too.
     let (s, _) = h
         .api
         .call(

@@ -178,6 +178,7 @@ mod tests {
             retry_id: None,
             key_id: None,
             rule: None,
+            request_headers: None,
         };
         assert!(counts_as_failure(&attempt(
             Some(503),

@@ -30,6 +30,9 @@ pub struct Sent {
 }
 
 /// One request to send.
+/// What every request says it comes from.
+const USER_AGENT: &str = concat!("Hookline/", env!("CARGO_PKG_VERSION"));
+
 pub struct Outgoing<'a> {
     pub url: &'a str,
     /// The `webhook-id`: the event's id, the same on every attempt.
@@ -70,7 +73,7 @@ fn builder(timeout: Duration, allow_private: bool) -> reqwest::ClientBuilder {
         .connect_timeout(timeout.min(Duration::from_secs(5)))
         .no_proxy()
         .dns_resolver(Arc::new(GuardedResolver { allow_private }))
-        .user_agent(concat!("Hookline/", env!("CARGO_PKG_VERSION")))
+        .user_agent(USER_AGENT)
         .pool_max_idle_per_host(32)
 }
 
@@ -166,6 +169,7 @@ impl Sender {
                 retry_id: None,
                 key_id: None,
                 rule: Some(AttemptRule::Retry),
+                request_headers: None,
             },
             retry_after: None,
         };
@@ -236,6 +240,18 @@ impl Sender {
             Ok(r) => r,
             Err(e) => return fail(AttemptError::Request, e.into(), started),
         };
+        // What a failed attempt's log shows of the request (the credential named, not shown).
+        let shown = || {
+            Some(shown_headers(
+                msg_id,
+                timestamp,
+                headers,
+                credential(None)
+                    .map(|(name, _)| name)
+                    .or(oauth.map(|_| "authorization".into())),
+                &signature,
+            ))
+        };
         let mut res = request.send().await;
         if let (Some(a), Some(used), Ok(401)) =
             (oauth, &token, res.as_ref().map(|r| r.status().as_u16()))
@@ -258,7 +274,9 @@ impl Sender {
             Ok(r) => r,
             Err(e) => {
                 let (kind, msg) = classify(&e);
-                return fail(kind, msg, started);
+                let mut failed = fail(kind, msg, started);
+                failed.attempt.request_headers = shown();
+                return failed;
             }
         };
         let status = resp.status().as_u16();
@@ -302,10 +320,44 @@ impl Sender {
                 retry_id: None,
                 key_id: None,
                 rule: Some(rule),
+                request_headers: if ok { None } else { shown() },
             },
             retry_after,
         }
     }
+}
+
+/// The headers Hookline set on a request, as a failed attempt's log shows them: the receiver's
+/// credential (`credential` names its header) and the custom headers' values, which may be
+/// credentials of the receiver, masked; the signature headers in full (a receiver's
+/// verification is what is debugged).
+fn shown_headers(
+    msg_id: &str,
+    timestamp: i64,
+    custom: &std::collections::BTreeMap<String, String>,
+    credential: Option<String>,
+    signature: &[(&'static str, String)],
+) -> std::collections::BTreeMap<String, String> {
+    const MASK: &str = "********";
+    let mut shown: std::collections::BTreeMap<String, String> = [
+        ("content-type", "application/json".to_string()),
+        ("user-agent", USER_AGENT.to_string()),
+        ("webhook-id", msg_id.to_string()),
+        ("webhook-timestamp", timestamp.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for name in custom.keys() {
+        shown.insert(name.to_ascii_lowercase(), MASK.into());
+    }
+    if let Some(name) = credential {
+        shown.insert(name.to_ascii_lowercase(), MASK.into());
+    }
+    for (name, value) in signature {
+        shown.insert((*name).to_string(), value.clone());
+    }
+    shown
 }
 
 /// Maps a client error to an attempt error kind and a readable message.

@@ -137,6 +137,11 @@ pub struct Attempt {
     /// The rule its answer fell under (left out by attempts recorded before rules were).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<AttemptRule>,
+    /// The headers Hookline set on a request that did not succeed, the receiver's credential
+    /// and the custom headers' values masked (a success keeps none: they are for debugging a
+    /// failure, and a first-try success then costs no more to record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_headers: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl Attempt {

@@ -101,6 +101,7 @@ mod tests {
             retry_id: None,
             key_id: None,
             rule: None,
+            request_headers: None,
         };
         let mut d: Delivery = serde_json::from_value(serde_json::json!({
             "id": "del_1", "tenant_id": "t", "webhook_id": "wh_1", "event_id": "e",

@@ -275,6 +275,9 @@ async function showDelivery(id) {
     ].filter(Boolean).join("; ")) : "",
     a.error ? el("div", { class: "muted" }, a.error) : "",
     a.response_excerpt ? el("pre", { "aria-label": "Response excerpt" }, a.response_excerpt) : "",
+    // Kept for failed attempts, credentials already masked by the API.
+    a.request_headers ? el("details", { "data-headers": "" }, el("summary", {}, "Headers sent"),
+      el("pre", {}, Object.entries(a.request_headers).map(([k, v]) => `${k}: ${v}`).join("\n"))) : "",
   )));
   $("delivery").hidden = false;
   $("retry").hidden = !may("retry");

@@ -74,6 +74,7 @@ impl Mark {
             retry_id: None,
             key_id: self.k,
             rule: Some(AttemptRule::Delivered),
+            request_headers: None,
         });
         Some(d)
     }
