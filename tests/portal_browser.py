@@ -15,21 +15,12 @@ does not behave:
 import argparse
 import sys
 
-from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1280,1600"):
-        options.add_argument(arg)
-    return webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+from browser import browser
 
 
 def main():

@@ -28,23 +28,14 @@ import time
 import urllib.parse
 
 import requests
-from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException, TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
+from browser import browser
+
 PAGE_SOURCE = os.path.join(os.path.dirname(__file__), "..", "shared", "src", "api", "portal")
-
-
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1280,1800"):
-        options.add_argument(arg)
-    return webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
 
 
 class Embedder(http.server.SimpleHTTPRequestHandler):
@@ -329,13 +320,16 @@ def main():
         ap.add_argument(f"--{name}", required=True)
     a = ap.parse_args()
     started = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=5)
+    failure = os.path.join(a.artifacts, "portal-manage-failure.png")
+    if os.path.exists(failure):
+        os.remove(failure)
 
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(Embedder, directory=os.path.abspath(PAGE_SOURCE)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     # `localhost`, where the portal is on 127.0.0.1: another origin.
     origin = f"http://localhost:{server.server_address[1]}"
-    driver = browser()
+    driver = browser(height=1800)
     p = Portal(a, driver)
     try:
         javascript_tests(p, origin)

@@ -275,12 +275,7 @@ async fn every_invalid_field_is_reported(b: Backend) {
         )
         .await;
     assert_eq!(s, 422, "{v}");
-    let fields: Vec<&str> = v["error"]["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["field"].as_str().unwrap())
-        .collect();
+    let fields = hookline_tests::error_fields(&v);
     assert_eq!(fields, ["type", "data", "account_id"], "{v}");
     // One bad field: the same shape, one entry.
     let (s, v) = api
@@ -379,12 +374,7 @@ async fn event_type_schemas_validate_published_data(b: Backend) {
         )
         .await;
     assert_eq!(s, 422, "{v}");
-    let fields: Vec<&str> = v["error"]["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = hookline_tests::error_fields(&v);
     assert_eq!(fields, ["data/amount", "data/currency"], "{v}");
     // Dropping the schema lets anything through again.
     ok(

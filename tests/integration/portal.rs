@@ -2,7 +2,6 @@
 //! do, on both backends), the page served by the router, and the page itself in a real browser
 //! (headless Chromium from the system packages, through Selenium).
 
-use std::process::Command;
 use std::time::Duration;
 
 use hookline::auth::api_key::{generate_key, new_api_key};
@@ -66,12 +65,7 @@ async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
         )
         .await;
     assert_eq!(s, 422, "{v}");
-    let fields: Vec<&str> = v["error"]["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = hookline_tests::error_fields(&v);
     assert_eq!(fields, ["expires_in", "webhook_ids"], "{v}");
     // A key that may only read cannot mint a session that may retry.
     let reader = mint_key(&app, &tenant, &[Scope::WebhooksRead]).await;
@@ -373,43 +367,27 @@ async fn the_portal_in_a_browser_shows_and_retries_a_delivery() {
     std::fs::create_dir_all(&artifacts).unwrap();
     let shot = artifacts.join("portal-delivery.png");
     let _ = std::fs::remove_file(&shot);
-    let out = tokio::task::spawn_blocking({
-        let script = hookline_tests::root().join("tests/portal_browser.py");
-        let args = vec![
-            script.display().to_string(),
-            "--url".into(),
-            page,
-            "--event".into(),
-            event.id.to_string(),
-            "--screenshot".into(),
-            shot.display().to_string(),
-            "--refused".into(),
-            format!("{base}/portal#session={expired}"),
-            "--refused".into(),
-            format!("{base}/portal#session=hl_{}", "0".repeat(40)),
-            "--foreign".into(),
-            format!(
-                "{base}/portal#session={}",
-                foreign["token"].as_str().unwrap()
-            ),
-            "--private-text".into(),
-            url.clone(),
-        ];
-        move || {
-            Command::new(hookline_tests::python())
-                .args(args)
-                .output()
-                .expect("run python")
-        }
-    })
-    .await
-    .unwrap();
-    let said = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "the browser check failed:\n{said}");
+    let args = vec![
+        "--url".into(),
+        page,
+        "--event".into(),
+        event.id.to_string(),
+        "--screenshot".into(),
+        shot.display().to_string(),
+        "--refused".into(),
+        format!("{base}/portal#session={expired}"),
+        "--refused".into(),
+        format!("{base}/portal#session=hl_{}", "0".repeat(40)),
+        "--foreign".into(),
+        format!(
+            "{base}/portal#session={}",
+            foreign["token"].as_str().unwrap()
+        ),
+        "--private-text".into(),
+        url.clone(),
+    ];
+    let (ok, said) = hookline_tests::run_python("portal_browser.py", args).await;
+    assert!(ok, "the browser check failed:\n{said}");
     assert!(said.contains("answered 200"), "{said}");
     assert!(
         std::fs::metadata(&shot).unwrap().len() > 10_000,

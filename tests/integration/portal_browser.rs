@@ -2,8 +2,6 @@
 //! (`tests/portal_manage_browser.py`) drives the page; this test starts what it needs and
 //! checks what reached the receiver. Screenshots go under `target/test-artifacts/`.
 
-use std::process::Command;
-
 use base64::Engine;
 use hookline::model::Scope;
 use hookline_tests::{Harness, Receiver, mint_key, sqlite, test_config, unique};
@@ -50,10 +48,6 @@ async fn a_customer_manages_an_endpoint_in_the_browser() {
     let artifacts = hookline_tests::root().join("target/test-artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
     let args = vec![
-        hookline_tests::root()
-            .join("tests/portal_manage_browser.py")
-            .display()
-            .to_string(),
         "--base".into(),
         h.base(),
         "--key".into(),
@@ -69,20 +63,8 @@ async fn a_customer_manages_an_endpoint_in_the_browser() {
         "--artifacts".into(),
         artifacts.display().to_string(),
     ];
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(hookline_tests::python())
-            .args(args)
-            .output()
-            .expect("run python")
-    })
-    .await
-    .unwrap();
-    let said = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "the browser check failed:\n{said}");
+    let (ok, said) = hookline_tests::run_python("portal_manage_browser.py", args).await;
+    assert!(ok, "the browser check failed:\n{said}");
     let value = |name: &str| {
         said.lines()
             .find_map(|l| l.strip_prefix(&format!("{name} ")))

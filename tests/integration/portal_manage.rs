@@ -205,12 +205,11 @@ async fn bad_grants_name_their_fields_and_mint_nothing(b: Backend) {
     let api = Api::new(app.clone());
     let tenant = unique("grant");
     let key = mint_key(&app, &tenant, &[Scope::WebhooksWrite]).await;
-    let before = app
-        .store
-        .list_keys(&hookline_tests::id(&tenant))
-        .await
-        .unwrap()
-        .len();
+    let keys = || async {
+        let tenant = hookline_tests::id(&tenant);
+        app.store.list_keys(&tenant).await.unwrap().len()
+    };
+    let before = keys().await;
     let v = api
         .expect(
             422,
@@ -222,12 +221,7 @@ async fn bad_grants_name_their_fields_and_mint_nothing(b: Backend) {
                         "appearance": {"brand_color": "blue", "logo_url": "http://cdn.example.com/l.png"}})),
         )
         .await;
-    let fields: Vec<&str> = v["error"]["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = hookline_tests::error_fields(&v);
     assert_eq!(
         fields,
         ["capabilities", "frame_ancestors", "appearance.brand_color"],
@@ -254,13 +248,7 @@ async fn bad_grants_name_their_fields_and_mint_nothing(b: Backend) {
         v["error"]["errors"][1]["field"], "appearance.logo_url",
         "{v}"
     );
-    let after = app
-        .store
-        .list_keys(&hookline_tests::id(&tenant))
-        .await
-        .unwrap()
-        .len();
-    assert_eq!(before, after, "nothing minted");
+    assert_eq!(keys().await, before, "nothing minted");
 }
 
 /// The page's answer carries its session's framing rule and logo origin; without a live

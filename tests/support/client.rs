@@ -121,3 +121,11 @@ impl Api {
         (status, headers, value)
     }
 }
+
+/// The fields a validation error names, in its order (`error.errors[].field`).
+pub fn error_fields(v: &Value) -> Vec<&str> {
+    v["error"]["errors"]
+        .as_array()
+        .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
+        .unwrap_or_default()
+}

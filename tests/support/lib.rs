@@ -8,6 +8,7 @@ pub mod client;
 pub mod docs;
 pub mod lambda;
 pub mod receiver;
+pub mod script;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -25,12 +26,13 @@ use serde_json::Value;
 pub use backends::{
     Backend, TestTime, aws, aws_at, aws_sdk_config, moto_endpoint, sqlite, test_config,
 };
-pub use client::Api;
+pub use client::{Api, error_fields};
 pub use docs::{
     check_walkthrough, delivery_walkthrough, jwt_walkthrough, signed_request_walkthrough,
     walkthrough,
 };
 pub use receiver::{Delivered, PyReceiver, Receiver};
+pub use script::run_python;
 
 /// The repository root.
 pub fn root() -> PathBuf {
