@@ -224,9 +224,8 @@ fn period(c: &Counters, with_pending: bool) -> Period {
     }
 }
 
-/// The most hours a stats read covers hour by hour (a week); the stores keep hourly counters
-/// at least this long.
-pub const MAX_HOURS: u32 = 168;
+/// The most hours a stats read covers hour by hour (a week).
+pub use crate::store::STATS_MAX_HOURS as MAX_HOURS;
 
 /// The statistics of one webhook: all time, the last 24 hours, and the last `span` hours hour
 /// by hour.

@@ -229,6 +229,10 @@ pub trait EventStore: Send + Sync {
     async fn event_deliveries(&self, event: &Event) -> StoreResult<Vec<Delivery>>;
 }
 
+/// The most hours a stats read covers hour by hour (a week): each backend keeps hourly counters
+/// at least this long.
+pub const STATS_MAX_HOURS: u32 = 168;
+
 /// Per-webhook counters: an all-time bucket and hourly buckets, each a map of counter names to
 /// values. Writes add (negative values subtract); `shard` spreads a busy webhook's writes.
 #[async_trait]

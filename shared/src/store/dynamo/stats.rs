@@ -18,7 +18,7 @@ use crate::store::{Counters, Retention, StatsStore, StoreResult};
 
 /// Hours this much older than the oldest one a read asks for are folded into the all-time item:
 /// a day's read (the default) keeps a week of hours for the reads that ask for a week.
-const FOLD_AFTER_HOURS: i64 = crate::stats::MAX_HOURS as i64;
+const FOLD_AFTER_HOURS: i64 = crate::store::STATS_MAX_HOURS as i64;
 /// At most this many hours are folded per read (the others are summed; later reads fold them).
 const FOLDS_PER_READ: usize = 8;
 

@@ -13,7 +13,7 @@ use crate::store::{Counters, Retention, StatsStore, StoreResult};
 const ALL_TIME_BUCKET: i64 = -1;
 
 /// Hourly buckets are kept this long (the API reads up to a week, hour by hour).
-const STATS_HOURS_KEPT: i64 = crate::stats::MAX_HOURS as i64 + 24;
+const STATS_HOURS_KEPT: i64 = crate::store::STATS_MAX_HOURS as i64 + 24;
 
 #[async_trait]
 impl StatsStore for SqliteDb {
