@@ -70,6 +70,9 @@ cargo build --workspace --all-targets
 step "API fuzzing against openapi.json (schemathesis, tests/fuzz.sh)"
 tests/fuzz.sh
 
+step "Python SDK current with openapi.json (clients/python/generate.sh --check)"
+HOOKLINE_TOOLS_BIN="$bin" clients/python/generate.sh --check
+
 step "cargo test (unit, integration on SQLite and moto, Lambda events)"
 cargo test --workspace --all-targets 2>&1 | tee "${TMPDIR:-/tmp}/hookline-test.log"
 

@@ -37,6 +37,7 @@ mod portal_manage;
 mod ratelimit;
 mod reads;
 mod rotation;
+mod sdk;
 mod secrets;
 mod serve;
 mod settings;

@@ -30,6 +30,11 @@ pub fn jwt_walkthrough() -> String {
     )
 }
 
+/// The README's Python example ("Use it from your code").
+pub fn python_example() -> String {
+    fenced("README.md", "## Use it from your code", "python")
+}
+
 /// The first `sh` block after `marker` in README.md.
 fn readme_block(marker: &str) -> String {
     doc_block("README.md", marker)
@@ -37,12 +42,17 @@ fn readme_block(marker: &str) -> String {
 
 /// The first `sh` block after `marker` in the document `path` (from the repository root).
 fn doc_block(path: &str, marker: &str) -> String {
+    fenced(path, marker, "sh")
+}
+
+/// The first block fenced as `lang` after `marker` in the document `path`.
+fn fenced(path: &str, marker: &str, lang: &str) -> String {
     let doc = std::fs::read_to_string(root().join(path)).unwrap();
     let after = doc
         .split(marker)
         .nth(1)
         .unwrap_or_else(|| panic!("{path} has {marker:?}"));
-    let block = after.split("```sh\n").nth(1).unwrap();
+    let block = after.split(&format!("```{lang}\n")).nth(1).unwrap();
     block.split("\n```").next().unwrap().to_string()
 }
 

@@ -28,8 +28,8 @@ pub use backends::{
 };
 pub use client::{Api, error_fields};
 pub use docs::{
-    check_walkthrough, delivery_walkthrough, jwt_walkthrough, signed_request_walkthrough,
-    walkthrough,
+    check_walkthrough, delivery_walkthrough, jwt_walkthrough, python_example,
+    signed_request_walkthrough, walkthrough,
 };
 pub use receiver::{Delivered, PyReceiver, Receiver};
 pub use script::run_python;

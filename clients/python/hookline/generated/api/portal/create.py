@@ -1,0 +1,234 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_out import ErrorOut
+from ...models.portal_session_in import PortalSessionIn
+from ...models.portal_session_out import PortalSessionOut
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: PortalSessionIn,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/portal-sessions",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorOut | PortalSessionOut | None:
+    if response.status_code == 201:
+        response_201 = PortalSessionOut.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = ErrorOut.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorOut.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorOut.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorOut.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ErrorOut.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ErrorOut.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 422:
+        response_422 = ErrorOut.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorOut.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorOut.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorOut.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorOut | PortalSessionOut]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: PortalSessionIn,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ErrorOut | PortalSessionOut]:
+    """
+    Args:
+        idempotency_key (str | Unset):
+        body (PortalSessionIn):  Example: {'appearance': {'brand_color': '#0a6cf1', 'theme':
+            'dark'}, 'capabilities': ['read', 'retry', 'manage'], 'expires_in': 3600,
+            'frame_ancestors': ['https://app.example.com'], 'webhook_ids':
+            ['wh_2bXk8bq1QmGv0ld1uZ4Qb9']}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorOut | PortalSessionOut]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: PortalSessionIn,
+    idempotency_key: str | Unset = UNSET,
+) -> ErrorOut | PortalSessionOut | None:
+    """
+    Args:
+        idempotency_key (str | Unset):
+        body (PortalSessionIn):  Example: {'appearance': {'brand_color': '#0a6cf1', 'theme':
+            'dark'}, 'capabilities': ['read', 'retry', 'manage'], 'expires_in': 3600,
+            'frame_ancestors': ['https://app.example.com'], 'webhook_ids':
+            ['wh_2bXk8bq1QmGv0ld1uZ4Qb9']}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorOut | PortalSessionOut
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: PortalSessionIn,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ErrorOut | PortalSessionOut]:
+    """
+    Args:
+        idempotency_key (str | Unset):
+        body (PortalSessionIn):  Example: {'appearance': {'brand_color': '#0a6cf1', 'theme':
+            'dark'}, 'capabilities': ['read', 'retry', 'manage'], 'expires_in': 3600,
+            'frame_ancestors': ['https://app.example.com'], 'webhook_ids':
+            ['wh_2bXk8bq1QmGv0ld1uZ4Qb9']}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorOut | PortalSessionOut]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: PortalSessionIn,
+    idempotency_key: str | Unset = UNSET,
+) -> ErrorOut | PortalSessionOut | None:
+    """
+    Args:
+        idempotency_key (str | Unset):
+        body (PortalSessionIn):  Example: {'appearance': {'brand_color': '#0a6cf1', 'theme':
+            'dark'}, 'capabilities': ['read', 'retry', 'manage'], 'expires_in': 3600,
+            'frame_ancestors': ['https://app.example.com'], 'webhook_ids':
+            ['wh_2bXk8bq1QmGv0ld1uZ4Qb9']}.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorOut | PortalSessionOut
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed

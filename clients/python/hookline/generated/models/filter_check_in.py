@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="FilterCheckIn")
+
+
+@_attrs_define
+class FilterCheckIn:
+    """A sample event, as a publisher would send it.
+
+    Example:
+        {'account_id': 'acc_1', 'data': {'amount': 12000}, 'type': 'invoice.paid'}
+
+    Attributes:
+        type_ (str):
+        id (None | str | Unset):
+        account_id (None | str | Unset):
+        data (Any | Unset):
+    """
+
+    type_: str
+    id: None | str | Unset = UNSET
+    account_id: None | str | Unset = UNSET
+    data: Any | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        type_ = self.type_
+
+        id: None | str | Unset
+        if isinstance(self.id, Unset):
+            id = UNSET
+        else:
+            id = self.id
+
+        account_id: None | str | Unset
+        if isinstance(self.account_id, Unset):
+            account_id = UNSET
+        else:
+            account_id = self.account_id
+
+        data = self.data
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "type": type_,
+            }
+        )
+        if id is not UNSET:
+            field_dict["id"] = id
+        if account_id is not UNSET:
+            field_dict["account_id"] = account_id
+        if data is not UNSET:
+            field_dict["data"] = data
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        type_ = d.pop("type")
+
+        def _parse_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        id = _parse_id(d.pop("id", UNSET))
+
+        def _parse_account_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        account_id = _parse_account_id(d.pop("account_id", UNSET))
+
+        data = d.pop("data", UNSET)
+
+        filter_check_in = cls(
+            type_=type_,
+            id=id,
+            account_id=account_id,
+            data=data,
+        )
+
+        return filter_check_in
