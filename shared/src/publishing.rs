@@ -15,7 +15,7 @@ use crate::clock::Timestamp;
 use crate::error::Result;
 use crate::model::{Delivery, Event};
 use crate::queue::{DeliveryTask, Queue, QueueError};
-use crate::store::{AtomicPublish, Store};
+use crate::store::{AtomicPublish, PublishRecord, Store};
 
 /// What recording a publish writes: the event, its deliveries, their queue messages.
 #[derive(Clone)]
@@ -48,16 +48,23 @@ impl Publisher for OneTransaction {
         true
     }
 
+    /// A batch in one commit: one flush for all its events (with full durability), and its
+    /// messages queued in the batch's order.
     async fn record(&self, plans: &[Plan], now: Timestamp) -> Vec<Result<bool>> {
-        let mut out = Vec::with_capacity(plans.len());
-        for p in plans {
-            let r = self
-                .0
-                .record_publish(&p.deliveries, &p.tasks, &p.event, now)
-                .await;
-            out.push(r.map_err(Into::into));
-        }
-        out
+        let publishes: Vec<PublishRecord<'_>> = plans
+            .iter()
+            .map(|p| PublishRecord {
+                event: &p.event,
+                deliveries: &p.deliveries,
+                tasks: &p.tasks,
+            })
+            .collect();
+        self.0
+            .record_publishes(&publishes, now)
+            .await
+            .into_iter()
+            .map(|r| r.map_err(Into::into))
+            .collect()
     }
 }
 

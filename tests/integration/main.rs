@@ -13,6 +13,7 @@ mod delivery;
 mod disk_full;
 mod fairness;
 mod filters;
+mod group_commit;
 mod headers;
 mod idempotency;
 mod isolation;

@@ -353,15 +353,22 @@ pub trait Retention: Send + Sync {
 /// in that order (ARCHITECTURE.md §2).
 #[async_trait]
 pub trait AtomicPublish: Send + Sync {
-    /// Records it all unless an event with the id is still live at `now` (a repeat, which
-    /// changes nothing); true when recorded.
-    async fn record_publish(
+    /// Records each publish unless an event with its id is still live at `now` (a repeat,
+    /// which changes nothing): true when recorded, answered in order. The publishes of one call
+    /// share one commit (a batch of events costs one flush, not one each) and are queued in
+    /// their order; one that fails leaves the others recorded.
+    async fn record_publishes(
         &self,
-        deliveries: &[Delivery],
-        tasks: &[crate::queue::DeliveryTask],
-        event: &Event,
+        publishes: &[PublishRecord<'_>],
         now: Timestamp,
-    ) -> StoreResult<bool>;
+    ) -> Vec<StoreResult<bool>>;
+}
+
+/// One publish as [`AtomicPublish`] records it: the event, its deliveries, their messages.
+pub struct PublishRecord<'a> {
+    pub event: &'a Event,
+    pub deliveries: &'a [Delivery],
+    pub tasks: &'a [crate::queue::DeliveryTask],
 }
 
 /// Everything Hookline stores.

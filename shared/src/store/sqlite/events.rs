@@ -8,8 +8,10 @@ use rusqlite::{Connection, params};
 use super::{SqliteDb, be, docs, to_doc};
 use crate::ids::{DeliveryId, EventId, TenantId, WebhookId};
 use crate::model::{ArchivedAttempt, Delivery, DeliveryStatus, Event, Page, Timestamp};
-use crate::queue::DeliveryTask;
-use crate::store::{AtomicPublish, DeliveryCursor, EventStore, StoreError, StoreResult, page_of};
+use crate::queue::schedule::Schedule;
+use crate::store::{
+    AtomicPublish, DeliveryCursor, EventStore, PublishRecord, StoreError, StoreResult, page_of,
+};
 
 /// The columns of an event row.
 pub(crate) struct EventRow {
@@ -125,9 +127,10 @@ impl EventStore for SqliteDb {
 
     async fn get_event(&self, tenant: &TenantId, id: &EventId) -> StoreResult<Option<Event>> {
         // Answered once committed: a publish may replay what it reads, and must never replay
-        // an event whose own transaction could still fail.
+        // an event whose own transaction could still fail. Events are written flushed, so the
+        // read itself need not wait for the disk.
         let (t, i) = (tenant.to_string(), id.to_string());
-        self.with(move |c| {
+        self.read_committed(move |c| {
             Ok(docs(
                 c,
                 "SELECT doc FROM events WHERE tenant_id = ?1 AND id = ?2",
@@ -296,38 +299,63 @@ impl EventStore for SqliteDb {
 
 #[async_trait]
 impl AtomicPublish for SqliteDb {
-    async fn record_publish(
+    async fn record_publishes(
         &self,
-        deliveries: &[Delivery],
-        tasks: &[DeliveryTask],
-        event: &Event,
+        publishes: &[PublishRecord<'_>],
         now: Timestamp,
-    ) -> StoreResult<bool> {
-        let rows = deliveries
+    ) -> Vec<StoreResult<bool>> {
+        // Encoded here, off the database thread; one that cannot be encoded fails alone.
+        let prepared: Vec<StoreResult<_>> = publishes
             .iter()
-            .map(delivery_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        let messages = crate::store::sqlite::queue::rows(tasks);
-        let event = EventRow::of(event)?;
+            .map(|p| {
+                let rows = p
+                    .deliveries
+                    .iter()
+                    .map(delivery_row)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                let messages = crate::store::sqlite::queue::rows(p.tasks);
+                Ok((rows, messages, EventRow::of(p.event)?))
+            })
+            .collect();
+        let n = prepared.len();
         let now = now.timestamp_millis();
         let recorded = self
             .with_schedule(move |c, schedule| {
-                let sp = c.savepoint().map_err(be)?;
-                if !insert_event(&sp, &event, now)? {
-                    return Ok(false);
-                }
-                insert_deliveries(&sp, rows, now)?;
-                let added =
-                    crate::store::sqlite::queue::enqueue(&sp, &messages, now).map_err(be)?;
-                crate::store::sqlite::queue::loaded(&sp, schedule).map_err(be)?;
-                sp.commit().map_err(be)?;
-                schedule.add_all(added, now);
-                Ok(true)
+                // One savepoint each: a publish that fails (or repeats) leaves the others.
+                let one = |c: &mut rusqlite::Connection,
+                           schedule: &mut Schedule,
+                           (rows, messages, event): (Vec<_>, Vec<_>, EventRow)|
+                 -> StoreResult<bool> {
+                    let sp = c.savepoint().map_err(be)?;
+                    if !insert_event(&sp, &event, now)? {
+                        return Ok(false);
+                    }
+                    insert_deliveries(&sp, rows, now)?;
+                    let added =
+                        crate::store::sqlite::queue::enqueue(&sp, &messages, now).map_err(be)?;
+                    crate::store::sqlite::queue::loaded(&sp, schedule).map_err(be)?;
+                    sp.commit().map_err(be)?;
+                    schedule.add_all(added, now);
+                    Ok(true)
+                };
+                Ok(prepared
+                    .into_iter()
+                    .map(|p| p.and_then(|p| one(c, schedule, p)))
+                    .collect::<Vec<_>>())
             })
-            .await?;
-        if recorded {
-            self.queue_signal.notify_waiters();
+            .await;
+        match recorded {
+            Ok(each) => {
+                if each.iter().any(|r| matches!(r, Ok(true))) {
+                    self.queue_signal.notify_waiters();
+                }
+                each
+            }
+            // The commit failed: none of them is recorded.
+            Err(e) => {
+                let e = e.to_string();
+                (0..n).map(|_| Err(super::commit_failed(&e))).collect()
+            }
         }
-        Ok(recorded)
     }
 }

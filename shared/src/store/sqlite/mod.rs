@@ -94,7 +94,7 @@ pub(crate) fn be(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Stor
 }
 
 /// A transaction that could not commit; a full disk is a refusal for now (503), not a fault.
-fn commit_failed(e: &str) -> StoreError {
+pub(crate) fn commit_failed(e: &str) -> StoreError {
     let e = format!("commit failed: {e}");
     // SQLite's own text for SQLITE_FULL (the writer hands the commit's error on as text).
     match e.contains("database or disk is full") {
@@ -303,6 +303,16 @@ impl SqliteDb {
         F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
     {
         self.call(Ack::Ran, move |c, _| f(c)).await
+    }
+
+    /// Runs a read on the database thread; answers once the transaction holding it has
+    /// committed (it never sees what could still roll back), without flushing for it.
+    pub(crate) async fn read_committed<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.call(Ack::ReadCommitted, move |c, _| f(c)).await
     }
 
     /// Runs a read on the database thread; answers at once.

@@ -33,6 +33,13 @@ pub(crate) enum Ack {
     /// a group that holds a [`Ack::Committed`] write) covers it, since the log is written in
     /// order and recovery keeps its valid prefix.
     Ran,
+    /// Once the transaction holding it has committed, without making that commit wait for the
+    /// disk: reads that must not see what could still roll back. What they read was flushed
+    /// when it was written (a [`Ack::Committed`] write) or is bookkeeping, so a group of reads
+    /// and bookkeeping need not flush (the delivery engine reads an event per delivery; one
+    /// flush each would bound a FIFO webhook, delivered one at a time, to the disk's flush
+    /// rate).
+    ReadCommitted,
 }
 
 /// What the database thread has done since it started: how well group commit groups.
@@ -84,7 +91,7 @@ pub(super) fn run(
             let reply = (job.run)(&mut conn, &mut schedule);
             match job.ack {
                 Ack::Ran => reply(None),
-                Ack::Committed => replies.push(reply),
+                Ack::Committed | Ack::ReadCommitted => replies.push(reply),
             }
         }
         let committed =
