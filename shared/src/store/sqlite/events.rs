@@ -304,6 +304,9 @@ impl AtomicPublish for SqliteDb {
         publishes: &[PublishRecord<'_>],
         now: Timestamp,
     ) -> Vec<StoreResult<bool>> {
+        if publishes.is_empty() {
+            return Vec::new();
+        }
         // Encoded here, off the database thread; one that cannot be encoded fails alone.
         let prepared: Vec<StoreResult<_>> = publishes
             .iter()
@@ -319,6 +322,10 @@ impl AtomicPublish for SqliteDb {
             .collect();
         let n = prepared.len();
         let now = now.timestamp_millis();
+        // Whether one of them found the disk full: then a commit that fails after it fails for
+        // the same reason, and every publish hears "unavailable" (503, to be retried).
+        let full = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let saw_full = full.clone();
         let recorded = self
             .with_schedule(move |c, schedule| {
                 // One savepoint each: a publish that fails (or repeats) leaves the others.
@@ -338,10 +345,17 @@ impl AtomicPublish for SqliteDb {
                     schedule.add_all(added, now);
                     Ok(true)
                 };
-                Ok(prepared
+                let each: Vec<StoreResult<bool>> = prepared
                     .into_iter()
                     .map(|p| p.and_then(|p| one(c, schedule, p)))
-                    .collect::<Vec<_>>())
+                    .collect();
+                if each
+                    .iter()
+                    .any(|r| matches!(r, Err(StoreError::Backend(b)) if b.unavailable))
+                {
+                    saw_full.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                Ok(each)
             })
             .await;
         match recorded {
@@ -351,10 +365,22 @@ impl AtomicPublish for SqliteDb {
                 }
                 each
             }
-            // The commit failed: none of them is recorded.
+            // The commit failed: none of them is recorded, each hears why (a full disk stays
+            // "unavailable", to be retried).
             Err(e) => {
-                let e = e.to_string();
-                (0..n).map(|_| Err(super::commit_failed(&e))).collect()
+                let unavailable = full.load(std::sync::atomic::Ordering::Relaxed)
+                    || matches!(&e, StoreError::Backend(b) if b.unavailable);
+                (0..n)
+                    .map(|_| {
+                        Err(match unavailable {
+                            true => StoreError::Backend(crate::fault::BackendError::unavailable(
+                                "sqlite",
+                                e.to_string(),
+                            )),
+                            false => be(e.to_string()),
+                        })
+                    })
+                    .collect()
             }
         }
     }

@@ -94,7 +94,7 @@ pub(crate) fn be(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Stor
 }
 
 /// A transaction that could not commit; a full disk is a refusal for now (503), not a fault.
-pub(crate) fn commit_failed(e: &str) -> StoreError {
+fn commit_failed(e: &str) -> StoreError {
     let e = format!("commit failed: {e}");
     // SQLite's own text for SQLITE_FULL (the writer hands the commit's error on as text).
     match e.contains("database or disk is full") {
