@@ -38,6 +38,7 @@ mod portal_manage;
 mod ratelimit;
 mod reads;
 mod rotation;
+mod rust_client;
 mod sdk;
 mod secrets;
 mod serve;
