@@ -43,6 +43,9 @@ pub enum Error {
     /// Malformed request: unparsable JSON, bad query string, bad cursor.
     #[error("{0}")]
     BadRequest(String),
+    /// A query parameter that does not parse as its type (400, naming it).
+    #[error("{field}: {message}")]
+    BadParameter { field: String, message: String },
     /// A well-formed request with an invalid field.
     #[error("{field}: {message}")]
     Validation { field: String, message: String },

@@ -73,10 +73,13 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing(b: Backend) {
         StatusCode::BAD_REQUEST,
         "bad_request",
     );
-    assert_error(
-        &api.call("GET", "/v1/webhooks?limit=abc", k, None).await,
-        StatusCode::BAD_REQUEST,
-        "bad_request",
+    let not_a_number = api.call("GET", "/v1/webhooks?limit=abc", k, None).await;
+    assert_error(&not_a_number, StatusCode::BAD_REQUEST, "bad_request");
+    // A parameter that does not parse is named, as a body field is.
+    assert_eq!(
+        not_a_number.1["error"]["field"], "limit",
+        "{}",
+        not_a_number.1
     );
     assert_error(
         &api.call("GET", "/v1/webhooks?cursor=garbage", k, None)

@@ -16,7 +16,7 @@ impl Error {
             return StatusCode::SERVICE_UNAVAILABLE;
         }
         match self {
-            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::BadRequest(_) | Error::BadParameter { .. } => StatusCode::BAD_REQUEST,
             Error::Validation { .. } | Error::Fields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) | Error::NotForSessions(_) => StatusCode::FORBIDDEN,
@@ -46,7 +46,7 @@ impl Error {
             return "unavailable";
         }
         match self {
-            Error::BadRequest(_) => "bad_request",
+            Error::BadRequest(_) | Error::BadParameter { .. } => "bad_request",
             Error::Validation { .. } | Error::Fields(_) => "validation_failed",
             Error::Unauthorized => "unauthorized",
             Error::Forbidden(_) | Error::NotForSessions(_) => "forbidden",
@@ -106,6 +106,10 @@ impl Error {
                         json!({"field": field, "code": "invalid", "message": message})
                     })
                     .collect();
+            }
+            Error::BadParameter { field, message } => {
+                body["field"] = json!(field);
+                body["message"] = json!(format!("invalid query parameter `{field}`: {message}"));
             }
             Error::Forbidden(scope) => body["required_scope"] = json!(scope),
             Error::PayloadTooLarge { limit, .. } => body["limit_bytes"] = json!(limit),

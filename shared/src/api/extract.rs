@@ -106,9 +106,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
-        axum::extract::Query::<T>::try_from_uri(&parts.uri)
-            .map(|q| ApiQuery(q.0))
-            .map_err(|e| Error::BadRequest(format!("invalid query string: {}", e.body_text())))
+        let query = parts.uri.query().unwrap_or_default();
+        let pairs = url::form_urlencoded::parse(query.as_bytes());
+        serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs))
+            .map(ApiQuery)
+            .map_err(|e| {
+                let field = e.path().to_string();
+                let message = e.into_inner().to_string();
+                // An unknown parameter has no path (the listing's type refuses it as a whole).
+                match field.as_str() {
+                    "" | "." => Error::BadRequest(format!("invalid query string: {message}")),
+                    _ => Error::BadParameter { field, message },
+                }
+            })
     }
 }
 

@@ -30,7 +30,8 @@ pub struct ErrorDetail {
     code: String,
     /// For people: what is wrong and, where it helps, what to do.
     message: String,
-    /// The request field at fault (validation errors: the first, when there are several).
+    /// The request field at fault (validation errors: the first, when there are several), or
+    /// the query parameter that did not parse (400).
     field: Option<String>,
     /// Validation errors: every field at fault, each with its own message.
     errors: Option<Vec<FieldErrorOut>>,

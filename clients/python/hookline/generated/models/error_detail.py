@@ -23,7 +23,9 @@ class ErrorDetail:
             `method_not_allowed`, `conflict`, `webhook_limit_reached`, `payload_too_large`,
             `validation_failed`, `rate_limited`, `internal_error`, ...
         message (str): For people: what is wrong and, where it helps, what to do.
-        field (None | str | Unset): The request field at fault (validation errors: the first, when there are several).
+        field (None | str | Unset): The request field at fault (validation errors: the first, when there are several),
+            or
+            the query parameter that did not parse (400).
         errors (list[FieldErrorOut] | None | Unset): Validation errors: every field at fault, each with its own message.
         required_scope (None | str | Unset): The scope the key lacks (403).
         limit_bytes (int | None | Unset): The largest accepted body (413).
