@@ -38,12 +38,8 @@ pub fn webhook_url(raw: &str, allow_private: bool) -> Result<Url> {
     if url.fragment().is_some() {
         return err("must not contain a fragment");
     }
-    let loopback = match url.host() {
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => return err("must have a host"),
-    };
+    let loopback =
+        loopback_host(&url).ok_or_else(|| Error::validation("url", "must have a host"))?;
     match url.scheme() {
         "https" => {}
         "http" if allow_private && loopback => {}
@@ -60,6 +56,15 @@ pub fn webhook_url(raw: &str, allow_private: bool) -> Result<Url> {
         _ => return err("must use a host name, not an IP address or localhost"),
     }
     Ok(url)
+}
+
+/// Whether a URL's host is loopback (`localhost`, 127.0.0.0/8, `::1`); `None` without a host.
+pub fn loopback_host(url: &Url) -> Option<bool> {
+    Some(match url.host()? {
+        Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+        Host::Ipv4(ip) => IpAddr::V4(ip).is_loopback(),
+        Host::Ipv6(ip) => IpAddr::V6(ip).is_loopback(),
+    })
 }
 
 /// A DNS name with at least two labels, valid label characters and an alphabetic TLD.

@@ -29,10 +29,10 @@ pub struct Sent {
     pub retry_after: Option<Duration>,
 }
 
-/// One request to send.
 /// What every request says it comes from.
 const USER_AGENT: &str = concat!("Hookline/", env!("CARGO_PKG_VERSION"));
 
+/// One request to send.
 pub struct Outgoing<'a> {
     pub url: &'a str,
     /// The `webhook-id`: the event's id, the same on every attempt.

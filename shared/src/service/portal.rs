@@ -200,12 +200,7 @@ fn appearance(a: &Appearance) -> Result<()> {
 fn web_url(field: &str, raw: &str) -> Result<url::Url> {
     let bad = |why: &str| Error::validation(field, format!("{raw:?} {why}"));
     let url = url::Url::parse(raw).map_err(|_| bad("is not a URL"))?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err(bad("has no host")),
-    };
+    let loopback = crate::validation::loopback_host(&url).ok_or_else(|| bad("has no host"))?;
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}

@@ -47,8 +47,7 @@ pub fn new_secret(now: Timestamp) -> SigningSecret {
     }
 }
 
-/// Creates a webhook of `tenant` with a new secret.
-/// Creates a webhook in the actor's tenant. A portal session limited to some webhooks may not
+/// Creates a webhook, with a new secret, in the actor's tenant. A portal session limited to some webhooks may not
 /// add others (its list is fixed when the platform opens it).
 pub async fn create(app: &Hookline, actor: &Actor<'_>, draft: WebhookDraft) -> Result<Webhook> {
     if actor.is_narrowed() {
