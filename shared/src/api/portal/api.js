@@ -4,6 +4,8 @@
 
 export const state = {
   token: null, session: null, webhook: null, cursor: null, delivery: null, catalogue: [],
+  // The endpoint the editor is changing (null: adding one).
+  editing: null,
   // Hours the chart covers: the last day or the last week.
   span: 24,
 };

@@ -4,7 +4,7 @@
 "use strict";
 
 import { $, ApiError, api, el, fail, guard, may, say, state, when } from "./api.js";
-import { textOn } from "./form.js";
+import { instant, textOn } from "./form.js";
 import { renderActions, setUpManage } from "./manage.js";
 
 function badge(text, cls) {
@@ -216,8 +216,8 @@ async function loadDeliveries(fresh) {
   if (type) q.set("event_type", type);
   // The inputs hold local time; the API takes RFC 3339.
   for (const [field, name] of [["filter-since", "since"], ["filter-until", "until"]]) {
-    const v = $(field).value;
-    if (v) q.set(name, new Date(v).toISOString());
+    const at = instant($(field).value);
+    if (at) q.set(name, at);
   }
   if (!fresh && state.cursor) q.set("cursor", state.cursor);
   const page = await api("GET", `v1/webhooks/${w.id}/deliveries?${q}`);
