@@ -58,7 +58,8 @@ def value_size(v):
         digits = len(x.lstrip("-").replace(".", "").lstrip("0")) or 1
         return math.ceil(digits / 2) + 1
     if kind == "B":
-        return len(x) * 3 // 4
+        # Base64 on the wire: its padding is not data.
+        return len(x) * 3 // 4 - len(x) + len(x.rstrip("="))
     if kind in ("BOOL", "NULL"):
         return 1
     if kind in ("SS", "NS", "BS"):

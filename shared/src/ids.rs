@@ -16,6 +16,9 @@ use crate::clock::Timestamp;
 /// Longest id of any kind.
 pub const MAX_ID_LEN: usize = 128;
 
+/// The most ids of one [`EventId::block`].
+pub const EVENT_BLOCK: usize = 32;
+
 /// Ids made by one process sort in the order they were made, even within a millisecond.
 static GENERATOR: Mutex<Option<ulid::Generator>> = Mutex::new(None);
 
@@ -282,6 +285,50 @@ impl EventId {
         EventId(format!("evt_{}", next_ulid()))
     }
 
+    /// `n` (at most [`EVENT_BLOCK`]) new server-made ids of one block: they differ only in
+    /// their last character (the ULID's low five bits), and no other id this process makes
+    /// falls in the block, so a store may keep the block's events together and find one from
+    /// its id alone ([`EventId::block_key`]). A batch publish takes its new ids so.
+    pub fn block(n: usize) -> Vec<Self> {
+        assert!(
+            n <= EVENT_BLOCK,
+            "an event id block holds at most {EVENT_BLOCK} ids"
+        );
+        let last_bits = EVENT_BLOCK as u128 - 1;
+        let mut g = GENERATOR.lock().unwrap_or_else(|p| p.into_inner());
+        let g = g.get_or_insert_with(ulid::Generator::new);
+        let first = g.generate().unwrap_or_else(|_| ulid::Ulid::new()).0;
+        // The next whole block above every id made so far.
+        let base = (first | last_bits).wrapping_add(1);
+        // Move the generator past the block (at most twice its size away): ids made later in
+        // this millisecond count up from where it stands, and a later millisecond sorts above
+        // the block anyway.
+        for _ in 0..=2 * EVENT_BLOCK {
+            match g.generate() {
+                Ok(u) if u.0 > base | last_bits => break,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        (0..n as u128)
+            .map(|i| EventId(format!("evt_{}", ulid::Ulid(base + i))))
+            .collect()
+    }
+
+    /// The block a server-made id belongs to: its first id (its last character zeroed).
+    /// `None` for an id Hookline did not shape (a publisher's own, an idempotency key's).
+    pub fn block_key(&self) -> Option<String> {
+        let ulid = self.0.strip_prefix("evt_")?;
+        if ulid.len() != ulid::ULID_LEN {
+            return None;
+        }
+        let u = ulid::Ulid::from_string(ulid).ok()?;
+        Some(format!(
+            "evt_{}",
+            ulid::Ulid(u.0 & !(EVENT_BLOCK as u128 - 1))
+        ))
+    }
+
     /// The event id an `Idempotency-Key` stands for, when the publisher gave no id.
     pub fn for_idempotency_key(key: &str) -> std::result::Result<Self, InvalidField> {
         EventId::parse(&format!("evt_idem_{key}")).map_err(|_| InvalidField {
@@ -362,6 +409,34 @@ mod tests {
             ids.windows(2).all(|w| w[0] < w[1]),
             "ids sort in creation order"
         );
+    }
+
+    #[test]
+    fn event_id_blocks_share_a_key_that_no_other_id_has() {
+        let before = EventId::generate();
+        let block = EventId::block(EVENT_BLOCK);
+        let after = EventId::generate();
+        let key = block[0].block_key().unwrap();
+        assert_eq!(key, block[0].as_str(), "the key is the block's first id");
+        assert!(
+            block
+                .iter()
+                .all(|id| id.block_key().as_deref() == Some(key.as_str()))
+        );
+        assert!(block.windows(2).all(|w| w[0] < w[1]));
+        for single in [&before, &after] {
+            assert_ne!(
+                single.block_key().unwrap(),
+                key,
+                "{single} is outside the block"
+            );
+        }
+        assert!(before < block[0] && block[EVENT_BLOCK - 1] < after);
+        let next = EventId::block(2);
+        assert_ne!(next[0].block_key().unwrap(), key);
+        for not_ours in ["evt_order_1", "evt_idem_k", "order-1"] {
+            assert_eq!(EventId::parse(not_ours).unwrap().block_key(), None);
+        }
     }
 
     #[test]

@@ -7,15 +7,17 @@
 //! fails midway is completed by repeating it). What differs between them that the delivery
 //! engine must know is a declared capability: [`Publisher::records_deliveries`].
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use crate::clock::Timestamp;
 use crate::error::Result;
+use crate::fault::BackendError;
 use crate::model::{Delivery, Event};
 use crate::queue::{DeliveryTask, Queue, QueueError};
-use crate::store::{AtomicPublish, PublishRecord, Store};
+use crate::store::{AtomicPublish, PublishRecord, Store, StoreError};
 
 /// What recording a publish writes: the event, its deliveries, their queue messages.
 #[derive(Clone)]
@@ -25,6 +27,9 @@ pub struct Plan {
     pub tasks: Vec<DeliveryTask>,
     /// A publish (counted in the metrics), not a test event.
     pub published: bool,
+    /// The event's id is one of a block made for its batch (`EventId::block`): the store may
+    /// keep it with the block's other events.
+    pub in_block: bool,
 }
 
 #[async_trait]
@@ -99,17 +104,72 @@ impl Publisher for QueueThenEvent {
             .flat_map(|(p, _)| p.tasks.iter().cloned())
             .collect();
         let sent = self.queue.send(&tasks).await;
+        // The events whose ids share a block go in together; each hears of its block's write.
+        let mut blocks: BTreeMap<String, Vec<&Event>> = BTreeMap::new();
+        if sent.is_ok() {
+            for (p, c) in plans.iter().zip(&created) {
+                if let (true, Ok(()), Some(k)) = (p.in_block, c, p.event.id.block_key()) {
+                    blocks.entry(k).or_default().push(&p.event);
+                }
+            }
+        }
+        let written: BTreeMap<&String, std::result::Result<(), BlockFailed>> =
+            futures::future::join_all(blocks.iter().map(|(k, evs)| async move {
+                let r = self.store.put_event_block(evs, now).await;
+                (k, r.map_err(BlockFailed::of))
+            }))
+            .await
+            .into_iter()
+            .collect();
         futures::future::join_all(plans.iter().zip(created).map(|(p, c)| {
-            let sent = &sent;
+            let (sent, written) = (&sent, &written);
             async move {
                 c?;
                 if let Err(e) = sent {
                     // Every plan of the batch shared the failed send: each hears of it.
                     return Err(QueueError::backend("queue", e.to_string()).into());
                 }
-                Ok(self.store.put_event(&p.event, now).await?)
+                let block = p.in_block.then(|| p.event.id.block_key()).flatten();
+                match block.and_then(|k| written.get(&k)) {
+                    Some(Ok(())) => Ok(true),
+                    Some(Err(e)) => Err(StoreError::Backend(e.again()).into()),
+                    None => Ok(self.store.put_event(&p.event, now).await?),
+                }
             }
         }))
         .await
+    }
+}
+
+/// A block's failed write, told to each of its events (an error is not `Clone`): what the
+/// answer needs, whether the service was only unavailable (503) or failed.
+struct BlockFailed {
+    backend: &'static str,
+    unavailable: bool,
+    message: String,
+}
+
+impl BlockFailed {
+    fn of(e: StoreError) -> Self {
+        match &e {
+            StoreError::Backend(b) => BlockFailed {
+                backend: b.backend,
+                unavailable: b.unavailable,
+                message: b.source.to_string(),
+            },
+            _ => BlockFailed {
+                backend: "store",
+                unavailable: false,
+                message: e.to_string(),
+            },
+        }
+    }
+
+    fn again(&self) -> BackendError {
+        let e = BackendError::new(self.backend, self.message.clone());
+        BackendError {
+            unavailable: self.unavailable,
+            ..e
+        }
     }
 }

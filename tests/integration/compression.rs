@@ -158,3 +158,123 @@ async fn events_are_stored_compressed_and_read_back_whole() {
     let old: EventOut = api.get("/v1/events/evt_plain", &key).await;
     assert_eq!(old.data, data, "an uncompressed item still reads");
 }
+
+#[tokio::test]
+async fn a_batch_of_kilobyte_events_takes_fewer_write_units_than_events() {
+    let app = aws(test_config()).await;
+    let Store::Aws { table, .. } = app.config.backend.clone() else {
+        panic!("the aws backend")
+    };
+    let (api, key) = client(&app).await;
+    let tenant = hookline_tests::tenant_of(&app, &key).await;
+    let events: Vec<Value> = (0..10)
+        .map(|i| {
+            let mut data = kilobyte_of_data();
+            data["order_id"] = json!(format!("ord_{i}"));
+            json!({"type": "order.paid", "data": data})
+        })
+        .collect();
+    let (s, out) = api
+        .call(
+            "POST",
+            "/v1/events/batch",
+            Some(&key),
+            Some(json!({"events": events})),
+        )
+        .await;
+    assert_eq!(s.as_u16(), 202, "{out}");
+    let pages = raw_items(&table, &format!("T#{tenant}#EB#")).await;
+    let sizes: Vec<usize> = pages.iter().map(item_size).collect();
+    eprintln!(
+        "ten 1 KB events in {} items of {sizes:?} bytes",
+        pages.len()
+    );
+    assert!(
+        sizes.iter().all(|s| *s <= 1024),
+        "each page is one write unit: {sizes:?}"
+    );
+    assert!(pages.len() <= 5, "several events to a page: {sizes:?}");
+    assert!(
+        raw_items(&table, &format!("T#{tenant}#E#"))
+            .await
+            .is_empty(),
+        "no item of their own"
+    );
+    for (i, r) in out["data"].as_array().unwrap().iter().enumerate() {
+        let ev: EventOut = api
+            .get(&format!("/v1/events/{}", r["id"].as_str().unwrap()), &key)
+            .await;
+        assert_eq!(ev.data["order_id"], format!("ord_{i}"));
+    }
+}
+
+#[tokio::test]
+async fn first_try_records_take_fewer_write_units_than_deliveries() {
+    let app = aws(test_config()).await;
+    let Store::Aws { table, .. } = app.config.backend.clone() else {
+        panic!("the aws backend")
+    };
+    let (api, key) = client(&app).await;
+    let tenant = hookline_tests::tenant_of(&app, &key).await;
+    let receiver = Receiver::start().await;
+    let url = receiver.configure("/pages", &[], &[200], None).await;
+    let w: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
+    let events: Vec<Value> = (0..10)
+        .map(|i| json!({"type": "order.paid", "data": {"order": i}}))
+        .collect();
+    let (s, out) = api
+        .call(
+            "POST",
+            "/v1/events/batch",
+            Some(&key),
+            Some(json!({"events": events})),
+        )
+        .await;
+    assert_eq!(s.as_u16(), 202, "{out}");
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+    drain(&app, &deliverer).await;
+    assert_eq!(receiver.log_for("/pages").await.len(), 10);
+    let pages = raw_items(&table, &format!("T#{tenant}#WP#{}", w.id)).await;
+    let sizes: Vec<usize> = pages.iter().map(item_size).collect();
+    eprintln!(
+        "ten first-try records in {} items of {sizes:?} bytes",
+        pages.len()
+    );
+    assert!(
+        sizes.iter().all(|s| *s <= 1024),
+        "one write unit each: {sizes:?}"
+    );
+    assert!(pages.len() <= 4, "several records to a page: {sizes:?}");
+    let own = format!("T#{tenant}#WD#");
+    assert!(
+        raw_items(&table, &own).await.is_empty(),
+        "no record of their own"
+    );
+
+    // A manual retry gives one its own record and takes it out of its page.
+    let first = out["data"][0]["id"].as_str().unwrap().to_string();
+    let ev: EventOut = api.get(&format!("/v1/events/{first}"), &key).await;
+    let d = &ev.deliveries[0];
+    assert_eq!(d.status, DeliveryStatus::Succeeded);
+    let (s, _) = api
+        .call(
+            "POST",
+            &format!("/v1/webhooks/{}/deliveries/{}/retry", w.id, d.id),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(s.as_u16(), 202);
+    drain(&app, &deliverer).await;
+    assert_eq!(raw_items(&table, &own).await.len(), 1);
+    let paged: usize = raw_items(&table, &format!("T#{tenant}#WP#{}", w.id))
+        .await
+        .iter()
+        .map(|i| {
+            let z = i["docz"].as_b().unwrap().as_ref();
+            let json = miniz_oxide::inflate::decompress_to_vec(z).unwrap();
+            serde_json::from_slice::<Vec<Value>>(&json).unwrap().len()
+        })
+        .sum();
+    assert_eq!(paged, 9, "the retried one left its page");
+}

@@ -9,6 +9,7 @@ mod consistency;
 mod contract;
 mod contract_queue;
 mod dashboard;
+
 mod delivery;
 mod disk_full;
 mod fairness;
@@ -17,6 +18,7 @@ mod group_commit;
 mod headers;
 mod idempotency;
 mod isolation;
+mod kept_together;
 mod lambda;
 mod layout;
 mod listen;

@@ -32,7 +32,9 @@ impl Deliverer {
         task: &DeliveryTask,
         loaded: Loaded,
     ) -> Result<ControlFlow<Stop, Admitted>> {
-        let Loaded { delivery: mut d } = loaded;
+        let Loaded {
+            delivery: mut d, ..
+        } = loaded;
         let t = task.target();
         let store = &self.app.store;
         let key = (t.tenant_id.clone(), t.webhook_id.clone());

@@ -15,6 +15,10 @@ const EARLY_TOLERANCE: Duration = Duration::from_secs(1);
 /// A delivery that is due: neither settled nor already attempted for this message.
 pub(super) struct Loaded {
     pub delivery: Delivery,
+    /// A scheduled delivery the store holds no record of yet (its message's first sight,
+    /// where publishes write none): a first-try success may be recorded with the batch's
+    /// others.
+    pub unrecorded: bool,
 }
 
 impl Deliverer {
@@ -43,6 +47,7 @@ impl Deliverer {
                     .await?
             }
         };
+        let unrecorded = recorded.is_none() && matches!(task, DeliveryTask::Scheduled(_));
         let d = match recorded {
             Some(d) => d,
             None => match self.unrecorded(task).await? {
@@ -73,7 +78,10 @@ impl Deliverer {
                 return Ok(ControlFlow::Break(Stop::Early(early)));
             }
         }
-        Ok(ControlFlow::Continue(Loaded { delivery: d }))
+        Ok(ControlFlow::Continue(Loaded {
+            delivery: d,
+            unrecorded,
+        }))
     }
 
     /// A delivery the store holds no record of yet: a publish's message processed for the

@@ -107,6 +107,9 @@ pub struct Deliverer {
     stats: StatsBuffer,
     /// Lean first-try successes waiting for the batch's end, to be marked in one write.
     marks: Mutex<Vec<Delivery>>,
+    /// First-try successes of `full` tenants with no record yet, waiting for the batch's end
+    /// to be recorded together (`EventStore::save_first_tries`).
+    first_tries: Mutex<Vec<Delivery>>,
     /// Whether a first-try success gets a log line of its own (`HOOKLINE_LOG_DELIVERIES`).
     log_first_try: bool,
 }
@@ -157,6 +160,7 @@ impl Deliverer {
             touched: Mutex::new(HashMap::new()),
             stats: StatsBuffer::default(),
             marks: Mutex::new(Vec::new()),
+            first_tries: Mutex::new(Vec::new()),
         })
     }
 
@@ -200,16 +204,20 @@ impl Deliverer {
 
     async fn pipeline(&self, task: &DeliveryTask, receives: Option<u32>) -> Result<Outcome> {
         let loaded = stage!(self, self.load(task, receives).await?);
+        let keep = record::FirstTry {
+            lean: task.target().lean,
+            unrecorded: loaded.unrecorded,
+        };
         let admitted = stage!(self, self.admit(task, loaded).await?);
         let attempted = self.send(task, admitted).await?;
         let decided = self.decide(task.is_manual(), attempted);
-        self.record(decided, task.target().lean).await
+        self.record(decided, keep).await
     }
 
-    /// Writes what the batch gathered: the marks of lean successes, then the statistics
+    /// Writes what the batch gathered: the first-try successes and the marks of lean ones, then the statistics
     /// counters (drivers call this once per batch, before they settle its messages).
     pub async fn flush_batch(&self) {
-        self.flush_marks().await;
+        self.flush_first_tries().await;
         if let Err(e) = self
             .stats
             .flush(self.app.store.as_ref(), self.app.config.delivery_shards)

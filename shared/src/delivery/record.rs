@@ -4,6 +4,7 @@
 //! pipeline early is recorded here too: cancelled, deferred by an open breaker, or held by
 //! its webhook's pace.
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::decide::Decided;
@@ -19,8 +20,17 @@ use crate::service::operational::{self, Announce};
 use crate::stats;
 use crate::store::{Counters, StoreError};
 
+/// What the record stage may do with a first-try success instead of saving it at once.
+#[derive(Clone, Copy)]
+pub(super) struct FirstTry {
+    /// Its tenant's log level is `failures`: a mark, not a record.
+    pub lean: bool,
+    /// No record of it exists yet: recorded with the batch's others.
+    pub unrecorded: bool,
+}
+
 impl Deliverer {
-    pub(super) async fn record(&self, decided: Decided, lean: bool) -> Result<Outcome> {
+    pub(super) async fn record(&self, decided: Decided, keep: FirstTry) -> Result<Outcome> {
         let Decided {
             delivery: mut d,
             before,
@@ -52,7 +62,7 @@ impl Deliverer {
         let first_try_success = d.status == DeliveryStatus::Succeeded && d.attempt_count() == 1;
         // Only a delivery with no record yet: one held or deferred before has a record that
         // must say how it ended.
-        let lean_success = lean && first_try_success && before.first_seen;
+        let lean_success = keep.lean && first_try_success && before.first_seen;
         if lean_success {
             // Kept as a mark, written with the batch's others: its time, status code and
             // duration, not the response.
@@ -61,6 +71,15 @@ impl Deliverer {
             }
             self.count(&d, before);
             self.marks
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(d.clone());
+        } else if keep.unrecorded && first_try_success && before.first_seen {
+            // Its record is created with the batch's others (on DynamoDB, several to a write
+            // unit). Unlike a save, that write cannot tell a duplicate message from the first:
+            // SQS's rare second copy is counted twice, as a mark would be.
+            self.count(&d, before);
+            self.first_tries
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .push(d.clone());
@@ -206,18 +225,28 @@ impl Deliverer {
         self.stats.add(&d.tenant_id, &d.webhook_id, d.updated_at, c);
     }
 
-    /// Writes the marks gathered since the last flush. Should that fail, each is saved as a
-    /// record of its own instead: the delivery was made, and its log must not say pending.
-    pub(super) async fn flush_marks(&self) {
-        let marks = std::mem::take(&mut *self.marks.lock().unwrap_or_else(|p| p.into_inner()));
-        if marks.is_empty() {
-            return;
-        }
-        let Err(e) = self.app.store.save_marks(&marks).await else {
-            return;
+    /// Writes the first-try successes and the marks gathered since the last flush. Should
+    /// that fail, each is saved as a record of its own instead: the delivery was made, and its
+    /// log must not say pending.
+    pub(super) async fn flush_first_tries(&self) {
+        let take = |m: &Mutex<Vec<Delivery>>| {
+            std::mem::take(&mut *m.lock().unwrap_or_else(|p| p.into_inner()))
         };
-        tracing::warn!(error = %e, "could not write delivery marks; saving records instead");
-        for d in &marks {
+        let (first_tries, marks) = (take(&self.first_tries), take(&self.marks));
+        let mut alone = Vec::new();
+        if !first_tries.is_empty()
+            && let Err(e) = self.app.store.save_first_tries(&first_tries).await
+        {
+            tracing::warn!(error = %e, "could not write first-try records together; saving each alone");
+            alone.extend(first_tries);
+        }
+        if !marks.is_empty()
+            && let Err(e) = self.app.store.save_marks(&marks).await
+        {
+            tracing::warn!(error = %e, "could not write delivery marks; saving records instead");
+            alone.extend(marks);
+        }
+        for d in &alone {
             match self.app.store.save_delivery(d, 0, None).await {
                 Ok(()) | Err(StoreError::AlreadyRecorded) => {}
                 Err(e) => tracing::error!(

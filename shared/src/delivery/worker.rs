@@ -147,9 +147,9 @@ async fn settle(deliverer: Arc<Deliverer>, mut rx: mpsc::UnboundedReceiver<Settl
             }
         }
         if !deletes.is_empty() {
-            // Lean successes are marked before their messages go: a crash in between would
-            // leave the delivery looking pending although it was made.
-            deliverer.flush_marks().await;
+            // First-try successes are recorded (or marked) before their messages go: a crash
+            // in between would leave the delivery looking pending although it was made.
+            deliverer.flush_first_tries().await;
             if let Err(e) = queue.delete(&deletes).await {
                 tracing::error!(error = %crate::error::chain(&e), "queue delete failed");
             }

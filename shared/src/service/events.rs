@@ -214,6 +214,7 @@ pub(crate) fn planned(
         deliveries,
         tasks,
         published: false,
+        in_block: false,
     }
 }
 

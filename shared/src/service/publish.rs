@@ -11,7 +11,7 @@ use super::events::{
 };
 use crate::backend::Hookline;
 use crate::error::{Error, Result};
-use crate::ids::{EventId, TenantId};
+use crate::ids::{EVENT_BLOCK, EventId, TenantId};
 use crate::model::{Envelope, Webhook};
 use crate::queue::DeliveryTask;
 use crate::validation;
@@ -34,7 +34,7 @@ pub async fn publish(
     input: EventIn,
     idempotency_key: Option<&str>,
 ) -> Result<PublishOut> {
-    match prepare(app, tenant, input, idempotency_key).await? {
+    match prepare(app, tenant, input, idempotency_key, None).await? {
         Prepared::Replayed(out) => Ok(out),
         Prepared::Ready(plan) => record(app, vec![*plan]).await.remove(0),
     }
@@ -47,8 +47,18 @@ pub async fn publish_many(
     tenant: &TenantId,
     inputs: Vec<EventIn>,
 ) -> Vec<Result<PublishOut>> {
-    let prepared =
-        futures::future::join_all(inputs.into_iter().map(|i| prepare(app, tenant, i, None))).await;
+    // The events that need an id get them in blocks (see `EventId::block`): a store may keep
+    // a block's events together (on DynamoDB, several to a write unit).
+    let unnamed = inputs.iter().filter(|i| i.id.is_none()).count();
+    let mut fresh = (0..unnamed.div_ceil(EVENT_BLOCK))
+        .flat_map(|b| EventId::block(EVENT_BLOCK.min(unnamed - b * EVENT_BLOCK)))
+        .collect::<Vec<_>>()
+        .into_iter();
+    let prepared = futures::future::join_all(inputs.into_iter().map(|i| {
+        let id = if i.id.is_none() { fresh.next() } else { None };
+        prepare(app, tenant, i, None, id)
+    }))
+    .await;
     let plans: Vec<Plan> = prepared
         .iter()
         .filter_map(|p| match p {
@@ -73,12 +83,14 @@ pub enum Prepared {
     Ready(Box<Plan>),
 }
 
-/// Checks a publish and plans its deliveries (to the tenant's matching webhooks).
+/// Checks a publish and plans its deliveries (to the tenant's matching webhooks). `fresh` is
+/// the id made for it beforehand (one of a block), if the publisher gives none.
 pub async fn prepare(
     app: &Hookline,
     tenant: &TenantId,
     input: EventIn,
     idempotency_key: Option<&str>,
+    fresh: Option<EventId>,
 ) -> Result<Prepared> {
     // Every invalid field is reported, not only the first.
     Error::all([
@@ -104,8 +116,9 @@ pub async fn prepare(
             validation::identifier("Idempotency-Key", k)?;
             (EventId::for_idempotency_key(k)?, true)
         }
-        (None, None) => (EventId::generate(), false),
+        (None, None) => (fresh.clone().unwrap_or_else(EventId::generate), false),
     };
+    let in_block = input.id.is_none() && idempotency_key.is_none() && fresh.is_some();
     // Only an id the publisher chose can have been published before: a new one costs no read.
     if chosen
         && let Some(existing) = app.store.get_event(tenant, &id).await?
@@ -147,5 +160,6 @@ pub async fn prepare(
     .await?;
     let mut plan = planned(event, &matching, DeliveryTask::Scheduled);
     plan.published = true;
+    plan.in_block = in_block;
     Ok(Prepared::Ready(Box::new(plan)))
 }

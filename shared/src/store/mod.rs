@@ -182,6 +182,15 @@ pub trait CatalogueStore: Send + Sync {
 pub trait EventStore: Send + Sync {
     /// Inserts an event; false (and no change) when one with the id is still live at `now`.
     async fn put_event(&self, ev: &Event, now: Timestamp) -> StoreResult<bool>;
+    /// Inserts new events of one tenant whose ids one `EventId::block` made (no event can have
+    /// them yet). A backend may keep them together, and finds each by its id alone; this one
+    /// inserts them one by one.
+    async fn put_event_block(&self, events: &[&Event], now: Timestamp) -> StoreResult<()> {
+        for ev in events {
+            self.put_event(ev, now).await?;
+        }
+        Ok(())
+    }
     async fn get_event(&self, tenant: &TenantId, id: &EventId) -> StoreResult<Option<Event>>;
     /// Inserts deliveries, leaving any that are still live at `now` with the same id untouched.
     async fn create_deliveries(&self, ds: &[Delivery], now: Timestamp) -> StoreResult<()>;
@@ -204,6 +213,20 @@ pub trait EventStore: Send + Sync {
         prior_attempts: usize,
         archived: Option<&ArchivedAttempt>,
     ) -> StoreResult<()>;
+    /// Records first-try successes that have no record yet (where a publish writes none), as
+    /// a delivery batch made them: each reads back through `get_delivery`, `event_deliveries`
+    /// and `list_deliveries` as its own record would, and a later save of it creates its own.
+    /// A backend may keep several in one item (DynamoDB: pages of one write unit); this one
+    /// saves each alone. Writing one twice changes nothing a reader sees.
+    async fn save_first_tries(&self, ds: &[Delivery]) -> StoreResult<()> {
+        for d in ds {
+            match self.save_delivery(d, 0, None).await {
+                Ok(()) | Err(StoreError::AlreadyRecorded) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
     /// Keeps first-try successes of tenants whose log level is `failures` as marks: each
     /// reads back through `get_delivery` and `event_deliveries` as a succeeded delivery with
     /// its one attempt, and `list_deliveries` leaves it out. Writing one twice changes

@@ -8,7 +8,7 @@ use super::items::{archived_attempt_item, delivery_item, event_item, from_item, 
 use super::keys::{
     ATTEMPT_SK_PREFIX, EVENT_SK, delivery_key, delivery_pk, event_pk, webhook_deliveries_pk,
 };
-use super::{ABSENT_OR_EXPIRED, DynamoStore, be};
+use super::{ABSENT_OR_EXPIRED, DynamoStore, be, is_condition_failed};
 use crate::ids::{DeliveryId, EventId, TenantId, WebhookId};
 use crate::model::{ArchivedAttempt, Delivery, DeliveryStatus, Event, Page, Timestamp};
 use crate::store::{DeliveryCursor, EventStore, StoreError, StoreResult, newest_first, page_of};
@@ -27,11 +27,25 @@ impl EventStore for DynamoStore {
         .await
     }
 
+    async fn put_event_block(&self, events: &[&Event], _now: Timestamp) -> StoreResult<()> {
+        self.write_event_block(events).await
+    }
+
     async fn get_event(&self, tenant: &TenantId, id: &EventId) -> StoreResult<Option<Event>> {
-        self.get(event_pk(tenant, id), EVENT_SK)
-            .await?
-            .map(|i| from_item(&i))
-            .transpose()
+        let alone = self.get(event_pk(tenant, id), EVENT_SK);
+        // An id that may be of a block: its block's partition and its own item are read at
+        // once (events published one by one, and those of earlier builds, have their own).
+        let alone = match id.block_key() {
+            None => alone.await?,
+            Some(block) => {
+                let (in_block, alone) = futures::join!(self.block_event(tenant, &block, id), alone);
+                if let Some(ev) = in_block? {
+                    return Ok(Some(ev));
+                }
+                alone?
+            }
+        };
+        alone.map(|i| from_item(&i)).transpose()
     }
 
     async fn create_deliveries(&self, ds: &[Delivery], now: Timestamp) -> StoreResult<()> {
@@ -56,14 +70,17 @@ impl EventStore for DynamoStore {
         id: &DeliveryId,
     ) -> StoreResult<Option<Delivery>> {
         let (pk, sk) = delivery_key(tenant, webhook, id, self.shards);
-        match self.get(pk, sk).await? {
-            Some(i) => from_item(&i).map(Some),
-            // A lean success has a mark, not a record.
-            None => Ok(self
-                .marked_one(tenant, id)
-                .await?
-                .filter(|d| &d.webhook_id == webhook)),
+        if let Some(i) = self.get(pk, sk).await? {
+            return from_item(&i).map(Some);
         }
+        // A first-try success may be in a page; a lean one has a mark.
+        if let Some(d) = self.paged_one(tenant, webhook, id).await? {
+            return Ok(Some(d));
+        }
+        Ok(self
+            .marked_one(tenant, id)
+            .await?
+            .filter(|d| &d.webhook_id == webhook))
     }
 
     async fn save_marks(&self, ds: &[Delivery]) -> StoreResult<()> {
@@ -88,20 +105,26 @@ impl EventStore for DynamoStore {
                 .map_err(be)?;
         }
         // The first save creates the record (publishing wrote none: one write per delivery),
-        // and so does the first save after a lean success's mark (a manual retry of it).
-        let condition = "attribute_not_exists(PK) OR n = :prior";
-        if self
-            .put_if(
-                delivery_item(d, self.shards)?,
-                condition,
-                vec![(":prior", n(prior_attempts))],
-            )
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(StoreError::AlreadyRecorded)
+        // and so does the first save after a success kept in a page or as a mark (a manual
+        // retry of it), which then takes it out of its page.
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(delivery_item(d, self.shards)?))
+            .condition_expression("attribute_not_exists(PK) OR n = :prior")
+            .expression_attribute_values(":prior", n(prior_attempts))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld);
+        match put.send().await {
+            Ok(out) if out.attributes.is_none() && prior_attempts > 0 => self.unpage(d).await,
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failed(&e) => Err(StoreError::AlreadyRecorded),
+            Err(e) => Err(be(e)),
         }
+    }
+
+    async fn save_first_tries(&self, ds: &[Delivery]) -> StoreResult<()> {
+        self.write_record_pages(ds).await
     }
 
     async fn archived_attempts(
@@ -153,6 +176,13 @@ impl EventStore for DynamoStore {
             .flatten()
             .map(|i| from_item::<Delivery>(&i))
             .collect::<StoreResult<Vec<_>>>()?;
+        // Pages hold only first-try successes; a record of its own wins over a page's copy.
+        if status.is_none_or(|st| st == DeliveryStatus::Succeeded) {
+            let own: std::collections::HashSet<DeliveryId> =
+                all.iter().map(|d| d.id.clone()).collect();
+            let paged = self.paged_log(tenant, webhook, before, limit).await?;
+            all.extend(paged.into_iter().filter(|d| !own.contains(&d.id)));
+        }
         all.sort_by(newest_first);
         all.truncate(limit + 1);
         Ok(page_of(all, limit, DeliveryCursor::of))
@@ -178,8 +208,25 @@ impl EventStore for DynamoStore {
             .iter()
             .map(from_item)
             .collect::<StoreResult<_>>()?;
-        // Those without a record may be lean successes: their marks are in one partition.
-        if found.len() < ev.webhook_ids.len() {
+        // Those without a record of their own may be first-try successes kept in pages, one
+        // query per webhook (a `full` tenant's event)...
+        let missing: Vec<WebhookId> = ev
+            .webhook_ids
+            .iter()
+            .filter(|w| ev.log_level.is_full() && !found.iter().any(|f| &f.webhook_id == *w))
+            .cloned()
+            .collect();
+        let paged = futures::stream::iter(missing)
+            .map(|w: WebhookId| {
+                let id = DeliveryId::of(tenant, event, &w, ev.created_at);
+                async move { self.paged_one(tenant, &w, &id).await }
+            })
+            .buffer_unordered(8)
+            .try_collect::<Vec<_>>()
+            .await?;
+        found.extend(paged.into_iter().flatten());
+        // ...or lean successes (a `failures` tenant's): their marks are in one partition.
+        if found.len() < ev.webhook_ids.len() && !ev.log_level.is_full() {
             let marked = self
                 .marked(tenant, ev.created_at.timestamp_millis())
                 .await?;

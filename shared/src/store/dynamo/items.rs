@@ -2,6 +2,7 @@
 //! attributes that conditions and filters read (`ver`, `n`, `st`, `lt`, `expires_at`).
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -44,7 +45,7 @@ const MAX_INFLATED: usize = 4 * 1024 * 1024;
 pub fn insert_doc<T: Serialize>(item: &mut Item, v: &T) -> StoreResult<()> {
     let json = serde_json::to_string(v).map_err(be)?;
     if json.len() >= COMPRESS_FROM {
-        let z = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 6);
+        let z = deflate(json.as_bytes());
         if z.len() < json.len() {
             item.insert("docz".into(), AttributeValue::B(Blob::new(z)));
             return Ok(());
@@ -52,6 +53,65 @@ pub fn insert_doc<T: Serialize>(item: &mut Item, v: &T) -> StoreResult<()> {
     }
     item.insert("doc".into(), AttributeValue::S(json));
     Ok(())
+}
+
+/// Raw DEFLATE, as `docz` holds it.
+pub fn deflate(json: &[u8]) -> Vec<u8> {
+    miniz_oxide::deflate::compress_to_vec(json, 6)
+}
+
+/// An item's size as DynamoDB bills it: each attribute's name and value (a number at about
+/// one byte per two digits, plus one).
+pub fn item_size(item: &Item) -> usize {
+    item.iter()
+        .map(|(name, v)| {
+            name.len()
+                + match v {
+                    AttributeValue::S(s) => s.len(),
+                    AttributeValue::B(b) => b.as_ref().len(),
+                    AttributeValue::N(x) => x.trim_start_matches('-').len().div_ceil(2) + 1,
+                    _ => 8,
+                }
+        })
+        .sum()
+}
+
+/// What DynamoDB bills one write unit for.
+pub const WRITE_UNIT: usize = 1024;
+
+/// Documents (JSON texts) split into pages whose deflated arrays fit `budget` bytes each, in
+/// order: a page grows while the next document still fits, deflated with the others (similar
+/// documents deflate far better together than apart); one too large alone gets a page of its
+/// own. Answers each page's documents and its deflated array.
+pub fn pack(jsons: &[String], budget: usize) -> Vec<(Range<usize>, Vec<u8>)> {
+    let array = |r: Range<usize>| format!("[{}]", jsons[r].join(","));
+    let mut out = Vec::new();
+    let (mut start, mut fitted): (usize, Option<Vec<u8>>) = (0, None);
+    let mut i = 0;
+    while i < jsons.len() {
+        let candidate = deflate(array(start..i + 1).as_bytes());
+        match (candidate.len() <= budget, fitted.take()) {
+            (true, _) => {
+                fitted = Some(candidate);
+                i += 1;
+            }
+            // The page is full: close it, and try this event on a new one.
+            (false, Some(full)) => {
+                out.push((start..i, full));
+                start = i;
+            }
+            // Too large alone: a page of its own.
+            (false, None) => {
+                out.push((start..i + 1, candidate));
+                i += 1;
+                start = i;
+            }
+        }
+    }
+    if let Some(last) = fitted {
+        out.push((start..jsons.len(), last));
+    }
+    out
 }
 
 /// The entity an item holds: its plain `doc`, or its compressed `docz` (items written before
@@ -191,4 +251,52 @@ pub fn delivery_item(d: &Delivery, shards: u32) -> StoreResult<Item> {
     item.insert(TTL_ATTRIBUTE.into(), n(d.expires_at.timestamp()));
     insert_doc(&mut item, d)?;
     Ok(item)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(i: usize) -> String {
+        let lines: Vec<String> = (0..12)
+            .map(|n| {
+                format!(
+                    r#"{{"sku":"SKU-{:05}","quantity":{},"unit_amount":{}}}"#,
+                    (i * 7919 + n * 104_729) % 100_000,
+                    1 + (i + n) % 4,
+                    199 + (i * 31 + n * 17) % 5000
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"id":"evt_{i}","type":"order.paid","data":{{"order":{i},"lines":[{}]}}}}"#,
+            lines.join(",")
+        )
+    }
+
+    #[test]
+    fn pages_fit_the_budget_keep_the_order_and_hold_several_events() {
+        let jsons: Vec<String> = (0..10).map(order).collect();
+        assert!(jsons.iter().all(|j| j.len() > 600));
+        let pages = pack(&jsons, 900);
+        let mut next = 0;
+        for (range, z) in &pages {
+            assert_eq!(range.start, next, "pages follow each other");
+            next = range.end;
+            assert!(z.len() <= 900, "a page of {} bytes", z.len());
+            let json = miniz_oxide::inflate::decompress_to_vec(z).unwrap();
+            let back: Vec<serde_json::Value> = serde_json::from_slice(&json).unwrap();
+            assert_eq!(back.len(), range.len());
+            assert_eq!(back[0]["data"]["order"], range.start);
+        }
+        assert_eq!(next, 10, "every event is on a page");
+        assert!(
+            pages.len() < 10,
+            "several events share a page: {} pages",
+            pages.len()
+        );
+        // One that does not fit alone still gets a page, of its own.
+        let big = pack(&jsons[..2], 100);
+        assert_eq!(big.iter().map(|(r, _)| r.len()).collect::<Vec<_>>(), [1, 1]);
+    }
 }

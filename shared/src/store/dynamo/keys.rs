@@ -13,7 +13,9 @@
 //! | partner | `P#{id}` | `PARTNER` | | `PARTNERS#{shard}` / id |
 //! | idempotency key | `IDEM#{principal}:{key}` | `IDEM` | | |
 //! | event | `T#{tenant}#E#{id}` | `EVENT` | | |
+//! | events of a batch | `T#{tenant}#EB#{block's first id}` | `P#{page}` | | |
 //! | delivery | `T#{tenant}#WD#{webhook}#{shard}` | `{ms}.{id}` | | |
+//! | first-try successes, paged | `T#{tenant}#WP#{webhook}` | `{newest's ms}.{id}#{ulid}` | | |
 //! | archived attempt | `T#{tenant}#D#{delivery}` | `A#{number}` | | |
 //!
 //! Both indexes project keys only: a write that changes no index key (a webhook's health, its
@@ -22,7 +24,8 @@
 //! [`KIND_SHARDS`] partitions by a hash of the id, so that no index partition takes every write
 //! of a kind.
 //!
-//! Each event has its own partition. A delivery lives in its webhook's log, spread over `shards`
+//! Each event has its own partition, or shares one with the events of its batch (see
+//! `event_blocks`). A delivery lives in its webhook's log, spread over `shards`
 //! partitions (so no key takes more than a fraction of a busy endpoint's writes) and sorted by
 //! event time: the id carries that time and its shard is a hash of the id, so the log is read
 //! without an index and a delivery's key is derived from its webhook and id. One write records
@@ -130,6 +133,15 @@ pub fn event_pk(tenant: &TenantId, id: &EventId) -> String {
     format!("T#{tenant}#E#{id}")
 }
 
+/// The partition of the events whose ids one block made (`EventId::block_key`).
+pub fn event_block_pk(tenant: &TenantId, block: &str) -> String {
+    format!("T#{tenant}#EB#{block}")
+}
+
+pub fn event_block_sk(page: usize) -> String {
+    format!("P#{page:02}")
+}
+
 /// The partition of the marks of a tenant's lean first-try successes whose events were
 /// created in unix second `second` (a delivery id carries its event's time, so a mark is found
 /// from the id alone).
@@ -140,6 +152,11 @@ pub fn marks_pk(tenant: &TenantId, second: i64) -> String {
 /// The partition of a delivery's archived attempts.
 pub fn delivery_pk(tenant: &TenantId, id: &DeliveryId) -> String {
     format!("T#{tenant}#D#{id}")
+}
+
+/// The partition of a webhook's first-try successes kept in pages (see `record_pages`).
+pub fn record_pages_pk(tenant: &TenantId, webhook: &WebhookId) -> String {
+    format!("T#{tenant}#WP#{webhook}")
 }
 
 /// One of the `shards` partitions of a webhook's delivery log.

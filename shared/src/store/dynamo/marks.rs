@@ -6,12 +6,11 @@
 
 use std::collections::BTreeMap;
 
-use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 
+use super::DynamoStore;
 use super::items::{from_item, insert_doc, key, n, s};
 use super::keys::{TTL_ATTRIBUTE, marks_pk};
-use super::{DynamoStore, be};
 use crate::ids::{DeliveryId, EventId, TenantId, WebhookId};
 use crate::model::{Attempt, AttemptRule, Delivery, DeliveryStatus, Timestamp};
 use crate::store::StoreResult;
@@ -101,20 +100,7 @@ impl DynamoStore {
                 items.push(item);
             }
         }
-        futures::stream::iter(items)
-            .map(|item| async move {
-                self.client
-                    .put_item()
-                    .table_name(&self.table)
-                    .set_item(Some(item))
-                    .send()
-                    .await
-                    .map_err(be)
-            })
-            .buffer_unordered(8)
-            .try_collect::<Vec<_>>()
-            .await?;
-        Ok(())
+        self.put_all(items).await
     }
 
     /// The deliveries marked for `tenant`'s events created in the second of `created_ms`.

@@ -5,6 +5,7 @@
 mod api_keys;
 mod catalogue;
 mod client_keys;
+mod event_blocks;
 mod events;
 pub mod items;
 mod keyrings;
@@ -12,6 +13,7 @@ pub mod keys;
 mod marks;
 mod partners;
 mod rate;
+mod record_pages;
 mod stats;
 pub mod table;
 mod tenants;
@@ -64,6 +66,25 @@ impl DynamoStore {
     /// Creates the table as the SAM template declares it (for the emulator and local runs).
     pub async fn create_table(client: &Client, table: &str) -> StoreResult<()> {
         table::create_table(client, table).await
+    }
+
+    /// Puts `items` unconditionally, eight in flight (items written once, at keys no one else
+    /// writes: pages, marks).
+    async fn put_all(&self, items: Vec<Item>) -> StoreResult<()> {
+        futures::stream::iter(items)
+            .map(|item| async move {
+                self.client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .send()
+                    .await
+                    .map_err(be)
+            })
+            .buffer_unordered(8)
+            .try_collect::<Vec<_>>()
+            .await?;
+        Ok(())
     }
 
     /// Puts `item` if `condition` holds (`values` fill its placeholders); false when it does not.
