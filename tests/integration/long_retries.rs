@@ -1,9 +1,11 @@
 //! A retry schedule of any length loses nothing: a delivery failing for its whole window (1 s
-//! apart, a 150 s window: 151 attempts on a manual clock, fewer where real processing time
-//! makes them later than their slots, since the window's end is kept) has every attempt
-//! recorded and sent once, ends `failed` on time, and its record stays small (the latest attempts inline, the rest stored apart). On SQS it runs
-//! through the delivery function's handler with a receive limit well below the attempt count:
-//! the message is replaced before SQS would move it to the dead-letter queue.
+//! apart) has every attempt recorded and sent once, ends `failed` on time, and its record stays
+//! small (the latest attempts inline, the rest stored apart). On the manual clock the window
+//! is 150 s: 151 attempts. On SQS, whose delays are real seconds, it is 60 s (fewer attempts
+//! where real processing time makes them later than their slots, since the window's end is
+//! kept), run through the delivery function's handler with a receive limit of 20, well below
+//! the attempt count: the message is replaced, at least twice, before SQS would move it to the
+//! dead-letter queue.
 
 use std::time::Duration;
 
@@ -14,10 +16,14 @@ use hookline::model::{DeliveryStatus, INLINE_ATTEMPTS};
 use hookline_tests::{Backend, Receiver, TestTime, client, drain, lambda_poll, test_config};
 use serde_json::json;
 
-async fn a_150_attempt_schedule_is_recorded_in_full(b: Backend) {
+async fn a_long_schedule_is_recorded_in_full(b: Backend) {
+    let window_s = match b {
+        Backend::Sqlite => 150,
+        Backend::Dynamo => 60,
+    };
     let config = Config {
         retry_interval: Duration::from_secs(1),
-        retry_window: Duration::from_secs(150),
+        retry_window: Duration::from_secs(window_s),
         // The test queue moves a message to its DLQ after 100 receives.
         max_receive_count: 20,
         ..test_config()
@@ -65,11 +71,11 @@ async fn a_150_attempt_schedule_is_recorded_in_full(b: Backend) {
     match time {
         TestTime::Manual(_) => assert_eq!(attempts.len(), 151, "one per slot"),
         // Each receive and settle takes real time: the attempts drift behind their slots.
-        TestTime::Real => assert!(attempts.len() >= 100, "{} attempts", attempts.len()),
+        TestTime::Real => assert!(attempts.len() >= 40, "{} attempts", attempts.len()),
     }
     // The window's end is kept: the last attempt starts no later than its last call (on SQS,
     // plus the time a visible message may wait for this test's next poll on a busy machine).
-    let window = chrono::TimeDelta::seconds(150);
+    let window = chrono::TimeDelta::seconds(window_s as i64);
     let spread = chrono::TimeDelta::seconds(1);
     let slack = match time {
         TestTime::Manual(_) => chrono::TimeDelta::zero(),
@@ -113,4 +119,4 @@ async fn delivery(
     ev.deliveries.remove(0)
 }
 
-hookline_tests::per_backend!(a_150_attempt_schedule_is_recorded_in_full);
+hookline_tests::per_backend!(a_long_schedule_is_recorded_in_full);
