@@ -150,33 +150,28 @@ async fn sqs_messages_carry_the_webhook_as_message_group() {
     publish(&api, &key, 1).await;
     let sdk = hookline_tests::aws_sdk_config().await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    // The queue of this app is the one that holds the message.
-    let mut found = None;
-    for u in sqs.list_queues().send().await.unwrap().queue_urls() {
-        if !u.contains("hookline-deliveries") {
-            continue;
-        }
-        let out = sqs
-            .receive_message()
-            .queue_url(u)
-            .message_system_attribute_names(
-                aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId,
-            )
-            .max_number_of_messages(10)
-            .visibility_timeout(0)
-            .send()
-            .await
-            .unwrap();
-        for m in out.messages() {
-            if m.body().is_some_and(|b| b.contains(w.id.as_str())) {
-                found = m
-                    .attributes()
-                    .and_then(|a| {
-                        a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId)
-                    })
-                    .cloned();
-            }
-        }
-    }
+    // This app's own queue (listing every queue would find others' too, and not all of them).
+    let hookline::config::Backend::Aws { queue_url, .. } = &app.config.backend else {
+        panic!("the aws backend")
+    };
+    let out = sqs
+        .receive_message()
+        .queue_url(queue_url)
+        .message_system_attribute_names(
+            aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId,
+        )
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    let found = out
+        .messages()
+        .iter()
+        .find(|m| m.body().is_some_and(|b| b.contains(w.id.as_str())))
+        .and_then(|m| {
+            m.attributes()?
+                .get(&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId)
+                .cloned()
+        });
     assert_eq!(found.as_deref(), Some(w.id.as_str()));
 }
