@@ -1,5 +1,6 @@
 //! The API called in process, as raw `(status, JSON)` for error-shape checks and as typed DTOs
-//! (the API's own `XxxOut` types) for everything else.
+//! (the API's own `XxxOut` types) for everything else; every call held to `openapi.json`
+//! ([`crate::contract`]).
 
 use axum::Router;
 use axum::body::Body;
@@ -118,6 +119,7 @@ impl Api {
             serde_json::from_slice(&bytes)
                 .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
         };
+        crate::contract::check(method, path, body, status.as_u16(), &value);
         (status, headers, value)
     }
 }

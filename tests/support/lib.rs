@@ -5,6 +5,7 @@
 
 pub mod backends;
 pub mod client;
+pub mod contract;
 pub mod docs;
 pub mod lambda;
 pub mod receiver;
