@@ -2,6 +2,9 @@
 //! (the API's own `XxxOut` types) for everything else; every call held to `openapi.json`
 //! ([`crate::contract`]).
 
+use std::future::IntoFuture;
+use std::sync::Arc;
+
 use axum::Router;
 use axum::body::Body;
 use http::{Request, StatusCode};
@@ -15,6 +18,8 @@ use hookline::backend::Hookline;
 pub struct Api {
     pub app: Hookline,
     router: Router,
+    /// Where the API is served for [`Api::typed`], once asked.
+    served: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl Api {
@@ -22,7 +27,24 @@ impl Api {
         Api {
             router: hookline::api::router(app.clone()),
             app,
+            served: Arc::default(),
         }
+    }
+
+    /// The generated client (`hookline_client`) sending `key`, against this app's API served
+    /// on a loopback port for the test: the API alone, no delivery worker, so a test that
+    /// drains the queue itself still decides when deliveries happen.
+    pub async fn typed(&self, key: &str) -> hookline_client::Client {
+        let base = self
+            .served
+            .get_or_init(|| async {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let addr = listener.local_addr().unwrap();
+                tokio::spawn(axum::serve(listener, self.router.clone()).into_future());
+                format!("http://{addr}")
+            })
+            .await;
+        hookline_client::connect(base, key).unwrap()
     }
 
     pub async fn call(
@@ -130,4 +152,35 @@ pub fn error_fields(v: &Value) -> Vec<&str> {
         .as_array()
         .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
         .unwrap_or_default()
+}
+
+/// The answer of a call through the generated client that must succeed.
+pub async fn ok<T, E: std::fmt::Debug>(
+    call: impl std::future::Future<
+        Output = Result<hookline_client::ResponseValue<T>, hookline_client::Error<E>>,
+    >,
+) -> T {
+    call.await.unwrap_or_else(|e| panic!("{e:?}")).into_inner()
+}
+
+/// The status and JSON error body of a call through the generated client that must be
+/// refused (any success fails the test).
+pub async fn refused<T: std::fmt::Debug>(
+    call: impl std::future::Future<
+        Output = Result<
+            hookline_client::ResponseValue<T>,
+            hookline_client::Error<hookline_client::types::ErrorOut>,
+        >,
+    >,
+) -> (u16, hookline_client::types::ErrorOut) {
+    match call.await {
+        Ok(v) => panic!("accepted: {:?}", v.into_inner()),
+        Err(hookline_client::Error::ErrorResponse(r)) => (r.status().as_u16(), r.into_inner()),
+        Err(e) => panic!("not an API error: {e:?}"),
+    }
+}
+
+/// A request body of the generated client's types, written as JSON.
+pub fn body<T: serde::de::DeserializeOwned>(v: Value) -> T {
+    serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("not a request body: {e}: {v}"))
 }

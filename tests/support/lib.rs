@@ -27,7 +27,7 @@ use serde_json::Value;
 pub use backends::{
     Backend, TestTime, aws, aws_at, aws_sdk_config, moto_endpoint, sqlite, test_config,
 };
-pub use client::{Api, error_fields};
+pub use client::{Api, body, error_fields, ok, refused};
 pub use docs::{
     check_walkthrough, delivery_walkthrough, jwt_walkthrough, python_example,
     signed_request_walkthrough, walkthrough,
