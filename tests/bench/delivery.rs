@@ -8,6 +8,8 @@
 //!   p50/p99, and the server's CPU time per delivery (from /proc);
 //! - (b) 1,000 events to ten webhooks, 32 publishers: deliveries/s;
 //! - (c) paced: 1,000 events/s for 10 s to one webhook: publish->receipt p50/p99;
+//! - (e) paced: 200 events/s for 10 s to one webhook, the load a platform mostly runs at:
+//!   publish->receipt p50/p99 and CPU per delivery, as (c) prints them;
 //! - (d) noisy neighbour: a webhook that never answers (10 s timeout) with 1,000 deliveries
 //!   due, and a healthy webhook of another tenant at 50 events/s: the healthy one's p99, and
 //!   how many requests reached the dead endpoint.
@@ -226,11 +228,13 @@ fn print_tokens(seen: &Shared, deliveries: usize) {
     }
 }
 
-/// (c): `rate` events per second for `seconds` to one webhook.
+/// (c), (e): `rate` events per second for `seconds` to one webhook; the server's CPU time per
+/// delivery counts from the first publish to the last receipt.
 async fn paced(bin: &std::path::Path, rate: u64, seconds: u64) {
     let (addr, seen) = fast_receiver().await;
     let server = Server::start(bin, &[]).await;
     server.webhook("default", &format!("http://{addr}/0")).await;
+    let cpu0 = server.cpu();
     let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let events = (rate * seconds) as usize;
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
@@ -250,10 +254,13 @@ async fn paced(bin: &std::path::Path, rate: u64, seconds: u64) {
         t.await.unwrap();
     }
     let lat = latencies(&seen, &sent, events).await;
+    let cpu = server.cpu().saturating_sub(cpu0);
     println!(
-        "paced: {rate} events/s for {seconds} s to 1 webhook: publish->receipt p50 {:.1} ms, p99 {:.1} ms",
+        "paced: {rate} events/s for {seconds} s to 1 webhook: publish->receipt p50 {:.1} ms, p99 {:.1} ms; \
+         server CPU {:.3} ms per delivery",
         ms(percentile(&lat, 0.50)),
         ms(percentile(&lat, 0.99)),
+        ms(cpu) / events as f64,
     );
     print_tokens(&seen, events);
     if let Ok(server) = Arc::try_unwrap(server) {
@@ -342,6 +349,9 @@ async fn main() {
         }
         if run("d") {
             noisy_neighbour(&bin, 10, 1_000, 50, 20).await;
+        }
+        if run("e") {
+            paced(&bin, 200, 10).await;
         }
     } else {
         flat_out(&bin, 200, 1).await;
