@@ -118,9 +118,31 @@ enum Keys {
     },
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // `serve` sizes its runtime (HOOKLINE_WORKER_THREADS); the other commands take tokio's.
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Command::Serve { serve, .. } = &cli.command {
+        match serve.worker_threads() {
+            Ok(Some(n)) => runtime.worker_threads(n),
+            Ok(None) => &mut runtime,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        };
+    }
+    let runtime = match runtime.enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(cli_main(cli))
+}
+
+async fn cli_main(cli: Cli) -> std::process::ExitCode {
     hookline::telemetry::init(match cli.log_format {
         LogFormat::Pretty => hookline::telemetry::LogFormat::Pretty,
         LogFormat::Json => hookline::telemetry::LogFormat::Json,

@@ -266,6 +266,23 @@ pub struct ServeSettings {
     /// Connections that send no request head within this long are closed [default: 10]
     #[arg(long, env = "HOOKLINE_HEADER_TIMEOUT_SECONDS", value_parser = given::<u64>)]
     pub header_timeout_seconds: Option<Given<u64>>,
+    /// Threads that serve requests and make deliveries [default: one per core]
+    #[arg(long, env = "HOOKLINE_WORKER_THREADS", value_parser = given::<u64>)]
+    pub worker_threads: Option<Given<u64>>,
+}
+
+impl ServeSettings {
+    /// The threads to run requests and deliveries on: as set, or one per core (tokio's
+    /// default). Fewer cost less CPU per delivery at moderate loads, since a thread left idle
+    /// is not woken to steal work, and give up some peak throughput: on 2 cores, one thread
+    /// spent 18-23 % less CPU per delivery at 1,000 and 200 events/s than two, and delivered
+    /// 8 % fewer a second flat out (docs/benchmarks.md).
+    pub fn worker_threads(&self) -> std::result::Result<Option<usize>, String> {
+        match set(self.worker_threads.clone()) {
+            Some(0) => Err("HOOKLINE_WORKER_THREADS must be a positive whole number, not 0".into()),
+            n => Ok(n.map(|n| n as usize)),
+        }
+    }
 }
 
 /// Variables read by the `hookline` command's own flags (its log format, and the secret of
