@@ -43,14 +43,22 @@ async fn raw_items(table: &str, part: &str) -> Vec<HashMap<String, AttributeValu
         .collect()
 }
 
-/// DynamoDB's item size: attribute names and values (binary as its bytes).
+/// DynamoDB's item size: attribute names and values (binary as its bytes, numbers as
+/// DynamoDB counts them).
 fn item_size(item: &HashMap<String, AttributeValue>) -> usize {
     item.iter()
         .map(|(k, v)| {
             k.len()
                 + match v {
                     AttributeValue::S(s) => s.len(),
-                    AttributeValue::N(n) => n.len(),
+                    // About a byte per two significant digits, plus one.
+                    AttributeValue::N(n) => {
+                        n.trim_start_matches('-')
+                            .trim_start_matches('0')
+                            .len()
+                            .div_ceil(2)
+                            + 1
+                    }
                     AttributeValue::B(b) => b.as_ref().len(),
                     _ => 8,
                 }

@@ -8,7 +8,7 @@
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::items::{WRITE_UNIT, from_item, item_size, key, n, pack, s};
+use super::items::{from_item, key, n, pack, page_budget, s};
 use super::keys::{TTL_ATTRIBUTE, event_block_pk, event_block_sk};
 use super::{DynamoStore, be};
 use crate::ids::{EventId, TenantId};
@@ -37,8 +37,8 @@ impl DynamoStore {
             item.insert("docz".into(), AttributeValue::B(Blob::new(z)));
             item
         };
-        let overhead = item_size(&item(0, Vec::new()));
-        let items: Vec<_> = pack(&jsons, WRITE_UNIT.saturating_sub(overhead))
+        let template = item(0, Vec::new());
+        let items: Vec<_> = pack(&jsons, page_budget(&template))
             .into_iter()
             .enumerate()
             .map(|(page, (_, z))| item(page, z))

@@ -79,6 +79,15 @@ pub fn item_size(item: &Item) -> usize {
 /// What DynamoDB bills one write unit for.
 pub const WRITE_UNIT: usize = 1024;
 
+/// What a page leaves unused of its write unit: DynamoDB documents the size of a number as
+/// approximate, and a byte over the unit would double the write.
+const MARGIN: usize = 16;
+
+/// The bytes a page's document may take in an item whose other attributes are `template`'s.
+pub fn page_budget(template: &Item) -> usize {
+    WRITE_UNIT.saturating_sub(item_size(template) + MARGIN)
+}
+
 /// Documents (JSON texts) split into pages whose deflated arrays fit `budget` bytes each, in
 /// order: a page grows while the next document still fits, deflated with the others (similar
 /// documents deflate far better together than apart); one too large alone gets a page of its

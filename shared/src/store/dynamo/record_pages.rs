@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::items::{WRITE_UNIT, deflate, from_item, item_size, key, n, pack, s};
+use super::items::{deflate, from_item, key, n, pack, page_budget, s};
 use super::keys::{TTL_ATTRIBUTE, record_pages_pk};
 use super::{DynamoStore, be, is_condition_failed};
 use crate::ids::{DeliveryId, TenantId, WebhookId};
@@ -61,7 +61,7 @@ impl DynamoStore {
                 .collect::<StoreResult<Vec<_>>>()?;
             let pk = record_pages_pk(tenant, webhook);
             let template = page_item(&pk, group[0], &group, Vec::new());
-            let budget = WRITE_UNIT.saturating_sub(item_size(&template));
+            let budget = page_budget(&template);
             for (range, z) in pack(&jsons, budget) {
                 items.push(page_item(&pk, group[range.start], &group[range], z));
             }
