@@ -3,12 +3,13 @@
 
 use std::time::Duration;
 
-use super::operations::{field, ids};
 use chrono::Utc;
 use hookline::ids::DeliveryId;
 use hookline::model::Scope;
+use hookline_client::types::{EventIn, WebhookIn};
 use hookline_tests::{
-    Api, Backend, Harness, Receiver, eventually, id, mint_key, test_config, unique,
+    Api, Backend, Harness, Receiver, body, eventually, id, mint_key, ok, refused, test_config,
+    unique,
 };
 use serde_json::{Value, json};
 
@@ -148,55 +149,50 @@ async fn admin_keys_list_across_tenants_or_filter_by_tenant(b: Backend) {
     let (name, app) = (b.name(), b.app(test_config()).await);
     let api = Api::new(app);
     let (ta, tb) = (unique("ta"), unique("tb"));
-    let ka = mint_key(&api.app, &ta, &[Scope::WebhooksWrite]).await;
-    let kb = mint_key(&api.app, &tb, &[Scope::WebhooksWrite]).await;
-    let admin = mint_key(&api.app, &unique("ops"), &[Scope::Admin]).await;
-    let (_, a) = api
-        .call(
-            "POST",
-            "/v1/webhooks",
-            Some(&ka),
-            Some(json!({"url": "https://a.example.com/"})),
-        )
+    let ka = api
+        .typed(&mint_key(&api.app, &ta, &[Scope::WebhooksWrite]).await)
         .await;
-    let (_, b) = api
-        .call(
-            "POST",
-            "/v1/webhooks",
-            Some(&kb),
-            Some(json!({"url": "https://b.example.com/"})),
-        )
+    let kb = api
+        .typed(&mint_key(&api.app, &tb, &[Scope::WebhooksWrite]).await)
         .await;
-    let (a, b) = (
-        a["id"].as_str().unwrap().to_string(),
-        b["id"].as_str().unwrap().to_string(),
-    );
-    let (s, all) = api.call("GET", "/v1/webhooks", Some(&admin), None).await;
-    assert_eq!(s.as_u16(), 200);
-    let listed = ids(&all);
+    let admin = api
+        .typed(&mint_key(&api.app, &unique("ops"), &[Scope::Admin]).await)
+        .await;
+    let mut made = Vec::new();
+    for (c, url) in [
+        (&ka, "https://a.example.com/"),
+        (&kb, "https://b.example.com/"),
+    ] {
+        let w = ok(c
+            .webhooks_create()
+            .body(body::<WebhookIn>(json!({"url": url})))
+            .send())
+        .await;
+        made.push(w.id.to_string());
+    }
+    let (a, b) = (made[0].clone(), made[1].clone());
+    let all = ok(admin.webhooks_list().send()).await.data;
+    let listed: Vec<String> = all.iter().map(|w| w.id.to_string()).collect();
     assert!(
         listed.contains(&a) && listed.contains(&b),
         "{name}: admin sees every tenant: {listed:?}"
     );
     assert_eq!(
-        field(&all, "tenant_id")
-            .iter()
-            .filter(|t| **t == ta || **t == tb)
+        all.iter()
+            .filter(|w| w.tenant_id.to_string() == ta || w.tenant_id.to_string() == tb)
             .count(),
         2
     );
-    let (_, only_a) = api
-        .call(
-            "GET",
-            &format!("/v1/webhooks?tenant_id={ta}"),
-            Some(&admin),
-            None,
-        )
-        .await;
-    assert_eq!(ids(&only_a), vec![a.clone()], "{name}");
-    let (_, own) = api.call("GET", "/v1/webhooks", Some(&ka), None).await;
+    let only_a = ok(admin.webhooks_list().tenant_id(ta.clone()).send())
+        .await
+        .data;
+    let ids_of = |ws: &[hookline_client::types::ListOutWebhookOutDataItem]| -> Vec<String> {
+        ws.iter().map(|w| w.id.to_string()).collect()
+    };
+    assert_eq!(ids_of(&only_a), vec![a.clone()], "{name}");
+    let own = ok(ka.webhooks_list().send()).await.data;
     assert_eq!(
-        ids(&own),
+        ids_of(&own),
         vec![a],
         "{name}: other keys see their own tenant only"
     );
@@ -216,65 +212,33 @@ async fn expired_events_and_deliveries_are_never_returned(b: Backend) {
         &[Scope::WebhooksWrite, Scope::EventsPublish],
     )
     .await;
-    let k = Some(key.as_str());
-    let (_, w) = api
-        .call(
-            "POST",
-            "/v1/webhooks",
-            k,
-            Some(json!({"url": "https://a.example.com/"})),
-        )
-        .await;
-    let wh = w["id"].as_str().unwrap();
-    let (_, out) = api
-        .call(
-            "POST",
-            "/v1/events",
-            k,
-            Some(json!({"id": "evt-exp", "type": "a.b", "data": {}})),
-        )
-        .await;
-    let (s, ev) = api.call("GET", "/v1/events/evt-exp", k, None).await;
-    assert_eq!(s.as_u16(), 200, "{name}: {ev}");
-    let did = ev["deliveries"][0]["id"].as_str().unwrap().to_string();
+    let c = api.typed(&key).await;
+    let w = ok(c
+        .webhooks_create()
+        .body(body::<WebhookIn>(json!({"url": "https://a.example.com/"})))
+        .send())
+    .await;
+    let wh = w.id.to_string();
+    let event = || body::<EventIn>(json!({"id": "evt-exp", "type": "a.b", "data": {}}));
+    let out = ok(c.events_create().body(event()).send()).await;
+    let ev = ok(c.events_read().id("evt-exp".to_string()).send()).await;
+    let did = ev.deliveries[0].id.to_string();
     clock.advance(Duration::from_millis(1300));
-    assert_eq!(
-        api.call("GET", "/v1/events/evt-exp", k, None)
-            .await
-            .0
-            .as_u16(),
-        404,
-        "{name}"
-    );
-    assert_eq!(
-        api.call(
-            "GET",
-            &format!("/v1/webhooks/{wh}/deliveries/{did}"),
-            k,
-            None
-        )
-        .await
-        .0
-        .as_u16(),
-        404
-    );
-    assert_eq!(
-        ids(&api
-            .call("GET", &format!("/v1/webhooks/{wh}/deliveries"), k, None)
-            .await
-            .1),
-        Vec::<String>::new()
-    );
+    let gone = refused(c.events_read().id("evt-exp".to_string()).send()).await;
+    assert_eq!(gone.0, 404, "{name}");
+    let gone = refused(
+        c.deliveries_read()
+            .id(w.id.clone())
+            .delivery_id(did.clone())
+            .send(),
+    )
+    .await;
+    assert_eq!(gone.0, 404);
+    let log = ok(c.deliveries_list().id(w.id.clone()).send()).await;
+    assert!(log.data.is_empty(), "{name}: {log:?}");
     // Publishing the id again is a new event, not a replay of the expired one.
-    let (_, again) = api
-        .call(
-            "POST",
-            "/v1/events",
-            k,
-            Some(json!({"id": "evt-exp", "type": "a.b", "data": {}})),
-        )
-        .await;
-    assert_eq!(again["replayed"], false, "{name}: {again} (first: {out})");
+    let again = ok(c.events_create().body(event()).send()).await;
+    assert!(!again.replayed, "{name}: {again:?} (first: {out:?})");
     let tenant = hookline_tests::tenant_of(&app, &key).await;
     let did: DeliveryId = id(&did);
     let purged = app
@@ -289,7 +253,7 @@ async fn expired_events_and_deliveries_are_never_returned(b: Backend) {
         );
         assert!(
             app.store
-                .get_delivery(&tenant, &id(wh), &did)
+                .get_delivery(&tenant, &id(&wh), &did)
                 .await
                 .unwrap()
                 .is_none()
