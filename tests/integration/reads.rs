@@ -11,7 +11,7 @@ use hookline_tests::{
     Api, Backend, Harness, Receiver, body, eventually, id, mint_key, ok, refused, test_config,
     unique,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 
 async fn stats_match_the_deliveries_made(b: Backend) {
     let receiver = Receiver::start().await;
@@ -39,109 +39,87 @@ async fn stats_match_the_deliveries_made(b: Backend) {
     let out = h.publish(json!({"type": "s.two", "data": {}})).await;
     h.settled(&out.id, Duration::from_secs(20)).await;
 
+    let c = hookline_client::connect(&h.base(), &h.key).unwrap();
     let stats = |w: hookline::ids::WebhookId| {
-        let h = &h;
+        let c = &c;
         async move {
             eventually("stats to be flushed", Duration::from_secs(10), || async {
-                let (s, v) = h
-                    .api
-                    .call(
-                        "GET",
-                        &format!("/v1/webhooks/{w}/stats"),
-                        Some(&h.key),
-                        None,
-                    )
-                    .await;
-                assert_eq!(s.as_u16(), 200, "{v}");
-                let settled = v["all_time"]["deliveries"]["succeeded"].as_i64().unwrap()
-                    + v["all_time"]["deliveries"]["failed"].as_i64().unwrap();
-                (settled > 0 && v["all_time"]["deliveries"]["pending"] == 0).then_some(v)
+                let v = ok(c.webhooks_stats().id(w.to_string()).send()).await;
+                let d = &v.all_time.deliveries;
+                (d.succeeded + d.failed > 0 && d.pending == Some(0)).then_some(v)
             })
             .await
         }
     };
     let s1 = stats(w1.clone()).await;
-    for period in ["all_time", "last_24h"] {
-        let p = &s1[period];
+    for (period, p) in [("all_time", &s1.all_time), ("last_24h", &s1.last_24h)] {
         assert_eq!(
-            (
-                p["deliveries"]["succeeded"].clone(),
-                p["deliveries"]["failed"].clone()
-            ),
-            (json!(3), json!(0)),
-            "{name} {period}: {s1}"
+            (p.deliveries.succeeded, p.deliveries.failed),
+            (3, 0),
+            "{name} {period}: {s1:?}"
         );
+        let a = &p.attempts;
         assert_eq!(
-            p["attempts"],
-            json!({"total": 4, "succeeded": 3, "failed": 1}),
+            (a.total, a.succeeded, a.failed),
+            (4, 3, 1),
             "{name} {period}"
         );
-        assert_eq!(p["success_rate"], json!(1.0));
-        assert!(
-            p["response_time"]["p50_ms"].as_u64().is_some()
-                && p["response_time"]["p95_ms"].as_u64().is_some()
-        );
+        assert_eq!(p.success_rate, Some(1.0));
+        assert!(p.response_time.p50_ms.is_some() && p.response_time.p95_ms.is_some());
     }
-    assert_eq!(s1["all_time"]["deliveries"]["pending"], 0);
-    assert!(s1["last_24h"]["deliveries"]["pending"].is_null());
+    assert_eq!(s1.all_time.deliveries.pending, Some(0));
+    assert!(s1.last_24h.deliveries.pending.is_none());
     let s2 = stats(w2).await;
+    let d = &s2.all_time.deliveries;
     assert_eq!(
-        s2["all_time"]["deliveries"],
-        json!({"pending": 0, "succeeded": 0, "failed": 1, "cancelled": 0}),
-        "{name}: {s2}"
+        (d.pending, d.succeeded, d.failed, d.cancelled),
+        (Some(0), 0, 1, 0),
+        "{name}: {s2:?}"
     );
-    assert_eq!(
-        s2["all_time"]["attempts"],
-        json!({"total": 3, "succeeded": 0, "failed": 3})
-    );
-    assert_eq!(s2["all_time"]["success_rate"], json!(0.0));
+    let a = &s2.all_time.attempts;
+    assert_eq!((a.total, a.succeeded, a.failed), (3, 0, 3));
+    assert_eq!(s2.all_time.success_rate, Some(0.0));
     // A week hour by hour (the portal's week chart): 168 hours ending with this one, holding
     // the same settled deliveries as the day; out of range is a 422 naming `hours`.
-    let (s, week) = h
+    let week = ok(c.webhooks_stats().id(w1.to_string()).hours(168u32).send()).await;
+    assert_eq!(week.hourly.len(), 168);
+    assert_eq!(
+        week.hourly.last().unwrap().hour,
+        s1.hourly[23].hour,
+        "{name}"
+    );
+    let sum: i64 = week.hourly.iter().map(|h| h.succeeded).sum();
+    assert_eq!(sum, 3, "{name}: {week:?}");
+    assert_eq!(
+        serde_json::to_value(&week.last_24h).unwrap(),
+        serde_json::to_value(&s1.last_24h).unwrap(),
+        "{name}"
+    );
+    for bad in [0u32, 169] {
+        let (status, e) = refused(c.webhooks_stats().id(w1.to_string()).hours(bad).send()).await;
+        assert_eq!(
+            (status, e.error.field.as_deref()),
+            (422, Some("hours")),
+            "{bad}"
+        );
+    }
+    // Not a number at all: the typed client cannot send it; the raw call checks the 400.
+    let (s, v) = h
         .api
         .call(
             "GET",
-            &format!("/v1/webhooks/{w1}/stats?hours=168"),
+            &format!("/v1/webhooks/{w1}/stats?hours=week"),
             k,
             None,
         )
         .await;
-    assert_eq!(s.as_u16(), 200, "{week}");
-    let hours = week["hourly"].as_array().unwrap();
-    assert_eq!(hours.len(), 168);
     assert_eq!(
-        hours.last().unwrap()["hour"],
-        s1["hourly"][23]["hour"],
-        "{name}"
+        (s.as_u16(), v["error"]["field"].as_str()),
+        (400, Some("hours")),
+        "{v}"
     );
-    let sum = |v: &[Value]| {
-        v.iter()
-            .map(|h| h["succeeded"].as_i64().unwrap())
-            .sum::<i64>()
-    };
-    assert_eq!(sum(hours), 3, "{name}: {week}");
-    assert_eq!(week["last_24h"], s1["last_24h"], "{name}");
-    for bad in ["0", "169", "week"] {
-        let (s, v) = h
-            .api
-            .call(
-                "GET",
-                &format!("/v1/webhooks/{w1}/stats?hours={bad}"),
-                k,
-                None,
-            )
-            .await;
-        assert_eq!(
-            (s.as_u16(), v["error"]["field"].as_str()),
-            (if bad == "week" { 400 } else { 422 }, Some("hours")),
-            "{bad}: {v}"
-        );
-    }
-    let (s, _) = h
-        .api
-        .call("GET", "/v1/webhooks/wh_missing/stats", k, None)
-        .await;
-    assert_eq!(s.as_u16(), 404);
+    let missing = refused(c.webhooks_stats().id("wh_missing".to_string()).send()).await;
+    assert_eq!(missing.0, 404);
     h.stop().await;
 }
 
