@@ -3,10 +3,15 @@
 //! the webhook's log does not list it) while failures and manual retries keep full records;
 //! the retention sets the expiry every event and delivery shows.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use hookline::delivery::Deliverer;
 use hookline::model::Scope;
-use hookline_tests::{Backend, Receiver, drain, mint_key, test_config, unique};
+use hookline_client::Client;
+use hookline_client::types::{
+    DeliveryOut, DeliveryStatus, EventIn, EventOut, ListOutDeliveryOutDataItem, SettingsPatchIn,
+    WebhookId, WebhookIn,
+};
+use hookline_tests::{Backend, Receiver, body, drain, mint_key, ok, test_config, unique};
 use serde_json::{Value, json};
 
 /// A tenant's keys: one of its platform's (`webhooks:write`, `events:publish`), and an admin.
@@ -35,10 +40,6 @@ async fn read(api: &hookline_tests::Api, key: &str) -> (String, u64) {
     )
 }
 
-fn at(v: &Value) -> DateTime<Utc> {
-    v.as_str().unwrap().parse().unwrap()
-}
-
 async fn settings_are_read_by_the_tenant_and_changed_by_an_admin(b: Backend) {
     let app = b.app(test_config()).await;
     let (api, key, admin) = keys(&app).await;
@@ -58,42 +59,39 @@ async fn settings_are_read_by_the_tenant_and_changed_by_an_admin(b: Backend) {
         assert!(v["error"].to_string().contains(field), "{body}: {v}");
     }
     assert_eq!(read(&api, &key).await, ("full".into(), 30));
-    let (s, v) = patch(
-        &api,
-        &admin,
-        json!({"log_level": "failures", "retention_days": 7}),
-    )
+    let (c, admin_c) = (api.typed(&key).await, api.typed(&admin).await);
+    let v = ok(admin_c
+        .settings_update()
+        .body(body::<SettingsPatchIn>(
+            json!({"log_level": "failures", "retention_days": 7}),
+        ))
+        .send())
     .await;
-    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (v.log_level.to_string(), v.retention_days),
+        ("failures".into(), 7)
+    );
     assert_eq!(read(&api, &key).await, ("failures".into(), 7));
 
     // Events published now expire after 7 days, and so do their deliveries.
     let receiver = Receiver::start().await;
     let url = receiver.configure("/r", &[], &[200], None).await;
-    api.expect(201, "POST", "/v1/webhooks", &key, Some(json!({"url": url})))
-        .await;
-    let e = api
-        .expect(
-            202,
-            "POST",
-            "/v1/events",
-            &key,
-            Some(json!({"type": "a.b", "data": {}})),
-        )
-        .await;
-    let (_, ev) = api
-        .call(
-            "GET",
-            &format!("/v1/events/{}", e["id"].as_str().unwrap()),
-            Some(&key),
-            None,
-        )
-        .await;
-    let week = at(&ev["created_at"]) + TimeDelta::days(7);
-    assert_eq!(at(&ev["expires_at"]), week, "{ev}");
-    assert_eq!(at(&ev["deliveries"][0]["expires_at"]), week, "{ev}");
+    ok(c.webhooks_create()
+        .body(body::<WebhookIn>(json!({"url": url})))
+        .send())
+    .await;
+    let e = ok(c
+        .events_create()
+        .body(body::<EventIn>(json!({"type": "a.b", "data": {}})))
+        .send())
+    .await;
+    let ev = ok(c.events_read().id(e.id.to_string()).send()).await;
+    let week = ev.created_at + TimeDelta::days(7);
+    assert_eq!(ev.expires_at, week, "{ev:?}");
+    assert_eq!(ev.deliveries[0].expires_at, week, "{ev:?}");
 
-    // `null` goes back to the deployment's default.
+    // `null` goes back to the deployment's default. (Through the raw API: the generated
+    // client's `SettingsPatchIn` leaves out a `None`, so it cannot send the `null`.)
     let (s, v) = patch(&api, &admin, json!({"retention_days": null})).await;
     assert_eq!((s, v["retention_days"].as_u64()), (200, Some(30)), "{v}");
     assert_eq!(
@@ -103,139 +101,105 @@ async fn settings_are_read_by_the_tenant_and_changed_by_an_admin(b: Backend) {
 }
 
 /// Publishes one event to two webhooks (one answers 200, one 500) of a tenant at `level`, and
-/// delivers it once; answers the API, the keys, the webhooks' ids and the event as read back.
+/// delivers it once; answers the API's typed client, the webhooks' ids, the event as read
+/// back, and the deliverer.
 async fn one_event_at(
     b: Backend,
     level: &str,
-) -> (
-    hookline_tests::Api,
-    String,
-    String,
-    String,
-    Value,
-    Deliverer,
-) {
+) -> (Client, WebhookId, WebhookId, EventOut, Deliverer) {
     let app = b.app(test_config()).await;
     let (api, key, admin) = keys(&app).await;
-    assert_eq!(
-        patch(&api, &admin, json!({"log_level": level})).await.0,
-        200
-    );
+    ok(api
+        .typed(&admin)
+        .await
+        .settings_update()
+        .body(body::<SettingsPatchIn>(json!({"log_level": level})))
+        .send())
+    .await;
+    let c = api.typed(&key).await;
     let receiver = Receiver::start().await;
     let mut ids = Vec::new();
     for (path, status) in [("/ok", 200), ("/bad", 500)] {
         let url = receiver.configure(path, &[], &[status], None).await;
-        let w = api
-            .expect(201, "POST", "/v1/webhooks", &key, Some(json!({"url": url})))
-            .await;
-        ids.push(w["id"].as_str().unwrap().to_string());
-    }
-    let (_, e) = api
-        .call(
-            "POST",
-            "/v1/events",
-            Some(&key),
-            Some(json!({"type": "a.b", "data": {"n": 1}})),
-        )
+        let w = ok(c
+            .webhooks_create()
+            .body(body::<WebhookIn>(json!({"url": url})))
+            .send())
         .await;
+        ids.push(w.id);
+    }
+    let e = ok(c
+        .events_create()
+        .body(body::<EventIn>(json!({"type": "a.b", "data": {"n": 1}})))
+        .send())
+    .await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     drain(&app, &deliverer).await;
     assert_eq!(receiver.log_for("/ok").await.len(), 1);
     assert_eq!(receiver.log_for("/bad").await.len(), 1);
-    let (_, ev) = api
-        .call(
-            "GET",
-            &format!("/v1/events/{}", e["id"].as_str().unwrap()),
-            Some(&key),
-            None,
-        )
-        .await;
-    (api, key, ids[0].clone(), ids[1].clone(), ev, deliverer)
+    let ev = ok(c.events_read().id(e.id.to_string()).send()).await;
+    (c, ids[0].clone(), ids[1].clone(), ev, deliverer)
 }
 
-fn delivery_to<'a>(ev: &'a Value, webhook: &str) -> &'a Value {
-    ev["deliveries"]
-        .as_array()
-        .unwrap()
+fn delivery_to<'a>(ev: &'a EventOut, webhook: &WebhookId) -> &'a DeliveryOut {
+    ev.deliveries
         .iter()
-        .find(|d| d["webhook_id"] == webhook)
-        .unwrap_or_else(|| panic!("no delivery to {webhook}: {ev}"))
+        .find(|d| &d.webhook_id == webhook)
+        .unwrap_or_else(|| panic!("no delivery to {webhook}: {ev:?}"))
 }
 
-async fn listed(api: &hookline_tests::Api, key: &str, webhook: &str) -> Vec<Value> {
-    let (s, v) = api
-        .call(
-            "GET",
-            &format!("/v1/webhooks/{webhook}/deliveries"),
-            Some(key),
-            None,
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
-    v["data"].as_array().unwrap().clone()
+async fn listed(c: &Client, webhook: &WebhookId) -> Vec<ListOutDeliveryOutDataItem> {
+    ok(c.deliveries_list().id(webhook.clone()).send())
+        .await
+        .data
 }
 
 async fn failures_level_marks_a_first_try_success_and_keeps_failures(b: Backend) {
-    let (api, key, ok, bad, ev, deliverer) = one_event_at(b, "failures").await;
+    let (c, good_wh, bad_wh, ev, deliverer) = one_event_at(b, "failures").await;
     // The event shows both: the success as succeeded with its attempt, the failure waiting.
-    let good = delivery_to(&ev, &ok);
-    assert_eq!(good["status"], "succeeded", "{ev}");
-    assert_eq!(
-        (
-            good["attempt_count"].as_u64(),
-            good["last_status_code"].as_u64()
-        ),
-        (Some(1), Some(200))
-    );
-    let failed = delivery_to(&ev, &bad);
-    assert_eq!(failed["status"], "pending", "{ev}");
-    assert!(failed["next_attempt_at"].is_string(), "{ev}");
+    let good = delivery_to(&ev, &good_wh);
+    assert_eq!(good.status, DeliveryStatus::Succeeded, "{ev:?}");
+    assert_eq!((good.attempt_count, good.last_status_code), (1, Some(200)));
+    let failed = delivery_to(&ev, &bad_wh);
+    assert_eq!(failed.status, DeliveryStatus::Pending, "{ev:?}");
+    assert!(failed.next_attempt_at.is_some(), "{ev:?}");
     // The webhook's log lists failures, not the first-try success.
-    assert!(listed(&api, &key, &ok).await.is_empty());
-    let failures = listed(&api, &key, &bad).await;
+    assert!(listed(&c, &good_wh).await.is_empty());
+    let failures = listed(&c, &bad_wh).await;
     assert_eq!(failures.len(), 1);
-    assert_eq!(failures[0]["last_status_code"], 500);
+    assert_eq!(failures[0].last_status_code, Some(500));
     // The success read by id: its attempt's time, status and duration, no response.
-    let id = good["id"].as_str().unwrap();
-    let (s, d) = api
-        .call(
-            "GET",
-            &format!("/v1/webhooks/{ok}/deliveries/{id}"),
-            Some(&key),
-            None,
-        )
-        .await;
-    assert_eq!(s, 200, "{d}");
-    assert_eq!(d["status"], "succeeded");
-    assert_eq!(d["attempts"][0]["status_code"], 200, "{d}");
-    assert!(d["attempts"][0]["response_excerpt"].is_null(), "{d}");
+    let d = ok(c
+        .deliveries_read()
+        .id(good_wh.clone())
+        .delivery_id(good.id.clone())
+        .send())
+    .await;
+    assert_eq!(d.status, DeliveryStatus::Succeeded);
+    let attempt = &d.attempts.as_ref().expect("its attempts")[0];
+    assert_eq!(attempt.status_code, Some(200), "{d:?}");
+    assert!(attempt.response_excerpt.is_none(), "{d:?}");
     // ... and counted.
-    let (_, st) = api
-        .call("GET", &format!("/v1/webhooks/{ok}/stats"), Some(&key), None)
-        .await;
-    assert_eq!(st["all_time"]["deliveries"]["succeeded"], 1, "{st}");
+    let st = ok(c.webhooks_stats().id(good_wh.clone()).send()).await;
+    assert_eq!(st.all_time.deliveries.succeeded, 1, "{st:?}");
     // A manual retry is a manual action: it gets a full record, listed.
-    let (s, r) = api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{ok}/deliveries/{id}/retry"),
-            Some(&key),
-            None,
-        )
-        .await;
-    assert_eq!(s, 202, "{r}");
+    ok(c.deliveries_retry()
+        .id(good_wh.clone())
+        .delivery_id(good.id.clone())
+        .send())
+    .await;
     drain(deliverer.app(), &deliverer).await;
-    let after = listed(&api, &key, &ok).await;
+    let after = listed(&c, &good_wh).await;
     assert_eq!(after.len(), 1, "{after:?}");
-    assert_eq!(after[0]["attempt_count"], 2, "{after:?}");
+    assert_eq!(after[0].attempt_count, 2, "{after:?}");
 }
 
 async fn full_level_lists_every_delivery(b: Backend) {
-    let (api, key, ok, bad, ev, _) = one_event_at(b, "full").await;
-    assert_eq!(delivery_to(&ev, &ok)["status"], "succeeded");
-    let listed_ok = listed(&api, &key, &ok).await;
+    let (c, good_wh, bad_wh, ev, _) = one_event_at(b, "full").await;
+    assert_eq!(delivery_to(&ev, &good_wh).status, DeliveryStatus::Succeeded);
+    let listed_ok = listed(&c, &good_wh).await;
     assert_eq!(listed_ok.len(), 1, "a full log lists the success");
-    assert_eq!(listed(&api, &key, &bad).await.len(), 1);
+    assert_eq!(listed(&c, &bad_wh).await.len(), 1);
 }
 
 hookline_tests::per_backend!(
@@ -344,62 +308,37 @@ async fn serve_marks_first_try_successes_at_the_failures_level() {
     let env = [("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true")];
     let (_server, base) = start_serve(&data, &env, std::process::Stdio::null());
     hookline_tests::healthy(&base, std::time::Duration::from_secs(10)).await;
-    let http = reqwest::Client::new();
-    let call = |method: reqwest::Method, path: &str, body: Option<Value>| {
-        let req = http
-            .request(method, format!("{base}{path}"))
-            .bearer_auth(KEY);
-        let req = match body {
-            Some(b) => req.json(&b),
-            None => req,
-        };
-        async move {
-            let r = req.send().await.unwrap();
-            let status = r.status().as_u16();
-            (status, r.json::<Value>().await.unwrap_or(Value::Null))
-        }
-    };
-    let (s, v) = call(
-        reqwest::Method::PATCH,
-        "/v1/settings",
-        Some(json!({"log_level": "failures"})),
-    )
+    let c = hookline_client::connect(&base, KEY).unwrap();
+    ok(c.settings_update()
+        .body(body::<SettingsPatchIn>(json!({"log_level": "failures"})))
+        .send())
     .await;
-    assert_eq!(s, 200, "{v}");
     let receiver = Receiver::start().await;
     let url = receiver.configure("/lean", &[], &[200], None).await;
-    let (_, w) = call(
-        reqwest::Method::POST,
-        "/v1/webhooks",
-        Some(json!({"url": url})),
-    )
+    let w = ok(c
+        .webhooks_create()
+        .body(body::<WebhookIn>(json!({"url": url})))
+        .send())
     .await;
-    let wh = w["id"].as_str().unwrap().to_string();
-    let (_, e) = call(
-        reqwest::Method::POST,
-        "/v1/events",
-        Some(json!({"type": "a.b", "data": {}})),
-    )
+    let e = ok(c
+        .events_create()
+        .body(body::<EventIn>(json!({"type": "a.b", "data": {}})))
+        .send())
     .await;
-    let event = format!("/v1/events/{}", e["id"].as_str().unwrap());
     receiver
         .wait_for("/lean", 1, std::time::Duration::from_secs(10))
         .await;
     // The worker marks within its batch; the read waits for it at most a few seconds.
-    let mut shown = Value::Null;
-    for _ in 0..50 {
-        shown = call(reqwest::Method::GET, &event, None).await.1;
-        if shown["deliveries"][0]["status"] == "succeeded" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(shown["deliveries"][0]["status"], "succeeded", "{shown}");
-    let (_, log) = call(
-        reqwest::Method::GET,
-        &format!("/v1/webhooks/{wh}/deliveries"),
-        None,
+    let shown = hookline_tests::eventually(
+        "the event to show its delivery succeeded",
+        std::time::Duration::from_secs(5),
+        || async {
+            let ev = ok(c.events_read().id(e.id.to_string()).send()).await;
+            (ev.deliveries[0].status == DeliveryStatus::Succeeded).then_some(ev)
+        },
     )
     .await;
-    assert_eq!(log["data"].as_array().unwrap().len(), 0, "{log}");
+    assert_eq!(shown.deliveries.len(), 1);
+    let log = ok(c.deliveries_list().id(w.id.clone()).send()).await;
+    assert!(log.data.is_empty(), "{log:?}");
 }
