@@ -1,157 +1,160 @@
 //! Live and test mode (seed 002's `account_type`): every credential has a mode, and sees and
-//! delivers only objects of its own; a `GET` across modes is a 404, for admins too.
+//! delivers only objects of its own; a `GET` across modes is a 404, for admins too. Through
+//! the generated client.
 
 use hookline::model::Mode;
 use hookline::model::Scope::{Admin, EventsPublish, WebhooksWrite};
-use hookline_tests::{Api, Backend, mint_key_in, test_config, unique};
-use serde_json::{Value, json};
+use hookline_client::Client;
+use hookline_client::types::{
+    EventIn, ListOutWebhookOutDataItem, PortalSessionIn, WebhookIn, WebhookPatchIn,
+};
+use hookline_tests::{Api, Backend, body, mint_key_in, ok, refused, test_config, unique};
+use serde_json::json;
 
-async fn ok(api: &Api, method: &str, path: &str, key: &str, body: Option<Value>) -> Value {
-    let (s, v) = api.call(method, path, Some(key), body).await;
-    assert!(s.is_success(), "{method} {path}: {s} {v}");
-    v
+fn ids(list: &[ListOutWebhookOutDataItem]) -> Vec<String> {
+    list.iter().map(|w| w.id.to_string()).collect()
 }
 
-fn ids(list: &Value) -> Vec<&str> {
-    list["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["id"].as_str().unwrap())
-        .collect()
+async fn listed(c: &Client, tenant: Option<&str>) -> Vec<String> {
+    let mut req = c.webhooks_list().limit(250u64);
+    if let Some(t) = tenant {
+        req = req.tenant_id(t.to_string());
+    }
+    ids(&ok(req.send()).await.data)
 }
 
 async fn live_and_test_objects_are_apart(b: Backend) {
     let app = b.app(test_config()).await;
     let api = Api::new(app.clone());
     let tenant = unique("mode");
-    let live = mint_key_in(&app, &tenant, Mode::Live, &[WebhooksWrite, EventsPublish]).await;
-    let test = mint_key_in(&app, &tenant, Mode::Test, &[WebhooksWrite, EventsPublish]).await;
-    let body = |u: &str| Some(json!({"url": format!("https://{u}.example.com/h")}));
-    let wl = ok(&api, "POST", "/v1/webhooks", &live, body("live")).await;
-    let wt = ok(&api, "POST", "/v1/webhooks", &test, body("test")).await;
-    assert_eq!(
-        (wl["account_type"].as_str(), wl["tenant_id"].as_str()),
-        (Some("live"), Some(tenant.as_str()))
-    );
-    assert_eq!(
-        (wt["account_type"].as_str(), wt["tenant_id"].as_str()),
-        (Some("test"), Some(tenant.as_str()))
-    );
-    let (wl, wt) = (wl["id"].as_str().unwrap(), wt["id"].as_str().unwrap());
+    let scopes = [WebhooksWrite, EventsPublish];
+    let live = api
+        .typed(&mint_key_in(&app, &tenant, Mode::Live, &scopes).await)
+        .await;
+    let test = api
+        .typed(&mint_key_in(&app, &tenant, Mode::Test, &scopes).await)
+        .await;
+    let create = |u: &str| body::<WebhookIn>(json!({"url": format!("https://{u}.example.com/h")}));
+    let wl = ok(live.webhooks_create().body(create("live")).send()).await;
+    let wt = ok(test.webhooks_create().body(create("test")).send()).await;
+    for (w, mode) in [(&wl, "live"), (&wt, "test")] {
+        assert_eq!(
+            (
+                w.account_type.map(|m| m.to_string()),
+                w.tenant_id.to_string()
+            ),
+            (Some(mode.to_string()), tenant.clone())
+        );
+    }
+    let (wl, wt) = (wl.id, wt.id);
 
     // Each mode lists and reads only its own.
-    assert_eq!(
-        ids(&ok(&api, "GET", "/v1/webhooks", &live, None).await),
-        [wl]
-    );
-    assert_eq!(
-        ids(&ok(&api, "GET", "/v1/webhooks", &test, None).await),
-        [wt]
-    );
-    for (key, other) in [(&live, wt), (&test, wl)] {
-        for (method, path, body) in [
-            ("GET", format!("/v1/webhooks/{other}"), None),
+    assert_eq!(listed(&live, None).await, [wl.to_string()]);
+    assert_eq!(listed(&test, None).await, [wt.to_string()]);
+    for (c, other) in [(&live, &wt), (&test, &wl)] {
+        let patch = body::<WebhookPatchIn>(json!({"enabled": false}));
+        for (what, status) in [
+            (
+                "GET",
+                refused(c.webhooks_read().id(other.clone()).send()).await.0,
+            ),
             (
                 "PATCH",
-                format!("/v1/webhooks/{other}"),
-                Some(json!({"enabled": false})),
+                refused(c.webhooks_patch().id(other.clone()).body(patch).send())
+                    .await
+                    .0,
             ),
-            ("DELETE", format!("/v1/webhooks/{other}"), None),
-            ("GET", format!("/v1/webhooks/{other}/deliveries"), None),
+            (
+                "DELETE",
+                refused(c.webhooks_delete().id(other.clone()).send())
+                    .await
+                    .0,
+            ),
+            (
+                "GET log",
+                refused(c.deliveries_list().id(other.clone()).send())
+                    .await
+                    .0,
+            ),
         ] {
-            let (s, v) = api.call(method, &path, Some(key), body).await;
-            assert_eq!(s, 404, "{method} {path}: {v}");
+            assert_eq!(status, 404, "{what} {other}");
         }
     }
 
     // A test event reaches only test webhooks, and is not found in live mode.
-    let e = ok(
-        &api,
-        "POST",
-        "/v1/events",
-        &test,
-        Some(json!({"type": "a.b", "data": {}})),
-    )
-    .await;
+    let event = |id: Option<&str>| {
+        let mut e = json!({"type": "a.b", "data": {}});
+        if let Some(id) = id {
+            e["id"] = json!(id);
+        }
+        body::<EventIn>(e)
+    };
+    let e = ok(test.events_create().body(event(None)).send()).await;
     assert_eq!(
-        (e["deliveries"].as_u64(), e["account_type"].as_str()),
-        (Some(1), Some("test")),
-        "{e}"
+        (e.deliveries, e.account_type.map(|m| m.to_string())),
+        (1, Some("test".into())),
+        "{e:?}"
     );
-    let path = format!("/v1/events/{}", e["id"].as_str().unwrap());
-    let read = ok(&api, "GET", &path, &test, None).await;
-    assert_eq!(read["deliveries"][0]["webhook_id"], wt);
-    assert_eq!(read["account_type"], "test");
-    let (s, _) = api.call("GET", &path, Some(&live), None).await;
-    assert_eq!(s, 404);
+    let read = ok(test.events_read().id(e.id.to_string()).send()).await;
+    assert_eq!(read.deliveries[0].webhook_id, wt);
+    assert_eq!(
+        read.account_type.map(|m| m.to_string()).as_deref(),
+        Some("test")
+    );
+    assert_eq!(
+        refused(live.events_read().id(e.id.to_string()).send())
+            .await
+            .0,
+        404
+    );
     // The same event id may be published in each mode: they are different events.
-    let id = e["id"].as_str().unwrap();
-    let again = ok(
-        &api,
-        "POST",
-        "/v1/events",
-        &live,
-        Some(json!({"id": id, "type": "a.b", "data": {}})),
-    )
-    .await;
-    assert_eq!(
-        (again["replayed"].as_bool(), again["deliveries"].as_u64()),
-        (Some(false), Some(1)),
-        "{again}"
-    );
+    let again = ok(live.events_create().body(event(Some(e.id.as_str()))).send()).await;
+    assert_eq!((again.replayed, again.deliveries), (false, 1), "{again:?}");
 
     // Admins keep to their mode too: a live admin lists no test webhook, nor reads one by id.
-    let admin = mint_key_in(&app, &unique("ops"), Mode::Live, &[Admin]).await;
-    let all = ok(&api, "GET", "/v1/webhooks?limit=250", &admin, None).await;
-    assert!(ids(&all).contains(&wl) && !ids(&all).contains(&wt), "{all}");
-    let (s, _) = api
-        .call("GET", &format!("/v1/webhooks/{wt}"), Some(&admin), None)
+    let admin = api
+        .typed(&mint_key_in(&app, &unique("ops"), Mode::Live, &[Admin]).await)
         .await;
-    assert_eq!(s, 404);
-    let test_admin = mint_key_in(&app, &unique("ops"), Mode::Test, &[Admin]).await;
-    let theirs = ok(
-        &api,
-        "GET",
-        &format!("/v1/webhooks?tenant_id={tenant}"),
-        &test_admin,
-        None,
-    )
-    .await;
-    assert_eq!(ids(&theirs), [wt]);
+    let all = listed(&admin, None).await;
+    assert!(
+        all.contains(&wl.to_string()) && !all.contains(&wt.to_string()),
+        "{all:?}"
+    );
+    assert_eq!(
+        refused(admin.webhooks_read().id(wt.clone()).send()).await.0,
+        404
+    );
+    let test_admin = api
+        .typed(&mint_key_in(&app, &unique("ops"), Mode::Test, &[Admin]).await)
+        .await;
+    assert_eq!(listed(&test_admin, Some(&tenant)).await, [wt.to_string()]);
     // Naming the test namespace by hand does not cross modes.
-    let (s, v) = api
-        .call(
-            "GET",
-            &format!("/v1/webhooks?tenant_id={tenant}~test"),
-            Some(&admin),
-            None,
-        )
-        .await;
-    assert!(s == 200 && ids(&v) == [wl], "{s} {v}");
+    assert_eq!(
+        listed(&admin, Some(&format!("{tenant}~test"))).await,
+        [wl.to_string()]
+    );
 
     // Signing keys are per mode; receivers ask for the test ones by name.
-    let kl = ok(&api, "GET", "/v1/verification-keys", &live, None).await;
-    let kt = ok(&api, "GET", "/v1/verification-keys", &test, None).await;
-    assert_ne!(kl["keys"][0]["key_id"], kt["keys"][0]["key_id"]);
-    let (_, public) = api
-        .call(
-            "GET",
-            &format!("/v1/tenants/{tenant}/verification-keys?account_type=test"),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(public["keys"][0]["key_id"], kt["keys"][0]["key_id"]);
+    let kl = ok(live.verification_keys_list().send()).await;
+    let kt = ok(test.verification_keys_list().send()).await;
+    assert_ne!(kl.keys[0].key_id, kt.keys[0].key_id);
+    let public = ok(live
+        .verification_keys_public_list()
+        .tenant_id(tenant.clone())
+        .account_type(hookline_client::types::Mode::Test)
+        .send())
+    .await;
+    assert_eq!(public.keys[0].key_id, kt.keys[0].key_id);
 
     // A portal session minted in test mode shows test objects only.
-    let s = ok(&api, "POST", "/v1/portal-sessions", &test, Some(json!({}))).await;
-    assert_eq!(s["account_type"], "test");
-    let token = s["token"].as_str().unwrap();
-    assert_eq!(
-        ids(&ok(&api, "GET", "/v1/webhooks", token, None).await),
-        [wt]
-    );
+    let s = ok(test
+        .portal_create()
+        .body(body::<PortalSessionIn>(json!({})))
+        .send())
+    .await;
+    assert_eq!(s.account_type.to_string(), "test");
+    let portal = api.typed(&s.token).await;
+    assert_eq!(listed(&portal, None).await, [wt.to_string()]);
 }
 
 hookline_tests::per_backend!(live_and_test_objects_are_apart);
