@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use hookline::delivery::Deliverer;
-use hookline_tests::{Api, Backend, Receiver, client, drain, test_config};
+use hookline_client::Client;
+use hookline_client::types::{EventIn, FilterCheckIn, PublishOut, WebhookIn, WebhookOut};
+use hookline_tests::{Backend, Receiver, body, client, drain, ok, test_config};
 use serde_json::{Value, json};
 
 const FILTER: &str = r#"{"type": {"$startsWith": "invoice."},
@@ -15,56 +17,49 @@ fn filter() -> Value {
     serde_json::from_str(FILTER).unwrap()
 }
 
-async fn create(api: &Api, key: &str, body: Value) -> Value {
-    let (s, w) = api
-        .call("POST", "/v1/webhooks", Some(key), Some(body))
-        .await;
-    assert_eq!(s, 201, "{w}");
-    w
+async fn create(c: &Client, w: Value) -> WebhookOut {
+    ok(c.webhooks_create().body(body::<WebhookIn>(w)).send()).await
 }
 
-async fn publish(api: &Api, key: &str, ty: &str, data: Value) -> Value {
-    let (s, e) = api
-        .call(
-            "POST",
-            "/v1/events",
-            Some(key),
-            Some(json!({"type": ty, "data": data})),
-        )
-        .await;
-    assert_eq!(s, 202, "{e}");
-    e
+async fn publish(c: &Client, ty: &str, data: Value) -> PublishOut {
+    ok(c.events_create()
+        .body(body::<EventIn>(json!({"type": ty, "data": data})))
+        .send())
+    .await
 }
 
 async fn only_matching_events_are_delivered(b: Backend) {
     let app = b.app(test_config()).await;
     let (api, key) = client(&app).await;
+    let c = api.typed(&key).await;
     let receiver = Receiver::start().await;
     let filtered = receiver.configure("/filtered", &[], &[200], None).await;
     let all = receiver.configure("/all", &[], &[200], None).await;
-    let w = create(&api, &key, json!({"url": filtered, "filter": filter()})).await;
-    assert_eq!(w["filter"], filter(), "the answer shows the filter");
-    create(&api, &key, json!({"url": all})).await;
+    let w = create(&c, json!({"url": filtered, "filter": filter()})).await;
+    assert_eq!(
+        w.filter.map(Value::Object),
+        Some(filter()),
+        "the answer shows the filter"
+    );
+    create(&c, json!({"url": all})).await;
     let big_fr = json!({"amount": 20000, "customer": {"country": "FR"}});
-    let hit = publish(&api, &key, "invoice.paid", big_fr.clone()).await;
+    let hit = publish(&c, "invoice.paid", big_fr.clone()).await;
     let small = publish(
-        &api,
-        &key,
+        &c,
         "invoice.paid",
         json!({"amount": 50, "customer": {"country": "FR"}}),
     )
     .await;
     let de = publish(
-        &api,
-        &key,
+        &c,
         "invoice.paid",
         json!({"amount": 20000, "customer": {"country": "DE"}}),
     )
     .await;
-    let order = publish(&api, &key, "order.paid", big_fr).await;
-    let made: Vec<u64> = [&hit, &small, &de, &order]
+    let order = publish(&c, "order.paid", big_fr).await;
+    let made: Vec<i32> = [&hit, &small, &de, &order]
         .iter()
-        .map(|e| e["deliveries"].as_u64().unwrap())
+        .map(|e| e.deliveries)
         .collect();
     assert_eq!(
         made,
@@ -75,22 +70,21 @@ async fn only_matching_events_are_delivered(b: Backend) {
     drain(&app, &deliverer).await;
     let got = receiver.log_for("/filtered").await;
     assert_eq!(got.len(), 1);
-    let body: Value = serde_json::from_str(got[0].body.as_deref().unwrap()).unwrap();
-    assert_eq!(body["id"], hit["id"], "the matching event");
+    assert_eq!(got[0].json()["id"], hit.id.as_str(), "the matching event");
     assert_eq!(receiver.log_for("/all").await.len(), 4);
 }
 
 async fn an_event_no_filter_accepts_makes_no_delivery_and_no_message(b: Backend) {
     let app = b.app(test_config()).await;
     let (api, key) = client(&app).await;
+    let c = api.typed(&key).await;
     create(
-        &api,
-        &key,
+        &c,
         json!({"url": "https://a.example.com/", "filter": filter()}),
     )
     .await;
-    let e = publish(&api, &key, "invoice.paid", json!({"amount": 1})).await;
-    assert_eq!(e["deliveries"], 0, "{e}");
+    let e = publish(&c, "invoice.paid", json!({"amount": 1})).await;
+    assert_eq!(e.deliveries, 0, "{e:?}");
     let queued = app
         .queue
         .receive(10, Duration::from_secs(30))
@@ -143,13 +137,13 @@ async fn a_malformed_filter_is_a_422_naming_where(b: Backend) {
         "nothing was created"
     );
     // A change to a bad filter changes nothing; `null` removes the filter.
+    let c = api.typed(&key).await;
     let w = create(
-        &api,
-        &key,
+        &c,
         json!({"url": "https://a.example.com/", "filter": filter()}),
     )
     .await;
-    let path = format!("/v1/webhooks/{}", w["id"].as_str().unwrap());
+    let path = format!("/v1/webhooks/{}", w.id);
     let (s, v) = api
         .call(
             "PATCH",
@@ -163,8 +157,8 @@ async fn a_malformed_filter_is_a_422_naming_where(b: Backend) {
         (422, Some("filter.data.$bogus")),
         "{v}"
     );
-    let (_, now) = api.call("GET", &path, Some(&key), None).await;
-    assert_eq!(now["filter"], filter());
+    let now = ok(c.webhooks_read().id(w.id.clone()).send()).await;
+    assert_eq!(now.filter.map(Value::Object), Some(filter()));
     let (s, v) = api
         .call("PATCH", &path, Some(&key), Some(json!({"filter": null})))
         .await;
@@ -175,42 +169,47 @@ async fn a_malformed_filter_is_a_422_naming_where(b: Backend) {
 async fn a_sample_event_is_checked_against_the_webhook(b: Backend) {
     let app = b.app(test_config()).await;
     let (api, key) = client(&app).await;
+    let c = api.typed(&key).await;
     let w = create(
-        &api,
-        &key,
+        &c,
         json!({"url": "https://a.example.com/", "events": ["invoice.*"], "filter": filter()}),
     )
     .await;
-    let path = format!("/v1/webhooks/{}/filter-check", w["id"].as_str().unwrap());
-    let check = |body: Value| {
-        let (api, key, path) = (&api, &key, &path);
+    let check = |sample: Value| {
+        let (c, id) = (&c, w.id.clone());
         async move {
-            let (s, v) = api.call("POST", path, Some(key), Some(body)).await;
-            assert_eq!(s, 200, "{v}");
-            v
+            ok(c.webhooks_check()
+                .id(id)
+                .body(body::<FilterCheckIn>(sample))
+                .send())
+            .await
         }
     };
-    let ok = check(
+    let hit = check(
         json!({"type": "invoice.paid", "data": {"amount": 20000, "customer": {"country": "FR"}}}),
     )
     .await;
-    assert_eq!(ok, json!({"matches": true}));
+    assert!(
+        hit.matches && hit.field.is_none() && hit.failed.is_none(),
+        "{hit:?}"
+    );
     let low = check(
         json!({"type": "invoice.paid", "data": {"amount": 50, "customer": {"country": "FR"}}}),
     )
     .await;
-    assert_eq!(low["matches"], false);
-    assert_eq!(low["field"], "filter");
-    assert_eq!(low["failed"]["path"], "data.amount");
-    assert_eq!(low["failed"]["condition"], json!({"$gt": 10000}));
+    assert!(!low.matches);
+    assert_eq!(low.field.as_deref(), Some("filter"));
+    let failed = Value::Object(low.failed.clone().unwrap());
+    assert_eq!(failed["path"], "data.amount");
+    assert_eq!(failed["condition"], json!({"$gt": 10000}));
     let missing = check(json!({"type": "invoice.paid", "data": {"amount": 20000}})).await;
-    assert_eq!(
-        missing["failed"]["path"], "data.customer.country",
-        "{missing}"
-    );
-    assert_eq!(missing["failed"]["reason"], "it is missing");
+    let failed = Value::Object(missing.failed.clone().unwrap());
+    assert_eq!(failed["path"], "data.customer.country", "{missing:?}");
+    assert_eq!(failed["reason"], "it is missing");
     let other = check(json!({"type": "order.paid", "data": {}})).await;
-    assert_eq!(other["field"], "events", "{other}");
+    assert_eq!(other.field.as_deref(), Some("events"), "{other:?}");
+    // Without its required `type` (which the typed client cannot leave out): raw.
+    let path = format!("/v1/webhooks/{}/filter-check", w.id);
     let (s, v) = api
         .call("POST", &path, Some(&key), Some(json!({"data": {}})))
         .await;
