@@ -5,7 +5,9 @@
 
 use hookline::ids::WebhookId;
 use hookline::model::Scope;
-use hookline_tests::{Api, Backend, mint_key, test_config, unique};
+use hookline_client::types::WebhookIn;
+use hookline_tests::ok as ok_typed;
+use hookline_tests::{Api, Backend, body, mint_key, test_config, unique};
 use serde_json::{Value, json};
 
 async fn ok(api: &Api, method: &str, path: &str, key: &str, body: Option<Value>) -> Value {
@@ -17,68 +19,51 @@ async fn ok(api: &Api, method: &str, path: &str, key: &str, body: Option<Value>)
 async fn put_keeps_an_omitted_account_filter_and_creates_an_unknown_id(b: Backend) {
     let app = b.app(test_config()).await;
     let api = Api::new(app.clone());
-    let key = mint_key(&app, &unique("c"), &[Scope::WebhooksWrite]).await;
-    let w = ok(
-        &api,
-        "POST",
-        "/v1/webhooks",
-        &key,
-        Some(json!({"url": "https://hooks.example.com/a", "account_ids": ["acc_1"]})),
+    let c = api
+        .typed(&mint_key(&app, &unique("c"), &[Scope::WebhooksWrite]).await)
+        .await;
+    let w = ok_typed(
+        c.webhooks_create()
+            .body(body::<WebhookIn>(
+                json!({"url": "https://hooks.example.com/a", "account_ids": ["acc_1"]}),
+            ))
+            .send(),
     )
     .await;
-    let path = format!("/v1/webhooks/{}", w["id"].as_str().unwrap());
-    let v = ok(
-        &api,
-        "PUT",
-        &path,
-        &key,
-        Some(json!({"url": "https://hooks.example.com/b"})),
-    )
+    let put = |id: String, w: Value| c.webhooks_put().id(id).body(body::<WebhookIn>(w)).send();
+    let v = ok_typed(put(
+        w.id.to_string(),
+        json!({"url": "https://hooks.example.com/b"}),
+    ))
     .await;
     assert_eq!(
-        v["account_ids"],
-        json!(["acc_1"]),
+        v.account_ids,
+        ["acc_1"],
         "omitted: kept, not widened to every account"
     );
-    assert_eq!(v["url"], "https://hooks.example.com/b");
-    let v = ok(
-        &api,
-        "PUT",
-        &path,
-        &key,
-        Some(json!({"url": "https://hooks.example.com/b", "account_ids": []})),
-    )
+    assert_eq!(v.url, "https://hooks.example.com/b");
+    let v = ok_typed(put(
+        w.id.to_string(),
+        json!({"url": "https://hooks.example.com/b", "account_ids": []}),
+    ))
     .await;
-    assert_eq!(v["account_ids"], json!([]), "an explicit [] clears it");
+    assert!(v.account_ids.is_empty(), "an explicit [] clears it");
 
     // Upsert: a PUT to an id nobody has creates the webhook with it (201, secret shown once).
     let id = WebhookId::generate().to_string();
-    let path = format!("/v1/webhooks/{id}");
-    let (s, created) = api
-        .call(
-            "PUT",
-            &path,
-            Some(&key),
-            Some(json!({"url": "https://hooks.example.com/c"})),
-        )
-        .await;
-    assert_eq!(s, 201, "{created}");
-    assert_eq!(created["id"], id.as_str());
-    assert!(
-        !created["secret"].as_str().unwrap().contains('*'),
-        "{created}"
-    );
-    let (s, again) = api
-        .call(
-            "PUT",
-            &path,
-            Some(&key),
-            Some(json!({"url": "https://hooks.example.com/d"})),
-        )
-        .await;
+    let created = put(id.clone(), json!({"url": "https://hooks.example.com/c"}))
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+    let created = created.into_inner();
+    assert_eq!(created.id.to_string(), id);
+    assert!(!created.secret.contains('*'), "{created:?}");
+    let again = put(id.clone(), json!({"url": "https://hooks.example.com/d"}))
+        .await
+        .unwrap();
     assert_eq!(
-        (s.as_u16(), again["url"].as_str()),
-        (200, Some("https://hooks.example.com/d"))
+        (again.status().as_u16(), again.into_inner().url),
+        (200, "https://hooks.example.com/d".to_string())
     );
 }
 
