@@ -5,9 +5,9 @@
 
 use hookline::ids::WebhookId;
 use hookline::model::Scope;
-use hookline_client::types::WebhookIn;
+use hookline_client::types::{WebhookIn, WebhookPatchIn};
 use hookline_tests::ok as ok_typed;
-use hookline_tests::{Api, Backend, body, mint_key, test_config, unique};
+use hookline_tests::{Api, Backend, body, mint_key, refused, test_config, unique};
 use serde_json::{Value, json};
 
 async fn ok(api: &Api, method: &str, path: &str, key: &str, body: Option<Value>) -> Value {
@@ -173,43 +173,43 @@ async fn an_event_type_in_use_is_not_deleted_from_under_its_webhooks(b: Backend)
 async fn an_admin_acts_on_any_listed_webhook_by_id(b: Backend) {
     let app = b.app(test_config()).await;
     let api = Api::new(app.clone());
-    let admin = mint_key(&app, &unique("ops"), &[Scope::Admin]).await;
-    let key = mint_key(&app, &unique("c"), &[Scope::WebhooksWrite]).await;
-    let w = ok(
-        &api,
-        "POST",
-        "/v1/webhooks",
-        &key,
-        Some(json!({"url": "https://hooks.example.com/x"})),
+    let admin = api
+        .typed(&mint_key(&app, &unique("ops"), &[Scope::Admin]).await)
+        .await;
+    let c = api
+        .typed(&mint_key(&app, &unique("c"), &[Scope::WebhooksWrite]).await)
+        .await;
+    let w = ok_typed(
+        c.webhooks_create()
+            .body(body::<WebhookIn>(
+                json!({"url": "https://hooks.example.com/x"}),
+            ))
+            .send(),
     )
     .await;
-    let id = w["id"].as_str().unwrap();
-    let listed = ok(&api, "GET", "/v1/webhooks?limit=100", &admin, None).await;
-    assert!(
-        listed["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|x| x["id"] == id),
-        "{listed}"
-    );
-    let path = format!("/v1/webhooks/{id}");
-    let v = ok(&api, "GET", &path, &admin, None).await;
-    assert_eq!(v["tenant_id"], w["tenant_id"]);
-    let v = ok(
-        &api,
-        "PATCH",
-        &path,
-        &admin,
-        Some(json!({"enabled": false})),
+    let listed = ok_typed(admin.webhooks_list().limit(100u64).send()).await;
+    assert!(listed.data.iter().any(|x| x.id == w.id), "{listed:?}");
+    let v = ok_typed(admin.webhooks_read().id(w.id.clone()).send()).await;
+    assert_eq!(v.tenant_id, w.tenant_id);
+    let v = ok_typed(
+        admin
+            .webhooks_patch()
+            .id(w.id.clone())
+            .body(body::<WebhookPatchIn>(json!({"enabled": false})))
+            .send(),
     )
     .await;
-    assert_eq!(v["enabled"], false);
-    ok(&api, "GET", &format!("{path}/deliveries"), &admin, None).await;
-    let (s, _) = api.call("DELETE", &path, Some(&admin), None).await;
-    assert_eq!(s, 204);
-    let (s, _) = api.call("GET", &path, Some(&key), None).await;
-    assert_eq!(s, 404, "deleted in its own tenant");
+    assert!(!v.enabled);
+    ok_typed(admin.deliveries_list().id(w.id.clone()).send()).await;
+    let deleted = admin
+        .webhooks_delete()
+        .id(w.id.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status().as_u16(), 204);
+    let gone = refused(c.webhooks_read().id(w.id.clone()).send()).await;
+    assert_eq!(gone.0, 404, "deleted in its own tenant");
 }
 
 /// A body with several bad fields hears of every one (the first also as `field`).
