@@ -1,132 +1,106 @@
 //! The event type catalogue through the API, on both backends: managed by admins, examples
-//! and schemas, and the filters it checks.
+//! and schemas, and the filters it checks. Through the generated client.
 
-use super::api::{assert_error, setup};
+use super::api::setup;
 use hookline::model::Scope;
-use hookline_tests::{Api, Backend, mint_key, test_config, unique};
-use http::StatusCode;
-use serde_json::json;
+use hookline_client::types::{EventTypeIn, EventTypePatchIn, WebhookIn};
+use hookline_tests::{Api, Backend, body, mint_key, ok, refused, test_config, unique};
+use serde_json::{Value, json};
 
 async fn event_type_catalogue_is_managed_by_admins_and_checks_filters(b: Backend) {
     let (name, app) = (b.name(), b.app(test_config()).await);
     let api = Api::new(app);
     let (_, key) = setup(&api).await;
-    let admin = mint_key(&api.app, &unique("ops"), &[Scope::Admin]).await;
-    let k = Some(key.as_str());
-    // No catalogue yet: any well-formed name is accepted.
-    assert_eq!(
-        api.call(
-            "POST",
-            "/v1/webhooks",
-            k,
-            Some(json!({"url": "https://a.example.com/", "events": ["x.y"]}))
-        )
-        .await
-        .0,
-        StatusCode::CREATED
-    );
-
-    let et = json!({"name": "invoice.created", "description": "An invoice was created", "example": {"invoice_id": "inv_1"}});
-    assert_error(
-        &api.call("POST", "/v1/event-types", k, Some(et.clone()))
-            .await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    );
-    let (s, made) = api
-        .call("POST", "/v1/event-types", Some(&admin), Some(et.clone()))
+    let c = api.typed(&key).await;
+    let admin = api
+        .typed(&mint_key(&api.app, &unique("ops"), &[Scope::Admin]).await)
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{name}: {made}");
-    assert_error(
-        &api.call("POST", "/v1/event-types", Some(&admin), Some(et))
-            .await,
-        StatusCode::CONFLICT,
-        "event_type_exists",
-    );
-    assert_error(
-        &api.call(
-            "POST",
-            "/v1/event-types",
-            Some(&admin),
-            Some(json!({"name": "bad name"})),
-        )
-        .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-    );
-    let (s, list) = api.call("GET", "/v1/event-types", k, None).await;
-    assert_eq!(s, StatusCode::OK);
-    assert_eq!(list["data"][0]["name"], "invoice.created");
-    assert_eq!(list["data"][0]["example"]["invoice_id"], "inv_1");
+    let webhook = |events: Value| {
+        c.webhooks_create()
+            .body(body::<WebhookIn>(
+                json!({"url": "https://a.example.com/", "events": events}),
+            ))
+            .send()
+    };
+    // No catalogue yet: any well-formed name is accepted.
+    ok(webhook(json!(["x.y"]))).await;
 
-    // With a catalogue, unknown names are refused; wildcards must match something in it.
-    let bad = api
+    let et = || {
+        body::<EventTypeIn>(json!({"name": "invoice.created",
+            "description": "An invoice was created", "example": {"invoice_id": "inv_1"}}))
+    };
+    let code = |e: (u16, hookline_client::types::ErrorOut)| (e.0, e.1.error.code);
+    assert_eq!(
+        code(refused(c.event_types_create().body(et()).send()).await),
+        (403, "forbidden".into())
+    );
+    let made = admin.event_types_create().body(et()).send().await.unwrap();
+    assert_eq!(made.status().as_u16(), 201, "{name}");
+    assert_eq!(
+        code(refused(admin.event_types_create().body(et()).send()).await),
+        (409, "event_type_exists".into())
+    );
+    // A name the contract's pattern refuses is a request the typed client would not send.
+    let (s, v) = api
         .call(
             "POST",
-            "/v1/webhooks",
-            k,
-            Some(json!({"url": "https://a.example.com/", "events": ["order.paid"]})),
+            "/v1/event-types",
+            Some(&mint_key(&api.app, &unique("ops"), &[Scope::Admin]).await),
+            Some(json!({"name": "bad name"})),
         )
         .await;
-    assert_error(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    assert_eq!(bad.1["error"]["field"], "events");
-    for ok in [
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (422, Some("validation_failed"))
+    );
+    let list = ok(c.event_types_list().send()).await;
+    assert_eq!(list.data[0].name, "invoice.created");
+    assert_eq!(
+        list.data[0].example.as_ref().unwrap()["invoice_id"],
+        "inv_1"
+    );
+
+    // With a catalogue, unknown names are refused; wildcards must match something in it.
+    let bad = refused(webhook(json!(["order.paid"]))).await;
+    assert_eq!(
+        (
+            bad.0,
+            bad.1.error.code.as_str(),
+            bad.1.error.field.as_deref()
+        ),
+        (422, "validation_failed", Some("events"))
+    );
+    for events in [
         json!(["invoice.created"]),
         json!(["invoice.*"]),
         json!(["*"]),
     ] {
-        let got = api
-            .call(
-                "POST",
-                "/v1/webhooks",
-                k,
-                Some(json!({"url": "https://a.example.com/", "events": ok})),
-            )
-            .await;
-        assert_eq!(got.0, StatusCode::CREATED, "{name}: {}", got.1);
+        ok(webhook(events)).await;
     }
 
-    let (s, p) = api
-        .call(
-            "PATCH",
-            "/v1/event-types/invoice.created",
-            Some(&admin),
-            Some(json!({"description": "new"})),
-        )
-        .await;
-    assert_eq!(
-        (s, p["description"].clone()),
-        (StatusCode::OK, json!("new")),
-        "{name}"
-    );
+    let p = ok(admin
+        .event_types_patch()
+        .name("invoice.created")
+        .body(body::<EventTypePatchIn>(json!({"description": "new"})))
+        .send())
+    .await;
+    assert_eq!(p.description.as_deref(), Some("new"), "{name}");
     // A webhook names it: 409 until forced.
-    assert_error(
-        &api.call(
-            "DELETE",
-            "/v1/event-types/invoice.created",
-            Some(&admin),
-            None,
-        )
-        .await,
-        StatusCode::CONFLICT,
-        "event_type_in_use",
-    );
     assert_eq!(
-        api.call(
-            "DELETE",
-            "/v1/event-types/invoice.created?force=true",
-            Some(&admin),
-            None
-        )
-        .await
-        .0,
-        StatusCode::NO_CONTENT
+        code(refused(admin.event_types_delete().name("invoice.created").send()).await),
+        (409, "event_type_in_use".into())
     );
-    assert_error(
-        &api.call("GET", "/v1/event-types/invoice.created", k, None)
-            .await,
-        StatusCode::NOT_FOUND,
-        "not_found",
+    let forced = admin
+        .event_types_delete()
+        .name("invoice.created")
+        .force(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forced.status().as_u16(), 204);
+    assert_eq!(
+        code(refused(c.event_types_read().name("invoice.created").send()).await),
+        (404, "not_found".into())
     );
 }
 
