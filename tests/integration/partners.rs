@@ -3,73 +3,50 @@
 
 use hookline::auth::api_key::{generate_key, new_api_key};
 use hookline::model::Scope::{Admin, WebhooksWrite};
-use hookline_tests::{Api, Backend, id, mint_key, test_config, unique};
-use serde_json::{Value, json};
+use hookline_client::types::{ListOutWebhookOutDataItem, WebhookIn};
+use hookline_tests::{Api, Backend, body, id, mint_key, ok, refused, test_config, unique};
+use serde_json::json;
 
-async fn ok(api: &Api, method: &str, path: &str, key: &str, body: Option<Value>) -> Value {
-    let (s, v) = api.call(method, path, Some(key), body).await;
-    assert!(s.is_success(), "{method} {path}: {s} {v}");
-    v
-}
-
-fn ids(list: &Value) -> Vec<String> {
-    list["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["id"].as_str().unwrap().to_string())
-        .collect()
+fn ids(list: &[ListOutWebhookOutDataItem]) -> Vec<String> {
+    let mut ids: Vec<String> = list.iter().map(|w| w.id.to_string()).collect();
+    ids.sort();
+    ids
 }
 
 async fn partners_act_on_their_tenants_only(b: Backend) {
     let app = b.app(test_config()).await;
     let api = Api::new(app.clone());
-    let admin = mint_key(&app, &unique("ops"), &[Admin]).await;
+    let admin = api
+        .typed(&mint_key(&app, &unique("ops"), &[Admin]).await)
+        .await;
     let (t1, t2, t3) = (unique("pt"), unique("pt"), unique("pt"));
+    let hook = |u: &str| body::<WebhookIn>(json!({"url": format!("https://{u}.example.com/h")}));
     let mut hooks = Vec::new();
     for t in [&t1, &t2, &t3] {
-        let key = mint_key(&app, t, &[WebhooksWrite]).await;
-        let w = ok(
-            &api,
-            "POST",
-            "/v1/webhooks",
-            &key,
-            Some(json!({"url": "https://a.example.com/h"})),
-        )
-        .await;
-        hooks.push(w["id"].as_str().unwrap().to_string());
+        let c = api.typed(&mint_key(&app, t, &[WebhooksWrite]).await).await;
+        hooks.push(ok(c.webhooks_create().body(hook("a")).send()).await.id);
     }
     let partner = unique("partner");
+    let add = |t: &str| {
+        admin
+            .partners_add_tenant()
+            .partner_id(partner.clone())
+            .tenant_id(t.to_string())
+            .send()
+    };
     for t in [&t1, &t2] {
-        ok(
-            &api,
-            "PUT",
-            &format!("/v1/partners/{partner}/tenants/{t}"),
-            &admin,
-            None,
-        )
-        .await;
+        ok(add(t)).await;
     }
     // Adding again changes nothing.
-    let p = ok(
-        &api,
-        "PUT",
-        &format!("/v1/partners/{partner}/tenants/{t1}"),
-        &admin,
-        None,
-    )
-    .await;
+    let p = ok(add(&t1)).await;
     let mut expected = vec![t1.clone(), t2.clone()];
     expected.sort();
-    assert_eq!(p["tenants"], json!(expected));
-    let all = ok(&api, "GET", "/v1/partners", &admin, None).await;
+    let tenants: Vec<String> = p.tenants.iter().map(|t| t.to_string()).collect();
+    assert_eq!(tenants, expected);
+    let all = ok(admin.partners_list().send()).await;
     assert!(
-        all["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|x| x["partner_id"] == partner.as_str()),
-        "{all}"
+        all.data.iter().any(|x| x.partner_id.to_string() == partner),
+        "{all:?}"
     );
 
     // A partner key (as `hookline keys create --partner` makes it).
@@ -83,145 +60,136 @@ async fn partners_act_on_their_tenants_only(b: Backend) {
     );
     record.partner_id = Some(id(&partner));
     app.store.put_key(&record).await.unwrap();
+    let pk = api.typed(&key).await;
 
-    let listed = ids(&ok(&api, "GET", "/v1/webhooks?limit=250", &key, None).await);
-    assert!(
-        listed.contains(&hooks[0]) && listed.contains(&hooks[1]),
-        "{listed:?}"
+    let listed = ids(&ok(pk.webhooks_list().limit(250u64).send()).await.data);
+    let (h0, h1, h2) = (
+        hooks[0].to_string(),
+        hooks[1].to_string(),
+        hooks[2].to_string(),
     );
+    assert!(listed.contains(&h0) && listed.contains(&h1), "{listed:?}");
     assert!(
-        !listed.contains(&hooks[2]),
+        !listed.contains(&h2),
         "another partner's tenant: {listed:?}"
     );
-    let one = ids(&ok(
-        &api,
-        "GET",
-        &format!("/v1/webhooks?tenant_id={t1}"),
-        &key,
-        None,
-    )
-    .await);
-    assert_eq!(one, [hooks[0].clone()]);
-    ok(
-        &api,
-        "GET",
-        &format!("/v1/webhooks/{}?tenant_id={t1}", hooks[0]),
-        &key,
-        None,
-    )
+    let one = ok(pk.webhooks_list().tenant_id(t1.clone()).send()).await;
+    assert_eq!(ids(&one.data), std::slice::from_ref(&h0));
+    ok(pk
+        .webhooks_read()
+        .id(hooks[0].clone())
+        .tenant_id(t1.clone())
+        .send())
     .await;
-    let created = ok(
-        &api,
-        "POST",
-        &format!("/v1/webhooks?tenant_id={t2}"),
-        &key,
-        Some(json!({"url": "https://b.example.com/h"})),
-    )
+    let created = ok(pk
+        .webhooks_create()
+        .tenant_id(t2.clone())
+        .body(hook("b"))
+        .send())
     .await;
-    assert_eq!(created["tenant_id"], t2.as_str());
+    assert_eq!(created.tenant_id.to_string(), t2);
     // Anything but a listing names its tenant; a tenant not of the partner does not exist.
-    let (s, v) = api
-        .call(
-            "POST",
-            "/v1/webhooks",
-            Some(&key),
-            Some(json!({"url": "https://c.example.com/h"})),
-        )
-        .await;
+    let unnamed = refused(pk.webhooks_create().body(hook("c")).send()).await;
     assert_eq!(
-        (s.as_u16(), v["error"]["field"].as_str()),
+        (unnamed.0, unnamed.1.error.field.as_deref()),
         (422, Some("tenant_id")),
-        "{v}"
+        "{unnamed:?}"
     );
-    let (s, _) = api
-        .call(
-            "GET",
-            &format!("/v1/webhooks/{}", hooks[0]),
-            Some(&key),
-            None,
+    assert_eq!(
+        refused(pk.webhooks_read().id(hooks[0].clone()).send())
+            .await
+            .0,
+        422
+    );
+    assert_eq!(
+        refused(pk.webhooks_list().tenant_id(t3.clone()).send())
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        refused(
+            pk.webhooks_read()
+                .id(hooks[2].clone())
+                .tenant_id(t3.clone())
+                .send()
         )
-        .await;
-    assert_eq!(s, 422);
-    for path in [
-        format!("/v1/webhooks?tenant_id={t3}"),
-        format!("/v1/webhooks/{}?tenant_id={t3}", hooks[2]),
-    ] {
-        let (s, v) = api.call("GET", &path, Some(&key), None).await;
-        assert_eq!(s, 404, "{path}: {v}");
-    }
-    let (s, _) = api.call("GET", "/v1/partners", Some(&key), None).await;
-    assert_eq!(s, 403, "a partner key is no admin");
+        .await
+        .0,
+        404
+    );
+    assert_eq!(
+        refused(pk.partners_list().send()).await.0,
+        403,
+        "a partner key is no admin"
+    );
 
     // Admins filter by partner; others may not.
-    let mine = ids(&ok(
-        &api,
-        "GET",
-        &format!("/v1/webhooks?limit=250&partner_id={partner}"),
-        &admin,
-        None,
-    )
-    .await);
-    let mut want = vec![
-        hooks[0].clone(),
-        hooks[1].clone(),
-        created["id"].as_str().unwrap().to_string(),
-    ];
+    let mine = ok(admin
+        .webhooks_list()
+        .limit(250u64)
+        .partner_id(partner.clone())
+        .send())
+    .await;
+    let mut want = vec![h0, h1, created.id.to_string()];
     want.sort();
-    let mut got = mine.clone();
-    got.sort();
-    assert_eq!(got, want);
-    let tenant_key = mint_key(&app, &t1, &[WebhooksWrite]).await;
-    let (s, _) = api
-        .call(
-            "GET",
-            &format!("/v1/webhooks?partner_id={partner}"),
-            Some(&tenant_key),
-            None,
-        )
+    assert_eq!(ids(&mine.data), want);
+    let tenant_key = api
+        .typed(&mint_key(&app, &t1, &[WebhooksWrite]).await)
         .await;
-    assert_eq!(s, 403);
-    let (s, _) = api
-        .call(
-            "PUT",
-            &format!("/v1/partners/{partner}/tenants/{t3}"),
-            Some(&tenant_key),
-            None,
+    assert_eq!(
+        refused(
+            tenant_key
+                .webhooks_list()
+                .partner_id(partner.clone())
+                .send()
         )
-        .await;
-    assert_eq!(s, 403);
+        .await
+        .0,
+        403
+    );
+    assert_eq!(
+        refused(
+            tenant_key
+                .partners_add_tenant()
+                .partner_id(partner.clone())
+                .tenant_id(t3.clone())
+                .send()
+        )
+        .await
+        .0,
+        403
+    );
 
     // A removed tenant is out of reach at once.
-    let p = ok(
-        &api,
-        "DELETE",
-        &format!("/v1/partners/{partner}/tenants/{t2}"),
-        &admin,
-        None,
-    )
-    .await;
-    assert_eq!(p["tenants"], json!([t1.clone()]));
-    let (s, _) = api
-        .call(
-            "GET",
-            &format!("/v1/webhooks?tenant_id={t2}"),
-            Some(&key),
-            None,
+    let remove = || {
+        admin
+            .partners_remove_tenant()
+            .partner_id(partner.clone())
+            .tenant_id(t2.clone())
+            .send()
+    };
+    let p = ok(remove()).await;
+    let tenants: Vec<String> = p.tenants.iter().map(|t| t.to_string()).collect();
+    assert_eq!(tenants, std::slice::from_ref(&t1));
+    assert_eq!(
+        refused(pk.webhooks_list().tenant_id(t2.clone()).send())
+            .await
+            .0,
+        404
+    );
+    assert_eq!(refused(remove()).await.0, 404);
+    assert_eq!(
+        refused(
+            admin
+                .partners_read()
+                .partner_id("nobody-here".to_string())
+                .send()
         )
-        .await;
-    assert_eq!(s, 404);
-    let (s, _) = api
-        .call(
-            "DELETE",
-            &format!("/v1/partners/{partner}/tenants/{t2}"),
-            Some(&admin),
-            None,
-        )
-        .await;
-    assert_eq!(s, 404);
-    let (s, _) = api
-        .call("GET", "/v1/partners/nobody-here", Some(&admin), None)
-        .await;
-    assert_eq!(s, 404);
+        .await
+        .0,
+        404
+    );
 }
 
 hookline_tests::per_backend!(partners_act_on_their_tenants_only);

@@ -123,7 +123,23 @@ impl Modify for Conventions {
                     .build(),
             ),
         );
-        for item in doc.paths.paths.values_mut() {
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let names_tenant = TENANT_SCOPED.iter().any(|p| path.starts_with(p))
+                && path != "/v1/portal-sessions/current";
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if names_tenant {
+                    add_tenant_id(op);
+                }
+            }
             for op in [
                 &mut item.post,
                 &mut item.put,
@@ -149,6 +165,39 @@ impl Modify for Conventions {
             }
         }
     }
+}
+
+/// The routes whose credential acts in a tenant, which an operator's or a partner's key names
+/// with `tenant_id` (`auth::Identity`'s reach): the catalogue and partners are the
+/// deployment's, the public keys name their tenant in the path, and a portal session reading
+/// itself (`/v1/portal-sessions/current`) is its tenant's.
+const TENANT_SCOPED: &[&str] = &[
+    "/v1/webhooks",
+    "/v1/events",
+    "/v1/settings",
+    "/v1/verification-keys",
+    "/v1/client-keys",
+    "/v1/portal-sessions",
+];
+
+/// Every tenant-scoped route takes `tenant_id` in its query (read by the `Auth` extractor for
+/// every route, so a handler's own query type need not declare it).
+fn add_tenant_id(op: &mut Operation) {
+    let params = op.parameters.get_or_insert_with(Vec::new);
+    if params.iter().any(|p| p.name == "tenant_id") {
+        return;
+    }
+    params.push(
+        ParameterBuilder::new()
+            .name("tenant_id")
+            .parameter_in(ParameterIn::Query)
+            .required(Required::False)
+            .description(Some(
+                "The tenant to act in: any tenant for an operator (`admin`) credential, one of                  its tenants for a partner's (which a listing may leave out to span them all).                  A tenant's own key or token acts in its tenant and leaves it out.",
+            ))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build(),
+    );
 }
 
 /// Every write takes an `Idempotency-Key` (api::idempotency).

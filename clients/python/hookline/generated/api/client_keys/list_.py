@@ -7,14 +7,24 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_out import ErrorOut
 from ...models.list_out_client_key_out import ListOutClientKeyOut
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    *,
+    tenant_id: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["tenant_id"] = tenant_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/client-keys",
+        "params": params,
     }
 
     return _kwargs
@@ -98,8 +108,12 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
 ) -> Response[ErrorOut | ListOutClientKeyOut]:
     """
+    Args:
+        tenant_id (str | Unset):
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -108,7 +122,9 @@ def sync_detailed(
         Response[ErrorOut | ListOutClientKeyOut]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        tenant_id=tenant_id,
+    )
 
     response = client.get_httpx_client().request(
         **kwargs,
@@ -120,8 +136,12 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
 ) -> ErrorOut | ListOutClientKeyOut | None:
     """
+    Args:
+        tenant_id (str | Unset):
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -132,14 +152,19 @@ def sync(
 
     return sync_detailed(
         client=client,
+        tenant_id=tenant_id,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
 ) -> Response[ErrorOut | ListOutClientKeyOut]:
     """
+    Args:
+        tenant_id (str | Unset):
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -148,7 +173,9 @@ async def asyncio_detailed(
         Response[ErrorOut | ListOutClientKeyOut]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        tenant_id=tenant_id,
+    )
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
@@ -158,8 +185,12 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
 ) -> ErrorOut | ListOutClientKeyOut | None:
     """
+    Args:
+        tenant_id (str | Unset):
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -171,5 +202,6 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
+            tenant_id=tenant_id,
         )
     ).parsed

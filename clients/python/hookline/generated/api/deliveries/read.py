@@ -8,13 +8,21 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.delivery_out import DeliveryOut
 from ...models.error_out import ErrorOut
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: str,
     delivery_id: str,
+    *,
+    tenant_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["tenant_id"] = tenant_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -22,6 +30,7 @@ def _get_kwargs(
             id=quote(str(id), safe=""),
             delivery_id=quote(str(delivery_id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -107,11 +116,13 @@ def sync_detailed(
     delivery_id: str,
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
 ) -> Response[DeliveryOut | ErrorOut]:
     """
     Args:
         id (str): A webhook id.
         delivery_id (str): A delivery id.
+        tenant_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -124,6 +135,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         id=id,
         delivery_id=delivery_id,
+        tenant_id=tenant_id,
     )
 
     response = client.get_httpx_client().request(
@@ -138,11 +150,13 @@ def sync(
     delivery_id: str,
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
 ) -> DeliveryOut | ErrorOut | None:
     """
     Args:
         id (str): A webhook id.
         delivery_id (str): A delivery id.
+        tenant_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -156,6 +170,7 @@ def sync(
         id=id,
         delivery_id=delivery_id,
         client=client,
+        tenant_id=tenant_id,
     ).parsed
 
 
@@ -164,11 +179,13 @@ async def asyncio_detailed(
     delivery_id: str,
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
 ) -> Response[DeliveryOut | ErrorOut]:
     """
     Args:
         id (str): A webhook id.
         delivery_id (str): A delivery id.
+        tenant_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -181,6 +198,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         id=id,
         delivery_id=delivery_id,
+        tenant_id=tenant_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -193,11 +211,13 @@ async def asyncio(
     delivery_id: str,
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
 ) -> DeliveryOut | ErrorOut | None:
     """
     Args:
         id (str): A webhook id.
         delivery_id (str): A delivery id.
+        tenant_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -212,5 +232,6 @@ async def asyncio(
             id=id,
             delivery_id=delivery_id,
             client=client,
+            tenant_id=tenant_id,
         )
     ).parsed

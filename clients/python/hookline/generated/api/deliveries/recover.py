@@ -16,17 +16,25 @@ def _get_kwargs(
     id: str,
     *,
     body: RecoverIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
+    params: dict[str, Any] = {}
+
+    params["tenant_id"] = tenant_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/webhooks/{id}/recover".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -117,11 +125,13 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: RecoverIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | RecoverOut]:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (RecoverIn):  Example: {'since': '2026-11-24T00:00:00Z'}.
 
@@ -136,6 +146,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -151,11 +162,13 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: RecoverIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | RecoverOut | None:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (RecoverIn):  Example: {'since': '2026-11-24T00:00:00Z'}.
 
@@ -171,6 +184,7 @@ def sync(
         id=id,
         client=client,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -180,11 +194,13 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: RecoverIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | RecoverOut]:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (RecoverIn):  Example: {'since': '2026-11-24T00:00:00Z'}.
 
@@ -199,6 +215,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -212,11 +229,13 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: RecoverIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | RecoverOut | None:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (RecoverIn):  Example: {'since': '2026-11-24T00:00:00Z'}.
 
@@ -233,6 +252,7 @@ async def asyncio(
             id=id,
             client=client,
             body=body,
+            tenant_id=tenant_id,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -15,11 +15,18 @@ def _get_kwargs(
     id: str,
     delivery_id: str,
     *,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
+
+    params: dict[str, Any] = {}
+
+    params["tenant_id"] = tenant_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -27,6 +34,7 @@ def _get_kwargs(
             id=quote(str(id), safe=""),
             delivery_id=quote(str(delivery_id), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["headers"] = headers
@@ -113,12 +121,14 @@ def sync_detailed(
     delivery_id: str,
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | RetryOut]:
     """
     Args:
         id (str): A webhook id.
         delivery_id (str): A delivery id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -132,6 +142,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         id=id,
         delivery_id=delivery_id,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -147,12 +158,14 @@ def sync(
     delivery_id: str,
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | RetryOut | None:
     """
     Args:
         id (str): A webhook id.
         delivery_id (str): A delivery id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -167,6 +180,7 @@ def sync(
         id=id,
         delivery_id=delivery_id,
         client=client,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -176,12 +190,14 @@ async def asyncio_detailed(
     delivery_id: str,
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | RetryOut]:
     """
     Args:
         id (str): A webhook id.
         delivery_id (str): A delivery id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -195,6 +211,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         id=id,
         delivery_id=delivery_id,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -208,12 +225,14 @@ async def asyncio(
     delivery_id: str,
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | RetryOut | None:
     """
     Args:
         id (str): A webhook id.
         delivery_id (str): A delivery id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -229,6 +248,7 @@ async def asyncio(
             id=id,
             delivery_id=delivery_id,
             client=client,
+            tenant_id=tenant_id,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -14,15 +14,23 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: EventIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
+    params: dict[str, Any] = {}
+
+    params["tenant_id"] = tenant_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/events",
+        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -112,10 +120,12 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: EventIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: None | str | Unset = UNSET,
 ) -> Response[ErrorOut | PublishOut]:
     """
     Args:
+        tenant_id (str | Unset):
         idempotency_key (None | str | Unset):
         body (EventIn):  Example: {'data': {'order': 7}, 'id': 'evt_order_1', 'type':
             'order.paid'}.
@@ -130,6 +140,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -144,10 +155,12 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: EventIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: None | str | Unset = UNSET,
 ) -> ErrorOut | PublishOut | None:
     """
     Args:
+        tenant_id (str | Unset):
         idempotency_key (None | str | Unset):
         body (EventIn):  Example: {'data': {'order': 7}, 'id': 'evt_order_1', 'type':
             'order.paid'}.
@@ -163,6 +176,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -171,10 +185,12 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: EventIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: None | str | Unset = UNSET,
 ) -> Response[ErrorOut | PublishOut]:
     """
     Args:
+        tenant_id (str | Unset):
         idempotency_key (None | str | Unset):
         body (EventIn):  Example: {'data': {'order': 7}, 'id': 'evt_order_1', 'type':
             'order.paid'}.
@@ -189,6 +205,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -201,10 +218,12 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: EventIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: None | str | Unset = UNSET,
 ) -> ErrorOut | PublishOut | None:
     """
     Args:
+        tenant_id (str | Unset):
         idempotency_key (None | str | Unset):
         body (EventIn):  Example: {'data': {'order': 7}, 'id': 'evt_order_1', 'type':
             'order.paid'}.
@@ -221,6 +240,7 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            tenant_id=tenant_id,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -8,18 +8,27 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_out import ErrorOut
 from ...models.event_out import EventOut
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: str,
+    *,
+    tenant_id: str | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["tenant_id"] = tenant_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/events/{id}".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -104,10 +113,12 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
 ) -> Response[ErrorOut | EventOut]:
     """
     Args:
         id (str): A event id.
+        tenant_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -119,6 +130,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        tenant_id=tenant_id,
     )
 
     response = client.get_httpx_client().request(
@@ -132,10 +144,12 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
 ) -> ErrorOut | EventOut | None:
     """
     Args:
         id (str): A event id.
+        tenant_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -148,6 +162,7 @@ def sync(
     return sync_detailed(
         id=id,
         client=client,
+        tenant_id=tenant_id,
     ).parsed
 
 
@@ -155,10 +170,12 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
 ) -> Response[ErrorOut | EventOut]:
     """
     Args:
         id (str): A event id.
+        tenant_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -170,6 +187,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        tenant_id=tenant_id,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -181,10 +199,12 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
 ) -> ErrorOut | EventOut | None:
     """
     Args:
         id (str): A event id.
+        tenant_id (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -198,5 +218,6 @@ async def asyncio(
         await asyncio_detailed(
             id=id,
             client=client,
+            tenant_id=tenant_id,
         )
     ).parsed

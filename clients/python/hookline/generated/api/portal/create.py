@@ -14,15 +14,23 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: PortalSessionIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
+    params: dict[str, Any] = {}
+
+    params["tenant_id"] = tenant_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/portal-sessions",
+        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -112,10 +120,12 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: PortalSessionIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | PortalSessionOut]:
     """
     Args:
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (PortalSessionIn):  Example: {'appearance': {'brand_color': '#0a6cf1', 'theme':
             'dark'}, 'capabilities': ['read', 'retry', 'manage'], 'expires_in': 3600,
@@ -132,6 +142,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -146,10 +157,12 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: PortalSessionIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | PortalSessionOut | None:
     """
     Args:
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (PortalSessionIn):  Example: {'appearance': {'brand_color': '#0a6cf1', 'theme':
             'dark'}, 'capabilities': ['read', 'retry', 'manage'], 'expires_in': 3600,
@@ -167,6 +180,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -175,10 +189,12 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: PortalSessionIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | PortalSessionOut]:
     """
     Args:
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (PortalSessionIn):  Example: {'appearance': {'brand_color': '#0a6cf1', 'theme':
             'dark'}, 'capabilities': ['read', 'retry', 'manage'], 'expires_in': 3600,
@@ -195,6 +211,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -207,10 +224,12 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: PortalSessionIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | PortalSessionOut | None:
     """
     Args:
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (PortalSessionIn):  Example: {'appearance': {'brand_color': '#0a6cf1', 'theme':
             'dark'}, 'capabilities': ['read', 'retry', 'manage'], 'expires_in': 3600,
@@ -229,6 +248,7 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            tenant_id=tenant_id,
             idempotency_key=idempotency_key,
         )
     ).parsed

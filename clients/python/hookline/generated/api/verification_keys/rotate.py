@@ -14,15 +14,23 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: None | RotateKeysIn | Unset = UNSET,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
+    params: dict[str, Any] = {}
+
+    params["tenant_id"] = tenant_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/verification-keys/rotate",
+        "params": params,
     }
 
     if isinstance(body, RotateKeysIn):
@@ -115,10 +123,12 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: None | RotateKeysIn | Unset = UNSET,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | VerificationKeysOut]:
     """
     Args:
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (None | RotateKeysIn | Unset):
 
@@ -132,6 +142,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -146,10 +157,12 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: None | RotateKeysIn | Unset = UNSET,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | VerificationKeysOut | None:
     """
     Args:
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (None | RotateKeysIn | Unset):
 
@@ -164,6 +177,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -172,10 +186,12 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: None | RotateKeysIn | Unset = UNSET,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | VerificationKeysOut]:
     """
     Args:
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (None | RotateKeysIn | Unset):
 
@@ -189,6 +205,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -201,10 +218,12 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: None | RotateKeysIn | Unset = UNSET,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | VerificationKeysOut | None:
     """
     Args:
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (None | RotateKeysIn | Unset):
 
@@ -220,6 +239,7 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            tenant_id=tenant_id,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -16,17 +16,25 @@ def _get_kwargs(
     id: str,
     *,
     body: FilterCheckIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
+    params: dict[str, Any] = {}
+
+    params["tenant_id"] = tenant_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/webhooks/{id}/filter-check".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -117,11 +125,13 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: FilterCheckIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | FilterCheckOut]:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (FilterCheckIn): A sample event, as a publisher would send it. Example:
             {'account_id': 'acc_1', 'data': {'amount': 12000}, 'type': 'invoice.paid'}.
@@ -137,6 +147,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -152,11 +163,13 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: FilterCheckIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | FilterCheckOut | None:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (FilterCheckIn): A sample event, as a publisher would send it. Example:
             {'account_id': 'acc_1', 'data': {'amount': 12000}, 'type': 'invoice.paid'}.
@@ -173,6 +186,7 @@ def sync(
         id=id,
         client=client,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -182,11 +196,13 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: FilterCheckIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | FilterCheckOut]:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (FilterCheckIn): A sample event, as a publisher would send it. Example:
             {'account_id': 'acc_1', 'data': {'amount': 12000}, 'type': 'invoice.paid'}.
@@ -202,6 +218,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -215,11 +232,13 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: FilterCheckIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | FilterCheckOut | None:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (FilterCheckIn): A sample event, as a publisher would send it. Example:
             {'account_id': 'acc_1', 'data': {'amount': 12000}, 'type': 'invoice.paid'}.
@@ -237,6 +256,7 @@ async def asyncio(
             id=id,
             client=client,
             body=body,
+            tenant_id=tenant_id,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -14,15 +14,23 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     *,
     body: WebhookIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
+    params: dict[str, Any] = {}
+
+    params["tenant_id"] = tenant_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/webhooks",
+        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -112,10 +120,12 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: WebhookIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | WebhookOut]:
     """
     Args:
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (WebhookIn): `POST` and `PUT` body. On `PUT`, `url` is required, a missing `enabled`
             keeps its value (as
@@ -133,6 +143,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -147,10 +158,12 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: WebhookIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | WebhookOut | None:
     """
     Args:
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (WebhookIn): `POST` and `PUT` body. On `PUT`, `url` is required, a missing `enabled`
             keeps its value (as
@@ -169,6 +182,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -177,10 +191,12 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: WebhookIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | WebhookOut]:
     """
     Args:
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (WebhookIn): `POST` and `PUT` body. On `PUT`, `url` is required, a missing `enabled`
             keeps its value (as
@@ -198,6 +214,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -210,10 +227,12 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: WebhookIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | WebhookOut | None:
     """
     Args:
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (WebhookIn): `POST` and `PUT` body. On `PUT`, `url` is required, a missing `enabled`
             keeps its value (as
@@ -233,6 +252,7 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            tenant_id=tenant_id,
             idempotency_key=idempotency_key,
         )
     ).parsed

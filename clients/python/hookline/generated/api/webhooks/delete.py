@@ -13,17 +13,25 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     id: str,
     *,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
+    params: dict[str, Any] = {}
+
+    params["tenant_id"] = tenant_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "delete",
         "url": "/v1/webhooks/{id}".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["headers"] = headers
@@ -108,11 +116,13 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Any | ErrorOut]:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -125,6 +135,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -139,11 +150,13 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Any | ErrorOut | None:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -157,6 +170,7 @@ def sync(
     return sync_detailed(
         id=id,
         client=client,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -165,11 +179,13 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Any | ErrorOut]:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -182,6 +198,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -194,11 +211,13 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Any | ErrorOut | None:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
 
     Raises:
@@ -213,6 +232,7 @@ async def asyncio(
         await asyncio_detailed(
             id=id,
             client=client,
+            tenant_id=tenant_id,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -16,17 +16,25 @@ def _get_kwargs(
     id: str,
     *,
     body: WebhookPatchIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
+    params: dict[str, Any] = {}
+
+    params["tenant_id"] = tenant_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "patch",
         "url": "/v1/webhooks/{id}".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -117,11 +125,13 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: WebhookPatchIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | WebhookOut]:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (WebhookPatchIn): `PATCH` body: only the fields present change; `null` clears a field
             that can be cleared
@@ -141,6 +151,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -156,11 +167,13 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: WebhookPatchIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | WebhookOut | None:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (WebhookPatchIn): `PATCH` body: only the fields present change; `null` clears a field
             that can be cleared
@@ -181,6 +194,7 @@ def sync(
         id=id,
         client=client,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -190,11 +204,13 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: WebhookPatchIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | WebhookOut]:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (WebhookPatchIn): `PATCH` body: only the fields present change; `null` clears a field
             that can be cleared
@@ -214,6 +230,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -227,11 +244,13 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: WebhookPatchIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | WebhookOut | None:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (WebhookPatchIn): `PATCH` body: only the fields present change; `null` clears a field
             that can be cleared
@@ -253,6 +272,7 @@ async def asyncio(
             id=id,
             client=client,
             body=body,
+            tenant_id=tenant_id,
             idempotency_key=idempotency_key,
         )
     ).parsed

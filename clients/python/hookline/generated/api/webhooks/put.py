@@ -16,17 +16,25 @@ def _get_kwargs(
     id: str,
     *,
     body: WebhookIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
+    params: dict[str, Any] = {}
+
+    params["tenant_id"] = tenant_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "put",
         "url": "/v1/webhooks/{id}".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -122,11 +130,13 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: WebhookIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | WebhookOut]:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (WebhookIn): `POST` and `PUT` body. On `PUT`, `url` is required, a missing `enabled`
             keeps its value (as
@@ -145,6 +155,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -160,11 +171,13 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: WebhookIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | WebhookOut | None:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (WebhookIn): `POST` and `PUT` body. On `PUT`, `url` is required, a missing `enabled`
             keeps its value (as
@@ -184,6 +197,7 @@ def sync(
         id=id,
         client=client,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -193,11 +207,13 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: WebhookIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | WebhookOut]:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (WebhookIn): `POST` and `PUT` body. On `PUT`, `url` is required, a missing `enabled`
             keeps its value (as
@@ -216,6 +232,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -229,11 +246,13 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: WebhookIn,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | WebhookOut | None:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (WebhookIn): `POST` and `PUT` body. On `PUT`, `url` is required, a missing `enabled`
             keeps its value (as
@@ -254,6 +273,7 @@ async def asyncio(
             id=id,
             client=client,
             body=body,
+            tenant_id=tenant_id,
             idempotency_key=idempotency_key,
         )
     ).parsed

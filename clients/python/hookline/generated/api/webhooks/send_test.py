@@ -16,17 +16,25 @@ def _get_kwargs(
     id: str,
     *,
     body: None | TestIn | Unset = UNSET,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
+    params: dict[str, Any] = {}
+
+    params["tenant_id"] = tenant_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/webhooks/{id}/test".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     if isinstance(body, TestIn):
@@ -120,11 +128,13 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: None | TestIn | Unset = UNSET,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | TestOut]:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (None | TestIn | Unset):
 
@@ -139,6 +149,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -154,11 +165,13 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: None | TestIn | Unset = UNSET,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | TestOut | None:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (None | TestIn | Unset):
 
@@ -174,6 +187,7 @@ def sync(
         id=id,
         client=client,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -183,11 +197,13 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: None | TestIn | Unset = UNSET,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorOut | TestOut]:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (None | TestIn | Unset):
 
@@ -202,6 +218,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         id=id,
         body=body,
+        tenant_id=tenant_id,
         idempotency_key=idempotency_key,
     )
 
@@ -215,11 +232,13 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: None | TestIn | Unset = UNSET,
+    tenant_id: str | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorOut | TestOut | None:
     """
     Args:
         id (str): A webhook id.
+        tenant_id (str | Unset):
         idempotency_key (str | Unset):
         body (None | TestIn | Unset):
 
@@ -236,6 +255,7 @@ async def asyncio(
             id=id,
             client=client,
             body=body,
+            tenant_id=tenant_id,
             idempotency_key=idempotency_key,
         )
     ).parsed
