@@ -16,46 +16,29 @@ async fn ok(api: &Api, method: &str, path: &str, key: &str, body: Option<Value>)
 }
 
 async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
+    use hookline_client::types::{EventIn, PortalSessionIn, RecoverIn, WebhookIn, WebhookPatchIn};
+    use hookline_tests::{body, ok as sent, refused};
     let app = b.app(test_config()).await;
     let api = Api::new(app.clone());
     let tenant = unique("portal");
     let key = mint_key(&app, &tenant, &[Scope::WebhooksWrite, Scope::EventsPublish]).await;
+    let c = api.typed(&key).await;
     let receiver = Receiver::start().await;
     let url = receiver
         .configure(&format!("/{tenant}"), &[], &[200], None)
         .await;
-    let mine = ok(
-        &api,
-        "POST",
-        "/v1/webhooks",
-        &key,
-        Some(json!({"url": url})),
-    )
-    .await;
-    let other = ok(
-        &api,
-        "POST",
-        "/v1/webhooks",
-        &key,
-        Some(json!({"url": url})),
-    )
-    .await;
-    let (mine, other) = (mine["id"].as_str().unwrap(), other["id"].as_str().unwrap());
-    let event = ok(
-        &api,
-        "POST",
-        "/v1/events",
-        &key,
-        Some(json!({"type": "a.b", "data": {"n": 1}})),
-    )
-    .await;
-    let event = event["id"].as_str().unwrap();
+    let hook = || body::<WebhookIn>(json!({"url": url}));
+    let mine = sent(c.webhooks_create().body(hook()).send()).await.id;
+    let other = sent(c.webhooks_create().body(hook()).send()).await.id;
+    let publish = || body::<EventIn>(json!({"type": "a.b", "data": {"n": 1}}));
+    let event = sent(c.events_create().body(publish()).send()).await.id;
     // Delivered once, so that the log shows it (DynamoDB records a delivery at its first
     // attempt).
     let deliverer = hookline::delivery::Deliverer::new(app.clone()).unwrap();
     hookline_tests::lambda_poll(&app, &deliverer).await;
 
-    // Bad input: every field at fault, and nothing minted.
+    // Bad input: every field at fault, and nothing minted. (Raw: the typed client would not
+    // send an `expires_in` the contract refuses.)
     let (s, v) = api
         .call(
             "POST",
@@ -68,165 +51,184 @@ async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
     let fields = hookline_tests::error_fields(&v);
     assert_eq!(fields, ["expires_in", "webhook_ids"], "{v}");
     // A key that may only read cannot mint a session that may retry.
-    let reader = mint_key(&app, &tenant, &[Scope::WebhooksRead]).await;
-    let (s, v) = api
-        .call(
-            "POST",
-            "/v1/portal-sessions",
-            Some(&reader),
-            Some(json!({})),
-        )
+    let reader = api
+        .typed(&mint_key(&app, &tenant, &[Scope::WebhooksRead]).await)
         .await;
+    let session_in = |v: serde_json::Value| body::<PortalSessionIn>(v);
+    let (s, e) = refused(reader.portal_create().body(session_in(json!({}))).send()).await;
     assert_eq!(
-        (s.as_u16(), v["error"]["required_scope"].as_str()),
+        (s, e.error.required_scope.as_deref()),
         (403, Some("webhooks:write")),
-        "{v}"
+        "{e:?}"
     );
 
-    let (s, session) = api
-        .call(
-            "POST",
-            "/v1/portal-sessions",
-            Some(&key),
-            Some(json!({"webhook_ids": [mine]})),
-        )
-        .await;
-    assert_eq!(s, 201, "{session}");
-    let token = session["token"].as_str().unwrap();
-    let url = session["url"].as_str().unwrap();
+    let minted = c
+        .portal_create()
+        .body(session_in(json!({"webhook_ids": [mine.to_string()]})))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(minted.status().as_u16(), 201);
+    let session = minted.into_inner();
+    let token = session.token.clone();
     assert!(
-        url.contains("/portal?s=key_") && url.ends_with(&format!("#session={token}")),
-        "{url}"
+        session.url.contains("/portal?s=key_")
+            && session.url.ends_with(&format!("#session={token}")),
+        "{}",
+        session.url
     );
-    assert_eq!(session["tenant_id"], tenant.as_str());
-    let expires: chrono::DateTime<chrono::Utc> =
-        serde_json::from_value(session["expires_at"].clone()).unwrap();
-    let left = expires - app.clock.now();
+    assert_eq!(session.tenant_id.to_string(), tenant);
+    let left = session.expires_at - app.clock.now();
     assert!(
         left > chrono::Duration::minutes(59) && left <= chrono::Duration::minutes(60),
         "{left}"
     );
 
     // It sees its webhook, its deliveries and the event through them; not the other webhook.
-    let list = ok(&api, "GET", "/v1/webhooks", token, None).await;
-    let ids: Vec<&str> = list["data"]
-        .as_array()
-        .unwrap()
+    let portal = api.typed(&token).await;
+    let list = sent(portal.webhooks_list().send()).await;
+    let ids: Vec<String> = list.data.iter().map(|w| w.id.to_string()).collect();
+    assert_eq!(ids, [mine.to_string()], "{list:?}");
+    assert!(list.data[0].secret.contains('*'), "secret masked");
+    sent(portal.webhooks_stats().id(mine.clone()).send()).await;
+    let log = sent(portal.deliveries_list().id(mine.clone()).send()).await;
+    let delivery = log.data[0].id.clone();
+    let ev = sent(portal.events_read().id(event.to_string()).send()).await;
+    let seen: Vec<String> = ev
+        .deliveries
         .iter()
-        .map(|w| w["id"].as_str().unwrap())
+        .map(|d| d.webhook_id.to_string())
         .collect();
-    assert_eq!(ids, [mine], "{list}");
-    assert!(
-        list["data"][0]["secret"].as_str().unwrap().contains('*'),
-        "secret masked"
+    assert_eq!(
+        seen,
+        [mine.to_string()],
+        "only its own webhook's delivery: {ev:?}"
     );
-    ok(
-        &api,
-        "GET",
-        &format!("/v1/webhooks/{mine}/stats"),
-        token,
-        None,
-    )
-    .await;
-    let log = ok(
-        &api,
-        "GET",
-        &format!("/v1/webhooks/{mine}/deliveries"),
-        token,
-        None,
-    )
-    .await;
-    let delivery = log["data"][0]["id"].as_str().unwrap().to_string();
-    let ev = ok(&api, "GET", &format!("/v1/events/{event}"), token, None).await;
-    let seen: Vec<&str> = ev["deliveries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["webhook_id"].as_str().unwrap())
-        .collect();
-    assert_eq!(seen, [mine], "only its own webhook's delivery: {ev}");
-    for path in [
-        format!("/v1/webhooks/{other}"),
-        format!("/v1/webhooks/{other}/deliveries"),
-        format!("/v1/webhooks/{other}/stats"),
+    for (what, status) in [
+        (
+            "read",
+            refused(portal.webhooks_read().id(other.clone()).send())
+                .await
+                .0,
+        ),
+        (
+            "log",
+            refused(portal.deliveries_list().id(other.clone()).send())
+                .await
+                .0,
+        ),
+        (
+            "stats",
+            refused(portal.webhooks_stats().id(other.clone()).send())
+                .await
+                .0,
+        ),
     ] {
-        let (s, v) = api.call("GET", &path, Some(token), None).await;
-        assert_eq!(s, 404, "{path}: {v}");
+        assert_eq!(status, 404, "{what} of {other}");
     }
     // It may retry a delivery, and nothing else that changes anything.
-    let (s, v) = api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{mine}/deliveries/{delivery}/retry"),
-            Some(token),
-            None,
-        )
-        .await;
-    assert_eq!(s, 202, "{v}");
+    let retried = portal
+        .deliveries_retry()
+        .id(mine.clone())
+        .delivery_id(delivery)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retried.status().as_u16(), 202);
     // Recovering failed deliveries is part of "retry".
-    let (s, v) = api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{mine}/recover"),
-            Some(token),
-            Some(json!({"since": "2026-01-01T00:00:00Z"})),
-        )
-        .await;
-    assert_eq!(s, 202, "{v}");
-    for (method, path, body) in [
+    let recovered = portal
+        .deliveries_recover()
+        .id(mine.clone())
+        .body(body::<RecoverIn>(json!({"since": "2026-01-01T00:00:00Z"})))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recovered.status().as_u16(), 202);
+    let patch = body::<WebhookPatchIn>(json!({"enabled": false}));
+    for (what, status) in [
         (
             "PATCH",
-            format!("/v1/webhooks/{mine}"),
-            Some(json!({"enabled": false})),
-        ),
-        ("DELETE", format!("/v1/webhooks/{mine}"), None),
-        ("POST", format!("/v1/webhooks/{mine}/rotate-secret"), None),
-        ("POST", format!("/v1/webhooks/{mine}/test"), None),
-        (
-            "POST",
-            "/v1/webhooks".into(),
-            Some(json!({"url": "https://c.example.com/h"})),
+            refused(portal.webhooks_patch().id(mine.clone()).body(patch).send())
+                .await
+                .0,
         ),
         (
-            "POST",
-            "/v1/events".into(),
-            Some(json!({"type": "a.b", "data": {}})),
+            "DELETE",
+            refused(portal.webhooks_delete().id(mine.clone()).send())
+                .await
+                .0,
         ),
-        ("POST", "/v1/portal-sessions".into(), Some(json!({}))),
-        ("GET", "/v1/client-keys".into(), None),
+        (
+            "rotate",
+            refused(
+                portal
+                    .webhooks_rotate_secret()
+                    .id(mine.clone())
+                    .body(None)
+                    .send(),
+            )
+            .await
+            .0,
+        ),
+        (
+            "test",
+            refused(
+                portal
+                    .webhooks_send_test()
+                    .id(mine.clone())
+                    .body(None)
+                    .send(),
+            )
+            .await
+            .0,
+        ),
+        (
+            "create",
+            refused(portal.webhooks_create().body(hook()).send())
+                .await
+                .0,
+        ),
+        (
+            "publish",
+            refused(portal.events_create().body(publish()).send())
+                .await
+                .0,
+        ),
+        (
+            "session",
+            refused(portal.portal_create().body(session_in(json!({}))).send())
+                .await
+                .0,
+        ),
+        (
+            "client keys",
+            refused(portal.client_keys_list().send()).await.0,
+        ),
     ] {
-        let (s, v) = api.call(method, &path, Some(token), body).await;
-        assert_eq!(s, 403, "{method} {path}: {v}");
+        assert_eq!(status, 403, "{what}");
     }
-    let w = ok(&api, "GET", &format!("/v1/webhooks/{mine}"), &key, None).await;
-    assert_eq!(w["enabled"], true, "the refused PATCH changed nothing");
+    let w = sent(c.webhooks_read().id(mine.clone()).send()).await;
+    assert!(w.enabled, "the refused PATCH changed nothing");
 
     // Another tenant's session sees none of it, even naming the tenant.
-    let stranger = mint_key(&app, &unique("portal"), &[Scope::WebhooksWrite]).await;
-    let foreign = ok(
-        &api,
-        "POST",
-        "/v1/portal-sessions",
-        &stranger,
-        Some(json!({})),
-    )
-    .await;
-    let foreign = foreign["token"].as_str().unwrap();
-    let (s, _) = api
-        .call("GET", &format!("/v1/webhooks/{mine}"), Some(foreign), None)
+    let stranger = api
+        .typed(&mint_key(&app, &unique("portal"), &[Scope::WebhooksWrite]).await)
         .await;
-    assert_eq!(s, 404);
-    let (s, _) = api
-        .call(
-            "GET",
-            &format!("/v1/webhooks?tenant_id={tenant}"),
-            Some(foreign),
-            None,
-        )
-        .await;
-    assert_eq!(s, 403);
-    let empty = ok(&api, "GET", "/v1/webhooks", foreign, None).await;
-    assert_eq!(empty["data"], json!([]));
+    let foreign = sent(stranger.portal_create().body(session_in(json!({}))).send()).await;
+    let foreign = api.typed(&foreign.token).await;
+    assert_eq!(
+        refused(foreign.webhooks_read().id(mine.clone()).send())
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        refused(foreign.webhooks_list().tenant_id(tenant.clone()).send())
+            .await
+            .0,
+        403
+    );
+    assert!(sent(foreign.webhooks_list().send()).await.data.is_empty());
 
     // A session past its end is refused like no key at all.
     let expired = generate_key();
@@ -239,12 +241,8 @@ async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
     );
     k.expires_at = Some(app.clock.now() - chrono::Duration::seconds(1));
     app.store.put_key(&k).await.unwrap();
-    let (s, v) = api.call("GET", "/v1/webhooks", Some(&expired), None).await;
-    assert_eq!(
-        (s.as_u16(), v["error"]["code"].as_str()),
-        (401, Some("unauthorized")),
-        "{v}"
-    );
+    let (s, e) = refused(api.typed(&expired).await.webhooks_list().send()).await;
+    assert_eq!((s, e.error.code.as_str()), (401, "unauthorized"), "{e:?}");
 }
 
 hookline_tests::per_backend!(sessions_see_only_their_webhooks_and_may_only_retry);
