@@ -183,47 +183,54 @@ const TENANT_SCOPED: &[&str] = &[
 /// Every tenant-scoped route takes `tenant_id` in its query (read by the `Auth` extractor for
 /// every route, so a handler's own query type need not declare it).
 fn add_tenant_id(op: &mut Operation) {
-    let params = op.parameters.get_or_insert_with(Vec::new);
-    if params.iter().any(|p| p.name == "tenant_id") {
-        return;
-    }
-    params.push(
-        ParameterBuilder::new()
-            .name("tenant_id")
-            .parameter_in(ParameterIn::Query)
-            .required(Required::False)
-            .description(Some(
-                "The tenant to act in: any tenant for an operator (`admin`) credential, one of                  its tenants for a partner's (which a listing may leave out to span them all).                  A tenant's own key or token acts in its tenant and leaves it out.",
-            ))
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-            .build(),
+    add_parameter(
+        op,
+        "tenant_id",
+        ParameterIn::Query,
+        "The tenant to act in: any tenant for an operator (`admin`) credential, one of its \
+         tenants for a partner's (which a listing may leave out to span them all). A tenant's \
+         own key or token acts in its tenant and leaves it out.",
+        ObjectBuilder::new().schema_type(Type::String),
     );
 }
 
 /// Every write takes an `Idempotency-Key` (api::idempotency).
 fn add_idempotency_key(op: &mut Operation) {
+    add_parameter(
+        op,
+        "Idempotency-Key",
+        ParameterIn::Header,
+        "1 to 255 visible ASCII characters. A repeat of the same request within 24 hours gets \
+         the first answer again (`Idempotent-Replayed: true`) without running; the same key \
+         with another request is refused (422 `idempotency_key_mismatch`); a repeat while the \
+         first runs gets 409 `idempotency_key_in_use`.",
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .max_length(Some(255))
+            .pattern(Some("^[!-~]+$")),
+    );
+}
+
+/// Adds an optional parameter to `op`, unless it declares one of that name itself.
+fn add_parameter(
+    op: &mut Operation,
+    name: &str,
+    location: ParameterIn,
+    description: &str,
+    schema: ObjectBuilder,
+) {
     let params = op.parameters.get_or_insert_with(Vec::new);
-    if params.iter().any(|p| p.name == "Idempotency-Key") {
+    if params.iter().any(|p| p.name == name) {
         return;
     }
     params.push(
         ParameterBuilder::new()
-            .name("Idempotency-Key")
-            .parameter_in(ParameterIn::Header)
+            .name(name)
+            .parameter_in(location)
             .required(Required::False)
-            .description(Some(
-                "1 to 255 visible ASCII characters. A repeat of the same request within 24 hours \
-                 gets the first answer again (`Idempotent-Replayed: true`) without running; the \
-                 same key with another request is refused (422 `idempotency_key_mismatch`); a \
-                 repeat while the first runs gets 409 `idempotency_key_in_use`.",
-            ))
-            .schema(Some(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .min_length(Some(1))
-                    .max_length(Some(255))
-                    .pattern(Some("^[!-~]+$")),
-            ))
+            .description(Some(description))
+            .schema(Some(schema))
             .build(),
     );
 }
