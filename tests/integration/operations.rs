@@ -7,26 +7,12 @@ use std::time::Duration;
 use chrono::Utc;
 use hookline::ids::EventId;
 use hookline::model::Scope;
-use hookline_tests::{Backend, Harness, Receiver, eventually, id, mint_key, test_config, unique};
+use hookline_client::types::{DeliveryStatus, ListOutDeliveryOut};
+use hookline_tests::ok as typed;
+use hookline_tests::{
+    Backend, Harness, Receiver, eventually, id, mint_key, refused, test_config, unique,
+};
 use serde_json::{Value, json};
-
-pub(crate) fn ids(v: &Value) -> Vec<String> {
-    v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
-pub(crate) fn field(v: &Value, f: &str) -> Vec<String> {
-    v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d[f].as_str().unwrap().to_string())
-        .collect()
-}
 
 /// A delivery with its attempts, as JSON.
 pub(crate) async fn delivery(h: &Harness, wh: &str, did: &str) -> Value {
@@ -77,107 +63,72 @@ async fn the_delivery_log_lists_newest_first_with_filters_and_every_attempt(b: B
     for e in &events {
         settled(&h, e).await;
     }
-    let k = Some(h.key.as_str());
-    let (s, all) = h
-        .api
-        .call("GET", &format!("/v1/webhooks/{wh_ok}/deliveries"), k, None)
-        .await;
-    assert_eq!(s, 200, "{name}: {all}");
+    let c = hookline_client::connect(&h.base(), &h.key).unwrap();
+    let log = |w: &hookline::ids::WebhookId| c.deliveries_list().id(w.to_string());
+    let events_of = |page: &ListOutDeliveryOut| -> Vec<String> {
+        page.data.iter().map(|d| d.event_id.to_string()).collect()
+    };
+    let all = typed(log(&wh_ok).send()).await;
     let newest_first: Vec<String> = events.iter().rev().cloned().collect();
-    assert_eq!(field(&all, "event_id"), newest_first, "{name}");
+    assert_eq!(events_of(&all), newest_first, "{name}");
     assert!(
-        all["data"]
-            .as_array()
-            .unwrap()
+        all.data
             .iter()
-            .all(|d| d["status"] == "succeeded" && d["attempt_count"] == 1)
+            .all(|d| d.status == DeliveryStatus::Succeeded && d.attempt_count == 1)
     );
 
-    let (_, ones) = h
-        .api
-        .call(
-            "GET",
-            &format!("/v1/webhooks/{wh_ok}/deliveries?event_type=a.one"),
-            k,
-            None,
-        )
-        .await;
+    let ones = typed(log(&wh_ok).event_type("a.one").send()).await;
     assert_eq!(
-        field(&ones, "event_id"),
+        events_of(&ones),
         vec![events[2].clone(), events[0].clone()],
         "{name}"
     );
-    let (_, page1) = h
-        .api
-        .call(
-            "GET",
-            &format!("/v1/webhooks/{wh_ok}/deliveries?limit=2"),
-            k,
-            None,
-        )
-        .await;
-    assert_eq!(ids(&page1).len(), 2);
-    let cursor = page1["next_cursor"]
-        .as_str()
-        .expect("a second page")
-        .to_string();
-    let (_, page2) = h
-        .api
-        .call(
-            "GET",
-            &format!("/v1/webhooks/{wh_ok}/deliveries?limit=2&cursor={cursor}"),
-            k,
-            None,
-        )
-        .await;
-    assert_eq!(field(&page2, "event_id"), vec![events[0].clone()], "{name}");
-    assert_eq!(page2["has_more"], false);
-    let (_, none) = h
-        .api
-        .call(
-            "GET",
-            &format!("/v1/webhooks/{wh_ok}/deliveries?status=failed"),
-            k,
-            None,
-        )
-        .await;
-    assert_eq!(ids(&none), Vec::<String>::new());
+    let page1 = typed(log(&wh_ok).limit(2u64).send()).await;
+    assert_eq!(page1.data.len(), 2);
+    let cursor = page1.next_cursor.clone().expect("a second page");
+    let page2 = typed(log(&wh_ok).limit(2u64).cursor(cursor).send()).await;
+    assert_eq!(events_of(&page2), vec![events[0].clone()], "{name}");
+    assert!(!page2.has_more);
+    let none = typed(log(&wh_ok).status("failed").send()).await;
+    assert!(none.data.is_empty());
 
-    let (_, failed) = h
-        .api
-        .call(
-            "GET",
-            &format!("/v1/webhooks/{wh_down}/deliveries?status=failed"),
-            k,
-            None,
-        )
-        .await;
+    let failed = typed(log(&wh_down).status("failed").send()).await;
     assert_eq!(
-        field(&failed, "event_id"),
+        events_of(&failed),
         vec![events[2].clone(), events[0].clone()],
         "{name}: only a.one reached it"
     );
-    let d = delivery(&h, &wh_down, &ids(&failed)[0]).await;
-    let attempts = d["attempts"].as_array().unwrap();
-    assert_eq!(attempts.len(), 3, "{name}: {d}");
-    for a in attempts {
+    let d = typed(
+        c.deliveries_read()
+            .id(wh_down.to_string())
+            .delivery_id(failed.data[0].id.clone())
+            .send(),
+    )
+    .await;
+    let attempts = d.attempts.clone().unwrap_or_default();
+    assert_eq!(attempts.len(), 3, "{name}: {d:?}");
+    for a in &attempts {
         assert_eq!(
-            (a["status_code"].clone(), a["error_kind"].clone()),
-            (json!(500), json!("http_status"))
+            (a.status_code, a.error_kind.map(|k| k.to_string())),
+            (Some(500), Some("http_status".to_string()))
         );
-        assert!(a["at"].is_string() && a["duration_ms"].is_u64() && a["error"].is_string());
+        assert!(a.error.is_some(), "{a:?}");
         assert!(
-            a["response_excerpt"].as_str().unwrap().contains("received"),
-            "{a}"
+            a.response_excerpt
+                .as_deref()
+                .unwrap_or("")
+                .contains("received"),
+            "{a:?}"
         );
     }
 
+    // A status the contract does not know is a request the typed client cannot make: raw.
     let (s, e) = h
         .api
         .call(
             "GET",
             &format!("/v1/webhooks/{wh_ok}/deliveries?status=lost"),
-            k,
+            Some(h.key.as_str()),
             None,
         )
         .await;
@@ -186,28 +137,18 @@ async fn the_delivery_log_lists_newest_first_with_filters_and_every_attempt(b: B
         (400, json!("bad_request"))
     );
     let other = mint_key(&h.api.app, &unique("t"), &[Scope::WebhooksRead]).await;
-    let (s, _) = h
-        .api
-        .call(
-            "GET",
-            &format!("/v1/webhooks/{wh_ok}/deliveries"),
-            Some(&other),
-            None,
-        )
-        .await;
-    assert_eq!(s.as_u16(), 404, "{name}: another tenant's log is not found");
-    let (s, _) = h
-        .api
-        .call(
-            "GET",
-            &format!("/v1/webhooks/{wh_down}/deliveries/{}", ids(&all)[0]),
-            k,
-            None,
-        )
-        .await;
+    let other = hookline_client::connect(&h.base(), &other).unwrap();
+    let (s, _) = refused(other.deliveries_list().id(wh_ok.to_string()).send()).await;
+    assert_eq!(s, 404, "{name}: another tenant's log is not found");
+    let (s, _) = refused(
+        c.deliveries_read()
+            .id(wh_down.to_string())
+            .delivery_id(all.data[0].id.clone())
+            .send(),
+    )
+    .await;
     assert_eq!(
-        s.as_u16(),
-        404,
+        s, 404,
         "{name}: a delivery is read under its own webhook only"
     );
     h.stop().await;
