@@ -61,3 +61,28 @@ fn env_vars_in_source() -> BTreeSet<String> {
     }
     found
 }
+
+/// A setting `hookline serve` cannot use is refused before anything starts, naming it.
+#[test]
+fn serve_refuses_a_thread_count_that_is_not_one() {
+    let data = std::env::temp_dir().join(hookline_tests::unique("threads"));
+    for (value, says) in [
+        (
+            "0",
+            "HOOKLINE_WORKER_THREADS must be a positive whole number",
+        ),
+        ("two", "\"two\" is not a whole number"),
+    ] {
+        let out = std::process::Command::new(super::serve::hookline_bin())
+            .arg("serve")
+            .env("HOOKLINE_DATA_DIR", &data)
+            .env("HOOKLINE_WORKER_THREADS", value)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(says),
+            "{value}: {stderr}"
+        );
+    }
+}
