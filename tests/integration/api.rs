@@ -2,7 +2,7 @@
 //! pagination, the event type catalogue, and the auth rules (401 / 403 / 404 across tenants).
 
 use hookline::model::Scope;
-use hookline_client::types::{WebhookIn, WebhookPatchIn};
+use hookline_client::types::{EventIn, WebhookIn, WebhookPatchIn};
 use hookline_tests::{Api, Backend, body, mint_key, ok, refused, test_config, unique};
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -136,115 +136,106 @@ async fn auth_rules_401_403_404_across_tenants(b: Backend) {
     let api = Api::new(app);
     let (tenant_a, key_a) = setup(&api).await;
     let (_tenant_b, key_b) = setup(&api).await;
+    let (a, b_) = (api.typed(&key_a).await, api.typed(&key_b).await);
     let reader = mint_key(&api.app, &tenant_a, &[Scope::WebhooksRead]).await;
-    let publisher = mint_key(&api.app, &tenant_a, &[Scope::EventsPublish]).await;
-    let admin = mint_key(&api.app, &unique("ops"), &[Scope::Admin]).await;
-    let (_, wh) = api
-        .call(
-            "POST",
-            "/v1/webhooks",
-            Some(&key_a),
-            Some(json!({"url": "https://a.example.com/h"})),
-        )
+    let reader_c = api.typed(&reader).await;
+    let publisher = api
+        .typed(&mint_key(&api.app, &tenant_a, &[Scope::EventsPublish]).await)
         .await;
-    let path = format!("/v1/webhooks/{}", wh["id"].as_str().unwrap());
+    let admin = api
+        .typed(&mint_key(&api.app, &unique("ops"), &[Scope::Admin]).await)
+        .await;
+    let hook = |u: &str| body::<WebhookIn>(json!({"url": format!("https://a.example.com/{u}")}));
+    let wh = ok(a.webhooks_create().body(hook("h")).send()).await;
+    let id = wh.id.clone();
+    let code = |e: (u16, hookline_client::types::ErrorOut)| (e.0, e.1.error.code);
 
-    assert_error(
-        &api.call("GET", "/v1/webhooks", None, None).await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
+    // No key, or one that is not a key: 401. (No key at all: the raw call sends none.)
+    let (s, e) = api.call("GET", "/v1/webhooks", None, None).await;
+    assert_error(&(s, e), StatusCode::UNAUTHORIZED, "unauthorized");
+    let stranger = api.typed("hl_not_a_key").await;
+    assert_eq!(
+        code(refused(stranger.webhooks_list().send()).await),
+        (401, "unauthorized".into())
     );
-    assert_error(
-        &api.call("GET", "/v1/webhooks", Some("hl_not_a_key"), None)
-            .await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-    );
+    // `X-API-Key` is accepted too (a header the typed client does not send).
     let (s, _) = api
-        .call_raw("GET", &path, None, None, &[("x-api-key", &key_a)])
+        .call_raw(
+            "GET",
+            &format!("/v1/webhooks/{id}"),
+            None,
+            None,
+            &[("x-api-key", &key_a)],
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{name}: X-API-Key is accepted");
 
-    let denied = api
-        .call(
-            "POST",
-            "/v1/webhooks",
-            Some(&reader),
-            Some(json!({"url": "https://a.example.com/x"})),
-        )
-        .await;
-    assert_error(&denied, StatusCode::FORBIDDEN, "forbidden");
-    assert_eq!(denied.1["error"]["required_scope"], "webhooks:write");
+    let denied = refused(reader_c.webhooks_create().body(hook("x")).send()).await;
     assert_eq!(
-        api.call("GET", &path, Some(&reader), None).await.0,
-        StatusCode::OK
+        (
+            denied.0,
+            denied.1.error.code.as_str(),
+            denied.1.error.required_scope.as_deref()
+        ),
+        (403, "forbidden", Some("webhooks:write"))
     );
-    assert_error(
-        &api.call("GET", "/v1/webhooks", Some(&publisher), None)
-            .await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
+    ok(reader_c.webhooks_read().id(id.clone()).send()).await;
+    assert_eq!(
+        code(refused(publisher.webhooks_list().send()).await),
+        (403, "forbidden".into())
     );
-    assert_error(
-        &api.call(
-            "POST",
-            "/v1/events",
-            Some(&reader),
-            Some(json!({"type": "a.b", "data": {}})),
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
+    let event = body::<EventIn>(json!({"type": "a.b", "data": {}}));
+    assert_eq!(
+        code(refused(reader_c.events_create().body(event).send()).await),
+        (403, "forbidden".into())
     );
 
     // Another tenant's id is not found, whatever the method; its listing does not show it.
-    for method in ["GET", "DELETE"] {
-        assert_error(
-            &api.call(method, &path, Some(&key_b), None).await,
-            StatusCode::NOT_FOUND,
-            "not_found",
-        );
-    }
-    assert_error(
-        &api.call(
+    let patch = body::<WebhookPatchIn>(json!({"enabled": false}));
+    for (what, e) in [
+        (
+            "GET",
+            refused(b_.webhooks_read().id(id.clone()).send()).await,
+        ),
+        (
+            "DELETE",
+            refused(b_.webhooks_delete().id(id.clone()).send()).await,
+        ),
+        (
             "PATCH",
-            &path,
-            Some(&key_b),
-            Some(json!({"enabled": false})),
-        )
-        .await,
-        StatusCode::NOT_FOUND,
-        "not_found",
-    );
-    assert_eq!(
-        api.call("GET", "/v1/webhooks", Some(&key_b), None).await.1["data"],
-        json!([])
-    );
-    assert_eq!(
-        api.call("GET", &path, Some(&key_a), None).await.1["enabled"],
-        true,
+            refused(b_.webhooks_patch().id(id.clone()).body(patch).send()).await,
+        ),
+    ] {
+        assert_eq!(code(e), (404, "not_found".into()), "{name}: {what}");
+    }
+    assert!(ok(b_.webhooks_list().send()).await.data.is_empty());
+    assert!(
+        ok(a.webhooks_read().id(id.clone()).send()).await.enabled,
         "{name}: untouched by tenant B"
     );
 
     // Only admin keys may name another tenant.
-    let q = format!("{path}?tenant_id={tenant_a}");
-    assert_error(
-        &api.call("GET", &q, Some(&key_b), None).await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    );
     assert_eq!(
-        api.call("GET", &q, Some(&admin), None).await.0,
-        StatusCode::OK,
-        "{name}: admin acts on any tenant"
+        code(
+            refused(
+                b_.webhooks_read()
+                    .id(id.clone())
+                    .tenant_id(tenant_a.clone())
+                    .send()
+            )
+            .await
+        ),
+        (403, "forbidden".into())
     );
+    ok(admin
+        .webhooks_read()
+        .id(id.clone())
+        .tenant_id(tenant_a.clone())
+        .send())
+    .await;
     // An admin acts on a listed webhook by its id alone, in the webhook's tenant.
-    let (s, got) = api.call("GET", &path, Some(&admin), None).await;
-    assert_eq!(
-        (s, &got["tenant_id"]),
-        (StatusCode::OK, &wh["tenant_id"]),
-        "{name}"
-    );
+    let got = ok(admin.webhooks_read().id(id.clone()).send()).await;
+    assert_eq!(got.tenant_id, wh.tenant_id, "{name}");
 
     // A revoked key stops working.
     let mut rec = api
@@ -258,10 +249,9 @@ async fn auth_rules_401_403_404_across_tenants(b: Backend) {
         .unwrap();
     rec.revoked_at = Some(chrono::Utc::now());
     api.app.store.put_key(&rec).await.unwrap();
-    assert_error(
-        &api.call("GET", &path, Some(&reader), None).await,
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
+    assert_eq!(
+        code(refused(reader_c.webhooks_read().id(id.clone()).send()).await),
+        (401, "unauthorized".into())
     );
 }
 
