@@ -2,7 +2,7 @@
 //! pagination, the event type catalogue, and the auth rules (401 / 403 / 404 across tenants).
 
 use hookline::model::Scope;
-use hookline_client::types::{EventIn, WebhookIn, WebhookPatchIn};
+use hookline_client::types::{EventBatchIn, EventIn, WebhookIn, WebhookPatchIn};
 use hookline_tests::{Api, Backend, body, mint_key, ok, refused, test_config, unique};
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -282,53 +282,50 @@ async fn batch_publish_answers_each_event_and_delivers_them(b: Backend) {
     use std::time::Duration;
     let receiver = hookline_tests::Receiver::start().await;
     let h = hookline_tests::Harness::start(b.app(test_config()).await).await;
+    let c = hookline_client::connect(&h.base(), &h.key).unwrap();
     let url = receiver.configure("/batch", &[], &[200], None).await;
     h.webhook(&url, json!({"events": ["order.*"]})).await;
-    let batch = json!({"events": [
-        {"id": "evt_b1", "type": "order.paid", "data": {"n": 1}},
-        {"type": "not a type", "data": {}},
-        {"id": "evt_b3", "type": "order.paid", "data": {"n": 3}},
-        {"id": "evt_b4", "type": "invoice.paid", "data": {"n": 4}},
-    ]});
-    let (status, out) = h
-        .api
-        .call(
-            "POST",
-            "/v1/events/batch",
-            Some(&h.key),
-            Some(batch.clone()),
-        )
-        .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{out}");
-    let r = out["data"].as_array().unwrap();
+    let batch = || {
+        body::<EventBatchIn>(json!({"events": [
+            {"id": "evt_b1", "type": "order.paid", "data": {"n": 1}},
+            {"type": "not a type", "data": {}},
+            {"id": "evt_b3", "type": "order.paid", "data": {"n": 3}},
+            {"id": "evt_b4", "type": "invoice.paid", "data": {"n": 4}},
+        ]}))
+    };
+    let answered = c.events_create_batch().body(batch()).send().await.unwrap();
+    assert_eq!(answered.status().as_u16(), 202);
+    let r = answered.into_inner().data;
     assert_eq!(r.len(), 4);
     assert_eq!(
         (
-            r[0]["index"].clone(),
-            r[0]["id"].clone(),
-            r[0]["deliveries"].clone()
+            r[0].index,
+            r[0].id.as_ref().map(|i| i.to_string()),
+            r[0].deliveries
         ),
-        (json!(0), json!("evt_b1"), json!(1))
+        (0, Some("evt_b1".into()), Some(1))
     );
-    assert_eq!(r[1]["error"]["code"], "validation_failed", "{out}");
-    assert_eq!(r[1]["error"]["field"], "type");
-    assert!(r[1].get("id").is_none());
+    let refused_one = r[1].error.as_ref().expect("the second is refused");
     assert_eq!(
-        (r[2]["id"].clone(), r[2]["replayed"].clone()),
-        (json!("evt_b3"), json!(false))
+        (refused_one.code.as_str(), refused_one.field.as_deref()),
+        ("validation_failed", Some("type"))
     );
-    assert_eq!(r[3]["deliveries"], 0, "no webhook takes invoice.*");
+    assert!(r[1].id.is_none());
+    assert_eq!(
+        (r[2].id.as_ref().map(|i| i.to_string()), r[2].replayed),
+        (Some("evt_b3".into()), Some(false))
+    );
+    assert_eq!(r[3].deliveries, Some(0), "no webhook takes invoice.*");
     receiver
         .wait_for("/batch", 2, Duration::from_secs(20))
         .await;
 
     // The same batch again: the published ones replay, nothing is sent twice.
-    let (_, again) = h
-        .api
-        .call("POST", "/v1/events/batch", Some(&h.key), Some(batch))
-        .await;
-    assert_eq!(again["data"][0]["replayed"], true, "{again}");
-    assert_eq!(again["data"][2]["replayed"], true);
+    let again = ok(c.events_create_batch().body(batch()).send()).await.data;
+    assert_eq!(
+        (again[0].replayed, again[2].replayed),
+        (Some(true), Some(true))
+    );
     // A replay queues nothing: each event still has its one delivery, attempted once.
     for id in ["evt_b1", "evt_b3"] {
         let ds = h
@@ -344,17 +341,17 @@ async fn batch_publish_answers_each_event_and_delivers_them(b: Backend) {
         let events: Vec<Value> = (0..n)
             .map(|i| json!({"type": "order.paid", "data": {"i": i}}))
             .collect();
-        let (status, body) = h
-            .api
-            .call(
-                "POST",
-                "/v1/events/batch",
-                Some(&h.key),
-                Some(json!({"events": events})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-        assert_eq!(body["error"]["field"], "events");
+        let (status, e) = refused(
+            c.events_create_batch()
+                .body(body::<EventBatchIn>(json!({"events": events})))
+                .send(),
+        )
+        .await;
+        assert_eq!(
+            (status, e.error.field.as_deref()),
+            (422, Some("events")),
+            "{n}: {e:?}"
+        );
     }
     h.stop().await;
 }
