@@ -1,15 +1,18 @@
-//! Test events: sent to the one webhook named, signed and logged like any delivery.
+//! Test events: sent to the one webhook named, signed and logged like any delivery. Through
+//! the generated client.
 
 use std::time::Duration;
 
-use super::operations::wait_delivery;
-use hookline_tests::{Backend, Harness, Receiver, test_config};
+use hookline_client::types::{EventTypeIn, TestIn};
+use hookline_tests::{Backend, Harness, Receiver, body, eventually, ok, refused, test_config};
 use serde_json::json;
 
 async fn test_events_go_to_one_webhook_only(b: Backend) {
+    use hookline_client::types::DeliveryStatus;
     let receiver = Receiver::start().await;
     let (name, app) = (b.name(), b.app(test_config()).await);
     let h = Harness::start(app).await;
+    let c = hookline_client::connect(&h.base(), &h.key).unwrap();
     let (pa, pb) = (format!("/test-a-{name}"), format!("/test-b-{name}"));
     let (wa, secret) = h
         .webhook(&receiver.configure(&pa, &[], &[200], None).await, json!({}))
@@ -17,85 +20,74 @@ async fn test_events_go_to_one_webhook_only(b: Backend) {
     receiver.configure(&pa, &[&secret], &[200], None).await;
     h.webhook(&receiver.configure(&pb, &[], &[200], None).await, json!({}))
         .await;
-    let k = Some(h.key.as_str());
-    let (s, t) = h
-        .api
-        .call("POST", &format!("/v1/webhooks/{wa}/test"), k, None)
-        .await;
-    assert_eq!(
-        (s.as_u16(), t["event_type"].clone()),
-        (202, json!("webhook.test")),
-        "{name}: {t}"
-    );
-    let first_event = t["event_id"].as_str().unwrap().to_string();
-    let d = wait_delivery(&h, &wa, t["delivery_id"].as_str().unwrap(), 1).await;
-    assert_eq!(d["status"], "succeeded");
+    let test = |event_type: Option<&str>| {
+        let sample = event_type.map(|t| body::<TestIn>(json!({"event_type": t})));
+        c.webhooks_send_test()
+            .id(wa.to_string())
+            .body(sample)
+            .send()
+    };
+    let sent = test(None).await.unwrap();
+    assert_eq!(sent.status().as_u16(), 202);
+    let t = sent.into_inner();
+    assert_eq!(t.event_type, "webhook.test", "{name}: {t:?}");
+    let first_event = t.event_id.to_string();
+    let d = eventually(
+        "the test delivery to succeed",
+        Duration::from_secs(20),
+        || async {
+            let d = ok(c
+                .deliveries_read()
+                .id(wa.to_string())
+                .delivery_id(t.delivery_id.clone())
+                .send())
+            .await;
+            (d.status != DeliveryStatus::Pending).then_some(d)
+        },
+    )
+    .await;
+    assert_eq!((d.status, d.attempt_count), (DeliveryStatus::Succeeded, 1));
     let got = receiver.wait_for(&pa, 1, Duration::from_secs(10)).await;
-    let body = got[0].json();
+    let payload = got[0].json();
     assert_eq!(
-        (body["type"].clone(), body["data"]["webhook_id"].clone()),
+        (
+            payload["type"].clone(),
+            payload["data"]["webhook_id"].clone()
+        ),
         (json!("webhook.test"), json!(wa))
     );
     assert_eq!(got[0].verified_by, [0]);
 
     // A chosen catalogue type carries its example payload.
-    h.api
-        .call(
-            "POST",
-            "/v1/event-types",
-            k,
-            Some(json!({"name": "invoice.created", "example": {"invoice_id": "inv_example"}})),
-        )
-        .await;
-    let (s, t) = h
-        .api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{wa}/test"),
-            k,
-            Some(json!({"event_type": "invoice.created"})),
-        )
-        .await;
-    assert_eq!(s.as_u16(), 202, "{t}");
-    let second_event = t["event_id"].as_str().unwrap().to_string();
+    ok(c.event_types_create()
+        .body(body::<EventTypeIn>(
+            json!({"name": "invoice.created", "example": {"invoice_id": "inv_example"}}),
+        ))
+        .send())
+    .await;
+    let second_event = ok(test(Some("invoice.created"))).await.event_id.to_string();
     let got = receiver.wait_for(&pa, 2, Duration::from_secs(10)).await;
-    let body = got[1].json();
+    let payload = got[1].json();
     assert_eq!(
-        (body["type"].clone(), body["data"].clone()),
+        (payload["type"].clone(), payload["data"].clone()),
         (
             json!("invoice.created"),
             json!({"invoice_id": "inv_example"})
         ),
         "{name}"
     );
-    let (s, e) = h
-        .api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{wa}/test"),
-            k,
-            Some(json!({"event_type": "nope.nope"})),
-        )
-        .await;
-    assert_eq!(
-        (s.as_u16(), e["error"]["field"].clone()),
-        (422, json!("event_type"))
-    );
+    let (s, e) = refused(test(Some("nope.nope"))).await;
+    assert_eq!((s, e.error.field.as_deref()), (422, Some("event_type")));
     // Each test event was recorded with one delivery, to the webhook it named: nothing was
     // queued for the other.
     for event_id in [&first_event, &second_event] {
-        let (s, ev) = h
-            .api
-            .call("GET", &format!("/v1/events/{event_id}"), k, None)
-            .await;
-        assert_eq!(s.as_u16(), 200, "{name}: {ev}");
-        let to: Vec<&serde_json::Value> = ev["deliveries"]
-            .as_array()
-            .unwrap()
+        let ev = ok(c.events_read().id(event_id.clone()).send()).await;
+        let to: Vec<String> = ev
+            .deliveries
             .iter()
-            .map(|d| &d["webhook_id"])
+            .map(|d| d.webhook_id.to_string())
             .collect();
-        assert_eq!(to, [&json!(wa)], "{name}: {ev}");
+        assert_eq!(to, [wa.to_string()], "{name}: {ev:?}");
     }
     assert!(
         receiver.log_for(&pb).await.is_empty(),

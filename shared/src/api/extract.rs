@@ -51,7 +51,8 @@ impl<T: DeserializeOwned> FromRequest<Hookline> for ApiJson<T> {
     }
 }
 
-/// A JSON body that may be left out entirely (then `T::default()`).
+/// A JSON body that may be left out entirely, or be `null` (then `T::default()`): the
+/// contract declares such a body optional, and a generated client sends `null` for "none".
 pub struct ApiJsonOrDefault<T>(pub T);
 
 impl<T: DeserializeOwned + Default> FromRequest<Hookline> for ApiJsonOrDefault<T> {
@@ -62,7 +63,7 @@ impl<T: DeserializeOwned + Default> FromRequest<Hookline> for ApiJsonOrDefault<T
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(ApiJsonOrDefault(T::default()));
         }
-        parse_json(&bytes).map(ApiJsonOrDefault)
+        parse_json::<Option<T>>(&bytes).map(|t| ApiJsonOrDefault(t.unwrap_or_default()))
     }
 }
 
