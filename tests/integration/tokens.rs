@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 
 use hookline::config::Config;
-use hookline_tests::{Api, Backend, python, root, test_config, unique};
+use hookline_client::types::WebhookIn;
+use hookline_tests::{Api, Backend, body, ok, python, refused, root, test_config, unique};
 use serde_json::{Value, json};
 
 const SECRET: &str = "hookline-test-shared-secret-0123456789";
@@ -48,41 +49,31 @@ async fn jwt_bearer_tokens_authenticate_as_their_tenant(b: Backend) {
     let (tenant, other) = (unique("jwt"), unique("jwt-other"));
     let (jwks, t) = mint(&tenant, &other);
     let api = Api::new(b.app(config(&jwks)).await);
-    let hook = json!({"url": "https://hooks.example.com/in"});
+    // Each token as the generated client's bearer key.
+    let mut as_token = HashMap::new();
+    for (name, token) in &t {
+        as_token.insert(name.as_str(), api.typed(token).await);
+    }
+    let hook = || body::<WebhookIn>(json!({"url": "https://hooks.example.com/in"}));
+    let create = |name: &str| as_token[name].webhooks_create().body(hook()).send();
+    let count = |name: &'static str| {
+        let c = &as_token[name];
+        async move { ok(c.webhooks_list().send()).await.data.len() }
+    };
+    let code = |e: (u16, hookline_client::types::ErrorOut)| (e.0, e.1.error.code);
 
     // HS256 with the shared secret; ES256 and EdDSA by kid from the JWKS.
-    let (s, created) = api
-        .call(
-            "POST",
-            "/v1/webhooks",
-            Some(&t["hs256"]),
-            Some(hook.clone()),
-        )
-        .await;
-    assert_eq!(s, 201, "{created}");
-    let id = created["id"].as_str().unwrap().to_string();
+    let id = ok(create("hs256")).await.id;
     for alg in ["es256", "eddsa"] {
-        let (s, v) = api
-            .call("POST", "/v1/webhooks", Some(&t[alg]), Some(hook.clone()))
-            .await;
-        assert_eq!(s, 201, "{alg}: {v}");
+        ok(create(alg)).await;
     }
     // RS256, read-only scope: reads the tenant's webhooks, may not write.
-    let (s, list) = api
-        .call("GET", "/v1/webhooks", Some(&t["rs256_read"]), None)
-        .await;
-    assert_eq!(s, 200, "{list}");
-    assert_eq!(list["data"].as_array().unwrap().len(), 3);
-    let (s, v) = api
-        .call(
-            "POST",
-            "/v1/webhooks",
-            Some(&t["rs256_read"]),
-            Some(hook.clone()),
-        )
-        .await;
-    assert_eq!(s, 403, "missing scope: {v}");
-    assert_eq!(v["error"]["code"], "forbidden", "{v}");
+    assert_eq!(count("rs256_read").await, 3);
+    assert_eq!(
+        code(refused(create("rs256_read")).await),
+        (403, "forbidden".into()),
+        "missing scope"
+    );
 
     // Tokens that do not verify, or name no tenant without being admin: 401, nothing written.
     for name in [
@@ -92,42 +83,36 @@ async fn jwt_bearer_tokens_authenticate_as_their_tenant(b: Backend) {
         "wrong_key",
         "no_tenant",
     ] {
-        let (s, v) = api
-            .call("POST", "/v1/webhooks", Some(&t[name]), Some(hook.clone()))
-            .await;
-        assert_eq!(s, 401, "{name}: {v}");
-        assert_eq!(v["error"]["code"], "unauthorized", "{name}: {v}");
+        assert_eq!(
+            code(refused(create(name)).await),
+            (401, "unauthorized".into()),
+            "{name}"
+        );
     }
     // Another tenant's token does not see this tenant's webhook.
-    let (s, v) = api
-        .call(
-            "GET",
-            &format!("/v1/webhooks/{id}"),
-            Some(&t["other_tenant"]),
-            None,
-        )
-        .await;
-    assert_eq!(s, 404, "{v}");
+    let foreign = refused(
+        as_token["other_tenant"]
+            .webhooks_read()
+            .id(id.clone())
+            .send(),
+    )
+    .await;
+    assert_eq!(foreign.0, 404);
     // An admin token naming no tenant acts where `tenant_id` says, and must say it.
-    let (s, v) = api
-        .call("GET", "/v1/webhooks", Some(&t["admin_no_tenant"]), None)
-        .await;
-    assert_eq!(s, 422, "{v}");
-    assert_eq!(v["error"]["field"], "tenant_id", "{v}");
-    let (s, v) = api
-        .call(
-            "GET",
-            &format!("/v1/webhooks/{id}?tenant_id={tenant}"),
-            Some(&t["admin_no_tenant"]),
-            None,
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
+    let admin = &as_token["admin_no_tenant"];
+    let unnamed = refused(admin.webhooks_list().send()).await;
+    assert_eq!(
+        (unnamed.0, unnamed.1.error.field.as_deref()),
+        (422, Some("tenant_id"))
+    );
+    ok(admin
+        .webhooks_read()
+        .id(id.clone())
+        .tenant_id(tenant.clone())
+        .send())
+    .await;
     // Nothing the refused tokens sent was written.
-    let (_, list) = api
-        .call("GET", "/v1/webhooks", Some(&t["rs256_read"]), None)
-        .await;
-    assert_eq!(list["data"].as_array().unwrap().len(), 3);
+    assert_eq!(count("rs256_read").await, 3);
 }
 
 /// Without JWT settings a token is refused, not taken for an API key.
@@ -135,10 +120,8 @@ async fn tokens_are_refused_when_no_keys_are_configured(b: Backend) {
     let (tenant, other) = (unique("jwt"), unique("jwt-other"));
     let (_, t) = mint(&tenant, &other);
     let api = Api::new(b.app(test_config()).await);
-    let (s, v) = api
-        .call("GET", "/v1/webhooks", Some(&t["hs256"]), None)
-        .await;
-    assert_eq!(s, 401, "{v}");
+    let c = api.typed(&t["hs256"]).await;
+    assert_eq!(refused(c.webhooks_list().send()).await.0, 401);
 }
 
 hookline_tests::per_backend!(
