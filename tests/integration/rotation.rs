@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use hookline_tests::{Backend, Harness, PyReceiver, test_config};
+use hookline_client::types::RotateSecretIn;
+use hookline_tests::{Backend, Harness, PyReceiver, body, ok, refused, test_config};
 use serde_json::json;
 
 async fn rotation_with_a_grace_period_signs_with_both_secrets_and_without_only_the_new(b: Backend) {
@@ -11,7 +12,6 @@ async fn rotation_with_a_grace_period_signs_with_both_secrets_and_without_only_t
     let receiver = PyReceiver::start();
     let (name, app) = (b.name(), b.app(test_config()).await);
     let h = Harness::start(app).await;
-    let k = Some(h.key.as_str());
     let (pa, pb) = (format!("/rot-grace-{name}"), format!("/rot-now-{name}"));
     let (wa, old_a) = h
         .webhook(
@@ -26,38 +26,27 @@ async fn rotation_with_a_grace_period_signs_with_both_secrets_and_without_only_t
         )
         .await;
 
-    let (s, ra) = h
-        .api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{wa}/rotate-secret"),
-            k,
-            Some(json!({"grace_period_seconds": 3600})),
-        )
-        .await;
-    assert_eq!(s.as_u16(), 200, "{name}: {ra}");
-    let new_a = ra["secret"].as_str().unwrap().to_string();
-    assert!(new_a.starts_with("whsec_") && new_a != old_a);
-    assert!(ra["previous_secret_expires_at"].is_string());
-    let (s, rb) = h
-        .api
-        .call("POST", &format!("/v1/webhooks/{wb}/rotate-secret"), k, None)
-        .await;
-    assert_eq!(s.as_u16(), 200, "{name}: {rb}");
+    let c = hookline_client::connect(&h.base(), &h.key).unwrap();
+    let rotate = |w: &hookline::ids::WebhookId, grace: Option<u64>| {
+        let asked = grace.map(|g| body::<RotateSecretIn>(json!({"grace_period_seconds": g})));
+        c.webhooks_rotate_secret()
+            .id(w.to_string())
+            .body(asked)
+            .send()
+    };
+    let ra = ok(rotate(&wa, Some(3600))).await;
+    let new_a = ra.secret.clone();
+    assert!(new_a.starts_with("whsec_") && new_a != old_a, "{name}");
+    assert!(ra.previous_secret_expires_at.is_some());
+    let rb = ok(rotate(&wb, None)).await;
     assert!(
-        rb["previous_secret_expires_at"].is_null(),
+        rb.previous_secret_expires_at.is_none(),
         "no grace by default"
     );
-    let new_b = rb["secret"].as_str().unwrap().to_string();
-    let (_, read) = h
-        .api
-        .call("GET", &format!("/v1/webhooks/{wa}"), k, None)
-        .await;
+    let new_b = rb.secret.clone();
+    let read = ok(c.webhooks_read().id(wa.to_string()).send()).await;
     assert!(
-        read["secret"]
-            .as_str()
-            .unwrap()
-            .ends_with(&new_a[new_a.len() - 4..]),
+        read.secret.ends_with(&new_a[new_a.len() - 4..]),
         "masked, the new one"
     );
 
@@ -90,18 +79,10 @@ async fn rotation_with_a_grace_period_signs_with_both_secrets_and_without_only_t
         "{name}: without grace only the new secret verifies"
     );
 
-    let (s, e) = h
-        .api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{wa}/rotate-secret"),
-            k,
-            Some(json!({"grace_period_seconds": 700000})),
-        )
-        .await;
+    let (s, e) = refused(rotate(&wa, Some(700_000))).await;
     assert_eq!(
-        (s.as_u16(), e["error"]["field"].clone()),
-        (422, json!("grace_period_seconds"))
+        (s, e.error.field.as_deref()),
+        (422, Some("grace_period_seconds"))
     );
     h.stop().await;
 }
