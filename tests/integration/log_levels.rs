@@ -8,8 +8,8 @@ use hookline::delivery::Deliverer;
 use hookline::model::Scope;
 use hookline_client::Client;
 use hookline_client::types::{
-    DeliveryOut, DeliveryStatus, EventIn, EventOut, ListOutDeliveryOutDataItem, SettingsPatchIn,
-    WebhookId, WebhookIn,
+    DeliveryOut, DeliveryStatus, EventIn, EventOut, ListOutDeliveryOutDataItem, SettingsOut,
+    SettingsPatchIn, WebhookId, WebhookIn,
 };
 use hookline_tests::{Backend, Receiver, body, drain, mint_key, ok, test_config, unique};
 use serde_json::{Value, json};
@@ -90,14 +90,35 @@ async fn settings_are_read_by_the_tenant_and_changed_by_an_admin(b: Backend) {
     assert_eq!(ev.expires_at, week, "{ev:?}");
     assert_eq!(ev.deliveries[0].expires_at, week, "{ev:?}");
 
-    // `null` goes back to the deployment's default. (Through the raw API: the generated
-    // client's `SettingsPatchIn` leaves out a `None`, so it cannot send the `null`.)
-    let (s, v) = patch(&api, &admin, json!({"retention_days": null})).await;
-    assert_eq!((s, v["retention_days"].as_u64()), (200, Some(30)), "{v}");
+    // `null` goes back to the deployment's default: the generated builders leave a `None`
+    // out, so the client's `patch_json` sends it.
+    let v: SettingsOut =
+        hookline_client::patch_json(&admin_c, "/v1/settings", &json!({"retention_days": null}))
+            .await
+            .unwrap();
+    assert_eq!(v.retention_days, 30, "{v:?}");
     assert_eq!(
-        v["log_level"], "failures",
-        "the other field is left alone: {v}"
+        v.log_level.to_string(),
+        "failures",
+        "the other field is left alone: {v:?}"
     );
+    // A refusal through it is the API's error body, as from a generated call.
+    match hookline_client::patch_json::<SettingsOut>(
+        &admin_c,
+        "/v1/settings",
+        &json!({"retention_days": 91}),
+    )
+    .await
+    {
+        Err(hookline_client::Error::ErrorResponse(r)) => {
+            assert_eq!(r.status().as_u16(), 422);
+            assert_eq!(
+                r.into_inner().error.field.as_deref(),
+                Some("retention_days")
+            );
+        }
+        other => panic!("not refused: {other:?}"),
+    }
 }
 
 /// Publishes one event to two webhooks (one answers 200, one 500) of a tenant at `level`, and

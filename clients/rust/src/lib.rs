@@ -4,7 +4,8 @@
 //! as [`Error`], whose `ErrorResponse` carries the API's JSON error body ([`types::ErrorOut`]).
 //!
 //! By hand, only what the generator cannot know: [`connect`] (a client with the API key on
-//! every request) and [`paged`] (a cursor-paged listing as a stream).
+//! every request), [`paged`] (a cursor-paged listing as a stream) and [`patch_json`] (a
+//! `PATCH` that sets a field to `null`, which the generated builders cannot say).
 
 /// What progenitor made, exactly (not linted: it is not written here).
 #[allow(clippy::all, clippy::pedantic, rustdoc::all)]
@@ -63,4 +64,35 @@ where
             }
         }
     })
+}
+
+/// `PATCH path` (`/v1/settings`, `/v1/webhooks/{id}`, ...) with `body` as given, answered as
+/// `T`. The generated builders leave out a field that is `None`, so they cannot send the
+/// `null` that means "remove it" or "back to the default" (`{"retention_days": null}`,
+/// `{"auth": null}`); this sends exactly the JSON it is given. The API's refusal comes back as
+/// `Error::ErrorResponse` with its JSON error body, as from a generated call.
+pub async fn patch_json<T: serde::de::DeserializeOwned>(
+    client: &Client,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<T, Error<types::ErrorOut>> {
+    let url = format!("{}{}", client.baseurl(), path);
+    let response = client
+        .client()
+        .patch(url)
+        .json(body)
+        .send()
+        .await
+        .map_err(Error::CommunicationError)?;
+    let (status, headers) = (response.status(), response.headers().clone());
+    let bytes = response.bytes().await.map_err(Error::ResponseBodyError)?;
+    if status.is_success() {
+        serde_json::from_slice(&bytes).map_err(|e| Error::InvalidResponsePayload(bytes, e))
+    } else {
+        let refused: types::ErrorOut = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::InvalidResponsePayload(bytes.clone(), e))?;
+        Err(Error::ErrorResponse(ResponseValue::new(
+            refused, status, headers,
+        )))
+    }
 }
