@@ -215,28 +215,27 @@ async fn each_receiver_authentication_reaches_its_receiver(b: Backend) {
             "key-0123456789-qrst".to_string(),
         ),
     ];
+    let c = hookline_client::connect(&h.base(), &h.key).unwrap();
     let mut made = Vec::new();
     for (kind, auth, header, want) in &cases {
         let path = format!("/auth-{kind}-{name}");
         let url = receiver.configure(&path, &[], &[200], None).await;
         // The receiver refuses (401) a request without exactly this credential.
         receiver.require_header(&path, header, want);
-        let (s, w) = h
-            .api
-            .call(
-                "POST",
-                "/v1/webhooks",
-                Some(&h.key),
-                Some(json!({"url": url, "auth": auth})),
-            )
-            .await;
-        assert_eq!(s.as_u16(), 201, "{name}: {w}");
-        let shown = w["auth"].to_string();
+        let w = hookline_tests::ok(
+            c.webhooks_create()
+                .body(hookline_tests::body::<hookline_client::types::WebhookIn>(
+                    json!({"url": url, "auth": auth}),
+                ))
+                .send(),
+        )
+        .await;
+        let shown = serde_json::to_string(&w.auth).unwrap();
         assert!(
             shown.contains("****") && !shown.contains("0123456789"),
             "{name}: {shown}"
         );
-        made.push((path, w["id"].as_str().unwrap().to_string()));
+        made.push((path, w.id.to_string()));
     }
     let e = h.publish(json!({"type": "a.b", "data": {}})).await;
     h.settled(&e.id, Duration::from_secs(15)).await;
@@ -261,20 +260,11 @@ async fn each_receiver_authentication_reaches_its_receiver(b: Backend) {
     }
     // Removed by PATCH null: the next request carries none.
     let (path, id) = &made[1];
-    let (s, w) = h
-        .api
-        .call(
-            "PATCH",
-            &format!("/v1/webhooks/{id}"),
-            Some(&h.key),
-            Some(json!({"auth": null})),
-        )
-        .await;
-    assert_eq!(
-        (s.as_u16(), w["auth"].clone()),
-        (200, json!(null)),
-        "{name}: {w}"
-    );
+    let w: hookline_client::types::WebhookOut =
+        hookline_client::patch_json(&c, &format!("/v1/webhooks/{id}"), &json!({"auth": null}))
+            .await
+            .unwrap();
+    assert!(w.auth.is_none(), "{name}: {w:?}");
     h.publish(json!({"type": "a.b", "data": {}})).await;
     let got = receiver.wait_for(path, 2, Duration::from_secs(10)).await;
     assert!(!got[1].headers.contains_key("authorization"), "{name}");
