@@ -6,15 +6,8 @@
 use hookline::ids::WebhookId;
 use hookline::model::Scope;
 use hookline_client::types::{WebhookIn, WebhookPatchIn};
-use hookline_tests::ok as ok_typed;
-use hookline_tests::{Api, Backend, body, mint_key, refused, test_config, unique};
+use hookline_tests::{Api, Backend, body, mint_key, ok, refused, test_config, unique};
 use serde_json::{Value, json};
-
-async fn ok(api: &Api, method: &str, path: &str, key: &str, body: Option<Value>) -> Value {
-    let (s, v) = api.call(method, path, Some(key), body).await;
-    assert!(s.is_success(), "{method} {path}: {s} {v}");
-    v
-}
 
 async fn put_keeps_an_omitted_account_filter_and_creates_an_unknown_id(b: Backend) {
     let app = b.app(test_config()).await;
@@ -22,16 +15,15 @@ async fn put_keeps_an_omitted_account_filter_and_creates_an_unknown_id(b: Backen
     let c = api
         .typed(&mint_key(&app, &unique("c"), &[Scope::WebhooksWrite]).await)
         .await;
-    let w = ok_typed(
-        c.webhooks_create()
-            .body(body::<WebhookIn>(
-                json!({"url": "https://hooks.example.com/a", "account_ids": ["acc_1"]}),
-            ))
-            .send(),
-    )
+    let w = ok(c
+        .webhooks_create()
+        .body(body::<WebhookIn>(
+            json!({"url": "https://hooks.example.com/a", "account_ids": ["acc_1"]}),
+        ))
+        .send())
     .await;
     let put = |id: String, w: Value| c.webhooks_put().id(id).body(body::<WebhookIn>(w)).send();
-    let v = ok_typed(put(
+    let v = ok(put(
         w.id.to_string(),
         json!({"url": "https://hooks.example.com/b"}),
     ))
@@ -42,7 +34,7 @@ async fn put_keeps_an_omitted_account_filter_and_creates_an_unknown_id(b: Backen
         "omitted: kept, not widened to every account"
     );
     assert_eq!(v.url, "https://hooks.example.com/b");
-    let v = ok_typed(put(
+    let v = ok(put(
         w.id.to_string(),
         json!({"url": "https://hooks.example.com/b", "account_ids": []}),
     ))
@@ -75,8 +67,7 @@ async fn an_event_type_in_use_is_not_deleted_from_under_its_webhooks(b: Backend)
     let key = mint_key(&app, &tenant, &[Scope::WebhooksWrite]).await;
     let (paid, refunded) = (unique("order.paid"), unique("order.refunded"));
     for name in [&paid, &refunded] {
-        ok(
-            &api,
+        api.ok::<Value>(
             "POST",
             "/v1/event-types",
             &admin,
@@ -84,22 +75,22 @@ async fn an_event_type_in_use_is_not_deleted_from_under_its_webhooks(b: Backend)
         )
         .await;
     }
-    let only = ok(
-        &api,
-        "POST",
-        "/v1/webhooks",
-        &key,
-        Some(json!({"url": "https://hooks.example.com/only", "events": [paid]})),
-    )
-    .await;
-    let both = ok(
-        &api,
-        "POST",
-        "/v1/webhooks",
-        &key,
-        Some(json!({"url": "https://hooks.example.com/both", "events": [paid, refunded]})),
-    )
-    .await;
+    let only = api
+        .ok::<Value>(
+            "POST",
+            "/v1/webhooks",
+            &key,
+            Some(json!({"url": "https://hooks.example.com/only", "events": [paid]})),
+        )
+        .await;
+    let both = api
+        .ok::<Value>(
+            "POST",
+            "/v1/webhooks",
+            &key,
+            Some(json!({"url": "https://hooks.example.com/both", "events": [paid, refunded]})),
+        )
+        .await;
     let (only_id, both_id) = (only["id"].as_str().unwrap(), both["id"].as_str().unwrap());
 
     // In use: 409 naming the webhooks; nothing deleted.
@@ -128,10 +119,14 @@ async fn an_event_type_in_use_is_not_deleted_from_under_its_webhooks(b: Backend)
         )
         .await;
     assert_eq!(s, 204, "{v}");
-    let v = ok(&api, "GET", &format!("/v1/webhooks/{both_id}"), &key, None).await;
+    let v = api
+        .ok::<Value>("GET", &format!("/v1/webhooks/{both_id}"), &key, None)
+        .await;
     assert_eq!(v["events"], json!([refunded]));
     assert_eq!(v["enabled"], true);
-    let v = ok(&api, "GET", &format!("/v1/webhooks/{only_id}"), &key, None).await;
+    let v = api
+        .ok::<Value>("GET", &format!("/v1/webhooks/{only_id}"), &key, None)
+        .await;
     assert_eq!(v["enabled"], false, "{v}");
     assert!(
         v["disabled_reason"].as_str().unwrap().contains(&paid),
@@ -141,17 +136,11 @@ async fn an_event_type_in_use_is_not_deleted_from_under_its_webhooks(b: Backend)
     // A webhook still naming the deleted type can be changed in every other way, and its
     // secret rotated (after a leak above all).
     let hook = format!("/v1/webhooks/{only_id}");
-    ok(
-        &api,
-        "PATCH",
-        &hook,
-        &key,
-        Some(json!({"description": "legacy"})),
-    )
-    .await;
-    ok(&api, "PATCH", &hook, &key, Some(json!({"enabled": false}))).await;
-    ok(
-        &api,
+    api.ok::<Value>("PATCH", &hook, &key, Some(json!({"description": "legacy"})))
+        .await;
+    api.ok::<Value>("PATCH", &hook, &key, Some(json!({"enabled": false})))
+        .await;
+    api.ok::<Value>(
         "POST",
         &format!("{hook}/rotate-secret"),
         &key,
@@ -179,28 +168,25 @@ async fn an_admin_acts_on_any_listed_webhook_by_id(b: Backend) {
     let c = api
         .typed(&mint_key(&app, &unique("c"), &[Scope::WebhooksWrite]).await)
         .await;
-    let w = ok_typed(
-        c.webhooks_create()
-            .body(body::<WebhookIn>(
-                json!({"url": "https://hooks.example.com/x"}),
-            ))
-            .send(),
-    )
+    let w = ok(c
+        .webhooks_create()
+        .body(body::<WebhookIn>(
+            json!({"url": "https://hooks.example.com/x"}),
+        ))
+        .send())
     .await;
-    let listed = ok_typed(admin.webhooks_list().limit(100u64).send()).await;
+    let listed = ok(admin.webhooks_list().limit(100u64).send()).await;
     assert!(listed.data.iter().any(|x| x.id == w.id), "{listed:?}");
-    let v = ok_typed(admin.webhooks_read().id(w.id.clone()).send()).await;
+    let v = ok(admin.webhooks_read().id(w.id.clone()).send()).await;
     assert_eq!(v.tenant_id, w.tenant_id);
-    let v = ok_typed(
-        admin
-            .webhooks_patch()
-            .id(w.id.clone())
-            .body(body::<WebhookPatchIn>(json!({"enabled": false})))
-            .send(),
-    )
+    let v = ok(admin
+        .webhooks_patch()
+        .id(w.id.clone())
+        .body(body::<WebhookPatchIn>(json!({"enabled": false})))
+        .send())
     .await;
     assert!(!v.enabled);
-    ok_typed(admin.deliveries_list().id(w.id.clone()).send()).await;
+    ok(admin.deliveries_list().id(w.id.clone()).send()).await;
     let deleted = admin
         .webhooks_delete()
         .id(w.id.clone())
@@ -331,9 +317,7 @@ async fn event_type_schemas_validate_published_data(b: Backend) {
         )
         .await;
     assert_eq!(s, 404);
-    let v = ok(
-        &api,
-        "POST",
+    let v = api.ok::<Value>("POST",
         "/v1/event-types",
         &admin,
         Some(json!({"name": name, "schema": schema, "example": {"amount": 10, "currency": "EUR"}})),
@@ -342,8 +326,7 @@ async fn event_type_schemas_validate_published_data(b: Backend) {
     assert_eq!(v["schema"], schema);
 
     let publish = |data: Value| json!({"type": name, "data": data});
-    ok(
-        &api,
+    api.ok::<Value>(
         "POST",
         "/v1/events",
         &key,
@@ -362,16 +345,14 @@ async fn event_type_schemas_validate_published_data(b: Backend) {
     let fields = hookline_tests::error_fields(&v);
     assert_eq!(fields, ["data/amount", "data/currency"], "{v}");
     // Dropping the schema lets anything through again.
-    ok(
-        &api,
+    api.ok::<Value>(
         "PATCH",
         &format!("/v1/event-types/{name}"),
         &admin,
         Some(json!({"schema": null})),
     )
     .await;
-    ok(
-        &api,
+    api.ok::<Value>(
         "POST",
         "/v1/events",
         &key,

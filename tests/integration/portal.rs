@@ -9,15 +9,9 @@ use hookline::model::{DeliveryStatus, Scope};
 use hookline_tests::{Api, Backend, Harness, Receiver, id, mint_key, sqlite, test_config, unique};
 use serde_json::{Value, json};
 
-async fn ok(api: &Api, method: &str, path: &str, key: &str, body: Option<Value>) -> Value {
-    let (s, v) = api.call(method, path, Some(key), body).await;
-    assert!(s.is_success(), "{method} {path}: {s} {v}");
-    v
-}
-
 async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
     use hookline_client::types::{EventIn, PortalSessionIn, RecoverIn, WebhookIn, WebhookPatchIn};
-    use hookline_tests::{body, ok as sent, refused};
+    use hookline_tests::{body, ok, refused};
     let app = b.app(test_config()).await;
     let api = Api::new(app.clone());
     let tenant = unique("portal");
@@ -28,10 +22,10 @@ async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
         .configure(&format!("/{tenant}"), &[], &[200], None)
         .await;
     let hook = || body::<WebhookIn>(json!({"url": url}));
-    let mine = sent(c.webhooks_create().body(hook()).send()).await.id;
-    let other = sent(c.webhooks_create().body(hook()).send()).await.id;
+    let mine = ok(c.webhooks_create().body(hook()).send()).await.id;
+    let other = ok(c.webhooks_create().body(hook()).send()).await.id;
     let publish = || body::<EventIn>(json!({"type": "a.b", "data": {"n": 1}}));
-    let event = sent(c.events_create().body(publish()).send()).await.id;
+    let event = ok(c.events_create().body(publish()).send()).await.id;
     // Delivered once, so that the log shows it (DynamoDB records a delivery at its first
     // attempt).
     let deliverer = hookline::delivery::Deliverer::new(app.clone()).unwrap();
@@ -86,14 +80,14 @@ async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
 
     // It sees its webhook, its deliveries and the event through them; not the other webhook.
     let portal = api.typed(&token).await;
-    let list = sent(portal.webhooks_list().send()).await;
+    let list = ok(portal.webhooks_list().send()).await;
     let ids: Vec<String> = list.data.iter().map(|w| w.id.to_string()).collect();
     assert_eq!(ids, [mine.to_string()], "{list:?}");
     assert!(list.data[0].secret.contains('*'), "secret masked");
-    sent(portal.webhooks_stats().id(mine.clone()).send()).await;
-    let log = sent(portal.deliveries_list().id(mine.clone()).send()).await;
+    ok(portal.webhooks_stats().id(mine.clone()).send()).await;
+    let log = ok(portal.deliveries_list().id(mine.clone()).send()).await;
     let delivery = log.data[0].id.clone();
-    let ev = sent(portal.events_read().id(event.to_string()).send()).await;
+    let ev = ok(portal.events_read().id(event.to_string()).send()).await;
     let seen: Vec<String> = ev
         .deliveries
         .iter()
@@ -207,14 +201,14 @@ async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
     ] {
         assert_eq!(status, 403, "{what}");
     }
-    let w = sent(c.webhooks_read().id(mine.clone()).send()).await;
+    let w = ok(c.webhooks_read().id(mine.clone()).send()).await;
     assert!(w.enabled, "the refused PATCH changed nothing");
 
     // Another tenant's session sees none of it, even naming the tenant.
     let stranger = api
         .typed(&mint_key(&app, &unique("portal"), &[Scope::WebhooksWrite]).await)
         .await;
-    let foreign = sent(stranger.portal_create().body(session_in(json!({}))).send()).await;
+    let foreign = ok(stranger.portal_create().body(session_in(json!({}))).send()).await;
     let foreign = api.typed(&foreign.token).await;
     assert_eq!(
         refused(foreign.webhooks_read().id(mine.clone()).send())
@@ -228,7 +222,7 @@ async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
             .0,
         403
     );
-    assert!(sent(foreign.webhooks_list().send()).await.data.is_empty());
+    assert!(ok(foreign.webhooks_list().send()).await.data.is_empty());
 
     // A session past its end is refused like no key at all.
     let expired = generate_key();
@@ -253,17 +247,17 @@ async fn a_session_ends_when_it_says() {
     let (app, time) = Backend::Sqlite.app_and_time(test_config()).await;
     let api = Api::new(app.clone());
     let key = mint_key(&app, &unique("portal"), &[Scope::WebhooksWrite]).await;
-    let s = ok(
-        &api,
-        "POST",
-        "/v1/portal-sessions",
-        &key,
-        Some(json!({"expires_in": 60})),
-    )
-    .await;
+    let s = api
+        .ok::<Value>(
+            "POST",
+            "/v1/portal-sessions",
+            &key,
+            Some(json!({"expires_in": 60})),
+        )
+        .await;
     let token = s["token"].as_str().unwrap();
     time.pass(Duration::from_secs(59)).await;
-    ok(&api, "GET", "/v1/webhooks", token, None).await;
+    api.ok::<Value>("GET", "/v1/webhooks", token, None).await;
     time.pass(Duration::from_secs(2)).await;
     let (status, _) = api.call("GET", "/v1/webhooks", Some(token), None).await;
     assert_eq!(status, 401);
