@@ -60,10 +60,9 @@ impl DynamoStore {
                 .map(|d| serde_json::to_string(d).map_err(be))
                 .collect::<StoreResult<Vec<_>>>()?;
             let pk = record_pages_pk(tenant, webhook);
-            let template = page_item(&pk, group[0], &group, Vec::new());
-            let budget = page_budget(&template);
+            let budget = page_budget(&page_item(&pk, &group, Vec::new()));
             for (range, z) in pack(&jsons, budget) {
-                items.push(page_item(&pk, group[range.start], &group[range], z));
+                items.push(page_item(&pk, &group[range], z));
             }
         }
         self.put_all(items).await
@@ -167,27 +166,28 @@ impl DynamoStore {
                 .cloned()
                 .unwrap_or(AttributeValue::Null(true));
             let rest: Vec<Delivery> = page.into_iter().filter(|p| p.id != d.id).collect();
-            let key_of = key(
-                item["PK"]
-                    .as_s()
-                    .map_err(|_| be("a page without PK"))?
-                    .clone(),
-                item["SK"]
-                    .as_s()
-                    .map_err(|_| be("a page without SK"))?
-                    .clone(),
-            );
+            // Only over the page as read: a retry of another of its records may have
+            // rewritten it meanwhile, and then this one reads it again.
+            let unchanged = "docz = :old";
             let written = if rest.is_empty() {
-                self.client
+                let key_of = ["PK", "SK"]
+                    .into_iter()
+                    .filter_map(|k| Some((k.to_string(), item.get(k)?.clone())))
+                    .collect();
+                let deleted = self
+                    .client
                     .delete_item()
                     .table_name(&self.table)
                     .set_key(Some(key_of))
-                    .condition_expression("docz = :old")
+                    .condition_expression(unchanged)
                     .expression_attribute_values(":old", old)
                     .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| (is_condition_failed(&e), be(e)))
+                    .await;
+                match deleted {
+                    Ok(_) => true,
+                    Err(e) if is_condition_failed(&e) => false,
+                    Err(e) => return Err(be(e)),
+                }
             } else {
                 let mut next = item.clone();
                 let json = serde_json::to_string(&rest).map_err(be)?;
@@ -195,33 +195,22 @@ impl DynamoStore {
                     "docz".into(),
                     AttributeValue::B(Blob::new(deflate(json.as_bytes()))),
                 );
-                self.client
-                    .put_item()
-                    .table_name(&self.table)
-                    .set_item(Some(next))
-                    .condition_expression("docz = :old")
-                    .expression_attribute_values(":old", old)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| (is_condition_failed(&e), be(e)))
+                self.put_if(next, unchanged, vec![(":old", old)]).await?
             };
-            match written {
-                Ok(()) => return Ok(()),
-                Err((true, _)) => continue,
-                Err((false, e)) => return Err(e),
+            if written {
+                return Ok(());
             }
         }
         Err(be("a page kept changing while a record left it"))
     }
 }
 
-/// A page of `records` (one webhook's, one second's, newest first) whose deflated array is
-/// `z`, keyed by its newest record `first`.
-fn page_item(pk: &str, first: &Delivery, records: &[&Delivery], z: Vec<u8>) -> super::items::Item {
+/// A page of `records` (one webhook's, one second's, newest first, at least one) whose
+/// deflated array is `z`, keyed by its newest record.
+fn page_item(pk: &str, records: &[&Delivery], z: Vec<u8>) -> super::items::Item {
     let sk = format!(
         "{}#{}",
-        DeliveryCursor::of(first).encode(),
+        DeliveryCursor::of(records[0]).encode(),
         ulid::Ulid::new()
     );
     let mut item = key(pk, sk);
