@@ -126,41 +126,23 @@ impl Modify for Conventions {
         for (path, item) in doc.paths.paths.iter_mut() {
             let names_tenant = TENANT_SCOPED.iter().any(|p| path.starts_with(p))
                 && path != "/v1/portal-sessions/current";
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            // Each operation: `tenant_id` where the route acts in a tenant, then
+            // `Idempotency-Key` on every write, then the error answers.
+            let ops = [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.put, true),
+                (&mut item.patch, true),
+                (&mut item.delete, true),
+            ];
+            for (op, write) in ops {
+                let Some(op) = op else { continue };
                 if names_tenant {
                     add_tenant_id(op);
                 }
-            }
-            for op in [
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                add_idempotency_key(op);
-            }
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
+                if write {
+                    add_idempotency_key(op);
+                }
                 add_errors(op);
             }
         }
