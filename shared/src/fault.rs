@@ -27,6 +27,16 @@ impl BackendError {
         }
     }
 
+    /// The same failure told once more, to another caller that shared the failed call (an
+    /// error is not `Clone`): its service, whether it was only unavailable, and its message.
+    pub fn again(&self) -> Self {
+        BackendError {
+            backend: self.backend,
+            source: self.source.to_string().into(),
+            unavailable: self.unavailable,
+        }
+    }
+
     /// A call the service refused for now (full, throttled); retrying later may succeed.
     pub fn unavailable(
         backend: &'static str,

@@ -14,10 +14,9 @@ use async_trait::async_trait;
 
 use crate::clock::Timestamp;
 use crate::error::Result;
-use crate::fault::BackendError;
 use crate::model::{Delivery, Event};
 use crate::queue::{DeliveryTask, Queue, QueueError};
-use crate::store::{AtomicPublish, PublishRecord, Store, StoreError};
+use crate::store::{AtomicPublish, PublishRecord, Store, StoreError, StoreResult};
 
 /// What recording a publish writes: the event, its deliveries, their queue messages.
 #[derive(Clone)]
@@ -113,14 +112,14 @@ impl Publisher for QueueThenEvent {
                 }
             }
         }
-        let written: BTreeMap<&String, std::result::Result<(), BlockFailed>> =
-            futures::future::join_all(blocks.iter().map(|(k, evs)| async move {
-                let r = self.store.put_event_block(evs, now).await;
-                (k, r.map_err(BlockFailed::of))
-            }))
-            .await
-            .into_iter()
-            .collect();
+        let written: BTreeMap<&String, StoreResult<()>> = futures::future::join_all(
+            blocks
+                .iter()
+                .map(|(k, evs)| async move { (k, self.store.put_event_block(evs, now).await) }),
+        )
+        .await
+        .into_iter()
+        .collect();
         futures::future::join_all(plans.iter().zip(created).map(|(p, c)| {
             let (sent, written) = (&sent, &written);
             async move {
@@ -132,44 +131,13 @@ impl Publisher for QueueThenEvent {
                 let block = p.in_block.then(|| p.event.id.block_key()).flatten();
                 match block.and_then(|k| written.get(&k)) {
                     Some(Ok(())) => Ok(true),
-                    Some(Err(e)) => Err(StoreError::Backend(e.again()).into()),
+                    // Every event of the block shared the failed write: each hears of it.
+                    Some(Err(StoreError::Backend(e))) => Err(StoreError::Backend(e.again()).into()),
+                    Some(Err(e)) => Err(StoreError::backend("store", e.to_string()).into()),
                     None => Ok(self.store.put_event(&p.event, now).await?),
                 }
             }
         }))
         .await
-    }
-}
-
-/// A block's failed write, told to each of its events (an error is not `Clone`): what the
-/// answer needs, whether the service was only unavailable (503) or failed.
-struct BlockFailed {
-    backend: &'static str,
-    unavailable: bool,
-    message: String,
-}
-
-impl BlockFailed {
-    fn of(e: StoreError) -> Self {
-        match &e {
-            StoreError::Backend(b) => BlockFailed {
-                backend: b.backend,
-                unavailable: b.unavailable,
-                message: b.source.to_string(),
-            },
-            _ => BlockFailed {
-                backend: "store",
-                unavailable: false,
-                message: e.to_string(),
-            },
-        }
-    }
-
-    fn again(&self) -> BackendError {
-        let e = BackendError::new(self.backend, self.message.clone());
-        BackendError {
-            unavailable: self.unavailable,
-            ..e
-        }
     }
 }
