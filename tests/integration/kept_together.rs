@@ -51,6 +51,21 @@ async fn started(
     (h, client, receiver, webhook)
 }
 
+/// `POST /v1/events/batch` of `events`: the result of each, in order.
+async fn publish_batch(
+    client: &hookline_client::Client,
+    events: Vec<EventIn>,
+) -> Vec<hookline_client::types::EventResultOut> {
+    hookline_tests::ok(
+        client
+            .events_create_batch()
+            .body(EventBatchIn::builder().events(events))
+            .send(),
+    )
+    .await
+    .data
+}
+
 async fn a_batch_reads_back_every_event(b: Backend) {
     let (h, client, receiver, webhook) = started(b, "/blocks").await;
 
@@ -63,15 +78,8 @@ async fn a_batch_reads_back_every_event(b: Backend) {
             type_: "order.paid".into(),
         })
         .collect();
-    let out = client
-        .events_create_batch()
-        .body(EventBatchIn::builder().events(events))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let out = publish_batch(&client, events).await;
     let ids: Vec<String> = out
-        .data
         .iter()
         .map(|r| r.id.as_ref().unwrap_or_else(|| panic!("{r:?}")).to_string())
         .collect();
@@ -169,14 +177,8 @@ async fn first_try_records_list_page_and_read_as_their_own(b: Backend) {
                     .unwrap()
             })
             .collect();
-        let out = client
-            .events_create_batch()
-            .body(EventBatchIn::builder().events(events))
-            .send()
-            .await
-            .unwrap()
-            .into_inner();
-        ids.extend(out.data.into_iter().map(|r| r.id.unwrap().to_string()));
+        let out = publish_batch(&client, events).await;
+        ids.extend(out.into_iter().map(|r| r.id.unwrap().to_string()));
     }
     receiver
         .wait_for("/firsts", 24, Duration::from_secs(20))
