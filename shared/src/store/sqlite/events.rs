@@ -368,18 +368,13 @@ impl AtomicPublish for SqliteDb {
             // The commit failed: none of them is recorded, each hears why (a full disk stays
             // "unavailable", to be retried).
             Err(e) => {
-                let unavailable = full.load(std::sync::atomic::Ordering::Relaxed)
-                    || matches!(&e, StoreError::Backend(b) if b.unavailable);
+                let mut failed = match e {
+                    StoreError::Backend(b) => b,
+                    other => crate::fault::BackendError::new("sqlite", other.to_string()),
+                };
+                failed.unavailable |= full.load(std::sync::atomic::Ordering::Relaxed);
                 (0..n)
-                    .map(|_| {
-                        Err(match unavailable {
-                            true => StoreError::Backend(crate::fault::BackendError::unavailable(
-                                "sqlite",
-                                e.to_string(),
-                            )),
-                            false => be(e.to_string()),
-                        })
-                    })
+                    .map(|_| Err(StoreError::Backend(failed.again())))
                     .collect()
             }
         }
