@@ -1,5 +1,5 @@
-//! The code's layout, kept by tests: no import circle between the modules of the library, and
-//! one module map (ARCHITECTURE.md §11) that names every module.
+//! The code's layout, kept by tests: no import circle between the modules of the library,
+//! one module map (ARCHITECTURE.md §11) that names every module, and a short README.
 //!
 //! How a circle is found: every `crate::…`, `super::…` and `self::…` path in a module's file is
 //! resolved to the deepest module it names (`crate::store::StoreError` is `store`). A path from
@@ -189,4 +189,24 @@ fn the_module_map_names_every_module() {
         missing.is_empty(),
         "ARCHITECTURE.md §11 does not name these modules: {missing:?}"
     );
+}
+
+/// README.md stays a short map for newcomers: at most 200 lines, with the two commands that
+/// run Hookline and its tests; the reference lives under docs/.
+#[test]
+fn the_readme_is_a_short_map_with_the_two_commands() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let lines = readme.lines().count();
+    assert!(lines <= 200, "README.md has {lines} lines; move detail to docs/");
+    for command in [
+        "cargo run --profile local -p hookline-cli -- serve",
+        "tests/run.sh",
+    ] {
+        assert!(
+            readme.lines().any(|l| l.trim() == command),
+            "README.md shows `{command}` on its own line"
+        );
+    }
+    let ci = std::fs::read_to_string(root().join(".ci/run")).unwrap();
+    assert!(ci.contains("tests/run.sh"), ".ci/run runs the README's test command");
 }
