@@ -58,6 +58,31 @@ impl Clock for ManualClock {
     }
 }
 
+/// The wall clock moved forward by a jump the test chooses: time runs on (a worker's polls, a
+/// receiver's timeouts and SQS's timers stay real), and a test that needs an hour between two
+/// publishes jumps instead of sleeping.
+#[derive(Debug, Clone, Default)]
+pub struct ShiftedClock {
+    ahead: Arc<Mutex<TimeDelta>>,
+}
+
+impl ShiftedClock {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn jump(&self, by: std::time::Duration) {
+        let mut ahead = self.ahead.lock().unwrap_or_else(|p| p.into_inner());
+        *ahead += TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX);
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> Timestamp {
+        Utc::now() + *self.ahead.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +94,16 @@ mod tests {
         assert_eq!(c.now(), t);
         c.advance(std::time::Duration::from_secs(3600));
         assert_eq!(c.now() - t, TimeDelta::hours(1));
+    }
+
+    #[test]
+    fn a_shifted_clock_runs_on_from_where_it_jumped() {
+        let c = ShiftedClock::new();
+        let before = Utc::now();
+        c.jump(std::time::Duration::from_secs(3600));
+        let t = c.now();
+        assert!(t - before >= TimeDelta::hours(1));
+        assert!(t - Utc::now() <= TimeDelta::hours(1));
+        assert!(c.now() >= t, "it runs on");
     }
 }

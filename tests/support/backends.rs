@@ -37,6 +37,20 @@ impl Backend {
         }
     }
 
+    /// A fresh store and queue whose rules read `clock` (on SQLite the embedded queue's
+    /// visibility too, so that what a publish schedules and what the queue hands out agree).
+    pub async fn app_on(self, config: Config, clock: Arc<dyn hookline::clock::Clock>) -> Hookline {
+        match self {
+            Backend::Sqlite => {
+                let db = SqliteDb::in_memory()
+                    .expect("in-memory SQLite")
+                    .with_clock(clock);
+                Hookline::with_sqlite(config, db)
+            }
+            Backend::Dynamo => aws(config).await.with_clock(clock),
+        }
+    }
+
     /// A fresh store and queue, and how the test lets time pass on it: SQLite runs on a manual
     /// clock that the test advances; SQS keeps real time, so there the test sleeps.
     pub async fn app_and_time(self, config: Config) -> (Hookline, TestTime) {
