@@ -328,9 +328,7 @@ async fn batch_publish_answers_each_event_and_delivers_them(b: Backend) {
     );
     // A replay queues nothing: each event still has its one delivery, attempted once.
     for id in ["evt_b1", "evt_b3"] {
-        let ds = h
-            .settled(&hookline_tests::id(id), Duration::from_secs(10))
-            .await;
+        let ds = h.settled(&id, Duration::from_secs(10)).await;
         assert_eq!(ds.len(), 1, "{id}");
         assert_eq!(ds[0].attempt_count, 1, "{id}");
     }

@@ -11,11 +11,14 @@ use hookline::backend::Hookline;
 use hookline::clock::ManualClock;
 use hookline::delivery::{Deliverer, Outcome};
 use hookline::ids::EventId;
-use hookline::model::{AttemptError, DeliveryStatus};
+use hookline::model::DeliveryStatus;
 use hookline::queue::{DeliveryRef, DeliveryTask, Receipt};
 use hookline::service::events::PublishOut;
 use hookline::store::sqlite::SqliteDb;
-use hookline_tests::{Harness, PyReceiver, Receiver, aws, client, drain, id, sqlite, test_config};
+use hookline_client::types;
+use hookline_tests::{
+    Harness, PyReceiver, Receiver, aws, client, drain, id, ok, sqlite, test_config,
+};
 use serde_json::json;
 
 #[tokio::test]
@@ -35,7 +38,7 @@ async fn fails_twice_then_succeeds_with_attempts_spaced_by_the_interval() {
         .await;
     assert_eq!(out.deliveries, 1);
     let ds = h.settled(&out.id, Duration::from_secs(15)).await;
-    assert_eq!(ds[0].status, DeliveryStatus::Succeeded);
+    assert_eq!(ds[0].status, types::DeliveryStatus::Succeeded);
 
     let got = receiver.log_for("/flaky").await;
     assert_eq!(got.len(), 3, "{got:#?}");
@@ -68,12 +71,12 @@ async fn fails_twice_then_succeeds_with_attempts_spaced_by_the_interval() {
 
     let d = h.delivery(&wh, &ds[0].id).await;
     let attempts = d.attempts.unwrap();
-    let codes: Vec<Option<u16>> = attempts.iter().map(|a| a.status_code).collect();
+    let codes: Vec<Option<i32>> = attempts.iter().map(|a| a.status_code).collect();
     assert_eq!(codes, [Some(500), Some(500), Some(200)]);
     assert_eq!(
         attempts
             .iter()
-            .filter(|a| a.error_kind == Some(AttemptError::HttpStatus))
+            .filter(|a| a.error_kind == Some(types::AttemptError::HttpStatus))
             .count(),
         2
     );
@@ -91,7 +94,7 @@ async fn fails_twice_then_succeeds_with_attempts_spaced_by_the_interval() {
             "attempts spaced by the 1 s interval, got {gap}"
         );
     }
-    let hook: WebhookOut = h.api.get(&format!("/v1/webhooks/{wh}"), &h.key).await;
+    let hook = ok(h.client.webhooks_read().id(wh.to_string()).send()).await;
     assert!(
         hook.last_triggered_at.is_some(),
         "last_triggered_at is kept"
@@ -165,9 +168,9 @@ async fn a_duplicate_queue_message_is_not_sent_again() {
     // SQS may deliver a message twice: put the same task on the queue again.
     let task = DeliveryTask::Scheduled(DeliveryRef {
         tenant_id: h.tenant.clone(),
-        delivery_id: ds[0].id.clone(),
+        delivery_id: id(&ds[0].id),
         webhook_id: wh.clone(),
-        event_id: out.id.clone(),
+        event_id: id(&out.id),
         event_type: None,
         resent: false,
         expires_at: None,
@@ -193,7 +196,7 @@ async fn a_duplicate_queue_message_is_not_sent_again() {
     );
     let d = app
         .store
-        .get_delivery(&tenant, &wh, &ds[0].id)
+        .get_delivery(&tenant, &wh, &id(&ds[0].id))
         .await
         .unwrap()
         .unwrap();
@@ -223,7 +226,7 @@ async fn fan_out_follows_event_and_account_filters_and_publish_is_idempotent() {
         (again.deliveries, again.replayed, again.created_at),
         (2, true, out.created_at)
     );
-    h.settled(&id("evt-a"), Duration::from_secs(10)).await;
+    h.settled(&"evt-a", Duration::from_secs(10)).await;
     let out = h
         .publish(json!({"type": "order.paid", "account_id": "acc_1", "data": {}}))
         .await;

@@ -334,7 +334,7 @@ async fn a_webhook_timeout_bounds_its_attempts(b: Backend) {
     let first = &d.attempts.unwrap()[0];
     assert_eq!(
         first.error_kind,
-        Some(hookline::model::AttemptError::Timeout),
+        Some(hookline_client::types::AttemptError::Timeout),
         "{name}: {first:?}"
     );
     assert!(

@@ -12,7 +12,8 @@ use hookline::config::Config;
 use hookline::delivery::{Deliverer, Outcome};
 use hookline::model::DeliveryStatus;
 use hookline::service::events::PublishOut;
-use hookline_tests::{Api, Backend, Harness, Receiver, TestTime, client, drain, test_config};
+use hookline_client::types;
+use hookline_tests::{Api, Backend, Harness, Receiver, TestTime, client, drain, ok, test_config};
 use serde_json::json;
 
 /// Two failures open the breaker for 1 s (doubling, at most the 4 s retry interval).
@@ -329,9 +330,9 @@ async fn nothing_is_lost_and_the_healthy_endpoint_gets_each_event_once(b: Backen
         assert_eq!(ds.len(), 2);
         for d in ds {
             if receiver_is(&h, &d, &ok).await {
-                assert_eq!(d.status, DeliveryStatus::Succeeded, "{name}: {d:?}");
+                assert_eq!(d.status, types::DeliveryStatus::Succeeded, "{name}: {d:?}");
             } else {
-                assert_eq!(d.status, DeliveryStatus::Failed, "{name}: {d:?}");
+                assert_eq!(d.status, types::DeliveryStatus::Failed, "{name}: {d:?}");
                 // Held back by the open breaker, it still got its last call.
                 assert!(d.attempt_count >= 1, "{name}: failed unsent: {d:?}");
                 dead_attempts += d.attempt_count;
@@ -363,7 +364,7 @@ async fn nothing_is_lost_and_the_healthy_endpoint_gets_each_event_once(b: Backen
     tried.dedup();
     assert_eq!(tried.len(), 20, "{name}: each delivery tried: {at:?}");
     assert_eq!(
-        dead_log.len(),
+        dead_log.len() as u64,
         dead_attempts,
         "{name}: every request is logged"
     );
@@ -371,11 +372,8 @@ async fn nothing_is_lost_and_the_healthy_endpoint_gets_each_event_once(b: Backen
 }
 
 /// Whether a delivery's webhook points at `path` of the receiver.
-async fn receiver_is(h: &Harness, d: &DeliveryOut, path: &str) -> bool {
-    let w: WebhookOut = h
-        .api
-        .get(&format!("/v1/webhooks/{}", d.webhook_id), &h.key)
-        .await;
+async fn receiver_is(h: &Harness, d: &types::DeliveryOut, path: &str) -> bool {
+    let w = ok(h.client.webhooks_read().id(d.webhook_id.to_string()).send()).await;
     w.url.ends_with(path)
 }
 

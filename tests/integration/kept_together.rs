@@ -124,10 +124,7 @@ async fn a_batch_reads_back_every_event(b: Backend) {
         .collect();
     orders.sort_unstable();
     assert_eq!(orders, (0..45).chain([99]).collect::<Vec<u64>>());
-    let delivery = h
-        .settled(&hookline_tests::id(&ids[33]), Duration::from_secs(10))
-        .await
-        .remove(0);
+    let delivery = h.settled(&ids[33], Duration::from_secs(10)).await.remove(0);
     client
         .deliveries_retry()
         .id(webhook.id.clone())

@@ -197,7 +197,10 @@ fn the_module_map_names_every_module() {
 fn the_readme_is_a_short_map_with_the_two_commands() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let lines = readme.lines().count();
-    assert!(lines <= 200, "README.md has {lines} lines; move detail to docs/");
+    assert!(
+        lines <= 200,
+        "README.md has {lines} lines; move detail to docs/"
+    );
     for command in [
         "cargo run --profile local -p hookline-cli -- serve",
         "tests/run.sh",
@@ -208,5 +211,8 @@ fn the_readme_is_a_short_map_with_the_two_commands() {
         );
     }
     let ci = std::fs::read_to_string(root().join(".ci/run")).unwrap();
-    assert!(ci.contains("tests/run.sh"), ".ci/run runs the README's test command");
+    assert!(
+        ci.contains("tests/run.sh"),
+        ".ci/run runs the README's test command"
+    );
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use hookline::model::DeliveryStatus;
+use hookline_client::types::DeliveryStatus;
 use hookline_tests::{Harness, Receiver, sqlite, test_config};
 use serde_json::json;
 

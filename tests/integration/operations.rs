@@ -6,42 +6,36 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hookline::clock::{Clock, ShiftedClock};
-use hookline::ids::EventId;
 use hookline::model::Scope;
-use hookline_client::types::{DeliveryStatus, ListOutDeliveryOut};
+use hookline_client::types::{self, DeliveryStatus, ListOutDeliveryOut};
 use hookline_tests::ok as typed;
 use hookline_tests::{
-    Backend, Harness, Receiver, eventually, id, mint_key, refused, test_config, unique,
+    Backend, Harness, Receiver, eventually, mint_key, refused, test_config, unique,
 };
 use serde_json::{Value, json};
 
-/// A delivery with its attempts, as JSON.
-pub(crate) async fn delivery(h: &Harness, wh: &str, did: &str) -> Value {
-    let d = h.delivery(&id(wh), &id(did)).await;
-    serde_json::to_value(d).unwrap()
-}
-
 /// Waits until a delivery has `attempts` attempts and no longer is `pending`.
-pub(crate) async fn wait_delivery(h: &Harness, wh: &str, did: &str, attempts: usize) -> Value {
+pub(crate) async fn wait_delivery(
+    h: &Harness,
+    wh: &impl std::fmt::Display,
+    did: &impl std::fmt::Display,
+    attempts: usize,
+) -> (types::DeliveryOut, Vec<types::Attempt>) {
     eventually(
         &format!("delivery {did} to have {attempts} attempts"),
         Duration::from_secs(20),
         || async {
-            let d = delivery(h, wh, did).await;
-            (d["attempts"].as_array().unwrap().len() == attempts && d["status"] != "pending")
-                .then_some(d)
+            let mut d = h.delivery(wh, did).await;
+            let a = d.attempts.take().unwrap_or_default();
+            (a.len() == attempts && d.status != DeliveryStatus::Pending).then_some((d, a))
         },
     )
     .await
 }
 
-/// Waits until every delivery of the event has settled; returns them as JSON.
-pub(crate) async fn settled(h: &Harness, event: &str) -> Vec<Value> {
-    h.settled(&id::<EventId>(event), Duration::from_secs(20))
-        .await
-        .into_iter()
-        .map(|d| serde_json::to_value(d).unwrap())
-        .collect()
+/// Waits until every delivery of the event has settled.
+pub(crate) async fn settled(h: &Harness, event: &str) -> Vec<types::DeliveryOut> {
+    h.settled(&event, Duration::from_secs(20)).await
 }
 
 async fn the_delivery_log_lists_newest_first_with_filters_and_every_attempt(b: Backend) {
@@ -165,39 +159,35 @@ async fn manual_retry_is_one_recorded_attempt_and_reaches_a_recovered_receiver(b
     receiver.configure(&path, &[&secret], &[500], None).await;
     let out = h.publish(json!({"type": "a.b", "data": {}})).await;
     let ds = settled(&h, &out.id).await;
-    let did = ds[0]["id"].as_str().unwrap().to_string();
-    assert_eq!(ds[0]["status"], "failed", "{name}");
-    let k = Some(h.key.as_str());
-    let retry_path = format!("/v1/webhooks/{wh}/deliveries/{did}/retry");
+    let did = ds[0].id.to_string();
+    assert_eq!(ds[0].status, DeliveryStatus::Failed, "{name}");
+    let retry = || {
+        h.client
+            .deliveries_retry()
+            .id(wh.to_string())
+            .delivery_id(did.clone())
+            .send()
+    };
 
     // Still failing: one more (manual) attempt, and the automatic schedule stays closed.
-    let (s, r) = h.api.call("POST", &retry_path, k, None).await;
+    let r = typed(retry()).await;
+    assert_eq!(r.status, "queued", "{name}: {r:?}");
+    let (d, attempts) = wait_delivery(&h, &wh, &did, 4).await;
+    assert_eq!(d.status, DeliveryStatus::Failed);
+    assert_eq!(attempts[3].manual, Some(true));
     assert_eq!(
-        (s.as_u16(), r["status"].clone()),
-        (202, json!("queued")),
-        "{name}: {r}"
-    );
-    let d = wait_delivery(&h, &wh, &did, 4).await;
-    assert_eq!(d["status"], "failed");
-    assert_eq!(d["attempts"][3]["manual"], true);
-    assert_eq!(
-        d["next_attempt_at"],
-        Value::Null,
-        "{name}: no automatic attempt follows: {d}"
+        d.next_attempt_at, None,
+        "{name}: no automatic attempt follows: {d:?}"
     );
 
     // The receiver recovers: the retry succeeds.
     receiver.configure(&path, &[&secret], &[200], None).await;
-    let (s, _) = h.api.call("POST", &retry_path, k, None).await;
-    assert_eq!(s.as_u16(), 202);
-    let d = wait_delivery(&h, &wh, &did, 5).await;
-    assert_eq!(d["status"], "succeeded", "{name}: {d}");
+    typed(retry()).await;
+    let (d, attempts) = wait_delivery(&h, &wh, &did, 5).await;
+    assert_eq!(d.status, DeliveryStatus::Succeeded, "{name}: {d:?}");
     assert_eq!(
-        (
-            d["attempts"][4]["status_code"].clone(),
-            d["attempts"][4]["manual"].clone()
-        ),
-        (json!(200), json!(true))
+        (attempts[4].status_code, attempts[4].manual),
+        (Some(200), Some(true))
     );
     let got = receiver.log_for(&path).await;
     assert_eq!(got.len(), 5);
@@ -212,28 +202,26 @@ async fn manual_retry_is_one_recorded_attempt_and_reaches_a_recovered_receiver(b
     );
 
     // Unknown delivery, disabled webhook.
-    let (s, _) = h
-        .api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{wh}/deliveries/del_nope/retry"),
-            k,
-            None,
-        )
-        .await;
-    assert_eq!(s.as_u16(), 404);
-    h.api
-        .call(
-            "PATCH",
-            &format!("/v1/webhooks/{wh}"),
-            k,
-            Some(json!({"enabled": false})),
-        )
-        .await;
-    let (s, e) = h.api.call("POST", &retry_path, k, None).await;
+    let unknown = h
+        .client
+        .deliveries_retry()
+        .id(wh.to_string())
+        .delivery_id("del_nope".to_string())
+        .send();
+    assert_eq!(refused(unknown).await.0, 404);
+    let off = types::WebhookPatchIn::builder().enabled(false);
+    typed(
+        h.client
+            .webhooks_patch()
+            .id(wh.to_string())
+            .body(off)
+            .send(),
+    )
+    .await;
+    let (s, e) = refused(retry()).await;
     assert_eq!(
-        (s.as_u16(), e["error"]["code"].clone()),
-        (409, json!("webhook_disabled")),
+        (s, e.error.code.as_str()),
+        (409, "webhook_disabled"),
         "{name}"
     );
     h.stop().await;
@@ -249,7 +237,6 @@ async fn recover_requeues_exactly_the_failed_deliveries_in_the_window(b: Backend
     let path = format!("/recover-{name}");
     let url = receiver.configure(&path, &[], &[500], None).await;
     let (wh, _) = h.webhook(&url, json!({})).await;
-    let k = Some(h.key.as_str());
     let publish = |id: &'static str| {
         h.publish(json!({"id": format!("{id}-{name}"), "type": "a.b", "data": {}}))
     };
@@ -269,70 +256,48 @@ async fn recover_requeues_exactly_the_failed_deliveries_in_the_window(b: Backend
     // One delivery in the window is no longer failed: a manual retry made it succeed.
     receiver.configure(&path, &[], &[200], None).await;
     // The jump may have ended its automatic schedule early, past its window.
-    let ok = &h.event(&id(&format!("in-ok-{name}"))).await.deliveries[0];
+    let ok = &h.event(&format!("in-ok-{name}")).await.deliveries[0];
     let (ok_id, tried) = (ok.id.clone(), ok.attempt_count);
-    let (s, r) = h
-        .api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{wh}/deliveries/{ok_id}/retry"),
-            k,
-            None,
-        )
-        .await;
-    assert_eq!(s.as_u16(), 202, "{name}: {r}");
-    wait_delivery(&h, &wh, &ok_id, tried + 1).await;
+    let retry = h
+        .client
+        .deliveries_retry()
+        .id(wh.to_string())
+        .delivery_id(ok_id.clone());
+    typed(retry.send()).await;
+    wait_delivery(&h, &wh, &ok_id, tried as usize + 1).await;
     let before = receiver.log_for(&path).await.len();
 
-    let bad = h
-        .api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{wh}/recover"),
-            k,
-            Some(json!({"since": until, "until": since})),
-        )
-        .await;
-    assert_eq!(
-        (bad.0.as_u16(), bad.1["error"]["field"].clone()),
-        (422, json!("until"))
-    );
+    let recover = |body: Value| {
+        h.client
+            .deliveries_recover()
+            .id(wh.to_string())
+            .body(hookline_tests::body::<types::RecoverIn>(body))
+            .send()
+    };
+    let (s, e) = refused(recover(json!({"since": until, "until": since}))).await;
+    assert_eq!((s, e.error.field.as_deref()), (422, Some("until")));
+    // Without `since` the request is not one the typed client can make: raw.
     let (s, e) = h
         .api
         .call(
             "POST",
             &format!("/v1/webhooks/{wh}/recover"),
-            k,
+            Some(h.key.as_str()),
             Some(json!({})),
         )
         .await;
     assert_eq!(s.as_u16(), 422, "since is required: {e}");
 
-    let (s, r) = h
-        .api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{wh}/recover"),
-            k,
-            Some(json!({"since": since, "until": until})),
-        )
-        .await;
-    assert_eq!(
-        (s.as_u16(), r["queued"].clone()),
-        (202, json!(2)),
-        "{name}: {r}"
-    );
+    let r = typed(recover(json!({"since": since, "until": until}))).await;
+    assert_eq!(r.queued, 2, "{name}: {r:?}");
     for e in ["in-1", "in-2"] {
         let id = format!("{e}-{name}");
         eventually(
             &format!("{id} recovered"),
             Duration::from_secs(20),
             || async {
-                let (_, ev) = h
-                    .api
-                    .call("GET", &format!("/v1/events/{id}"), k, None)
-                    .await;
-                (ev["deliveries"][0]["status"] == "succeeded").then_some(())
+                let ev = h.event(&id).await;
+                (ev.deliveries[0].status == DeliveryStatus::Succeeded).then_some(())
             },
         )
         .await;
@@ -350,12 +315,10 @@ async fn recover_requeues_exactly_the_failed_deliveries_in_the_window(b: Backend
         "{name}: exactly the failed ones in the window"
     );
     for e in ["before", "after"] {
-        let (_, ev) = h
-            .api
-            .call("GET", &format!("/v1/events/{e}-{name}"), k, None)
-            .await;
+        let ev = h.event(&format!("{e}-{name}")).await;
         assert_eq!(
-            ev["deliveries"][0]["status"], "failed",
+            ev.deliveries[0].status,
+            DeliveryStatus::Failed,
             "{name}: {e} is outside the window"
         );
     }

@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use hookline::auth::api_key::{generate_key, new_api_key};
-use hookline::model::{DeliveryStatus, Scope};
+use hookline::model::Scope;
+use hookline_client::types::DeliveryStatus;
 use hookline_tests::{Api, Backend, Harness, Receiver, id, mint_key, sqlite, test_config, unique};
 use serde_json::{Value, json};
 

@@ -7,7 +7,8 @@
 
 use std::time::Duration;
 
-use hookline::model::{DeliveryStatus, Scope};
+use hookline::model::Scope;
+use hookline_client::types::DeliveryStatus;
 use hookline_tests::{Api, Backend, Harness, PyReceiver, mint_key, sqlite, test_config, unique};
 use serde_json::{Value, json};
 
@@ -143,7 +144,7 @@ async fn each_scheme_verifies_with_an_independent_implementation_and_keys_rotate
     );
     // The delivery log names the key each attempt was signed with.
     for (w, d) in [(&w_v1a, &settled), (&w_rfc, &settled)] {
-        let d = d.iter().find(|d| &d.webhook_id == w).unwrap();
+        let d = d.iter().find(|d| *d.webhook_id == w.to_string()).unwrap();
         let full = h.delivery(w, &d.id).await;
         let attempts = full.attempts.unwrap();
         assert_eq!(attempts[0].key_id.as_deref(), Some(k2.as_str()));

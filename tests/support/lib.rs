@@ -14,14 +14,11 @@ pub mod script;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use hookline::api::deliveries::DeliveryOut;
-use hookline::api::events::EventOut;
-use hookline::api::webhooks::WebhookOut;
 use hookline::auth::api_key::{generate_key, hash_key, new_api_key};
 use hookline::backend::Hookline;
-use hookline::ids::{ApiKeyId, DeliveryId, EventId, TenantId, WebhookId};
-use hookline::model::{DeliveryStatus, Scope};
-use hookline::service::events::PublishOut;
+use hookline::ids::{ApiKeyId, TenantId, WebhookId};
+use hookline::model::Scope;
+use hookline_client::types;
 use serde_json::Value;
 
 pub use backends::{
@@ -344,9 +341,12 @@ pub async fn handle_as_lambda(
     (polled, deleted)
 }
 
-/// The API in process and the delivery worker running, as `hookline serve` runs them.
+/// The API and the delivery worker running, as `hookline serve` runs them: `client` is the
+/// generated client against the running server, `api` the same app called in process (for
+/// requests a test sends malformed on purpose).
 pub struct Harness {
     pub api: Api,
+    pub client: hookline_client::Client,
     pub key: String,
     pub tenant: TenantId,
     running: Option<hookline::server::Running>,
@@ -366,8 +366,10 @@ impl Harness {
         let running = hookline::server::start(app.clone(), listener)
             .await
             .unwrap();
+        let client = hookline_client::connect(&format!("http://{}", running.addr), &key).unwrap();
         Harness {
             api: Api::new(app),
+            client,
             key,
             tenant: id(&tenant),
             running: Some(running),
@@ -380,44 +382,64 @@ impl Harness {
         body.as_object_mut()
             .unwrap()
             .extend(extra.as_object().cloned().unwrap_or_default());
-        let w: WebhookOut = self.api.post("/v1/webhooks", &self.key, body).await;
-        (w.id, w.secret)
+        let w = ok(self
+            .client
+            .webhooks_create()
+            .body(crate::body::<types::WebhookIn>(body))
+            .send())
+        .await;
+        (id(&w.id), w.secret)
     }
 
-    pub async fn publish(&self, body: Value) -> PublishOut {
-        self.api.post("/v1/events", &self.key, body).await
+    pub async fn publish(&self, body: Value) -> types::PublishOut {
+        ok(self
+            .client
+            .events_create()
+            .body(crate::body::<types::EventIn>(body))
+            .send())
+        .await
     }
 
-    pub async fn event(&self, event_id: &EventId) -> EventOut {
-        self.api
-            .get(&format!("/v1/events/{event_id}"), &self.key)
-            .await
+    pub async fn event(&self, event_id: &impl std::fmt::Display) -> types::EventOut {
+        ok(self.client.events_read().id(event_id.to_string()).send()).await
     }
 
     /// The event's deliveries once all are settled (not pending).
-    pub async fn settled(&self, event_id: &EventId, timeout: Duration) -> Vec<DeliveryOut> {
+    pub async fn settled(
+        &self,
+        event_id: &impl std::fmt::Display,
+        timeout: Duration,
+    ) -> Vec<types::DeliveryOut> {
         eventually(
             &format!("the deliveries of {event_id} to settle"),
             timeout,
             || async {
                 let ds = self.event(event_id).await.deliveries;
-                (!ds.is_empty() && ds.iter().all(|d| d.status != DeliveryStatus::Pending))
-                    .then_some(ds)
+                (!ds.is_empty()
+                    && ds
+                        .iter()
+                        .all(|d| d.status != types::DeliveryStatus::Pending))
+                .then_some(ds)
             },
         )
         .await
     }
 
-    pub async fn delivery(&self, webhook: &WebhookId, id: &DeliveryId) -> DeliveryOut {
-        self.api
-            .get(
-                &format!("/v1/webhooks/{webhook}/deliveries/{id}"),
-                &self.key,
-            )
-            .await
+    pub async fn delivery(
+        &self,
+        webhook: &impl std::fmt::Display,
+        delivery: &impl std::fmt::Display,
+    ) -> types::DeliveryOut {
+        ok(self
+            .client
+            .deliveries_read()
+            .id(webhook.to_string())
+            .delivery_id(delivery.to_string())
+            .send())
+        .await
     }
 
-    /// Where the local server listens (for what `Api` does not cover, e.g. `/metrics`).
+    /// Where the local server listens (for what the API does not cover, e.g. `/metrics`).
     pub fn base(&self) -> String {
         let addr = self.running.as_ref().expect("running").addr;
         format!("http://{addr}")
