@@ -5,7 +5,7 @@
 
 use hookline::ids::WebhookId;
 use hookline::model::Scope;
-use hookline_client::types::{WebhookIn, WebhookPatchIn};
+use hookline_client::types::{EventIn, EventTypeIn, RotateSecretIn, WebhookIn, WebhookPatchIn};
 use hookline_tests::{Api, Backend, body, mint_key, ok, refused, test_config, unique};
 use serde_json::{Value, json};
 
@@ -63,99 +63,76 @@ async fn an_event_type_in_use_is_not_deleted_from_under_its_webhooks(b: Backend)
     let app = b.app(test_config()).await;
     let api = Api::new(app.clone());
     let tenant = unique("c");
-    let admin = mint_key(&app, &tenant, &[Scope::Admin]).await;
-    let key = mint_key(&app, &tenant, &[Scope::WebhooksWrite]).await;
+    let admin = api
+        .typed(&mint_key(&app, &tenant, &[Scope::Admin]).await)
+        .await;
+    let c = api
+        .typed(&mint_key(&app, &tenant, &[Scope::WebhooksWrite]).await)
+        .await;
     let (paid, refunded) = (unique("order.paid"), unique("order.refunded"));
     for name in [&paid, &refunded] {
-        api.ok::<Value>(
-            "POST",
-            "/v1/event-types",
-            &admin,
-            Some(json!({"name": name})),
-        )
-        .await;
+        let t = body::<EventTypeIn>(json!({"name": name}));
+        ok(admin.event_types_create().body(t).send()).await;
     }
-    let only = api
-        .ok::<Value>(
-            "POST",
-            "/v1/webhooks",
-            &key,
-            Some(json!({"url": "https://hooks.example.com/only", "events": [paid]})),
-        )
-        .await;
-    let both = api
-        .ok::<Value>(
-            "POST",
-            "/v1/webhooks",
-            &key,
-            Some(json!({"url": "https://hooks.example.com/both", "events": [paid, refunded]})),
-        )
-        .await;
-    let (only_id, both_id) = (only["id"].as_str().unwrap(), both["id"].as_str().unwrap());
+    let create = |w: Value| c.webhooks_create().body(body::<WebhookIn>(w)).send();
+    let only = ok(create(
+        json!({"url": "https://hooks.example.com/only", "events": [paid]}),
+    ))
+    .await;
+    let both = ok(create(
+        json!({"url": "https://hooks.example.com/both", "events": [paid, refunded]}),
+    ))
+    .await;
+    let (only_id, both_id) = (only.id.to_string(), both.id.to_string());
 
     // In use: 409 naming the webhooks; nothing deleted.
-    let type_path = format!("/v1/event-types/{paid}");
-    let (s, v) = api.call("DELETE", &type_path, Some(&admin), None).await;
+    let delete = |force: bool| {
+        admin
+            .event_types_delete()
+            .name(paid.clone())
+            .force(force)
+            .send()
+    };
+    let (s, e) = refused(delete(false)).await;
     assert_eq!(
-        (s.as_u16(), v["error"]["code"].as_str()),
-        (409, Some("event_type_in_use")),
-        "{v}"
+        (s, e.error.code.as_str()),
+        (409, "event_type_in_use"),
+        "{e:?}"
     );
-    let message = v["error"]["message"].as_str().unwrap();
+    let message = &e.error.message;
     assert!(
-        message.contains(only_id) && message.contains(both_id),
+        message.contains(&only_id) && message.contains(&both_id),
         "{message}"
     );
-    let (s, _) = api.call("GET", &type_path, Some(&admin), None).await;
-    assert_eq!(s, 200);
+    ok(admin.event_types_read().name(paid.clone()).send()).await;
 
     // Forced: unsubscribed; the one left with nothing is paused, not widened to every event.
-    let (s, v) = api
-        .call(
-            "DELETE",
-            &format!("{type_path}?force=true"),
-            Some(&admin),
-            None,
-        )
-        .await;
-    assert_eq!(s, 204, "{v}");
-    let v = api
-        .ok::<Value>("GET", &format!("/v1/webhooks/{both_id}"), &key, None)
-        .await;
-    assert_eq!(v["events"], json!([refunded]));
-    assert_eq!(v["enabled"], true);
-    let v = api
-        .ok::<Value>("GET", &format!("/v1/webhooks/{only_id}"), &key, None)
-        .await;
-    assert_eq!(v["enabled"], false, "{v}");
+    let deleted = delete(true).await.unwrap();
+    assert_eq!(deleted.status().as_u16(), 204);
+    let v = ok(c.webhooks_read().id(both_id.clone()).send()).await;
+    assert_eq!(v.events, [refunded.clone()]);
+    assert!(v.enabled);
+    let v = ok(c.webhooks_read().id(only_id.clone()).send()).await;
+    assert!(!v.enabled, "{v:?}");
     assert!(
-        v["disabled_reason"].as_str().unwrap().contains(&paid),
-        "{v}"
+        v.disabled_reason.as_deref().unwrap().contains(&paid),
+        "{v:?}"
     );
 
     // A webhook still naming the deleted type can be changed in every other way, and its
     // secret rotated (after a leak above all).
-    let hook = format!("/v1/webhooks/{only_id}");
-    api.ok::<Value>("PATCH", &hook, &key, Some(json!({"description": "legacy"})))
-        .await;
-    api.ok::<Value>("PATCH", &hook, &key, Some(json!({"enabled": false})))
-        .await;
-    api.ok::<Value>(
-        "POST",
-        &format!("{hook}/rotate-secret"),
-        &key,
-        Some(json!({})),
-    )
-    .await;
+    let patch = |id: &str, p: Value| {
+        c.webhooks_patch()
+            .id(id.to_string())
+            .body(body::<WebhookPatchIn>(p))
+            .send()
+    };
+    ok(patch(&only_id, json!({"description": "legacy"}))).await;
+    ok(patch(&only_id, json!({"enabled": false}))).await;
+    let rotate = c.webhooks_rotate_secret().id(only_id.clone());
+    ok(rotate.body(body::<RotateSecretIn>(json!({}))).send()).await;
     // Naming the deleted type anew is still refused.
-    let (s, _) = api
-        .call(
-            "PATCH",
-            &format!("/v1/webhooks/{both_id}"),
-            Some(&key),
-            Some(json!({"events": [paid]})),
-        )
-        .await;
+    let (s, _) = refused(patch(&both_id, json!({"events": [paid]}))).await;
     assert_eq!(s, 422);
 }
 
@@ -234,9 +211,9 @@ async fn every_invalid_field_is_reported(b: Backend) {
             .iter()
             .all(|x| x["code"] == "invalid" && x["message"].is_string())
     );
-    let (_, list) = api.call("GET", "/v1/webhooks", Some(&key), None).await;
-    assert_eq!(list["data"].as_array().unwrap().len(), 0, "nothing created");
-    // Publishing too.
+    let list = ok(api.typed(&key).await.webhooks_list().send()).await;
+    assert!(list.data.is_empty(), "nothing created");
+    // Publishing too. (Bad input on purpose: these bodies stay raw.)
     let (s, v) = api
         .call(
             "POST",
@@ -282,83 +259,59 @@ async fn event_type_schemas_validate_published_data(b: Backend) {
         }
     });
     // Not a schema; an example that does not satisfy it: 422, nothing added.
-    let (s, v) = api
-        .call(
-            "POST",
-            "/v1/event-types",
-            Some(&admin),
-            Some(json!({"name": name, "schema": {"type": 12}})),
-        )
-        .await;
+    let admin_c = api.typed(&admin).await;
+    let create = |t: Value| {
+        admin_c
+            .event_types_create()
+            .body(body::<EventTypeIn>(t))
+            .send()
+    };
+    let (s, e) = refused(create(json!({"name": name, "schema": {"type": 12}}))).await;
     assert_eq!(
-        (s.as_u16(), v["error"]["field"].as_str()),
+        (s, e.error.field.as_deref()),
         (422, Some("schema")),
-        "{v}"
+        "{e:?}"
     );
-    let (s, v) = api
-        .call(
-            "POST",
-            "/v1/event-types",
-            Some(&admin),
-            Some(json!({"name": name, "schema": schema, "example": {"amount": "ten"}})),
-        )
-        .await;
-    assert_eq!(s, 422, "{v}");
+    let (s, e) = refused(create(
+        json!({"name": name, "schema": schema, "example": {"amount": "ten"}}),
+    ))
+    .await;
+    assert_eq!(s, 422, "{e:?}");
     assert!(
-        v["error"]["field"].as_str().unwrap().starts_with("example"),
-        "{v}"
+        e.error.field.as_deref().unwrap().starts_with("example"),
+        "{e:?}"
     );
-    let (s, _) = api
-        .call(
-            "GET",
-            &format!("/v1/event-types/{name}"),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let (s, _) = refused(admin_c.event_types_read().name(name.clone()).send()).await;
     assert_eq!(s, 404);
-    let v = api.ok::<Value>("POST",
-        "/v1/event-types",
-        &admin,
-        Some(json!({"name": name, "schema": schema, "example": {"amount": 10, "currency": "EUR"}})),
-    )
+    let v = ok(create(
+        json!({"name": name, "schema": schema, "example": {"amount": 10, "currency": "EUR"}}),
+    ))
     .await;
-    assert_eq!(v["schema"], schema);
+    assert_eq!(serde_json::to_value(&v.schema).unwrap(), schema);
 
-    let publish = |data: Value| json!({"type": name, "data": data});
-    api.ok::<Value>(
-        "POST",
-        "/v1/events",
-        &key,
-        Some(publish(json!({"amount": 5, "currency": "USD"}))),
-    )
-    .await;
-    let (s, v) = api
-        .call(
-            "POST",
-            "/v1/events",
-            Some(&key),
-            Some(publish(json!({"amount": -3, "currency": "GBP"}))),
-        )
-        .await;
-    assert_eq!(s, 422, "{v}");
-    let fields = hookline_tests::error_fields(&v);
-    assert_eq!(fields, ["data/amount", "data/currency"], "{v}");
-    // Dropping the schema lets anything through again.
-    api.ok::<Value>(
-        "PATCH",
-        &format!("/v1/event-types/{name}"),
-        &admin,
-        Some(json!({"schema": null})),
-    )
-    .await;
-    api.ok::<Value>(
-        "POST",
-        "/v1/events",
-        &key,
-        Some(publish(json!({"anything": true}))),
-    )
-    .await;
+    let c = api.typed(&key).await;
+    let publish = |data: Value| {
+        c.events_create()
+            .body(body::<EventIn>(json!({"type": name, "data": data})))
+            .send()
+    };
+    ok(publish(json!({"amount": 5, "currency": "USD"}))).await;
+    let (s, e) = refused(publish(json!({"amount": -3, "currency": "GBP"}))).await;
+    assert_eq!(s, 422, "{e:?}");
+    let fields: Vec<&str> = e
+        .error
+        .errors
+        .iter()
+        .flatten()
+        .map(|x| x.field.as_str())
+        .collect();
+    assert_eq!(fields, ["data/amount", "data/currency"], "{e:?}");
+    // Dropping the schema (a `null`, which only `patch_json` sends) lets anything through.
+    let path = format!("/v1/event-types/{name}");
+    let _: Value = hookline_client::patch_json(&admin_c, &path, &json!({"schema": null}))
+        .await
+        .unwrap();
+    ok(publish(json!({"anything": true}))).await;
 }
 
 hookline_tests::per_backend!(
