@@ -4,16 +4,14 @@
 
 use std::time::Duration;
 
-use hookline::api::deliveries::DeliveryOut;
-use hookline::api::events::EventOut;
-use hookline::api::webhooks::WebhookOut;
 use hookline::config::Config;
 use hookline::delivery::{Deliverer, Outcome};
 use hookline::ids::WebhookId;
-use hookline::model::{AttemptError, AttemptRule, DeliveryStatus};
-use hookline::service::events::PublishOut;
+use hookline::model::AttemptError;
+use hookline_client::types;
 use hookline_tests::{
-    Backend, Harness, Receiver, client, drain, sqlite, test_config, unique, webhook_record,
+    Backend, Harness, Receiver, calls, drain, sqlite, test_config, typed_client, unique,
+    webhook_record,
 };
 use serde_json::json;
 
@@ -41,46 +39,26 @@ async fn retry_after_pushes_the_next_attempt_later() {
 async fn deleted_or_disabled_webhooks_cancel_their_deliveries() {
     let receiver = Receiver::start().await;
     let app = sqlite(test_config());
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let url = receiver.configure("/gone", &[], &[200], None).await;
-    let a: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
-    let b: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
-    let out: PublishOut = api
-        .post(
-            "/v1/events",
-            &key,
-            json!({"id": "evt-c", "type": "a.b", "data": {}}),
-        )
-        .await;
+    let a = calls::create_webhook(&c, json!({"url": url})).await;
+    let b = calls::create_webhook(&c, json!({"url": url})).await;
+    let event = json!({"id": "evt-c", "type": "a.b", "data": {}});
+    let out = calls::publish(&c, event).await;
     assert_eq!(out.deliveries, 2);
-    let (s, _) = api
-        .call(
-            "DELETE",
-            &format!("/v1/webhooks/{}", a.id),
-            Some(&key),
-            None,
-        )
-        .await;
-    assert_eq!(s.as_u16(), 204);
-    let _: WebhookOut = api
-        .ok(
-            "PATCH",
-            &format!("/v1/webhooks/{}", b.id),
-            &key,
-            Some(json!({"enabled": false})),
-        )
-        .await;
+    calls::delete_webhook(&c, &a.id).await;
+    calls::patch_webhook(&c, &b.id, json!({"enabled": false})).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     assert_eq!(
         drain(&app, &deliverer).await,
         vec![Outcome::Done, Outcome::Done]
     );
-    let ev: hookline::api::events::EventOut = api.get("/v1/events/evt-c", &key).await;
+    let ev = calls::read_event(&c, &"evt-c").await;
     let mut reasons: Vec<String> = ev
         .deliveries
         .iter()
         .map(|d| {
-            assert_eq!(d.status, DeliveryStatus::Cancelled);
+            assert_eq!(d.status, types::DeliveryStatus::Cancelled);
             d.cancel_reason.clone().unwrap()
         })
         .collect();
@@ -168,21 +146,18 @@ async fn gone_disables_the_webhook_and_keeps_its_deliveries(b: Backend) {
         ..test_config()
     };
     let (app, time) = b.app_and_time(config).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     let path = format!("/gone-{name}");
     let url = receiver.configure(&path, &[], &[410, 200], None).await;
-    let w: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
-    let mut events: Vec<PublishOut> = Vec::new();
+    let w = calls::create_webhook(&c, json!({"url": url})).await;
+    let mut events = Vec::new();
     for i in 0..2 {
-        events.push(
-            api.post("/v1/events", &key, json!({"type": "a.b", "data": {"i": i}}))
-                .await,
-        );
+        events.push(calls::publish(&c, json!({"type": "a.b", "data": {"i": i}})).await);
     }
     let deliverer = Deliverer::new(app.clone()).unwrap();
     drain(&app, &deliverer).await;
-    let off: WebhookOut = api.get(&format!("/v1/webhooks/{}", w.id), &key).await;
+    let off = calls::read_webhook(&c, &w.id).await;
     assert!(!off.enabled, "{name}: disabled at once");
     assert_eq!(off.disabled_reason.as_deref(), Some("endpoint_gone"));
     assert_eq!(
@@ -190,17 +165,18 @@ async fn gone_disables_the_webhook_and_keeps_its_deliveries(b: Backend) {
         1,
         "{name}: one request"
     );
-    let kept = full_deliveries(&api, &key, &events, &w).await;
+    let kept = full_deliveries(&c, &events, &w).await;
     assert!(
-        kept.iter().all(|d| d.status == DeliveryStatus::Pending),
+        kept.iter()
+            .all(|d| d.status == types::DeliveryStatus::Pending),
         "{name}: kept, not failed: {kept:#?}"
     );
-    let rules: Vec<Option<AttemptRule>> = kept
+    let rules: Vec<Option<types::AttemptRule>> = kept
         .iter()
         .flat_map(|d| d.attempts.clone().unwrap())
         .map(|a| a.rule)
         .collect();
-    assert_eq!(rules, vec![Some(AttemptRule::Gone)], "{name}");
+    assert_eq!(rules, vec![Some(types::AttemptRule::Gone)], "{name}");
     assert!(
         kept.iter().any(|d| d
             .deferred_reason
@@ -209,46 +185,35 @@ async fn gone_disables_the_webhook_and_keeps_its_deliveries(b: Backend) {
         "{name}: the log says why: {kept:#?}"
     );
     // Enabled again: both go out at their next look.
-    let _: WebhookOut = api
-        .ok(
-            "PATCH",
-            &format!("/v1/webhooks/{}", w.id),
-            &key,
-            Some(json!({"enabled": true})),
-        )
-        .await;
+    calls::patch_webhook(&c, &w.id, json!({"enabled": true})).await;
     for _ in 0..3 {
         time.pass(Duration::from_millis(1500)).await;
         drain(&app, &deliverer).await;
     }
-    let done = full_deliveries(&api, &key, &events, &w).await;
+    let done = full_deliveries(&c, &events, &w).await;
     assert!(
-        done.iter().all(|d| d.status == DeliveryStatus::Succeeded),
+        done.iter()
+            .all(|d| d.status == types::DeliveryStatus::Succeeded),
         "{name}: delivered once enabled: {done:#?}"
     );
-    let last: Vec<Option<AttemptRule>> = done
+    let last: Vec<Option<types::AttemptRule>> = done
         .iter()
         .map(|d| d.attempts.as_ref().unwrap().last().unwrap().rule)
         .collect();
-    assert_eq!(last, vec![Some(AttemptRule::Delivered); 2], "{name}");
+    assert_eq!(last, vec![Some(types::AttemptRule::Delivered); 2], "{name}");
     assert_eq!(receiver.log_for(&path).await.len(), 3, "{name}");
 }
 
 /// Each event's one delivery, with its attempts.
 async fn full_deliveries(
-    api: &hookline_tests::Api,
-    key: &str,
-    events: &[PublishOut],
-    w: &WebhookOut,
-) -> Vec<DeliveryOut> {
+    c: &hookline_client::Client,
+    events: &[types::PublishOut],
+    w: &types::WebhookOut,
+) -> Vec<types::DeliveryOut> {
     let mut out = Vec::new();
     for e in events {
-        let ev: EventOut = api.get(&format!("/v1/events/{}", e.id), key).await;
-        let d = &ev.deliveries[0];
-        out.push(
-            api.get(&format!("/v1/webhooks/{}/deliveries/{}", w.id, d.id), key)
-                .await,
-        );
+        let ev = calls::read_event(c, &e.id).await;
+        out.push(calls::read_delivery(c, &w.id, &ev.deliveries[0].id).await);
     }
     out
 }
@@ -263,16 +228,14 @@ async fn slow_down_and_redirect_answers_follow_their_rules(b: Backend) {
         ..test_config()
     };
     let (app, time) = b.app_and_time(config).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     let path = format!("/slow-{name}");
     let url = receiver
         .configure(&path, &[], &[502, 302, 200], Some(5))
         .await;
-    let w: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
-    let e: PublishOut = api
-        .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
-        .await;
+    let w = calls::create_webhook(&c, json!({"url": url})).await;
+    let e = calls::publish(&c, json!({"type": "a.b", "data": {}})).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     let first = drain(&app, &deliverer).await;
     let Some(Outcome::RetryIn(wait)) = first.first().copied() else {
@@ -286,20 +249,15 @@ async fn slow_down_and_redirect_answers_follow_their_rules(b: Backend) {
         time.pass(Duration::from_secs(2)).await;
         drain(&app, &deliverer).await;
     }
-    let ev: EventOut = api.get(&format!("/v1/events/{}", e.id), &key).await;
-    let d: DeliveryOut = api
-        .get(
-            &format!("/v1/webhooks/{}/deliveries/{}", w.id, ev.deliveries[0].id),
-            &key,
-        )
-        .await;
-    let rules: Vec<Option<AttemptRule>> = d.attempts.unwrap().iter().map(|a| a.rule).collect();
+    let d = full_deliveries(&c, &[e], &w).await.remove(0);
+    let rules: Vec<Option<types::AttemptRule>> =
+        d.attempts.unwrap().iter().map(|a| a.rule).collect();
     assert_eq!(
         rules,
         vec![
-            Some(AttemptRule::SlowDown),
-            Some(AttemptRule::Redirect),
-            Some(AttemptRule::Delivered)
+            Some(types::AttemptRule::SlowDown),
+            Some(types::AttemptRule::Redirect),
+            Some(types::AttemptRule::Delivered)
         ],
         "{name}"
     );

@@ -1,9 +1,11 @@
 //! Helpers shared by the integration tests and the benchmark, one module per concern:
 //! [`backends`] (SQLite, and DynamoDB/SQS on the moto emulator, and the per-backend test macro),
-//! [`client`] (the API in process, raw and typed), [`receiver`] (webhook receivers), and below,
+//! [`client`] (the API in process, raw and typed), [`calls`] (common requests through the
+//! generated client), [`receiver`] (webhook receivers), and below,
 //! keys, the running local server ([`Harness`]) and the Lambda adapters.
 
 pub mod backends;
+pub mod calls;
 pub mod client;
 pub mod contract;
 pub mod docs;
@@ -78,6 +80,13 @@ pub async fn client(app: &Hookline) -> (Api, String) {
     )
     .await;
     (Api::new(app.clone()), key)
+}
+
+/// The generated client, for a fresh tenant with the publish and webhook scopes, against
+/// `app`'s API served on loopback without a delivery worker (the test drains the queue).
+pub async fn typed_client(app: &Hookline) -> hookline_client::Client {
+    let (api, key) = client(app).await;
+    api.typed(&key).await
 }
 
 pub fn unique(prefix: &str) -> String {
@@ -382,26 +391,16 @@ impl Harness {
         body.as_object_mut()
             .unwrap()
             .extend(extra.as_object().cloned().unwrap_or_default());
-        let w = ok(self
-            .client
-            .webhooks_create()
-            .body(crate::body::<types::WebhookIn>(body))
-            .send())
-        .await;
+        let w = calls::create_webhook(&self.client, body).await;
         (id(&w.id), w.secret)
     }
 
     pub async fn publish(&self, body: Value) -> types::PublishOut {
-        ok(self
-            .client
-            .events_create()
-            .body(crate::body::<types::EventIn>(body))
-            .send())
-        .await
+        calls::publish(&self.client, body).await
     }
 
     pub async fn event(&self, event_id: &impl std::fmt::Display) -> types::EventOut {
-        ok(self.client.events_read().id(event_id.to_string()).send()).await
+        calls::read_event(&self.client, event_id).await
     }
 
     /// The event's deliveries once all are settled (not pending).
@@ -430,13 +429,7 @@ impl Harness {
         webhook: &impl std::fmt::Display,
         delivery: &impl std::fmt::Display,
     ) -> types::DeliveryOut {
-        ok(self
-            .client
-            .deliveries_read()
-            .id(webhook.to_string())
-            .delivery_id(delivery.to_string())
-            .send())
-        .await
+        calls::read_delivery(&self.client, webhook, delivery).await
     }
 
     /// Where the local server listens (for what the API does not cover, e.g. `/metrics`).
