@@ -7,7 +7,7 @@ use super::isolation::{publish, webhook};
 use hookline::backend::Hookline;
 use hookline::config::Config;
 use hookline::queue::{DeliveryRef, DeliveryTask};
-use hookline_tests::{Harness, Receiver, client, id, sqlite, test_config};
+use hookline_tests::{Harness, Receiver, id, sqlite, test_config};
 use serde_json::json;
 
 #[tokio::test]
@@ -145,9 +145,9 @@ async fn a_restart_sends_what_a_crashed_run_had_in_flight_at_once() {
 #[tokio::test]
 async fn sqs_messages_carry_the_webhook_as_message_group() {
     let app = hookline_tests::aws(test_config()).await;
-    let (api, key) = client(&app).await;
-    let w = webhook(&api, &key, "https://hooks.example.com/a").await;
-    publish(&api, &key, 1).await;
+    let c = hookline_tests::typed_client(&app).await;
+    let w = webhook(&c, "https://hooks.example.com/a").await;
+    publish(&c, 1).await;
     let sdk = hookline_tests::aws_sdk_config().await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     // This app's own queue (listing every queue would find others' too, and not all of them).

@@ -5,15 +5,13 @@
 
 use std::time::Duration;
 
-use hookline::api::deliveries::DeliveryOut;
-use hookline::api::events::EventOut;
-use hookline::api::webhooks::{BreakerState, WebhookOut};
 use hookline::config::Config;
 use hookline::delivery::{Deliverer, Outcome};
-use hookline::model::DeliveryStatus;
-use hookline::service::events::PublishOut;
-use hookline_client::types;
-use hookline_tests::{Api, Backend, Harness, Receiver, TestTime, client, drain, ok, test_config};
+use hookline_client::Client;
+use hookline_client::types::{self, BreakerState, DeliveryOut, DeliveryStatus};
+use hookline_tests::{
+    Backend, Harness, Receiver, TestTime, body, calls, drain, ok, test_config, typed_client,
+};
 use serde_json::json;
 
 /// Two failures open the breaker for 1 s (doubling, at most the 4 s retry interval).
@@ -35,30 +33,26 @@ async fn pass(time: &TestTime, d: Duration) {
     }
 }
 
-pub(crate) async fn webhook(api: &Api, key: &str, url: &str) -> WebhookOut {
-    api.post("/v1/webhooks", key, json!({"url": url})).await
+pub(crate) async fn webhook(c: &Client, url: &str) -> types::WebhookOut {
+    calls::create_webhook(c, json!({"url": url})).await
 }
 
-async fn read(api: &Api, key: &str, w: &WebhookOut) -> WebhookOut {
-    api.get(&format!("/v1/webhooks/{}", w.id), key).await
+async fn read(c: &Client, w: &types::WebhookOut) -> types::WebhookOut {
+    calls::read_webhook(c, &w.id).await
 }
 
-pub(crate) async fn publish(api: &Api, key: &str, n: usize) -> Vec<PublishOut> {
+pub(crate) async fn publish(c: &Client, n: usize) -> Vec<types::PublishOut> {
     let mut out = Vec::new();
     for i in 0..n {
-        out.push(
-            api.post("/v1/events", key, json!({"type": "a.b", "data": {"i": i}}))
-                .await,
-        );
+        out.push(calls::publish(c, json!({"type": "a.b", "data": {"i": i}})).await);
     }
     out
 }
 
-async fn deliveries(api: &Api, key: &str, events: &[PublishOut]) -> Vec<DeliveryOut> {
+async fn deliveries(c: &Client, events: &[types::PublishOut]) -> Vec<types::DeliveryOut> {
     let mut out = Vec::new();
     for e in events {
-        let ev: EventOut = api.get(&format!("/v1/events/{}", e.id), key).await;
-        out.extend(ev.deliveries);
+        out.extend(calls::read_event(c, &e.id).await.deliveries);
     }
     out
 }
@@ -66,20 +60,20 @@ async fn deliveries(api: &Api, key: &str, events: &[PublishOut]) -> Vec<Delivery
 async fn breaker_opens_defers_probes_and_closes(b: Backend) {
     let name = b.name().replace('+', "-");
     let (app, time) = b.app_and_time(breaker_config()).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     let path = format!("/dead-{name}");
     let url = receiver.configure(&path, &[], &[503], None).await;
-    let w = webhook(&api, &key, &url).await;
+    let w = webhook(&c, &url).await;
     assert_eq!(w.health.state, BreakerState::Closed);
-    let events = publish(&api, &key, 4).await;
+    let events = publish(&c, 4).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
 
     // Two failures open the breaker; the other two deliveries wait without a request.
     let outcomes = drain(&app, &deliverer).await;
     assert_eq!(outcomes.len(), 4, "{name}: {outcomes:?}");
     assert_eq!(receiver.log_for(&path).await.len(), 2, "{name}");
-    let open = read(&api, &key, &w).await;
+    let open = read(&c, &w).await;
     assert_eq!(
         open.health.state,
         BreakerState::Open,
@@ -88,7 +82,7 @@ async fn breaker_opens_defers_probes_and_closes(b: Backend) {
     );
     assert_eq!(open.health.consecutive_failures, 2);
     assert!(open.health.open_until.is_some() && open.health.last_failure_at.is_some());
-    let ds = deliveries(&api, &key, &events).await;
+    let ds = deliveries(&c, &events).await;
     let deferred: Vec<&DeliveryOut> = ds.iter().filter(|d| d.attempt_count == 0).collect();
     assert_eq!(deferred.len(), 2, "{name}");
     for d in &deferred {
@@ -108,7 +102,7 @@ async fn breaker_opens_defers_probes_and_closes(b: Backend) {
     pass(&time, Duration::from_secs(1)).await;
     drain(&app, &deliverer).await;
     assert_eq!(receiver.log_for(&path).await.len(), 3, "{name}: one probe");
-    let reopened = read(&api, &key, &w).await;
+    let reopened = read(&c, &w).await;
     assert_eq!(reopened.health.state, BreakerState::Open);
     assert_eq!(reopened.health.consecutive_failures, 3);
 
@@ -126,7 +120,7 @@ async fn breaker_opens_defers_probes_and_closes(b: Backend) {
         "{name}: the probe"
     );
     assert_eq!(
-        read(&api, &key, &w).await.health.state,
+        read(&c, &w).await.health.state,
         BreakerState::Closed,
         "{name}"
     );
@@ -135,7 +129,7 @@ async fn breaker_opens_defers_probes_and_closes(b: Backend) {
     for _ in 0..3 {
         drain(&app, &deliverer).await;
     }
-    let ds = deliveries(&api, &key, &events).await;
+    let ds = deliveries(&c, &events).await;
     assert!(
         ds.iter().all(|d| d.status == DeliveryStatus::Succeeded),
         "{name}: {ds:#?}"
@@ -146,7 +140,7 @@ async fn breaker_opens_defers_probes_and_closes(b: Backend) {
         3 + 4,
         "{name}: two failures, a failed probe, then each delivery once"
     );
-    let closed = read(&api, &key, &w).await;
+    let closed = read(&c, &w).await;
     assert_eq!(closed.health.state, BreakerState::Closed);
     assert_eq!(closed.health.consecutive_failures, 0);
     assert!(closed.health.last_success_at.is_some());
@@ -170,12 +164,12 @@ async fn a_deferred_delivery_gets_its_last_call_when_its_window_ends(b: Backend)
     };
     let bound = config.retry_window + policy.spread() + config.delivery_timeout;
     let (app, time) = b.app_and_time(config).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     let path = format!("/window-{name}");
     let url = receiver.configure(&path, &[], &[503], None).await;
-    webhook(&api, &key, &url).await;
-    let events = publish(&api, &key, 3).await;
+    webhook(&c, &url).await;
+    let events = publish(&c, 3).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     let outcomes = drain(&app, &deliverer).await;
     // Two failures open the breaker; the third waits for its last call (window plus its share
@@ -187,7 +181,7 @@ async fn a_deferred_delivery_gets_its_last_call_when_its_window_ends(b: Backend)
         wait <= Duration::from_secs(2) + policy.spread(),
         "{name}: {wait:?}"
     );
-    let deferred: Vec<DeliveryOut> = deliveries(&api, &key, &events).await;
+    let deferred: Vec<DeliveryOut> = deliveries(&c, &events).await;
     assert!(
         deferred.iter().any(|d| d.attempt_count == 0
             && d.deferred_reason
@@ -199,7 +193,7 @@ async fn a_deferred_delivery_gets_its_last_call_when_its_window_ends(b: Backend)
         pass(&time, Duration::from_secs(1)).await;
         drain(&app, &deliverer).await;
     }
-    let ds = deliveries(&api, &key, &events).await;
+    let ds = deliveries(&c, &events).await;
     for d in &ds {
         assert_eq!(d.status, DeliveryStatus::Failed, "{name}: {d:#?}");
         assert!(
@@ -222,26 +216,20 @@ async fn a_deferred_delivery_gets_its_last_call_when_its_window_ends(b: Backend)
 async fn a_manual_retry_and_a_test_event_go_through_an_open_breaker(b: Backend) {
     let name = b.name().replace('+', "-");
     let (app, _time) = b.app_and_time(breaker_config()).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     let path = format!("/manual-{name}");
     let url = receiver.configure(&path, &[], &[503], None).await;
-    let w = webhook(&api, &key, &url).await;
-    let events = publish(&api, &key, 2).await;
+    let w = webhook(&c, &url).await;
+    let events = publish(&c, 2).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     drain(&app, &deliverer).await;
-    assert_eq!(read(&api, &key, &w).await.health.state, BreakerState::Open);
-    let d = &deliveries(&api, &key, &events[..1]).await[0];
-    let _: serde_json::Value = api
-        .post(
-            &format!("/v1/webhooks/{}/deliveries/{}/retry", w.id, d.id),
-            &key,
-            json!({}),
-        )
-        .await;
-    let _: serde_json::Value = api
-        .post(&format!("/v1/webhooks/{}/test", w.id), &key, json!({}))
-        .await;
+    assert_eq!(read(&c, &w).await.health.state, BreakerState::Open);
+    let d = &deliveries(&c, &events[..1]).await[0];
+    let retry = c.deliveries_retry().id(w.id.to_string());
+    ok(retry.delivery_id(d.id.clone()).send()).await;
+    let test = c.webhooks_send_test().id(w.id.to_string());
+    ok(test.body(body::<types::TestIn>(json!({}))).send()).await;
     drain(&app, &deliverer).await;
     let got = receiver.log_for(&path).await;
     assert_eq!(
@@ -261,23 +249,20 @@ async fn auto_disable_after_failing_for_the_period(b: Backend) {
         ..breaker_config()
     };
     let (app, time) = b.app_and_time(config).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     let path = format!("/failing-{name}");
     let url = receiver.configure(&path, &[], &[500], None).await;
-    let w = webhook(&api, &key, &url).await;
-    publish(&api, &key, 1).await;
+    let w = webhook(&c, &url).await;
+    publish(&c, 1).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     drain(&app, &deliverer).await;
     pass(&time, Duration::from_secs(1)).await;
     drain(&app, &deliverer).await;
-    assert!(
-        read(&api, &key, &w).await.enabled,
-        "{name}: failing for 1 s only"
-    );
+    assert!(read(&c, &w).await.enabled, "{name}: failing for 1 s only");
     pass(&time, Duration::from_secs(1)).await;
     drain(&app, &deliverer).await;
-    let off = read(&api, &key, &w).await;
+    let off = read(&c, &w).await;
     assert!(!off.enabled, "{name}: disabled after 2 s of failures");
     assert!(
         off.disabled_reason
@@ -289,17 +274,10 @@ async fn auto_disable_after_failing_for_the_period(b: Backend) {
     );
     assert!(off.disabled_at.is_some());
     // Re-enabling clears the reason and starts the endpoint's record over.
-    let on: WebhookOut = api
-        .ok(
-            "PATCH",
-            &format!("/v1/webhooks/{}", w.id),
-            &key,
-            Some(json!({"enabled": true})),
-        )
-        .await;
+    let on = calls::patch_webhook(&c, &w.id, json!({"enabled": true})).await;
     assert!(on.enabled && on.disabled_reason.is_none() && on.disabled_at.is_none());
     assert_eq!(on.health.consecutive_failures, 0, "{name}");
-    assert_eq!(read(&api, &key, &w).await.health.consecutive_failures, 0);
+    assert_eq!(read(&c, &w).await.health.consecutive_failures, 0);
 }
 
 async fn nothing_is_lost_and_the_healthy_endpoint_gets_each_event_once(b: Backend) {
@@ -330,9 +308,9 @@ async fn nothing_is_lost_and_the_healthy_endpoint_gets_each_event_once(b: Backen
         assert_eq!(ds.len(), 2);
         for d in ds {
             if receiver_is(&h, &d, &ok).await {
-                assert_eq!(d.status, types::DeliveryStatus::Succeeded, "{name}: {d:?}");
+                assert_eq!(d.status, DeliveryStatus::Succeeded, "{name}: {d:?}");
             } else {
-                assert_eq!(d.status, types::DeliveryStatus::Failed, "{name}: {d:?}");
+                assert_eq!(d.status, DeliveryStatus::Failed, "{name}: {d:?}");
                 // Held back by the open breaker, it still got its last call.
                 assert!(d.attempt_count >= 1, "{name}: failed unsent: {d:?}");
                 dead_attempts += d.attempt_count;
