@@ -6,18 +6,16 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use chrono::Utc;
-use hookline::api::webhooks::WebhookOut;
 use hookline::backend::Hookline;
 use hookline::clock::ManualClock;
 use hookline::delivery::{Deliverer, Outcome};
 use hookline::ids::EventId;
-use hookline::model::DeliveryStatus;
 use hookline::queue::{DeliveryRef, DeliveryTask, Receipt};
-use hookline::service::events::PublishOut;
 use hookline::store::sqlite::SqliteDb;
 use hookline_client::types;
 use hookline_tests::{
-    Harness, PyReceiver, Receiver, aws, client, drain, id, ok, sqlite, test_config,
+    Harness, PyReceiver, Receiver, aws, body, calls, drain, id, ok, refused, sqlite, test_config,
+    typed_client,
 };
 use serde_json::json;
 
@@ -112,12 +110,10 @@ async fn always_failing_endpoint_is_failed_after_the_window() {
         .unwrap()
         .with_clock(Arc::new(clock.clone()));
     let app = Hookline::with_sqlite(test_config(), db);
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let url = receiver.configure("/down", &[], &[503], None).await;
-    let w: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
-    let out: PublishOut = api
-        .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
-        .await;
+    let w = calls::create_webhook(&c, json!({"url": url})).await;
+    let out = calls::publish(&c, json!({"type": "a.b", "data": {}})).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     let second = Duration::from_secs(1);
     // Attempts at 0, 1 and 2 s: the window of 2 s allows three, and no more are made.
@@ -137,15 +133,12 @@ async fn always_failing_endpoint_is_failed_after_the_window() {
         [],
         "nothing left on the queue"
     );
-    let ev: hookline::api::events::EventOut =
-        api.get(&format!("/v1/events/{}", out.id), &key).await;
+    let ev = calls::read_event(&c, &out.id).await;
     let d = &ev.deliveries[0];
-    assert_eq!(d.status, DeliveryStatus::Failed);
+    assert_eq!(d.status, types::DeliveryStatus::Failed);
     assert!(d.next_attempt_at.is_none());
     assert_eq!(d.attempt_count, 3);
-    let full: hookline::api::deliveries::DeliveryOut = api
-        .get(&format!("/v1/webhooks/{}/deliveries/{}", w.id, d.id), &key)
-        .await;
+    let full = calls::read_delivery(&c, &w.id, &d.id).await;
     let at: Vec<i64> = full
         .attempts
         .unwrap()
@@ -320,16 +313,8 @@ async fn publish_refuses_bad_events_and_writes_nothing() {
         );
     }
     // With a catalogue, unknown types are refused.
-    let (s, _) = h
-        .api
-        .call(
-            "POST",
-            "/v1/event-types",
-            k,
-            Some(json!({"name": "known.type"})),
-        )
-        .await;
-    assert_eq!(s.as_u16(), 201);
+    let known = body::<types::EventTypeIn>(json!({"name": "known.type"}));
+    ok(h.client.event_types_create().body(known).send()).await;
     let (s, e) = h
         .api
         .call(
@@ -344,8 +329,8 @@ async fn publish_refuses_bad_events_and_writes_nothing() {
         (422, json!("type")),
         "{e}"
     );
-    let (s, _) = h.api.call("GET", "/v1/events/evt-x", k, None).await;
-    assert_eq!(s.as_u16(), 404, "a refused event is not stored");
+    let (s, _) = refused(h.client.events_read().id("evt-x".to_string()).send()).await;
+    assert_eq!(s, 404, "a refused event is not stored");
     h.stop().await;
 }
 
@@ -388,22 +373,15 @@ async fn sqs_in_moto_hides_a_failed_delivery_for_the_retry_delay() {
     config.retry_interval = Duration::from_secs(3);
     config.retry_window = Duration::from_secs(60);
     let app = aws(config).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let fail_url = receiver
         .configure("/sqs-fail", &[], &[500, 200], None)
         .await;
     let ok_url = receiver.configure("/sqs-ok", &[], &[200], None).await;
-    let _: WebhookOut = api
-        .post("/v1/webhooks", &key, json!({"url": fail_url}))
-        .await;
-    let _: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": ok_url})).await;
-    let out: PublishOut = api
-        .post(
-            "/v1/events",
-            &key,
-            json!({"id": "evt-sqs", "type": "a.b", "data": {}}),
-        )
-        .await;
+    calls::create_webhook(&c, json!({"url": fail_url})).await;
+    calls::create_webhook(&c, json!({"url": ok_url})).await;
+    let event = json!({"id": "evt-sqs", "type": "a.b", "data": {}});
+    let out = calls::publish(&c, event).await;
     assert_eq!(out.deliveries, 2);
     let deliverer = Deliverer::new(app.clone()).unwrap();
 
@@ -417,7 +395,7 @@ async fn sqs_in_moto_hides_a_failed_delivery_for_the_retry_delay() {
     assert_eq!(receiver.log_for("/sqs-fail").await.len(), 1);
     // The failed message is invisible until its next slot (3 s after the first attempt), the
     // succeeded one is gone. SQS keeps real time, so this test waits for it.
-    let ev: hookline::api::events::EventOut = api.get("/v1/events/evt-sqs", &key).await;
+    let ev = calls::read_event(&c, &"evt-sqs").await;
     let next = ev
         .deliveries
         .iter()
@@ -462,11 +440,11 @@ async fn sqs_in_moto_hides_a_failed_delivery_for_the_retry_delay() {
     app.queue.delete(&[back[0].receipt.clone()]).await.unwrap();
     let got = receiver.log_for("/sqs-fail").await;
     assert_eq!((got.len(), got[1].status), (2, 200));
-    let ev: hookline::api::events::EventOut = api.get("/v1/events/evt-sqs", &key).await;
+    let ev = calls::read_event(&c, &"evt-sqs").await;
     assert!(
         ev.deliveries
             .iter()
-            .all(|d| d.status == DeliveryStatus::Succeeded),
+            .all(|d| d.status == types::DeliveryStatus::Succeeded),
         "{ev:?}"
     );
     assert!(
