@@ -5,13 +5,12 @@
 
 use std::time::Duration;
 
-use hookline::api::deliveries::DeliveryOut;
-use hookline::api::webhooks::WebhookOut;
 use hookline::delivery::Deliverer;
-use hookline::model::{Attempt, DeliveryStatus};
-use hookline::service::events::PublishOut;
-use hookline::stats::StatsOut;
-use hookline_tests::{Api, Backend, Receiver, TestTime, client, test_config};
+use hookline_client::Client;
+use hookline_client::types::{self, Attempt, DeliveryOut, DeliveryStatus};
+use hookline_tests::{
+    Backend, Receiver, TestTime, body, calls, client, ok, refused, test_config, typed_client,
+};
 use serde_json::json;
 
 /// Runs `deliverers` side by side over the queue, as separate processes (or Lambda
@@ -44,40 +43,25 @@ async fn deliver_until(
     );
 }
 
-async fn publish_many(api: &Api, key: &str, n: usize) -> Vec<PublishOut> {
-    #[derive(serde::Deserialize)]
-    struct Batch {
-        data: Vec<PublishOut>,
-    }
+async fn publish_many(c: &Client, n: usize) -> Vec<types::EventResultOut> {
     let mut out = Vec::new();
     for chunk in (0..n).collect::<Vec<_>>().chunks(10) {
         let events: Vec<_> = chunk
             .iter()
             .map(|i| json!({"type": "order.paid", "data": {"n": i}}))
             .collect();
-        let batch: Batch = api
-            .post("/v1/events/batch", key, json!({"events": events}))
-            .await;
-        out.extend(batch.data);
+        let batch = body::<types::EventBatchIn>(json!({ "events": events }));
+        out.extend(ok(c.events_create_batch().body(batch).send()).await.data);
     }
     out
 }
 
 /// Every delivery of `webhook`, with its attempts.
-async fn deliveries(api: &Api, key: &str, webhook: &str) -> Vec<DeliveryOut> {
-    #[derive(serde::Deserialize)]
-    struct Listed {
-        data: Vec<DeliveryOut>,
-    }
-    let listed: Listed = api
-        .get(&format!("/v1/webhooks/{webhook}/deliveries?limit=100"), key)
-        .await;
+async fn deliveries(c: &Client, webhook: &types::WebhookId) -> Vec<DeliveryOut> {
+    let list = c.deliveries_list().id(webhook.to_string()).limit(100u64);
     let mut full = Vec::new();
-    for d in listed.data {
-        full.push(
-            api.get(&format!("/v1/webhooks/{webhook}/deliveries/{}", d.id), key)
-                .await,
-        );
+    for d in ok(list.send()).await.data {
+        full.push(calls::read_delivery(c, webhook, &d.id).await);
     }
     full
 }
@@ -122,17 +106,15 @@ fn assert_paced(attempts: &[Attempt], limit: usize, time: &TestTime) {
 
 async fn a_limit_of_5_a_second_holds_50_deliveries_to_9_seconds(b: Backend) {
     let (app, time) = b.app_and_time(test_config()).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     let url = receiver.configure("/paced", &[], &[200], None).await;
-    let w: WebhookOut = api
-        .post("/v1/webhooks", &key, json!({"url": url, "rate_limit": 5}))
-        .await;
+    let w = calls::create_webhook(&c, json!({"url": url, "rate_limit": 5})).await;
     assert_eq!((w.rate_limit, w.rate_limit_in_force), (Some(5), Some(5)));
-    publish_many(&api, &key, 50).await;
+    publish_many(&c, 50).await;
     let deliverer = [Deliverer::new(app.clone()).unwrap()];
     deliver_until(&app, &deliverer, &time, &receiver, "/paced", 50).await;
-    let ds = deliveries(&api, &key, w.id.as_str()).await;
+    let ds = deliveries(&c, &w.id).await;
     assert_eq!(ds.len(), 50);
     for d in &ds {
         assert_eq!(d.status, DeliveryStatus::Succeeded, "{d:?}");
@@ -146,26 +128,24 @@ async fn a_limit_of_5_a_second_holds_50_deliveries_to_9_seconds(b: Backend) {
     );
     assert_paced(&all, 5, &time);
     assert_eq!(receiver.log_for("/paced").await.len(), 50, "each sent once");
-    let stats: StatsOut = api.get(&format!("/v1/webhooks/{}/stats", w.id), &key).await;
-    assert!(stats.all_time.held_back >= 45, "{:?}", stats.all_time);
+    let stats = ok(c.webhooks_stats().id(w.id.to_string()).send()).await;
+    assert!(stats.all_time.held_back >= Some(45), "{:?}", stats.all_time);
     assert_eq!(stats.all_time.attempts.total, 50);
 }
 
 async fn two_processes_together_stay_within_the_limit(b: Backend) {
     let (app, time) = b.app_and_time(test_config()).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     let url = receiver.configure("/shared", &[], &[200], None).await;
-    let w: WebhookOut = api
-        .post("/v1/webhooks", &key, json!({"url": url, "rate_limit": 10}))
-        .await;
-    publish_many(&api, &key, 60).await;
+    let w = calls::create_webhook(&c, json!({"url": url, "rate_limit": 10})).await;
+    publish_many(&c, 60).await;
     let two = [
         Deliverer::new(app.clone()).unwrap(),
         Deliverer::new(app.clone()).unwrap(),
     ];
     deliver_until(&app, &two, &time, &receiver, "/shared", 60).await;
-    let all = attempts(&deliveries(&api, &key, w.id.as_str()).await);
+    let all = attempts(&deliveries(&c, &w.id).await);
     assert_eq!(all.len(), 60);
     assert_paced(&all, 10, &time);
 }
@@ -181,26 +161,26 @@ fn retries_after_the_test() -> hookline::config::Config {
 
 async fn retry_after_pauses_the_whole_webhook(b: Backend) {
     let (app, time) = b.app_and_time(retries_after_the_test()).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     let url = receiver.configure("/busy", &[], &[429, 200], Some(2)).await;
     let other = receiver.configure("/other", &[], &[200], None).await;
-    let w: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
+    let w = calls::create_webhook(&c, json!({"url": url})).await;
     let deliverer = [Deliverer::new(app.clone()).unwrap()];
-    publish_many(&api, &key, 1).await;
+    publish_many(&c, 1).await;
     deliver_until(&app, &deliverer, &time, &receiver, "/busy", 1).await;
-    let paused: WebhookOut = api.get(&format!("/v1/webhooks/{}", w.id), &key).await;
+    let paused = calls::read_webhook(&c, &w.id).await;
     let until = paused.health.paused_until.expect("paused after the 429");
     // Published while paused: held without a request; a webhook beside it is not.
-    let _: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": other})).await;
-    publish_many(&api, &key, 2).await;
+    calls::create_webhook(&c, json!({"url": other})).await;
+    publish_many(&c, 2).await;
     deliver_until(&app, &deliverer, &time, &receiver, "/other", 2).await;
     assert_eq!(
         receiver.log_for("/busy").await.len(),
         1,
         "nothing during the pause"
     );
-    let held = deliveries(&api, &key, w.id.as_str()).await;
+    let held = deliveries(&c, &w.id).await;
     let waiting: Vec<_> = held.iter().filter(|d| d.attempt_count == 0).collect();
     assert_eq!(waiting.len(), 2);
     for d in &waiting {
@@ -209,7 +189,7 @@ async fn retry_after_pauses_the_whole_webhook(b: Backend) {
         assert!(why.contains("Retry-After"), "{why}");
     }
     deliver_until(&app, &deliverer, &time, &receiver, "/busy", 3).await;
-    let all = attempts(&deliveries(&api, &key, w.id.as_str()).await);
+    let all = attempts(&deliveries(&c, &w.id).await);
     let first = all[0].at;
     assert_eq!(all[0].status_code, Some(429));
     assert!(until - first >= chrono::TimeDelta::milliseconds(1900));
@@ -224,23 +204,21 @@ async fn retry_after_pauses_the_whole_webhook(b: Backend) {
 
 async fn a_run_of_429s_lowers_the_rate_and_successes_raise_it(b: Backend) {
     let (app, time) = b.app_and_time(retries_after_the_test()).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     let url = receiver
         .configure("/slow", &[], &[429, 429, 200], None)
         .await;
-    let w: WebhookOut = api
-        .post("/v1/webhooks", &key, json!({"url": url, "rate_limit": 8}))
-        .await;
+    let w = calls::create_webhook(&c, json!({"url": url, "rate_limit": 8})).await;
     let deliverer = [Deliverer::new(app.clone()).unwrap()];
     let in_force = || async {
-        let w: WebhookOut = api.get(&format!("/v1/webhooks/{}", w.id), &key).await;
+        let w = calls::read_webhook(&c, &w.id).await;
         assert_eq!(w.rate_limit, Some(8), "the limit set does not change");
         w.rate_limit_in_force.unwrap()
     };
     let mut seen = vec![in_force().await];
     for n in 1..=12 {
-        publish_many(&api, &key, 1).await;
+        publish_many(&c, 1).await;
         deliver_until(&app, &deliverer, &time, &receiver, "/slow", n).await;
         seen.push(in_force().await);
         time.pass(Duration::from_millis(1100)).await;
@@ -256,6 +234,8 @@ async fn a_run_of_429s_lowers_the_rate_and_successes_raise_it(b: Backend) {
 async fn a_rate_limit_out_of_range_is_a_422_and_null_removes_it(b: Backend) {
     let app = b.app(test_config()).await;
     let (api, key) = client(&app).await;
+    let c = api.typed(&key).await;
+    // Out of range or not a number: bad input on purpose, sent raw.
     for bad in [json!(0), json!(10_001), json!(-1), json!("fast")] {
         let (s, v) = api
             .call(
@@ -268,24 +248,28 @@ async fn a_rate_limit_out_of_range_is_a_422_and_null_removes_it(b: Backend) {
         assert!(s == 422 || s == 400, "{bad}: {s} {v}");
         assert!(v["error"].to_string().contains("rate_limit"), "{v}");
     }
-    let (_, list) = api.call("GET", "/v1/webhooks", Some(&key), None).await;
-    assert_eq!(list["data"].as_array().unwrap().len(), 0, "nothing created");
-    let w: WebhookOut = api
-        .post(
-            "/v1/webhooks",
-            &key,
-            json!({"url": "https://a.example.com/", "rate_limit": 10000}),
-        )
-        .await;
+    let list = ok(c.webhooks_list().send()).await;
+    assert!(list.data.is_empty(), "nothing created");
+    let w = calls::create_webhook(
+        &c,
+        json!({"url": "https://a.example.com/", "rate_limit": 10000}),
+    )
+    .await;
     assert_eq!(w.rate_limit, Some(10_000));
+    let patch = c.webhooks_patch().id(w.id.to_string());
+    let zero = body::<types::WebhookPatchIn>(json!({"rate_limit": 0}));
+    let (s, e) = refused(patch.body(zero).send()).await;
+    assert_eq!(
+        (s, e.error.field.as_deref()),
+        (422, Some("rate_limit")),
+        "{e:?}"
+    );
+    // `null` removes it: a body only patch_json can send.
     let path = format!("/v1/webhooks/{}", w.id);
-    let v = api
-        .expect(422, "PATCH", &path, &key, Some(json!({"rate_limit": 0})))
-        .await;
-    assert_eq!(v["error"]["field"], "rate_limit", "{v}");
-    let patched: WebhookOut = api
-        .ok("PATCH", &path, &key, Some(json!({"rate_limit": null})))
-        .await;
+    let patched: types::WebhookOut =
+        hookline_client::patch_json(&c, &path, &json!({"rate_limit": null}))
+            .await
+            .unwrap();
     assert_eq!(
         (patched.rate_limit, patched.rate_limit_in_force),
         (None, None)
