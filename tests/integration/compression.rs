@@ -6,14 +6,10 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use hookline::api::deliveries::DeliveryOut;
-use hookline::api::events::EventOut;
-use hookline::api::webhooks::WebhookOut;
 use hookline::config::Backend as Store;
 use hookline::delivery::Deliverer;
-use hookline::model::DeliveryStatus;
-use hookline::service::events::PublishOut;
-use hookline_tests::{Receiver, aws, aws_sdk_config, client, drain, test_config};
+use hookline_client::types::DeliveryStatus;
+use hookline_tests::{Receiver, aws, aws_sdk_config, calls, client, drain, id, test_config};
 use serde_json::{Value, json};
 
 /// About 1 KB of data as a platform publishes it: varied fields, not padding.
@@ -73,18 +69,17 @@ async fn events_are_stored_compressed_and_read_back_whole() {
         panic!("the aws backend")
     };
     let (api, key) = client(&app).await;
+    let c = api.typed(&key).await;
     let receiver = Receiver::start().await;
     let url = receiver.configure("/z", &[], &[500, 200], None).await;
-    let w: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
+    let w = calls::create_webhook(&c, json!({"url": url})).await;
     let data = kilobyte_of_data();
     assert!(data.to_string().len() > 1000, "{}", data.to_string().len());
-    let e: PublishOut = api
-        .post(
-            "/v1/events",
-            &key,
-            json!({"id": "evt_z", "type": "order.paid", "data": data}),
-        )
-        .await;
+    let e = calls::publish(
+        &c,
+        json!({"id": "evt_z", "type": "order.paid", "data": data}),
+    )
+    .await;
     let events = raw_items(&table, "#E#evt_z").await;
     let event = events
         .iter()
@@ -105,19 +100,8 @@ async fn events_are_stored_compressed_and_read_back_whole() {
     // Delivered (after one failure, so the delivery record is written twice), read back whole.
     let deliverer = Deliverer::new(app.clone()).unwrap();
     drain(&app, &deliverer).await;
-    let d0 = &api
-        .get::<EventOut>(&format!("/v1/events/{}", e.id), &key)
-        .await
-        .deliveries[0];
-    let (s, _) = api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{}/deliveries/{}/retry", w.id, d0.id),
-            Some(&key),
-            None,
-        )
-        .await;
-    assert_eq!(s.as_u16(), 202);
+    let d0 = &calls::read_event(&c, &e.id).await.deliveries[0];
+    calls::retry(&c, &w.id, &d0.id).await;
     drain(&app, &deliverer).await;
     let got = receiver.log_for("/z").await;
     assert_eq!(got.len(), 2);
@@ -126,11 +110,9 @@ async fn events_are_stored_compressed_and_read_back_whole() {
         data,
         "the receiver gets the data whole"
     );
-    let ev: EventOut = api.get(&format!("/v1/events/{}", e.id), &key).await;
-    assert_eq!(ev.data, data, "the API reads it whole");
-    let d: DeliveryOut = api
-        .get(&format!("/v1/webhooks/{}/deliveries/{}", w.id, d0.id), &key)
-        .await;
+    let ev = calls::read_event(&c, &e.id).await;
+    assert_eq!(json!(ev.data), data, "the API reads it whole");
+    let d = calls::read_delivery(&c, &w.id, &d0.id).await;
     assert_eq!(d.status, DeliveryStatus::Succeeded);
 
     // An event item as the previous build wrote it: a plain `doc`.
@@ -138,7 +120,7 @@ async fn events_are_stored_compressed_and_read_back_whole() {
     let json = serde_json::to_string(&{
         let mut v: Value = serde_json::to_value(
             app.store
-                .get_event(&hookline_tests::tenant_of(&app, &key).await, &e.id)
+                .get_event(&hookline_tests::tenant_of(&app, &key).await, &id(&e.id))
                 .await
                 .unwrap()
                 .unwrap(),
@@ -163,8 +145,8 @@ async fn events_are_stored_compressed_and_read_back_whole() {
         .send()
         .await
         .unwrap();
-    let old: EventOut = api.get("/v1/events/evt_plain", &key).await;
-    assert_eq!(old.data, data, "an uncompressed item still reads");
+    let old = calls::read_event(&c, &"evt_plain").await;
+    assert_eq!(json!(old.data), data, "an uncompressed item still reads");
 }
 
 #[tokio::test]
@@ -174,6 +156,7 @@ async fn a_batch_of_kilobyte_events_takes_fewer_write_units_than_events() {
         panic!("the aws backend")
     };
     let (api, key) = client(&app).await;
+    let c = api.typed(&key).await;
     let tenant = hookline_tests::tenant_of(&app, &key).await;
     let events: Vec<Value> = (0..10)
         .map(|i| {
@@ -182,15 +165,7 @@ async fn a_batch_of_kilobyte_events_takes_fewer_write_units_than_events() {
             json!({"type": "order.paid", "data": data})
         })
         .collect();
-    let out = api
-        .expect(
-            202,
-            "POST",
-            "/v1/events/batch",
-            &key,
-            Some(json!({"events": events})),
-        )
-        .await;
+    let out = calls::publish_batch(&c, events).await;
     let pages = raw_items(&table, &format!("T#{tenant}#EB#")).await;
     let sizes: Vec<usize> = pages.iter().map(item_size).collect();
     eprintln!(
@@ -208,11 +183,9 @@ async fn a_batch_of_kilobyte_events_takes_fewer_write_units_than_events() {
             .is_empty(),
         "no item of their own"
     );
-    for (i, r) in out["data"].as_array().unwrap().iter().enumerate() {
-        let ev: EventOut = api
-            .get(&format!("/v1/events/{}", r["id"].as_str().unwrap()), &key)
-            .await;
-        assert_eq!(ev.data["order_id"], format!("ord_{i}"));
+    for (i, r) in out.iter().enumerate() {
+        let ev = calls::read_event(&c, r).await;
+        assert_eq!(json!(ev.data)["order_id"], format!("ord_{i}"));
     }
 }
 
@@ -223,22 +196,15 @@ async fn first_try_records_take_fewer_write_units_than_deliveries() {
         panic!("the aws backend")
     };
     let (api, key) = client(&app).await;
+    let c = api.typed(&key).await;
     let tenant = hookline_tests::tenant_of(&app, &key).await;
     let receiver = Receiver::start().await;
     let url = receiver.configure("/pages", &[], &[200], None).await;
-    let w: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": url})).await;
+    let w = calls::create_webhook(&c, json!({"url": url})).await;
     let events: Vec<Value> = (0..10)
         .map(|i| json!({"type": "order.paid", "data": {"order": i}}))
         .collect();
-    let out = api
-        .expect(
-            202,
-            "POST",
-            "/v1/events/batch",
-            &key,
-            Some(json!({"events": events})),
-        )
-        .await;
+    let out = calls::publish_batch(&c, events).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     drain(&app, &deliverer).await;
     assert_eq!(receiver.log_for("/pages").await.len(), 10);
@@ -260,19 +226,10 @@ async fn first_try_records_take_fewer_write_units_than_deliveries() {
     );
 
     // A manual retry gives one its own record and takes it out of its page.
-    let first = out["data"][0]["id"].as_str().unwrap().to_string();
-    let ev: EventOut = api.get(&format!("/v1/events/{first}"), &key).await;
+    let ev = calls::read_event(&c, &out[0]).await;
     let d = &ev.deliveries[0];
     assert_eq!(d.status, DeliveryStatus::Succeeded);
-    let (s, _) = api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{}/deliveries/{}/retry", w.id, d.id),
-            Some(&key),
-            None,
-        )
-        .await;
-    assert_eq!(s.as_u16(), 202);
+    calls::retry(&c, &w.id, &d.id).await;
     drain(&app, &deliverer).await;
     assert_eq!(raw_items(&table, &own).await.len(), 1);
     let paged: usize = raw_items(&table, &format!("T#{tenant}#WP#{}", w.id))

@@ -110,7 +110,7 @@ async fn an_event_type_in_use_is_not_deleted_from_under_its_webhooks(b: Backend)
     let deleted = delete(true).await.unwrap();
     assert_eq!(deleted.status().as_u16(), 204);
     let v = ok(c.webhooks_read().id(both_id.clone()).send()).await;
-    assert_eq!(v.events, [refunded.clone()]);
+    assert_eq!(v.events, [refunded]);
     assert!(v.enabled);
     let v = ok(c.webhooks_read().id(only_id.clone()).send()).await;
     assert!(!v.enabled, "{v:?}");

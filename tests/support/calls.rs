@@ -50,3 +50,19 @@ pub async fn read_delivery(
     let read = c.deliveries_read().id(webhook.to_string());
     ok(read.delivery_id(delivery.to_string()).send()).await
 }
+
+/// Publishes `events` as one batch, every one of which must be accepted; answers their ids,
+/// in order.
+pub async fn publish_batch(c: &Client, events: Vec<Value>) -> Vec<types::EventId> {
+    let batch = body::<types::EventBatchIn>(serde_json::json!({ "events": events }));
+    let out = ok(c.events_create_batch().body(batch).send()).await.data;
+    out.into_iter()
+        .map(|r| r.id.clone().unwrap_or_else(|| panic!("refused: {r:?}")))
+        .collect()
+}
+
+/// Queues a manual retry of the delivery (202).
+pub async fn retry(c: &Client, webhook: &impl Display, delivery: &impl Display) -> types::RetryOut {
+    let retry = c.deliveries_retry().id(webhook.to_string());
+    ok(retry.delivery_id(delivery.to_string()).send()).await
+}
