@@ -3,14 +3,15 @@
 //! refusals for what it was not granted; and the page may be framed only where its session says.
 
 use hookline::model::Scope;
-use hookline_tests::{Api, Backend, mint_key, test_config, unique};
+use hookline_client::{Client, types};
+use hookline_tests::{Api, Backend, body, calls, mint_key, ok, refused, test_config, unique};
 use serde_json::{Value, json};
 
-async fn session(api: &Api, key: &str, body: Value) -> (String, Value) {
-    let s = api
-        .expect(201, "POST", "/v1/portal-sessions", key, Some(body))
-        .await;
-    (s["token"].as_str().unwrap().to_string(), s)
+/// A portal session granted as `grant` says; its token and the answer.
+async fn session(c: &Client, grant: Value) -> (String, types::PortalSessionOut) {
+    let grant = body::<types::PortalSessionIn>(grant);
+    let s = ok(c.portal_create().body(grant).send()).await;
+    (s.token.clone(), s)
 }
 
 async fn a_manage_session_changes_endpoints_and_nothing_of_the_platform(b: Backend) {
@@ -18,186 +19,143 @@ async fn a_manage_session_changes_endpoints_and_nothing_of_the_platform(b: Backe
     let api = Api::new(app.clone());
     let tenant = unique("manage");
     let key = mint_key(&app, &tenant, &[Scope::WebhooksWrite, Scope::EventsPublish]).await;
+    let platform = api.typed(&key).await;
     let (token, s) = session(
-        &api,
-        &key,
+        &platform,
         json!({"capabilities": ["manage"], "frame_ancestors": ["https://app.example.com"],
                "appearance": {"theme": "dark", "brand_color": "#123abc"}}),
     )
     .await;
     // `manage` holds `webhooks:write`, which retries too; `read` is always there.
-    assert_eq!(s["capabilities"], json!(["read", "retry", "manage"]), "{s}");
-    assert!(s["url"].as_str().unwrap().contains("/portal?s=key_"), "{s}");
-    let current = api
-        .expect(200, "GET", "/v1/portal-sessions/current", &token, None)
-        .await;
-    assert_eq!(current["capabilities"], s["capabilities"]);
     assert_eq!(
-        current["frame_ancestors"],
-        json!(["https://app.example.com"])
+        json!(s.capabilities),
+        json!(["read", "retry", "manage"]),
+        "{s:?}"
     );
-    assert_eq!(current["appearance"]["brand_color"], "#123abc");
+    assert!(s.url.contains("/portal?s=key_"), "{s:?}");
+    let customer = api.typed(&token).await;
+    let current = ok(customer.portal_current().send()).await;
+    assert_eq!(current.capabilities, s.capabilities);
+    assert_eq!(current.frame_ancestors, ["https://app.example.com"]);
+    assert_eq!(current.appearance.brand_color.as_deref(), Some("#123abc"));
     // The platform's own key is not a session.
-    api.expect(404, "GET", "/v1/portal-sessions/current", &key, None)
-        .await;
+    assert_eq!(refused(platform.portal_current().send()).await.0, 404);
 
     // The customer adds an endpoint and sees its secret once; edits, tests, rotates, pauses.
-    let w = api
-        .expect(
-            201,
-            "POST",
-            "/v1/webhooks",
-            &token,
-            Some(json!({"url": "https://receiver.example.com/h", "rate_limit": 5})),
-        )
-        .await;
-    let id = w["id"].as_str().unwrap();
-    assert!(w["secret"].as_str().unwrap().starts_with("whsec_"), "{w}");
-    assert!(
-        !w["secret"].as_str().unwrap().contains('*'),
-        "shown in full once"
-    );
-    let read = api
-        .expect(200, "GET", &format!("/v1/webhooks/{id}"), &token, None)
-        .await;
-    assert!(
-        read["secret"].as_str().unwrap().contains('*'),
-        "masked after"
-    );
-    let edited = api
-        .expect(
-            200,
-            "PATCH",
-            &format!("/v1/webhooks/{id}"),
-            &token,
-            Some(json!({"description": "Orders", "ordering": "fifo"})),
-        )
-        .await;
-    assert_eq!(
-        (edited["description"].as_str(), edited["ordering"].as_str()),
-        (Some("Orders"), Some("fifo"))
-    );
-    let rotated = api
-        .expect(
-            200,
-            "POST",
-            &format!("/v1/webhooks/{id}/rotate-secret"),
-            &token,
-            Some(json!({"grace_period_seconds": 3600})),
-        )
-        .await;
-    assert_ne!(rotated["secret"], w["secret"]);
-    assert!(
-        rotated["previous_secret_expires_at"].is_string(),
-        "{rotated}"
-    );
-    api.expect(
-        202,
-        "POST",
-        &format!("/v1/webhooks/{id}/test"),
-        &token,
-        None,
+    let w = calls::create_webhook(
+        &customer,
+        json!({"url": "https://receiver.example.com/h", "rate_limit": 5}),
     )
     .await;
-    let paused = api
-        .expect(
-            200,
-            "PATCH",
-            &format!("/v1/webhooks/{id}"),
-            &token,
-            Some(json!({"enabled": false})),
-        )
-        .await;
-    assert_eq!(paused["enabled"], false);
+    assert!(w.secret.starts_with("whsec_"), "{w:?}");
+    assert!(!w.secret.contains('*'), "shown in full once");
+    let id = w.id.to_string();
+    let read = calls::read_webhook(&customer, &id).await;
+    assert!(read.secret.contains('*'), "masked after");
+    let edited = calls::patch_webhook(
+        &customer,
+        &id,
+        json!({"description": "Orders", "ordering": "fifo"}),
+    )
+    .await;
+    assert_eq!(
+        (edited.description.as_deref(), json!(edited.ordering)),
+        (Some("Orders"), json!("fifo"))
+    );
+    let rotate = body::<types::RotateSecretIn>(json!({"grace_period_seconds": 3600}));
+    let rotated = ok(customer
+        .webhooks_rotate_secret()
+        .id(id.clone())
+        .body(rotate)
+        .send())
+    .await;
+    assert_ne!(rotated.secret, w.secret);
+    assert!(rotated.previous_secret_expires_at.is_some(), "{rotated:?}");
+    let test = customer.webhooks_send_test().id(id.clone());
+    ok(test.body(body::<types::TestIn>(json!({}))).send()).await;
+    let paused = calls::patch_webhook(&customer, &id, json!({"enabled": false})).await;
+    assert!(!paused.enabled);
 
     // Nothing of the platform's: sessions, client keys, verification keys, publishing.
-    for (method, path, body) in [
-        ("POST", "/v1/portal-sessions", Some(json!({}))),
-        ("GET", "/v1/client-keys", None),
-        ("POST", "/v1/verification-keys/rotate", None),
-    ] {
-        let v = api.expect(403, method, path, &token, body).await;
-        assert!(
-            v["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("portal session cannot"),
-            "{method} {path}: {v}"
-        );
-    }
-    let v = api
-        .expect(
-            403,
-            "POST",
-            "/v1/events",
-            &token,
-            Some(json!({"type": "a.b", "data": {}})),
+    let refusals = [
+        refused(
+            customer
+                .portal_create()
+                .body(body::<types::PortalSessionIn>(json!({})))
+                .send(),
         )
-        .await;
-    assert_eq!(v["error"]["required_scope"], "events:publish", "{v}");
+        .await,
+        refused(customer.client_keys_list().send()).await,
+        refused(customer.verification_keys_rotate().body(None).send()).await,
+    ];
+    for (s, e) in refusals {
+        assert_eq!(s, 403, "{e:?}");
+        assert!(e.error.message.contains("portal session cannot"), "{e:?}");
+    }
+    let event = body::<types::EventIn>(json!({"type": "a.b", "data": {}}));
+    let (s, e) = refused(customer.events_create().body(event).send()).await;
+    assert_eq!(
+        (s, e.error.required_scope.as_deref()),
+        (403, Some("events:publish"))
+    );
 
     // Limited to some endpoints, a session cannot add others.
     let (narrow, _) = session(
-        &api,
-        &key,
+        &platform,
         json!({"capabilities": ["manage"], "webhook_ids": [id]}),
     )
     .await;
-    let v = api
-        .expect(
-            403,
-            "POST",
-            "/v1/webhooks",
-            &narrow,
-            Some(json!({"url": "https://x.example.com/h"})),
-        )
-        .await;
-    assert!(
-        v["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("cannot add others"),
-        "{v}"
-    );
+    let narrow = api.typed(&narrow).await;
+    let other = body::<types::WebhookIn>(json!({"url": "https://x.example.com/h"}));
+    let (s, e) = refused(narrow.webhooks_create().body(other).send()).await;
+    assert_eq!(s, 403);
+    assert!(e.error.message.contains("cannot add others"), "{e:?}");
 
     // Read-only: the API's own 403 for each change, naming the scope it lacks.
-    let (reader, s) = session(&api, &key, json!({"capabilities": ["read"]})).await;
-    assert_eq!(s["capabilities"], json!(["read"]));
-    for (method, path, body, scope) in [
+    let (reader, s) = session(&platform, json!({"capabilities": ["read"]})).await;
+    assert_eq!(json!(s.capabilities), json!(["read"]));
+    let reader = api.typed(&reader).await;
+    let create = body::<types::WebhookIn>(json!({"url": "https://x.example.com/h"}));
+    let since = body::<types::RecoverIn>(json!({"since": "2026-01-01T00:00:00Z"}));
+    let refusals = [
         (
-            "POST",
-            "/v1/webhooks".to_string(),
-            Some(json!({"url": "https://x.example.com/h"})),
+            refused(reader.webhooks_create().body(create).send()).await,
             "webhooks:write",
         ),
         (
-            "DELETE",
-            format!("/v1/webhooks/{id}"),
-            None,
+            refused(reader.webhooks_delete().id(id.clone()).send()).await,
             "webhooks:write",
         ),
         (
-            "POST",
-            format!("/v1/webhooks/{id}/recover"),
-            Some(json!({"since": "2026-01-01T00:00:00Z"})),
+            refused(
+                reader
+                    .deliveries_recover()
+                    .id(id.clone())
+                    .body(since)
+                    .send(),
+            )
+            .await,
             "deliveries:retry",
         ),
-    ] {
-        let v = api.expect(403, method, &path, &reader, body).await;
-        assert_eq!(v["error"]["required_scope"], scope, "{method} {path}: {v}");
+    ];
+    for ((s, e), scope) in refusals {
+        assert_eq!(
+            (s, e.error.required_scope.as_deref()),
+            (403, Some(scope)),
+            "{e:?}"
+        );
     }
-    let list = api.expect(200, "GET", "/v1/webhooks", &key, None).await;
-    assert_eq!(
-        list["data"].as_array().unwrap().len(),
-        1,
-        "nothing refused was made: {list}"
-    );
+    let list = ok(platform.webhooks_list().send()).await;
+    assert_eq!(list.data.len(), 1, "nothing refused was made: {list:?}");
 
     // The customer deletes it.
-    api.expect(204, "DELETE", &format!("/v1/webhooks/{id}"), &token, None)
-        .await;
-    api.expect(404, "GET", &format!("/v1/webhooks/{id}"), &key, None)
-        .await;
+    calls::delete_webhook(&customer, &id).await;
+    assert_eq!(
+        refused(platform.webhooks_read().id(id.clone()).send())
+            .await
+            .0,
+        404
+    );
 }
 
 async fn bad_grants_name_their_fields_and_mint_nothing(b: Backend) {
@@ -258,13 +216,13 @@ async fn the_page_is_framed_only_where_its_session_says(b: Backend) {
     let api = Api::new(app.clone());
     let key = mint_key(&app, &unique("frame"), &[Scope::WebhooksWrite]).await;
     let (_, s) = session(
-        &api,
-        &key,
+        &api.typed(&key).await,
         json!({"frame_ancestors": ["https://app.example.com", "http://localhost:8080"],
                "appearance": {"logo_url": "https://cdn.example.com/brand/logo.svg"}}),
     )
     .await;
-    let url = s["url"].as_str().unwrap();
+    // The page is HTML, not an API answer: read raw.
+    let url = s.url.as_str();
     let path = &url[url.find("/portal").unwrap()..url.find('#').unwrap()];
     let csp = |headers: &http::HeaderMap| {
         headers["content-security-policy"]
