@@ -8,23 +8,26 @@
 use std::time::Duration;
 
 use hookline::model::Scope;
-use hookline_client::types::DeliveryStatus;
-use hookline_tests::{Api, Backend, Harness, PyReceiver, mint_key, sqlite, test_config, unique};
-use serde_json::{Value, json};
+use hookline_client::types::{self, DeliveryStatus};
+use hookline_client::{Client, ClientInfo};
+use hookline_tests::{
+    Api, Backend, Harness, PyReceiver, body, calls, mint_key, ok, refused, sqlite, test_config,
+    unique,
+};
+use serde_json::json;
 
 async fn keys(h: &Harness) -> Vec<(String, String)> {
-    let v: Value = h.api.get("/v1/verification-keys", &h.key).await;
-    v["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| {
-            (
-                k["key_id"].as_str().unwrap().to_string(),
-                k["status"].as_str().unwrap().to_string(),
-            )
-        })
+    let v = ok(h.client.verification_keys_list().send()).await;
+    v.keys
+        .into_iter()
+        .map(|k| (k.key_id, k.status.to_string()))
         .collect()
+}
+
+/// Rotates the tenant's key pair, keeping the replaced key listed for `overlap` seconds.
+async fn rotate(c: &Client, overlap: i64) -> types::VerificationKeysOut {
+    let overlap = body::<types::RotateKeysIn>(json!({ "overlap_seconds": overlap }));
+    ok(c.verification_keys_rotate().body(overlap).send()).await
 }
 
 #[tokio::test]
@@ -103,16 +106,9 @@ async fn each_scheme_verifies_with_an_independent_implementation_and_keys_rotate
 
     // Rotation with an overlap: both keys listed, deliveries name the new one; `v1a` carries a
     // signature by each, so a receiver holding only the old key still verifies.
-    let rotated: Value = h
-        .api
-        .post(
-            "/v1/verification-keys/rotate",
-            &h.key,
-            json!({"overlap_seconds": 3600}),
-        )
-        .await;
+    let rotated = rotate(&h.client, 3600).await;
     let listed = keys(&h).await;
-    assert_eq!(listed.len(), 2, "{rotated}");
+    assert_eq!(listed.len(), 2, "{rotated:?}");
     let k2 = listed[0].0.clone();
     assert_eq!(
         listed,
@@ -121,7 +117,7 @@ async fn each_scheme_verifies_with_an_independent_implementation_and_keys_rotate
             (k1.clone(), "retiring".into())
         ]
     );
-    assert!(rotated["keys"][1]["retires_at"].is_string(), "{rotated}");
+    assert!(rotated.keys[1].retires_at.is_some(), "{rotated:?}");
     let e2 = h
         .publish(json!({"type": "order.paid", "data": {"n": 2}}))
         .await;
@@ -151,14 +147,7 @@ async fn each_scheme_verifies_with_an_independent_implementation_and_keys_rotate
     }
 
     // Without an overlap the replaced key is gone at once.
-    let _: Value = h
-        .api
-        .post(
-            "/v1/verification-keys/rotate",
-            &h.key,
-            json!({"overlap_seconds": 0}),
-        )
-        .await;
+    rotate(&h.client, 0).await;
     let listed = keys(&h).await;
     assert_eq!(listed.len(), 1, "{listed:?} {k1} {k2}");
     assert!(listed[0].0 != k2 && listed[0].0 != k1);
@@ -170,23 +159,22 @@ async fn verification_keys_api(b: Backend) {
     let api = Api::new(app.clone());
     let tenant = unique("vk");
     let key = mint_key(&app, &tenant, &[Scope::WebhooksWrite]).await;
+    let c = api.typed(&key).await;
+    // The public list needs no key: a client that sends none reads it.
+    let anyone = Client::new(c.baseurl());
+    let public = |t: &str| {
+        anyone
+            .verification_keys_public_list()
+            .tenant_id(t.to_string())
+            .send()
+    };
     // Nobody has asked for keys yet: the public list is empty, for an unknown tenant too.
     for t in [tenant.as_str(), "nobody-at-all"] {
-        let (s, v) = api
-            .call(
-                "GET",
-                &format!("/v1/tenants/{t}/verification-keys"),
-                None,
-                None,
-            )
-            .await;
-        assert_eq!((s.as_u16(), &v), (200, &json!({"keys": []})));
+        assert!(ok(public(t)).await.keys.is_empty(), "{t}");
     }
-    let (s, v) = api
-        .call("GET", "/v1/tenants/a%20b/verification-keys", None, None)
-        .await;
-    assert_eq!(s, 404, "{v}");
-    // A webhook signed with the tenant's key makes it; a bad scheme is named.
+    assert_eq!(refused(public("a b")).await.0, 404);
+    // A webhook signed with the tenant's key makes it; a bad scheme is named (raw: the typed
+    // client cannot name a scheme that does not exist).
     let (s, v) = api
         .call(
             "POST",
@@ -200,84 +188,36 @@ async fn verification_keys_api(b: Backend) {
         (422, Some("signature_scheme")),
         "{v}"
     );
-    let (s, w) = api
-        .call(
-            "POST",
-            "/v1/webhooks",
-            Some(&key),
-            Some(json!({"url": "https://a.example.com/h"})),
-        )
-        .await;
-    assert_eq!(s, 201);
-    assert_eq!(w["signature_scheme"], "hmac-sha256");
-    let path = format!("/v1/webhooks/{}", w["id"].as_str().unwrap());
-    let (s, w) = api
-        .call(
-            "PATCH",
-            &path,
-            Some(&key),
-            Some(json!({"signature_scheme": "ed25519"})),
-        )
-        .await;
-    assert_eq!(
-        (s.as_u16(), w["signature_scheme"].as_str()),
-        (200, Some("ed25519")),
-        "{w}"
-    );
-    let (_, public) = api
-        .call(
-            "GET",
-            &format!("/v1/tenants/{tenant}/verification-keys"),
-            None,
-            None,
-        )
-        .await;
-    let listed = public["keys"].as_array().unwrap();
-    assert_eq!(listed.len(), 1, "{public}");
-    assert_eq!(listed[0]["algorithm"], "ed25519");
+    let w = calls::create_webhook(&c, json!({"url": "https://a.example.com/h"})).await;
+    assert_eq!(json!(w.signature_scheme), json!("hmac-sha256"));
+    let w = calls::patch_webhook(&c, &w.id, json!({"signature_scheme": "ed25519"})).await;
+    assert_eq!(json!(w.signature_scheme), json!("ed25519"));
+    let listed = ok(public(&tenant)).await.keys;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].algorithm, "ed25519");
     // A PUT without the scheme keeps it.
-    let (_, w) = api
-        .call(
-            "PUT",
-            &path,
-            Some(&key),
-            Some(json!({"url": "https://a.example.com/h2"})),
-        )
-        .await;
-    assert_eq!(w["signature_scheme"], "ed25519", "{w}");
+    let put = body::<types::WebhookIn>(json!({"url": "https://a.example.com/h2"}));
+    let w = ok(c.webhooks_put().id(w.id.to_string()).body(put).send()).await;
+    assert_eq!(json!(w.signature_scheme), json!("ed25519"), "{w:?}");
     // Rotation: too long an overlap changes nothing; a reader may not rotate.
-    let (s, v) = api
-        .call(
-            "POST",
-            "/v1/verification-keys/rotate",
-            Some(&key),
-            Some(json!({"overlap_seconds": 31 * 86400})),
-        )
-        .await;
+    let long = body::<types::RotateKeysIn>(json!({"overlap_seconds": 31 * 86400}));
+    let (s, e) = refused(c.verification_keys_rotate().body(long).send()).await;
     assert_eq!(
-        (s.as_u16(), v["error"]["field"].as_str()),
+        (s, e.error.field.as_deref()),
         (422, Some("overlap_seconds"))
     );
-    let reader = mint_key(&app, &tenant, &[Scope::WebhooksRead]).await;
-    let (s, _) = api
-        .call("POST", "/v1/verification-keys/rotate", Some(&reader), None)
+    let reader = api
+        .typed(&mint_key(&app, &tenant, &[Scope::WebhooksRead]).await)
         .await;
+    let (s, _) = refused(reader.verification_keys_rotate().body(None).send()).await;
     assert_eq!(s, 403);
-    let (s, v) = api
-        .call("GET", "/v1/verification-keys", Some(&reader), None)
-        .await;
     assert_eq!(
-        (s.as_u16(), v["keys"].as_array().unwrap().len()),
-        (200, 1),
-        "{v}"
+        ok(reader.verification_keys_list().send()).await.keys.len(),
+        1
     );
-    let (s, v) = api
-        .call("POST", "/v1/verification-keys/rotate", Some(&key), None)
-        .await;
-    assert_eq!(s, 200, "{v}");
-    assert_eq!(v["keys"].as_array().unwrap().len(), 2, "{v}");
-    assert_eq!(v["keys"][0]["status"], "active");
-    assert_eq!(v["keys"][1]["status"], "retiring");
+    let v = ok(c.verification_keys_rotate().body(None).send()).await;
+    let status: Vec<String> = v.keys.iter().map(|k| k.status.to_string()).collect();
+    assert_eq!(status, ["active", "retiring"], "{v:?}");
 }
 
 hookline_tests::per_backend!(verification_keys_api);
