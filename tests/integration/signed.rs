@@ -6,7 +6,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hookline::model::Scope;
-use hookline_tests::{Api, Backend, mint_key, test_config, unique};
+use hookline_tests::{Api, Backend, mint_key, ok, refused, test_config, unique};
 use sha2::{Digest, Sha256, Sha512};
 
 fn sha256(body: &str) -> String {
@@ -71,8 +71,8 @@ async fn a_body_that_fails_its_content_digest_is_refused_and_changes_nothing(b: 
     );
     let (s, _) = post("md5=:AAAA:".into(), body).await;
     assert_eq!(s, 201);
-    let (_, list) = api.call("GET", "/v1/webhooks", Some(&key), None).await;
-    assert_eq!(list["data"].as_array().unwrap().len(), 3, "{list}");
+    let list = ok(api.typed(&key).await.webhooks_list().send()).await;
+    assert_eq!(list.data.len(), 3, "{list:?}");
     // Publishing too.
     let event = r#"{"type": "a.b", "data": {}}"#;
     let (s, v) = api
@@ -142,6 +142,18 @@ async fn send(
     (status, res.json().await.unwrap_or(serde_json::Value::Null))
 }
 
+/// Registers a client key as `key` (JSON) says.
+async fn register_with(
+    c: &hookline_client::Client,
+    key: serde_json::Value,
+) -> Result<
+    hookline_client::ResponseValue<hookline_client::types::ClientKeyOut>,
+    hookline_client::Error<hookline_client::types::ErrorOut>,
+> {
+    let key = hookline_tests::body::<hookline_client::types::ClientKeyIn>(key);
+    c.client_keys_create().body(key).send().await
+}
+
 async fn requests_signed_with_a_registered_client_key_act_as_its_tenant(b: Backend) {
     use serde_json::json;
     let h = hookline_tests::Harness::start(b.app(test_config()).await).await;
@@ -151,91 +163,37 @@ async fn requests_signed_with_a_registered_client_key_act_as_its_tenant(b: Backe
     let ed_id = unique("ed");
     let ec_id = unique("ec");
     let register = |key_id: &str, algorithm: &str, public: &str, scopes: serde_json::Value| json!({"key_id": key_id, "algorithm": algorithm, "public_key": public, "scopes": scopes});
-    let (s, v) = h
-        .api
-        .call(
-            "POST",
-            "/v1/client-keys",
-            Some(&h.key),
-            Some(register(
-                &ed_id,
-                "ed25519",
-                &ed_public,
-                json!(["webhooks:write", "events:publish"]),
-            )),
-        )
-        .await;
-    assert_eq!(s, 201, "{v}");
-    let (s, v) = h
-        .api
-        .call(
-            "POST",
-            "/v1/client-keys",
-            Some(&h.key),
-            Some(register(
-                &ec_id,
-                "ecdsa-p256-sha256",
-                &ec_public,
-                json!(["webhooks:read"]),
-            )),
-        )
-        .await;
-    assert_eq!(s, 201, "{v}");
+    let c = &h.client;
+    let ed_scopes = json!(["webhooks:write", "events:publish"]);
+    ok(register_with(
+        c,
+        register(&ed_id, "ed25519", &ed_public, ed_scopes),
+    ))
+    .await;
+    let ec = register(
+        &ec_id,
+        "ecdsa-p256-sha256",
+        &ec_public,
+        json!(["webhooks:read"]),
+    );
+    ok(register_with(c, ec)).await;
     // Refused registrations: the id taken, a key of another algorithm, more than one holds.
-    let (s, v) = h
-        .api
-        .call(
-            "POST",
-            "/v1/client-keys",
-            Some(&h.key),
-            Some(register(
-                &ed_id,
-                "ed25519",
-                &ed_public,
-                json!(["webhooks:read"]),
-            )),
-        )
-        .await;
-    assert_eq!(
-        (s.as_u16(), v["error"]["code"].as_str()),
-        (409, Some("client_key_exists")),
-        "{v}"
+    let taken = register(&ed_id, "ed25519", &ed_public, json!(["webhooks:read"]));
+    let (s, e) = refused(register_with(c, taken)).await;
+    assert_eq!((s, e.error.code.as_str()), (409, "client_key_exists"));
+    let mismatched = register(
+        "other",
+        "ecdsa-p256-sha256",
+        &ed_public,
+        json!(["webhooks:read"]),
     );
-    let (s, v) = h
-        .api
-        .call(
-            "POST",
-            "/v1/client-keys",
-            Some(&h.key),
-            Some(register(
-                "other",
-                "ecdsa-p256-sha256",
-                &ed_public,
-                json!(["webhooks:read"]),
-            )),
-        )
-        .await;
-    assert_eq!(
-        (s.as_u16(), v["error"]["field"].as_str()),
-        (422, Some("public_key")),
-        "{v}"
-    );
+    let (s, e) = refused(register_with(c, mismatched)).await;
+    assert_eq!((s, e.error.field.as_deref()), (422, Some("public_key")));
     let reader = mint_key(&h.api.app, h.tenant.as_str(), &[Scope::WebhooksRead]).await;
-    let (s, v) = h
-        .api
-        .call(
-            "POST",
-            "/v1/client-keys",
-            Some(&reader),
-            Some(register(
-                "more",
-                "ed25519",
-                &ed_public,
-                json!(["webhooks:read"]),
-            )),
-        )
-        .await;
-    assert_eq!(s, 403, "a reader may not register keys: {v}");
+    let reader = hookline_client::connect(&base, &reader).unwrap();
+    let more = register("more", "ed25519", &ed_public, json!(["webhooks:read"]));
+    let (s, _) = refused(register_with(&reader, more)).await;
+    assert_eq!(s, 403, "a reader may not register keys");
 
     let webhooks = format!("{base}/v1/webhooks");
     let body = r#"{"url": "https://hooks.example.com/signed"}"#;
@@ -287,17 +245,11 @@ async fn requests_signed_with_a_registered_client_key_act_as_its_tenant(b: Backe
 
     // Another tenant's webhook (made with the harness's admin key) is not found.
     let other_tenant = unique("other");
-    let (s, foreign) = h
-        .api
-        .call(
-            "POST",
-            &format!("/v1/webhooks?tenant_id={other_tenant}"),
-            Some(&h.key),
-            Some(json!({"url": "https://hooks.example.com/theirs"})),
-        )
-        .await;
-    assert_eq!(s, 201, "{foreign}");
-    let foreign_url = format!("{webhooks}/{}", foreign["id"].as_str().unwrap());
+    let theirs = json!({"url": "https://hooks.example.com/theirs"});
+    let theirs = hookline_tests::body::<hookline_client::types::WebhookIn>(theirs);
+    let create = h.client.webhooks_create().tenant_id(other_tenant);
+    let foreign = ok(create.body(theirs).send()).await;
+    let foreign_url = format!("{webhooks}/{}", foreign.id);
     let mut s2 = spec(&ec_id, &ec_private, "ecdsa-p256-sha256", "GET", None);
     s2["url"] = json!(foreign_url);
     let (s, v) = send("GET", &foreign_url, &sign(s2), None).await;
@@ -342,30 +294,24 @@ async fn requests_signed_with_a_registered_client_key_act_as_its_tenant(b: Backe
         assert_eq!(status, 401, "{why}: {v}");
     }
     // Nothing the refused requests sent was written.
-    let own = format!("/v1/webhooks?tenant_id={}", h.tenant);
-    let (_, list) = h.api.call("GET", &own, Some(&h.key), None).await;
-    assert_eq!(list["data"].as_array().unwrap().len(), 2, "{list}");
+    let own = ok(h
+        .client
+        .webhooks_list()
+        .tenant_id(h.tenant.to_string())
+        .send())
+    .await;
+    assert_eq!(own.data.len(), 2, "{own:?}");
 
     // A deleted key's signatures are refused.
-    let (s, keys) = h
-        .api
-        .call("GET", "/v1/client-keys", Some(&h.key), None)
+    let keys = ok(h.client.client_keys_list().send()).await;
+    assert_eq!(keys.data.len(), 2, "{keys:?}");
+    let removed = h
+        .client
+        .client_keys_remove()
+        .key_id(ec_id.clone())
+        .send()
         .await;
-    assert_eq!(
-        (s.as_u16(), keys["data"].as_array().unwrap().len()),
-        (200, 2),
-        "{keys}"
-    );
-    let (s, _) = h
-        .api
-        .call(
-            "DELETE",
-            &format!("/v1/client-keys/{ec_id}"),
-            Some(&h.key),
-            None,
-        )
-        .await;
-    assert_eq!(s, 204);
+    assert_eq!(removed.unwrap().status().as_u16(), 204);
     let headers = sign(spec(&ec_id, &ec_private, "ecdsa-p256-sha256", "GET", None));
     let (s, _) = send("GET", &webhooks, &headers, None).await;
     assert_eq!(s, 401);
