@@ -5,17 +5,15 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use hookline::api::events::EventOut;
-use hookline::api::webhooks::WebhookOut;
 use hookline::config::Config;
 use hookline::delivery::Deliverer;
-use hookline::model::{DeliveryStatus, Scope};
-use hookline::service::events::PublishOut;
-use hookline_tests::{Api, Backend, Receiver, client, drain, mint_key, tenant_of, test_config};
-use http::StatusCode;
+use hookline::model::Scope;
+use hookline_client::types;
+use hookline_tests::{
+    Backend, Receiver, body, calls, client, drain, mint_key, ok, refused, tenant_of, test_config,
+    typed_client,
+};
 use serde_json::{Value, json};
-
-use super::api::assert_error;
 
 /// Breaker threshold 2 (a run of two failures is "failing"), one-second open period, and the
 /// test schedule: attempts at 0, 1 and 2 s.
@@ -66,6 +64,7 @@ async fn webhook_and_delivery_events_reach_tenant_and_operator(b: Backend) {
     let (api, key) = client(&app).await;
     let tenant = tenant_of(&app, &key).await;
     let operator = mint_key(&app, "operator", &[Scope::WebhooksWrite]).await;
+    let (c, op) = (api.typed(&key).await, api.typed(&operator).await);
     let receiver = Receiver::start().await;
     let path = |p: &str| format!("/{p}-{name}");
     let url = |p: &str| {
@@ -74,69 +73,33 @@ async fn webhook_and_delivery_events_reach_tenant_and_operator(b: Backend) {
     };
 
     // The platform's operational endpoint in the operator tenant, and the tenant's own.
-    let platform: WebhookOut = api
-        .post(
-            "/v1/webhooks",
-            &operator,
-            json!({"url": url("platform").await, "events": ["hookline.webhook.*", "hookline.delivery.*"]}),
-        )
-        .await;
-    let ops: WebhookOut = api
-        .post(
-            "/v1/webhooks",
-            &key,
-            json!({"url": url("ops").await, "events": ["hookline.*"]}),
-        )
-        .await;
+    let platform = calls::create_webhook(&op, json!({"url": url("platform").await, "events": ["hookline.webhook.*", "hookline.delivery.*"]})).await;
+    let ops = calls::create_webhook(
+        &c,
+        json!({"url": url("ops").await, "events": ["hookline.*"]}),
+    )
+    .await;
     // A webhook that wants every event (`*` by an empty filter) hears none of these.
-    let all: WebhookOut = api
-        .post("/v1/webhooks", &key, json!({"url": url("all").await}))
-        .await;
+    let all = calls::create_webhook(&c, json!({"url": url("all").await})).await;
     let flaky_url = receiver
         .configure(&path("flaky"), &[], &[500, 500, 200], None)
         .await;
-    let flaky: WebhookOut = api
-        .post(
-            "/v1/webhooks",
-            &key,
-            json!({"url": flaky_url, "events": ["a.b"]}),
-        )
-        .await;
+    let flaky = calls::create_webhook(&c, json!({"url": flaky_url, "events": ["a.b"]})).await;
     let dead_url = receiver.configure(&path("dead"), &[], &[500], None).await;
-    let dead: WebhookOut = api
-        .post(
-            "/v1/webhooks",
-            &key,
-            json!({"url": dead_url, "events": ["a.b"]}),
-        )
-        .await;
-    let published: PublishOut = api
-        .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
-        .await;
+    let dead = calls::create_webhook(&c, json!({"url": dead_url, "events": ["a.b"]})).await;
+    let published = calls::publish(&c, json!({"type": "a.b", "data": {}})).await;
     assert_eq!(published.deliveries, 3, "{name}: all, flaky and dead");
 
     let deliverer = Deliverer::new(app.clone()).unwrap();
     drain(&app, &deliverer).await;
-    let patch = |body: Value| {
-        let (api, key, id) = (&api, &key, all.id.clone());
-        async move {
-            let _: WebhookOut = api
-                .ok("PATCH", &format!("/v1/webhooks/{id}"), key, Some(body))
-                .await;
-        }
-    };
-    patch(json!({"enabled": false})).await;
-    patch(json!({"enabled": true})).await;
-    patch(json!({"description": "renamed"})).await;
-    let (s, _) = api
-        .call(
-            "DELETE",
-            &format!("/v1/webhooks/{}", all.id),
-            Some(&key),
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::NO_CONTENT);
+    for patch in [
+        json!({"enabled": false}),
+        json!({"enabled": true}),
+        json!({"description": "renamed"}),
+    ] {
+        calls::patch_webhook(&c, &all.id, patch).await;
+    }
+    calls::delete_webhook(&c, &all.id).await;
     for _ in 0..14 {
         time.pass(Duration::from_millis(600)).await;
         drain(&app, &deliverer).await;
@@ -214,15 +177,14 @@ async fn webhook_and_delivery_events_reach_tenant_and_operator(b: Backend) {
     );
 
     // Through the engine like any event: in the tenant's log, delivered, signed.
-    let ev: EventOut = api
-        .get(
-            &format!("/v1/events/{}", failed["id"].as_str().unwrap()),
-            &key,
-        )
-        .await;
-    assert_eq!(ev.event_type, "hookline.delivery.failed");
+    let ev = calls::read_event(&c, &failed["id"].as_str().unwrap()).await;
+    assert_eq!(ev.type_, "hookline.delivery.failed");
     assert_eq!(ev.deliveries.len(), 1);
-    assert_eq!(ev.deliveries[0].status, DeliveryStatus::Succeeded, "{name}");
+    assert_eq!(
+        ev.deliveries[0].status,
+        types::DeliveryStatus::Succeeded,
+        "{name}"
+    );
     assert!(
         receiver
             .log_for(&path("ops"))
@@ -238,29 +200,15 @@ async fn webhook_and_delivery_events_reach_tenant_and_operator(b: Backend) {
 async fn an_operational_endpoint_that_fails_feeds_nothing(b: Backend) {
     let name = b.name().replace('+', "-");
     let (app, time) = b.app_and_time(config()).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     let ops_path = format!("/ops-dead-{name}");
     let ops_url = receiver.configure(&ops_path, &[], &[500], None).await;
-    let _: WebhookOut = api
-        .post(
-            "/v1/webhooks",
-            &key,
-            json!({"url": ops_url, "events": ["hookline.*"]}),
-        )
-        .await;
+    calls::create_webhook(&c, json!({"url": ops_url, "events": ["hookline.*"]})).await;
     let ok_path = format!("/customer-{name}");
     let ok_url = receiver.configure(&ok_path, &[], &[200], None).await;
-    let _: WebhookOut = api
-        .post(
-            "/v1/webhooks",
-            &key,
-            json!({"url": ok_url, "events": ["a.b"]}),
-        )
-        .await;
-    let _: PublishOut = api
-        .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
-        .await;
+    calls::create_webhook(&c, json!({"url": ok_url, "events": ["a.b"]})).await;
+    calls::publish(&c, json!({"type": "a.b", "data": {}})).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     drain(&app, &deliverer).await;
     assert_eq!(
@@ -287,60 +235,36 @@ async fn an_operational_endpoint_that_fails_feeds_nothing(b: Backend) {
 async fn the_reserved_prefix_is_hooklines(b: Backend) {
     let name = b.name();
     let app = b.app(test_config()).await;
-    let api = Api::new(app.clone());
-    let (_, key) = client(&app).await;
+    let (api, key) = client(&app).await;
     let admin = mint_key(&app, "ops-admin", &[Scope::Admin]).await;
-    let k = Some(key.as_str());
-    let bad = api
-        .call(
-            "POST",
-            "/v1/events",
-            k,
-            Some(json!({"type": "hookline.webhook.created", "data": {}})),
-        )
-        .await;
-    assert_error(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    assert_eq!(bad.1["error"]["field"], "type", "{name}");
-    let bad = api
-        .call(
-            "POST",
-            "/v1/event-types",
-            Some(&admin),
-            Some(json!({"name": "hookline.mine"})),
-        )
-        .await;
-    assert_error(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    assert_eq!(bad.1["error"]["field"], "name", "{name}");
-    assert_error(
-        &api.call(
-            "PATCH",
-            "/v1/event-types/hookline.delivery.failed",
-            Some(&admin),
-            Some(json!({"description": "x"})),
-        )
-        .await,
-        StatusCode::CONFLICT,
-        "event_type_built_in",
-    );
-    let bad = api
-        .call(
-            "POST",
-            "/v1/webhooks",
-            k,
-            Some(json!({"url": "https://a.example.com/", "events": ["hookline.nothing"]})),
-        )
-        .await;
-    assert_error(&bad, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-    assert_eq!(bad.1["error"]["field"], "events", "{name}");
+    let (c, admin) = (api.typed(&key).await, api.typed(&admin).await);
+    let event = body::<types::EventIn>(json!({"type": "hookline.webhook.created", "data": {}}));
+    let (s, e) = refused(c.events_create().body(event).send()).await;
+    assert_eq!((s, e.error.code.as_str()), (422, "validation_failed"));
+    assert_eq!(e.error.field.as_deref(), Some("type"), "{name}");
+    let mine = body::<types::EventTypeIn>(json!({"name": "hookline.mine"}));
+    let (s, e) = refused(admin.event_types_create().body(mine).send()).await;
+    assert_eq!((s, e.error.code.as_str()), (422, "validation_failed"));
+    assert_eq!(e.error.field.as_deref(), Some("name"), "{name}");
+    let built_in = admin
+        .event_types_patch()
+        .name("hookline.delivery.failed".to_string());
+    let patch = body::<types::EventTypePatchIn>(json!({"description": "x"}));
+    let (s, e) = refused(built_in.body(patch).send()).await;
+    assert_eq!((s, e.error.code.as_str()), (409, "event_type_built_in"));
+    let webhook = json!({"url": "https://a.example.com/", "events": ["hookline.nothing"]});
+    let webhook = body::<types::WebhookIn>(webhook);
+    let (s, e) = refused(c.webhooks_create().body(webhook).send()).await;
+    assert_eq!((s, e.error.code.as_str()), (422, "validation_failed"));
+    assert_eq!(e.error.field.as_deref(), Some("events"), "{name}");
 
-    let (s, list) = api.call("GET", "/v1/event-types", k, None).await;
-    assert_eq!(s, StatusCode::OK);
-    let failed = list["data"]
-        .as_array()
-        .unwrap()
+    let list = ok(c.event_types_list().send()).await;
+    let failed = list
+        .data
         .iter()
-        .find(|t| t["name"] == "hookline.delivery.failed")
+        .find(|t| t.name == "hookline.delivery.failed")
         .expect("built in");
+    let failed = serde_json::to_value(failed).unwrap();
     assert_eq!(
         failed["schema"]["required"]
             .as_array()
@@ -356,22 +280,13 @@ async fn the_reserved_prefix_is_hooklines(b: Backend) {
     // A test event of a built-in type carries its example, so a receiver can be tried out.
     let receiver = Receiver::start().await;
     let url = receiver.configure("/try", &[], &[200], None).await;
-    let w: WebhookOut = api
-        .post(
-            "/v1/webhooks",
-            &key,
-            json!({"url": url, "events": ["hookline.delivery.*"]}),
-        )
-        .await;
-    let (s, body) = api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{}/test", w.id),
-            k,
-            Some(json!({"event_type": "hookline.delivery.failed"})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::ACCEPTED, "{name}: {body}");
+    let w = calls::create_webhook(&c, json!({"url": url, "events": ["hookline.delivery.*"]})).await;
+    let test = body::<types::TestIn>(json!({"event_type": "hookline.delivery.failed"}));
+    ok(c.webhooks_send_test()
+        .id(w.id.to_string())
+        .body(test)
+        .send())
+    .await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     drain(&app, &deliverer).await;
     let got = received(&receiver, "/try").await;
