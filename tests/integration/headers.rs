@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use hookline::api::webhooks::WebhookOut;
-use hookline_tests::{Backend, Harness, Receiver, test_config};
+use hookline_client::types;
+use hookline_tests::{Backend, Harness, Receiver, calls, ok, test_config};
 use serde_json::json;
 
 async fn custom_headers_reach_the_receiver_on_every_attempt(b: Backend) {
@@ -15,15 +15,12 @@ async fn custom_headers_reach_the_receiver_on_every_attempt(b: Backend) {
     let h = Harness::start(b.app(test_config()).await).await;
     let path = format!("/headers-{name}");
     let url = receiver.configure(&path, &[], &[500, 200], None).await;
-    let made: WebhookOut = h
-        .api
-        .post(
-            "/v1/webhooks",
-            &h.key,
-            json!({"url": url, "headers": {"X-Api-Key": "k1", "X-Tenant": "acme"},
+    let made = calls::create_webhook(
+        &h.client,
+        json!({"url": url, "headers": {"X-Api-Key": "k1", "X-Tenant": "acme"},
                    "auth": {"type": "bearer", "token": "tok-secret-123456"}}),
-        )
-        .await;
+    )
+    .await;
     assert_eq!(
         made.headers["X-Api-Key"], "k1",
         "{name}: shown in the answer"
@@ -56,15 +53,7 @@ async fn custom_headers_reach_the_receiver_on_every_attempt(b: Backend) {
     // values and the authorization; the signature as the receiver got it. The success keeps
     // none.
     let d = &h.event(&e.id).await.deliveries[0];
-    let (_, read) = h
-        .api
-        .call(
-            "GET",
-            &format!("/v1/webhooks/{}/deliveries/{}", made.id, d.id),
-            Some(&h.key),
-            None,
-        )
-        .await;
+    let read = serde_json::to_value(h.delivery(&made.id, &d.id).await).unwrap();
     let shown = &read["attempts"][0]["request_headers"];
     assert_eq!(shown["x-api-key"], "********", "{name}: {read}");
     assert_eq!(shown["authorization"], "********", "{name}: {read}");
@@ -80,26 +69,9 @@ async fn custom_headers_reach_the_receiver_on_every_attempt(b: Backend) {
         "{name}: {read}"
     );
     // A manual retry and a test event carry them too.
-    let (s, _) = h
-        .api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{}/deliveries/{}/retry", made.id, d.id),
-            Some(&h.key),
-            None,
-        )
-        .await;
-    assert_eq!(s.as_u16(), 202);
-    let (s, _) = h
-        .api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{}/test", made.id),
-            Some(&h.key),
-            None,
-        )
-        .await;
-    assert_eq!(s.as_u16(), 202);
+    calls::retry(&h.client, &made.id, &d.id).await;
+    let test = h.client.webhooks_send_test().id(made.id.to_string());
+    ok(test.body(None).send()).await;
     let got = sent(4).await;
     assert!(
         got.iter()
@@ -107,15 +79,8 @@ async fn custom_headers_reach_the_receiver_on_every_attempt(b: Backend) {
         "{name}: {got:#?}"
     );
     // PATCH replaces them all; null clears them.
-    let patched: WebhookOut = h
-        .api
-        .ok(
-            "PATCH",
-            &format!("/v1/webhooks/{}", made.id),
-            &h.key,
-            Some(json!({"headers": {"X-Api-Key": "k2"}})),
-        )
-        .await;
+    let patched =
+        calls::patch_webhook(&h.client, &made.id, json!({"headers": {"X-Api-Key": "k2"}})).await;
     assert_eq!(patched.headers.len(), 1, "{name}");
     h.publish(json!({"type": "a.b", "data": {}})).await;
     let last = sent(5).await.pop().unwrap();
@@ -127,15 +92,11 @@ async fn custom_headers_reach_the_receiver_on_every_attempt(b: Backend) {
         !last.headers.contains_key("x-tenant"),
         "{name}: replaced, not merged"
     );
-    let cleared: WebhookOut = h
-        .api
-        .ok(
-            "PATCH",
-            &format!("/v1/webhooks/{}", made.id),
-            &h.key,
-            Some(json!({"headers": null})),
-        )
-        .await;
+    let made_path = format!("/v1/webhooks/{}", made.id);
+    let cleared: types::WebhookOut =
+        hookline_client::patch_json(&h.client, &made_path, &json!({"headers": null}))
+            .await
+            .unwrap();
     assert!(cleared.headers.is_empty(), "{name}");
     h.publish(json!({"type": "a.b", "data": {}})).await;
     let last = sent(6).await.pop().unwrap();
@@ -144,6 +105,7 @@ async fn custom_headers_reach_the_receiver_on_every_attempt(b: Backend) {
 }
 
 /// POSTs a webhook of `body` (with a URL) that must be refused: the field its 422 names.
+/// Sent raw: some of these bodies are bad input on purpose.
 async fn refused(h: &Harness, mut body: serde_json::Value) -> String {
     body["url"] = json!("https://hooks.example.com/h");
     let (s, e) = h
@@ -156,8 +118,8 @@ async fn refused(h: &Harness, mut body: serde_json::Value) -> String {
 
 /// Nothing was made by the refused requests.
 async fn none_made(h: &Harness) {
-    let (_, list) = h.api.call("GET", "/v1/webhooks", Some(&h.key), None).await;
-    assert_eq!(list["data"], json!([]), "nothing made");
+    let list = ok(h.client.webhooks_list().send()).await;
+    assert!(list.data.is_empty(), "nothing made: {list:?}");
 }
 
 async fn headers_that_are_not_the_webhooks_are_refused(b: Backend) {
@@ -224,7 +186,7 @@ async fn each_receiver_authentication_reaches_its_receiver(b: Backend) {
         receiver.require_header(&path, header, want);
         let w = hookline_tests::ok(
             c.webhooks_create()
-                .body(hookline_tests::body::<hookline_client::types::WebhookIn>(
+                .body(hookline_tests::body::<types::WebhookIn>(
                     json!({"url": url, "auth": auth}),
                 ))
                 .send(),
@@ -260,7 +222,7 @@ async fn each_receiver_authentication_reaches_its_receiver(b: Backend) {
     }
     // Removed by PATCH null: the next request carries none.
     let (path, id) = &made[1];
-    let w: hookline_client::types::WebhookOut =
+    let w: types::WebhookOut =
         hookline_client::patch_json(&c, &format!("/v1/webhooks/{id}"), &json!({"auth": null}))
             .await
             .unwrap();
@@ -319,14 +281,7 @@ async fn a_webhook_timeout_bounds_its_attempts(b: Backend) {
         let field = refused(&h, json!({"timeout_seconds": bad})).await;
         assert_eq!(field, "timeout_seconds", "{name}");
     }
-    let w: WebhookOut = h
-        .api
-        .post(
-            "/v1/webhooks",
-            &h.key,
-            json!({"url": url, "timeout_seconds": 1}),
-        )
-        .await;
+    let w = calls::create_webhook(&h.client, json!({"url": url, "timeout_seconds": 1})).await;
     assert_eq!(w.timeout_seconds, Some(1));
     let e = h.publish(json!({"type": "a.b", "data": {}})).await;
     let ds = h.settled(&e.id, Duration::from_secs(20)).await;
@@ -334,7 +289,7 @@ async fn a_webhook_timeout_bounds_its_attempts(b: Backend) {
     let first = &d.attempts.unwrap()[0];
     assert_eq!(
         first.error_kind,
-        Some(hookline_client::types::AttemptError::Timeout),
+        Some(types::AttemptError::Timeout),
         "{name}: {first:?}"
     );
     assert!(
@@ -342,15 +297,11 @@ async fn a_webhook_timeout_bounds_its_attempts(b: Backend) {
         "{name}: cut at 1 s, took {} ms",
         first.duration_ms
     );
-    let back: WebhookOut = h
-        .api
-        .ok(
-            "PATCH",
-            &format!("/v1/webhooks/{}", w.id),
-            &h.key,
-            Some(json!({"timeout_seconds": null})),
-        )
-        .await;
+    let path = format!("/v1/webhooks/{}", w.id);
+    let back: types::WebhookOut =
+        hookline_client::patch_json(&h.client, &path, &json!({"timeout_seconds": null}))
+            .await
+            .unwrap();
     assert_eq!(back.timeout_seconds, None, "{name}");
     h.stop().await;
 }

@@ -4,33 +4,23 @@
 
 use std::time::Duration;
 
-use hookline::api::webhooks::WebhookOut;
 use hookline::delivery::Deliverer;
-use hookline::model::Ordering;
-use hookline_tests::{Api, Backend, Receiver, client, test_config};
+use hookline_client::{Client, types};
+use hookline_tests::{Backend, Receiver, body, calls, ok, refused, test_config, typed_client};
 use serde_json::json;
 
-/// A `fifo` webhook of the key's tenant to `url`.
-async fn fifo_webhook(api: &Api, key: &str, url: &str) -> WebhookOut {
-    api.post("/v1/webhooks", key, json!({"url": url, "ordering": "fifo"}))
-        .await
+/// A `fifo` webhook of the client's tenant to `url`.
+async fn fifo_webhook(c: &Client, url: &str) -> types::WebhookOut {
+    calls::create_webhook(c, json!({"url": url, "ordering": "fifo"})).await
 }
 
-async fn publish(api: &Api, key: &str, from: usize, n: usize) {
+async fn publish(c: &Client, from: usize, n: usize) {
     for chunk in (from..from + n).collect::<Vec<_>>().chunks(10) {
         let events: Vec<_> = chunk
             .iter()
             .map(|i| json!({"type": "order.updated", "data": {"n": i}}))
             .collect();
-        let (s, v) = api
-            .call(
-                "POST",
-                "/v1/events/batch",
-                Some(key),
-                Some(json!({"events": events})),
-            )
-            .await;
-        assert_eq!(s, 202, "{v}");
+        calls::publish_batch(c, events).await;
     }
 }
 
@@ -55,7 +45,7 @@ fn config() -> hookline::config::Config {
 
 async fn fifo_deliveries_arrive_in_publish_order_and_a_neighbour_is_not_held(b: Backend) {
     let (app, time) = b.app_and_time(config()).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     // Every 10th request fails; its retry (the next request) succeeds. 200 on both backends (on
     // moto, whose calls are served one at a time, this takes it most of a minute).
@@ -66,10 +56,10 @@ async fn fifo_deliveries_arrive_in_publish_order_and_a_neighbour_is_not_held(b: 
         .collect();
     let url = receiver.configure("/ordered", &[], &script, None).await;
     let beside = receiver.configure("/beside", &[], &[200], None).await;
-    let w = fifo_webhook(&api, &key, &url).await;
-    assert_eq!(w.ordering, Ordering::Fifo);
-    let _: WebhookOut = api.post("/v1/webhooks", &key, json!({"url": beside})).await;
-    publish(&api, &key, 0, events).await;
+    let w = fifo_webhook(&c, &url).await;
+    assert_eq!(w.ordering, Some(types::Ordering::Fifo));
+    calls::create_webhook(&c, json!({"url": beside})).await;
+    publish(&c, 0, events).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     time.settle(&app, std::slice::from_ref(&deliverer)).await;
     // Before any time passes: the neighbour has everything, the ordered webhook stopped at
@@ -115,13 +105,13 @@ async fn a_head_that_fails_for_good_releases_the_next(b: Backend) {
         ..test_config()
     };
     let (app, time) = b.app_and_time(config).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     let url = receiver
         .configure("/head", &[], &[500, 500, 500, 500, 200], None)
         .await;
-    let _ = fifo_webhook(&api, &key, &url).await;
-    publish(&api, &key, 0, 3).await;
+    let _ = fifo_webhook(&c, &url).await;
+    publish(&c, 0, 3).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     for _ in 0..100 {
         time.settle(&app, std::slice::from_ref(&deliverer)).await;
@@ -146,24 +136,17 @@ async fn a_head_that_fails_for_good_releases_the_next(b: Backend) {
 
 async fn a_test_event_goes_outside_the_order(b: Backend) {
     let (app, time) = b.app_and_time(config()).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     let url = receiver.configure("/manual", &[], &[500], None).await;
-    let w = fifo_webhook(&api, &key, &url).await;
-    publish(&api, &key, 0, 2).await;
+    let w = fifo_webhook(&c, &url).await;
+    publish(&c, 0, 2).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     time.settle(&app, std::slice::from_ref(&deliverer)).await;
     assert_eq!(received(&receiver, "/manual").await, [(Some(0), 500)]);
     // Event 1 waits behind the failing head; a test event the user sends goes now.
-    let (s, v) = api
-        .call(
-            "POST",
-            &format!("/v1/webhooks/{}/test", w.id),
-            Some(&key),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(s, 202, "{v}");
+    let test = c.webhooks_send_test().id(w.id.to_string());
+    ok(test.body(body::<types::TestIn>(json!({}))).send()).await;
     time.settle(&app, std::slice::from_ref(&deliverer)).await;
     assert_eq!(
         received(&receiver, "/manual").await,
@@ -184,11 +167,11 @@ async fn sqs_fifo_groups_by_webhook_and_hands_back_the_rest_of_a_group() {
     else {
         panic!("a FIFO queue on moto")
     };
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     let url = receiver.configure("/batch", &[], &[500, 200], None).await;
-    let w = fifo_webhook(&api, &key, &url).await;
-    publish(&api, &key, 0, 3).await;
+    let w = fifo_webhook(&c, &url).await;
+    publish(&c, 0, 3).await;
     let sqs = aws_sdk_sqs::Client::new(&hookline_tests::aws_sdk_config().await);
     let peek = sqs
         .receive_message()
@@ -252,17 +235,19 @@ async fn without_a_fifo_queue_ordering_is_a_422() {
         app.store.clone(),
         std::sync::Arc::new(hookline::queue::sqs::SqsQueue::new(sqs, queue_url)),
     );
-    let (api, key) = client(&plain).await;
-    let v = api
-        .expect(
-            422,
-            "POST",
-            "/v1/webhooks",
-            &key,
-            Some(json!({"url": "https://a.example.com/", "ordering": "fifo"})),
-        )
-        .await;
-    assert_eq!(v["error"]["field"], "ordering", "{v}");
+    let c = typed_client(&plain).await;
+    let fifo = json!({"url": "https://a.example.com/", "ordering": "fifo"});
+    let (s, e) = refused(
+        c.webhooks_create()
+            .body(body::<types::WebhookIn>(fifo))
+            .send(),
+    )
+    .await;
+    assert_eq!(
+        (s, e.error.field.as_deref()),
+        (422, Some("ordering")),
+        "{e:?}"
+    );
 }
 
 hookline_tests::per_backend!(
