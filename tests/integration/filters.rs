@@ -5,9 +5,11 @@
 use std::time::Duration;
 
 use hookline::delivery::Deliverer;
-use hookline_client::Client;
-use hookline_client::types::{EventIn, FilterCheckIn, PublishOut, WebhookIn, WebhookOut};
-use hookline_tests::{Backend, Receiver, body, client, drain, ok, test_config};
+use hookline_client::types::{
+    EventIn, FilterCheckIn, PublishOut, WebhookIn, WebhookOut, WebhookPatchIn,
+};
+use hookline_client::{Client, patch_json};
+use hookline_tests::{Backend, Receiver, body, client, drain, ok, refused, test_config};
 use serde_json::{Value, json};
 
 const FILTER: &str = r#"{"type": {"$startsWith": "invoice."},
@@ -130,40 +132,29 @@ async fn a_malformed_filter_is_a_422_naming_where(b: Backend) {
             .await;
         assert_eq!(v["error"]["field"], field, "{v}");
     }
-    let (_, list) = api.call("GET", "/v1/webhooks", Some(&key), None).await;
-    assert_eq!(
-        list["data"].as_array().unwrap().len(),
-        0,
-        "nothing was created"
-    );
-    // A change to a bad filter changes nothing; `null` removes the filter.
     let c = api.typed(&key).await;
+    let list = ok(c.webhooks_list().send()).await;
+    assert!(list.data.is_empty(), "nothing was created");
+    // A change to a bad filter changes nothing; `null` removes the filter.
     let w = create(
         &c,
         json!({"url": "https://a.example.com/", "filter": filter()}),
     )
     .await;
     let path = format!("/v1/webhooks/{}", w.id);
-    let (s, v) = api
-        .call(
-            "PATCH",
-            &path,
-            Some(&key),
-            Some(json!({"filter": {"data": {"$bogus": 1}}})),
-        )
-        .await;
+    let bogus = body::<WebhookPatchIn>(json!({"filter": {"data": {"$bogus": 1}}}));
+    let (s, e) = refused(c.webhooks_patch().id(w.id.clone()).body(bogus).send()).await;
     assert_eq!(
-        (s.as_u16(), v["error"]["field"].as_str()),
+        (s, e.error.field.as_deref()),
         (422, Some("filter.data.$bogus")),
-        "{v}"
+        "{e:?}"
     );
     let now = ok(c.webhooks_read().id(w.id.clone()).send()).await;
     assert_eq!(now.filter.map(Value::Object), Some(filter()));
-    let (s, v) = api
-        .call("PATCH", &path, Some(&key), Some(json!({"filter": null})))
-        .await;
-    assert_eq!(s, 200, "{v}");
-    assert!(v["filter"].is_null(), "{v}");
+    let cleared: WebhookOut = patch_json(&c, &path, &json!({"filter": null}))
+        .await
+        .unwrap();
+    assert!(cleared.filter.is_none(), "{cleared:?}");
 }
 
 async fn a_sample_event_is_checked_against_the_webhook(b: Backend) {

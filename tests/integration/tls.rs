@@ -6,13 +6,12 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use hookline::api::deliveries::DeliveryOut;
-use hookline::api::events::EventOut;
-use hookline::api::webhooks::WebhookOut;
 use hookline::delivery::Deliverer;
-use hookline::model::DeliveryStatus;
-use hookline::service::events::PublishOut;
-use hookline_tests::{Api, Backend, Killed, client, drain, python, root, test_config};
+use hookline_client::Client;
+use hookline_client::types::DeliveryStatus;
+use hookline_tests::{
+    Backend, Killed, calls, client, drain, id, ok, python, root, test_config, typed_client,
+};
 use serde_json::{Value, json};
 
 /// The receivers and the PEMs they were made with.
@@ -52,15 +51,10 @@ async fn received(pki: &Value) -> Vec<(String, Option<String>)> {
 }
 
 /// The one attempt of the one delivery of event `id`.
-async fn attempt(api: &Api, key: &str, id: &str) -> (DeliveryStatus, Option<String>) {
-    let ev: EventOut = api.get(&format!("/v1/events/{id}"), key).await;
+async fn attempt(c: &Client, id: &impl std::fmt::Display) -> (DeliveryStatus, Option<String>) {
+    let ev = calls::read_event(c, id).await;
     let d = &ev.deliveries[0];
-    let d: DeliveryOut = api
-        .get(
-            &format!("/v1/webhooks/{}/deliveries/{}", d.webhook_id, d.id),
-            key,
-        )
-        .await;
+    let d = calls::read_delivery(c, &d.webhook_id, &d.id).await;
     (d.status, d.attempts.unwrap()[0].error.clone())
 }
 
@@ -68,7 +62,7 @@ async fn private_pki_receivers_are_verified_and_get_client_certificates(b: Backe
     let name = b.name();
     let (pki, _receiver) = tls_receiver();
     let app = b.app(test_config()).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let ca = pki["ca"].clone();
     let mtls = json!({"type": "mtls", "certificate": pki["client_cert"], "private_key": pki["client_key"]});
     let other = json!({"type": "mtls", "certificate": pki["other_client_cert"], "private_key": pki["other_client_key"]});
@@ -106,24 +100,20 @@ async fn private_pki_receivers_are_verified_and_get_client_certificates(b: Backe
         // Each webhook takes only its own account's events.
         let account = path.trim_start_matches('/');
         body["account_ids"] = json!([account]);
-        let w: WebhookOut = api.post("/v1/webhooks", &key, body).await;
+        let w = calls::create_webhook(&c, body).await;
         if path == "/mtls" {
             let shown = serde_json::to_value(&w.auth).unwrap();
             assert_eq!(shown["private_key"], "****", "{name}: never shown again");
             assert_eq!(shown["certificate"], pki["client_cert"], "{name}");
-            let stored = app.store.get_webhook(&w.tenant_id, &w.id).await.unwrap();
+            let (tenant, wh) = (id(&w.tenant_id), id(&w.id));
+            let stored = app.store.get_webhook(&tenant, &wh).await.unwrap();
             let debug = format!("{stored:?}");
             assert!(!debug.contains("PRIVATE KEY"), "{name}: Debug shows no key");
         }
-        let e: PublishOut = api
-            .post(
-                "/v1/events",
-                &key,
-                json!({"type": "a.b", "data": {}, "account_id": account}),
-            )
-            .await;
+        let event = json!({"type": "a.b", "data": {}, "account_id": account});
+        let e = calls::publish(&c, event).await;
         drain(&app, &deliverer).await;
-        let (status, error) = attempt(&api, &key, e.id.as_str()).await;
+        let (status, error) = attempt(&c, &e.id).await;
         let arrived = received(&pki).await.into_iter().find(|(p, _)| p == path);
         match delivered {
             true => {
@@ -189,8 +179,8 @@ async fn bad_pems_are_refused(b: Backend) {
         let got = out["error"]["field"].as_str().unwrap_or_default();
         assert!(got.starts_with(field), "{name}: {field}: {out}");
     }
-    let list: Value = api.get("/v1/webhooks", &key).await;
-    assert_eq!(list["data"], json!([]), "{name}: nothing was created");
+    let list = ok(api.typed(&key).await.webhooks_list().send()).await;
+    assert!(list.data.is_empty(), "{name}: nothing was created");
 }
 
 hookline_tests::per_backend!(
