@@ -6,13 +6,15 @@ use std::time::Duration;
 
 use hookline::auth::api_key::{generate_key, new_api_key};
 use hookline::model::Scope;
-use hookline_client::types::DeliveryStatus;
-use hookline_tests::{Api, Backend, Harness, Receiver, id, mint_key, sqlite, test_config, unique};
+use hookline_client::types::{
+    DeliveryStatus, EventIn, PortalSessionIn, RecoverIn, WebhookIn, WebhookPatchIn,
+};
+use hookline_tests::{
+    Api, Backend, Harness, Receiver, body, id, mint_key, ok, refused, sqlite, test_config, unique,
+};
 use serde_json::{Value, json};
 
 async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
-    use hookline_client::types::{EventIn, PortalSessionIn, RecoverIn, WebhookIn, WebhookPatchIn};
-    use hookline_tests::{body, ok, refused};
     let app = b.app(test_config()).await;
     let api = Api::new(app.clone());
     let tenant = unique("portal");
@@ -248,19 +250,13 @@ async fn a_session_ends_when_it_says() {
     let (app, time) = Backend::Sqlite.app_and_time(test_config()).await;
     let api = Api::new(app.clone());
     let key = mint_key(&app, &unique("portal"), &[Scope::WebhooksWrite]).await;
-    let s = api
-        .ok::<Value>(
-            "POST",
-            "/v1/portal-sessions",
-            &key,
-            Some(json!({"expires_in": 60})),
-        )
-        .await;
-    let token = s["token"].as_str().unwrap();
+    let minute = body::<PortalSessionIn>(json!({"expires_in": 60}));
+    let s = ok(api.typed(&key).await.portal_create().body(minute).send()).await;
+    let customer = api.typed(&s.token).await;
     time.pass(Duration::from_secs(59)).await;
-    api.ok::<Value>("GET", "/v1/webhooks", token, None).await;
+    ok(customer.webhooks_list().send()).await;
     time.pass(Duration::from_secs(2)).await;
-    let (status, _) = api.call("GET", "/v1/webhooks", Some(token), None).await;
+    let (status, _) = refused(customer.webhooks_list().send()).await;
     assert_eq!(status, 401);
 }
 
@@ -325,17 +321,9 @@ async fn the_portal_in_a_browser_shows_and_retries_a_delivery() {
 
     let base = h.base();
     // Minted over the socket as a platform would: the URL it answers is the one to open.
-    let session: Value = reqwest::Client::new()
-        .post(format!("{base}/v1/portal-sessions"))
-        .bearer_auth(&h.key)
-        .json(&json!({"webhook_ids": [webhook]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let page = session["url"].as_str().expect("a URL").to_string();
+    let grant = body::<PortalSessionIn>(json!({"webhook_ids": [webhook]}));
+    let session = ok(h.client.portal_create().body(grant).send()).await;
+    let page = session.url.clone();
     assert!(
         page.starts_with(&format!("{base}/portal?s=key_")) && page.contains("#session=hl_"),
         "{page}"
