@@ -11,7 +11,7 @@ use hookline_client::types::{
     DeliveryOut, DeliveryStatus, EventIn, EventOut, ListOutDeliveryOutDataItem, SettingsOut,
     SettingsPatchIn, WebhookId, WebhookIn,
 };
-use hookline_tests::{Backend, Receiver, body, drain, mint_key, ok, test_config, unique};
+use hookline_tests::{Backend, Receiver, body, calls, drain, mint_key, ok, test_config, unique};
 use serde_json::{Value, json};
 
 /// A tenant's keys: one of its platform's (`webhooks:write`, `events:publish`), and an admin.
@@ -22,7 +22,7 @@ async fn keys(app: &hookline::backend::Hookline) -> (hookline_tests::Api, String
     (hookline_tests::Api::new(app.clone()), key, admin)
 }
 
-/// `PATCH /v1/settings` with `body`, as `key`.
+/// `PATCH /v1/settings` with `body`, as `key`; raw, for the bodies refused on purpose.
 async fn patch(api: &hookline_tests::Api, key: &str, body: Value) -> (u16, Value) {
     let (s, v) = api
         .call("PATCH", "/v1/settings", Some(key), Some(body))
@@ -31,13 +31,9 @@ async fn patch(api: &hookline_tests::Api, key: &str, body: Value) -> (u16, Value
 }
 
 /// The settings `key` reads: log level and retention.
-async fn read(api: &hookline_tests::Api, key: &str) -> (String, u64) {
-    let (s, v) = api.call("GET", "/v1/settings", Some(key), None).await;
-    assert_eq!(s, 200, "{v}");
-    (
-        v["log_level"].as_str().unwrap().into(),
-        v["retention_days"].as_u64().unwrap(),
-    )
+async fn read(api: &hookline_tests::Api, key: &str) -> (String, i32) {
+    let v = ok(api.typed(key).await.settings_read().send()).await;
+    (v.log_level.to_string(), v.retention_days)
 }
 
 async fn settings_are_read_by_the_tenant_and_changed_by_an_admin(b: Backend) {
@@ -45,8 +41,10 @@ async fn settings_are_read_by_the_tenant_and_changed_by_an_admin(b: Backend) {
     let (api, key, admin) = keys(&app).await;
     assert_eq!(read(&api, &key).await, ("full".into(), 30));
     // The tenant's own key may not change what its log costs the platform.
-    let (s, v) = patch(&api, &key, json!({"log_level": "failures"})).await;
-    assert_eq!(s, 403, "{v}");
+    let failures = body::<SettingsPatchIn>(json!({"log_level": "failures"}));
+    let tenant_c = api.typed(&key).await;
+    let (s, e) = hookline_tests::refused(tenant_c.settings_update().body(failures).send()).await;
+    assert_eq!(s, 403, "{e:?}");
     // Bad values: a JSON error naming the field, and nothing changes.
     for (body, field) in [
         (json!({"retention_days": 91}), "retention_days"),
@@ -287,28 +285,15 @@ async fn lambda_logging_child() {
     let receiver = Receiver::start().await;
     let ok = receiver.configure("/ok", &[], &[200], None).await;
     let bad = receiver.configure("/bad", &[], &[500], None).await;
+    let c = api.typed(&key).await;
     for (url, filter) in [(ok, "ok.*"), (bad, "bad.*")] {
-        api.expect(
-            201,
-            "POST",
-            "/v1/webhooks",
-            &key,
-            Some(json!({"url": url, "events": [filter]})),
-        )
-        .await;
+        calls::create_webhook(&c, json!({"url": url, "events": [filter]})).await;
     }
     let events: Vec<Value> = (0..3)
         .map(|i| json!({"type": "ok.done", "data": {"i": i}}))
         .chain([json!({"type": "bad.done", "data": {}})])
         .collect();
-    api.expect(
-        202,
-        "POST",
-        "/v1/events/batch",
-        &key,
-        Some(json!({"events": events})),
-    )
-    .await;
+    calls::publish_batch(&c, events).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     let mut handled = 0;
     while handled < 4 {
