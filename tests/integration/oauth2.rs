@@ -5,12 +5,11 @@
 
 use std::time::Duration;
 
-use hookline::api::webhooks::WebhookOut;
 use hookline::config::Config;
 use hookline::delivery::{Deliverer, Outcome};
-use hookline::model::{AttemptError, ReceiverAuth};
-use hookline::service::events::PublishOut;
-use hookline_tests::{Backend, Receiver, client, drain, test_config};
+use hookline::model::ReceiverAuth;
+use hookline_client::types::AttemptError;
+use hookline_tests::{Backend, Receiver, body, calls, drain, refused, test_config, typed_client};
 use serde_json::json;
 
 const SECRET: &str = "client-secret-0123456789";
@@ -48,7 +47,7 @@ async fn a_token_is_fetched_once_renewed_at_expiry_and_after_a_401(b: Backend) {
         ..test_config()
     };
     let (app, time) = b.app_and_time(config).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     let token_url = receiver.token_endpoint("hookline", SECRET, 10);
     let path = format!("/oauth-{name}");
@@ -56,19 +55,15 @@ async fn a_token_is_fetched_once_renewed_at_expiry_and_after_a_401(b: Backend) {
     receiver.require_issued_token(&path);
     let auth = json!({"type": "oauth2_client_credentials", "token_url": token_url,
         "client_id": "hookline", "client_secret": SECRET, "scope": "events:receive"});
-    let w: WebhookOut = api
-        .post("/v1/webhooks", &key, json!({"url": url, "auth": auth}))
-        .await;
-    match &w.auth {
-        Some(ReceiverAuth::OAuth2ClientCredentials { client_secret, .. }) => {
-            assert_eq!(client_secret.expose(), "****6789", "{name}: masked")
-        }
-        other => panic!("{name}: {other:?}"),
-    }
+    let w = calls::create_webhook(&c, json!({"url": url, "auth": auth})).await;
+    let shown = serde_json::to_value(&w.auth).unwrap();
+    assert_eq!(
+        shown["type"], "oauth2_client_credentials",
+        "{name}: {shown}"
+    );
+    assert_eq!(shown["client_secret"], "****6789", "{name}: masked");
     for i in 0..100 {
-        let _: PublishOut = api
-            .post("/v1/events", &key, json!({"type": "a.b", "data": {"i": i}}))
-            .await;
+        calls::publish(&c, json!({"type": "a.b", "data": {"i": i}})).await;
     }
     let deliverer = Deliverer::new(app.clone()).unwrap();
     assert_eq!(process_all_at_once(&app, &deliverer).await, 100);
@@ -91,9 +86,7 @@ async fn a_token_is_fetched_once_renewed_at_expiry_and_after_a_401(b: Backend) {
 
     // Revoked by the receiver: its 401 gets one more request with a new token.
     receiver.revoke_tokens();
-    let _: PublishOut = api
-        .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
-        .await;
+    calls::publish(&c, json!({"type": "a.b", "data": {}})).await;
     assert_eq!(drain(&app, &deliverer).await, vec![Outcome::Done], "{name}");
     let statuses: Vec<u16> = receiver.log_for(&path).await[100..]
         .iter()
@@ -104,9 +97,7 @@ async fn a_token_is_fetched_once_renewed_at_expiry_and_after_a_401(b: Backend) {
 
     // Expired (10 s, renewed 1 s early): the next delivery fetches another.
     time.pass(Duration::from_secs(10)).await;
-    let _: PublishOut = api
-        .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
-        .await;
+    calls::publish(&c, json!({"type": "a.b", "data": {}})).await;
     assert_eq!(drain(&app, &deliverer).await, vec![Outcome::Done], "{name}");
     assert_eq!(
         receiver.token_requests().len(),
@@ -121,32 +112,23 @@ async fn a_token_is_fetched_once_renewed_at_expiry_and_after_a_401(b: Backend) {
 async fn a_token_that_cannot_be_had_fails_the_attempt(b: Backend) {
     let name = b.name().replace('+', "-");
     let app = b.app(test_config()).await;
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let receiver = Receiver::start().await;
     let token_url = receiver.token_endpoint("hookline", SECRET, 60);
     let path = format!("/oauth-refused-{name}");
     let url = receiver.configure(&path, &[], &[200], None).await;
     let auth = json!({"type": "oauth2_client_credentials", "token_url": token_url,
         "client_id": "hookline", "client_secret": "not-the-secret", "client_auth": "body"});
-    let _: WebhookOut = api
-        .post("/v1/webhooks", &key, json!({"url": url, "auth": auth}))
-        .await;
-    let e: PublishOut = api
-        .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
-        .await;
+    calls::create_webhook(&c, json!({"url": url, "auth": auth})).await;
+    let e = calls::publish(&c, json!({"type": "a.b", "data": {}})).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     assert!(matches!(
         drain(&app, &deliverer).await[..],
         [Outcome::RetryIn(_)]
     ));
-    let ev: hookline::api::events::EventOut = api.get(&format!("/v1/events/{}", e.id), &key).await;
+    let ev = calls::read_event(&c, &e.id).await;
     let d = &ev.deliveries[0];
-    let d: hookline::api::deliveries::DeliveryOut = api
-        .get(
-            &format!("/v1/webhooks/{}/deliveries/{}", d.webhook_id, d.id),
-            &key,
-        )
-        .await;
+    let d = calls::read_delivery(&c, &d.webhook_id, &d.id).await;
     let a = &d.attempts.unwrap()[0];
     assert_eq!(a.error_kind, Some(AttemptError::AuthToken), "{name}: {a:?}");
     assert!(
@@ -167,21 +149,16 @@ async fn a_token_that_cannot_be_had_fails_the_attempt(b: Backend) {
         ..test_config()
     };
     let app = b.app(strict).await;
-    let (api, key) = client(&app).await;
-    let (s, body) = api
-        .call(
-            "POST",
-            "/v1/webhooks",
-            Some(&key),
-            Some(json!({"url": "https://hooks.example.com/x", "auth": {
-                "type": "oauth2_client_credentials", "token_url": "https://10.1.2.3/token",
-                "client_id": "a", "client_secret": "b"}})),
-        )
-        .await;
+    let c = typed_client(&app).await;
+    let private = json!({"url": "https://hooks.example.com/x", "auth": {
+        "type": "oauth2_client_credentials", "token_url": "https://10.1.2.3/token",
+        "client_id": "a", "client_secret": "b"}});
+    let private = body::<hookline_client::types::WebhookIn>(private);
+    let (s, e) = refused(c.webhooks_create().body(private).send()).await;
     assert_eq!(
-        (s.as_u16(), body["error"]["field"].as_str()),
+        (s, e.error.field.as_deref()),
         (422, Some("auth.token_url")),
-        "{name}: {body}"
+        "{name}: {e:?}"
     );
     let tokens = hookline::delivery::oauth2::Tokens::default();
     let sender = reqwest::Client::new();
@@ -226,30 +203,16 @@ async fn credentials_are_not_logged_even_at_trace() {
     ];
     let (server, base) = start_serve(&data, &env, std::fs::File::create(&log).unwrap().into());
     hookline_tests::healthy(&base, Duration::from_secs(10)).await;
-    let http = reqwest::Client::new();
+    let c = hookline_client::connect(&base, KEY).unwrap();
     let auths = [
         json!({"type": "oauth2_client_credentials", "token_url": token_url, "client_id": "hookline", "client_secret": SECRET}),
         json!({"type": "bearer", "token": bearer}),
         json!({"type": "basic", "username": "alice", "password": password}),
     ];
     for (url, auth) in urls.iter().zip(auths) {
-        let r = http
-            .post(format!("{base}/v1/webhooks"))
-            .bearer_auth(KEY)
-            .json(&json!({"url": url, "auth": auth}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
+        calls::create_webhook(&c, json!({"url": url, "auth": auth})).await;
     }
-    let r = http
-        .post(format!("{base}/v1/events"))
-        .bearer_auth(KEY)
-        .json(&json!({"type": "a.b", "data": {}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
+    calls::publish(&c, json!({"type": "a.b", "data": {}})).await;
     for p in paths {
         let got = receiver.wait_for(p, 1, Duration::from_secs(20)).await;
         assert_eq!(got[0].status, 200, "{p}: authorized");
