@@ -3,7 +3,7 @@
 
 use hookline::model::Scope;
 use hookline::store::sqlite::SqliteDb;
-use hookline_tests::{Api, mint_key, test_config, unique};
+use hookline_tests::{Api, calls, mint_key, test_config, unique};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -18,37 +18,25 @@ async fn a_batch_publish_is_one_flush_and_keeps_its_order() {
         &[Scope::WebhooksWrite, Scope::EventsPublish],
     )
     .await;
-    let _: Value = api
-        .post(
-            "/v1/webhooks",
-            &key,
-            json!({"url": "https://receiver.example.com/h", "ordering": "fifo"}),
-        )
-        .await;
+    let c = api.typed(&key).await;
+    let fifo = json!({"url": "https://receiver.example.com/h", "ordering": "fifo"});
+    calls::create_webhook(&c, fifo).await;
     let events: Vec<Value> = (0..50)
         .map(|n| json!({"type": "a.b", "data": {"n": n}}))
         .collect();
     let before = db.commits();
-    let out: Value = api
-        .post("/v1/events/batch", &key, json!({"events": events}))
-        .await;
+    let ids = calls::publish_batch(&c, events).await;
     let after = db.commits();
     assert_eq!(
         after.flushes - before.flushes,
         1,
         "50 events, their deliveries and messages: one flush"
     );
-    let ids: Vec<&str> = out["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids.len(), 50, "{out}");
+    let ids: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+    assert_eq!(ids.len(), 50);
     // Each is stored, and the queue hands them out in the batch's order.
     for id in &ids {
-        api.expect(200, "GET", &format!("/v1/events/{id}"), &key, None)
-            .await;
+        calls::read_event(&c, id).await;
     }
     let got = app
         .queue
@@ -59,7 +47,7 @@ async fn a_batch_publish_is_one_flush_and_keeps_its_order() {
         .iter()
         .map(|r| r.task.target().event_id.to_string())
         .collect();
-    assert_eq!(order.first().map(String::as_str), ids.first().copied());
+    assert_eq!(order.first(), ids.first());
     assert_eq!(
         order.len(),
         1,

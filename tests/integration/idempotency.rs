@@ -37,9 +37,8 @@ async fn call(
 }
 
 async fn webhooks(api: &Api, key: &str) -> usize {
-    let (s, v) = api.call("GET", "/v1/webhooks", Some(key), None).await;
-    assert_eq!(s, 200);
-    v["data"].as_array().unwrap().len()
+    let list = api.typed(key).await.webhooks_list().send().await;
+    list.unwrap().into_inner().data.len()
 }
 
 async fn a_repeated_write_is_answered_once_and_a_different_one_refused(b: Backend) {

@@ -9,11 +9,11 @@
 
 use std::time::Duration;
 
-use hookline::api::deliveries::DeliveryOut;
 use hookline::config::Config;
 use hookline::delivery::Deliverer;
-use hookline::model::{DeliveryStatus, INLINE_ATTEMPTS};
-use hookline_tests::{Backend, Receiver, TestTime, client, drain, lambda_poll, test_config};
+use hookline::model::INLINE_ATTEMPTS;
+use hookline_client::types::{self, DeliveryStatus};
+use hookline_tests::{Backend, Receiver, TestTime, calls, client, drain, lambda_poll, test_config};
 use serde_json::json;
 
 async fn a_long_schedule_is_recorded_in_full(b: Backend) {
@@ -30,14 +30,12 @@ async fn a_long_schedule_is_recorded_in_full(b: Backend) {
     };
     let (app, time) = b.app_and_time(config).await;
     let (api, key) = client(&app).await;
+    let c = api.typed(&key).await;
     let receiver = Receiver::start().await;
     let path = format!("/long-{}", b.name().replace('+', "-"));
     let url = receiver.configure(&path, &[], &[500], None).await;
-    let w: hookline::api::webhooks::WebhookOut =
-        api.post("/v1/webhooks", &key, json!({"url": url})).await;
-    let e: hookline::service::events::PublishOut = api
-        .post("/v1/events", &key, json!({"type": "a.b", "data": {}}))
-        .await;
+    let w = calls::create_webhook(&c, json!({"url": url})).await;
+    let e = calls::publish(&c, json!({"type": "a.b", "data": {}})).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     let started = std::time::Instant::now();
     loop {
@@ -49,7 +47,7 @@ async fn a_long_schedule_is_recorded_in_full(b: Backend) {
                 lambda_poll(&app, &deliverer).await;
             }
         }
-        let d = delivery(&api, &key, &e.id).await;
+        let d = delivery(&c, &e.id).await;
         if d.status != DeliveryStatus::Pending {
             break;
         }
@@ -62,11 +60,9 @@ async fn a_long_schedule_is_recorded_in_full(b: Backend) {
             TestTime::Real => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }
-    let d = delivery(&api, &key, &e.id).await;
+    let d = delivery(&c, &e.id).await;
     assert_eq!(d.status, DeliveryStatus::Failed, "{d:?}");
-    let full: DeliveryOut = api
-        .get(&format!("/v1/webhooks/{}/deliveries/{}", w.id, d.id), &key)
-        .await;
+    let full = calls::read_delivery(&c, &w.id, &d.id).await;
     let attempts = full.attempts.unwrap();
     match time {
         TestTime::Manual(_) => assert_eq!(attempts.len(), 151, "one per slot"),
@@ -87,7 +83,7 @@ async fn a_long_schedule_is_recorded_in_full(b: Backend) {
         over <= slack,
         "the last attempt came {over} after its last call"
     );
-    assert_eq!(attempts.len(), full.attempt_count);
+    assert_eq!(attempts.len() as u64, full.attempt_count);
     assert!(attempts.iter().all(|a| a.status_code == Some(500)));
     assert!(attempts.windows(2).all(|p| p[0].at <= p[1].at), "in order");
     // Every attempt was one POST: none sent twice, none lost.
@@ -98,8 +94,8 @@ async fn a_long_schedule_is_recorded_in_full(b: Backend) {
         .store
         .get_delivery(
             &hookline_tests::tenant_of(&app, &key).await,
-            &d.webhook_id,
-            &d.id,
+            &hookline_tests::id(&d.webhook_id),
+            &hookline_tests::id(&d.id),
         )
         .await
         .unwrap()
@@ -109,14 +105,8 @@ async fn a_long_schedule_is_recorded_in_full(b: Backend) {
     assert!(size < 8 * 1024, "the record is {size} bytes");
 }
 
-async fn delivery(
-    api: &hookline_tests::Api,
-    key: &str,
-    event: &hookline::ids::EventId,
-) -> DeliveryOut {
-    let mut ev: hookline::api::events::EventOut =
-        api.get(&format!("/v1/events/{event}"), key).await;
-    ev.deliveries.remove(0)
+async fn delivery(c: &hookline_client::Client, event: &types::EventId) -> types::DeliveryOut {
+    calls::read_event(c, event).await.deliveries.remove(0)
 }
 
 hookline_tests::per_backend!(a_long_schedule_is_recorded_in_full);
