@@ -4,7 +4,8 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use hookline_tests::eventually;
+use hookline_tests::{calls, eventually};
+use serde_json::json;
 
 /// The `hookline` binary that `cargo build --workspace --all-targets` puts beside this test binary.
 pub(crate) fn hookline_bin() -> std::path::PathBuf {
@@ -63,17 +64,9 @@ async fn first_start_prints_a_key_and_the_readme_walkthrough_works() {
     hookline_tests::healthy(&base, Duration::from_secs(10)).await;
 
     // A webhook made before: the walkthrough works on the one it creates, never on this one.
-    let http = reqwest::Client::new();
-    let older: serde_json::Value = http
-        .post(format!("{base}/v1/webhooks"))
-        .bearer_auth(&key)
-        .json(&serde_json::json!({"url": "https://older.example.com/hook", "events": ["order.*"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let c = hookline_client::connect(&base, &key).unwrap();
+    let older = json!({"url": "https://older.example.com/hook", "events": ["order.*"]});
+    let older = calls::create_webhook(&c, older).await;
     let out = Command::new("bash")
         .args(["-euo", "pipefail", "-c", &hookline_tests::walkthrough()])
         .env("HOOKLINE", &base)
@@ -81,22 +74,11 @@ async fn first_start_prints_a_key_and_the_readme_walkthrough_works() {
         .output()
         .expect("run the walkthrough");
     hookline_tests::check_walkthrough(&out);
-    let after: serde_json::Value = http
-        .get(format!(
-            "{base}/v1/webhooks/{}",
-            older["id"].as_str().unwrap()
-        ))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after = calls::read_webhook(&c, &older.id).await;
     assert_eq!(
-        (after["url"].clone(), after["enabled"].clone()),
-        (older["url"].clone(), serde_json::json!(true)),
-        "the older webhook is untouched: {after}"
+        (&after.url, after.enabled),
+        (&older.url, true),
+        "the older webhook is untouched: {after:?}"
     );
 
     // A second start on the same data prints no new key, and the first key still works.
@@ -274,6 +256,7 @@ async fn publish_until_killed(base: &str, publishers: usize) -> Vec<String> {
     for p in 0..publishers {
         let base = base.to_string();
         tasks.push(tokio::spawn(async move {
+            // Raw, with a timeout: a request the dying server never answers ends the loop.
             let http = reqwest::Client::new();
             let mut answered = Vec::new();
             for n in 0.. {
@@ -319,18 +302,10 @@ async fn a_killed_server_loses_nothing_it_answered_and_a_damaged_log_stops_the_n
     let receiver = hookline_tests::Receiver::start().await;
     let url = receiver.configure("/crash", &[], &[200], None).await;
     let data = std::env::temp_dir().join(hookline_tests::unique("hookline-crash"));
-    let http = reqwest::Client::new();
-
     let (mut server, base) = serve(&data, "full");
     hookline_tests::healthy(&base, Duration::from_secs(10)).await;
-    let r = http
-        .post(format!("{base}/v1/webhooks"))
-        .bearer_auth(KEY)
-        .json(&serde_json::json!({"url": url}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    let c = hookline_client::connect(&base, KEY).unwrap();
+    calls::create_webhook(&c, json!({"url": url})).await;
     let publishing = tokio::spawn({
         let base = base.clone();
         async move { publish_until_killed(&base, 8).await }
@@ -363,15 +338,9 @@ async fn a_killed_server_loses_nothing_it_answered_and_a_damaged_log_stops_the_n
     assert_eq!(missing, 0);
 
     // Some more committed transactions, one event at a time, then another crash.
+    let c = hookline_client::connect(&base, KEY).unwrap();
     for n in 0..40 {
-        let r = http
-            .post(format!("{base}/v1/events"))
-            .bearer_auth(KEY)
-            .json(&serde_json::json!({"type": "crash.test", "data": {"after": n}}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 202);
+        calls::publish(&c, json!({"type": "crash.test", "data": {"after": n}})).await;
     }
     kill_9(&mut server);
     let wal = data.join("hookline.db-wal");
@@ -424,20 +393,14 @@ async fn a_thousand_idle_connections_stop_neither_the_api_nor_deliveries() {
     let (_server, base) = start_serve(&data, &env, std::fs::File::create(&log).unwrap().into());
     let port: u16 = base.rsplit(':').next().unwrap().parse().unwrap();
     hookline_tests::healthy(&base, Duration::from_secs(10)).await;
-    let http = reqwest::Client::new();
-    let r = http
-        .post(format!("{base}/v1/webhooks"))
-        .bearer_auth(KEY)
-        .json(&serde_json::json!({"url": url}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    let c = hookline_client::connect(&base, KEY).unwrap();
+    calls::create_webhook(&c, json!({"url": url})).await;
 
     let idle: Vec<std::net::TcpStream> = (0..1000)
         .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
         .collect();
     let started = std::time::Instant::now();
+    // Raw, with its own timeout: the question is whether the server answers at all.
     let fresh = reqwest::Client::new();
     let r = fresh
         .post(format!("{base}/v1/events"))
