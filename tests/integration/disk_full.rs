@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use hookline_tests::{Receiver, eventually, healthy, unique};
+use hookline_tests::{Receiver, calls, eventually, healthy, unique};
 use serde_json::json;
 
 use super::serve::{KEY, start_serve};
@@ -72,6 +72,7 @@ async fn publish_until_refused(base: &str, publishers: usize, refusals: usize) -
     for p in 0..publishers {
         let (base, refused) = (base.to_string(), refused.clone());
         tasks.push(tokio::spawn(async move {
+            // Raw, with a timeout: a server that stopped answering fails the test here.
             let http = reqwest::Client::new();
             let mut burst = Burst::default();
             let pad = "x".repeat(2048);
@@ -126,15 +127,8 @@ async fn a_full_disk_refuses_publishes_loses_nothing_answered_and_recovers() {
     ];
     let (server, base) = start_serve(&data, &env, std::fs::File::create(&log).unwrap().into());
     healthy(&base, Duration::from_secs(10)).await;
-    let http = reqwest::Client::new();
-    let r = http
-        .post(format!("{base}/v1/webhooks"))
-        .bearer_auth(KEY)
-        .json(&json!({"url": url}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    let c = hookline_client::connect(&base, KEY).unwrap();
+    calls::create_webhook(&c, json!({"url": url})).await;
 
     // Leave about 4 MB: some hundred events fit, then writes fail.
     let filler = data.join("filler");
@@ -167,14 +161,9 @@ async fn a_full_disk_refuses_publishes_loses_nothing_answered_and_recovers() {
         "a publish answered 202 once there is room",
         Duration::from_secs(20),
         || async {
-            let r = http
-                .post(format!("{base}/v1/events"))
-                .bearer_auth(KEY)
-                .json(&json!({"id": "evt_after_full", "type": "disk.test", "data": {}}))
-                .send()
-                .await
-                .ok()?;
-            (r.status() == 202).then_some(())
+            let event = json!({"id": "evt_after_full", "type": "disk.test", "data": {}});
+            let event = hookline_tests::body::<hookline_client::types::EventIn>(event);
+            c.events_create().body(event).send().await.ok().map(|_| ())
         },
     )
     .await;
@@ -201,12 +190,7 @@ async fn a_full_disk_refuses_publishes_loses_nothing_answered_and_recovers() {
     // The database opens cleanly after all that.
     let (_again, base) = start_serve(&data, &env, Stdio::null());
     healthy(&base, Duration::from_secs(10)).await;
-    let r = http
-        .get(format!("{base}/v1/events/evt_after_full"))
-        .bearer_auth(KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let c = hookline_client::connect(&base, KEY).unwrap();
+    calls::read_event(&c, &"evt_after_full").await;
     let _ = std::fs::remove_file(&log);
 }

@@ -5,10 +5,10 @@
 use std::sync::mpsc::Receiver as Lines;
 use std::time::Duration;
 
-use hookline::api::webhooks::WebhookOut;
 use hookline::delivery::{Deliverer, Outcome};
-use hookline::service::events::PublishOut;
-use hookline_tests::{Killed as Server, client, drain, free_port, sqlite, test_config};
+use hookline_tests::{
+    Killed as Server, calls, drain, free_port, sqlite, test_config, typed_client,
+};
 use serde_json::json;
 
 /// `hookline listen` on a free port with `flags`; its URL and its output lines.
@@ -33,7 +33,7 @@ fn delivery_line(lines: &Lines<String>) -> String {
 #[tokio::test]
 async fn listen_checks_headers_basic_and_its_own_oauth2_tokens() {
     let app = sqlite(test_config());
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
 
     // A required header and OAuth2 tokens it issues itself.
@@ -45,28 +45,14 @@ async fn listen_checks_headers_basic_and_its_own_oauth2_tokens() {
     ]);
     let auth = json!({"type": "oauth2_client_credentials", "token_url": format!("{base}/oauth/token"),
         "client_id": "hookline", "client_secret": "listen-secret"});
-    let _: WebhookOut = api
-        .post(
-            "/v1/webhooks",
-            &key,
-            json!({"url": format!("{base}/hook"), "auth": auth, "headers": {"X-Env": "prod"}, "account_ids": ["ok"]}),
-        )
-        .await;
-    let _: WebhookOut = api
-        .post(
-            "/v1/webhooks",
-            &key,
-            json!({"url": format!("{base}/hook"), "headers": {"X-Env": "prod"}, "account_ids": ["no-token"]}),
-        )
-        .await;
+    calls::create_webhook(&c, json!({"url": format!("{base}/hook"), "auth": auth, "headers": {"X-Env": "prod"}, "account_ids": ["ok"]})).await;
+    calls::create_webhook(&c, json!({"url": format!("{base}/hook"), "headers": {"X-Env": "prod"}, "account_ids": ["no-token"]})).await;
     for account in ["ok", "no-token"] {
-        let _: PublishOut = api
-            .post(
-                "/v1/events",
-                &key,
-                json!({"type": "a.b", "data": {}, "account_id": account}),
-            )
-            .await;
+        calls::publish(
+            &c,
+            json!({"type": "a.b", "data": {}, "account_id": account}),
+        )
+        .await;
         let outcome = drain(&app, &deliverer).await;
         let line = delivery_line(&lines);
         match account {
@@ -88,21 +74,17 @@ async fn listen_checks_headers_basic_and_its_own_oauth2_tokens() {
     // Basic: the right pair passes, another is refused.
     let (base, _basic, lines) = listen(&["--basic", "alice:s3cret"]);
     for (account, password, status) in [("right", "s3cret", "200"), ("wrong", "guess", "401")] {
-        let _: WebhookOut = api
-            .post(
-                "/v1/webhooks",
-                &key,
-                json!({"url": format!("{base}/b"), "account_ids": [account],
+        calls::create_webhook(
+            &c,
+            json!({"url": format!("{base}/b"), "account_ids": [account],
                     "auth": {"type": "basic", "username": "alice", "password": password}}),
-            )
-            .await;
-        let _: PublishOut = api
-            .post(
-                "/v1/events",
-                &key,
-                json!({"type": "a.b", "data": {}, "account_id": account}),
-            )
-            .await;
+        )
+        .await;
+        calls::publish(
+            &c,
+            json!({"type": "a.b", "data": {}, "account_id": account}),
+        )
+        .await;
         drain(&app, &deliverer).await;
         let line = delivery_line(&lines);
         assert!(line.ends_with(&format!("-> {status}")), "{account}: {line}");
@@ -116,7 +98,7 @@ async fn listen_checks_headers_basic_and_its_own_oauth2_tokens() {
 async fn listen_verifies_v1a_and_rfc9421_with_the_published_keys() {
     use base64::Engine;
     let app = sqlite(test_config());
-    let (api, key) = client(&app).await;
+    let c = typed_client(&app).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     // The API on a port, where listen fetches the keys (served by this test's runtime while
     // it waits on the deliveries).
@@ -128,13 +110,11 @@ async fn listen_verifies_v1a_and_rfc9421_with_the_published_keys() {
     let hook = format!("http://127.0.0.1:{port}/hook");
     let mut tenant = String::new();
     for (scheme, account) in [("ed25519", "v1a"), ("http-message-signatures", "rfc")] {
-        let w: WebhookOut = api
-            .post(
-                "/v1/webhooks",
-                &key,
-                json!({"url": hook, "signature_scheme": scheme, "account_ids": [account]}),
-            )
-            .await;
+        let w = calls::create_webhook(
+            &c,
+            json!({"url": hook, "signature_scheme": scheme, "account_ids": [account]}),
+        )
+        .await;
         tenant = w.tenant_id.to_string();
     }
     let keys_url = format!("{api_base}/v1/tenants/{tenant}/verification-keys");
@@ -144,13 +124,11 @@ async fn listen_verifies_v1a_and_rfc9421_with_the_published_keys() {
         ("v1a", "verified (v1a, key vk_"),
         ("rfc", "verified (RFC 9421, key vk_"),
     ] {
-        let _: PublishOut = api
-            .post(
-                "/v1/events",
-                &key,
-                json!({"type": "a.b", "data": {"n": 1}, "account_id": account}),
-            )
-            .await;
+        calls::publish(
+            &c,
+            json!({"type": "a.b", "data": {"n": 1}, "account_id": account}),
+        )
+        .await;
         assert_eq!(drain(&app, &deliverer).await, vec![Outcome::Done]);
         let line = delivery_line(&lines);
         assert!(

@@ -18,24 +18,17 @@ async fn hookline_listen_prints_each_delivery_and_whether_it_verifies() {
     let env = [("HOOKLINE_ALLOW_PRIVATE_TARGETS", "true")];
     let (_server, base) = start_serve(&data, &env, Stdio::null());
     hookline_tests::healthy(&base, Duration::from_secs(10)).await;
-    let http = reqwest::Client::new();
+    let c = hookline_client::connect(&base, KEY).unwrap();
     // Two listeners: one given the webhook's secret, one given another.
     let mut lines = Vec::new();
     let mut listeners = Vec::new();
     for right in [true, false] {
         let port = free_port();
-        let created: serde_json::Value = http
-            .post(format!("{base}/v1/webhooks"))
-            .bearer_auth(KEY)
-            .json(&serde_json::json!({"url": format!("http://127.0.0.1:{port}/hook")}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let url = format!("http://127.0.0.1:{port}/hook");
+        let created =
+            hookline_tests::calls::create_webhook(&c, serde_json::json!({"url": url})).await;
         let secret = if right {
-            created["secret"].as_str().unwrap().to_string()
+            created.secret
         } else {
             hookline::signing::generate_secret()
         };
@@ -44,14 +37,8 @@ async fn hookline_listen_prints_each_delivery_and_whether_it_verifies() {
         listeners.push(listener);
         lines.push(rx);
     }
-    let r = http
-        .post(format!("{base}/v1/events"))
-        .bearer_auth(KEY)
-        .json(&serde_json::json!({"id": "evt_listen", "type": "order.paid", "data": {}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
+    let event = serde_json::json!({"id": "evt_listen", "type": "order.paid", "data": {}});
+    hookline_tests::calls::publish(&c, event).await;
     let right = lines[0].recv_timeout(Duration::from_secs(10)).unwrap();
     let wrong = lines[1].recv_timeout(Duration::from_secs(10)).unwrap();
     assert!(
