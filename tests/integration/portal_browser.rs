@@ -29,21 +29,15 @@ async fn a_customer_manages_an_endpoint_in_the_browser() {
     let good = receiver.configure("/good", &[], &[200], None).await;
     let bad = receiver.configure("/bad", &[], &[500], None).await;
     let h = Harness::start(sqlite(test_config())).await;
-    h.api
-        .post::<serde_json::Value>(
-            "/v1/event-types",
-            &h.key,
-            json!({"name": "order.paid", "description": "An order was paid",
-                   "example": {"order": 1}}),
-        )
-        .await;
+    let paid = json!({"name": "order.paid", "description": "An order was paid",
+                      "example": {"order": 1}});
+    let paid = hookline_tests::body::<hookline_client::types::EventTypeIn>(paid);
+    hookline_tests::ok(h.client.event_types_create().body(paid).send()).await;
     // Another tenant's endpoint, which the customer's page must never show.
     let stranger = mint_key(&h.api.app, &unique("stranger"), &[Scope::WebhooksWrite]).await;
     let private = "https://private.example.com/stranger-hook";
-    let foreign: serde_json::Value = h
-        .api
-        .post("/v1/webhooks", &stranger, json!({"url": private}))
-        .await;
+    let stranger = hookline_client::connect(&h.base(), &stranger).unwrap();
+    let foreign = hookline_tests::calls::create_webhook(&stranger, json!({"url": private})).await;
 
     let artifacts = hookline_tests::root().join("target/test-artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
@@ -57,7 +51,7 @@ async fn a_customer_manages_an_endpoint_in_the_browser() {
         "--bad".into(),
         bad,
         "--foreign".into(),
-        foreign["id"].as_str().unwrap().into(),
+        foreign.id.to_string(),
         "--foreign-text".into(),
         private.into(),
         "--artifacts".into(),
