@@ -12,7 +12,7 @@ use hookline_client::types::{
 use hookline_tests::{
     Api, Backend, Harness, Receiver, body, id, mint_key, ok, refused, sqlite, test_config, unique,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 
 async fn sessions_see_only_their_webhooks_and_may_only_retry(b: Backend) {
     let app = b.app(test_config()).await;
@@ -339,10 +339,12 @@ async fn the_portal_in_a_browser_shows_and_retries_a_delivery() {
     k.expires_at = Some(chrono::Utc::now() - chrono::Duration::minutes(1));
     h.api.app.store.put_key(&k).await.unwrap();
     let stranger = mint_key(&h.api.app, &unique("stranger"), &[Scope::WebhooksWrite]).await;
-    let foreign: Value = h
-        .api
-        .post("/v1/portal-sessions", &stranger, json!({}))
-        .await;
+    let stranger = hookline_client::connect(&base, &stranger).unwrap();
+    let foreign = ok(stranger
+        .portal_create()
+        .body(body::<PortalSessionIn>(json!({})))
+        .send())
+    .await;
 
     let artifacts = hookline_tests::root().join("target/test-artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
@@ -360,10 +362,7 @@ async fn the_portal_in_a_browser_shows_and_retries_a_delivery() {
         "--refused".into(),
         format!("{base}/portal#session=hl_{}", "0".repeat(40)),
         "--foreign".into(),
-        format!(
-            "{base}/portal#session={}",
-            foreign["token"].as_str().unwrap()
-        ),
+        format!("{base}/portal#session={}", foreign.token),
         "--private-text".into(),
         url.clone(),
     ];
@@ -380,10 +379,8 @@ async fn the_portal_in_a_browser_shows_and_retries_a_delivery() {
     assert_eq!(d.status, DeliveryStatus::Succeeded);
     // The chart's figures: 24 hours holding the delivery (now succeeded) and its four
     // attempts, three of them failed (summed: the test may straddle an hour).
-    let stats: Value = h
-        .api
-        .get(&format!("/v1/webhooks/{webhook}/stats"), &h.key)
-        .await;
+    let stats = hookline_tests::ok(h.client.webhooks_stats().id(webhook.to_string()).send()).await;
+    let stats = serde_json::to_value(stats).unwrap();
     let hours = stats["hourly"].as_array().unwrap();
     assert_eq!(hours.len(), 24, "{stats}");
     let sum = |k: &str| hours.iter().map(|h| h[k].as_i64().unwrap()).sum::<i64>();

@@ -1,6 +1,8 @@
-//! The API called in process, as raw `(status, JSON)` for error-shape checks and as typed DTOs
-//! (the API's own `XxxOut` types) for everything else; every call held to `openapi.json`
-//! ([`crate::contract`]).
+//! The API two ways: [`Api::typed`], the generated client (`hookline_client`) against the app
+//! served on loopback, for every request a test means to be well-formed; and [`Api::call`],
+//! raw `(status, JSON)` in process, for input that is bad on purpose, headers the client does
+//! not send, and what is not an API answer (the page, `openapi.json`). Every raw call is held
+//! to `openapi.json` too ([`crate::contract`]).
 
 use std::future::IntoFuture;
 use std::sync::Arc;
@@ -8,7 +10,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use http::{Request, StatusCode};
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -58,21 +59,6 @@ impl Api {
         self.call_raw(method, path, key, raw.as_deref(), &[]).await
     }
 
-    /// A call that must succeed (2xx), its answer read as `T`.
-    pub async fn ok<T: DeserializeOwned>(
-        &self,
-        method: &str,
-        path: &str,
-        key: &str,
-        body: Option<Value>,
-    ) -> T {
-        let (s, v) = self.call(method, path, Some(key), body).await;
-        assert!(s.is_success(), "{method} {path}: {s} {v}");
-        serde_json::from_value(v.clone()).unwrap_or_else(|e| {
-            panic!("{method} {path}: answer is not the documented shape ({e}): {v}")
-        })
-    }
-
     /// A call that must be answered exactly `status`; its JSON answer.
     pub async fn expect(
         &self,
@@ -85,14 +71,6 @@ impl Api {
         let (s, v) = self.call(method, path, Some(key), body).await;
         assert_eq!(s.as_u16(), status, "{method} {path}: {v}");
         v
-    }
-
-    pub async fn get<T: DeserializeOwned>(&self, path: &str, key: &str) -> T {
-        self.ok("GET", path, key, None).await
-    }
-
-    pub async fn post<T: DeserializeOwned>(&self, path: &str, key: &str, body: Value) -> T {
-        self.ok("POST", path, key, Some(body)).await
     }
 
     pub async fn call_raw(
