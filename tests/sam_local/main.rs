@@ -193,7 +193,6 @@ async fn sam_local_start_api_serves_the_walkthrough_and_its_events_are_delivered
         .stderr(Stdio::null())
         .spawn()
         .expect("sam local start-api"));
-    let http = reqwest::Client::new();
     hookline_tests::healthy(&base, Duration::from_secs(120)).await;
     println!(
         "  sam local start-api answering: {:.1} s",
@@ -234,19 +233,17 @@ async fn sam_local_start_api_serves_the_walkthrough_and_its_events_are_delivered
     // Written to the store from this process: the function sees it once its cache of the
     // tenant's webhooks (HOOKLINE_CACHE_TTL_MS) has expired. Until then a publish reaches no
     // webhook and queues nothing.
+    // (That cache runs on the container's real time, not a clock of this test: it waits.)
+    let client = hookline_client::connect(&base, &key).unwrap();
     let mut event_id = String::new();
     for n in 0..40 {
         event_id = format!("evt_sam_local_{n}");
-        let r = http
-            .post(format!("{base}/v1/events"))
-            .bearer_auth(&key)
-            .json(&json!({"id": event_id, "type": "order.paid", "data": {"order": 7}}))
-            .send()
+        let event = json!({"id": event_id, "type": "order.paid", "data": {"order": 7}});
+        if hookline_tests::calls::publish(&client, event)
             .await
-            .unwrap();
-        assert_eq!(r.status(), 202);
-        let answer: serde_json::Value = r.json().await.unwrap();
-        if answer["deliveries"] == 1 {
+            .deliveries
+            == 1
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
