@@ -39,6 +39,7 @@ mod portal_browser;
 mod portal_manage;
 mod ratelimit;
 mod reads;
+mod redelivery;
 mod rotation;
 mod rust_client;
 mod sdk;

@@ -84,7 +84,7 @@ impl Deliverer {
                 .unwrap_or_else(|p| p.into_inner())
                 .push(d.clone());
         } else if !self.save_with(&d, before, archived.as_ref()).await? {
-            return Ok(Outcome::Done);
+            return self.after_another_recorded(&d).await;
         }
         if let Some(a) = d.attempts.last() {
             self.app
@@ -178,10 +178,34 @@ impl Deliverer {
         d.cancel_reason = Some(reason.into());
         d.next_attempt_at = None;
         d.updated_at = self.app.clock.now();
-        if self.save_with(&d, before, None).await? {
-            self.app.metrics.processed(Processed::Cancelled);
+        if !self.save_with(&d, before, None).await? {
+            return self.after_another_recorded(&d).await;
         }
+        self.app.metrics.processed(Processed::Cancelled);
         Ok(Outcome::Done)
+    }
+
+    /// What a copy of a message does when another copy recorded the delivery first. The
+    /// queue hands a message out again when its lease runs out (an attempt that outlasted the
+    /// visibility timeout), and then only the newest receipt settles it: the copy that won
+    /// may hold the stale one, so its retry delay is lost, while this copy's delete would take
+    /// the message for good. While the delivery is pending this copy keeps the message for
+    /// its next slot; a delivery that ended needs it no more.
+    async fn after_another_recorded(&self, d: &Delivery) -> Result<Outcome> {
+        let stored = self
+            .app
+            .store
+            .get_delivery(&d.tenant_id, &d.webhook_id, &d.id)
+            .await?;
+        let now = self.app.clock.now();
+        Ok(match stored {
+            Some(s) if s.status == DeliveryStatus::Pending => {
+                let at = s.next_attempt_at.unwrap_or(now);
+                let wait = (at - now).to_std().unwrap_or_default();
+                Outcome::RetryIn(wait.max(Duration::from_millis(100)))
+            }
+            _ => Outcome::Done,
+        })
     }
 
     /// Records `d` if it still has the attempts it had `before`, with an attempt that left the
