@@ -45,10 +45,12 @@ use std::time::{Duration, Instant};
 
 use hookline::backend::Hookline;
 use hookline::config::{Config, LogDeliveries};
-use hookline::delivery::Deliverer;
 use hookline::model::Scope;
-use hookline_tests::{Killed, Receiver, free_port, lambda_poll, mint_key, root, unique};
+use hookline_tests::{Killed, Receiver, free_port, mint_key, root, unique};
 use serde_json::{Value, json};
+
+mod cost_handlers;
+use cost_handlers::Handlers;
 
 const API_GW_PER_M: f64 = 1.00;
 const LAMBDA_PER_M: f64 = 0.20;
@@ -103,8 +105,11 @@ struct Usage {
     deliveries: usize,
     api_calls: usize,
     api_ms: u64,
+    /// The CPU time the API function's invocations took on their thread.
+    api_cpu: Duration,
     deliver_calls: usize,
     deliver_ms: u64,
+    deliver_cpu: Duration,
     /// What both functions logged (lines and EMF documents), as counted by the log writer.
     logged: u64,
     aws: Value,
@@ -221,13 +226,18 @@ impl Usage {
             self.api_ms,
             self.deliver_ms,
         );
+        println!(
+            "      Lambda CPU: API {:.2} ms per invocation, delivery function {:.3} ms per delivery",
+            self.api_cpu.as_secs_f64() * 1000.0 / self.api_calls.max(1) as f64,
+            self.deliver_cpu.as_secs_f64() * 1000.0 / d,
+        );
         c
     }
 }
 
 /// Calls the API function with one API Gateway (HTTP API) event; returns the body.
 async fn invoke(
-    app: &Hookline,
+    handlers: &Handlers,
     key: &str,
     method: &str,
     path: &str,
@@ -236,27 +246,39 @@ async fn invoke(
 ) -> Value {
     let event = hookline_tests::api_event(method, path, key, Some(&body));
     let started = Instant::now();
-    let (status, out) = hookline_tests::invoke_api(app, event).await;
+    let ((status, out), cpu) = handlers.api(event).await;
     usage.api_calls += 1;
     usage.api_ms += started.elapsed().as_millis() as u64 + 1;
+    usage.api_cpu += cpu;
     assert!((200..300).contains(&status), "{path}: {status} {out}");
     out
 }
 
-/// Lambda's SQS event source (`lambda_poll`): batches of up to ten to the delivery
-/// function's handler until the queue is empty and `expected` deliveries arrived.
+/// Lambda's SQS event source: receives of up to ten messages, batches of up to the template's
+/// batch size to the delivery function's handler, deletes of what it did not report as failed,
+/// until the queue is empty and `expected` deliveries arrived.
 async fn deliver_all(
-    app: &Hookline,
+    (app, handlers): (&Hookline, &Handlers),
     receiver: &Receiver,
     path: &str,
     expected: usize,
     usage: &mut Usage,
 ) {
-    let deliverer = Deliverer::new(app.clone()).unwrap();
+    let batch = hookline::delivery::lambda::BATCH_SIZE;
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
-        let polled = lambda_poll(app, &deliverer).await;
-        if polled.messages == 0 {
+        let mut received = Vec::new();
+        while received.len() < batch {
+            let want = (batch - received.len()).min(10);
+            let got = app.queue.receive(want, Duration::from_secs(30)).await;
+            let got = got.unwrap();
+            let more = got.len() == want;
+            received.extend(got);
+            if !more {
+                break;
+            }
+        }
+        if received.is_empty() {
             if receiver.log_for(path).await.len() >= expected {
                 break;
             }
@@ -264,9 +286,18 @@ async fn deliver_all(
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         }
+        let (event, receipts) = hookline_tests::sqs_event(&received);
+        let started = Instant::now();
+        let (resp, cpu) = handlers.deliver(event).await;
         usage.deliver_calls += 1;
-        usage.deliver_ms += polled.handler_time.as_millis() as u64 + 1;
-        assert_eq!(polled.failures, 0, "first-try deliveries only");
+        usage.deliver_ms += started.elapsed().as_millis() as u64 + 1;
+        usage.deliver_cpu += cpu;
+        assert!(
+            resp.batch_item_failures.is_empty(),
+            "first-try deliveries only"
+        );
+        let done: Vec<_> = receipts.into_values().collect();
+        app.queue.delete(&done).await.unwrap();
     }
     let got = receiver.log_for(path).await;
     assert_eq!(got.len(), expected, "every delivery arrived once");
@@ -350,7 +381,12 @@ impl Scenario {
     }
 }
 
-async fn scenario(app: &Hookline, proxy: &str, receiver: &Receiver, s: &Scenario) -> Usage {
+async fn scenario(
+    (app, handlers): (&Hookline, &Handlers),
+    proxy: &str,
+    receiver: &Receiver,
+    s: &Scenario,
+) -> Usage {
     let tenant = unique("cost");
     let key = mint_key(
         app,
@@ -362,7 +398,7 @@ async fn scenario(app: &Hookline, proxy: &str, receiver: &Receiver, s: &Scenario
     let url = receiver.configure(&path, &[], &[200], None).await;
     let mut usage = Usage::default();
     invoke(
-        app,
+        handlers,
         &key,
         "PATCH",
         "/v1/settings",
@@ -372,7 +408,7 @@ async fn scenario(app: &Hookline, proxy: &str, receiver: &Receiver, s: &Scenario
     .await;
     for _ in 0..s.webhooks {
         invoke(
-            app,
+            handlers,
             &key,
             "POST",
             "/v1/webhooks",
@@ -393,10 +429,18 @@ async fn scenario(app: &Hookline, proxy: &str, receiver: &Receiver, s: &Scenario
             1 => s.size.event(sent),
             _ => json!({"events": (sent..sent + n).map(|i| s.size.event(i)).collect::<Vec<_>>()}),
         };
-        invoke(app, &key, "POST", s.api_path(), body, &mut usage).await;
+        invoke(handlers, &key, "POST", s.api_path(), body, &mut usage).await;
         sent += n;
     }
-    deliver_all(app, receiver, &path, s.events * s.webhooks, &mut usage).await;
+    let functions = (app, handlers);
+    deliver_all(
+        functions,
+        receiver,
+        &path,
+        s.events * s.webhooks,
+        &mut usage,
+    )
+    .await;
     usage.deliveries = s.events * s.webhooks;
     usage.logged = hookline::telemetry::logged_bytes() - logged;
     usage.aws = costs(proxy).await;
@@ -421,6 +465,7 @@ async fn main() {
         ..Config::default()
     };
     let app = hookline_tests::aws(config).await;
+    let (handlers, init) = Handlers::start((*app.config).clone());
     let receiver = Receiver::start().await;
     let events = if full { 300 } else { 20 };
     let sizes = match full {
@@ -431,6 +476,11 @@ async fn main() {
         "Hookline cost per million first-try deliveries (moto behind a counting proxy; logs: \
          ingested at ${LOGS_INGEST_PER_GB}/GB and kept {RETENTION_DAYS} days; storage, apart: \
          what a million deliveries leave in DynamoDB, kept {RETENTION_DAYS} days)\n"
+    );
+    println!(
+        "Lambda init (configuration, SDK clients, router, engine; in process): {:.1} ms, {:.1} ms of CPU\n",
+        init.wall.as_secs_f64() * 1000.0,
+        init.cpu.as_secs_f64() * 1000.0
     );
     let mut summary = Vec::new();
     for size in sizes {
@@ -449,7 +499,7 @@ async fn main() {
                     size,
                     level,
                 };
-                let usage = scenario(&app, &proxy_url, &receiver, &s).await;
+                let usage = scenario((&app, &handlers), &proxy_url, &receiver, &s).await;
                 assert!(usage.f("wru") > 0.0, "nothing counted");
                 assert!(usage.logged > 0, "no log bytes counted");
                 let c = usage.report(&s);

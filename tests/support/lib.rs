@@ -300,29 +300,7 @@ pub async fn handle_as_lambda(
     deliverer: &hookline::delivery::Deliverer,
     received: Vec<hookline::queue::Received>,
 ) -> (Polled, hookline::queue::QueueResult<()>) {
-    use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-    let mut event = SqsEvent::default();
-    let mut receipts = std::collections::HashMap::new();
-    for (i, m) in received.iter().enumerate() {
-        let mut msg = SqsMessage::default();
-        msg.message_id = Some(format!("m{i}"));
-        msg.receipt_handle = Some(m.receipt.0.clone());
-        msg.body = Some(m.task.encode());
-        // A FIFO queue's message, as Lambda describes it: its queue and its group.
-        if let Some(handle) = m.receipt.0.strip_prefix(hookline::queue::sqs::FIFO_RECEIPT) {
-            msg.receipt_handle = Some(handle.to_string());
-            msg.event_source_arn =
-                Some("arn:aws:sqs:us-east-1:000000000000:deliveries.fifo".into());
-            msg.attributes
-                .insert("MessageGroupId".into(), m.task.group().to_string());
-        }
-        msg.attributes.insert(
-            "ApproximateReceiveCount".into(),
-            m.receive_count.to_string(),
-        );
-        receipts.insert(format!("m{i}"), m.receipt.clone());
-        event.records.push(msg);
-    }
+    let (event, mut receipts) = sqs_event(&received);
     let messages = event.records.len();
     if messages == 0 {
         let none = Polled {
@@ -349,6 +327,40 @@ pub async fn handle_as_lambda(
         handler_time,
     };
     (polled, deleted)
+}
+
+/// The SQS event Lambda's event source would give the delivery function for `received`, and
+/// each message's receipt by its id in the event (to delete those not reported as failed).
+pub fn sqs_event(
+    received: &[hookline::queue::Received],
+) -> (
+    aws_lambda_events::event::sqs::SqsEvent,
+    std::collections::HashMap<String, hookline::queue::Receipt>,
+) {
+    use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+    let mut event = SqsEvent::default();
+    let mut receipts = std::collections::HashMap::new();
+    for (i, m) in received.iter().enumerate() {
+        let mut msg = SqsMessage::default();
+        msg.message_id = Some(format!("m{i}"));
+        msg.receipt_handle = Some(m.receipt.0.clone());
+        msg.body = Some(m.task.encode());
+        // A FIFO queue's message, as Lambda describes it: its queue and its group.
+        if let Some(handle) = m.receipt.0.strip_prefix(hookline::queue::sqs::FIFO_RECEIPT) {
+            msg.receipt_handle = Some(handle.to_string());
+            msg.event_source_arn =
+                Some("arn:aws:sqs:us-east-1:000000000000:deliveries.fifo".into());
+            msg.attributes
+                .insert("MessageGroupId".into(), m.task.group().to_string());
+        }
+        msg.attributes.insert(
+            "ApproximateReceiveCount".into(),
+            m.receive_count.to_string(),
+        );
+        receipts.insert(format!("m{i}"), m.receipt.clone());
+        event.records.push(msg);
+    }
+    (event, receipts)
 }
 
 /// A webhook record as stored, for tests that seed the store directly.
