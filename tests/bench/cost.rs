@@ -457,6 +457,16 @@ async fn main() {
     // SAFETY: set before any other thread reads the environment (the test support reads the
     // emulator's address from it).
     unsafe { std::env::set_var("HOOKLINE_TEST_AWS_ENDPOINT", &proxy_url) };
+    // The handlers' own wiring reads credentials and region as a function does: from the
+    // environment, set as Lambda sets it (the emulator takes any).
+    for (name, value) in [
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_REGION", "us-east-1"),
+    ] {
+        // SAFETY: as above, no other thread reads the environment yet.
+        unsafe { std::env::set_var(name, value) };
+    }
     let config = Config {
         allow_private_targets: true,
         rate_limit_per_minute: 0,
