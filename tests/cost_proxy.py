@@ -18,7 +18,8 @@ It also injects faults, for the fault tests (tests/integration/aws_faults.rs): w
 `POST /_faults {"rate": 0.05, "seed": 7}` that share of data-plane calls fails, each in one of
 the ways AWS fails them (see `inject`): a throttling error, a 500, a call carried out whose
 answer is lost (the connection drops after the call reached the service), a partial batch
-(failed entries in SendMessageBatch and DeleteMessageBatch, unprocessed keys in BatchGetItem),
+(failed entries in SendMessageBatch and DeleteMessageBatch, unprocessed keys in BatchGetItem
+and unprocessed writes in BatchWriteItem),
 a cancelled transaction. `GET /_faults` counts what was injected, by kind.
 
   python cost_proxy.py --upstream http://127.0.0.1:5000   -> prints "port <n>"
@@ -220,7 +221,7 @@ def pick_fault(service, op):
         if op in CONTROL or FAULTS["rate"] <= 0:
             return None
         kinds = ["throttle", "500", "lost_answer"]
-        if op in ("SendMessageBatch", "DeleteMessageBatch", "BatchGetItem"):
+        if op in ("SendMessageBatch", "DeleteMessageBatch", "BatchGetItem", "BatchWriteItem"):
             kinds = ["partial"] * 3 + kinds
         if op == "TransactWriteItems":
             kinds = ["cancelled"] * 3 + kinds
@@ -251,6 +252,21 @@ def partial(service, op, req, rng):
                               "Message": "injected partial failure"} for e in failed]
             return out
         return (dict(req, Entries=kept) if kept else None), answer
+    if op == "BatchWriteItem":
+        # Some writes come back unprocessed (as DynamoDB does when throttled): not made.
+        forward, unprocessed = {}, {}
+        for table, writes in req.get("RequestItems", {}).items():
+            held = [w for w in writes if rng.random() < 0.5] or writes[:1]
+            rest = [w for w in writes if w not in held]
+            unprocessed[table] = held
+            if rest:
+                forward[table] = rest
+
+        def answer(upstream):
+            out = dict(upstream or {})
+            out["UnprocessedItems"] = unprocessed
+            return out
+        return ({"RequestItems": forward} if forward else None), answer
     # BatchGetItem: some keys come back unprocessed.
     forward, unprocessed = {}, {}
     for table, ka in req.get("RequestItems", {}).items():

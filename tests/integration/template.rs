@@ -127,6 +127,7 @@ fn iam_for(op: &str) -> Option<Vec<&'static str>> {
         "delete_item" => vec!["dynamodb:DeleteItem"],
         "query" => vec!["dynamodb:Query"],
         "batch_get_item" => vec!["dynamodb:BatchGetItem"],
+        "batch_write_item" => vec!["dynamodb:BatchWriteItem"],
         // Transactions are authorized by the actions inside them.
         "transact_write_items" => vec![
             "dynamodb:PutItem",
