@@ -67,7 +67,7 @@ impl Handlers {
                         let cpu = thread_cpu();
                         match call {
                             Call::Api(event, reply) => {
-                                let out = api(&router, event).await;
+                                let out = hookline_tests::invoke_router(&router, event).await;
                                 let _ = reply.send((out, thread_cpu() - cpu));
                             }
                             Call::Deliver(event, reply) => {
@@ -98,24 +98,4 @@ impl Handlers {
         self.calls.send(Call::Deliver(event, reply)).unwrap();
         answer.await.unwrap()
     }
-}
-
-/// The router exactly as the API function serves it, given one event.
-async fn api(router: &axum::Router, event: Value) -> (u16, Value) {
-    use lambda_http::request::LambdaRequest;
-    use lambda_http::{Adapter, Context, LambdaEvent, Service};
-    let req: LambdaRequest = serde_json::from_value(event).expect("an API Gateway v2 event");
-    let mut adapter = Adapter::from(router.clone());
-    let resp = adapter
-        .call(LambdaEvent::new(req, Context::default()))
-        .await
-        .expect("lambda response");
-    let v = serde_json::to_value(resp).unwrap();
-    let status = v["statusCode"].as_u64().unwrap() as u16;
-    let body = v["body"]
-        .as_str()
-        .filter(|b| !b.is_empty())
-        .map(|b| serde_json::from_str(b).unwrap())
-        .unwrap_or(Value::Null);
-    (status, body)
 }

@@ -130,11 +130,17 @@ pub const SAMPLE_TENANT: &str = "sample";
 /// Runs an API Gateway (HTTP API, v2) event through `lambda_http`'s adapter, exactly as
 /// `lambda_http::run` does on Lambda, and returns the status and the JSON body.
 pub async fn invoke_api(app: &Hookline, event: Value) -> (u16, Value) {
+    // The router exactly as the API function serves it.
+    invoke_router(&hookline::api::lambda_router(app.clone()), event).await
+}
+
+/// One API Gateway (HTTP API v2) event to `router` behind lambda_http's adapter, as the API
+/// function serves it: the status and the JSON body.
+pub async fn invoke_router(router: &axum::Router, event: Value) -> (u16, Value) {
     use lambda_http::request::LambdaRequest;
     use lambda_http::{Adapter, Context, LambdaEvent, Service};
     let req: LambdaRequest = serde_json::from_value(event).expect("an API Gateway v2 event");
-    // The router exactly as the API function serves it.
-    let mut adapter = Adapter::from(hookline::api::lambda_router(app.clone()));
+    let mut adapter = Adapter::from(router.clone());
     let resp = adapter
         .call(LambdaEvent::new(req, Context::default()))
         .await

@@ -43,6 +43,21 @@ pub(crate) fn be(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Stor
     StoreError::Backend(crate::fault::BackendError::from_aws("dynamodb", e))
 }
 
+/// Before round `round` (0: the first) of a batch call whose unprocessed part is sent again:
+/// a growing pause after the first (DynamoDB leaves items unprocessed when it throttles), and
+/// a failure after 8 retries rather than an endless loop.
+async fn pause_before(round: u32, why: &'static str) -> StoreResult<()> {
+    if round == 0 {
+        return Ok(());
+    }
+    if round > 8 {
+        let gave_up = crate::fault::BackendError::unavailable("dynamodb", why);
+        return Err(StoreError::Backend(gave_up));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(10u64 << round.min(6))).await;
+    Ok(())
+}
+
 fn is_condition_failed<E, R>(e: &SdkError<E, R>) -> bool
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
@@ -87,18 +102,11 @@ impl DynamoStore {
                 .collect::<StoreResult<Vec<_>>>()?;
             let mut round = 0u32;
             while !pending.is_empty() {
-                if round > 0 {
-                    if round > 8 {
-                        return Err(StoreError::Backend(
-                            crate::fault::BackendError::unavailable(
-                                "dynamodb",
-                                "BatchWriteItem kept items unprocessed through 8 retries",
-                            ),
-                        ));
-                    }
-                    let pause = 10u64 << round.min(6);
-                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
-                }
+                pause_before(
+                    round,
+                    "BatchWriteItem kept items unprocessed through 8 retries",
+                )
+                .await?;
                 round += 1;
                 let res = self
                     .client
@@ -205,18 +213,11 @@ impl DynamoStore {
             // so when throttled); a key it keeps refusing is a failure, not an endless loop.
             let mut round = 0u32;
             while let Some(ka) = pending.take() {
-                if round > 0 {
-                    if round > 8 {
-                        return Err(StoreError::Backend(
-                            crate::fault::BackendError::unavailable(
-                                "dynamodb",
-                                "BatchGetItem kept keys unprocessed through 8 retries",
-                            ),
-                        ));
-                    }
-                    let pause = 10u64 << round.min(6);
-                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
-                }
+                pause_before(
+                    round,
+                    "BatchGetItem kept keys unprocessed through 8 retries",
+                )
+                .await?;
                 round += 1;
                 let res = self
                     .client
