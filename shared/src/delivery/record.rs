@@ -210,7 +210,7 @@ impl Deliverer {
 
     /// Records `d` if it still has the attempts it had `before`, with an attempt that left the
     /// inline window stored apart in the same write, and counts what changed; false when
-    /// another worker recorded it meanwhile (a duplicate message: that one owns it).
+    /// another copy of the message recorded it meanwhile (see [`Self::after_another_recorded`]).
     async fn save_with(
         &self,
         d: &Delivery,
