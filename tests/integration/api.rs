@@ -3,7 +3,7 @@
 
 use hookline::model::Scope;
 use hookline_client::types::{EventBatchIn, EventIn, WebhookIn, WebhookPatchIn};
-use hookline_tests::{Api, Backend, body, mint_key, ok, refused, test_config, unique};
+use hookline_tests::{Api, Backend, body, calls, mint_key, ok, refused, test_config, unique};
 use http::StatusCode;
 use serde_json::{Value, json};
 
@@ -35,12 +35,12 @@ async fn webhook_lifecycle_create_list_read_patch_put_delete(b: Backend) {
     let api = Api::new(app);
     let (tenant, key) = setup(&api).await;
     let c = api.typed(&key).await;
-    let created = ok(c
-        .webhooks_create()
-        .body(body::<WebhookIn>(json!({
+    let created = calls::create_webhook(
+        &c,
+        json!({
         "url": "https://api.example.com/hooks", "events": ["invoice.*", "order.paid"],
-        "description": "billing", "metadata": {"team": "a"}})))
-        .send())
+        "description": "billing", "metadata": {"team": "a"}}),
+    )
     .await;
     let id = created.id.clone();
     let secret = created.secret.clone();

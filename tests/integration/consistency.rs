@@ -6,7 +6,7 @@
 use hookline::ids::WebhookId;
 use hookline::model::Scope;
 use hookline_client::types::{EventIn, EventTypeIn, RotateSecretIn, WebhookIn, WebhookPatchIn};
-use hookline_tests::{Api, Backend, body, mint_key, ok, refused, test_config, unique};
+use hookline_tests::{Api, Backend, body, calls, mint_key, ok, refused, test_config, unique};
 use serde_json::{Value, json};
 
 async fn put_keeps_an_omitted_account_filter_and_creates_an_unknown_id(b: Backend) {
@@ -15,12 +15,10 @@ async fn put_keeps_an_omitted_account_filter_and_creates_an_unknown_id(b: Backen
     let c = api
         .typed(&mint_key(&app, &unique("c"), &[Scope::WebhooksWrite]).await)
         .await;
-    let w = ok(c
-        .webhooks_create()
-        .body(body::<WebhookIn>(
-            json!({"url": "https://hooks.example.com/a", "account_ids": ["acc_1"]}),
-        ))
-        .send())
+    let w = calls::create_webhook(
+        &c,
+        json!({"url": "https://hooks.example.com/a", "account_ids": ["acc_1"]}),
+    )
     .await;
     let put = |id: String, w: Value| c.webhooks_put().id(id).body(body::<WebhookIn>(w)).send();
     let v = ok(put(
@@ -145,13 +143,7 @@ async fn an_admin_acts_on_any_listed_webhook_by_id(b: Backend) {
     let c = api
         .typed(&mint_key(&app, &unique("c"), &[Scope::WebhooksWrite]).await)
         .await;
-    let w = ok(c
-        .webhooks_create()
-        .body(body::<WebhookIn>(
-            json!({"url": "https://hooks.example.com/x"}),
-        ))
-        .send())
-    .await;
+    let w = calls::create_webhook(&c, json!({"url": "https://hooks.example.com/x"})).await;
     let listed = ok(admin.webhooks_list().limit(100u64).send()).await;
     assert!(listed.data.iter().any(|x| x.id == w.id), "{listed:?}");
     let v = ok(admin.webhooks_read().id(w.id.clone()).send()).await;

@@ -5,11 +5,9 @@
 use std::time::Duration;
 
 use hookline::delivery::Deliverer;
-use hookline_client::types::{
-    EventIn, FilterCheckIn, PublishOut, WebhookIn, WebhookOut, WebhookPatchIn,
-};
+use hookline_client::types::{FilterCheckIn, PublishOut, WebhookOut, WebhookPatchIn};
 use hookline_client::{Client, patch_json};
-use hookline_tests::{Backend, Receiver, body, client, drain, ok, refused, test_config};
+use hookline_tests::{Backend, Receiver, body, calls, client, drain, ok, refused, test_config};
 use serde_json::{Value, json};
 
 const FILTER: &str = r#"{"type": {"$startsWith": "invoice."},
@@ -19,15 +17,8 @@ fn filter() -> Value {
     serde_json::from_str(FILTER).unwrap()
 }
 
-async fn create(c: &Client, w: Value) -> WebhookOut {
-    ok(c.webhooks_create().body(body::<WebhookIn>(w)).send()).await
-}
-
 async fn publish(c: &Client, ty: &str, data: Value) -> PublishOut {
-    ok(c.events_create()
-        .body(body::<EventIn>(json!({"type": ty, "data": data})))
-        .send())
-    .await
+    calls::publish(c, json!({"type": ty, "data": data})).await
 }
 
 async fn only_matching_events_are_delivered(b: Backend) {
@@ -37,13 +28,13 @@ async fn only_matching_events_are_delivered(b: Backend) {
     let receiver = Receiver::start().await;
     let filtered = receiver.configure("/filtered", &[], &[200], None).await;
     let all = receiver.configure("/all", &[], &[200], None).await;
-    let w = create(&c, json!({"url": filtered, "filter": filter()})).await;
+    let w = calls::create_webhook(&c, json!({"url": filtered, "filter": filter()})).await;
     assert_eq!(
         w.filter.map(Value::Object),
         Some(filter()),
         "the answer shows the filter"
     );
-    create(&c, json!({"url": all})).await;
+    calls::create_webhook(&c, json!({"url": all})).await;
     let big_fr = json!({"amount": 20000, "customer": {"country": "FR"}});
     let hit = publish(&c, "invoice.paid", big_fr.clone()).await;
     let small = publish(
@@ -80,7 +71,7 @@ async fn an_event_no_filter_accepts_makes_no_delivery_and_no_message(b: Backend)
     let app = b.app(test_config()).await;
     let (api, key) = client(&app).await;
     let c = api.typed(&key).await;
-    create(
+    calls::create_webhook(
         &c,
         json!({"url": "https://a.example.com/", "filter": filter()}),
     )
@@ -136,7 +127,7 @@ async fn a_malformed_filter_is_a_422_naming_where(b: Backend) {
     let list = ok(c.webhooks_list().send()).await;
     assert!(list.data.is_empty(), "nothing was created");
     // A change to a bad filter changes nothing; `null` removes the filter.
-    let w = create(
+    let w = calls::create_webhook(
         &c,
         json!({"url": "https://a.example.com/", "filter": filter()}),
     )
@@ -161,7 +152,7 @@ async fn a_sample_event_is_checked_against_the_webhook(b: Backend) {
     let app = b.app(test_config()).await;
     let (api, key) = client(&app).await;
     let c = api.typed(&key).await;
-    let w = create(
+    let w = calls::create_webhook(
         &c,
         json!({"url": "https://a.example.com/", "events": ["invoice.*"], "filter": filter()}),
     )

@@ -8,8 +8,8 @@ use hookline::delivery::Deliverer;
 use hookline::model::Scope;
 use hookline_client::Client;
 use hookline_client::types::{
-    DeliveryOut, DeliveryStatus, EventIn, EventOut, ListOutDeliveryOutDataItem, SettingsOut,
-    SettingsPatchIn, WebhookId, WebhookIn,
+    DeliveryOut, DeliveryStatus, EventOut, ListOutDeliveryOutDataItem, SettingsOut,
+    SettingsPatchIn, WebhookId,
 };
 use hookline_tests::{Backend, Receiver, body, calls, drain, mint_key, ok, test_config, unique};
 use serde_json::{Value, json};
@@ -74,15 +74,8 @@ async fn settings_are_read_by_the_tenant_and_changed_by_an_admin(b: Backend) {
     // Events published now expire after 7 days, and so do their deliveries.
     let receiver = Receiver::start().await;
     let url = receiver.configure("/r", &[], &[200], None).await;
-    ok(c.webhooks_create()
-        .body(body::<WebhookIn>(json!({"url": url})))
-        .send())
-    .await;
-    let e = ok(c
-        .events_create()
-        .body(body::<EventIn>(json!({"type": "a.b", "data": {}})))
-        .send())
-    .await;
+    calls::create_webhook(&c, json!({"url": url})).await;
+    let e = calls::publish(&c, json!({"type": "a.b", "data": {}})).await;
     let ev = ok(c.events_read().id(e.id.to_string()).send()).await;
     let week = ev.created_at + TimeDelta::days(7);
     assert_eq!(ev.expires_at, week, "{ev:?}");
@@ -140,18 +133,10 @@ async fn one_event_at(
     let mut ids = Vec::new();
     for (path, status) in [("/ok", 200), ("/bad", 500)] {
         let url = receiver.configure(path, &[], &[status], None).await;
-        let w = ok(c
-            .webhooks_create()
-            .body(body::<WebhookIn>(json!({"url": url})))
-            .send())
-        .await;
+        let w = calls::create_webhook(&c, json!({"url": url})).await;
         ids.push(w.id);
     }
-    let e = ok(c
-        .events_create()
-        .body(body::<EventIn>(json!({"type": "a.b", "data": {"n": 1}})))
-        .send())
-    .await;
+    let e = calls::publish(&c, json!({"type": "a.b", "data": {"n": 1}})).await;
     let deliverer = Deliverer::new(app.clone()).unwrap();
     drain(&app, &deliverer).await;
     assert_eq!(receiver.log_for("/ok").await.len(), 1);
@@ -321,16 +306,8 @@ async fn serve_marks_first_try_successes_at_the_failures_level() {
     .await;
     let receiver = Receiver::start().await;
     let url = receiver.configure("/lean", &[], &[200], None).await;
-    let w = ok(c
-        .webhooks_create()
-        .body(body::<WebhookIn>(json!({"url": url})))
-        .send())
-    .await;
-    let e = ok(c
-        .events_create()
-        .body(body::<EventIn>(json!({"type": "a.b", "data": {}})))
-        .send())
-    .await;
+    let w = calls::create_webhook(&c, json!({"url": url})).await;
+    let e = calls::publish(&c, json!({"type": "a.b", "data": {}})).await;
     receiver
         .wait_for("/lean", 1, std::time::Duration::from_secs(10))
         .await;

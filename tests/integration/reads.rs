@@ -6,10 +6,10 @@ use std::time::Duration;
 use chrono::Utc;
 use hookline::ids::DeliveryId;
 use hookline::model::Scope;
-use hookline_client::types::{EventIn, WebhookIn};
+use hookline_client::types::EventIn;
 use hookline_tests::{
-    Api, Backend, Harness, Receiver, body, eventually, id, mint_key, ok, refused, test_config,
-    unique,
+    Api, Backend, Harness, Receiver, body, calls, eventually, id, mint_key, ok, refused,
+    test_config, unique,
 };
 use serde_json::json;
 
@@ -141,11 +141,7 @@ async fn admin_keys_list_across_tenants_or_filter_by_tenant(b: Backend) {
         (&ka, "https://a.example.com/"),
         (&kb, "https://b.example.com/"),
     ] {
-        let w = ok(c
-            .webhooks_create()
-            .body(body::<WebhookIn>(json!({"url": url})))
-            .send())
-        .await;
+        let w = calls::create_webhook(c, json!({"url": url})).await;
         made.push(w.id.to_string());
     }
     let (a, b) = (made[0].clone(), made[1].clone());
@@ -191,11 +187,7 @@ async fn expired_events_and_deliveries_are_never_returned(b: Backend) {
     )
     .await;
     let c = api.typed(&key).await;
-    let w = ok(c
-        .webhooks_create()
-        .body(body::<WebhookIn>(json!({"url": "https://a.example.com/"})))
-        .send())
-    .await;
+    let w = calls::create_webhook(&c, json!({"url": "https://a.example.com/"})).await;
     let wh = w.id.to_string();
     let event = || body::<EventIn>(json!({"id": "evt-exp", "type": "a.b", "data": {}}));
     let out = ok(c.events_create().body(event()).send()).await;
