@@ -256,9 +256,9 @@ async fn invoke(
     out
 }
 
-/// Lambda's SQS event source: receives of up to ten messages, batches of up to the template's
-/// batch size to the delivery function's handler, deletes of what it did not report as failed,
-/// until the queue is empty and `expected` deliveries arrived.
+/// Lambda's SQS event source: batches as `lambda_receive` gathers them to the delivery
+/// function's handler, deletes of what it did not report as failed, until the queue is empty
+/// and `expected` deliveries arrived.
 async fn deliver_all(
     (app, handlers): (&Hookline, &Handlers),
     receiver: &Receiver,
@@ -266,20 +266,9 @@ async fn deliver_all(
     expected: usize,
     usage: &mut Usage,
 ) {
-    let batch = hookline::delivery::lambda::BATCH_SIZE;
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
-        let mut received = Vec::new();
-        while received.len() < batch {
-            let want = (batch - received.len()).min(10);
-            let got = app.queue.receive(want, Duration::from_secs(30)).await;
-            let got = got.unwrap();
-            let more = got.len() == want;
-            received.extend(got);
-            if !more {
-                break;
-            }
-        }
+        let received = hookline_tests::lambda_receive(app).await;
         if received.is_empty() {
             if receiver.log_for(path).await.len() >= expected {
                 break;

@@ -273,11 +273,20 @@ pub struct Polled {
     pub handler_time: Duration,
 }
 
-/// One poll of the queue as Lambda's SQS event source does it: receives of up to ten messages
-/// (SQS's most per call) until the template's batch size is reached or the queue has no more
-/// visible now, given to the delivery function's handler as one event (with each message's
+/// One poll of the queue as Lambda's SQS event source does it: what [`lambda_receive`]
+/// gathers, given to the delivery function's handler as one event (with each message's
 /// receive count), and those it does not report as failures deleted.
 pub async fn lambda_poll(app: &Hookline, deliverer: &hookline::delivery::Deliverer) -> Polled {
+    let received = lambda_receive(app).await;
+    let (polled, deleted) = handle_as_lambda(app, deliverer, received).await;
+    deleted.unwrap();
+    polled
+}
+
+/// What Lambda's SQS event source gathers for one invocation: receives of up to ten messages
+/// (SQS's most per call) until the template's batch size is reached or the queue has no more
+/// visible now.
+pub async fn lambda_receive(app: &Hookline) -> Vec<hookline::queue::Received> {
     let mut received = Vec::new();
     while received.len() < hookline::delivery::lambda::BATCH_SIZE {
         let want = (hookline::delivery::lambda::BATCH_SIZE - received.len()).min(10);
@@ -292,9 +301,7 @@ pub async fn lambda_poll(app: &Hookline, deliverer: &hookline::delivery::Deliver
             break;
         }
     }
-    let (polled, deleted) = handle_as_lambda(app, deliverer, received).await;
-    deleted.unwrap();
-    polled
+    received
 }
 
 /// Messages already received, handled as Lambda's event source does: one event to the delivery
