@@ -57,10 +57,8 @@ impl Backend {
         match self {
             Backend::Sqlite => {
                 let clock = ManualClock::new();
-                let db = SqliteDb::in_memory()
-                    .expect("in-memory SQLite")
-                    .with_clock(Arc::new(clock.clone()));
-                (Hookline::with_sqlite(config, db), TestTime::Manual(clock))
+                let app = self.app_on(config, Arc::new(clock.clone())).await;
+                (app, TestTime::Manual(clock))
             }
             Backend::Dynamo => (aws(config).await, TestTime::Real),
         }
