@@ -29,48 +29,11 @@ if ! docker info >/dev/null 2>&1; then
   exit 1
 fi
 
-# The machine's own Debian mirror, as its apt sources name it (deb822 `URIs:` lines or one-line
-# `deb` entries; the first that serves the main archive, not `-security`), so that this script
-# names no package host of its own.
-debian_mirror() {
-  local uri
-  uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null \
-    | awk '/^URIs:/ {for (i = 2; i <= NF; i++) print $i}' | grep -v -- '-security' | grep '/debian/\?$' | head -n 1)
-  [ -n "$uri" ] || uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
-    | awk '$1 == "deb" {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; break}}' \
-    | grep -v -- '-security' | grep '/debian/\?$' | head -n 1)
-  [ -n "$uri" ] || { echo "tests/sam_local.sh: no Debian mirror in the apt sources" >&2; return 1; }
-  echo "$uri"
-}
-
-# The base image: a minimal Debian (glibc, CA certificates, a shell for SAM's image build
-# step) with the environment the Lambda runtime sets. SAM adds its runtime interface emulator
-# (shipped inside aws-sam-cli) and the function's code on top.
-build_image() {
-  local dir="$1"
-  command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap; } >&2
-  debootstrap --variant=minbase --include=ca-certificates bookworm "$dir" "$(debian_mirror)" >&2
-  rm -rf "$dir"/usr/share/{doc,man,info,locale} "$dir"/var/cache/apt/* "$dir"/var/lib/apt/lists/*
-  tar -C "$dir" -c . | docker import \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'ENV LANG=C.UTF-8' \
-    --change 'ENV LAMBDA_TASK_ROOT=/var/task' \
-    --change 'ENV LAMBDA_RUNTIME_DIR=/var/runtime' \
-    --change 'WORKDIR /var/task' \
-    - "$2" >&2
-}
-image="hookline-lambda-base:$(declare -f build_image | sha256sum | cut -c1-12)"
-
-step "base image $image"
+source "$root/tests/lambda_image.sh"
+step "base image"
 start=$(date +%s)
-if docker image inspect "$image" >/dev/null 2>&1; then
-  echo "  cached"
-else
-  work="$(mktemp -d)"
-  build_image "$work/rootfs" "$image"
-  rm -rf "$work"
-fi
-echo "  size: $(( $(docker image inspect --format '{{.Size}}' "$image") / 1000000 )) MB"
+image="$(lambda_base_image)"
+echo "  $image: $(( $(docker image inspect --format '{{.Size}}' "$image") / 1000000 )) MB"
 took "$start"
 
 step "the functions (x86_64, debug), laid out as sam build does"

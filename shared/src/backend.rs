@@ -97,6 +97,17 @@ impl Hookline {
         if let Some(url) = endpoint {
             loader = loader.endpoint_url(url);
         }
+        // In a Lambda execution environment the function's role is in the environment, and so
+        // is its region: the rest of the standard chain (profiles, SSO, web identity, the
+        // instance metadata service) cannot apply there, and building it (an STS client for
+        // web identity among them) was a tenth of the functions' init.
+        if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+            loader = loader
+                .credentials_provider(
+                    aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+                )
+                .region(aws_config::environment::EnvironmentVariableRegionProvider::new());
+        }
         let sdk = loader.load().await;
         let store = crate::store::dynamo::DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&sdk),

@@ -3,7 +3,10 @@
 use hookline::backend::Hookline;
 use hookline::config::Config;
 
-#[tokio::main]
+// One thread: Lambda hands an execution environment one request at a time, and at 256 MB gives
+// it a seventh of a CPU. A worker thread per core would cost its start at init and a
+// cross-thread wake-up for each task the I/O driver readies, for no parallel work.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     hookline::telemetry::init(hookline::telemetry::LogFormat::Lambda);
     let app = Hookline::from_config(Config::from_env()?).await?;

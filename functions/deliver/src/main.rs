@@ -8,7 +8,10 @@ use hookline::config::Config;
 use hookline::delivery::{Deliverer, lambda::handle_batch_until};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
-#[tokio::main]
+// One thread: Lambda hands an execution environment one batch at a time, and at 256 MB gives
+// it a seventh of a CPU. A worker thread per core would cost its start at init and a
+// cross-thread wake-up for each task the I/O driver readies, for no parallel work.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     hookline::telemetry::init(hookline::telemetry::LogFormat::Lambda);
     let deliverer = Arc::new(Deliverer::new(
