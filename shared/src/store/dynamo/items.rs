@@ -92,33 +92,45 @@ pub fn page_budget(template: &Item) -> usize {
 /// order: a page grows while the next document still fits, deflated with the others (similar
 /// documents deflate far better together than apart); one too large alone gets a page of its
 /// own. Answers each page's documents and its deflated array.
+///
+/// Each page starts from a guess of how many documents fit, from how well the page before
+/// compressed, and moves one document at a time from there: two deflates a page when the
+/// guess is right, where growing the page one document at a time deflated every prefix
+/// (a batch of ten small events that share one page: ten deflates of growing arrays, now one).
 pub fn pack(jsons: &[String], budget: usize) -> Vec<(Range<usize>, Vec<u8>)> {
     let array = |r: Range<usize>| format!("[{}]", jsons[r].join(","));
+    let raw = |r: Range<usize>| jsons[r].iter().map(|j| j.len() + 1).sum::<usize>() + 1;
     let mut out = Vec::new();
-    let (mut start, mut fitted): (usize, Option<Vec<u8>>) = (0, None);
-    let mut i = 0;
-    while i < jsons.len() {
-        let candidate = deflate(array(start..i + 1).as_bytes());
-        match (candidate.len() <= budget, fitted.take()) {
-            (true, _) => {
-                fitted = Some(candidate);
-                i += 1;
+    // JSON bytes per deflated byte: JSON shrinks to a third or so, until a page says better.
+    let mut ratio = 3.0_f64;
+    let mut start = 0;
+    while start < jsons.len() {
+        let mut end = start + 1;
+        while end < jsons.len() && raw(start..end + 1) as f64 <= budget as f64 * ratio {
+            end += 1;
+        }
+        let mut z = deflate(array(start..end).as_bytes());
+        if z.len() <= budget {
+            while end < jsons.len() {
+                let more = deflate(array(start..end + 1).as_bytes());
+                if more.len() > budget {
+                    break;
+                }
+                (z, end) = (more, end + 1);
             }
-            // The page is full: close it, and try this event on a new one.
-            (false, Some(full)) => {
-                out.push((start..i, full));
-                start = i;
-            }
-            // Too large alone: a page of its own.
-            (false, None) => {
-                out.push((start..i + 1, candidate));
-                i += 1;
-                start = i;
+        } else {
+            // Fewer, down to one alone (a page of its own even when it does not fit).
+            while end > start + 1 {
+                end -= 1;
+                z = deflate(array(start..end).as_bytes());
+                if z.len() <= budget {
+                    break;
+                }
             }
         }
-    }
-    if let Some(last) = fitted {
-        out.push((start..jsons.len(), last));
+        ratio = raw(start..end) as f64 / z.len().max(1) as f64;
+        out.push((start..end, z));
+        start = end;
     }
     out
 }
@@ -307,5 +319,43 @@ mod tests {
         // One that does not fit alone still gets a page, of its own.
         let big = pack(&jsons[..2], 100);
         assert_eq!(big.iter().map(|(r, _)| r.len()).collect::<Vec<_>>(), [1, 1]);
+    }
+
+    /// Every page is as long as growing it one document at a time makes it, however far
+    /// the guess is off: sizes that change from page to page, a budget that fits one or many.
+    #[test]
+    fn pages_are_the_longest_that_fit_whatever_the_guess() {
+        let longest = |jsons: &[String], budget: usize| {
+            let mut pages = Vec::new();
+            let mut start = 0;
+            while start < jsons.len() {
+                let mut end = start + 1;
+                while end < jsons.len()
+                    && deflate(format!("[{}]", jsons[start..=end].join(",")).as_bytes()).len()
+                        <= budget
+                {
+                    end += 1;
+                }
+                pages.push(start..end);
+                start = end;
+            }
+            pages
+        };
+        // Small ones, then large ones, then small ones: the ratio of one page misleads the next.
+        let small = |i: usize| format!(r#"{{"id":"evt_{i}","type":"a.b","data":{{"n":{i}}}}}"#);
+        let jsons: Vec<String> = (0..12)
+            .map(small)
+            .chain((0..6).map(order))
+            .chain((20..40).map(small))
+            .collect();
+        for budget in [60, 300, 900, 2_000, 20_000] {
+            let ranges: Vec<_> = pack(&jsons, budget).into_iter().map(|(r, _)| r).collect();
+            assert_eq!(ranges, longest(&jsons, budget), "budget {budget}");
+        }
+        assert_eq!(
+            pack(&jsons[..12], 900).len(),
+            1,
+            "small events share one page"
+        );
     }
 }
