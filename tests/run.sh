@@ -87,7 +87,7 @@ if [ -f template.yaml ]; then
   AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" sam validate --lint --template template.yaml
   if [ "$quick" = false ]; then
     # The check that the template cross-compiles both functions for arm64 with cargo-lambda;
-    # deploys build with the release profile as it is (thin LTO, optimised). This build is a
+    # deploys build with the release profile as it is (fat LTO, optimised). This build is a
     # compile-and-link check (sam local runs x86_64 debug builds), so it skips optimisation
     # and LTO (cold, it took 170 s on a 2-core machine on 2026-12-03).
     step "sam build (cargo-lambda, arm64; release profile unoptimised, without LTO)"
