@@ -5,10 +5,12 @@ work (GET .../runtime/invocation/next). This script plays Lambda's Runtime API o
 starts the function's `bootstrap` in a container of the given image limited to the CPU share
 and memory of the setting (Lambda gives 1 vCPU at 1,769 MB, so 0.145 at 256 MB), and takes
 the time from the process's start (printed by the container's shell just before it runs the
-binary) to that first request. It prints the median and the spread of several starts, for two
-CFS periods, since what Lambda's scheduler uses is not published: Docker's default (100 ms),
-in which a start this short is rarely throttled, and 10 ms, in which the share is enforced
-within the start itself.
+binary) to that first request, and the CPU time the container's cgroup counted in between.
+It prints the median and the spread of several starts, for two CFS periods, since what
+Lambda's scheduler uses is not published: Docker's default (100 ms), in which a start this
+short is rarely throttled, and 10 ms, in which the share is enforced within the start itself.
+The system's trust store (read at init) is bind-mounted from this machine, which must be a
+Debian-like one (/etc/ssl/certs): see start_once.
 
     python tests/bench/lambda_init.py --image IMAGE --memory-mb 256 NAME=BOOTSTRAP ...
 """
@@ -38,7 +40,8 @@ class RuntimeApi(http.server.BaseHTTPRequestHandler):
         if self.path.endswith("/runtime/invocation/next"):
             if RuntimeApi.first_next is None:
                 RuntimeApi.first_next = time.time_ns()
-                RuntimeApi.cpu_at_next = cgroup_cpu_ns(RuntimeApi.cgroup)
+                if RuntimeApi.cgroup is not None:
+                    RuntimeApi.cpu_at_next = cgroup_cpu_ns(RuntimeApi.cgroup)
                 RuntimeApi.arrived.set()
             # Hold the request: the container is stopped once the time is taken.
             time.sleep(30)
@@ -87,6 +90,7 @@ def cgroup_cpu_ns(path):
 
 def start_once(image, bootstrap, port, cpus, period_us, memory_mb, env):
     RuntimeApi.first_next = None
+    RuntimeApi.cpu_at_next = None
     RuntimeApi.init_error = None
     RuntimeApi.arrived.clear()
     RuntimeApi.cgroup = None
