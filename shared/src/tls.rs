@@ -86,6 +86,7 @@ mod tests {
         let pem = String::from_utf8(super::pem_bundle()).unwrap();
         assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), roots.len());
         let mut distinct: Vec<&[u8]> = roots.iter().map(|c| c.as_ref()).collect();
+        distinct.sort_unstable();
         distinct.dedup();
         assert_eq!(distinct.len(), roots.len(), "each root once");
     }

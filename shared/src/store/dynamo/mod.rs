@@ -90,11 +90,14 @@ impl DynamoStore {
     /// unprocessed is written again after a growing pause, as [`Self::batch_get`] does.
     async fn put_all(&self, items: Vec<Item>) -> StoreResult<()> {
         use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-        for chunk in items.chunks(25) {
-            let mut pending = chunk
-                .iter()
+        let mut items = items.into_iter().peekable();
+        while items.peek().is_some() {
+            // The items move into their requests: a page is up to a write unit, not copied.
+            let mut pending = items
+                .by_ref()
+                .take(25)
                 .map(|item| {
-                    let put = PutRequest::builder().set_item(Some(item.clone())).build();
+                    let put = PutRequest::builder().set_item(Some(item)).build();
                     Ok(WriteRequest::builder()
                         .put_request(put.map_err(be)?)
                         .build())

@@ -46,8 +46,8 @@ const SYNC_FULL: &str = "PRAGMA synchronous = FULL";
 const SYNC_NORMAL: &str = "PRAGMA synchronous = NORMAL";
 
 /// Runs one of the statements every group runs (begin, commit, the flush setting) from the
-/// connection's statement cache: parsing them again for each group was a tenth of the
-/// database thread's CPU at 200 publishes a second, where every group is one operation.
+/// connection's statement cache: parsing them again for each group was 5 % of the database
+/// thread's CPU at 200 publishes a second, where every group is one operation.
 fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(sql)?;
     stmt.raw_execute().map(|_| ())
