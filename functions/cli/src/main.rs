@@ -331,7 +331,8 @@ async fn stopped() -> std::io::Result<()> {
 }
 
 /// Logs, when the server stops, how well the embedded database grouped its commits (with
-/// `full` durability, one flush per commit that wrote something a caller waits on).
+/// `full` durability, one flush per commit that wrote something a caller waits on), and how
+/// many operations ran on their callers' threads.
 #[cfg(feature = "sqlite")]
 fn commit_report(app: &Hookline) -> impl FnOnce() + use<> {
     let db = app.sqlite.clone();
@@ -345,6 +346,7 @@ fn commit_report(app: &Hookline) -> impl FnOnce() + use<> {
             flushes = c.flushes,
             commits = c.writes,
             operations = c.operations,
+            inline = c.inline,
             operations_per_commit =
                 format!("{:.1}", c.operations as f64 / c.writes.max(1) as f64),
             "stopped: the database flushed {} times ({:.0}/s) in {} commits that wrote",

@@ -44,12 +44,16 @@ pub struct Schedule {
     /// others, once visible, are parked (in no line and not on the timeline) until it goes.
     ordered: HashMap<Arc<str>, BTreeSet<Seq>>,
     next_token: u64,
+    /// Changes with every change, so that an answer of [`Self::next_visible`] can be kept
+    /// while it is the same (the embedded queue then skips asking again).
+    version: u64,
 }
 
 impl Schedule {
     /// Adds a message that becomes visible at `visible_at` (in flight until then if
     /// `in_flight`), received `receives` times so far.
     pub fn add(&mut self, seq: Seq, group: &str, visible_at: i64, in_flight: bool, receives: u32) {
+        self.version += 1;
         let group: Arc<str> = match self.ready.get_key_value(group) {
             Some((g, _)) => g.clone(),
             None => Arc::from(group),
@@ -162,6 +166,7 @@ impl Schedule {
             match next {
                 Some(seq) => {
                     idle_turns = 0;
+                    self.version += 1;
                     *self.in_flight.entry(group.clone()).or_default() += 1;
                     self.next_token += 1;
                     let m = self.msgs.get_mut(&seq).expect("a ready message is known");
@@ -194,6 +199,7 @@ impl Schedule {
 
     /// A message was deleted.
     pub fn remove(&mut self, seq: Seq) {
+        self.version += 1;
         if let Some(m) = self.msgs.remove(&seq) {
             self.timeline.remove(&(m.visible_at, seq));
             if m.in_flight
@@ -213,6 +219,7 @@ impl Schedule {
 
     /// A received message waits until `visible_at` (its retry delay): no longer in flight.
     pub fn delay(&mut self, seq: Seq, visible_at: i64) {
+        self.version += 1;
         if let Some(m) = self.msgs.get_mut(&seq) {
             self.timeline.remove(&(m.visible_at, seq));
             if m.in_flight {
@@ -226,14 +233,32 @@ impl Schedule {
         }
     }
 
-    /// When the next waiting message becomes visible, if any waits; `Some(now)` or earlier
-    /// when something is ready already.
-    pub fn next_visible(&self) -> Option<i64> {
-        if self.rotation.is_empty() {
-            self.timeline.first().map(|(at, _)| *at)
-        } else {
-            Some(i64::MIN)
+    /// When a receive could next pick something, if anything waits: `Some(i64::MIN)` when a
+    /// group with a ready message has less than `share` in flight, otherwise when the next
+    /// waiting message becomes visible. A group at its share is served again once one of its
+    /// messages settles (the queue signals that) or its visibility runs out (on the timeline).
+    /// Counting it as ready made an idle consumer spin: every receive came back empty, and
+    /// every wait ended at once, until a delivery finished.
+    pub fn next_visible(&self, share: usize) -> Option<i64> {
+        let served = self
+            .rotation
+            .iter()
+            .any(|g| self.in_flight.get(g).copied().unwrap_or(0) < share);
+        match served {
+            true => Some(i64::MIN),
+            false => self.timeline.first().map(|(at, _)| *at),
         }
+    }
+
+    /// Whether ready messages wait only for their groups' shares (a settle frees them).
+    pub fn held_back(&self) -> bool {
+        !self.rotation.is_empty()
+    }
+
+    /// The schedule's version: the same as long as nothing was added, taken, settled or
+    /// delayed.
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// Messages in flight now, in every group.
@@ -244,9 +269,10 @@ impl Schedule {
     /// Forgets everything but the receipt counter, so that no receipt handed out before can
     /// settle a message received after.
     pub fn clear(&mut self) {
-        let next_token = self.next_token;
+        let (next_token, version) = (self.next_token, self.version);
         *self = Schedule::default();
         self.next_token = next_token;
+        self.version = version + 1;
     }
 }
 
@@ -269,7 +295,7 @@ mod tests {
         s.delay(0, 50);
         assert!(seqs(s.take(10, 10, 8, 100)).is_empty());
         assert_eq!(
-            s.next_visible(),
+            s.next_visible(8),
             Some(50),
             "nothing to serve before the retry"
         );
@@ -326,9 +352,14 @@ mod tests {
             "1 is back, behind its group's line"
         );
         assert_eq!(
-            s.next_visible(),
+            s.next_visible(2),
+            Some(150),
+            "a's ready messages wait for its share: until one settles or 4 and 5 time out"
+        );
+        assert_eq!(
+            s.next_visible(3),
             Some(i64::MIN),
-            "ready messages wait for a's share"
+            "with a larger share, now"
         );
         // In flight past its visibility (a crashed consumer): visible again, at the back.
         assert_eq!(seqs(s.take(150, 10, 2, 300)), vec![6, 7]);

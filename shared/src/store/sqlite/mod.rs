@@ -21,10 +21,8 @@ mod webhooks;
 mod writer;
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, mpsc};
 
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
@@ -34,7 +32,7 @@ use super::{StoreError, StoreResult};
 use crate::clock::{Clock, SystemClock};
 use crate::queue::schedule::Schedule;
 pub(crate) use writer::Ack;
-use writer::{Counters, Job, Reply, Work};
+use writer::{Counters, Held, Job, Reply, Work};
 
 const SCHEMA: &str = include_str!("schema.sql");
 
@@ -52,19 +50,24 @@ pub enum Durability {
 
 /// One SQLite database holding every table and the delivery queue.
 ///
-/// One thread owns the connection and runs every operation in arrival order; operations that
-/// arrive together share one transaction and one commit (group commit), and each caller is
-/// answered once the commit that covers its work is done. No caller ever waits on a lock, and
-/// a burst of writes costs one flush, not one each.
+/// One thread runs the operations that wait for the disk; operations that arrive together
+/// share one transaction and one commit (group commit), and each caller is answered once the
+/// commit that covers its work is done. An operation that need not wait for the disk runs on
+/// its caller's thread when the connection is free, and goes to that thread when it is not.
+/// No caller ever waits on a lock, and a burst of writes costs one flush, not one each.
 #[derive(Clone)]
 pub struct SqliteDb {
     jobs: mpsc::Sender<Job>,
+    held: Arc<Mutex<Held>>,
+    durability: Durability,
     /// The queue's visibility times follow this clock (tests move it instead of sleeping).
     pub(crate) clock: Arc<dyn Clock>,
     /// Messages of one group (webhook) in flight at once.
     pub(crate) group_share: usize,
     /// Woken when messages are sent or settled, so an idle consumer need not poll.
     pub(crate) queue_signal: Arc<tokio::sync::Notify>,
+    /// What the consumer's last look at the queue found.
+    idle: Arc<queue::Idle>,
     counters: Arc<Counters>,
 }
 
@@ -79,6 +82,9 @@ pub struct Commits {
     /// The operations the writing commits carried (publishes, receives, settles, attempt records,
     /// changes through the API, and the reads that arrived with them).
     pub operations: u64,
+    /// Operations that ran on their callers' threads (the connection was free, and they did
+    /// not wait for the disk), reads included.
+    pub inline: u64,
 }
 
 pub(crate) fn be(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
@@ -161,7 +167,7 @@ impl SqliteDb {
     }
 
     fn init(conn: Connection, durability: Durability) -> StoreResult<Self> {
-        conn.busy_timeout(Duration::from_secs(5)).map_err(be)?;
+        conn.busy_timeout(writer::BUSY_WAIT).map_err(be)?;
         // Savepoints inside a group's transaction journal in memory, not in a temporary file.
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(be)?;
@@ -170,15 +176,20 @@ impl SqliteDb {
         let (jobs, rx) = mpsc::channel();
         let counters = Arc::new(Counters::default());
         let c = counters.clone();
+        let held = Arc::new(Mutex::new(Held::new(conn, durability)));
+        let h = held.clone();
         std::thread::Builder::new()
             .name("hookline-sqlite".into())
-            .spawn(move || writer::run(conn, rx, durability, &c))
+            .spawn(move || writer::run(&h, rx, durability, &c))
             .map_err(be)?;
         Ok(SqliteDb {
             jobs,
+            held,
+            durability,
             clock: Arc::new(SystemClock),
             group_share: 8,
             queue_signal: Arc::default(),
+            idle: Arc::default(),
             counters,
         })
     }
@@ -189,6 +200,7 @@ impl SqliteDb {
             writes: self.counters.writes.load(Ordering::Relaxed),
             flushes: self.counters.flushes.load(Ordering::Relaxed),
             operations: self.counters.operations.load(Ordering::Relaxed),
+            inline: self.counters.inline.load(Ordering::Relaxed),
         }
     }
 
@@ -210,11 +222,22 @@ impl SqliteDb {
         .await
     }
 
+    /// Whether operations wait for the database thread.
+    fn busy(&self) -> bool {
+        self.counters.queued.load(Ordering::Acquire) > 0
+    }
+
+    /// The queue schedule's version after the last operation that ran.
+    fn schedule_version(&self) -> u64 {
+        self.counters.schedule.load(Ordering::Acquire)
+    }
+
     pub(crate) fn now_ms(&self) -> i64 {
         self.clock.now().timestamp_millis()
     }
 
-    /// Runs `f` on the database thread, with the queue's schedule; answers as `ack` says.
+    /// Runs `f` with the queue's schedule, on the caller's thread or the database thread (see
+    /// [`writer::try_inline`]); answers as `ack` says.
     pub(crate) async fn call<T, F>(&self, ack: Ack, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
@@ -230,9 +253,18 @@ impl SqliteDb {
                 });
             })
         });
-        self.jobs
-            .send(Job { run, ack })
-            .map_err(|_| be("the database thread has stopped"))?;
+        let run = match ack == Ack::Committed && self.durability == Durability::Full {
+            true => run,
+            false => match writer::try_inline(&self.held, run, &self.counters) {
+                Ok(()) => return rx.await.map_err(|_| be("the operation was dropped"))?,
+                Err(run) => run,
+            },
+        };
+        self.counters.queued.fetch_add(1, Ordering::AcqRel);
+        if self.jobs.send(Job { run, ack }).is_err() {
+            self.counters.queued.fetch_sub(1, Ordering::AcqRel);
+            return Err(be("the database thread has stopped"));
+        }
         rx.await
             .map_err(|_| be("the database thread has stopped"))?
     }
@@ -390,92 +422,6 @@ mod tests {
             let db = SqliteDb::open_with(&d, durability).unwrap();
             assert_eq!(db.synchronous().await.unwrap(), pragma);
             drop(db);
-            let _ = std::fs::remove_dir_all(&d);
-        }
-    }
-
-    #[tokio::test]
-    async fn concurrent_writes_share_flushes_and_reads_flush_nothing() {
-        let d = dir("group");
-        let db = SqliteDb::open(&d).unwrap();
-        db.with(|c| c.execute_batch("CREATE TABLE t (n INTEGER)").map_err(be))
-            .await
-            .unwrap();
-        let before = db.commits();
-        let writes = (0..200).map(|n| {
-            db.with(move |c| {
-                c.execute("INSERT INTO t (n) VALUES (?1)", [n])
-                    .map(drop)
-                    .map_err(be)
-            })
-        });
-        futures::future::try_join_all(writes).await.unwrap();
-        let after = db.commits();
-        assert_eq!(after.operations - before.operations, 200);
-        let flushes = after.flushes - before.flushes;
-        assert!(
-            (1..200).contains(&flushes),
-            "200 concurrent writes took {flushes} flushes"
-        );
-        db.flush().await.unwrap();
-        let count: i64 = db
-            .read(|c| {
-                c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-                    .map_err(be)
-            })
-            .await
-            .unwrap();
-        assert_eq!(count, 200);
-        assert_eq!(db.commits().flushes, after.flushes, "reads wrote nothing");
-        drop(db);
-        let _ = std::fs::remove_dir_all(&d);
-    }
-
-    /// Bookkeeping (receives, settles, attempt records) commits without waiting for the disk;
-    /// the next acknowledged write's flush covers it; `normal` never flushes.
-    #[tokio::test]
-    async fn only_acknowledged_writes_wait_for_the_disk() {
-        for (durability, flushed) in [(Durability::Full, 1), (Durability::Normal, 0)] {
-            let d = dir("ran");
-            let db = SqliteDb::open_with(&d, durability).unwrap();
-            db.with(|c| c.execute_batch("CREATE TABLE t (n INTEGER)").map_err(be))
-                .await
-                .unwrap();
-            let insert = |n: i64| {
-                move |c: &mut Connection| {
-                    c.execute("INSERT INTO t (n) VALUES (?1)", [n])
-                        .map(drop)
-                        .map_err(be)
-                }
-            };
-            let before = db.commits();
-            db.record(insert(1)).await.unwrap();
-            db.record(insert(2)).await.unwrap();
-            // Answered before their commit: an empty acknowledged group waits for them.
-            db.flush().await.unwrap();
-            let mid = db.commits();
-            assert_eq!(mid.writes - before.writes, 2);
-            assert_eq!(
-                mid.flushes, before.flushes,
-                "{durability:?}: bookkeeping flushed"
-            );
-            db.with(insert(3)).await.unwrap();
-            let after = db.commits();
-            assert_eq!(after.flushes - mid.flushes, flushed, "{durability:?}");
-            assert_eq!(
-                db.synchronous().await.unwrap(),
-                match durability {
-                    Durability::Full => "FULL",
-                    Durability::Normal => "NORMAL",
-                }
-            );
-            drop(db);
-            // Everything reached the file.
-            let c = Connection::open(d.join("hookline.db")).unwrap();
-            let n: i64 = c
-                .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-                .unwrap();
-            assert_eq!(n, 3);
             let _ = std::fs::remove_dir_all(&d);
         }
     }
