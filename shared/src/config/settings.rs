@@ -266,22 +266,70 @@ pub struct ServeSettings {
     /// Connections that send no request head within this long are closed [default: 10]
     #[arg(long, env = "HOOKLINE_HEADER_TIMEOUT_SECONDS", value_parser = given::<u64>)]
     pub header_timeout_seconds: Option<Given<u64>>,
-    /// Threads that serve requests and make deliveries [default: one per core]
+    /// Threads that serve requests and make deliveries [default: one per core, less the
+    /// embedded database's own]
     #[arg(long, env = "HOOKLINE_WORKER_THREADS", value_parser = given::<u64>)]
     pub worker_threads: Option<Given<u64>>,
 }
 
 impl ServeSettings {
-    /// The threads to run requests and deliveries on: as set, or one per core (tokio's
-    /// default). Fewer cost less CPU per delivery at moderate loads, since a thread left idle
-    /// is not woken to steal work, and give up some peak throughput: on 2 cores, one thread
-    /// spent 18-23 % less CPU per delivery at 1,000 and 200 events/s than two, and delivered
-    /// 8 % fewer a second flat out (docs/benchmarks.md).
-    pub fn worker_threads(&self) -> std::result::Result<Option<usize>, String> {
+    /// The threads to run requests and deliveries on: as set; otherwise, on the embedded
+    /// backend, one per core less one (at least one), since the database thread that flushes
+    /// the publishes takes a core of its own; on AWS, one per core (tokio's default).
+    ///
+    /// Why one less: on 2 cores, once the database's reads and bookkeeping ran on the
+    /// workers' threads, one worker beside the database thread spent less CPU per delivery
+    /// than two at every load (flat out about a quarter less, and delivered more a second;
+    /// 1,000/s 18 % less; 200/s about the same), since a worker left idle is woken to steal
+    /// work and the two compete with the database thread for the cores (docs/benchmarks.md).
+    pub fn worker_threads(&self, embedded: bool) -> std::result::Result<Option<usize>, String> {
         match set(self.worker_threads.clone()) {
             Some(0) => Err("HOOKLINE_WORKER_THREADS must be a positive whole number, not 0".into()),
-            n => Ok(n.map(|n| n as usize)),
+            Some(n) => Ok(Some(n as usize)),
+            None if embedded => Ok(Some(beside_the_database(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            ))),
+            None => Ok(None),
         }
+    }
+}
+
+/// Worker threads on `cores` beside the embedded database's thread.
+fn beside_the_database(cores: usize) -> usize {
+    cores.saturating_sub(1).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_database_leaves_the_workers_one_core_less() {
+        assert_eq!(beside_the_database(1), 1);
+        assert_eq!(beside_the_database(2), 1);
+        assert_eq!(beside_the_database(8), 7);
+        let serve = |threads: Option<Given<u64>>| ServeSettings {
+            listen: "127.0.0.1:3000".into(),
+            local_api_key: None,
+            max_connections: None,
+            header_timeout_seconds: None,
+            worker_threads: threads,
+        };
+        assert_eq!(
+            serve(None).worker_threads(false),
+            Ok(None),
+            "AWS: tokio's default"
+        );
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(
+            serve(None).worker_threads(true),
+            Ok(Some(beside_the_database(cores)))
+        );
+        assert_eq!(
+            serve(Some(Given::Value(3))).worker_threads(true),
+            Ok(Some(3)),
+            "as set"
+        );
     }
 }
 
