@@ -176,7 +176,7 @@ impl SqliteDb {
         let (jobs, rx) = mpsc::channel();
         let counters = Arc::new(Counters::default());
         let c = counters.clone();
-        let held = Arc::new(Mutex::new(Held::new(conn, durability)));
+        let held = Arc::new(Mutex::new(Held::new(conn, durability).map_err(be)?));
         let h = held.clone();
         std::thread::Builder::new()
             .name("hookline-sqlite".into())

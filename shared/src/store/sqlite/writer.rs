@@ -2,8 +2,8 @@
 //! transaction and one commit (group commit). An operation that need not wait for the disk
 //! runs on its caller's thread instead when the connection is free (see [`try_inline`]).
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, mpsc};
+use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -70,6 +70,13 @@ pub(super) struct Counters {
     pub(super) schedule: AtomicU64,
 }
 
+/// Pages in the write-ahead log past which the database thread copies them into the database
+/// file (SQLite's own threshold for the checkpoints it would otherwise make itself).
+const CHECKPOINT_PAGES: i32 = 1000;
+
+/// How long the database thread waits for work before it checkpoints whatever is in the log.
+const IDLE: Duration = Duration::from_secs(1);
+
 /// The connection and what goes with it, held by whoever runs operations: the database
 /// thread for a group, or a caller for its own operation.
 pub(super) struct Held {
@@ -77,14 +84,44 @@ pub(super) struct Held {
     schedule: Schedule,
     /// Whether commits currently wait for the disk (`synchronous = FULL`).
     flushing: bool,
+    /// The pages in the write-ahead log after the last commit.
+    wal_pages: Arc<AtomicI32>,
 }
 
 impl Held {
-    pub(super) fn new(conn: Connection, durability: Durability) -> Self {
-        Held {
+    /// Takes over `conn`. SQLite would checkpoint in whichever commit crosses its threshold,
+    /// a caller's thread among them (copying pages and flushing the file twice: milliseconds
+    /// on a thread that serves requests); the log's size is watched instead, and the database
+    /// thread checkpoints (see [`run`]).
+    pub(super) fn new(mut conn: Connection, durability: Durability) -> rusqlite::Result<Self> {
+        let wal_pages = Arc::new(AtomicI32::new(0));
+        let pages = wal_pages.clone();
+        // Replaces SQLite's automatic checkpoints (they are this same hook).
+        conn.wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, n: i32| {
+            pages.store(n, Ordering::Relaxed);
+            Ok(())
+        }))?;
+        Ok(Held {
             conn,
             schedule: Schedule::default(),
             flushing: durability == Durability::Full,
+            wal_pages,
+        })
+    }
+
+    /// Copies the log into the database file if it holds at least `pages` pages (a passive
+    /// checkpoint, as SQLite's own: it never waits for readers).
+    fn checkpoint(&mut self, pages: i32) {
+        if self.wal_pages.load(Ordering::Relaxed) < pages.max(1) {
+            return;
+        }
+        let done = self
+            .conn
+            .prepare_cached("PRAGMA wal_checkpoint(PASSIVE)")
+            .and_then(|mut s| s.query_row([], |_| Ok(())));
+        match done {
+            Ok(()) => self.wal_pages.store(0, Ordering::Relaxed),
+            Err(e) => tracing::warn!(error = %e, "checkpointing the database's log failed"),
         }
     }
 
@@ -171,7 +208,15 @@ pub(super) fn run(
     durability: Durability,
     counters: &Counters,
 ) {
-    while let Ok(first) = rx.recv() {
+    loop {
+        let first = match rx.recv_timeout(IDLE) {
+            Ok(job) => job,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                held.lock().unwrap_or_else(|e| e.into_inner()).checkpoint(1);
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
             match rx.try_recv() {
@@ -223,186 +268,12 @@ pub(super) fn run(
         for reply in replies {
             reply(error.as_deref());
         }
+        held.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .checkpoint(CHECKPOINT_PAGES);
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use std::thread::{ThreadId, current};
-
-    use rusqlite::Connection;
-
-    use crate::store::sqlite::{Durability, SqliteDb, be};
-
-    fn here() -> ThreadId {
-        current().id()
-    }
-
-    fn dir(name: &str) -> std::path::PathBuf {
-        std::env::temp_dir().join(format!("hookline-{name}-{}", ulid::Ulid::new()))
-    }
-
-    #[tokio::test]
-    async fn what_need_not_wait_for_the_disk_runs_on_the_callers_thread() {
-        let d = dir("inline");
-        let db = SqliteDb::open(&d).unwrap();
-        let me = here();
-        assert_eq!(db.read(|_| Ok(here())).await.unwrap(), me);
-        assert_eq!(db.read_committed(|_| Ok(here())).await.unwrap(), me);
-        assert_eq!(db.record(|_| Ok(here())).await.unwrap(), me);
-        // A write acknowledged once flushed goes to the thread that shares flushes.
-        assert_ne!(db.with(|_| Ok(here())).await.unwrap(), me);
-        assert_eq!(db.commits().inline, 3);
-        drop(db);
-        // Without flushes, every operation may run where it is asked for.
-        let db = SqliteDb::open_with(&d, Durability::Normal).unwrap();
-        assert_eq!(db.with(|_| Ok(here())).await.unwrap(), me);
-        drop(db);
-        let _ = std::fs::remove_dir_all(&d);
-    }
-
-    /// While the database thread runs a group, an operation is queued behind it and answered
-    /// after it: the caller's thread never waits on the connection.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn an_operation_waits_its_turn_while_a_group_holds_the_connection() {
-        let db = SqliteDb::in_memory().unwrap();
-        let (started_tx, started_rx) = std::sync::mpsc::channel();
-        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
-        let holder = tokio::spawn({
-            let db = db.clone();
-            async move {
-                db.with(move |_| {
-                    started_tx.send(here()).unwrap();
-                    go_rx.recv().unwrap();
-                    Ok(())
-                })
-                .await
-            }
-        });
-        let writer = tokio::task::spawn_blocking(move || started_rx.recv().unwrap())
-            .await
-            .unwrap();
-        // The read is asked for first (join! polls in order), then the group is let go.
-        let (ran_on, ()) = tokio::join!(db.read(|_| Ok(here())), async { go_tx.send(()).unwrap() });
-        assert_eq!(ran_on.unwrap(), writer);
-        holder.await.unwrap().unwrap();
-        assert_eq!(db.commits().inline, 0);
-    }
-
-    /// Another process holding the file's write lock (`hookline keys`) sends the operation to
-    /// the database thread, which waits for the lock; the caller's thread does not.
-    #[tokio::test]
-    async fn another_process_writing_sends_the_operation_to_the_database_thread() {
-        let d = dir("busy");
-        let db = SqliteDb::open(&d).unwrap();
-        db.with(|c| c.execute_batch("CREATE TABLE t (n INTEGER)").map_err(be))
-            .await
-            .unwrap();
-        let other = rusqlite::Connection::open(d.join("hookline.db")).unwrap();
-        other.execute_batch("BEGIN IMMEDIATE").unwrap();
-        let write = db.record(|c| {
-            c.execute("INSERT INTO t (n) VALUES (1)", []).map_err(be)?;
-            Ok(here())
-        });
-        let (ran_on, ()) = tokio::join!(write, async {
-            other.execute_batch("COMMIT").unwrap();
-        });
-        assert_ne!(ran_on.unwrap(), here());
-        let n: i64 = db
-            .read(|c| {
-                c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-                    .map_err(be)
-            })
-            .await
-            .unwrap();
-        assert_eq!(n, 1);
-        drop(db);
-        let _ = std::fs::remove_dir_all(&d);
-    }
-
-    #[tokio::test]
-    async fn concurrent_writes_share_flushes_and_reads_flush_nothing() {
-        let d = dir("group");
-        let db = SqliteDb::open(&d).unwrap();
-        db.with(|c| c.execute_batch("CREATE TABLE t (n INTEGER)").map_err(be))
-            .await
-            .unwrap();
-        let before = db.commits();
-        let writes = (0..200).map(|n| {
-            db.with(move |c| {
-                c.execute("INSERT INTO t (n) VALUES (?1)", [n])
-                    .map(drop)
-                    .map_err(be)
-            })
-        });
-        futures::future::try_join_all(writes).await.unwrap();
-        let after = db.commits();
-        assert_eq!(after.operations - before.operations, 200);
-        let flushes = after.flushes - before.flushes;
-        assert!(
-            (1..200).contains(&flushes),
-            "200 concurrent writes took {flushes} flushes"
-        );
-        db.flush().await.unwrap();
-        let count: i64 = db
-            .read(|c| {
-                c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-                    .map_err(be)
-            })
-            .await
-            .unwrap();
-        assert_eq!(count, 200);
-        assert_eq!(db.commits().flushes, after.flushes, "reads wrote nothing");
-        drop(db);
-        let _ = std::fs::remove_dir_all(&d);
-    }
-
-    /// Bookkeeping (receives, settles, attempt records) commits without waiting for the disk;
-    /// the next acknowledged write's flush covers it; `normal` never flushes.
-    #[tokio::test]
-    async fn only_acknowledged_writes_wait_for_the_disk() {
-        for (durability, flushed) in [(Durability::Full, 1), (Durability::Normal, 0)] {
-            let d = dir("ran");
-            let db = SqliteDb::open_with(&d, durability).unwrap();
-            db.with(|c| c.execute_batch("CREATE TABLE t (n INTEGER)").map_err(be))
-                .await
-                .unwrap();
-            let insert = |n: i64| {
-                move |c: &mut Connection| {
-                    c.execute("INSERT INTO t (n) VALUES (?1)", [n])
-                        .map(drop)
-                        .map_err(be)
-                }
-            };
-            let before = db.commits();
-            db.record(insert(1)).await.unwrap();
-            db.record(insert(2)).await.unwrap();
-            // Answered before their commit: an empty acknowledged group waits for them.
-            db.flush().await.unwrap();
-            let mid = db.commits();
-            assert_eq!(mid.writes - before.writes, 2);
-            assert_eq!(
-                mid.flushes, before.flushes,
-                "{durability:?}: bookkeeping flushed"
-            );
-            db.with(insert(3)).await.unwrap();
-            let after = db.commits();
-            assert_eq!(after.flushes - mid.flushes, flushed, "{durability:?}");
-            assert_eq!(
-                db.synchronous().await.unwrap(),
-                match durability {
-                    Durability::Full => "FULL",
-                    Durability::Normal => "NORMAL",
-                }
-            );
-            drop(db);
-            // Everything reached the file.
-            let c = Connection::open(d.join("hookline.db")).unwrap();
-            let n: i64 = c
-                .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-                .unwrap();
-            assert_eq!(n, 3);
-            let _ = std::fs::remove_dir_all(&d);
-        }
-    }
-}
+#[path = "writer_tests.rs"]
+mod tests;

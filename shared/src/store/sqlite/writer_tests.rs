@@ -1,0 +1,226 @@
+//! The database thread's tests: where operations run, group commit, checkpoints.
+
+use std::thread::{ThreadId, current};
+
+use rusqlite::Connection;
+
+use crate::store::sqlite::{Durability, SqliteDb, be};
+
+fn here() -> ThreadId {
+    current().id()
+}
+
+fn dir(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("hookline-{name}-{}", ulid::Ulid::new()))
+}
+
+#[tokio::test]
+async fn what_need_not_wait_for_the_disk_runs_on_the_callers_thread() {
+    let d = dir("inline");
+    let db = SqliteDb::open(&d).unwrap();
+    let me = here();
+    assert_eq!(db.read(|_| Ok(here())).await.unwrap(), me);
+    assert_eq!(db.read_committed(|_| Ok(here())).await.unwrap(), me);
+    assert_eq!(db.record(|_| Ok(here())).await.unwrap(), me);
+    // A write acknowledged once flushed goes to the thread that shares flushes.
+    assert_ne!(db.with(|_| Ok(here())).await.unwrap(), me);
+    assert_eq!(db.commits().inline, 3);
+    drop(db);
+    // Without flushes, every operation may run where it is asked for.
+    let db = SqliteDb::open_with(&d, Durability::Normal).unwrap();
+    assert_eq!(db.with(|_| Ok(here())).await.unwrap(), me);
+    drop(db);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// While the database thread runs a group, an operation is queued behind it and answered
+/// after it: the caller's thread never waits on the connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operation_waits_its_turn_while_a_group_holds_the_connection() {
+    let db = SqliteDb::in_memory().unwrap();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let holder = tokio::spawn({
+        let db = db.clone();
+        async move {
+            db.with(move |_| {
+                started_tx.send(here()).unwrap();
+                go_rx.recv().unwrap();
+                Ok(())
+            })
+            .await
+        }
+    });
+    let writer = tokio::task::spawn_blocking(move || started_rx.recv().unwrap())
+        .await
+        .unwrap();
+    // The read is asked for first (join! polls in order), then the group is let go.
+    let (ran_on, ()) = tokio::join!(db.read(|_| Ok(here())), async { go_tx.send(()).unwrap() });
+    assert_eq!(ran_on.unwrap(), writer);
+    holder.await.unwrap().unwrap();
+    assert_eq!(db.commits().inline, 0);
+}
+
+/// Another process holding the file's write lock (`hookline keys`) sends the operation to
+/// the database thread, which waits for the lock; the caller's thread does not.
+#[tokio::test]
+async fn another_process_writing_sends_the_operation_to_the_database_thread() {
+    let d = dir("busy");
+    let db = SqliteDb::open(&d).unwrap();
+    db.with(|c| c.execute_batch("CREATE TABLE t (n INTEGER)").map_err(be))
+        .await
+        .unwrap();
+    let other = rusqlite::Connection::open(d.join("hookline.db")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let write = db.record(|c| {
+        c.execute("INSERT INTO t (n) VALUES (1)", []).map_err(be)?;
+        Ok(here())
+    });
+    let (ran_on, ()) = tokio::join!(write, async {
+        other.execute_batch("COMMIT").unwrap();
+    });
+    assert_ne!(ran_on.unwrap(), here());
+    let n: i64 = db
+        .read(|c| {
+            c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+                .map_err(be)
+        })
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    drop(db);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[tokio::test]
+async fn concurrent_writes_share_flushes_and_reads_flush_nothing() {
+    let d = dir("group");
+    let db = SqliteDb::open(&d).unwrap();
+    db.with(|c| c.execute_batch("CREATE TABLE t (n INTEGER)").map_err(be))
+        .await
+        .unwrap();
+    let before = db.commits();
+    let writes = (0..200).map(|n| {
+        db.with(move |c| {
+            c.execute("INSERT INTO t (n) VALUES (?1)", [n])
+                .map(drop)
+                .map_err(be)
+        })
+    });
+    futures::future::try_join_all(writes).await.unwrap();
+    let after = db.commits();
+    assert_eq!(after.operations - before.operations, 200);
+    let flushes = after.flushes - before.flushes;
+    assert!(
+        (1..200).contains(&flushes),
+        "200 concurrent writes took {flushes} flushes"
+    );
+    db.flush().await.unwrap();
+    let count: i64 = db
+        .read(|c| {
+            c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+                .map_err(be)
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, 200);
+    assert_eq!(db.commits().flushes, after.flushes, "reads wrote nothing");
+    drop(db);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// Bookkeeping (receives, settles, attempt records) commits without waiting for the disk;
+/// the next acknowledged write's flush covers it; `normal` never flushes.
+#[tokio::test]
+async fn only_acknowledged_writes_wait_for_the_disk() {
+    for (durability, flushed) in [(Durability::Full, 1), (Durability::Normal, 0)] {
+        let d = dir("ran");
+        let db = SqliteDb::open_with(&d, durability).unwrap();
+        db.with(|c| c.execute_batch("CREATE TABLE t (n INTEGER)").map_err(be))
+            .await
+            .unwrap();
+        let insert = |n: i64| {
+            move |c: &mut Connection| {
+                c.execute("INSERT INTO t (n) VALUES (?1)", [n])
+                    .map(drop)
+                    .map_err(be)
+            }
+        };
+        let before = db.commits();
+        db.record(insert(1)).await.unwrap();
+        db.record(insert(2)).await.unwrap();
+        // Answered before their commit: an empty acknowledged group waits for them.
+        db.flush().await.unwrap();
+        let mid = db.commits();
+        assert_eq!(mid.writes - before.writes, 2);
+        assert_eq!(
+            mid.flushes, before.flushes,
+            "{durability:?}: bookkeeping flushed"
+        );
+        db.with(insert(3)).await.unwrap();
+        let after = db.commits();
+        assert_eq!(after.flushes - mid.flushes, flushed, "{durability:?}");
+        assert_eq!(
+            db.synchronous().await.unwrap(),
+            match durability {
+                Durability::Full => "FULL",
+                Durability::Normal => "NORMAL",
+            }
+        );
+        drop(db);
+        // Everything reached the file.
+        let c = Connection::open(d.join("hookline.db")).unwrap();
+        let n: i64 = c
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 3);
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}
+
+/// A commit on a caller's thread never copies the log into the file (milliseconds of
+/// writes and flushes); the database thread does, after its next group.
+#[tokio::test]
+async fn the_log_is_checkpointed_on_the_database_thread() {
+    let d = dir("checkpoint");
+    let db = SqliteDb::open(&d).unwrap();
+    db.with(|c| c.execute_batch("CREATE TABLE t (b BLOB)").map_err(be))
+        .await
+        .unwrap();
+    let pages = || {
+        db.held
+            .lock()
+            .unwrap()
+            .wal_pages
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    for _ in 0..50 {
+        db.record(|c| {
+            c.execute("INSERT INTO t (b) VALUES (zeroblob(100000))", [])
+                .map(drop)
+                .map_err(be)
+        })
+        .await
+        .unwrap();
+    }
+    assert_eq!(db.commits().inline, 50);
+    let grown = pages();
+    assert!(
+        grown >= 1000,
+        "the log holds {grown} pages: checkpointed by a caller"
+    );
+    // The first group checkpoints after it answers; the second runs after that.
+    db.flush().await.unwrap();
+    db.flush().await.unwrap();
+    assert_eq!(pages(), 0, "checkpointed");
+    let n: i64 = db
+        .read(|c| {
+            c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+                .map_err(be)
+        })
+        .await
+        .unwrap();
+    assert_eq!(n, 50);
+    drop(db);
+    let _ = std::fs::remove_dir_all(&d);
+}
