@@ -10,6 +10,34 @@ fn here() -> ThreadId {
     current().id()
 }
 
+/// A database in a directory of its own, with durability `durability` and a table `t` of
+/// one column declared as `column`.
+async fn with_table(
+    name: &str,
+    durability: Durability,
+    column: &'static str,
+) -> (std::path::PathBuf, SqliteDb) {
+    let d = dir(name);
+    let db = SqliteDb::open_with(&d, durability).unwrap();
+    db.with(move |c| {
+        c.execute_batch(&format!("CREATE TABLE t ({column})"))
+            .map_err(be)
+    })
+    .await
+    .unwrap();
+    (d, db)
+}
+
+/// The rows of table `t`.
+async fn rows(db: &SqliteDb) -> i64 {
+    db.read(|c| {
+        c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .map_err(be)
+    })
+    .await
+    .unwrap()
+}
+
 fn dir(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("hookline-{name}-{}", ulid::Ulid::new()))
 }
@@ -65,11 +93,7 @@ async fn an_operation_waits_its_turn_while_a_group_holds_the_connection() {
 /// the database thread, which waits for the lock; the caller's thread does not.
 #[tokio::test]
 async fn another_process_writing_sends_the_operation_to_the_database_thread() {
-    let d = dir("busy");
-    let db = SqliteDb::open(&d).unwrap();
-    db.with(|c| c.execute_batch("CREATE TABLE t (n INTEGER)").map_err(be))
-        .await
-        .unwrap();
+    let (d, db) = with_table("busy", Durability::Full, "n INTEGER").await;
     let other = rusqlite::Connection::open(d.join("hookline.db")).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
     let write = db.record(|c| {
@@ -80,13 +104,7 @@ async fn another_process_writing_sends_the_operation_to_the_database_thread() {
         other.execute_batch("COMMIT").unwrap();
     });
     assert_ne!(ran_on.unwrap(), here());
-    let n: i64 = db
-        .read(|c| {
-            c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-                .map_err(be)
-        })
-        .await
-        .unwrap();
+    let n = rows(&db).await;
     assert_eq!(n, 1);
     drop(db);
     let _ = std::fs::remove_dir_all(&d);
@@ -94,11 +112,7 @@ async fn another_process_writing_sends_the_operation_to_the_database_thread() {
 
 #[tokio::test]
 async fn concurrent_writes_share_flushes_and_reads_flush_nothing() {
-    let d = dir("group");
-    let db = SqliteDb::open(&d).unwrap();
-    db.with(|c| c.execute_batch("CREATE TABLE t (n INTEGER)").map_err(be))
-        .await
-        .unwrap();
+    let (d, db) = with_table("group", Durability::Full, "n INTEGER").await;
     let before = db.commits();
     let writes = (0..200).map(|n| {
         db.with(move |c| {
@@ -116,13 +130,7 @@ async fn concurrent_writes_share_flushes_and_reads_flush_nothing() {
         "200 concurrent writes took {flushes} flushes"
     );
     db.flush().await.unwrap();
-    let count: i64 = db
-        .read(|c| {
-            c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-                .map_err(be)
-        })
-        .await
-        .unwrap();
+    let count = rows(&db).await;
     assert_eq!(count, 200);
     assert_eq!(db.commits().flushes, after.flushes, "reads wrote nothing");
     drop(db);
@@ -134,11 +142,7 @@ async fn concurrent_writes_share_flushes_and_reads_flush_nothing() {
 #[tokio::test]
 async fn only_acknowledged_writes_wait_for_the_disk() {
     for (durability, flushed) in [(Durability::Full, 1), (Durability::Normal, 0)] {
-        let d = dir("ran");
-        let db = SqliteDb::open_with(&d, durability).unwrap();
-        db.with(|c| c.execute_batch("CREATE TABLE t (n INTEGER)").map_err(be))
-            .await
-            .unwrap();
+        let (d, db) = with_table("ran", durability, "n INTEGER").await;
         let insert = |n: i64| {
             move |c: &mut Connection| {
                 c.execute("INSERT INTO t (n) VALUES (?1)", [n])
@@ -149,7 +153,8 @@ async fn only_acknowledged_writes_wait_for_the_disk() {
         let before = db.commits();
         db.record(insert(1)).await.unwrap();
         db.record(insert(2)).await.unwrap();
-        // Answered before their commit: an empty acknowledged group waits for them.
+        // Bookkeeping is answered without waiting for the disk (here, on this thread, once
+        // committed; in a group, as soon as it ran): an empty acknowledged group waits for it.
         db.flush().await.unwrap();
         let mid = db.commits();
         assert_eq!(mid.writes - before.writes, 2);
@@ -182,11 +187,7 @@ async fn only_acknowledged_writes_wait_for_the_disk() {
 /// writes and flushes); the database thread does, after its next group.
 #[tokio::test]
 async fn the_log_is_checkpointed_on_the_database_thread() {
-    let d = dir("checkpoint");
-    let db = SqliteDb::open(&d).unwrap();
-    db.with(|c| c.execute_batch("CREATE TABLE t (b BLOB)").map_err(be))
-        .await
-        .unwrap();
+    let (d, db) = with_table("checkpoint", Durability::Full, "b BLOB").await;
     let pages = || {
         db.held
             .lock()
@@ -213,13 +214,7 @@ async fn the_log_is_checkpointed_on_the_database_thread() {
     db.flush().await.unwrap();
     db.flush().await.unwrap();
     assert_eq!(pages(), 0, "checkpointed");
-    let n: i64 = db
-        .read(|c| {
-            c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
-                .map_err(be)
-        })
-        .await
-        .unwrap();
+    let n = rows(&db).await;
     assert_eq!(n, 50);
     drop(db);
     let _ = std::fs::remove_dir_all(&d);
