@@ -66,8 +66,18 @@ async fn a_long_schedule_is_recorded_in_full(b: Backend) {
     let attempts = full.attempts.unwrap();
     match time {
         TestTime::Manual(_) => assert_eq!(attempts.len(), 151, "one per slot"),
-        // Each receive and settle takes real time: the attempts drift behind their slots.
-        TestTime::Real => assert!(attempts.len() >= 40, "{} attempts", attempts.len()),
+        // Each receive and settle takes real time: the attempts drift behind their slots (on a
+        // busy machine, 39 of 61). What must hold is that the message was replaced at least
+        // twice: a copy is sent in its place from its 16th receive (a fifth below the limit
+        // of 20), so more than 32 attempts took at least two copies.
+        TestTime::Real => {
+            let replaced_from = 20 - 20 / 5;
+            assert!(
+                attempts.len() > 2 * replaced_from,
+                "{} attempts: fewer than two replacements",
+                attempts.len()
+            )
+        }
     }
     // The window's end is kept: the last attempt starts no later than its last call (on SQS,
     // plus the time a visible message may wait for this test's next poll on a busy machine).
