@@ -3,7 +3,7 @@
 //! runs on its caller's thread instead when the connection is free (see [`try_inline`]).
 
 use std::sync::atomic::{AtomicI32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -154,6 +154,21 @@ impl Held {
     }
 }
 
+/// The connection, for the database thread. An operation that panicked on a caller's thread
+/// left the lock poisoned and its transaction open: that transaction is rolled back (its
+/// caller was never answered), and callers' threads may take the connection again.
+fn take(held: &Mutex<Held>) -> MutexGuard<'_, Held> {
+    let mut guard = held.lock().unwrap_or_else(|poisoned| {
+        held.clear_poison();
+        poisoned.into_inner()
+    });
+    if !guard.conn.is_autocommit() {
+        let _ = run_cached(&guard.conn, "ROLLBACK");
+        guard.schedule.clear();
+    }
+    guard
+}
+
 /// How long the database thread waits for another process (`hookline keys`) to release the
 /// file's write lock. A caller's thread never waits for it: the operation goes to the
 /// database thread instead.
@@ -212,7 +227,7 @@ pub(super) fn run(
         let first = match rx.recv_timeout(IDLE) {
             Ok(job) => job,
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                held.lock().unwrap_or_else(|e| e.into_inner()).checkpoint(1);
+                take(held).checkpoint(1);
                 continue;
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -225,7 +240,7 @@ pub(super) fn run(
             }
         }
         // A caller running its own operation holds the connection for microseconds.
-        let mut guard = held.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = take(held);
         let h = &mut *guard;
         // With full durability, only a group that answers someone after its commit waits for
         // the disk; bookkeeping alone commits without (the next flush covers it).
@@ -268,9 +283,7 @@ pub(super) fn run(
         for reply in replies {
             reply(error.as_deref());
         }
-        held.lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .checkpoint(CHECKPOINT_PAGES);
+        take(held).checkpoint(CHECKPOINT_PAGES);
     }
 }
 

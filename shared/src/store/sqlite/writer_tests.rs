@@ -219,3 +219,40 @@ async fn the_log_is_checkpointed_on_the_database_thread() {
     drop(db);
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// A bug that panics inside an operation on a caller's thread neither keeps its write nor
+/// leaves the database stuck in its transaction.
+#[tokio::test]
+async fn an_operation_that_panics_leaves_the_database_usable() {
+    let (d, db) = with_table("panic", Durability::Full, "n INTEGER").await;
+    let other = db.clone();
+    let panicked = tokio::spawn(async move {
+        other
+            .record(|c| -> crate::store::StoreResult<()> {
+                c.execute("INSERT INTO t (n) VALUES (1)", []).unwrap();
+                panic!("a bug in an operation")
+            })
+            .await
+    })
+    .await;
+    assert!(panicked.is_err());
+    db.with(|c| {
+        c.execute("INSERT INTO t (n) VALUES (2)", [])
+            .map(drop)
+            .map_err(be)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        rows(&db).await,
+        1,
+        "the panicking operation's write is gone"
+    );
+    assert_eq!(
+        db.read(|_| Ok(here())).await.unwrap(),
+        here(),
+        "callers' threads run operations again"
+    );
+    drop(db);
+    let _ = std::fs::remove_dir_all(&d);
+}
