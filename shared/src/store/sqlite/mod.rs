@@ -224,7 +224,7 @@ impl SqliteDb {
 
     /// Whether operations wait for the database thread.
     fn busy(&self) -> bool {
-        self.counters.queued.load(Ordering::Acquire) > 0
+        self.counters.busy()
     }
 
     /// The queue schedule's version after the last operation that ran.

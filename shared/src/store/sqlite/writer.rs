@@ -70,6 +70,20 @@ pub(super) struct Counters {
     pub(super) schedule: AtomicU64,
 }
 
+impl Counters {
+    /// Whether operations wait for the database thread (callers' threads then leave the
+    /// connection to it).
+    pub(super) fn busy(&self) -> bool {
+        self.queued.load(Ordering::Acquire) > 0
+    }
+
+    /// Publishes the schedule's version once an operation has run on it, before its caller is
+    /// answered.
+    fn ran_on(&self, schedule: &Schedule) {
+        self.schedule.store(schedule.version(), Ordering::Release);
+    }
+}
+
 /// Pages in the write-ahead log past which the database thread copies them into the database
 /// file (SQLite's own threshold for the checkpoints it would otherwise make itself).
 const CHECKPOINT_PAGES: i32 = 1000;
@@ -189,7 +203,7 @@ pub(super) const BUSY_WAIT: Duration = Duration::from_secs(5);
 /// operation ran, so what it does next follows; operations of different callers still
 /// waiting for an answer have no order between them.
 pub(super) fn try_inline(held: &Mutex<Held>, work: Work, counters: &Counters) -> Result<(), Work> {
-    if counters.queued.load(Ordering::Acquire) > 0 {
+    if counters.busy() {
         return Err(work);
     }
     let Ok(mut h) = held.try_lock() else {
@@ -206,9 +220,7 @@ pub(super) fn try_inline(held: &Mutex<Held>, work: Work, counters: &Counters) ->
     let h = &mut *h;
     let reply = work(&mut h.conn, &mut h.schedule);
     let committed = h.commit(changes, 1, counters);
-    counters
-        .schedule
-        .store(h.schedule.version(), Ordering::Release);
+    counters.ran_on(&h.schedule);
     counters.inline.fetch_add(1, Ordering::Relaxed);
     reply(committed.err().as_deref());
     Ok(())
@@ -223,6 +235,9 @@ pub(super) fn run(
     durability: Durability,
     counters: &Counters,
 ) {
+    // Read without the lock after each group: the connection is taken again only when a
+    // checkpoint is due.
+    let wal_pages = take(held).wal_pages.clone();
     loop {
         let first = match rx.recv_timeout(IDLE) {
             Ok(job) => job,
@@ -256,9 +271,7 @@ pub(super) fn run(
         let mut replies: Vec<Reply> = Vec::with_capacity(group.len());
         for job in group {
             let reply = (job.run)(&mut h.conn, &mut h.schedule);
-            counters
-                .schedule
-                .store(h.schedule.version(), Ordering::Release);
+            counters.ran_on(&h.schedule);
             match job.ack {
                 Ack::Ran => reply(None),
                 Ack::Committed | Ack::ReadCommitted => replies.push(reply),
@@ -271,9 +284,7 @@ pub(super) fn run(
                 Some(e)
             }
         };
-        counters
-            .schedule
-            .store(h.schedule.version(), Ordering::Release);
+        counters.ran_on(&h.schedule);
         counters
             .queued
             .fetch_sub(operations as usize, Ordering::Release);
@@ -283,7 +294,9 @@ pub(super) fn run(
         for reply in replies {
             reply(error.as_deref());
         }
-        take(held).checkpoint(CHECKPOINT_PAGES);
+        if wal_pages.load(Ordering::Relaxed) >= CHECKPOINT_PAGES {
+            take(held).checkpoint(CHECKPOINT_PAGES);
+        }
     }
 }
 

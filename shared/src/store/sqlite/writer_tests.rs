@@ -38,6 +38,15 @@ async fn rows(db: &SqliteDb) -> i64 {
     .unwrap()
 }
 
+/// An operation that inserts `n` into table `t`.
+fn insert(n: i64) -> impl FnOnce(&mut Connection) -> crate::store::StoreResult<()> + Send {
+    move |c| {
+        c.execute("INSERT INTO t (n) VALUES (?1)", [n])
+            .map(drop)
+            .map_err(be)
+    }
+}
+
 fn dir(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("hookline-{name}-{}", ulid::Ulid::new()))
 }
@@ -104,8 +113,7 @@ async fn another_process_writing_sends_the_operation_to_the_database_thread() {
         other.execute_batch("COMMIT").unwrap();
     });
     assert_ne!(ran_on.unwrap(), here());
-    let n = rows(&db).await;
-    assert_eq!(n, 1);
+    assert_eq!(rows(&db).await, 1);
     drop(db);
     let _ = std::fs::remove_dir_all(&d);
 }
@@ -114,13 +122,7 @@ async fn another_process_writing_sends_the_operation_to_the_database_thread() {
 async fn concurrent_writes_share_flushes_and_reads_flush_nothing() {
     let (d, db) = with_table("group", Durability::Full, "n INTEGER").await;
     let before = db.commits();
-    let writes = (0..200).map(|n| {
-        db.with(move |c| {
-            c.execute("INSERT INTO t (n) VALUES (?1)", [n])
-                .map(drop)
-                .map_err(be)
-        })
-    });
+    let writes = (0..200).map(|n| db.with(insert(n)));
     futures::future::try_join_all(writes).await.unwrap();
     let after = db.commits();
     assert_eq!(after.operations - before.operations, 200);
@@ -130,8 +132,7 @@ async fn concurrent_writes_share_flushes_and_reads_flush_nothing() {
         "200 concurrent writes took {flushes} flushes"
     );
     db.flush().await.unwrap();
-    let count = rows(&db).await;
-    assert_eq!(count, 200);
+    assert_eq!(rows(&db).await, 200);
     assert_eq!(db.commits().flushes, after.flushes, "reads wrote nothing");
     drop(db);
     let _ = std::fs::remove_dir_all(&d);
@@ -143,13 +144,6 @@ async fn concurrent_writes_share_flushes_and_reads_flush_nothing() {
 async fn only_acknowledged_writes_wait_for_the_disk() {
     for (durability, flushed) in [(Durability::Full, 1), (Durability::Normal, 0)] {
         let (d, db) = with_table("ran", durability, "n INTEGER").await;
-        let insert = |n: i64| {
-            move |c: &mut Connection| {
-                c.execute("INSERT INTO t (n) VALUES (?1)", [n])
-                    .map(drop)
-                    .map_err(be)
-            }
-        };
         let before = db.commits();
         db.record(insert(1)).await.unwrap();
         db.record(insert(2)).await.unwrap();
@@ -214,8 +208,7 @@ async fn the_log_is_checkpointed_on_the_database_thread() {
     db.flush().await.unwrap();
     db.flush().await.unwrap();
     assert_eq!(pages(), 0, "checkpointed");
-    let n = rows(&db).await;
-    assert_eq!(n, 50);
+    assert_eq!(rows(&db).await, 50);
     drop(db);
     let _ = std::fs::remove_dir_all(&d);
 }
@@ -236,13 +229,7 @@ async fn an_operation_that_panics_leaves_the_database_usable() {
     })
     .await;
     assert!(panicked.is_err());
-    db.with(|c| {
-        c.execute("INSERT INTO t (n) VALUES (2)", [])
-            .map(drop)
-            .map_err(be)
-    })
-    .await
-    .unwrap();
+    db.with(insert(2)).await.unwrap();
     assert_eq!(
         rows(&db).await,
         1,
