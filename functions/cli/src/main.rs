@@ -123,9 +123,7 @@ fn main() -> std::process::ExitCode {
     // `serve` sizes its runtime (HOOKLINE_WORKER_THREADS); the other commands take tokio's.
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Command::Serve { serve, settings } = &cli.command {
-        let backend = hookline::config::settings::set(settings.backend.clone());
-        let embedded = backend.is_none_or(|b| b == "sqlite");
-        match serve.worker_threads(embedded) {
+        match serve.worker_threads(settings.embedded()) {
             Ok(Some(n)) => runtime.worker_threads(n),
             Ok(None) => &mut runtime,
             Err(e) => {

@@ -158,8 +158,8 @@ impl Config {
         let secs = |v: Option<Given<u64>>, default: Duration| {
             Duration::from_secs(num(v, default.as_secs()))
         };
-        let backend = match set(s.backend).as_deref() {
-            None | Some("sqlite") => Backend::Sqlite {
+        let backend = match set(s.backend.clone()).as_deref() {
+            _ if s.embedded() => Backend::Sqlite {
                 data_dir: set(s.data_dir).unwrap_or_else(|| "./.hookline".into()),
                 durable: match set(s.sqlite_durability).as_deref() {
                     None | Some("full") => true,
@@ -181,9 +181,11 @@ impl Config {
                 fifo_queue_url: set(s.fifo_queue_url),
                 endpoint: set(s.aws_endpoint_url),
             },
-            Some(other) => {
+            // (No name at all is the embedded backend, above.)
+            other => {
                 return Err(Error::Config(format!(
-                    "HOOKLINE_BACKEND must be sqlite or aws, got {other:?}"
+                    "HOOKLINE_BACKEND must be sqlite or aws, got {:?}",
+                    other.unwrap_or_default()
                 )));
             }
         };

@@ -194,6 +194,11 @@ struct Only {
 }
 
 impl Settings {
+    /// Whether `HOOKLINE_BACKEND` names the embedded backend (`sqlite`, the default).
+    pub fn embedded(&self) -> bool {
+        set(self.backend.clone()).is_none_or(|b| b == "sqlite")
+    }
+
     /// Reads the settings through `get` (the environment, or a map in tests): each variable
     /// `get` answers is passed as its flag; nothing else is read.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
