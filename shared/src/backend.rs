@@ -18,8 +18,8 @@ use crate::store::Store;
 /// SDK's standard retries) instead of holding a delivery or a request until the Lambda's own
 /// timeout. DynamoDB and SQS answer in milliseconds; these bounds are far above that.
 #[cfg(feature = "aws")]
-pub fn aws_timeouts() -> aws_config::timeout::TimeoutConfig {
-    aws_config::timeout::TimeoutConfig::builder()
+pub fn aws_timeouts() -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
+    aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
         .connect_timeout(std::time::Duration::from_secs(3))
         .operation_attempt_timeout(std::time::Duration::from_secs(5))
         .operation_timeout(std::time::Duration::from_secs(20))
@@ -81,34 +81,16 @@ impl Hookline {
         app
     }
 
-    /// DynamoDB and SQS clients from the standard AWS configuration chain; `queues`: the
-    /// delivery queue's URL and the FIFO queue's, if any; `endpoint` (or `AWS_ENDPOINT_URL`)
-    /// points them at an emulator.
+    /// DynamoDB and SQS clients ([`aws_sdk_config`]); `queues`: the delivery queue's URL and
+    /// the FIFO queue's, if any; `endpoint` points them at an emulator.
     #[cfg(feature = "aws")]
     pub async fn with_aws(
         config: Config,
         table: &str,
         queues: (&str, Option<&str>),
         endpoint: Option<&str>,
-    ) -> Self {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(crate::tls::aws_http_client())
-            .timeout_config(aws_timeouts());
-        if let Some(url) = endpoint {
-            loader = loader.endpoint_url(url);
-        }
-        // In a Lambda execution environment the function's role is in the environment, and so
-        // is its region: the rest of the standard chain (profiles, SSO, web identity, the
-        // instance metadata service) cannot apply there, and building it (an STS client for
-        // web identity among them) was a tenth of the functions' init.
-        if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
-            loader = loader
-                .credentials_provider(
-                    aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-                )
-                .region(aws_config::environment::EnvironmentVariableRegionProvider::new());
-        }
-        let sdk = loader.load().await;
+    ) -> Result<Self> {
+        let sdk = aws_sdk_config(endpoint).await?;
         let store = crate::store::dynamo::DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&sdk),
             table,
@@ -117,7 +99,7 @@ impl Hookline {
         let (queue_url, fifo_url) = queues;
         let queue = crate::queue::sqs::SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue_url)
             .with_fifo(fifo_url);
-        Hookline::new(config, Arc::new(store), Arc::new(queue))
+        Ok(Hookline::new(config, Arc::new(store), Arc::new(queue)))
     }
 
     /// Builds what `config.backend` names; a backend this binary was built without is a
@@ -149,7 +131,7 @@ impl Hookline {
                 (&queue_url, fifo_queue_url.as_deref()),
                 endpoint.as_deref(),
             )
-            .await),
+            .await?),
             #[allow(unreachable_patterns)]
             other => Err(Error::Config(format!(
                 "this binary was built without the {} backend (cargo feature `{}`)",
@@ -157,5 +139,122 @@ impl Hookline {
                 other.feature()
             ))),
         }
+    }
+}
+
+/// The AWS SDK's configuration: our HTTP client (one trust store) and timeouts, the SDK's
+/// standard retries. In a Lambda execution environment, or in a build without the
+/// `aws-chain` feature (the deployed functions), credentials and region come from the
+/// environment, where Lambda puts the function role's; the operators' `hookline` command
+/// reads the standard chain (profiles, SSO, web identity, the instance metadata service).
+#[cfg(feature = "aws")]
+pub async fn aws_sdk_config(endpoint: Option<&str>) -> Result<aws_types::SdkConfig> {
+    #[cfg(feature = "aws-chain")]
+    if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_none() {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(crate::tls::aws_http_client())
+            .timeout_config(aws_timeouts());
+        if let Some(url) = endpoint {
+            loader = loader.endpoint_url(url);
+        }
+        return Ok(loader.load().await);
+    }
+    environment_sdk_config(endpoint, |name| std::env::var(name).ok())
+}
+
+/// [`aws_sdk_config`] from the environment's variables (`var` reads one): the region from
+/// `AWS_REGION` or `AWS_DEFAULT_REGION`, credentials from `AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`.
+#[cfg(feature = "aws")]
+fn environment_sdk_config(
+    endpoint: Option<&str>,
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<aws_types::SdkConfig> {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    use aws_sdk_dynamodb::config::{SharedCredentialsProvider, retry::RetryConfig};
+    let set = |name: &str| var(name).filter(|v| !v.is_empty());
+    let missing = |name: &str| {
+        Error::Config(format!(
+            "{name} is not set: without the standard credential chain (a build without the \
+             `aws-chain` feature, or on Lambda), AWS credentials and the region come from the \
+             environment"
+        ))
+    };
+    let region = set("AWS_REGION")
+        .or_else(|| set("AWS_DEFAULT_REGION"))
+        .ok_or_else(|| missing("AWS_REGION"))?;
+    let credentials = Credentials::new(
+        set("AWS_ACCESS_KEY_ID").ok_or_else(|| missing("AWS_ACCESS_KEY_ID"))?,
+        set("AWS_SECRET_ACCESS_KEY").ok_or_else(|| missing("AWS_SECRET_ACCESS_KEY"))?,
+        set("AWS_SESSION_TOKEN"),
+        None,
+        "environment",
+    );
+    let mut builder = aws_types::SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .http_client(crate::tls::aws_http_client())
+        .timeout_config(aws_timeouts())
+        .retry_config(RetryConfig::standard());
+    if let Some(url) = endpoint {
+        builder = builder.endpoint_url(url);
+    }
+    Ok(builder.build())
+}
+
+#[cfg(all(test, feature = "aws"))]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::config::ProvideCredentials;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[tokio::test]
+    async fn the_environment_gives_region_credentials_and_endpoint() {
+        let vars = [
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret-example"),
+            ("AWS_SESSION_TOKEN", "token-example"),
+        ];
+        let sdk = environment_sdk_config(Some("http://127.0.0.1:1"), env(&vars)).unwrap();
+        assert_eq!(sdk.region().map(|r| r.as_ref()), Some("eu-west-1"));
+        assert_eq!(sdk.endpoint_url(), Some("http://127.0.0.1:1"));
+        let creds = sdk.credentials_provider().unwrap();
+        let creds = creds.provide_credentials().await.unwrap();
+        assert_eq!(creds.access_key_id(), "AKIDEXAMPLE");
+        assert_eq!(creds.secret_access_key(), "secret-example");
+        assert_eq!(creds.session_token(), Some("token-example"));
+        // AWS_REGION wins over AWS_DEFAULT_REGION, as in the SDK's own chain.
+        let vars = [("AWS_REGION", "us-east-2"), vars[0], vars[1], vars[2]];
+        let sdk = environment_sdk_config(None, env(&vars)).unwrap();
+        assert_eq!(sdk.region().map(|r| r.as_ref()), Some("us-east-2"));
+        assert_eq!(sdk.endpoint_url(), None);
+    }
+
+    #[test]
+    fn a_missing_variable_is_named() {
+        let err = |vars: &[(&str, &str)]| match environment_sdk_config(None, env(vars)) {
+            Err(Error::Config(message)) => message,
+            other => panic!(
+                "expected a configuration error, got {:?}",
+                other.map(|_| ())
+            ),
+        };
+        let region = ("AWS_REGION", "us-east-1");
+        let key = ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE");
+        assert!(err(&[key]).starts_with("AWS_REGION is not set"));
+        assert!(err(&[region]).starts_with("AWS_ACCESS_KEY_ID is not set"));
+        assert!(
+            err(&[region, key, ("AWS_SECRET_ACCESS_KEY", "")])
+                .starts_with("AWS_SECRET_ACCESS_KEY is not set")
+        );
     }
 }
