@@ -9,6 +9,8 @@
 pub mod api;
 #[cfg(feature = "api")]
 pub mod auth;
+#[cfg(feature = "aws")]
+pub mod aws_http;
 pub mod backend;
 pub mod cache;
 pub mod clock;

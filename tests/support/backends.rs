@@ -173,11 +173,12 @@ pub async fn aws_sdk_config() -> aws_config::SdkConfig {
     aws_sdk_config_at(&moto_endpoint()).await
 }
 
-/// The SDK configuration the functions use (their timeouts, the standard retries), pointed at
-/// `endpoint`; the retries start after 20 ms instead of the SDK's second, so that the fault
-/// tests' hundreds of retried calls take seconds, not minutes.
+/// The SDK configuration the functions use (their HTTP client, timeouts, the standard
+/// retries), pointed at `endpoint`; the retries start after 20 ms instead of the SDK's second,
+/// so that the fault tests' hundreds of retried calls take seconds, not minutes.
 pub async fn aws_sdk_config_at(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(hookline::aws_http::client())
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
