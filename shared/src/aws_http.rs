@@ -20,9 +20,14 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 
-/// The HTTP client to give the SDK's configuration.
-pub fn client() -> SharedHttpClient {
-    SharedHttpClient::new(Client::default())
+/// The HTTP client to give the SDK's configuration, its connector for `connect_timeout`
+/// (the SDK's connect timeout, and no read timeout: [`crate::backend::aws_timeouts`]) built
+/// now. Building one parses the trust store: at a Lambda function's init rather than in its
+/// first invocation.
+pub fn client(connect_timeout: Option<Duration>) -> SharedHttpClient {
+    let client = Client::default();
+    client.connector((connect_timeout, None));
+    SharedHttpClient::new(client)
 }
 
 /// One connector (a reqwest client, with its connection pool) per distinct timeout settings;
@@ -34,13 +39,8 @@ struct Client {
 
 type Timeouts = (Option<Duration>, Option<Duration>);
 
-impl HttpClient for Client {
-    fn http_connector(
-        &self,
-        settings: &HttpConnectorSettings,
-        _components: &RuntimeComponents,
-    ) -> SharedHttpConnector {
-        let key = (settings.connect_timeout(), settings.read_timeout());
+impl Client {
+    fn connector(&self, key: Timeouts) -> SharedHttpConnector {
         let mut connectors = self.connectors.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((_, c)) = connectors.iter().find(|(k, _)| *k == key) {
             return c.clone();
@@ -48,6 +48,16 @@ impl HttpClient for Client {
         let connector = SharedHttpConnector::new(Connector::new(key));
         connectors.push((key, connector.clone()));
         connector
+    }
+}
+
+impl HttpClient for Client {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        _components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.connector((settings.connect_timeout(), settings.read_timeout()))
     }
 }
 
@@ -132,5 +142,97 @@ fn classify(e: reqwest::Error) -> ConnectorError {
         ConnectorError::io(e.into())
     } else {
         ConnectorError::other(e.into(), None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn request(uri: &str, body: &str) -> HttpRequest {
+        let mut r = HttpRequest::new(SdkBody::from(body.to_owned()));
+        r.set_method("POST").unwrap();
+        r.set_uri(uri).unwrap();
+        r.headers_mut()
+            .insert("x-amz-target", "DynamoDB_20120810.GetItem");
+        r
+    }
+
+    /// One connector per distinct timeouts; the one `client` built is reused.
+    #[test]
+    fn connectors_are_built_once_per_timeouts() {
+        let client = Client::default();
+        let three = (Some(Duration::from_secs(3)), None);
+        client.connector(three);
+        client.connector(three);
+        client.connector((Some(Duration::from_secs(3)), Some(Duration::from_secs(1))));
+        assert_eq!(client.connectors.lock().unwrap().len(), 2);
+    }
+
+    /// What the SDK sent reaches the server (method, path, headers, body); what the server
+    /// answered reaches the SDK (status, headers, body).
+    #[tokio::test]
+    async fn a_call_carries_the_request_and_the_answer() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !String::from_utf8_lossy(&seen).contains("{\"Key\":1}") {
+                let n = s.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the request ended early");
+                seen.extend_from_slice(&buf[..n]);
+            }
+            let answer = "{\"Item\":2}";
+            let head = format!(
+                "HTTP/1.1 400 Bad Request\r\ncontent-type: application/x-amz-json-1.0\r\n\
+                 x-amzn-requestid: R1\r\ncontent-length: {}\r\n\r\n",
+                answer.len()
+            );
+            s.write_all(head.as_bytes()).await.unwrap();
+            s.write_all(answer.as_bytes()).await.unwrap();
+            String::from_utf8(seen).unwrap()
+        });
+        let connector = Client::default().connector((Some(Duration::from_secs(3)), None));
+        let url = format!("http://{addr}/path?q=1");
+        let response = connector.call(request(&url, "{\"Key\":1}")).await.unwrap();
+        assert_eq!(response.status().as_u16(), 400);
+        assert_eq!(response.headers().get("x-amzn-requestid"), Some("R1"));
+        assert_eq!(response.body().bytes(), Some(&b"{\"Item\":2}"[..]));
+        let seen = server.await.unwrap().to_ascii_lowercase();
+        assert!(seen.starts_with("post /path?q=1 http/1.1\r\n"), "{seen}");
+        assert!(
+            seen.contains("x-amz-target: dynamodb_20120810.getitem\r\n"),
+            "{seen}"
+        );
+        assert!(seen.contains("content-length: 9\r\n"), "{seen}");
+    }
+
+    /// A refused connection and a server that never answers are errors the SDK's standard
+    /// retries retry (I/O, timeout), not failures of the call's input.
+    #[tokio::test]
+    async fn failures_are_classified_for_the_retry_policy() {
+        let connector = Client::default().connector((Some(Duration::from_secs(3)), None));
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = closed.local_addr().unwrap();
+        drop(closed);
+        let refused: ConnectorError = connector
+            .call(request(&format!("http://{addr}/"), "{}"))
+            .await
+            .unwrap_err();
+        assert!(refused.is_io(), "{refused:?}");
+
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = silent.local_addr().unwrap();
+        let slow = Client::default().connector((None, Some(Duration::from_millis(100))));
+        let timed_out = slow
+            .call(request(&format!("http://{addr}/"), "{}"))
+            .await
+            .unwrap_err();
+        assert!(timed_out.is_timeout(), "{timed_out:?}");
+        drop(silent);
     }
 }

@@ -152,7 +152,7 @@ pub async fn aws_sdk_config(endpoint: Option<&str>) -> Result<aws_types::SdkConf
     #[cfg(feature = "aws-chain")]
     if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_none() {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(crate::aws_http::client())
+            .http_client(crate::aws_http::client(aws_timeouts().connect_timeout()))
             .timeout_config(aws_timeouts());
         if let Some(url) = endpoint {
             loader = loader.endpoint_url(url);
@@ -194,7 +194,7 @@ fn environment_sdk_config(
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region))
         .credentials_provider(SharedCredentialsProvider::new(credentials))
-        .http_client(crate::aws_http::client())
+        .http_client(crate::aws_http::client(aws_timeouts().connect_timeout()))
         .timeout_config(aws_timeouts())
         .retry_config(RetryConfig::standard());
     if let Some(url) = endpoint {
