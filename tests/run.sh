@@ -63,6 +63,14 @@ if cargo tree -p deliver -e normal | grep -E '(axum|utoipa|jsonschema|jsonwebtok
   echo "the delivery function links the HTTP stack above (see ARCHITECTURE.md §11)" >&2
   exit 1
 fi
+# The Lambda functions read AWS credentials from the environment and link neither the
+# standard credential chain nor the SDK's own HTTP client (docs/benchmarks.md, their size);
+# the operators' `hookline` command with `--features aws` adds the chain, and must compile so.
+if cargo tree -p api -p deliver -e normal | grep -E ' (aws-config|aws-smithy-http-client|h2) v'; then
+  echo "a Lambda function links the crates above (see ARCHITECTURE.md §5)" >&2
+  exit 1
+fi
+cargo clippy -p hookline-cli --features aws -- -D warnings
 
 step "cargo build (every target: the serve test and the benchmark run the hookline binary)"
 cargo build --workspace --all-targets
