@@ -142,8 +142,8 @@ impl Hookline {
     }
 }
 
-/// The AWS SDK's configuration: our HTTP client (reqwest: [`crate::aws_http`]) and timeouts, the SDK's
-/// standard retries. In a Lambda execution environment, or in a build without the
+/// The AWS SDK's configuration: our HTTP client (reqwest: [`crate::aws_http`]) and timeouts,
+/// the SDK's standard retries. In a Lambda execution environment, or in a build without the
 /// `aws-chain` feature (the deployed functions), credentials and region come from the
 /// environment, where Lambda puts the function role's; the operators' `hookline` command
 /// reads the standard chain (profiles, SSO, web identity, the instance metadata service).
