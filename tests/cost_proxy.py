@@ -20,7 +20,9 @@ the ways AWS fails them (see `inject`): a throttling error, a 500, a call carrie
 answer is lost (the connection drops after the call reached the service), a partial batch
 (failed entries in SendMessageBatch and DeleteMessageBatch, unprocessed keys in BatchGetItem
 and unprocessed writes in BatchWriteItem),
-a cancelled transaction. `GET /_faults` counts what was injected, by kind.
+a cancelled transaction. `GET /_faults` counts what was injected, by kind. With
+`POST /_faults {"always": "SendMessageBatch", "kind": "throttle"}` every call of that operation
+fails that way instead (a service that keeps refusing one call), until the next `POST /_faults`.
 
   python cost_proxy.py --upstream http://127.0.0.1:5000   -> prints "port <n>"
   GET  /_costs  -> {"calls": {"DynamoDB.PutItem": n, ...}, "wru": x, "rru": y, "sqs_requests": z,
@@ -45,7 +47,7 @@ TOUCHED = set()  # keys written since the last reset
 LARGEST = {"bytes": 0, "table": None}  # the largest item written since the last reset
 COUNTS = {"calls": {}, "wru": 0.0, "rru": 0.0, "sqs_requests": 0, "wru_by_call": {}}
 UPSTREAM = None
-FAULTS = {"rate": 0.0, "rng": random.Random(0), "injected": {}}
+FAULTS = {"rate": 0.0, "rng": random.Random(0), "injected": {}, "always": None}
 # Calls that set things up rather than serve requests: never failed.
 CONTROL = {"CreateTable", "DescribeTable", "UpdateTimeToLive", "CreateQueue", "GetQueueUrl",
            "GetQueueAttributes", "SetQueueAttributes", "ListTables", "ListQueues"}
@@ -218,6 +220,10 @@ def pick_fault(service, op):
     """The fault to inject into this call, or None."""
     with LOCK:
         rng = FAULTS["rng"]
+        always = FAULTS["always"]
+        if always is not None and always[0] == op:
+            FAULTS["injected"][always[1]] = FAULTS["injected"].get(always[1], 0) + 1
+            return always[1], random.Random(rng.random())
         if op in CONTROL or FAULTS["rate"] <= 0:
             return None
         kinds = ["throttle", "500", "lost_answer"]
@@ -330,8 +336,10 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_faults":
             conf = json.loads(body or b"{}")
             with LOCK:
+                always = (conf["always"], conf.get("kind", "throttle")) if conf.get("always") else None
                 FAULTS.update({"rate": float(conf.get("rate", 0)),
-                               "rng": random.Random(conf.get("seed", 0)), "injected": {}})
+                               "rng": random.Random(conf.get("seed", 0)), "injected": {},
+                               "always": always})
             return self.reply(200, [], b"{}")
         self.forward(body)
 

@@ -125,8 +125,13 @@ impl Publisher for QueueThenEvent {
             async move {
                 c?;
                 if let Err(e) = sent {
-                    // Every plan of the batch shared the failed send: each hears of it.
-                    return Err(QueueError::backend("queue", e.to_string()).into());
+                    // Every plan of the batch shared the failed send: each hears of it, and
+                    // of whether the queue only refused it for now (throttled: a 503).
+                    return Err(match e {
+                        QueueError::Backend(b) => QueueError::Backend(b.again()),
+                        other => QueueError::backend("queue", other.to_string()),
+                    }
+                    .into());
                 }
                 let block = p.in_block.then(|| p.event.id.block_key()).flatten();
                 match block.and_then(|k| written.get(&k)) {

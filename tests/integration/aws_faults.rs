@@ -296,3 +296,67 @@ async fn five_percent_of_aws_calls_fail() {
 async fn twenty_percent_of_aws_calls_fail() {
     faults_at(0.20, 20).await;
 }
+
+/// SQS refusing every send, throttled past the SDK's retries and the queue's own rounds: a
+/// publish is answered 503 `unavailable` (come back later), not a 500, and nothing of it is
+/// kept; once SQS takes sends again, the same publish is accepted and delivered.
+#[tokio::test]
+async fn a_queue_that_keeps_throttling_answers_503_and_keeps_nothing() {
+    let (proxy, _proxy) = aws_proxy(&moto_endpoint());
+    let app = aws_at(test_config(), &proxy).await;
+    let receiver = Receiver::start().await;
+    let run = unique("thr").replace('-', "_");
+    let path = format!("/throttled-{run}");
+    let url = receiver.configure(&path, &[], &[200], None).await;
+    let key = mint_key(
+        &app,
+        &unique("t"),
+        &[Scope::WebhooksWrite, Scope::EventsPublish],
+    )
+    .await;
+    call(
+        &app,
+        "POST",
+        "/v1/webhooks",
+        &key,
+        Some(json!({"url": url})),
+    )
+    .await;
+
+    reqwest::Client::new()
+        .post(format!("{proxy}/_faults"))
+        .body(json!({"always": "SendMessageBatch", "kind": "throttle"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let id = format!("evt_{run}");
+    let event = json!({"id": id, "type": "fault.test", "data": {"n": 1}});
+    let (status, out) = invoke_api(&app, post_event("/v1/events", &key, &event)).await;
+    assert_eq!(status, 503, "{out}");
+    assert_eq!(out["error"]["code"], "unavailable", "{out}");
+    let injected = get(&proxy, "/_faults").await;
+    assert!(
+        injected["injected"]["throttle"].as_u64() >= Some(2),
+        "{injected}"
+    );
+    let (status, out) = invoke_api(
+        &app,
+        api_event("GET", &format!("/v1/events/{id}"), &key, None),
+    )
+    .await;
+    assert_eq!(status, 404, "nothing of the refused publish is kept: {out}");
+
+    set_faults(&proxy, 0.0, 1).await;
+    let (status, out) = invoke_api(&app, post_event("/v1/events", &key, &event)).await;
+    assert_eq!(status, 202, "{out}");
+    let deliverer = Deliverer::new(app.clone()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while receiver.log_for(&path).await.is_empty() && Instant::now() < deadline {
+        if poll_once(&app, &deliverer).await == 0 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let got = receiver.log_for(&path).await;
+    assert_eq!(got.len(), 1, "delivered once the queue took it");
+    assert_eq!(got[0].webhook_id.as_deref(), Some(id.as_str()));
+}
