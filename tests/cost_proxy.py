@@ -221,27 +221,30 @@ def pick_fault(service, op):
     with LOCK:
         rng = FAULTS["rng"]
         always = FAULTS["always"]
-        if always is not None and always[0] == op:
-            FAULTS["injected"][always[1]] = FAULTS["injected"].get(always[1], 0) + 1
-            return always[1], random.Random(rng.random())
-        if op in CONTROL or FAULTS["rate"] <= 0:
-            return None
-        kinds = ["throttle", "500", "lost_answer"]
-        if op in ("SendMessageBatch", "DeleteMessageBatch", "BatchGetItem", "BatchWriteItem"):
-            kinds = ["partial"] * 3 + kinds
-        if op == "TransactWriteItems":
-            kinds = ["cancelled"] * 3 + kinds
-        # Each kind the first time a call can take it, so that a run tries every kind even when
-        # few calls can take one (transactions, batches); then the given share of calls.
-        untried = [k for k in kinds if k not in FAULTS["injected"]]
-        if untried:
-            kind = untried[0]
-        elif rng.random() < FAULTS["rate"]:
-            kind = rng.choice(kinds)
-        else:
+        kind = always[1] if always is not None and always[0] == op else random_fault(op, rng)
+        if kind is None:
             return None
         FAULTS["injected"][kind] = FAULTS["injected"].get(kind, 0) + 1
         return kind, random.Random(rng.random())
+
+
+def random_fault(op, rng):
+    """The kind of fault the share set by `rate` gives this call, or None (under LOCK)."""
+    if op in CONTROL or FAULTS["rate"] <= 0:
+        return None
+    kinds = ["throttle", "500", "lost_answer"]
+    if op in ("SendMessageBatch", "DeleteMessageBatch", "BatchGetItem", "BatchWriteItem"):
+        kinds = ["partial"] * 3 + kinds
+    if op == "TransactWriteItems":
+        kinds = ["cancelled"] * 3 + kinds
+    # Each kind the first time a call can take it, so that a run tries every kind even when
+    # few calls can take one (transactions, batches); then the given share of calls.
+    untried = [k for k in kinds if k not in FAULTS["injected"]]
+    if untried:
+        return untried[0]
+    if rng.random() < FAULTS["rate"]:
+        return rng.choice(kinds)
+    return None
 
 
 def partial(service, op, req, rng):

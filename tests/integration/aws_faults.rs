@@ -16,13 +16,14 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use hookline::api::events::EventOut;
+use hookline::backend::Hookline;
 use hookline::config::Config;
 use hookline::delivery::Deliverer;
 use hookline::ids::WebhookId;
 use hookline::model::{DeliveryStatus, Scope};
 use hookline_tests::{
-    Receiver, api_event, aws_at, aws_proxy, invoke_api, mint_key, moto_endpoint, post_event,
-    test_config, unique,
+    Killed, Receiver, api_event, aws_at, aws_proxy, invoke_api, mint_key, moto_endpoint,
+    post_event, test_config, unique,
 };
 use serde_json::{Value, json};
 
@@ -30,13 +31,57 @@ use serde_json::{Value, json};
 const BATCHES: usize = 4;
 const SINGLES: usize = 20;
 
-async fn set_faults(proxy: &str, rate: f64, seed: u64) {
+/// Sets the proxy's faults (`POST /_faults`: see tests/cost_proxy.py).
+async fn post_faults(proxy: &str, conf: Value) {
     reqwest::Client::new()
         .post(format!("{proxy}/_faults"))
-        .body(json!({"rate": rate, "seed": seed}).to_string())
+        .body(conf.to_string())
         .send()
         .await
         .unwrap();
+}
+
+async fn set_faults(proxy: &str, rate: f64, seed: u64) {
+    post_faults(proxy, json!({"rate": rate, "seed": seed})).await;
+}
+
+/// Hookline on moto behind the fault proxy, a receiver path that answers 200, and a key of a
+/// fresh tenant that may manage webhooks and publish.
+struct Rig {
+    proxy: String,
+    _proxy: Killed,
+    app: Hookline,
+    receiver: Receiver,
+    /// This run's name (`prefix_…`), in its event ids and its receiver path.
+    run: String,
+    path: String,
+    url: String,
+    key: String,
+}
+
+async fn rig(config: Config, prefix: &str) -> Rig {
+    let (proxy, _proxy) = aws_proxy(&moto_endpoint());
+    let app = aws_at(config, &proxy).await;
+    let receiver = Receiver::start().await;
+    let run = unique(prefix).replace('-', "_");
+    let path = format!("/{run}");
+    let url = receiver.configure(&path, &[], &[200], None).await;
+    let key = mint_key(
+        &app,
+        &unique("t"),
+        &[Scope::WebhooksWrite, Scope::EventsPublish],
+    )
+    .await;
+    Rig {
+        proxy,
+        _proxy,
+        app,
+        receiver,
+        run,
+        path,
+        url,
+        key,
+    }
 }
 
 async fn get(proxy: &str, path: &str) -> Value {
@@ -140,23 +185,21 @@ async fn poll_once(app: &hookline::backend::Hookline, deliverer: &Deliverer) -> 
 }
 
 async fn faults_at(rate: f64, seed: u64) {
-    let (proxy, _proxy) = aws_proxy(&moto_endpoint());
     let config = Config {
         retry_interval: Duration::from_secs(1),
         retry_window: Duration::from_secs(30),
         ..test_config()
     };
-    let app = aws_at(config, &proxy).await;
-    let receiver = Receiver::start().await;
-    let run = unique("f").replace('-', "_");
-    let path = format!("/faults-{run}");
-    let url = receiver.configure(&path, &[], &[200], None).await;
-    let key = mint_key(
-        &app,
-        &unique("t"),
-        &[Scope::WebhooksWrite, Scope::EventsPublish],
-    )
-    .await;
+    let Rig {
+        proxy,
+        _proxy,
+        app,
+        receiver,
+        run,
+        path,
+        url,
+        key,
+    } = rig(config, "f").await;
 
     set_faults(&proxy, rate, seed).await;
     // The webhook under faults too: a `PUT` with its own id, retried as a client would.
@@ -302,18 +345,16 @@ async fn twenty_percent_of_aws_calls_fail() {
 /// kept; once SQS takes sends again, the same publish is accepted and delivered.
 #[tokio::test]
 async fn a_queue_that_keeps_throttling_answers_503_and_keeps_nothing() {
-    let (proxy, _proxy) = aws_proxy(&moto_endpoint());
-    let app = aws_at(test_config(), &proxy).await;
-    let receiver = Receiver::start().await;
-    let run = unique("thr").replace('-', "_");
-    let path = format!("/throttled-{run}");
-    let url = receiver.configure(&path, &[], &[200], None).await;
-    let key = mint_key(
-        &app,
-        &unique("t"),
-        &[Scope::WebhooksWrite, Scope::EventsPublish],
-    )
-    .await;
+    let Rig {
+        proxy,
+        _proxy,
+        app,
+        receiver,
+        run,
+        path,
+        url,
+        key,
+    } = rig(test_config(), "thr").await;
     call(
         &app,
         "POST",
@@ -323,12 +364,11 @@ async fn a_queue_that_keeps_throttling_answers_503_and_keeps_nothing() {
     )
     .await;
 
-    reqwest::Client::new()
-        .post(format!("{proxy}/_faults"))
-        .body(json!({"always": "SendMessageBatch", "kind": "throttle"}).to_string())
-        .send()
-        .await
-        .unwrap();
+    post_faults(
+        &proxy,
+        json!({"always": "SendMessageBatch", "kind": "throttle"}),
+    )
+    .await;
     let id = format!("evt_{run}");
     let event = json!({"id": id, "type": "fault.test", "data": {"n": 1}});
     let (status, out) = invoke_api(&app, post_event("/v1/events", &key, &event)).await;

@@ -47,6 +47,13 @@ fn insert(n: i64) -> impl FnOnce(&mut Connection) -> crate::store::StoreResult<(
     }
 }
 
+/// Closes the database (its thread finishes and the file is closed), then removes its
+/// directory.
+fn close(d: std::path::PathBuf, db: SqliteDb) {
+    drop(db);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
 fn dir(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("hookline-{name}-{}", ulid::Ulid::new()))
 }
@@ -66,8 +73,7 @@ async fn what_need_not_wait_for_the_disk_runs_on_the_callers_thread() {
     // Without flushes, every operation may run where it is asked for.
     let db = SqliteDb::open_with(&d, Durability::Normal).unwrap();
     assert_eq!(db.with(|_| Ok(here())).await.unwrap(), me);
-    drop(db);
-    let _ = std::fs::remove_dir_all(&d);
+    close(d, db);
 }
 
 /// While the database thread runs a group, an operation is queued behind it and answered
@@ -114,8 +120,7 @@ async fn another_process_writing_sends_the_operation_to_the_database_thread() {
     });
     assert_ne!(ran_on.unwrap(), here());
     assert_eq!(rows(&db).await, 1);
-    drop(db);
-    let _ = std::fs::remove_dir_all(&d);
+    close(d, db);
 }
 
 #[tokio::test]
@@ -134,8 +139,7 @@ async fn concurrent_writes_share_flushes_and_reads_flush_nothing() {
     db.flush().await.unwrap();
     assert_eq!(rows(&db).await, 200);
     assert_eq!(db.commits().flushes, after.flushes, "reads wrote nothing");
-    drop(db);
-    let _ = std::fs::remove_dir_all(&d);
+    close(d, db);
 }
 
 /// Bookkeeping (receives, settles, attempt records) commits without waiting for the disk;
@@ -209,8 +213,7 @@ async fn the_log_is_checkpointed_on_the_database_thread() {
     db.flush().await.unwrap();
     assert_eq!(pages(), 0, "checkpointed");
     assert_eq!(rows(&db).await, 50);
-    drop(db);
-    let _ = std::fs::remove_dir_all(&d);
+    close(d, db);
 }
 
 /// A bug that panics inside an operation on a caller's thread neither keeps its write nor
@@ -240,6 +243,5 @@ async fn an_operation_that_panics_leaves_the_database_usable() {
         here(),
         "callers' threads run operations again"
     );
-    drop(db);
-    let _ = std::fs::remove_dir_all(&d);
+    close(d, db);
 }
