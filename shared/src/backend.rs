@@ -26,6 +26,13 @@ pub fn aws_timeouts() -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
         .build()
 }
 
+/// The HTTP client for the SDK's calls ([`crate::aws_http`]), with the connect timeout of
+/// [`aws_timeouts`].
+#[cfg(feature = "aws")]
+pub fn aws_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    crate::aws_http::client(aws_timeouts().connect_timeout())
+}
+
 /// Configuration, store, queue and clock: everything a handler needs.
 #[derive(Clone)]
 pub struct Hookline {
@@ -142,7 +149,7 @@ impl Hookline {
     }
 }
 
-/// The AWS SDK's configuration: our HTTP client (reqwest: [`crate::aws_http`]) and timeouts,
+/// The AWS SDK's configuration: our HTTP client ([`aws_http_client`]) and timeouts,
 /// the SDK's standard retries. In a Lambda execution environment, or in a build without the
 /// `aws-chain` feature (the deployed functions), credentials and region come from the
 /// environment, where Lambda puts the function role's; the operators' `hookline` command
@@ -152,7 +159,7 @@ pub async fn aws_sdk_config(endpoint: Option<&str>) -> Result<aws_types::SdkConf
     #[cfg(feature = "aws-chain")]
     if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_none() {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(crate::aws_http::client(aws_timeouts().connect_timeout()))
+            .http_client(aws_http_client())
             .timeout_config(aws_timeouts());
         if let Some(url) = endpoint {
             loader = loader.endpoint_url(url);
@@ -194,7 +201,7 @@ fn environment_sdk_config(
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region))
         .credentials_provider(SharedCredentialsProvider::new(credentials))
-        .http_client(crate::aws_http::client(aws_timeouts().connect_timeout()))
+        .http_client(aws_http_client())
         .timeout_config(aws_timeouts())
         .retry_config(RetryConfig::standard());
     if let Some(url) = endpoint {

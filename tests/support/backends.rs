@@ -178,9 +178,7 @@ pub async fn aws_sdk_config() -> aws_config::SdkConfig {
 /// so that the fault tests' hundreds of retried calls take seconds, not minutes.
 pub async fn aws_sdk_config_at(endpoint: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(hookline::aws_http::client(
-            hookline::backend::aws_timeouts().connect_timeout(),
-        ))
+        .http_client(hookline::backend::aws_http_client())
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
