@@ -42,6 +42,7 @@ mod reads;
 mod redelivery;
 mod rotation;
 mod rust_client;
+mod schemas;
 mod sdk;
 mod secrets;
 mod serve;
