@@ -69,9 +69,7 @@ struct Connector {
 
 impl Connector {
     fn new((connect, read): Timeouts) -> Self {
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .tls_certs_only(crate::tls::reqwest_roots());
+        let mut builder = builder();
         if let Some(t) = connect {
             builder = builder.connect_timeout(t);
         }
@@ -82,6 +80,23 @@ impl Connector {
             client: builder.build().map_err(|e| format!("AWS HTTP client: {e}")),
         }
     }
+}
+
+/// A reqwest client for AWS's APIs, on the process's trust store, never following redirects.
+fn builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .tls_certs_only(crate::tls::reqwest_roots())
+}
+
+/// The client of the direct calls ([`crate::aws_json`]): `connect` to connect, `attempt` for
+/// a whole request and its answer (the SDK's attempt timeout).
+pub fn direct_client(connect: Duration, attempt: Duration) -> Result<reqwest::Client, String> {
+    builder()
+        .connect_timeout(connect)
+        .timeout(attempt)
+        .build()
+        .map_err(|e| format!("AWS HTTP client: {e}"))
 }
 
 impl HttpConnector for Connector {

@@ -20,17 +20,35 @@ use crate::store::Store;
 #[cfg(feature = "aws")]
 pub fn aws_timeouts() -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
     aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
-        .connect_timeout(std::time::Duration::from_secs(3))
-        .operation_attempt_timeout(std::time::Duration::from_secs(5))
+        .connect_timeout(AWS_CONNECT_TIMEOUT)
+        .operation_attempt_timeout(AWS_ATTEMPT_TIMEOUT)
         .operation_timeout(std::time::Duration::from_secs(20))
         .build()
 }
+
+#[cfg(feature = "aws")]
+const AWS_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+#[cfg(feature = "aws")]
+const AWS_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The HTTP client for the SDK's calls ([`crate::aws_http`]), with the connect timeout of
 /// [`aws_timeouts`].
 #[cfg(feature = "aws")]
 pub fn aws_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
     crate::aws_http::client(aws_timeouts().connect_timeout())
+}
+
+/// The direct JSON API of `service` ([`crate::aws_json`]) as `sdk` configures the SDK's
+/// clients, with the timeouts of [`aws_timeouts`].
+#[cfg(feature = "aws")]
+pub fn aws_json_api(
+    sdk: &aws_types::SdkConfig,
+    service: &'static str,
+    target: &'static str,
+) -> Result<crate::aws_json::JsonApi> {
+    let http = crate::aws_http::direct_client(AWS_CONNECT_TIMEOUT, AWS_ATTEMPT_TIMEOUT)
+        .map_err(Error::Config)?;
+    crate::aws_json::JsonApi::new(sdk, http, service, target)
 }
 
 /// Configuration, store, queue and clock: everything a handler needs.
@@ -104,8 +122,7 @@ impl Hookline {
             config.delivery_shards,
         );
         let (queue_url, fifo_url) = queues;
-        let queue = crate::queue::sqs::SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue_url)
-            .with_fifo(fifo_url);
+        let queue = crate::queue::sqs::SqsQueue::new(&sdk, queue_url)?.with_fifo(fifo_url);
         Ok(Hookline::new(config, Arc::new(store), Arc::new(queue)))
     }
 

@@ -15,6 +15,11 @@ pub struct BackendError {
     pub unavailable: bool,
 }
 
+/// Whether an AWS error code says the service is throttling the caller.
+pub fn is_throttling(code: &str) -> bool {
+    THROTTLING.iter().any(|c| code.contains(c))
+}
+
 impl BackendError {
     pub fn new(
         backend: &'static str,

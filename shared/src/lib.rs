@@ -11,6 +11,8 @@ pub mod api;
 pub mod auth;
 #[cfg(feature = "aws")]
 pub mod aws_http;
+#[cfg(feature = "aws")]
+pub mod aws_json;
 pub mod backend;
 pub mod cache;
 pub mod clock;

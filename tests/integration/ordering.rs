@@ -240,11 +240,12 @@ async fn without_a_fifo_queue_ordering_is_a_422() {
     let hookline::config::Backend::Aws { queue_url, .. } = &app.config.backend else {
         panic!("an app on moto")
     };
-    let sqs = aws_sdk_sqs::Client::new(&hookline_tests::aws_sdk_config().await);
+    let sdk = hookline_tests::aws_sdk_config().await;
+    let queue = hookline::queue::sqs::SqsQueue::new(&sdk, queue_url).expect("the SQS clients");
     let plain = hookline::backend::Hookline::new(
         (*app.config).clone(),
         app.store.clone(),
-        std::sync::Arc::new(hookline::queue::sqs::SqsQueue::new(sqs, queue_url)),
+        std::sync::Arc::new(queue),
     );
     let c = typed_client(&plain).await;
     let fifo = json!({"url": "https://a.example.com/", "ordering": "fifo"});

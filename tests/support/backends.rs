@@ -217,7 +217,9 @@ pub async fn aws_at(mut config: Config, endpoint: &str) -> Hookline {
         endpoint: Some(endpoint.to_string()),
     };
     let store = DynamoStore::new(ddb, table, config.delivery_shards);
-    let queue = SqsQueue::new(sqs, queue_url).with_fifo(Some(&fifo_url));
+    let queue = SqsQueue::new(&sdk, queue_url)
+        .expect("the SQS clients")
+        .with_fifo(Some(&fifo_url));
     Hookline::new(config, Arc::new(store), Arc::new(queue))
 }
 

@@ -3,13 +3,15 @@
 //! webhook, deduplicated by delivery id; their receipt handles are marked so that settling
 //! them goes to that queue.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::types::{
-    DeleteMessageBatchRequestEntry, MessageSystemAttributeName, SendMessageBatchRequestEntry,
-};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
+use serde::{Deserialize, Serialize};
+
+use crate::aws_json::JsonApi;
 
 use super::MAX_VISIBILITY;
 use super::{DeliveryTask, Queue, QueueError, QueueResult, Receipt, Received};
@@ -24,6 +26,9 @@ pub const MAX_DELAY: Duration = Duration::from_secs(900);
 #[derive(Clone)]
 pub struct SqsQueue {
     client: Client,
+    /// Sends, the publish path's call, go out directly ([`crate::aws_json`]), not through
+    /// the SDK's orchestration.
+    sends: Arc<JsonApi>,
     url: String,
     /// The FIFO queue of ordered tasks, when the deployment has one.
     fifo_url: Option<String>,
@@ -36,13 +41,48 @@ fn be<E: std::error::Error + Send + Sync + 'static>(e: E) -> QueueError {
     QueueError::Backend(crate::fault::BackendError::from_aws("sqs", e))
 }
 
+/// `SendMessageBatch`'s input and answer, as the JSON protocol names them.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SendBatch<'a> {
+    queue_url: &'a str,
+    entries: &'a [Entry],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Entry {
+    id: String,
+    message_body: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delay_seconds: Option<u64>,
+    message_group_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message_deduplication_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Sent {
+    #[serde(default)]
+    failed: Vec<Unsent>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Unsent {
+    id: String,
+}
+
 impl SqsQueue {
-    pub fn new(client: Client, url: impl Into<String>) -> Self {
-        SqsQueue {
-            client,
+    /// The queue at `url`, with the clients `sdk` configures.
+    pub fn new(sdk: &aws_types::SdkConfig, url: impl Into<String>) -> crate::error::Result<Self> {
+        Ok(SqsQueue {
+            client: Client::new(sdk),
+            sends: Arc::new(crate::backend::aws_json_api(sdk, "sqs", "AmazonSQS.")?),
             url: url.into(),
             fifo_url: None,
-        }
+        })
     }
 
     /// Sends ordered tasks to `fifo_url` (none: the deployment has no FIFO queue).
@@ -86,53 +126,48 @@ impl SqsQueue {
         delay: Option<Duration>,
     ) -> QueueResult<()> {
         for chunk in tasks.chunks(SQS_BATCH) {
-            let mut entries = chunk
+            let mut entries: Vec<Entry> = chunk
                 .iter()
                 .enumerate()
-                .map(|(i, t)| {
+                .map(|(i, t)| Entry {
+                    id: i.to_string(),
+                    message_body: t.encode(),
+                    delay_seconds: delay.map(|d| d.as_secs()),
                     // Fair queues: a slow or backlogged webhook is its own group, so SQS
-                    // serves the other webhooks first.
-                    // FIFO: the group keeps the webhook's order; the delivery id makes a
-                    // send the SDK repeats one message.
-                    SendMessageBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .message_group_id(t.group().as_str())
-                        .set_message_deduplication_id(
-                            fifo.then(|| t.target().delivery_id.to_string()),
-                        )
-                        .message_body(t.encode())
-                        .set_delay_seconds(delay.map(|d| d.as_secs() as i32))
-                        .build()
-                        .map_err(be)
+                    // serves the other webhooks first. FIFO: the group keeps the webhook's
+                    // order; the delivery id makes a send repeated after a lost answer one
+                    // message.
+                    message_group_id: t.group().as_str().to_string(),
+                    message_deduplication_id: fifo.then(|| t.target().delivery_id.to_string()),
                 })
-                .collect::<QueueResult<Vec<_>>>()?;
+                .collect();
             // Entries SQS reports as failed are sent again, after a short pause, before
             // giving up (the caller then hears of it: a publish is answered 503).
             for round in 0..SEND_ROUNDS {
                 if round > 0 {
                     tokio::time::sleep(Duration::from_millis(20 << round)).await;
                 }
-                let out = self
-                    .client
-                    .send_message_batch()
-                    .queue_url(url)
-                    .set_entries(Some(entries.clone()))
-                    .send()
+                let batch = SendBatch {
+                    queue_url: url,
+                    entries: &entries,
+                };
+                let sent: Sent = self
+                    .sends
+                    .call("SendMessageBatch", &batch)
                     .await
-                    .map_err(be)?;
-                let failed: Vec<&str> = out.failed().iter().map(|f| f.id()).collect();
-                if failed.is_empty() {
+                    .map_err(QueueError::Backend)?;
+                if sent.failed.is_empty() {
                     break;
                 }
                 if round == SEND_ROUNDS - 1 {
                     return Err(QueueError::Backend(
                         crate::fault::BackendError::unavailable(
                             "sqs",
-                            format!("{} messages could not be sent", failed.len()),
+                            format!("{} messages could not be sent", sent.failed.len()),
                         ),
                     ));
                 }
-                entries.retain(|e| failed.contains(&e.id()));
+                entries.retain(|e| sent.failed.iter().any(|f| f.id == e.id));
             }
         }
         Ok(())

@@ -1,0 +1,243 @@
+//! Direct calls to an AWS API of the JSON protocol (`x-amz-json-1.0`: SQS, DynamoDB), for the
+//! calls on the publish path. The SDK's orchestration of one call (its configuration layers,
+//! interceptors, identity cache, endpoint rules, and retry and timeout wrappers) was most of
+//! what sending a batch to SQS cost the API function (docs/benchmarks.md); a call here is a
+//! JSON body, a SigV4 signature (the SDK's own signer, `aws-sigv4`), one POST through the
+//! same reqwest client, and the SDK's standard retries: three attempts, a jittered backoff
+//! after throttling, a 5xx or a transport failure.
+
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::fault::BackendError;
+
+/// Attempts per call, as the SDK's standard retry mode makes them.
+const ATTEMPTS: u32 = 3;
+/// The backoff before a retry: a random share of this, doubled per attempt, as the SDK's.
+const BACKOFF: Duration = Duration::from_secs(1);
+/// Error codes worth another attempt besides throttling (which `fault` knows) and any 5xx.
+const TRANSIENT: [&str; 4] = [
+    "RequestTimeout",
+    "InternalError",
+    "InternalServerError",
+    "ServiceUnavailable",
+];
+/// Credentials that expire within this are fetched again first.
+const REFRESH_BEFORE: Duration = Duration::from_secs(300);
+
+/// One AWS service's JSON API: where it is, how requests to it are signed and named.
+pub struct JsonApi {
+    http: reqwest::Client,
+    endpoint: String,
+    region: String,
+    /// The signing name (`sqs`, `dynamodb`).
+    service: &'static str,
+    /// What `X-Amz-Target` starts with (`AmazonSQS.`, `DynamoDB_20120810.`).
+    target: &'static str,
+    credentials: SharedCredentialsProvider,
+    cached: Mutex<Option<Credentials>>,
+    /// [`BACKOFF`], shorter in tests.
+    backoff: Duration,
+}
+
+/// Why one attempt failed, and whether another may succeed.
+struct Failure {
+    message: String,
+    retry: bool,
+    throttled: bool,
+}
+
+impl JsonApi {
+    /// The API of `service` as `sdk` configures the SDK's clients: its region, credentials
+    /// and endpoint (an emulator's), else `https://{host}.{region}.amazonaws.com`.
+    pub fn new(
+        sdk: &aws_types::SdkConfig,
+        http: reqwest::Client,
+        service: &'static str,
+        target: &'static str,
+    ) -> Result<Self, crate::error::Error> {
+        let missing = |what: &str| {
+            crate::error::Error::Config(format!("the AWS configuration has no {what}"))
+        };
+        let region = sdk.region().ok_or_else(|| missing("region"))?.to_string();
+        let endpoint = match sdk.endpoint_url() {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => {
+                let domain = match region.starts_with("cn-") {
+                    true => "amazonaws.com.cn",
+                    false => "amazonaws.com",
+                };
+                format!("https://{service}.{region}.{domain}")
+            }
+        };
+        Ok(JsonApi {
+            http,
+            endpoint,
+            region,
+            service,
+            target,
+            credentials: sdk
+                .credentials_provider()
+                .ok_or_else(|| missing("credentials"))?,
+            cached: Mutex::new(None),
+            backoff: BACKOFF,
+        })
+    }
+
+    /// Calls `operation` with `input`; its answer, or why not after the retries.
+    pub async fn call<I: Serialize, O: DeserializeOwned>(
+        &self,
+        operation: &str,
+        input: &I,
+    ) -> Result<O, BackendError> {
+        let body = serde_json::to_vec(input).map_err(|e| self.fail(format!("{e}")))?;
+        let mut attempt = 0;
+        loop {
+            let failure = match self.attempt(operation, &body).await {
+                Ok(answer) => {
+                    return serde_json::from_slice(&answer)
+                        .map_err(|e| self.fail(format!("{operation}: unexpected answer: {e}")));
+                }
+                Err(f) => f,
+            };
+            attempt += 1;
+            if !failure.retry || attempt >= ATTEMPTS {
+                let message = format!("{operation}: {}", failure.message);
+                return Err(match failure.throttled || failure.retry {
+                    true => BackendError::unavailable(self.service, message),
+                    false => self.fail(message),
+                });
+            }
+            let cap = self.backoff * 2u32.pow(attempt - 1);
+            tokio::time::sleep(cap.mul_f64(rand::random::<f64>())).await;
+        }
+    }
+
+    fn fail(&self, message: String) -> BackendError {
+        BackendError::new(self.service, message)
+    }
+
+    async fn attempt(&self, operation: &str, body: &[u8]) -> Result<Vec<u8>, Failure> {
+        let target = format!("{}{operation}", self.target);
+        let headers = [
+            ("content-type", "application/x-amz-json-1.0"),
+            ("x-amz-target", target.as_str()),
+        ];
+        let signed = self.sign(&headers, body).await?;
+        let mut request = self.http.post(&self.endpoint).body(body.to_vec());
+        for (name, value) in headers
+            .iter()
+            .copied()
+            .chain(signed.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+        {
+            request = request.header(name, value);
+        }
+        let transport = |e: reqwest::Error| Failure {
+            message: format!("no answer: {e}"),
+            retry: true,
+            throttled: false,
+        };
+        let answer = request.send().await.map_err(transport)?;
+        let status = answer.status();
+        let bytes = answer.bytes().await.map_err(transport)?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        Err(error_of(status.as_u16(), &bytes))
+    }
+
+    /// The headers that sign a POST of `body` with `headers` (date, token, authorization).
+    async fn sign(
+        &self,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Vec<(String, String)>, Failure> {
+        let unsigned = |message: String| Failure {
+            message,
+            retry: false,
+            throttled: false,
+        };
+        let identity: Identity = self.credentials().await.map_err(unsigned)?.into();
+        let params = v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.region)
+            .name(self.service)
+            .time(SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .map_err(|e| unsigned(format!("signing: {e}")))?
+            .into();
+        let request = SignableRequest::new(
+            "POST",
+            self.endpoint.as_str(),
+            headers.iter().copied(),
+            SignableBody::Bytes(body),
+        )
+        .map_err(|e| unsigned(format!("signing: {e}")))?;
+        let (instructions, _) = sign(request, &params)
+            .map_err(|e| unsigned(format!("signing: {e}")))?
+            .into_parts();
+        Ok(instructions
+            .headers()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect())
+    }
+
+    /// The credentials, fetched again when they expire within [`REFRESH_BEFORE`].
+    async fn credentials(&self) -> Result<Credentials, String> {
+        let fresh = |c: &Credentials| {
+            c.expiry()
+                .is_none_or(|t| t > SystemTime::now() + REFRESH_BEFORE)
+        };
+        if let Some(c) = self
+            .cached
+            .lock()
+            .expect("not poisoned")
+            .as_ref()
+            .filter(|c| fresh(c))
+        {
+            return Ok(c.clone());
+        }
+        let c = self
+            .credentials
+            .provide_credentials()
+            .await
+            .map_err(|e| format!("no AWS credentials: {e}"))?;
+        *self.cached.lock().expect("not poisoned") = Some(c.clone());
+        Ok(c)
+    }
+}
+
+/// An error answer: its code (`__type` after the `#`), message, and whether to try again.
+fn error_of(status: u16, body: &[u8]) -> Failure {
+    #[derive(serde::Deserialize)]
+    struct ErrorBody {
+        #[serde(rename = "__type", default)]
+        kind: String,
+        #[serde(alias = "Message", default)]
+        message: String,
+    }
+    let e: ErrorBody = serde_json::from_slice(body).unwrap_or(ErrorBody {
+        kind: String::new(),
+        message: String::from_utf8_lossy(body).chars().take(200).collect(),
+    });
+    let code = e.kind.rsplit('#').next().unwrap_or_default().to_string();
+    let throttled = crate::fault::is_throttling(&code);
+    Failure {
+        message: format!("{status} {code}: {}", e.message),
+        retry: throttled || status >= 500 || TRANSIENT.contains(&code.as_str()),
+        throttled,
+    }
+}
+
+#[cfg(test)]
+#[path = "aws_json_tests.rs"]
+mod tests;
