@@ -50,6 +50,8 @@ pub struct JsonApi {
 
 /// Why one attempt failed, and whether another may succeed.
 struct Failure {
+    /// The service's error code, when it answered with one.
+    code: String,
     message: String,
     retry: bool,
     throttled: bool,
@@ -63,10 +65,8 @@ impl JsonApi {
         http: reqwest::Client,
         service: &'static str,
         target: &'static str,
-    ) -> Result<Self, crate::error::Error> {
-        let missing = |what: &str| {
-            crate::error::Error::Config(format!("the AWS configuration has no {what}"))
-        };
+    ) -> Result<Self, String> {
+        let missing = |what: &str| format!("the AWS configuration has no {what}");
         let region = sdk.region().ok_or_else(|| missing("region"))?.to_string();
         let endpoint = match sdk.endpoint_url() {
             Some(url) => url.trim_end_matches('/').to_string(),
@@ -98,14 +98,30 @@ impl JsonApi {
         operation: &str,
         input: &I,
     ) -> Result<O, BackendError> {
+        // No refusal code is empty, so every answer is `Some`.
+        self.call_unless(operation, input, "")
+            .await?
+            .ok_or_else(|| self.fail(format!("{operation}: no answer")))
+    }
+
+    /// [`Self::call`], but `None` when the service refuses with the error code `refusal`
+    /// (a condition that did not hold), which is an answer, not a failure.
+    pub async fn call_unless<I: Serialize, O: DeserializeOwned>(
+        &self,
+        operation: &str,
+        input: &I,
+        refusal: &str,
+    ) -> Result<Option<O>, BackendError> {
         let body = serde_json::to_vec(input).map_err(|e| self.fail(format!("{e}")))?;
         let mut attempt = 0;
         loop {
             let failure = match self.attempt(operation, &body).await {
                 Ok(answer) => {
                     return serde_json::from_slice(&answer)
+                        .map(Some)
                         .map_err(|e| self.fail(format!("{operation}: unexpected answer: {e}")));
                 }
+                Err(f) if !refusal.is_empty() && f.code == refusal => return Ok(None),
                 Err(f) => f,
             };
             attempt += 1;
@@ -141,6 +157,7 @@ impl JsonApi {
             request = request.header(name, value);
         }
         let transport = |e: reqwest::Error| Failure {
+            code: String::new(),
             message: format!("no answer: {e}"),
             retry: true,
             throttled: false,
@@ -161,6 +178,7 @@ impl JsonApi {
         body: &[u8],
     ) -> Result<Vec<(String, String)>, Failure> {
         let unsigned = |message: String| Failure {
+            code: String::new(),
             message,
             retry: false,
             throttled: false,
@@ -235,6 +253,7 @@ fn error_of(status: u16, body: &[u8]) -> Failure {
         message: format!("{status} {code}: {}", e.message),
         retry: throttled || status >= 500 || TRANSIENT.contains(&code.as_str()),
         throttled,
+        code,
     }
 }
 

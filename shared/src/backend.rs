@@ -48,7 +48,32 @@ pub fn aws_json_api(
 ) -> Result<crate::aws_json::JsonApi> {
     let http = crate::aws_http::direct_client(AWS_CONNECT_TIMEOUT, AWS_ATTEMPT_TIMEOUT)
         .map_err(Error::Config)?;
-    crate::aws_json::JsonApi::new(sdk, http, service, target)
+    crate::aws_json::JsonApi::new(sdk, http, service, target).map_err(Error::Config)
+}
+
+/// The DynamoDB adapter on `table`, with the clients `sdk` configures.
+#[cfg(feature = "aws")]
+pub fn dynamo_store(
+    sdk: &aws_types::SdkConfig,
+    table: &str,
+    shards: u32,
+) -> Result<crate::store::dynamo::DynamoStore> {
+    let puts = aws_json_api(sdk, "dynamodb", "DynamoDB_20120810.")?;
+    let client = aws_sdk_dynamodb::Client::new(sdk);
+    Ok(crate::store::dynamo::DynamoStore::new(
+        client, puts, table, shards,
+    ))
+}
+
+/// The SQS adapter on the queue at `url`, with the clients `sdk` configures.
+#[cfg(feature = "aws")]
+pub fn sqs_queue(sdk: &aws_types::SdkConfig, url: &str) -> Result<crate::queue::sqs::SqsQueue> {
+    let sends = aws_json_api(sdk, "sqs", "AmazonSQS.")?;
+    Ok(crate::queue::sqs::SqsQueue::new(
+        aws_sdk_sqs::Client::new(sdk),
+        sends,
+        url,
+    ))
 }
 
 /// Configuration, store, queue and clock: everything a handler needs.
@@ -116,13 +141,9 @@ impl Hookline {
         endpoint: Option<&str>,
     ) -> Result<Self> {
         let sdk = aws_sdk_config(endpoint).await?;
-        let store = crate::store::dynamo::DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&sdk),
-            table,
-            config.delivery_shards,
-        );
+        let store = dynamo_store(&sdk, table, config.delivery_shards)?;
         let (queue_url, fifo_url) = queues;
-        let queue = crate::queue::sqs::SqsQueue::new(&sdk, queue_url)?.with_fifo(fifo_url);
+        let queue = sqs_queue(&sdk, queue_url)?.with_fifo(fifo_url);
         Ok(Hookline::new(config, Arc::new(store), Arc::new(queue)))
     }
 

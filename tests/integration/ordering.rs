@@ -241,7 +241,7 @@ async fn without_a_fifo_queue_ordering_is_a_422() {
         panic!("an app on moto")
     };
     let sdk = hookline_tests::aws_sdk_config().await;
-    let queue = hookline::queue::sqs::SqsQueue::new(&sdk, queue_url).expect("the SQS clients");
+    let queue = hookline::backend::sqs_queue(&sdk, queue_url).expect("the SQS clients");
     let plain = hookline::backend::Hookline::new(
         (*app.config).clone(),
         app.store.clone(),

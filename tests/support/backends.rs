@@ -11,7 +11,6 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use hookline::backend::Hookline;
 use hookline::clock::ManualClock;
 use hookline::config::Config;
-use hookline::queue::sqs::SqsQueue;
 use hookline::store::dynamo::DynamoStore;
 use hookline::store::sqlite::SqliteDb;
 
@@ -216,8 +215,9 @@ pub async fn aws_at(mut config: Config, endpoint: &str) -> Hookline {
         fifo_queue_url: Some(fifo_url.clone()),
         endpoint: Some(endpoint.to_string()),
     };
-    let store = DynamoStore::new(ddb, table, config.delivery_shards);
-    let queue = SqsQueue::new(&sdk, queue_url)
+    let store = hookline::backend::dynamo_store(&sdk, &table, config.delivery_shards)
+        .expect("the DynamoDB clients");
+    let queue = hookline::backend::sqs_queue(&sdk, &queue_url)
         .expect("the SQS clients")
         .with_fifo(Some(&fifo_url));
     Hookline::new(config, Arc::new(store), Arc::new(queue))

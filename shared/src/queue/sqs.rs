@@ -75,14 +75,14 @@ struct Unsent {
 }
 
 impl SqsQueue {
-    /// The queue at `url`, with the clients `sdk` configures.
-    pub fn new(sdk: &aws_types::SdkConfig, url: impl Into<String>) -> crate::error::Result<Self> {
-        Ok(SqsQueue {
-            client: Client::new(sdk),
-            sends: Arc::new(crate::backend::aws_json_api(sdk, "sqs", "AmazonSQS.")?),
+    /// The queue at `url`: `client` for most calls, `sends` for `SendMessageBatch`.
+    pub fn new(client: Client, sends: JsonApi, url: impl Into<String>) -> Self {
+        SqsQueue {
+            client,
+            sends: Arc::new(sends),
             url: url.into(),
             fifo_url: None,
-        })
+        }
     }
 
     /// Sends ordered tasks to `fifo_url` (none: the deployment has no FIFO queue).

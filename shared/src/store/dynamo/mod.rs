@@ -18,6 +18,7 @@ mod stats;
 pub mod table;
 mod tenants;
 mod webhooks;
+mod wire;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
@@ -35,6 +36,9 @@ const ABSENT_OR_EXPIRED: &str = "attribute_not_exists(PK) OR expires_at <= :now"
 #[derive(Clone)]
 pub struct DynamoStore {
     client: Client,
+    /// Puts, most of what publishing writes, go out directly ([`crate::aws_json`]), not
+    /// through the SDK's orchestration; reads, updates and transactions take the SDK.
+    puts: std::sync::Arc<crate::aws_json::JsonApi>,
     table: String,
     shards: u32,
 }
@@ -66,9 +70,17 @@ where
 }
 
 impl DynamoStore {
-    pub fn new(client: Client, table: impl Into<String>, shards: u32) -> Self {
+    /// The table `table`: `client` for most calls, `puts` for `PutItem` and
+    /// `BatchWriteItem`; `shards` spreads listings.
+    pub fn new(
+        client: Client,
+        puts: crate::aws_json::JsonApi,
+        table: impl Into<String>,
+        shards: u32,
+    ) -> Self {
         DynamoStore {
             client,
+            puts: std::sync::Arc::new(puts),
             table: table.into(),
             shards: shards.max(1),
         }
@@ -89,20 +101,10 @@ impl DynamoStore {
     /// round trip are most of what a write costs the function). What DynamoDB leaves
     /// unprocessed is written again after a growing pause, as [`Self::batch_get`] does.
     async fn put_all(&self, items: Vec<Item>) -> StoreResult<()> {
-        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+        use serde_json::{Value, json};
         let mut items = items.into_iter().peekable();
         while items.peek().is_some() {
-            // The items move into their requests: a page is up to a write unit, not copied.
-            let mut pending = items
-                .by_ref()
-                .take(25)
-                .map(|item| {
-                    let put = PutRequest::builder().set_item(Some(item)).build();
-                    Ok(WriteRequest::builder()
-                        .put_request(put.map_err(be)?)
-                        .build())
-                })
-                .collect::<StoreResult<Vec<_>>>()?;
+            let mut pending: Vec<Item> = items.by_ref().take(25).collect();
             let mut round = 0u32;
             while !pending.is_empty() {
                 pause_before(
@@ -111,17 +113,18 @@ impl DynamoStore {
                 )
                 .await?;
                 round += 1;
-                let res = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, std::mem::take(&mut pending))
-                    .send()
+                let puts: Vec<Value> = pending
+                    .iter()
+                    .map(|item| json!({"PutRequest": {"Item": wire::WireItem(item)}}))
+                    .collect();
+                let input = json!({"RequestItems": {&self.table: puts}});
+                let answer: Value = self
+                    .puts
+                    .call("BatchWriteItem", &input)
                     .await
-                    .map_err(be)?;
-                pending = res
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
+                    .map_err(StoreError::Backend)?;
+                pending = wire::unprocessed_puts(&answer, &self.table)
+                    .ok_or_else(|| be("BatchWriteItem: unprocessed items that are not items"))?;
             }
         }
         Ok(())
@@ -134,20 +137,20 @@ impl DynamoStore {
         condition: &str,
         values: Vec<(&str, aws_sdk_dynamodb::types::AttributeValue)>,
     ) -> StoreResult<bool> {
-        let mut put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(condition);
-        for (k, v) in values {
-            put = put.expression_attribute_values(k, v);
+        let mut input = serde_json::json!({
+            "TableName": &self.table,
+            "Item": wire::WireItem(&item),
+            "ConditionExpression": condition,
+        });
+        if !values.is_empty() {
+            input["ExpressionAttributeValues"] = serde_json::json!(wire::values(&values));
         }
-        match put.send().await {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(be(e)),
-        }
+        let put: Option<serde_json::Value> = self
+            .puts
+            .call_unless("PutItem", &input, "ConditionalCheckFailedException")
+            .await
+            .map_err(StoreError::Backend)?;
+        Ok(put.is_some())
     }
 
     /// Writes a versioned item (its `ver` attribute): created at version 1, otherwise only
