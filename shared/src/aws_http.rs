@@ -68,35 +68,44 @@ struct Connector {
 }
 
 impl Connector {
-    fn new((connect, read): Timeouts) -> Self {
-        let mut builder = builder();
-        if let Some(t) = connect {
-            builder = builder.connect_timeout(t);
-        }
-        if let Some(t) = read {
-            builder = builder.read_timeout(t);
-        }
+    fn new(timeouts: Timeouts) -> Self {
         Connector {
-            client: builder.build().map_err(|e| format!("AWS HTTP client: {e}")),
+            client: reqwest_client(timeouts),
         }
     }
 }
 
-/// A reqwest client for AWS's APIs, on the process's trust store, never following redirects.
-fn builder() -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
+/// The reqwest client for `(connect, read)` timeouts, one per process for each: the SDK's
+/// connector and the direct calls ([`crate::aws_json`]) with the same connect timeout share
+/// it, and so its connections (a cold start makes one TLS handshake with DynamoDB, not one
+/// per caller) and the one parse of the trust store that building it costs.
+fn reqwest_client(timeouts: Timeouts) -> Result<reqwest::Client, String> {
+    static CLIENTS: Mutex<Vec<(Timeouts, reqwest::Client)>> = Mutex::new(Vec::new());
+    let mut clients = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, c)) = clients.iter().find(|(k, _)| *k == timeouts) {
+        return Ok(c.clone());
+    }
+    let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .tls_certs_only(crate::tls::reqwest_roots())
+        .tls_certs_only(crate::tls::reqwest_roots());
+    let (connect, read) = timeouts;
+    if let Some(t) = connect {
+        builder = builder.connect_timeout(t);
+    }
+    if let Some(t) = read {
+        builder = builder.read_timeout(t);
+    }
+    let client = builder
+        .build()
+        .map_err(|e| format!("AWS HTTP client: {e}"))?;
+    clients.push((timeouts, client.clone()));
+    Ok(client)
 }
 
-/// The client of the direct calls ([`crate::aws_json`]): `connect` to connect, `attempt` for
-/// a whole request and its answer (the SDK's attempt timeout).
-pub fn direct_client(connect: Duration, attempt: Duration) -> Result<reqwest::Client, String> {
-    builder()
-        .connect_timeout(connect)
-        .timeout(attempt)
-        .build()
-        .map_err(|e| format!("AWS HTTP client: {e}"))
+/// The client of the direct calls ([`crate::aws_json`]), the SDK connector's for `connect`
+/// (each call sets its own attempt timeout).
+pub fn direct_client(connect: Duration) -> Result<reqwest::Client, String> {
+    reqwest_client((Some(connect), None))
 }
 
 impl HttpConnector for Connector {

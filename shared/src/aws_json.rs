@@ -44,6 +44,8 @@ pub struct JsonApi {
     target: &'static str,
     credentials: SharedCredentialsProvider,
     cached: Mutex<Option<Credentials>>,
+    /// How long one attempt may take, its answer read.
+    attempt: Duration,
     /// [`BACKOFF`], shorter in tests.
     backoff: Duration,
 }
@@ -63,6 +65,7 @@ impl JsonApi {
     pub fn new(
         sdk: &aws_types::SdkConfig,
         http: reqwest::Client,
+        attempt: Duration,
         service: &'static str,
         target: &'static str,
     ) -> Result<Self, String> {
@@ -88,6 +91,7 @@ impl JsonApi {
                 .credentials_provider()
                 .ok_or_else(|| missing("credentials"))?,
             cached: Mutex::new(None),
+            attempt,
             backoff: BACKOFF,
         })
     }
@@ -148,7 +152,11 @@ impl JsonApi {
             ("x-amz-target", target.as_str()),
         ];
         let signed = self.sign(&headers, body).await?;
-        let mut request = self.http.post(&self.endpoint).body(body.to_vec());
+        let mut request = self
+            .http
+            .post(&self.endpoint)
+            .timeout(self.attempt)
+            .body(body.to_vec());
         for (name, value) in headers
             .iter()
             .copied()

@@ -86,9 +86,8 @@ fn api(url: &str, token: Option<&str>) -> JsonApi {
         .credentials_provider(SharedCredentialsProvider::new(creds))
         .endpoint_url(url)
         .build();
-    let http =
-        crate::aws_http::direct_client(Duration::from_secs(2), Duration::from_secs(5)).unwrap();
-    let mut api = JsonApi::new(&sdk, http, "sqs", "AmazonSQS.").unwrap();
+    let http = crate::aws_http::direct_client(Duration::from_secs(2)).unwrap();
+    let mut api = JsonApi::new(&sdk, http, Duration::from_secs(5), "sqs", "AmazonSQS.").unwrap();
     api.backoff = Duration::from_millis(1);
     api
 }

@@ -46,9 +46,9 @@ pub fn aws_json_api(
     service: &'static str,
     target: &'static str,
 ) -> Result<crate::aws_json::JsonApi> {
-    let http = crate::aws_http::direct_client(AWS_CONNECT_TIMEOUT, AWS_ATTEMPT_TIMEOUT)
-        .map_err(Error::Config)?;
-    crate::aws_json::JsonApi::new(sdk, http, service, target).map_err(Error::Config)
+    let http = crate::aws_http::direct_client(AWS_CONNECT_TIMEOUT).map_err(Error::Config)?;
+    crate::aws_json::JsonApi::new(sdk, http, AWS_ATTEMPT_TIMEOUT, service, target)
+        .map_err(Error::Config)
 }
 
 /// The DynamoDB adapter on `table`, with the clients `sdk` configures.
