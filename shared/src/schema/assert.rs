@@ -42,22 +42,13 @@ pub(super) fn assertions(s: &Map<String, Value>, data: &Value, fail: &mut impl F
     match data {
         Value::Number(n) => numeric(s, n, &v, fail),
         Value::String(text) => {
-            let len = text.chars().count() as u64;
-            if let Some(min) = s.get("minLength").and_then(count).filter(|&m| len < m) {
-                fail(format!("{} is shorter than {min} character(s)", v()));
-            }
-            if let Some(max) = s.get("maxLength").and_then(count).filter(|&m| len > m) {
-                fail(format!("{} is longer than {max} character(s)", v()));
-            }
+            let len = text.chars().count();
+            let words = ("is shorter than", "is longer than", "character(s)");
+            bounds(s, len, ("minLength", "maxLength"), words, &v, fail);
         }
         Value::Array(a) => {
-            let len = a.len() as u64;
-            if let Some(min) = s.get("minItems").and_then(count).filter(|&m| len < m) {
-                fail(format!("{} has fewer than {min} item(s)", v()));
-            }
-            if let Some(max) = s.get("maxItems").and_then(count).filter(|&m| len > m) {
-                fail(format!("{} has more than {max} item(s)", v()));
-            }
+            let words = ("has fewer than", "has more than", "item(s)");
+            bounds(s, a.len(), ("minItems", "maxItems"), words, &v, fail);
             if s.get("uniqueItems") == Some(&Value::Bool(true)) {
                 let repeated = (0..a.len()).any(|i| (i + 1..a.len()).any(|j| same(&a[i], &a[j])));
                 if repeated {
@@ -66,13 +57,15 @@ pub(super) fn assertions(s: &Map<String, Value>, data: &Value, fail: &mut impl F
             }
         }
         Value::Object(o) => {
-            let len = o.len() as u64;
-            if let Some(min) = s.get("minProperties").and_then(count).filter(|&m| len < m) {
-                fail(format!("{} has fewer than {min} propert(ies)", v()));
-            }
-            if let Some(max) = s.get("maxProperties").and_then(count).filter(|&m| len > m) {
-                fail(format!("{} has more than {max} propert(ies)", v()));
-            }
+            let words = ("has fewer than", "has more than", "propert(ies)");
+            bounds(
+                s,
+                o.len(),
+                ("minProperties", "maxProperties"),
+                words,
+                &v,
+                fail,
+            );
             for name in s
                 .get("required")
                 .and_then(Value::as_array)
@@ -104,6 +97,28 @@ pub(super) fn assertions(s: &Map<String, Value>, data: &Value, fail: &mut impl F
     }
 }
 
+/// A pair of count keywords (`minLength`/`maxLength`, …) against a value's count `len`;
+/// `words` say fewer, more, and of what.
+fn bounds(
+    s: &Map<String, Value>,
+    len: usize,
+    (min, max): (&str, &str),
+    (fewer, more, unit): (&str, &str, &str),
+    v: &impl Fn() -> String,
+    fail: &mut impl FnMut(String),
+) {
+    let len = len as u64;
+    if let Some(m) = s.get(min).and_then(count).filter(|&m| len < m) {
+        fail(format!("{} {fewer} {m} {unit}", v()));
+    }
+    if let Some(m) = s.get(max).and_then(count).filter(|&m| len > m) {
+        fail(format!("{} {more} {m} {unit}", v()));
+    }
+}
+
+/// A numeric bound: its keyword, when a comparison of the value with it breaks it, the words.
+type Bound = (&'static str, fn(Ordering) -> bool, &'static str);
+
 fn numeric(
     s: &Map<String, Value>,
     n: &Number,
@@ -111,23 +126,25 @@ fn numeric(
     fail: &mut impl FnMut(String),
 ) {
     let bound = |k: &str| s.get(k).and_then(Value::as_number);
-    if let Some(m) = bound("minimum").filter(|m| compare(n, m) == Ordering::Less) {
-        fail(format!("{} is less than the minimum of {m}", v()));
-    }
-    if let Some(m) = bound("exclusiveMinimum").filter(|m| compare(n, m) != Ordering::Greater) {
-        fail(format!(
-            "{} is less than or equal to the exclusive minimum of {m}",
-            v()
-        ));
-    }
-    if let Some(m) = bound("maximum").filter(|m| compare(n, m) == Ordering::Greater) {
-        fail(format!("{} is greater than the maximum of {m}", v()));
-    }
-    if let Some(m) = bound("exclusiveMaximum").filter(|m| compare(n, m) != Ordering::Less) {
-        fail(format!(
-            "{} is greater than or equal to the exclusive maximum of {m}",
-            v()
-        ));
+    // Each bound, the comparisons of the value with it that break it, and how to say so.
+    let bounds: [Bound; 4] = [
+        ("minimum", |o| o.is_lt(), "is less than the minimum of"),
+        (
+            "exclusiveMinimum",
+            |o| o.is_le(),
+            "is less than or equal to the exclusive minimum of",
+        ),
+        ("maximum", |o| o.is_gt(), "is greater than the maximum of"),
+        (
+            "exclusiveMaximum",
+            |o| o.is_ge(),
+            "is greater than or equal to the exclusive maximum of",
+        ),
+    ];
+    for (keyword, breaks, says) in bounds {
+        if let Some(m) = bound(keyword).filter(|m| breaks(compare(n, m))) {
+            fail(format!("{} {says} {m}", v()));
+        }
     }
     if let Some(m) = bound("multipleOf").filter(|m| !multiple_of(n, m)) {
         fail(format!("{} is not a multiple of {m}", v()));
