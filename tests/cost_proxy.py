@@ -22,7 +22,8 @@ answer is lost (the connection drops after the call reached the service), a part
 and unprocessed writes in BatchWriteItem),
 a cancelled transaction. `GET /_faults` counts what was injected, by kind. With
 `POST /_faults {"always": "SendMessageBatch", "kind": "throttle"}` every call of that operation
-fails that way instead (a service that keeps refusing one call), until the next `POST /_faults`.
+fails that way instead (a service that keeps refusing one call), until the next `POST /_faults`;
+with `{"once": "PutItem", "kind": "lost_answer"}` only the next call of it does.
 
   python cost_proxy.py --upstream http://127.0.0.1:5000   -> prints "port <n>"
   GET  /_costs  -> {"calls": {"DynamoDB.PutItem": n, ...}, "wru": x, "rru": y, "sqs_requests": z,
@@ -47,7 +48,7 @@ TOUCHED = set()  # keys written since the last reset
 LARGEST = {"bytes": 0, "table": None}  # the largest item written since the last reset
 COUNTS = {"calls": {}, "wru": 0.0, "rru": 0.0, "sqs_requests": 0, "wru_by_call": {}}
 UPSTREAM = None
-FAULTS = {"rate": 0.0, "rng": random.Random(0), "injected": {}, "always": None}
+FAULTS = {"rate": 0.0, "rng": random.Random(0), "injected": {}, "always": None, "once": None}
 # Calls that set things up rather than serve requests: never failed.
 CONTROL = {"CreateTable", "DescribeTable", "UpdateTimeToLive", "CreateQueue", "GetQueueUrl",
            "GetQueueAttributes", "SetQueueAttributes", "ListTables", "ListQueues"}
@@ -220,8 +221,14 @@ def pick_fault(service, op):
     """The fault to inject into this call, or None."""
     with LOCK:
         rng = FAULTS["rng"]
-        always = FAULTS["always"]
-        kind = always[1] if always is not None and always[0] == op else random_fault(op, rng)
+        always, once = FAULTS["always"], FAULTS["once"]
+        if once is not None and once[0] == op:
+            FAULTS["once"] = None
+            kind = once[1]
+        elif always is not None and always[0] == op:
+            kind = always[1]
+        else:
+            kind = random_fault(op, rng)
         if kind is None:
             return None
         FAULTS["injected"][kind] = FAULTS["injected"].get(kind, 0) + 1
@@ -339,10 +346,12 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_faults":
             conf = json.loads(body or b"{}")
             with LOCK:
-                always = (conf["always"], conf.get("kind", "throttle")) if conf.get("always") else None
+                kind = conf.get("kind", "throttle")
+                always = (conf["always"], kind) if conf.get("always") else None
+                once = (conf["once"], kind) if conf.get("once") else None
                 FAULTS.update({"rate": float(conf.get("rate", 0)),
                                "rng": random.Random(conf.get("seed", 0)), "injected": {},
-                               "always": always})
+                               "always": always, "once": once})
             return self.reply(200, [], b"{}")
         self.forward(body)
 

@@ -50,13 +50,25 @@ pub struct JsonApi {
     backoff: Duration,
 }
 
+/// A refusal with the error code the caller named: the error's JSON body, and whether an
+/// earlier attempt of the same call may have taken effect (its answer lost: no answer, or a
+/// 5xx), in which case what the refusal found may be that attempt's own write.
+pub struct Refused {
+    pub detail: serde_json::Value,
+    pub after_lost_answer: bool,
+}
+
 /// Why one attempt failed, and whether another may succeed.
 struct Failure {
     /// The service's error code, when it answered with one.
     code: String,
+    /// The error's whole JSON body (`Null` without one): a refusal may carry more.
+    detail: serde_json::Value,
     message: String,
     retry: bool,
     throttled: bool,
+    /// The request may have been carried out (no answer, a 5xx).
+    maybe_done: bool,
 }
 
 impl JsonApi {
@@ -102,32 +114,40 @@ impl JsonApi {
         operation: &str,
         input: &I,
     ) -> Result<O, BackendError> {
-        // No refusal code is empty, so every answer is `Some`.
+        // No refusal code is empty, so every answer is `Ok`.
         self.call_unless(operation, input, "")
             .await?
-            .ok_or_else(|| self.fail(format!("{operation}: no answer")))
+            .map_err(|_| self.fail(format!("{operation}: no answer")))
     }
 
-    /// [`Self::call`], but `None` when the service refuses with the error code `refusal`
-    /// (a condition that did not hold), which is an answer, not a failure.
+    /// [`Self::call`], but [`Refused`] when the service refuses with the error code
+    /// `refusal` (a condition that did not hold): an answer, not a failure.
     pub async fn call_unless<I: Serialize, O: DeserializeOwned>(
         &self,
         operation: &str,
         input: &I,
         refusal: &str,
-    ) -> Result<Option<O>, BackendError> {
+    ) -> Result<Result<O, Refused>, BackendError> {
         let body = serde_json::to_vec(input).map_err(|e| self.fail(format!("{e}")))?;
         let mut attempt = 0;
+        let mut after_lost_answer = false;
         loop {
             let failure = match self.attempt(operation, &body).await {
                 Ok(answer) => {
                     return serde_json::from_slice(&answer)
-                        .map(Some)
+                        .map(Ok)
                         .map_err(|e| self.fail(format!("{operation}: unexpected answer: {e}")));
                 }
-                Err(f) if !refusal.is_empty() && f.code == refusal => return Ok(None),
+                Err(f) if !refusal.is_empty() && f.code == refusal => {
+                    let detail = f.detail;
+                    return Ok(Err(Refused {
+                        detail,
+                        after_lost_answer,
+                    }));
+                }
                 Err(f) => f,
             };
+            after_lost_answer |= failure.maybe_done;
             attempt += 1;
             if !failure.retry || attempt >= ATTEMPTS {
                 let message = format!("{operation}: {}", failure.message);
@@ -166,9 +186,12 @@ impl JsonApi {
         }
         let transport = |e: reqwest::Error| Failure {
             code: String::new(),
+            detail: serde_json::Value::Null,
             message: format!("no answer: {e}"),
             retry: true,
             throttled: false,
+            // Refused before it was sent: not carried out.
+            maybe_done: !e.is_connect(),
         };
         let answer = request.send().await.map_err(transport)?;
         let status = answer.status();
@@ -187,9 +210,11 @@ impl JsonApi {
     ) -> Result<Vec<(String, String)>, Failure> {
         let unsigned = |message: String| Failure {
             code: String::new(),
+            detail: serde_json::Value::Null,
             message,
             retry: false,
             throttled: false,
+            maybe_done: false,
         };
         let identity: Identity = self.credentials().await.map_err(unsigned)?.into();
         let params = v4::SigningParams::builder()
@@ -244,24 +269,23 @@ impl JsonApi {
 
 /// An error answer: its code (`__type` after the `#`), message, and whether to try again.
 fn error_of(status: u16, body: &[u8]) -> Failure {
-    #[derive(serde::Deserialize)]
-    struct ErrorBody {
-        #[serde(rename = "__type", default)]
-        kind: String,
-        #[serde(alias = "Message", default)]
-        message: String,
-    }
-    let e: ErrorBody = serde_json::from_slice(body).unwrap_or(ErrorBody {
-        kind: String::new(),
-        message: String::from_utf8_lossy(body).chars().take(200).collect(),
-    });
-    let code = e.kind.rsplit('#').next().unwrap_or_default().to_string();
+    let detail: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let text = |key: &str| detail.get(key).and_then(|v| v.as_str());
+    let kind = text("__type").unwrap_or_default();
+    let code = kind.rsplit('#').next().unwrap_or_default().to_string();
+    let message = match text("message").or_else(|| text("Message")) {
+        Some(m) => m.to_string(),
+        None if detail.is_null() => String::from_utf8_lossy(body).chars().take(200).collect(),
+        None => String::new(),
+    };
     let throttled = crate::fault::is_throttling(&code);
     Failure {
-        message: format!("{status} {code}: {}", e.message),
+        message: format!("{status} {code}: {message}"),
         retry: throttled || status >= 500 || TRANSIENT.contains(&code.as_str()),
         throttled,
+        maybe_done: status >= 500,
         code,
+        detail,
     }
 }
 

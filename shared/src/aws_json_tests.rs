@@ -248,3 +248,27 @@ async fn no_answer_is_retried_and_then_reported_unavailable() {
     assert!(e.unavailable, "{e:?}");
     assert!(e.source.to_string().contains("no answer"), "{e:?}");
 }
+
+/// A refusal says whether an earlier attempt may have been carried out: after a 5xx it may
+/// (its write may be what the condition found), on a first attempt it was not.
+#[tokio::test]
+async fn a_refusal_says_whether_an_earlier_attempt_may_have_landed() {
+    let refused = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","Item":{"PK":{"S":"a"}}}"#;
+    let code = "ConditionalCheckFailedException";
+    for (answers, after_lost_answer) in [
+        (vec![(400, refused)], false),
+        (
+            vec![(500, r#"{"__type":"InternalServerError"}"#), (400, refused)],
+            true,
+        ),
+    ] {
+        let (url, _) = server(answers).await;
+        let answer = api(&url, None)
+            .call_unless::<_, serde_json::Value>("PutItem", &(), code)
+            .await
+            .unwrap();
+        let Err(r) = answer else { panic!("refused") };
+        assert_eq!(r.after_lost_answer, after_lost_answer);
+        assert_eq!(r.detail["Item"]["PK"]["S"], "a");
+    }
+}

@@ -400,3 +400,40 @@ async fn a_queue_that_keeps_throttling_answers_503_and_keeps_nothing() {
     assert_eq!(got.len(), 1, "delivered once the queue took it");
     assert_eq!(got[0].webhook_id.as_deref(), Some(id.as_str()));
 }
+
+/// A conditional write whose answer is lost (the connection drops after DynamoDB made it) is
+/// retried, and the retry finds the item already as it would write it: that is this write,
+/// so the create is answered 201, not 409 as a duplicate of itself.
+#[tokio::test]
+async fn a_write_whose_answer_was_lost_is_not_a_duplicate_of_itself() {
+    let Rig {
+        proxy,
+        _proxy,
+        app,
+        run,
+        ..
+    } = rig(test_config(), "lost").await;
+    let admin = mint_key(&app, &unique("t"), &[Scope::Admin]).await;
+    let name = format!("lost.{run}");
+    post_faults(&proxy, json!({"once": "PutItem", "kind": "lost_answer"})).await;
+    let body = json!({"name": name, "description": "made once"});
+    let (status, out) = invoke_api(
+        &app,
+        api_event("POST", "/v1/event-types", &admin, Some(&body)),
+    )
+    .await;
+    assert_eq!(status, 201, "{out}");
+    let injected = get(&proxy, "/_faults").await;
+    assert_eq!(injected["injected"]["lost_answer"], 1, "{injected}");
+    let path = format!("/v1/event-types/{name}");
+    let (status, out) = invoke_api(&app, api_event("GET", &path, &admin, None)).await;
+    assert_eq!((status, &out["description"]), (200, &json!("made once")));
+    // A create of a name that exists with other content is still a duplicate.
+    let other = json!({"name": name, "description": "another"});
+    let (status, out) = invoke_api(
+        &app,
+        api_event("POST", "/v1/event-types", &admin, Some(&other)),
+    )
+    .await;
+    assert_eq!(status, 409, "{out}");
+}

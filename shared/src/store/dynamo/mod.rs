@@ -131,6 +131,13 @@ impl DynamoStore {
     }
 
     /// Puts `item` if `condition` holds (`values` fill its placeholders); false when it does not.
+    ///
+    /// After an attempt whose answer was lost (a dropped connection, a 5xx), an item found
+    /// exactly as `item` is that attempt's own write, not a conflict: a create answered
+    /// "already exists" for it would be wrong. DynamoDB hands back the item that failed the
+    /// condition (`ReturnValuesOnConditionCheckFailure`) to compare. Only then: an identical
+    /// item found otherwise is someone's earlier write of the same content (a replayed
+    /// nonce's claim), a refusal like any other.
     async fn put_if(
         &self,
         item: Item,
@@ -141,16 +148,22 @@ impl DynamoStore {
             "TableName": &self.table,
             "Item": wire::WireItem(&item),
             "ConditionExpression": condition,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         });
         if !values.is_empty() {
             input["ExpressionAttributeValues"] = serde_json::json!(wire::values(&values));
         }
-        let put: Option<serde_json::Value> = self
+        let put: Result<serde_json::Value, crate::aws_json::Refused> = self
             .puts
             .call_unless("PutItem", &input, "ConditionalCheckFailedException")
             .await
             .map_err(StoreError::Backend)?;
-        Ok(put.is_some())
+        Ok(match put {
+            Ok(_) => true,
+            Err(r) => {
+                r.after_lost_answer && r.detail.get("Item").and_then(wire::item) == Some(item)
+            }
+        })
     }
 
     /// Writes a versioned item (its `ver` attribute): created at version 1, otherwise only
