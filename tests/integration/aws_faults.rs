@@ -415,13 +415,14 @@ async fn a_write_whose_answer_was_lost_is_not_a_duplicate_of_itself() {
     } = rig(test_config(), "lost").await;
     let admin = mint_key(&app, &unique("t"), &[Scope::Admin]).await;
     let name = format!("lost.{run}");
+    let create = |body: Value| {
+        invoke_api(
+            &app,
+            api_event("POST", "/v1/event-types", &admin, Some(&body)),
+        )
+    };
     post_faults(&proxy, json!({"once": "PutItem", "kind": "lost_answer"})).await;
-    let body = json!({"name": name, "description": "made once"});
-    let (status, out) = invoke_api(
-        &app,
-        api_event("POST", "/v1/event-types", &admin, Some(&body)),
-    )
-    .await;
+    let (status, out) = create(json!({"name": name, "description": "made once"})).await;
     assert_eq!(status, 201, "{out}");
     let injected = get(&proxy, "/_faults").await;
     assert_eq!(injected["injected"]["lost_answer"], 1, "{injected}");
@@ -429,11 +430,6 @@ async fn a_write_whose_answer_was_lost_is_not_a_duplicate_of_itself() {
     let (status, out) = invoke_api(&app, api_event("GET", &path, &admin, None)).await;
     assert_eq!((status, &out["description"]), (200, &json!("made once")));
     // A create of a name that exists with other content is still a duplicate.
-    let other = json!({"name": name, "description": "another"});
-    let (status, out) = invoke_api(
-        &app,
-        api_event("POST", "/v1/event-types", &admin, Some(&other)),
-    )
-    .await;
+    let (status, out) = create(json!({"name": name, "description": "another"})).await;
     assert_eq!(status, 409, "{out}");
 }
