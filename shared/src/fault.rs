@@ -15,7 +15,8 @@ pub struct BackendError {
     pub unavailable: bool,
 }
 
-/// Whether an AWS error code says the service is throttling the caller.
+/// Whether an AWS error code (or any text holding one) says the service is throttling the
+/// caller.
 pub fn is_throttling(code: &str) -> bool {
     THROTTLING.iter().any(|c| code.contains(c))
 }
@@ -74,8 +75,7 @@ impl BackendError {
         let mut throttled = false;
         let mut at: Option<&(dyn std::error::Error + 'static)> = Some(source.as_ref());
         while let Some(e) = at {
-            let text = format!("{e:?}");
-            throttled |= THROTTLING.iter().any(|code| text.contains(code));
+            throttled |= is_throttling(&format!("{e:?}"));
             at = e.source();
         }
         match throttled {

@@ -340,7 +340,7 @@ async fn twenty_percent_of_aws_calls_fail() {
     faults_at(0.20, 20).await;
 }
 
-/// SQS refusing every send, throttled past the SDK's retries and the queue's own rounds: a
+/// SQS refusing every send, throttled past the send's retries and the queue's own rounds: a
 /// publish is answered 503 `unavailable` (come back later), not a 500, and nothing of it is
 /// kept; once SQS takes sends again, the same publish is accepted and delivered.
 #[tokio::test]

@@ -101,7 +101,6 @@ impl DynamoStore {
     /// round trip are most of what a write costs the function). What DynamoDB leaves
     /// unprocessed is written again after a growing pause, as [`Self::batch_get`] does.
     async fn put_all(&self, items: Vec<Item>) -> StoreResult<()> {
-        use serde_json::{Value, json};
         let mut items = items.into_iter().peekable();
         while items.peek().is_some() {
             let mut pending: Vec<Item> = items.by_ref().take(25).collect();
@@ -113,12 +112,11 @@ impl DynamoStore {
                 )
                 .await?;
                 round += 1;
-                let puts: Vec<Value> = pending
-                    .iter()
-                    .map(|item| json!({"PutRequest": {"Item": wire::WireItem(item)}}))
-                    .collect();
-                let input = json!({"RequestItems": {&self.table: puts}});
-                let answer: Value = self
+                let input = wire::BatchPut {
+                    table: &self.table,
+                    items: &pending,
+                };
+                let answer: serde_json::Value = self
                     .puts
                     .call("BatchWriteItem", &input)
                     .await
@@ -144,15 +142,13 @@ impl DynamoStore {
         condition: &str,
         values: Vec<(&str, aws_sdk_dynamodb::types::AttributeValue)>,
     ) -> StoreResult<bool> {
-        let mut input = serde_json::json!({
-            "TableName": &self.table,
-            "Item": wire::WireItem(&item),
-            "ConditionExpression": condition,
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        });
-        if !values.is_empty() {
-            input["ExpressionAttributeValues"] = serde_json::json!(wire::values(&values));
-        }
+        let input = wire::ConditionalPut {
+            table_name: &self.table,
+            item: wire::WireItem(&item),
+            condition_expression: condition,
+            expression_attribute_values: values.iter().map(|(k, v)| (*k, wire::Wire(v))).collect(),
+            return_values_on_condition_check_failure: "ALL_OLD",
+        };
         let put: Result<serde_json::Value, crate::aws_json::Refused> = self
             .puts
             .call_unless("PutItem", &input, "ConditionalCheckFailedException")

@@ -104,9 +104,47 @@ pub fn unprocessed_puts(answer: &Value, table: &str) -> Option<Vec<Item>> {
         .collect()
 }
 
-/// `names` to values, as `ExpressionAttributeValues` takes them.
-pub fn values<'a>(names: &'a [(&'a str, AttributeValue)]) -> HashMap<&'a str, Wire<'a>> {
-    names.iter().map(|(k, v)| (*k, Wire(v))).collect()
+/// `BatchWriteItem`'s input: puts of `items` into `table`. Serialized straight into the
+/// request's body, as are the items in it (no JSON tree built first).
+pub struct BatchPut<'a> {
+    pub table: &'a str,
+    pub items: &'a [Item],
+}
+
+impl Serialize for BatchPut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Put<'a> {
+            #[serde(rename = "Item")]
+            item: WireItem<'a>,
+        }
+        #[derive(Serialize)]
+        struct Request<'a> {
+            #[serde(rename = "PutRequest")]
+            put: Put<'a>,
+        }
+        let requests: Vec<Request> = (self.items.iter())
+            .map(|i| Request {
+                put: Put { item: WireItem(i) },
+            })
+            .collect();
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("RequestItems", &HashMap::from([(self.table, requests)]))?;
+        m.end()
+    }
+}
+
+/// `PutItem`'s input: `item` into `table` if `condition` holds (`values` fill its
+/// placeholders), answering the item that failed it.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConditionalPut<'a> {
+    pub table_name: &'a str,
+    pub item: WireItem<'a>,
+    pub condition_expression: &'a str,
+    #[serde(skip_serializing_if = "HashMap::is_empty")]
+    pub expression_attribute_values: HashMap<&'a str, Wire<'a>>,
+    pub return_values_on_condition_check_failure: &'static str,
 }
 
 #[cfg(test)]
@@ -158,6 +196,30 @@ mod tests {
         assert_eq!(
             unprocessed_puts(&serde_json::json!({"UnprocessedItems": {}}), "t"),
             Some(vec![])
+        );
+        // The two inputs, as the wire has them.
+        let key = HashMap::from([("PK".to_string(), AttributeValue::S("a".into()))]);
+        let batch = BatchPut {
+            table: "t",
+            items: std::slice::from_ref(&key),
+        };
+        assert_eq!(
+            serde_json::to_value(batch).unwrap(),
+            serde_json::json!({"RequestItems": {"t": [{"PutRequest": {"Item": {"PK": {"S": "a"}}}}]}})
+        );
+        let prev = AttributeValue::N("1".into());
+        let put = ConditionalPut {
+            table_name: "t",
+            item: WireItem(&key),
+            condition_expression: "ver = :prev",
+            expression_attribute_values: HashMap::from([(":prev", Wire(&prev))]),
+            return_values_on_condition_check_failure: "ALL_OLD",
+        };
+        assert_eq!(
+            serde_json::to_value(put).unwrap(),
+            serde_json::json!({"TableName": "t", "Item": {"PK": {"S": "a"}},
+                "ConditionExpression": "ver = :prev", "ExpressionAttributeValues": {":prev": {"N": "1"}},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})
         );
     }
 }
