@@ -46,6 +46,7 @@ mod schemas;
 mod sdk;
 mod secrets;
 mod serve;
+mod serve_crash;
 mod settings;
 mod signatures;
 mod signed;
