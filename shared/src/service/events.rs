@@ -40,18 +40,28 @@ impl PublishOut {
     }
 }
 
-/// The body every endpoint receives for an event.
+/// The body every endpoint receives for an event. Its keys in the order they always had
+/// (sorted, as a JSON object built with `json!` wrote them), written straight from the event:
+/// building a `Value` first copied the whole payload.
 pub fn envelope(ev: &Event) -> String {
-    let mut body = json!({
-        "id": ev.id,
-        "type": ev.event_type,
-        "timestamp": ev.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        "data": ev.data,
-    });
-    if let Some(a) = &ev.account_id {
-        body["account_id"] = json!(a);
+    #[derive(Serialize)]
+    struct Body<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        account_id: Option<&'a str>,
+        data: &'a serde_json::Value,
+        id: &'a crate::ids::EventId,
+        timestamp: String,
+        #[serde(rename = "type")]
+        event_type: &'a str,
     }
-    body.to_string()
+    serde_json::to_string(&Body {
+        account_id: ev.account_id.as_deref(),
+        data: &ev.data,
+        id: &ev.id,
+        timestamp: ev.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        event_type: &ev.event_type,
+    })
+    .expect("an event's fields serialize")
 }
 
 /// The event type catalogue (cached for a moment).
@@ -291,4 +301,31 @@ pub async fn example_of(app: &Hookline, field: &str, name: &str) -> Result<Value
         )
     })?;
     Ok(et.example.unwrap_or_else(|| json!({})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What receivers get, byte for byte (they may have stored or signed bodies by them): the
+    /// keys sorted, compact, the timestamp in milliseconds.
+    #[test]
+    fn the_envelope_keeps_its_bytes() {
+        let mut ev: Event = serde_json::from_value(json!({
+            "id": "evt_1", "tenant_id": "t1", "type": "invoice.paid", "account_id": null,
+            "data": {"z": 1, "a": [true, null, "é\""]},
+            "created_at": "2026-12-04T17:00:00.123456Z", "deliveries": 1,
+            "expires_at": "2026-12-05T17:00:00Z",
+        }))
+        .unwrap();
+        assert_eq!(
+            envelope(&ev),
+            r#"{"data":{"a":[true,null,"é\""],"z":1},"id":"evt_1","timestamp":"2026-12-04T17:00:00.123Z","type":"invoice.paid"}"#
+        );
+        ev.account_id = Some("acct_9".into());
+        assert_eq!(
+            envelope(&ev),
+            r#"{"account_id":"acct_9","data":{"a":[true,null,"é\""],"z":1},"id":"evt_1","timestamp":"2026-12-04T17:00:00.123Z","type":"invoice.paid"}"#
+        );
+    }
 }

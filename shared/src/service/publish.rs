@@ -59,21 +59,24 @@ pub async fn publish_many(
         prepare(app, tenant, i, None, id)
     }))
     .await;
-    let plans: Vec<Plan> = prepared
-        .iter()
-        .filter_map(|p| match p {
-            Ok(Prepared::Ready(plan)) => Some((**plan).clone()),
-            _ => None,
+    // The plans move out to be recorded (a plan holds the event's data: no copy of it); each
+    // place keeps what answers it, or `None` for the next recorded result.
+    let mut plans: Vec<Plan> = Vec::with_capacity(prepared.len());
+    let answers: Vec<Option<Result<PublishOut>>> = prepared
+        .into_iter()
+        .map(|p| match p {
+            Ok(Prepared::Replayed(out)) => Some(Ok(out)),
+            Ok(Prepared::Ready(plan)) => {
+                plans.push(*plan);
+                None
+            }
+            Err(e) => Some(Err(e)),
         })
         .collect();
     let mut recorded = record(app, plans).await.into_iter();
-    prepared
+    answers
         .into_iter()
-        .map(|p| match p {
-            Ok(Prepared::Replayed(out)) => Ok(out),
-            Ok(Prepared::Ready(_)) => recorded.next().expect("one result per plan"),
-            Err(e) => Err(e),
-        })
+        .map(|a| a.unwrap_or_else(|| recorded.next().expect("one result per plan")))
         .collect()
 }
 
@@ -104,7 +107,7 @@ pub async fn prepare(
             .as_deref()
             .map_or(Ok(()), |a| validation::identifier("account_id", a)),
     ])?;
-    if input.data.to_string().len() > app.config.max_payload_bytes {
+    if json_len(&input.data) > app.config.max_payload_bytes {
         return Err(Error::PayloadTooLarge {
             what: "the event's data",
             limit: app.config.max_payload_bytes,
@@ -162,4 +165,22 @@ pub async fn prepare(
     plan.published = true;
     plan.in_block = in_block;
     Ok(Prepared::Ready(Box::new(plan)))
+}
+
+/// The length of `v` written as compact JSON, counted without writing it anywhere.
+fn json_len(v: &serde_json::Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut n = Count(0);
+    // Writing a `Value` to a sink that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut n, v);
+    n.0
 }

@@ -57,6 +57,8 @@ pub fn insert_doc<T: Serialize>(item: &mut Item, v: &T) -> StoreResult<()> {
 
 /// Raw DEFLATE, as `docz` holds it.
 pub fn deflate(json: &[u8]) -> Vec<u8> {
+    #[cfg(test)]
+    tests::DEFLATES.with(|d| d.set(d.get() + 1));
     miniz_oxide::deflate::compress_to_vec(json, 6)
 }
 
@@ -93,42 +95,44 @@ pub fn page_budget(template: &Item) -> usize {
 /// documents deflate far better together than apart); one too large alone gets a page of its
 /// own. Answers each page's documents and its deflated array.
 ///
-/// Each page starts from a guess of how many documents fit, from how well the page before
-/// compressed, and moves one document at a time from there: two deflates a page when the
-/// guess is right, where growing the page one document at a time deflated every prefix
-/// (a batch of ten small events that share one page: ten deflates of growing arrays, now one).
+/// A page's length is searched for, not grown: each deflate of a candidate tells how well
+/// these documents compress, and the next candidate is the longest that ratio says fits,
+/// kept between the longest known to fit and the shortest known not to. A page is done when
+/// those two are adjacent: two deflates when the guess is right, where growing the page one
+/// document at a time deflated every prefix of it (a batch of ten 1 KB events: seven
+/// deflates of 3 to 5 KB, 9 % of the API function's CPU in a profile). The search assumes
+/// what growing assumed too: a longer array never deflates smaller than a prefix of it.
 pub fn pack(jsons: &[String], budget: usize) -> Vec<(Range<usize>, Vec<u8>)> {
     let array = |r: Range<usize>| format!("[{}]", jsons[r].join(","));
     let raw = |r: Range<usize>| jsons[r].iter().map(|j| j.len() + 1).sum::<usize>() + 1;
     let mut out = Vec::new();
-    // JSON bytes per deflated byte: JSON shrinks to a third or so, until a page says better.
+    // JSON bytes per deflated byte: JSON shrinks to a third or so, until a deflate says better.
     let mut ratio = 3.0_f64;
     let mut start = 0;
     while start < jsons.len() {
-        let mut end = start + 1;
-        while end < jsons.len() && raw(start..end + 1) as f64 <= budget as f64 * ratio {
-            end += 1;
-        }
-        let mut z = deflate(array(start..end).as_bytes());
-        if z.len() <= budget {
-            while end < jsons.len() {
-                let more = deflate(array(start..end + 1).as_bytes());
-                if more.len() > budget {
-                    break;
-                }
-                (z, end) = (more, end + 1);
+        // `fits`: the longest end known to fit, with its deflated array (a page holds at least
+        // one document, fitting or not); `over`: the shortest end known not to.
+        let mut fits: Option<(usize, Vec<u8>)> = None;
+        let mut over = jsons.len() + 1;
+        loop {
+            let lo = fits.as_ref().map_or(start, |(e, _)| *e);
+            if lo + 1 >= over {
+                break;
             }
-        } else {
-            // Fewer, down to one alone (a page of its own even when it does not fit).
-            while end > start + 1 {
-                end -= 1;
-                z = deflate(array(start..end).as_bytes());
-                if z.len() <= budget {
-                    break;
-                }
+            // The longest end in (lo, over) that the ratio says fits, at least lo + 1.
+            let mut end = lo + 1;
+            while end + 1 < over && raw(start..end + 1) as f64 <= budget as f64 * ratio {
+                end += 1;
+            }
+            let z = deflate(array(start..end).as_bytes());
+            ratio = raw(start..end) as f64 / z.len().max(1) as f64;
+            if z.len() <= budget || end == start + 1 {
+                fits = Some((end, z));
+            } else {
+                over = end;
             }
         }
-        ratio = raw(start..end) as f64 / z.len().max(1) as f64;
+        let (end, z) = fits.expect("a page holds at least its first document");
         out.push((start..end, z));
         start = end;
     }
@@ -278,6 +282,11 @@ pub fn delivery_item(d: &Delivery, shards: u32) -> StoreResult<Item> {
 mod tests {
     use super::*;
 
+    thread_local! {
+        /// How many times this thread deflated (see `deflate`).
+        pub(super) static DEFLATES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
     fn order(i: usize) -> String {
         let lines: Vec<String> = (0..12)
             .map(|n| {
@@ -357,5 +366,24 @@ mod tests {
             1,
             "small events share one page"
         );
+    }
+
+    /// What packing costs is its deflates: a page whose length the first guess misses finds
+    /// it in a few, not one per document it grows by.
+    #[test]
+    fn a_page_costs_a_few_deflates_not_one_per_document() {
+        let jsons: Vec<String> = (0..40).map(order).collect();
+        let deflated = |budget| {
+            DEFLATES.with(|d| d.set(0));
+            let pages = pack(&jsons, budget).len();
+            (pages, DEFLATES.with(|d| d.get()))
+        };
+        for budget in [900, 4_000] {
+            let (pages, deflates) = deflated(budget);
+            assert!(
+                deflates <= 2 * pages + 2,
+                "budget {budget}: {deflates} deflates for {pages} pages"
+            );
+        }
     }
 }
