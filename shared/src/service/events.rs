@@ -58,7 +58,9 @@ pub fn envelope(ev: &Event) -> String {
         account_id: ev.account_id.as_deref(),
         data: &ev.data,
         id: &ev.id,
-        timestamp: ev.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        timestamp: ev
+            .created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         event_type: &ev.event_type,
     })
     .expect("an event's fields serialize")

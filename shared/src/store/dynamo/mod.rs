@@ -5,6 +5,7 @@
 mod api_keys;
 mod catalogue;
 mod client_keys;
+mod deflate;
 mod event_blocks;
 mod events;
 pub mod items;
