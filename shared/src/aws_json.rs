@@ -114,10 +114,10 @@ impl JsonApi {
         operation: &str,
         input: &I,
     ) -> Result<O, BackendError> {
-        // No refusal code is empty, so every answer is `Ok`.
-        self.call_unless(operation, input, "")
-            .await?
-            .map_err(|_| self.fail(format!("{operation}: no answer")))
+        match self.call_with(operation, input, None).await? {
+            Ok(answer) => Ok(answer),
+            Err(_) => unreachable!("no refusal code was given, so none is a refusal"),
+        }
     }
 
     /// [`Self::call`], but [`Refused`] when the service refuses with the error code
@@ -127,6 +127,15 @@ impl JsonApi {
         operation: &str,
         input: &I,
         refusal: &str,
+    ) -> Result<Result<O, Refused>, BackendError> {
+        self.call_with(operation, input, Some(refusal)).await
+    }
+
+    async fn call_with<I: Serialize, O: DeserializeOwned>(
+        &self,
+        operation: &str,
+        input: &I,
+        refusal: Option<&str>,
     ) -> Result<Result<O, Refused>, BackendError> {
         let body = serde_json::to_vec(input).map_err(|e| self.fail(format!("{e}")))?;
         let mut attempt = 0;
@@ -138,7 +147,7 @@ impl JsonApi {
                         .map(Ok)
                         .map_err(|e| self.fail(format!("{operation}: unexpected answer: {e}")));
                 }
-                Err(f) if !refusal.is_empty() && f.code == refusal => {
+                Err(f) if refusal == Some(f.code.as_str()) => {
                     let detail = f.detail;
                     return Ok(Err(Refused {
                         detail,
