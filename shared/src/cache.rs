@@ -84,8 +84,10 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
 /// The caches of one process.
 pub struct Caches {
     pub keys: TtlCache<ApiKeyId, Option<ApiKey>>,
-    pub catalogue: TtlCache<(), Vec<EventType>>,
-    pub tenant_webhooks: TtlCache<TenantId, Vec<Webhook>>,
+    /// Shared, not copied, by each reader: every publish reads the catalogue (its schemas
+    /// and examples included) and its tenant's webhooks.
+    pub catalogue: TtlCache<(), Arc<Vec<EventType>>>,
+    pub tenant_webhooks: TtlCache<TenantId, Arc<Vec<Webhook>>>,
     pub webhook: TtlCache<(TenantId, WebhookId), Option<Webhook>>,
     /// Tenants' signing keyrings (deliveries with asymmetric signatures).
     pub keyrings: TtlCache<TenantId, crate::model::Keyring>,

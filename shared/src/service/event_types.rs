@@ -31,7 +31,7 @@ pub struct EventTypeChange {
 /// The whole catalogue (cached per process): the operator's entries, then the built-in
 /// operational types (`hookline.*`).
 pub async fn list(app: &Hookline) -> Result<Vec<EventType>> {
-    let mut all = crate::service::events::catalogue(app).await?;
+    let mut all = Vec::clone(&*crate::service::events::catalogue(app).await?);
     all.extend(operational::builtin_types());
     Ok(all)
 }

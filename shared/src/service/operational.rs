@@ -67,7 +67,7 @@ async fn publish_into(
     let id = EventId::generate();
     let subscribed: Vec<Webhook> = super::events::all_webhooks(app, target)
         .await?
-        .into_iter()
+        .iter()
         .filter(|w| {
             w.accepts(&crate::model::Envelope {
                 id: id.as_str(),
@@ -76,6 +76,7 @@ async fn publish_into(
                 data: &data,
             })
         })
+        .cloned()
         .collect();
     if subscribed.is_empty() {
         return Ok(());

@@ -142,7 +142,7 @@ pub async fn prepare(
     }
     let matching: Vec<Webhook> = all_webhooks(app, tenant)
         .await?
-        .into_iter()
+        .iter()
         .filter(|w| {
             w.accepts(&Envelope {
                 id: id.as_str(),
@@ -151,6 +151,7 @@ pub async fn prepare(
                 data: &input.data,
             })
         })
+        .cloned()
         .collect();
     let event = new_event(
         app,
