@@ -77,7 +77,7 @@ impl Filter {
     /// Whether the filter is well formed: an object, at most [`MAX_FILTER_BYTES`] and
     /// [`MAX_FILTER_DEPTH`] deep, every operator known and given a value of its kind.
     pub fn check(&self) -> Result<(), FilterError> {
-        let size = self.0.to_string().len();
+        let size = super::json_len(&self.0);
         if size > MAX_FILTER_BYTES {
             return Err(bad(
                 "",

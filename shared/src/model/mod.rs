@@ -81,11 +81,42 @@ pub struct Page<T, C> {
     pub next: Option<C>,
 }
 
+/// The length of `v` written as compact JSON (what the size limits on payloads, filters,
+/// schemas and examples count), counted without writing it anywhere.
+pub fn json_len(v: &serde_json::Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut n = Count(0);
+    // Writing a `Value` to a sink that never fails cannot fail.
+    let _ = serde_json::to_writer(&mut n, v);
+    n.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ids::{TenantId, WebhookId};
     use std::collections::BTreeMap;
+
+    /// The limits count what the old `to_string().len()` counted, escapes and UTF-8 included.
+    #[test]
+    fn json_len_is_the_compact_text_length() {
+        for v in [
+            serde_json::json!({"a": [1, 2.5, null, true], "é\"\n": "日本 \u{1}"}),
+            serde_json::json!("x"),
+            serde_json::json!({}),
+        ] {
+            assert_eq!(json_len(&v), v.to_string().len(), "{v}");
+        }
+    }
 
     #[test]
     fn attempts_beyond_the_inline_window_are_handed_out_numbered() {

@@ -30,7 +30,7 @@ pub fn check(field: &str, schema: &Value) -> Result<()> {
             "must be a JSON Schema (an object)",
         ));
     }
-    if schema.to_string().len() > MAX_SCHEMA_BYTES {
+    if crate::model::json_len(schema) > MAX_SCHEMA_BYTES {
         return Err(Error::validation(field, "must be at most 64 KiB"));
     }
     meta::check(schema).map_err(|why| {

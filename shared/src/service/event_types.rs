@@ -150,7 +150,7 @@ fn check_example(example: &Option<Value>, schema: &Option<Value>) -> Result<()> 
             "example",
             "must be a JSON object (the event's data)",
         )),
-        Some(v) if v.to_string().len() > 64 * 1024 => {
+        Some(v) if crate::model::json_len(v) > 64 * 1024 => {
             Err(Error::validation("example", "must be at most 64 KiB"))
         }
         _ => Ok(()),

@@ -107,7 +107,7 @@ pub async fn prepare(
             .as_deref()
             .map_or(Ok(()), |a| validation::identifier("account_id", a)),
     ])?;
-    if json_len(&input.data) > app.config.max_payload_bytes {
+    if crate::model::json_len(&input.data) > app.config.max_payload_bytes {
         return Err(Error::PayloadTooLarge {
             what: "the event's data",
             limit: app.config.max_payload_bytes,
@@ -166,22 +166,4 @@ pub async fn prepare(
     plan.published = true;
     plan.in_block = in_block;
     Ok(Prepared::Ready(Box::new(plan)))
-}
-
-/// The length of `v` written as compact JSON, counted without writing it anywhere.
-fn json_len(v: &serde_json::Value) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0 += b.len();
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut n = Count(0);
-    // Writing a `Value` to a sink that never fails cannot fail.
-    let _ = serde_json::to_writer(&mut n, v);
-    n.0
 }
