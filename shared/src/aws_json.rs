@@ -71,6 +71,20 @@ struct Failure {
     maybe_done: bool,
 }
 
+impl Failure {
+    /// A failure without an answer from the service: no error code, no body.
+    fn unanswered(message: String, retry: bool, maybe_done: bool) -> Self {
+        Failure {
+            code: String::new(),
+            detail: serde_json::Value::Null,
+            message,
+            retry,
+            throttled: false,
+            maybe_done,
+        }
+    }
+}
+
 impl JsonApi {
     /// The API of `service` as `sdk` configures the SDK's clients: its region, credentials
     /// and endpoint (an emulator's), else `https://{host}.{region}.amazonaws.com`.
@@ -193,14 +207,9 @@ impl JsonApi {
         {
             request = request.header(name, value);
         }
-        let transport = |e: reqwest::Error| Failure {
-            code: String::new(),
-            detail: serde_json::Value::Null,
-            message: format!("no answer: {e}"),
-            retry: true,
-            throttled: false,
-            // Refused before it was sent: not carried out.
-            maybe_done: !e.is_connect(),
+        // A connection refused before the request was sent: not carried out.
+        let transport = |e: reqwest::Error| {
+            Failure::unanswered(format!("no answer: {e}"), true, !e.is_connect())
         };
         let answer = request.send().await.map_err(transport)?;
         let status = answer.status();
@@ -217,14 +226,7 @@ impl JsonApi {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Vec<(String, String)>, Failure> {
-        let unsigned = |message: String| Failure {
-            code: String::new(),
-            detail: serde_json::Value::Null,
-            message,
-            retry: false,
-            throttled: false,
-            maybe_done: false,
-        };
+        let unsigned = |message: String| Failure::unanswered(message, false, false);
         let identity: Identity = self.credentials().await.map_err(unsigned)?.into();
         let params = v4::SigningParams::builder()
             .identity(&identity)
