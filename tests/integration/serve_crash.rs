@@ -4,11 +4,10 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use hookline_tests::{calls, eventually, free_port};
+use hookline_tests::{Killed as Server, calls, eventually, free_port};
 use serde_json::json;
 
 use crate::serve::{KEY, hookline_bin, serve};
-use hookline_tests::Killed as Server;
 
 /// Publishes from `publishers` concurrent clients until the server stops answering; returns the
 /// ids it answered 202.
@@ -79,7 +78,7 @@ async fn a_killed_server_loses_nothing_it_answered_and_a_damaged_log_stops_the_n
     eprintln!("{} events answered before the kill", answered.len());
 
     // The next start sends whatever was answered and not yet delivered.
-    let (server, base) = serve(&data, "full");
+    let (mut server, mut base) = serve(&data, "full");
     hookline_tests::healthy(&base, Duration::from_secs(10)).await;
     let missing = eventually(
         "every answered event delivered after the restart",
@@ -102,8 +101,6 @@ async fn a_killed_server_loses_nothing_it_answered_and_a_damaged_log_stops_the_n
     // must have committed transactions after it: a checkpoint may have restarted the log just
     // before the kill, leaving one transaction in it, so then another round.
     let wal = data.join("hookline.db-wal");
-    let mut server = server;
-    let mut base = base;
     let mut bytes = Vec::new();
     for round in 0.. {
         let c = hookline_client::connect(&base, KEY).unwrap();
