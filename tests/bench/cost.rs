@@ -35,6 +35,10 @@
 //! scenario wrote take (with DynamoDB's 100 bytes per item), kept 30 days: a monthly charge
 //! for a million deliveries a month, printed beside the total.
 //!
+//! `HOOKLINE_BENCH_ONLY="a10 1KB full"` runs only the scenarios named (any of the words
+//! `a1 a10 b b10`, `small 1KB 4KB`, `full failures`; a kind not named runs in full), and
+//! `HOOKLINE_BENCH_EVENTS` sets how many events each publishes (300 with `--bench`).
+//!
 //! Run without `--bench` (as `cargo test` does) it makes a small run of each scenario and checks
 //! that every delivery arrived once and that the counts are not empty. It needs moto: the
 //! emulator at `HOOKLINE_TEST_AWS_ENDPOINT` (the test command starts one), or one it starts
@@ -407,7 +411,14 @@ async fn main() {
     let app = hookline_tests::aws(config).await;
     let (handlers, init) = Handlers::start((*app.config).clone());
     let receiver = Receiver::start().await;
-    let events = if full { 300 } else { 20 };
+    // `HOOKLINE_BENCH_EVENTS=3000`: more events per scenario (a profile wants more samples).
+    let events = match std::env::var("HOOKLINE_BENCH_EVENTS").ok() {
+        Some(n) => n
+            .parse()
+            .expect("HOOKLINE_BENCH_EVENTS: a number of events"),
+        None if full => 300,
+        None => 20,
+    };
     let sizes = match full {
         true => vec![Size::Small, Size::Bytes(1024), Size::Bytes(4096)],
         false => vec![Size::Bytes(1024)],
@@ -422,6 +433,23 @@ async fn main() {
         init.wall.as_secs_f64() * 1000.0,
         init.cpu.as_secs_f64() * 1000.0
     );
+    // `HOOKLINE_BENCH_ONLY="a10 1KB full"`: only the scenarios whose name, size and level
+    // are among the words given (a missing kind of word takes every one of it).
+    let words: Vec<String> = std::env::var("HOOKLINE_BENCH_ONLY")
+        .map(|w| w.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let only = |s: &Scenario| {
+        let size = s.size.label();
+        [
+            (["a1", "a10", "b", "b10"].as_slice(), s.name),
+            (["small", "1KB", "4KB"].as_slice(), size.as_str()),
+            (["full", "failures"].as_slice(), s.level),
+        ]
+        .iter()
+        .all(|(kind, this)| {
+            !words.iter().any(|w| kind.contains(&w.as_str())) || words.iter().any(|w| w == this)
+        })
+    };
     let mut summary = Vec::new();
     for size in sizes {
         for level in ["full", "failures"] {
@@ -439,6 +467,9 @@ async fn main() {
                     size,
                     level,
                 };
+                if !only(&s) {
+                    continue;
+                }
                 let usage = scenario((&app, &handlers), &proxy_url, &receiver, &s).await;
                 assert!(usage.f("wru") > 0.0, "nothing counted");
                 assert!(usage.logged > 0, "no log bytes counted");
