@@ -178,40 +178,23 @@ impl EventStore for SqliteDb {
         let archived = archived
             .map(|a| Ok::<_, StoreError>((a.number as i64, to_doc(a)?)))
             .transpose()?;
+        self.record(move |c| save_row(c, &r, prior_attempts, archived.as_ref()))
+            .await
+    }
+
+    /// First-try successes of a batch in one transaction: each as `save_delivery` with no
+    /// attempt before (one another copy recorded meanwhile is left as it is).
+    async fn save_first_tries(&self, ds: &[Delivery]) -> StoreResult<()> {
+        let rows = ds
+            .iter()
+            .map(delivery_row)
+            .collect::<StoreResult<Vec<_>>>()?;
         self.record(move |c| {
-            if let Some((number, doc)) = &archived {
-                c.prepare_cached(
-                    "INSERT INTO delivery_attempts (tenant_id, delivery_id, number, doc, expires_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-                )
-                .map_err(be)?
-                .execute(params![r.tenant, r.id, number, doc, r.expires_ms])
-                .map_err(be)?;
-            }
-            let n = c
-                .prepare_cached(
-                    "UPDATE deliveries SET status = ?3, attempts = ?4, doc = ?5, lean = 0
-                     WHERE tenant_id = ?1 AND id = ?2 AND attempts = ?6",
-                )
-                .map_err(be)?
-                .execute(params![
-                    r.tenant,
-                    r.id,
-                    r.status,
-                    r.attempts,
-                    r.doc,
-                    prior_attempts as i64
-                ])
-                .map_err(be)?;
-            // No record yet (publishes here record their deliveries, but the contract allows
-            // a first save to create one): insert it, unless any row has its id by now (as on
-            // DynamoDB, whose create is conditional on no item at all).
-            let n = match (n, prior_attempts) {
-                (0, 0) => insert_delivery(c, &r, None)?,
-                (n, _) => n,
-            };
-            if n == 0 {
-                return Err(StoreError::AlreadyRecorded);
+            for r in &rows {
+                match save_row(c, r, 0, None) {
+                    Ok(()) | Err(StoreError::AlreadyRecorded) => {}
+                    Err(e) => return Err(e),
+                }
             }
             Ok(())
         })
@@ -379,4 +362,49 @@ impl AtomicPublish for SqliteDb {
             }
         }
     }
+}
+
+/// Records a delivery's row if it still has `prior` attempts, with an attempt that left the
+/// inline window stored apart; `AlreadyRecorded` when another copy of its message recorded it.
+fn save_row(
+    c: &rusqlite::Connection,
+    r: &DeliveryRow,
+    prior: usize,
+    archived: Option<&(i64, String)>,
+) -> StoreResult<()> {
+    if let Some((number, doc)) = archived {
+        c.prepare_cached(
+            "INSERT INTO delivery_attempts (tenant_id, delivery_id, number, doc, expires_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        )
+        .map_err(be)?
+        .execute(params![r.tenant, r.id, number, doc, r.expires_ms])
+        .map_err(be)?;
+    }
+    let n = c
+        .prepare_cached(
+            "UPDATE deliveries SET status = ?3, attempts = ?4, doc = ?5, lean = 0
+             WHERE tenant_id = ?1 AND id = ?2 AND attempts = ?6",
+        )
+        .map_err(be)?
+        .execute(params![
+            r.tenant,
+            r.id,
+            r.status,
+            r.attempts,
+            r.doc,
+            prior as i64
+        ])
+        .map_err(be)?;
+    // No record yet (publishes here record their deliveries, but the contract allows a first
+    // save to create one): insert it, unless any row has its id by now (as on DynamoDB, whose
+    // create is conditional on no item at all).
+    let n = match (n, prior) {
+        (0, 0) => insert_delivery(c, r, None)?,
+        (n, _) => n,
+    };
+    if n == 0 {
+        return Err(StoreError::AlreadyRecorded);
+    }
+    Ok(())
 }
