@@ -260,10 +260,20 @@ impl Deliverer {
     /// that fail, each is saved as a record of its own instead: the delivery was made, and its
     /// log must not say pending.
     pub(super) async fn flush_first_tries(&self) {
+        let (first_tries, marks) = self.take_first_tries();
+        self.write_first_tries(first_tries, marks).await;
+    }
+
+    /// The first-try successes and marks gathered since the last flush, taken to be written.
+    pub(super) fn take_first_tries(&self) -> (Vec<Delivery>, Vec<Delivery>) {
         let take = |m: &Mutex<Vec<Delivery>>| {
             std::mem::take(&mut *m.lock().unwrap_or_else(|p| p.into_inner()))
         };
-        let (first_tries, marks) = (take(&self.first_tries), take(&self.marks));
+        (take(&self.first_tries), take(&self.marks))
+    }
+
+    /// Writes first-try successes and marks (see [`Self::flush_first_tries`]).
+    pub(super) async fn write_first_tries(&self, first_tries: Vec<Delivery>, marks: Vec<Delivery>) {
         let mut alone = Vec::new();
         if !first_tries.is_empty()
             && let Err(e) = self.app.store.save_first_tries(&first_tries).await

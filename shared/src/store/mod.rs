@@ -232,6 +232,18 @@ pub trait EventStore: Send + Sync {
     /// its one attempt, and `list_deliveries` leaves it out. Writing one twice changes
     /// nothing a reader sees.
     async fn save_marks(&self, ds: &[Delivery]) -> StoreResult<()>;
+    /// Where the queue lives in this store's database: a batch's first-try records and marks
+    /// (as [`Self::save_first_tries`] and [`Self::save_marks`] write them) and the delete of
+    /// its messages, in one transaction. `None` where the queue is apart: the caller writes
+    /// them, then deletes.
+    async fn record_and_settle(
+        &self,
+        _first_tries: &[Delivery],
+        _marks: &[Delivery],
+        _receipts: &[crate::queue::Receipt],
+    ) -> Option<StoreResult<()>> {
+        None
+    }
     /// A delivery's attempts stored apart, oldest first.
     async fn archived_attempts(
         &self,

@@ -221,28 +221,31 @@ impl EventStore for SqliteDb {
             .iter()
             .map(delivery_row)
             .collect::<StoreResult<Vec<_>>>()?;
-        self.record(move |c| {
-            for r in &rows {
-                let n = c
-                    .prepare_cached(
-                        "UPDATE deliveries SET status = ?3, attempts = ?4, doc = ?5, lean = 1
-                         WHERE tenant_id = ?1 AND id = ?2 AND attempts = 0",
-                    )
-                    .map_err(be)?
-                    .execute(params![r.tenant, r.id, r.status, r.attempts, r.doc])
-                    .map_err(be)?;
-                if n == 0 && insert_delivery(c, r, None)? == 1 {
-                    c.prepare_cached(
-                        "UPDATE deliveries SET lean = 1 WHERE tenant_id = ?1 AND id = ?2",
-                    )
-                    .map_err(be)?
-                    .execute(params![r.tenant, r.id])
-                    .map_err(be)?;
+        self.record(move |c| rows.iter().try_for_each(|r| mark_row(c, r)))
+            .await
+    }
+
+    async fn record_and_settle(
+        &self,
+        first_tries: &[Delivery],
+        marks: &[Delivery],
+        receipts: &[crate::queue::Receipt],
+    ) -> Option<StoreResult<()>> {
+        let rows = |ds: &[Delivery]| ds.iter().map(delivery_row).collect::<StoreResult<Vec<_>>>();
+        let (first_tries, marks) = match (rows(first_tries), rows(marks)) {
+            (Ok(f), Ok(m)) => (f, m),
+            (Err(e), _) | (_, Err(e)) => return Some(Err(e)),
+        };
+        let written = move |c: &mut Connection| -> StoreResult<()> {
+            for r in &first_tries {
+                match save_row(c, r, 0, None) {
+                    Ok(()) | Err(StoreError::AlreadyRecorded) => {}
+                    Err(e) => return Err(e),
                 }
             }
-            Ok(())
-        })
-        .await
+            marks.iter().try_for_each(|r| mark_row(c, r))
+        };
+        Some(self.settle_after(receipts, written).await)
     }
 
     async fn list_deliveries(
@@ -405,6 +408,26 @@ fn save_row(
     };
     if n == 0 {
         return Err(StoreError::AlreadyRecorded);
+    }
+    Ok(())
+}
+
+/// Keeps a first-try success of a `failures` tenant as a mark: its record, succeeded and
+/// flagged so that the webhook's log leaves it out.
+fn mark_row(c: &Connection, r: &DeliveryRow) -> StoreResult<()> {
+    let n = c
+        .prepare_cached(
+            "UPDATE deliveries SET status = ?3, attempts = ?4, doc = ?5, lean = 1
+             WHERE tenant_id = ?1 AND id = ?2 AND attempts = 0",
+        )
+        .map_err(be)?
+        .execute(params![r.tenant, r.id, r.status, r.attempts, r.doc])
+        .map_err(be)?;
+    if n == 0 && insert_delivery(c, r, None)? == 1 {
+        c.prepare_cached("UPDATE deliveries SET lean = 1 WHERE tenant_id = ?1 AND id = ?2")
+            .map_err(be)?
+            .execute(params![r.tenant, r.id])
+            .map_err(be)?;
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ use rusqlite::params;
 use crate::queue::schedule::Schedule;
 use crate::queue::{DeliveryTask, Queue, QueueError, QueueResult, Receipt, Received};
 use crate::store::sqlite::{Ack, SqliteDb};
+use crate::store::{StoreError, StoreResult};
 
 fn be(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> QueueError {
     QueueError::backend("sqlite queue", e)
@@ -104,6 +105,49 @@ where
     })
     .await
     .map_err(be)?
+}
+
+/// Deletes the messages `receipts` still hold: a stale receipt (the message was received
+/// again since) settles nothing.
+fn delete_held(
+    c: &rusqlite::Connection,
+    s: &mut Schedule,
+    receipts: &[Receipt],
+) -> QueueResult<()> {
+    let mut del = c
+        .prepare_cached("DELETE FROM queue WHERE seq = ?1")
+        .map_err(be)?;
+    for r in receipts {
+        let (seq, token) = parse_receipt(r)?;
+        if s.holds(seq, token) {
+            del.execute([seq]).map_err(be)?;
+            s.remove(seq);
+        }
+    }
+    Ok(())
+}
+
+impl SqliteDb {
+    /// Runs `write`, then deletes the messages of `receipts`, in one transaction (the engine's
+    /// settle of first-try successes: their records, then their messages).
+    pub(crate) async fn settle_after<F>(&self, receipts: &[Receipt], write: F) -> StoreResult<()>
+    where
+        F: FnOnce(&mut rusqlite::Connection) -> StoreResult<()> + Send + 'static,
+    {
+        let receipts = receipts.to_vec();
+        let done = self
+            .call(Ack::Ran, move |c, s| {
+                if !s.loaded {
+                    load(c, s).map_err(|e| StoreError::backend("queue", e.to_string()))?;
+                }
+                write(c)?;
+                delete_held(c, s, &receipts)
+                    .map_err(|e| StoreError::backend("queue", e.to_string()))
+            })
+            .await;
+        self.queue_signal.notify_waiters();
+        done
+    }
 }
 
 fn load(c: &rusqlite::Connection, s: &mut Schedule) -> QueueResult<()> {
@@ -261,21 +305,7 @@ impl Queue for SqliteDb {
 
     async fn delete(&self, receipts: &[Receipt]) -> QueueResult<()> {
         let receipts = receipts.to_vec();
-        with(self, Ack::Ran, move |c, s| {
-            let mut del = c
-                .prepare_cached("DELETE FROM queue WHERE seq = ?1")
-                .map_err(be)?;
-            for r in receipts {
-                let (seq, token) = parse_receipt(&r)?;
-                // A stale receipt (the message was received again since) settles nothing.
-                if s.holds(seq, token) {
-                    del.execute([seq]).map_err(be)?;
-                    s.remove(seq);
-                }
-            }
-            Ok(())
-        })
-        .await?;
+        with(self, Ack::Ran, move |c, s| delete_held(c, s, &receipts)).await?;
         self.queue_signal.notify_waiters();
         Ok(())
     }
