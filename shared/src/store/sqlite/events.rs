@@ -189,16 +189,7 @@ impl EventStore for SqliteDb {
             .iter()
             .map(delivery_row)
             .collect::<StoreResult<Vec<_>>>()?;
-        self.record(move |c| {
-            for r in &rows {
-                match save_row(c, r, 0, None) {
-                    Ok(()) | Err(StoreError::AlreadyRecorded) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok(())
-        })
-        .await
+        self.record(move |c| complete_first_tries(c, &rows)).await
     }
 
     async fn archived_attempts(
@@ -237,12 +228,7 @@ impl EventStore for SqliteDb {
             (Err(e), _) | (_, Err(e)) => return Some(Err(e)),
         };
         let written = move |c: &mut Connection| -> StoreResult<()> {
-            for r in &first_tries {
-                match save_row(c, r, 0, None) {
-                    Ok(()) | Err(StoreError::AlreadyRecorded) => {}
-                    Err(e) => return Err(e),
-                }
-            }
+            complete_first_tries(c, &first_tries)?;
             marks.iter().try_for_each(|r| mark_row(c, r))
         };
         Some(self.settle_after(receipts, written).await)
@@ -428,6 +414,18 @@ fn mark_row(c: &Connection, r: &DeliveryRow) -> StoreResult<()> {
             .map_err(be)?
             .execute(params![r.tenant, r.id])
             .map_err(be)?;
+    }
+    Ok(())
+}
+
+/// Saves first-try successes, each as a save with no attempt before; one that another copy of
+/// its message recorded meanwhile is left as it is.
+fn complete_first_tries(c: &Connection, rows: &[DeliveryRow]) -> StoreResult<()> {
+    for r in rows {
+        match save_row(c, r, 0, None) {
+            Ok(()) | Err(StoreError::AlreadyRecorded) => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(())
 }
