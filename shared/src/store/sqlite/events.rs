@@ -103,6 +103,11 @@ pub(crate) struct DeliveryRow {
     expires_ms: i64,
 }
 
+/// The rows of several deliveries.
+fn delivery_rows(ds: &[Delivery]) -> StoreResult<Vec<DeliveryRow>> {
+    ds.iter().map(delivery_row).collect()
+}
+
 pub(crate) fn delivery_row(d: &Delivery) -> StoreResult<DeliveryRow> {
     Ok(DeliveryRow {
         tenant: d.tenant_id.to_string(),
@@ -142,10 +147,7 @@ impl EventStore for SqliteDb {
     }
 
     async fn create_deliveries(&self, ds: &[Delivery], now: Timestamp) -> StoreResult<()> {
-        let rows = ds
-            .iter()
-            .map(delivery_row)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let rows = delivery_rows(ds)?;
         let now = now.timestamp_millis();
         self.with(move |c| {
             let sp = c.savepoint().map_err(be)?;
@@ -185,10 +187,7 @@ impl EventStore for SqliteDb {
     /// First-try successes of a batch in one transaction: each as `save_delivery` with no
     /// attempt before (one another copy recorded meanwhile is left as it is).
     async fn save_first_tries(&self, ds: &[Delivery]) -> StoreResult<()> {
-        let rows = ds
-            .iter()
-            .map(delivery_row)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let rows = delivery_rows(ds)?;
         self.record(move |c| complete_first_tries(c, &rows)).await
     }
 
@@ -208,10 +207,7 @@ impl EventStore for SqliteDb {
     async fn save_marks(&self, ds: &[Delivery]) -> StoreResult<()> {
         // Publishes here record their deliveries: a mark is the record, saved as succeeded and
         // flagged so that the webhook's log leaves it out.
-        let rows = ds
-            .iter()
-            .map(delivery_row)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let rows = delivery_rows(ds)?;
         self.record(move |c| rows.iter().try_for_each(|r| mark_row(c, r)))
             .await
     }
@@ -222,8 +218,7 @@ impl EventStore for SqliteDb {
         marks: &[Delivery],
         receipts: &[crate::queue::Receipt],
     ) -> Option<StoreResult<()>> {
-        let rows = |ds: &[Delivery]| ds.iter().map(delivery_row).collect::<StoreResult<Vec<_>>>();
-        let (first_tries, marks) = match (rows(first_tries), rows(marks)) {
+        let (first_tries, marks) = match (delivery_rows(first_tries), delivery_rows(marks)) {
             (Ok(f), Ok(m)) => (f, m),
             (Err(e), _) | (_, Err(e)) => return Some(Err(e)),
         };
@@ -283,11 +278,7 @@ impl AtomicPublish for SqliteDb {
         let prepared: Vec<StoreResult<_>> = publishes
             .iter()
             .map(|p| {
-                let rows = p
-                    .deliveries
-                    .iter()
-                    .map(delivery_row)
-                    .collect::<StoreResult<Vec<_>>>()?;
+                let rows = delivery_rows(p.deliveries)?;
                 let messages = crate::store::sqlite::queue::rows(p.tasks);
                 Ok((rows, messages, EventRow::of(p.event)?))
             })
