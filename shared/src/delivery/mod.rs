@@ -206,7 +206,7 @@ impl Deliverer {
         let loaded = stage!(self, self.load(task, receives).await?);
         let keep = record::FirstTry {
             lean: task.target().lean,
-            unrecorded: loaded.unrecorded,
+            batched: loaded.unrecorded || self.app.publisher.records_deliveries(),
         };
         let admitted = stage!(self, self.admit(task, loaded).await?);
         let attempted = self.send(task, admitted).await?;

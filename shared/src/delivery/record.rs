@@ -25,8 +25,11 @@ use crate::store::{Counters, StoreError};
 pub(super) struct FirstTry {
     /// Its tenant's log level is `failures`: a mark, not a record.
     pub lean: bool,
-    /// No record of it exists yet: recorded with the batch's others.
-    pub unrecorded: bool,
+    /// It may be written with the batch's others: no record of it exists yet (a publish's
+    /// message seen first where publishes record nothing), or the publish recorded it pending
+    /// (where the queue is in the store's database, the settle completes it with the delete of
+    /// its message).
+    pub batched: bool,
 }
 
 impl Deliverer {
@@ -74,11 +77,7 @@ impl Deliverer {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .push(d.clone());
-        } else if (keep.unrecorded || self.app.publisher.records_deliveries())
-            && first_try_success
-            && before.first_seen
-            && archived.is_none()
-        {
+        } else if keep.batched && first_try_success && before.first_seen && archived.is_none() {
             // Its record is created with the batch's others (on DynamoDB, several to a write
             // unit), or, where the publish recorded it pending, completed with theirs in one
             // transaction (the embedded database: flat out, a transaction per delivery was a
