@@ -53,7 +53,8 @@ pub enum Durability {
 /// One thread runs the operations that wait for the disk; operations that arrive together
 /// share one transaction and one commit (group commit), and each caller is answered once the
 /// commit that covers its work is done. An operation that need not wait for the disk runs on
-/// its caller's thread when the connection is free, and goes to that thread when it is not.
+/// its caller's thread when the connection is free, and goes to that thread when it is not;
+/// one that waits for the disk does the same while writes are quiet (no flush shared).
 /// No caller ever waits on a lock, and a burst of writes costs one flush, not one each.
 #[derive(Clone)]
 pub struct SqliteDb {
@@ -166,6 +167,15 @@ impl SqliteDb {
         self
     }
 
+    /// The longest commit that waits for the disk which a caller's thread makes itself, when
+    /// no other write is under way (see `writer::try_inline`); `Duration::ZERO`: every such
+    /// commit goes to the database thread.
+    pub fn with_quick_flush(self, longest: std::time::Duration) -> Self {
+        let nanos = longest.as_nanos().min(u64::MAX as u128) as u64;
+        self.counters.quick_flush.store(nanos, Ordering::Relaxed);
+        self
+    }
+
     fn init(conn: Connection, durability: Durability) -> StoreResult<Self> {
         conn.busy_timeout(writer::BUSY_WAIT).map_err(be)?;
         // Savepoints inside a group's transaction journal in memory, not in a temporary file.
@@ -174,7 +184,7 @@ impl SqliteDb {
         conn.execute_batch(SCHEMA).map_err(be)?;
         migrate::migrate(&conn)?;
         let (jobs, rx) = mpsc::channel();
-        let counters = Arc::new(Counters::default());
+        let counters = Arc::new(Counters::new());
         let c = counters.clone();
         let held = Arc::new(Mutex::new(Held::new(conn, durability).map_err(be)?));
         let h = held.clone();
@@ -253,12 +263,10 @@ impl SqliteDb {
                 });
             })
         });
-        let run = match ack == Ack::Committed && self.durability == Durability::Full {
-            true => run,
-            false => match writer::try_inline(&self.held, run, &self.counters) {
-                Ok(()) => return rx.await.map_err(|_| be("the operation was dropped"))?,
-                Err(run) => run,
-            },
+        let flush = ack == Ack::Committed && self.durability == Durability::Full;
+        let run = match writer::try_inline(&self.held, run, flush, &self.counters) {
+            Ok(()) => return rx.await.map_err(|_| be("the operation was dropped"))?,
+            Err(run) => run,
         };
         self.counters.queued.fetch_add(1, Ordering::AcqRel);
         if self.jobs.send(Job { run, ack }).is_err() {

@@ -445,7 +445,11 @@ mod tests {
     /// settled after that look is seen at once.
     #[tokio::test]
     async fn an_idle_consumer_looks_once_and_misses_nothing() {
-        let db = SqliteDb::in_memory().unwrap().with_group_share(1);
+        // Sends go to the database thread: the operations on this thread are the looks.
+        let db = SqliteDb::in_memory()
+            .unwrap()
+            .with_group_share(1)
+            .with_quick_flush(Duration::ZERO);
         let mut same = task(1);
         let mut second = task(2);
         if let (DeliveryTask::Scheduled(a), DeliveryTask::Scheduled(b)) = (&mut same, &mut second) {

@@ -1,6 +1,7 @@
 //! The database thread's tests: where operations run, group commit, checkpoints.
 
 use std::thread::{ThreadId, current};
+use std::time::Duration;
 
 use rusqlite::Connection;
 
@@ -61,7 +62,8 @@ fn dir(name: &str) -> std::path::PathBuf {
 #[tokio::test]
 async fn what_need_not_wait_for_the_disk_runs_on_the_callers_thread() {
     let d = dir("inline");
-    let db = SqliteDb::open(&d).unwrap();
+    // A disk too slow for a caller's thread to flush on.
+    let db = SqliteDb::open(&d).unwrap().with_quick_flush(Duration::ZERO);
     let me = here();
     assert_eq!(db.read(|_| Ok(here())).await.unwrap(), me);
     assert_eq!(db.read_committed(|_| Ok(here())).await.unwrap(), me);
@@ -76,11 +78,66 @@ async fn what_need_not_wait_for_the_disk_runs_on_the_callers_thread() {
     close(d, db);
 }
 
+/// A write that waits for the disk, while no other write is under way, flushes on its
+/// caller's thread before it is answered: it would share its flush with nothing, and the
+/// database thread's answer costs two thread wake-ups.
+#[tokio::test]
+async fn a_quiet_write_flushes_on_the_callers_thread() {
+    let (d, db) = with_table("quiet", Durability::Full, "n INTEGER").await;
+    db.counters.forget_flushes();
+    let before = db.commits();
+    let ran_on = db
+        .with(|c| {
+            insert(1)(c)?;
+            Ok(here())
+        })
+        .await
+        .unwrap();
+    assert_eq!(ran_on, here());
+    let after = db.commits();
+    assert_eq!(
+        after.flushes - before.flushes,
+        1,
+        "flushed before it was answered"
+    );
+    assert_eq!(after.inline - before.inline, 1);
+    db.counters.forget_flushes();
+    assert_eq!(db.synchronous().await.unwrap(), "FULL");
+    assert_eq!(rows(&db).await, 1);
+    close(d, db);
+}
+
+/// The rule: a flush alone when the last was quick and a few of its lengths ago.
+#[test]
+fn a_flush_is_made_alone_only_when_writes_are_quiet() {
+    use super::quiet;
+    let (ms, quick) = (1_000_000, 1_000_000);
+    assert!(
+        quiet(5 * ms, ms / 5, quick),
+        "200/s: 5 ms apart, 0.2 ms flushes"
+    );
+    assert!(
+        !quiet(ms / 10, ms / 5, quick),
+        "a burst: the last flush just ended"
+    );
+    assert!(
+        !quiet(60_000 * ms, 2 * ms, quick),
+        "a slow disk: never alone"
+    );
+    assert!(quiet(ms, 0, quick), "nothing flushed yet");
+    assert!(
+        !quiet(60_000 * ms, 1, 0),
+        "flushes kept on the database thread"
+    );
+}
+
 /// While the database thread runs a group, an operation is queued behind it and answered
 /// after it: the caller's thread never waits on the connection.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operation_waits_its_turn_while_a_group_holds_the_connection() {
-    let db = SqliteDb::in_memory().unwrap();
+    let db = SqliteDb::in_memory()
+        .unwrap()
+        .with_quick_flush(Duration::ZERO);
     let (started_tx, started_rx) = std::sync::mpsc::channel();
     let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
     let holder = tokio::spawn({
@@ -186,6 +243,8 @@ async fn only_acknowledged_writes_wait_for_the_disk() {
 #[tokio::test]
 async fn the_log_is_checkpointed_on_the_database_thread() {
     let (d, db) = with_table("checkpoint", Durability::Full, "b BLOB").await;
+    let db = db.with_quick_flush(Duration::ZERO);
+    let inline = db.commits().inline;
     let pages = || {
         db.held
             .lock()
@@ -202,7 +261,7 @@ async fn the_log_is_checkpointed_on_the_database_thread() {
         .await
         .unwrap();
     }
-    assert_eq!(db.commits().inline, 50);
+    assert_eq!(db.commits().inline - inline, 50);
     let grown = pages();
     assert!(
         grown >= 1000,
