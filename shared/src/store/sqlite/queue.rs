@@ -95,16 +95,9 @@ where
     T: Send + 'static,
     F: FnOnce(&mut rusqlite::Connection, &mut Schedule) -> QueueResult<T> + Send + 'static,
 {
-    db.call(ack, move |c, s| {
-        Ok((|| {
-            if !s.loaded {
-                load(c, s)?;
-            }
-            f(c, s)
-        })())
-    })
-    .await
-    .map_err(be)?
+    db.call(ack, move |c, s| Ok(loaded(c, s).and_then(|s| f(c, s))))
+        .await
+        .map_err(be)?
 }
 
 /// Deletes the messages `receipts` still hold: a stale receipt (the message was received
@@ -137,12 +130,10 @@ impl SqliteDb {
         let receipts = receipts.to_vec();
         let done = self
             .call(Ack::Ran, move |c, s| {
-                if !s.loaded {
-                    load(c, s).map_err(|e| StoreError::backend("queue", e.to_string()))?;
-                }
+                let queue = |e: QueueError| StoreError::backend("queue", e.to_string());
+                let s = loaded(c, s).map_err(queue)?;
                 write(c)?;
-                delete_held(c, s, &receipts)
-                    .map_err(|e| StoreError::backend("queue", e.to_string()))
+                delete_held(c, s, &receipts).map_err(queue)
             })
             .await;
         self.queue_signal.notify_waiters();
