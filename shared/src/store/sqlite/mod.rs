@@ -172,7 +172,10 @@ impl SqliteDb {
     /// commit goes to the database thread.
     pub fn with_quick_flush(self, longest: std::time::Duration) -> Self {
         let nanos = longest.as_nanos().min(u64::MAX as u128) as u64;
-        self.counters.quick_flush.store(nanos, Ordering::Relaxed);
+        self.counters
+            .flush_times
+            .quick
+            .store(nanos, Ordering::Relaxed);
         self
     }
 
@@ -184,7 +187,7 @@ impl SqliteDb {
         conn.execute_batch(SCHEMA).map_err(be)?;
         migrate::migrate(&conn)?;
         let (jobs, rx) = mpsc::channel();
-        let counters = Arc::new(Counters::new());
+        let counters = Arc::new(Counters::default());
         let c = counters.clone();
         let held = Arc::new(Mutex::new(Held::new(conn, durability).map_err(be)?));
         let h = held.clone();

@@ -69,61 +69,71 @@ pub(super) struct Counters {
     /// The queue schedule's version after the last operation that ran (see
     /// [`super::queue::Idle`]).
     pub(super) schedule: AtomicU64,
-    /// When the last flushed commit ended, and how long its commit took (nanoseconds; the
-    /// former since `born`): whether a flush is worth grouping (see [`try_inline`]).
-    flushed_at: AtomicU64,
-    flush_took: AtomicU64,
-    /// The longest flush a caller's thread makes itself (nanoseconds; [`QUICK_FLUSH`] unless
-    /// set: `SqliteDb::with_quick_flush`).
-    pub(super) quick_flush: AtomicU64,
-    born: Option<Instant>,
+    /// When flushes ended and how long they took: whether the next is worth grouping.
+    pub(super) flush_times: FlushTimes,
 }
 
-impl Counters {
-    pub(super) fn new() -> Self {
-        Counters {
-            born: Some(Instant::now()),
-            quick_flush: AtomicU64::new(QUICK_FLUSH.as_nanos() as u64),
-            ..Counters::default()
+/// The last flushed commit: when it ended and how long it took (nanoseconds; the former since
+/// `born`), and the longest flush a caller's thread makes itself (see [`try_inline`]).
+pub(super) struct FlushTimes {
+    born: Instant,
+    ended: AtomicU64,
+    took: AtomicU64,
+    /// [`QUICK_FLUSH`] unless set (`SqliteDb::with_quick_flush`).
+    pub(super) quick: AtomicU64,
+}
+
+impl Default for FlushTimes {
+    fn default() -> Self {
+        FlushTimes {
+            born: Instant::now(),
+            ended: AtomicU64::new(0),
+            took: AtomicU64::new(0),
+            quick: AtomicU64::new(QUICK_FLUSH.as_nanos() as u64),
         }
     }
+}
 
-    /// Whether operations wait for the database thread (callers' threads then leave the
-    /// connection to it).
-    pub(super) fn busy(&self) -> bool {
-        self.queued.load(Ordering::Acquire) > 0
+impl FlushTimes {
+    /// Now, in nanoseconds since `born`.
+    fn now(&self) -> u64 {
+        self.born.elapsed().as_nanos() as u64
     }
 
-    fn since_born(&self) -> u64 {
-        self.born.map_or(0, |b| b.elapsed().as_nanos() as u64)
-    }
-
-    /// Notes a flushed commit that began at `began` (nanoseconds since `born`).
+    /// Notes a flushed commit that began at `began` (see [`Self::now`]).
     fn flushed(&self, began: u64) {
-        let now = self.since_born();
-        self.flush_took
-            .store(now - began.min(now), Ordering::Relaxed);
-        self.flushed_at.store(now, Ordering::Relaxed);
+        let now = self.now();
+        self.took
+            .store(now.saturating_sub(began), Ordering::Relaxed);
+        self.ended.store(now, Ordering::Relaxed);
     }
 
     /// Whether a write that waits for the disk is better flushed at once on its caller's
     /// thread than grouped (see [`quiet`]).
     fn quiet(&self) -> bool {
         let since = self
-            .since_born()
-            .saturating_sub(self.flushed_at.load(Ordering::Relaxed));
+            .now()
+            .saturating_sub(self.ended.load(Ordering::Relaxed));
         quiet(
             since,
-            self.flush_took.load(Ordering::Relaxed),
-            self.quick_flush.load(Ordering::Relaxed),
+            self.took.load(Ordering::Relaxed),
+            self.quick.load(Ordering::Relaxed),
         )
     }
 
     /// As if the last flush were long ago (tests).
     #[cfg(test)]
-    pub(super) fn forget_flushes(&self) {
-        self.flushed_at.store(0, Ordering::Relaxed);
-        self.flush_took.store(0, Ordering::Relaxed);
+    pub(super) fn forget(&self) {
+        self.ended.store(0, Ordering::Relaxed);
+        self.took.store(0, Ordering::Relaxed);
+    }
+}
+
+impl Counters {
+    /// Whether operations wait for the database thread (callers' threads then leave the
+    /// connection to it).
+    pub(super) fn busy(&self) -> bool {
+        self.queued.load(Ordering::Acquire) > 0
     }
 
     /// Publishes the schedule's version once an operation has run on it, before its caller is
@@ -258,7 +268,7 @@ pub(super) const BUSY_WAIT: Duration = Duration::from_secs(5);
 /// next group: under load, grouping is what saves the commits, and the database thread must
 /// not wait for the connection), or when another process holds the write lock. `flush`: the
 /// caller waits for the disk, and its commit flushes; such a write runs here only while
-/// writes are quiet ([`Counters::quiet`]), and goes to the database thread in a burst, where
+/// writes are quiet ([`FlushTimes::quiet`]), and goes to the database thread in a burst, where
 /// one flush serves the writes that arrive together.
 ///
 /// Why: at a steady, light load (a delivery every few milliseconds) each operation that went
@@ -276,7 +286,7 @@ pub(super) fn try_inline(
     flush: bool,
     counters: &Counters,
 ) -> Result<(), Work> {
-    if counters.busy() || (flush && !counters.quiet()) {
+    if counters.busy() || (flush && !counters.flush_times.quiet()) {
         return Err(work);
     }
     let Ok(mut h) = held.try_lock() else {
@@ -289,13 +299,13 @@ pub(super) fn try_inline(
     if began.is_err() {
         return Err(work);
     }
-    let started = counters.since_born();
+    let started = counters.flush_times.now();
     let changes = h.conn.total_changes();
     let h = &mut *h;
     let reply = work(&mut h.conn, &mut h.schedule);
     let committed = h.commit(changes, 1, counters);
     if flush {
-        counters.flushed(started);
+        counters.flush_times.flushed(started);
     }
     counters.ran_on(&h.schedule);
     counters.inline.fetch_add(1, Ordering::Relaxed);
@@ -343,7 +353,7 @@ pub(super) fn run(
         // `hookline keys` command) makes this wait (busy timeout) instead of failing a group
         // whose read could not be upgraded to a write.
         let began = run_cached(&h.conn, "BEGIN IMMEDIATE").map_err(|e| e.to_string());
-        let started = counters.since_born();
+        let started = counters.flush_times.now();
         let changes = h.conn.total_changes();
         let operations = group.len() as u64;
         let mut replies: Vec<Reply> = Vec::with_capacity(group.len());
@@ -359,7 +369,7 @@ pub(super) fn run(
             Ok(()) => {
                 let error = h.commit(changes, operations, counters).err();
                 if h.flushing {
-                    counters.flushed(started);
+                    counters.flush_times.flushed(started);
                 }
                 error
             }

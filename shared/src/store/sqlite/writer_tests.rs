@@ -84,7 +84,7 @@ async fn what_need_not_wait_for_the_disk_runs_on_the_callers_thread() {
 #[tokio::test]
 async fn a_quiet_write_flushes_on_the_callers_thread() {
     let (d, db) = with_table("quiet", Durability::Full, "n INTEGER").await;
-    db.counters.forget_flushes();
+    db.counters.flush_times.forget();
     let before = db.commits();
     let ran_on = db
         .with(|c| {
@@ -101,7 +101,7 @@ async fn a_quiet_write_flushes_on_the_callers_thread() {
         "flushed before it was answered"
     );
     assert_eq!(after.inline - before.inline, 1);
-    db.counters.forget_flushes();
+    db.counters.flush_times.forget();
     assert_eq!(db.synchronous().await.unwrap(), "FULL");
     assert_eq!(rows(&db).await, 1);
     close(d, db);
