@@ -39,6 +39,8 @@ pub mod signing;
 pub mod stats;
 pub mod store;
 pub mod telemetry;
+#[cfg(all(test, any(feature = "aws", feature = "sqlite")))]
+mod test_server;
 pub mod tls;
 pub mod validation;
 pub mod verify;

@@ -185,6 +185,38 @@ mod tests {
     use crate::ids::TenantId;
     use crate::service::webhooks::{WebhookDraft, create};
 
+    /// An app on an in-memory database with one webhook of tenant `t1` at `url`, and `events`
+    /// events published to it.
+    async fn published(
+        config: Config,
+        url: String,
+        events: usize,
+    ) -> (Hookline, crate::store::sqlite::SqliteDb) {
+        let db = crate::store::sqlite::SqliteDb::in_memory().unwrap();
+        let app = Hookline::with_sqlite(config, db.clone());
+        let tenant = TenantId::parse("t1").unwrap();
+        let draft = WebhookDraft {
+            url,
+            enabled: true,
+            ..Default::default()
+        };
+        create(&app, &crate::service::Actor::of_tenant(&tenant), draft)
+            .await
+            .unwrap();
+        for n in 0..events {
+            let event = crate::service::publish::EventIn {
+                event_type: "a.b".into(),
+                data: serde_json::json!({ "n": n }),
+                id: None,
+                account_id: None,
+            };
+            crate::service::publish::publish(&app, &tenant, event, None)
+                .await
+                .unwrap();
+        }
+        (app, db)
+    }
+
     /// A delivery on its 500th receive that the policy still retries is delayed, not dropped.
     #[tokio::test]
     async fn a_message_received_many_times_is_still_retried_by_the_policy() {
@@ -194,27 +226,8 @@ mod tests {
             delivery_timeout: Duration::from_secs(1),
             ..Config::default()
         };
-        let db = crate::store::sqlite::SqliteDb::in_memory().unwrap();
-        let app = Hookline::with_sqlite(config, db);
-        let tenant = TenantId::parse("t1").unwrap();
         // Nothing listens on port 9 of loopback: every attempt fails.
-        let draft = WebhookDraft {
-            url: "http://127.0.0.1:9/hook".into(),
-            enabled: true,
-            ..Default::default()
-        };
-        create(&app, &crate::service::Actor::of_tenant(&tenant), draft)
-            .await
-            .unwrap();
-        let event = crate::service::publish::EventIn {
-            event_type: "a.b".into(),
-            data: serde_json::json!({}),
-            id: None,
-            account_id: None,
-        };
-        crate::service::publish::publish(&app, &tenant, event, None)
-            .await
-            .unwrap();
+        let (app, _) = published(config, "http://127.0.0.1:9/hook".into(), 1).await;
         let mut m = app
             .queue
             .receive(1, Duration::from_secs(60))
@@ -231,41 +244,6 @@ mod tests {
         }
     }
 
-    /// Answers 200 to every request it reads in full, one connection at a time.
-    async fn answering_200() -> std::net::SocketAddr {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            while let Ok((mut s, _)) = listener.accept().await {
-                let mut got = Vec::new();
-                let mut buf = [0u8; 4096];
-                // Headers, then as many bytes of body as they announce.
-                let complete = |got: &[u8]| {
-                    let text = String::from_utf8_lossy(got).to_ascii_lowercase();
-                    text.find("\r\n\r\n").is_some_and(|end| {
-                        let length = text[..end]
-                            .lines()
-                            .find_map(|l| l.strip_prefix("content-length:"))
-                            .and_then(|v| v.trim().parse::<usize>().ok())
-                            .unwrap_or(0);
-                        got.len() >= end + 4 + length
-                    })
-                };
-                while !complete(&got) {
-                    match s.read(&mut buf).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => got.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let _ = s
-                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-                    .await;
-            }
-        });
-        addr
-    }
-
     /// On the embedded database a publish records its deliveries pending: the first-try
     /// successes that settle together are completed in one transaction with the delete of
     /// their messages (flat out, a transaction per delivery was a fifth of the delivering CPU;
@@ -276,28 +254,8 @@ mod tests {
             allow_private_targets: true,
             ..Config::default()
         };
-        let db = crate::store::sqlite::SqliteDb::in_memory().unwrap();
-        let app = Hookline::with_sqlite(config, db.clone());
-        let tenant = TenantId::parse("t1").unwrap();
-        let draft = WebhookDraft {
-            url: format!("http://{}/hook", answering_200().await),
-            enabled: true,
-            ..Default::default()
-        };
-        create(&app, &crate::service::Actor::of_tenant(&tenant), draft)
-            .await
-            .unwrap();
-        for n in 0..3 {
-            let event = crate::service::publish::EventIn {
-                event_type: "a.b".into(),
-                data: serde_json::json!({ "n": n }),
-                id: None,
-                account_id: None,
-            };
-            crate::service::publish::publish(&app, &tenant, event, None)
-                .await
-                .unwrap();
-        }
+        let (receiver, _) = crate::test_server::server(vec![(200, "")]).await;
+        let (app, db) = published(config, format!("{receiver}/hook"), 3).await;
         let received = app
             .queue
             .receive(10, Duration::from_secs(60))
