@@ -137,15 +137,30 @@ pub async fn invoke_api(app: &Hookline, event: Value) -> (u16, Value) {
 /// One API Gateway (HTTP API v2) event to `router` behind lambda_http's adapter, as the API
 /// function serves it: the status and the JSON body.
 pub async fn invoke_router(router: &axum::Router, event: Value) -> (u16, Value) {
+    let answer = invoke_router_raw(router, &serde_json::to_vec(&event).unwrap()).await;
+    api_answer(&answer)
+}
+
+/// [`invoke_router`] on the bytes Lambda's Runtime API hands the function, answered with the
+/// bytes the function posts back: the runtime's own work on both sides (`lambda_runtime`
+/// reads the event from its bytes and writes the response with `serde_json`).
+pub async fn invoke_router_raw(router: &axum::Router, event: &[u8]) -> Vec<u8> {
     use lambda_http::request::LambdaRequest;
     use lambda_http::{Adapter, Context, LambdaEvent, Service};
-    let req: LambdaRequest = serde_json::from_value(event).expect("an API Gateway v2 event");
+    let req: LambdaRequest =
+        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(event))
+            .expect("an API Gateway v2 event");
     let mut adapter = Adapter::from(router.clone());
     let resp = adapter
         .call(LambdaEvent::new(req, Context::default()))
         .await
         .expect("lambda response");
-    let v = serde_json::to_value(resp).unwrap();
+    serde_json::to_vec(&resp).unwrap()
+}
+
+/// The status and the JSON body of an API Gateway response as the function wrote it.
+pub fn api_answer(answer: &[u8]) -> (u16, Value) {
+    let v: Value = serde_json::from_slice(answer).unwrap();
     let status = v["statusCode"].as_u64().unwrap() as u16;
     let body = v["body"]
         .as_str()
