@@ -1,30 +1,19 @@
 //! The events of a batch publish on DynamoDB, kept together. A 1 KB event of JSON deflates to
 //! about 450 bytes, yet an item of its own is billed a whole write unit; the events of one
 //! batch share their keys and much of their shape, so deflated together several fit in one.
-//! Their ids come from one block (`EventId::block`), so each id names its block's partition.
-//!
-//! The block is one item, deflated once, unless it would pass [`BLOCK_ITEM`] (then pages of
-//! that size, and an event too large for one gets a page of its own): written once, never
-//! changed, expiring with their events. An item is billed a write unit per started kilobyte,
-//! so pages of one write unit each (how blocks were kept before) never cost fewer units than
-//! the whole deflated together, and finding where each page ends took several deflates of
-//! the growing array: most of what a batch publish spent deflating (docs/benchmarks.md). A
-//! read by id queries the whole partition either way.
+//! Their ids come from one block (`EventId::block`), so each id names its block's partition:
+//! pages of at most one write unit each (an event too large for one gets a page of its own),
+//! written once, never changed, expiring with their events.
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::items::{budget_within, from_item, key, n, pack, s};
+use super::items::{from_item, key, n, pack, page_budget, s};
 use super::keys::{TTL_ATTRIBUTE, event_block_pk, event_block_sk};
 use super::{DynamoStore, be};
 use crate::ids::{EventId, TenantId};
 use crate::model::Event;
 use crate::store::StoreResult;
-
-/// The largest item a block is kept in: well within DynamoDB's 400 KB, and large enough that
-/// the last write unit's unused part is a small share (under 2 % at this size); far above
-/// what a batch of ten 1 KB events deflates to (about 1.3 KB), which is one item.
-const BLOCK_ITEM: usize = 64 * 1024;
 
 impl DynamoStore {
     /// Writes `events` (one tenant's, ids of one block) as pages of their block's partition.
@@ -49,7 +38,7 @@ impl DynamoStore {
             item
         };
         let template = item(0, Vec::new());
-        let items: Vec<_> = pack(&jsons, budget_within(BLOCK_ITEM, &template))
+        let items: Vec<_> = pack(&jsons, page_budget(&template))
             .into_iter()
             .enumerate()
             .map(|(page, (_, z))| item(page, z))

@@ -87,13 +87,7 @@ const MARGIN: usize = 16;
 
 /// The bytes a page's document may take in an item whose other attributes are `template`'s.
 pub fn page_budget(template: &Item) -> usize {
-    budget_within(WRITE_UNIT, template)
-}
-
-/// The bytes a document may take in an item of at most `limit` bytes whose other attributes
-/// are `template`'s.
-pub fn budget_within(limit: usize, template: &Item) -> usize {
-    limit.saturating_sub(item_size(template) + MARGIN)
+    WRITE_UNIT.saturating_sub(item_size(template) + MARGIN)
 }
 
 /// Documents (JSON texts) split into pages whose deflated arrays fit `budget` bytes each, in
