@@ -8,12 +8,18 @@
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::items::{from_item, key, n, pack, page_budget, s};
+use super::items::{Line, from_item, key, n, pack_after, page_budget, s};
 use super::keys::{TTL_ATTRIBUTE, event_block_pk, event_block_sk};
 use super::{DynamoStore, be};
 use crate::ids::{EventId, TenantId};
 use crate::model::Event;
 use crate::store::StoreResult;
+
+thread_local! {
+    /// The line the last packing of a block on this thread found (`pack_after`): the next
+    /// batch is most likely alike.
+    static LAST_LINE: std::cell::Cell<Option<Line>> = const { std::cell::Cell::new(None) };
+}
 
 impl DynamoStore {
     /// Writes `events` (one tenant's, ids of one block) as pages of their block's partition.
@@ -38,7 +44,9 @@ impl DynamoStore {
             item
         };
         let template = item(0, Vec::new());
-        let items: Vec<_> = pack(&jsons, page_budget(&template))
+        let budget = page_budget(&template);
+        let items: Vec<_> = LAST_LINE
+            .with(|last| pack_after(&jsons, budget, last))
             .into_iter()
             .enumerate()
             .map(|(page, (_, z))| item(page, z))

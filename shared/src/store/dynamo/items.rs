@@ -1,6 +1,7 @@
 //! Item codecs: entities are kept as a JSON `doc` beside the key attributes and the few
 //! attributes that conditions and filters read (`ver`, `n`, `st`, `lt`, `expires_at`).
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -106,12 +107,30 @@ pub fn page_budget(template: &Item) -> usize {
 /// page before. The search assumes what growing assumed: a longer array never deflates
 /// smaller than a prefix of it.
 pub fn pack(jsons: &[String], budget: usize) -> Vec<(Range<usize>, Vec<u8>)> {
+    pack_after(jsons, budget, &Cell::new(None))
+}
+
+/// A page's line: (its JSON bytes, its deflated bytes), and deflated bytes per JSON byte beyond.
+pub type Line = ((f64, f64), f64);
+
+/// [`pack`], its first page guessed by the line `last` holds (the last page a packing of the
+/// same kind of documents found), which it leaves holding this packing's. A process packs
+/// batch after batch of alike documents (one platform's events): the last batch's line finds
+/// the first page's end at once, where a guess from nothing (a third of the JSON) deflated
+/// two or three shorter arrays on the way (ten 1 KB events in two pages: five deflates of
+/// 22.8 KB in all before, three of 16 KB with the line). A line that misleads costs a deflate
+/// more, never a page: what fits is still found by deflating.
+pub fn pack_after(
+    jsons: &[String],
+    budget: usize,
+    last: &Cell<Option<Line>>,
+) -> Vec<(Range<usize>, Vec<u8>)> {
     let array = |r: Range<usize>| format!("[{}]", jsons[r].join(","));
     let raw = |r: Range<usize>| jsons[r].iter().map(|j| j.len() + 1).sum::<usize>() + 1;
     let mut out = Vec::new();
     // The previous page's line: (its JSON bytes, its deflated bytes) and deflated bytes per
     // JSON byte beyond.
-    let mut before: Option<((f64, f64), f64)> = None;
+    let mut before: Option<Line> = last.get();
     let mut start = 0;
     while start < jsons.len() {
         // `fits`: the longest end known to fit, with its deflated array (a page holds at least
@@ -151,6 +170,7 @@ pub fn pack(jsons: &[String], budget: usize) -> Vec<(Range<usize>, Vec<u8>)> {
         out.push((start..end, z));
         start = end;
     }
+    last.set(before);
     out
 }
 
@@ -158,7 +178,7 @@ pub fn pack(jsons: &[String], budget: usize) -> Vec<(Range<usize>, Vec<u8>)> {
 /// what it has (or through its one, with the slope of `before`, or its ratio); `before` alone
 /// for a page not yet deflated. Deflated bytes per JSON byte are kept above 1/50, so a guess
 /// never takes the rest of a batch for free.
-fn guide(seen: &[(f64, f64)], before: Option<((f64, f64), f64)>) -> Option<((f64, f64), f64)> {
+fn guide(seen: &[(f64, f64)], before: Option<Line>) -> Option<Line> {
     const LEAST: f64 = 0.02;
     let mut last: Vec<(f64, f64)> = seen.to_vec();
     last.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -425,6 +445,30 @@ mod tests {
             deflates <= 5,
             "{deflates} deflates for pages of {lengths:?}"
         );
+    }
+
+    /// A batch like the one before it is packed by the line the one before found: its first
+    /// page's end is guessed right, and proved by one more deflate.
+    #[test]
+    fn a_batch_like_the_last_takes_the_fewest_deflates() {
+        let last = Cell::new(None);
+        let batches: Vec<Vec<String>> = (0..3)
+            .map(|b| (b * 10..b * 10 + 10).map(invoice).collect())
+            .collect();
+        let mut counts = Vec::new();
+        for batch in &batches {
+            DEFLATES.with(|d| d.set(0));
+            let pages = pack_after(batch, 950, &last);
+            counts.push((pages.len(), DEFLATES.with(|d| d.get())));
+            // The same pages as from nothing.
+            let ranges: Vec<_> = pages.into_iter().map(|(r, _)| r).collect();
+            let fresh: Vec<_> = pack(batch, 950).into_iter().map(|(r, _)| r).collect();
+            assert_eq!(ranges, fresh);
+        }
+        assert!(counts[0].1 >= 5, "from nothing: {counts:?}");
+        for (pages, deflates) in &counts[1..] {
+            assert!(*deflates <= pages + 1, "after a batch like it: {counts:?}");
+        }
     }
 
     /// An event as the cost benchmark publishes it, stored: about 900 bytes of JSON.
