@@ -58,6 +58,11 @@ mod cost_scenarios;
 use cost_handlers::Handlers;
 use cost_scenarios::{Scenario, Size};
 
+/// The allocator both functions run with (`functions/*/src/main.rs`): the handlers run in this
+/// process, so their CPU is measured with it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const API_GW_PER_M: f64 = 1.00;
 const LAMBDA_PER_M: f64 = 0.20;
 const LAMBDA_GB_S: f64 = 0.000_013_333_4;

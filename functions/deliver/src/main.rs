@@ -8,6 +8,14 @@ use hookline::config::Config;
 use hookline::delivery::{Deliverer, lambda::handle_batch_until};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
+/// mimalloc, as `hookline` and the other function: in the cost benchmark (the handlers as
+/// Lambda runs them, eight alternating runs) the API's median batch publish took a tenth less
+/// CPU with it, and the delivery function the same (docs/benchmarks.md); one allocator for
+/// every binary, and the benchmark's process runs with it. Its C compiles with the toolchain
+/// that builds aws-lc's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 // One thread: Lambda hands an execution environment one batch at a time, and at 256 MB gives
 // it a seventh of a CPU. A worker thread per core would cost its start at init and a
 // cross-thread wake-up for each task the I/O driver readies, for no parallel work.
