@@ -134,10 +134,14 @@ async fn the_python_sdk_works_against_a_live_server() {
 #[tokio::test]
 async fn the_readme_python_example_runs() {
     let h = Harness::start(sqlite(test_config())).await;
-    let script = std::env::temp_dir().join(format!("readme-example-{}.py", std::process::id()));
+    // In a directory of its own: Python puts the script's directory first on its module
+    // path, so a stray `attr.py` in the temporary directory would shadow a dependency.
+    let dir = std::env::temp_dir().join(format!("readme-example-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("example.py");
     std::fs::write(&script, hookline_tests::python_example()).unwrap();
     let (ok, said) = run(&h, script.clone()).await;
-    let _ = std::fs::remove_file(&script);
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(ok, "the README example failed:\n{said}");
     let line = said.lines().next().unwrap_or_default();
     assert!(
