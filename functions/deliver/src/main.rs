@@ -9,10 +9,10 @@ use hookline::delivery::{Deliverer, lambda::handle_batch_until};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 /// mimalloc, as `hookline` and the other function: in the cost benchmark (the handlers as
-/// Lambda runs them, eight alternating runs) the API's median batch publish took a tenth less
-/// CPU with it, and the delivery function the same (docs/benchmarks.md); one allocator for
-/// every binary, and the benchmark's process runs with it. Its C compiles with the toolchain
-/// that builds aws-lc's.
+/// Lambda runs them, twelve alternating pairs of runs) the API's median batch publish took
+/// about 8 % less CPU with it; the delivery function's stayed within the runs' spread
+/// (docs/benchmarks.md). One allocator for every binary, and the benchmark's process runs with
+/// it. Its C compiles with the toolchain that builds aws-lc's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
