@@ -60,7 +60,6 @@ pub enum Durability {
 pub struct SqliteDb {
     jobs: mpsc::Sender<Job>,
     held: Arc<Mutex<Held>>,
-    durability: Durability,
     /// The queue's visibility times follow this clock (tests move it instead of sleeping).
     pub(crate) clock: Arc<dyn Clock>,
     /// Messages of one group (webhook) in flight at once.
@@ -198,7 +197,6 @@ impl SqliteDb {
         Ok(SqliteDb {
             jobs,
             held,
-            durability,
             clock: Arc::new(SystemClock),
             group_share: 8,
             queue_signal: Arc::default(),
@@ -266,8 +264,8 @@ impl SqliteDb {
                 });
             })
         });
-        let flush = ack == Ack::Committed && self.durability == Durability::Full;
-        let run = match writer::try_inline(&self.held, run, flush, &self.counters) {
+        let awaited = ack == Ack::Committed;
+        let run = match writer::try_inline(&self.held, run, awaited, &self.counters) {
             Ok(()) => return rx.await.map_err(|_| be("the operation was dropped"))?,
             Err(run) => run,
         };

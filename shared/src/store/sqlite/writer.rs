@@ -173,6 +173,8 @@ pub(super) struct Held {
     schedule: Schedule,
     /// Whether commits currently wait for the disk (`synchronous = FULL`).
     flushing: bool,
+    /// Whether a commit someone waits for flushes (`Durability::Full`).
+    durability: Durability,
     /// The pages in the write-ahead log after the last commit.
     wal_pages: Arc<AtomicI32>,
 }
@@ -194,6 +196,7 @@ impl Held {
             conn,
             schedule: Schedule::default(),
             flushing: durability == Durability::Full,
+            durability,
             wal_pages,
         })
     }
@@ -266,10 +269,12 @@ pub(super) const BUSY_WAIT: Duration = Duration::from_secs(5);
 /// Runs `work` at once on the caller's thread, in a transaction of its own, if the database
 /// thread has nothing to do and the connection is free; hands it back otherwise (to join the
 /// next group: under load, grouping is what saves the commits, and the database thread must
-/// not wait for the connection), or when another process holds the write lock. `flush`: the
-/// caller waits for the disk, and its commit flushes; such a write runs here only while
-/// writes are quiet ([`FlushTimes::quiet`]), and goes to the database thread in a burst, where
-/// one flush serves the writes that arrive together.
+/// not wait for the connection), or when another process holds the write lock. `awaited`: the
+/// caller waits for the commit (with full durability it flushes); such a write runs here only
+/// while writes are quiet ([`FlushTimes::quiet`]), and goes to the database thread in a burst,
+/// where one commit (and flush) serves the writes that arrive together. Without durability
+/// too: when every publish committed on its own caller's thread, flat out made three times
+/// the commits and cost half as much CPU again a delivery (docs/benchmarks.md).
 ///
 /// Why: at a steady, light load (a delivery every few milliseconds) each operation that went
 /// through the database thread cost two thread wake-ups (the thread, then the caller), and a
@@ -283,15 +288,16 @@ pub(super) const BUSY_WAIT: Duration = Duration::from_secs(5);
 pub(super) fn try_inline(
     held: &Mutex<Held>,
     work: Work,
-    flush: bool,
+    awaited: bool,
     counters: &Counters,
 ) -> Result<(), Work> {
-    if counters.busy() || (flush && !counters.flush_times.quiet()) {
+    if counters.busy() || (awaited && !counters.flush_times.quiet()) {
         return Err(work);
     }
     let Ok(mut h) = held.try_lock() else {
         return Err(work);
     };
+    let flush = awaited && h.durability == Durability::Full;
     h.flush_next(flush);
     let _ = h.conn.busy_timeout(Duration::ZERO);
     let began = run_cached(&h.conn, "BEGIN IMMEDIATE");
@@ -304,7 +310,7 @@ pub(super) fn try_inline(
     let h = &mut *h;
     let reply = work(&mut h.conn, &mut h.schedule);
     let committed = h.commit(changes, 1, counters);
-    if flush {
+    if awaited {
         counters.flush_times.flushed(started);
     }
     counters.ran_on(&h.schedule);
@@ -346,9 +352,8 @@ pub(super) fn run(
         let h = &mut *guard;
         // With full durability, only a group that answers someone after its commit waits for
         // the disk; bookkeeping alone commits without (the next flush covers it).
-        h.flush_next(
-            durability == Durability::Full && group.iter().any(|j| j.ack == Ack::Committed),
-        );
+        let awaited = group.iter().any(|j| j.ack == Ack::Committed);
+        h.flush_next(durability == Durability::Full && awaited);
         // IMMEDIATE: take the write lock now, so that another process on the same file (the
         // `hookline keys` command) makes this wait (busy timeout) instead of failing a group
         // whose read could not be upgraded to a write.
@@ -368,7 +373,7 @@ pub(super) fn run(
         let error = match began {
             Ok(()) => {
                 let error = h.commit(changes, operations, counters).err();
-                if h.flushing {
+                if awaited {
                     counters.flush_times.flushed(started);
                 }
                 error
