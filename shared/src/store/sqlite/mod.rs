@@ -192,7 +192,7 @@ impl SqliteDb {
         let h = held.clone();
         std::thread::Builder::new()
             .name("hookline-sqlite".into())
-            .spawn(move || writer::run(&h, rx, durability, &c))
+            .spawn(move || writer::run(&h, rx, &c))
             .map_err(be)?;
         Ok(SqliteDb {
             jobs,

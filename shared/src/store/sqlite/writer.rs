@@ -69,12 +69,14 @@ pub(super) struct Counters {
     /// The queue schedule's version after the last operation that ran (see
     /// [`super::queue::Idle`]).
     pub(super) schedule: AtomicU64,
-    /// When flushes ended and how long they took: whether the next is worth grouping.
+    /// When commits that someone waited for ended and how long they took: whether the next
+    /// is worth grouping.
     pub(super) flush_times: FlushTimes,
 }
 
-/// The last flushed commit: when it ended and how long it took (nanoseconds; the former since
-/// `born`), and the longest flush a caller's thread makes itself (see [`try_inline`]).
+/// The last commit someone waited for (flushed, with full durability): when it ended and how
+/// long it took (nanoseconds; the former since `born`), and the longest such commit a caller's
+/// thread makes itself (see [`try_inline`]).
 pub(super) struct FlushTimes {
     born: Instant,
     ended: AtomicU64,
@@ -100,7 +102,7 @@ impl FlushTimes {
         self.born.elapsed().as_nanos() as u64
     }
 
-    /// Notes a flushed commit that began at `began` (see [`Self::now`]).
+    /// Notes a commit someone waited for that began at `began` (see [`Self::now`]).
     fn flushed(&self, began: u64) {
         let now = self.now();
         self.took
@@ -108,8 +110,8 @@ impl FlushTimes {
         self.ended.store(now, Ordering::Relaxed);
     }
 
-    /// Whether a write that waits for the disk is better flushed at once on its caller's
-    /// thread than grouped (see [`quiet`]).
+    /// Whether a write whose caller waits for its commit is better committed at once on its
+    /// caller's thread than grouped (see [`quiet`]).
     fn quiet(&self) -> bool {
         let since = self
             .now()
@@ -217,8 +219,10 @@ impl Held {
         }
     }
 
-    /// Sets whether the next commit waits for the disk (a no-op when it already does so).
-    fn flush_next(&mut self, flush: bool) {
+    /// Sets whether the next commit waits for the disk: when someone waits for it (`awaited`)
+    /// and the durability is full (a no-op when it already does so).
+    fn flush_if_awaited(&mut self, awaited: bool) {
+        let flush = awaited && self.durability == Durability::Full;
         if flush != self.flushing {
             let mode = if flush { SYNC_FULL } else { SYNC_NORMAL };
             if run_cached(&self.conn, mode).is_ok() {
@@ -272,9 +276,10 @@ pub(super) const BUSY_WAIT: Duration = Duration::from_secs(5);
 /// not wait for the connection), or when another process holds the write lock. `awaited`: the
 /// caller waits for the commit (with full durability it flushes); such a write runs here only
 /// while writes are quiet ([`FlushTimes::quiet`]), and goes to the database thread in a burst,
-/// where one commit (and flush) serves the writes that arrive together. Without durability
-/// too: when every publish committed on its own caller's thread, flat out made three times
-/// the commits and cost half as much CPU again a delivery (docs/benchmarks.md).
+/// where one commit (and flush) serves the writes that arrive together. With `normal`
+/// durability too: when every publish committed on its own caller's thread, flat out made
+/// two and a half times the commits and cost two fifths more CPU a delivery
+/// (docs/benchmarks.md).
 ///
 /// Why: at a steady, light load (a delivery every few milliseconds) each operation that went
 /// through the database thread cost two thread wake-ups (the thread, then the caller), and a
@@ -297,20 +302,19 @@ pub(super) fn try_inline(
     let Ok(mut h) = held.try_lock() else {
         return Err(work);
     };
-    let flush = awaited && h.durability == Durability::Full;
-    h.flush_next(flush);
+    h.flush_if_awaited(awaited);
     let _ = h.conn.busy_timeout(Duration::ZERO);
     let began = run_cached(&h.conn, "BEGIN IMMEDIATE");
     let _ = h.conn.busy_timeout(BUSY_WAIT);
     if began.is_err() {
         return Err(work);
     }
-    let started = counters.flush_times.now();
+    let started = awaited.then(|| counters.flush_times.now());
     let changes = h.conn.total_changes();
     let h = &mut *h;
     let reply = work(&mut h.conn, &mut h.schedule);
     let committed = h.commit(changes, 1, counters);
-    if awaited {
+    if let Some(started) = started {
         counters.flush_times.flushed(started);
     }
     counters.ran_on(&h.schedule);
@@ -322,12 +326,7 @@ pub(super) fn try_inline(
 /// The database thread: takes the operations waiting, runs them in one transaction, commits,
 /// then answers each. Operations that change several rows use savepoints, so one failing
 /// leaves the others of its group intact.
-pub(super) fn run(
-    held: &Mutex<Held>,
-    rx: mpsc::Receiver<Job>,
-    durability: Durability,
-    counters: &Counters,
-) {
+pub(super) fn run(held: &Mutex<Held>, rx: mpsc::Receiver<Job>, counters: &Counters) {
     // Read without the lock after each group: the connection is taken again only when a
     // checkpoint is due.
     let wal_pages = take(held).wal_pages.clone();
@@ -353,12 +352,12 @@ pub(super) fn run(
         // With full durability, only a group that answers someone after its commit waits for
         // the disk; bookkeeping alone commits without (the next flush covers it).
         let awaited = group.iter().any(|j| j.ack == Ack::Committed);
-        h.flush_next(durability == Durability::Full && awaited);
+        h.flush_if_awaited(awaited);
         // IMMEDIATE: take the write lock now, so that another process on the same file (the
         // `hookline keys` command) makes this wait (busy timeout) instead of failing a group
         // whose read could not be upgraded to a write.
         let began = run_cached(&h.conn, "BEGIN IMMEDIATE").map_err(|e| e.to_string());
-        let started = counters.flush_times.now();
+        let started = awaited.then(|| counters.flush_times.now());
         let changes = h.conn.total_changes();
         let operations = group.len() as u64;
         let mut replies: Vec<Reply> = Vec::with_capacity(group.len());
@@ -373,7 +372,7 @@ pub(super) fn run(
         let error = match began {
             Ok(()) => {
                 let error = h.commit(changes, operations, counters).err();
-                if awaited {
+                if let Some(started) = started {
                     counters.flush_times.flushed(started);
                 }
                 error

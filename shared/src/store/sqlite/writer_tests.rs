@@ -182,7 +182,7 @@ async fn another_process_writing_sends_the_operation_to_the_database_thread() {
 
 /// Writes that arrive together share a commit, and with `full` durability its flush. With
 /// `normal` too: each commit writes its pages to the log, and one per publish cost flat out
-/// a third more CPU a delivery than grouped ones.
+/// two fifths more CPU a delivery than grouped ones.
 #[tokio::test]
 async fn concurrent_writes_share_commits_and_reads_flush_nothing() {
     for durability in [Durability::Full, Durability::Normal] {
