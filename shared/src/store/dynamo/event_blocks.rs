@@ -8,7 +8,7 @@
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::items::{Line, from_item, key, n, pack_after, page_budget, s};
+use super::items::{Line, from_item, key, n, pack, page_budget, s};
 use super::keys::{TTL_ATTRIBUTE, event_block_pk, event_block_sk};
 use super::{DynamoStore, be};
 use crate::ids::{EventId, TenantId};
@@ -16,7 +16,7 @@ use crate::model::Event;
 use crate::store::StoreResult;
 
 thread_local! {
-    /// The line the last packing of a block on this thread found (`pack_after`): the next
+    /// The line the last packing of a block on this thread found (`pack`): the next
     /// batch is most likely alike.
     static LAST_LINE: std::cell::Cell<Option<Line>> = const { std::cell::Cell::new(None) };
 }
@@ -46,7 +46,7 @@ impl DynamoStore {
         let template = item(0, Vec::new());
         let budget = page_budget(&template);
         let items: Vec<_> = LAST_LINE
-            .with(|last| pack_after(&jsons, budget, last))
+            .with(|last| pack(&jsons, budget, last))
             .into_iter()
             .enumerate()
             .map(|(page, (_, z))| item(page, z))

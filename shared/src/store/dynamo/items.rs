@@ -91,6 +91,9 @@ pub fn page_budget(template: &Item) -> usize {
     WRITE_UNIT.saturating_sub(item_size(template) + MARGIN)
 }
 
+/// A page's line: (its JSON bytes, its deflated bytes), and deflated bytes per JSON byte beyond.
+pub type Line = ((f64, f64), f64);
+
 /// Documents (JSON texts) split into pages whose deflated arrays fit `budget` bytes each, in
 /// order: a page grows while the next document still fits, deflated with the others (similar
 /// documents deflate far better together than apart); one too large alone gets a page of its
@@ -106,21 +109,15 @@ pub fn page_budget(template: &Item) -> usize {
 /// time, before that, deflated every prefix). A page's first guess takes the line of the
 /// page before. The search assumes what growing assumed: a longer array never deflates
 /// smaller than a prefix of it.
-pub fn pack(jsons: &[String], budget: usize) -> Vec<(Range<usize>, Vec<u8>)> {
-    pack_after(jsons, budget, &Cell::new(None))
-}
-
-/// A page's line: (its JSON bytes, its deflated bytes), and deflated bytes per JSON byte beyond.
-pub type Line = ((f64, f64), f64);
-
-/// [`pack`], its first page guessed by the line `last` holds (the last page a packing of the
-/// same kind of documents found), which it leaves holding this packing's. A process packs
-/// batch after batch of alike documents (one platform's events): the last batch's line finds
-/// the first page's end at once, where a guess from nothing (a third of the JSON) deflated
-/// two or three shorter arrays on the way (ten 1 KB events in two pages: five deflates of
-/// 22.8 KB in all before, three of 16 KB with the line). A line that misleads costs a deflate
+///
+/// The first page's guess takes the line `last` holds (the last page a packing of the same
+/// kind of documents found), which this packing leaves holding its own. A process packs batch
+/// after batch of alike documents (one platform's events): the last batch's line finds the
+/// first page's end at once, where a guess from nothing (a third of the JSON) deflated two or
+/// three shorter arrays on the way (ten 1 KB events in two pages: five deflates of 22.8 KB in
+/// all from nothing, three of 16 KB with the line). A line that misleads costs a deflate
 /// more, never a page: what fits is still found by deflating.
-pub fn pack_after(
+pub fn pack(
     jsons: &[String],
     budget: usize,
     last: &Cell<Option<Line>>,
@@ -329,6 +326,11 @@ pub fn delivery_item(d: &Delivery, shards: u32) -> StoreResult<Item> {
 mod tests {
     use super::*;
 
+    /// [`super::pack`] from nothing: no line from an earlier packing.
+    fn pack(jsons: &[String], budget: usize) -> Vec<(Range<usize>, Vec<u8>)> {
+        super::pack(jsons, budget, &Cell::new(None))
+    }
+
     thread_local! {
         /// How many times this thread deflated (see `deflate`).
         pub(super) static DEFLATES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
@@ -458,7 +460,7 @@ mod tests {
         let mut counts = Vec::new();
         for batch in &batches {
             DEFLATES.with(|d| d.set(0));
-            let pages = pack_after(batch, 950, &last);
+            let pages = super::pack(batch, 950, &last);
             counts.push((pages.len(), DEFLATES.with(|d| d.get())));
             // The same pages as from nothing.
             let ranges: Vec<_> = pages.into_iter().map(|(r, _)| r).collect();

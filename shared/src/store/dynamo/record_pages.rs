@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::items::{Line, deflate, from_item, key, n, pack_after, page_budget, s};
+use super::items::{Line, deflate, from_item, key, n, pack, page_budget, s};
 use super::keys::{TTL_ATTRIBUTE, record_pages_pk};
 use super::{DynamoStore, be, is_condition_failed};
 use crate::ids::{DeliveryId, TenantId, WebhookId};
@@ -41,7 +41,7 @@ fn second_of(d: &Delivery) -> i64 {
 const REWRITES: usize = 3;
 
 thread_local! {
-    /// The line the last packing of records on this thread found (`pack_after`).
+    /// The line the last packing of records on this thread found (`pack`).
     static LAST_LINE: std::cell::Cell<Option<Line>> = const { std::cell::Cell::new(None) };
 }
 
@@ -66,7 +66,7 @@ impl DynamoStore {
                 .collect::<StoreResult<Vec<_>>>()?;
             let pk = record_pages_pk(tenant, webhook);
             let budget = page_budget(&page_item(&pk, &group, Vec::new()));
-            let pages = LAST_LINE.with(|last| pack_after(&jsons, budget, last));
+            let pages = LAST_LINE.with(|last| pack(&jsons, budget, last));
             for (range, z) in pages {
                 items.push(page_item(&pk, &group[range], z));
             }
