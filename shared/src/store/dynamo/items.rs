@@ -91,6 +91,16 @@ pub fn page_budget(template: &Item) -> usize {
     WRITE_UNIT.saturating_sub(item_size(template) + MARGIN)
 }
 
+/// A page that fits is taken as it is when the line puts one document more over the budget by
+/// more than this share of what that document adds; nearer, a deflate proves it. Proving took
+/// a deflate of the whole page and the document, the largest of a batch's deflates (ten 1 KB
+/// events in pages of eight and two: three deflates of 16 KB, 7.6 KB of them only to prove
+/// the first page's end). For alike documents the line misses by a few bytes where one document
+/// more adds some 80 (the unit tests' invoices: 989 guessed and 986 to 990 deflated against a
+/// budget of 950, after a page of 906); a page ends a document short only when the line
+/// overstates that document's cost by more than this share.
+const PROVE_WITHIN: f64 = 0.25;
+
 /// A page's line: (its JSON bytes, its deflated bytes), and deflated bytes per JSON byte beyond.
 pub type Line = ((f64, f64), f64);
 
@@ -101,8 +111,9 @@ pub type Line = ((f64, f64), f64);
 ///
 /// A page's length is searched for, not grown: the next candidate is the longest that the
 /// deflates made so far say fits, kept between the longest known to fit and the shortest
-/// known not to, and a page is done when those two are adjacent (two deflates when the guess
-/// is right). The guess is a line through the two deflates nearest it: how many bytes the
+/// known not to, and a page is done when those two are adjacent, or when it fits and the line
+/// puts one document more clearly over the budget ([`PROVE_WITHIN`]: one deflate when the
+/// guess is right). The guess is a line through the two deflates nearest it: how many bytes the
 /// documents cost together, and how many each JSON byte more adds. Alike documents cost far
 /// less each than the first, so a plain ratio undershot page after page (a batch of ten
 /// 1 KB events: seven deflates of 2 to 8 KB for its first page of seven; growing one at a
@@ -150,6 +161,14 @@ pub fn pack(
                     None => json / 3.0,
                 }
             };
+            // A page that fits, where the line puts one document more clearly over: taken
+            // without deflating that document more to prove it (see [`PROVE_WITHIN`]).
+            if let Some((_, z)) = &fits {
+                let next = guess(raw(start..lo + 1));
+                if next - budget as f64 > (next - z.len() as f64) * PROVE_WITHIN {
+                    break;
+                }
+            }
             let mut end = lo + 1;
             while end + 1 < over && guess(raw(start..end + 1)) <= budget as f64 {
                 end += 1;
@@ -381,6 +400,7 @@ mod tests {
 
     /// Every page is as long as growing it one document at a time makes it, however far
     /// the guess is off: sizes that change from page to page, a budget that fits one or many.
+    /// (A page taken without proof that the next document overflows is one of these too.)
     #[test]
     fn pages_are_the_longest_that_fit_whatever_the_guess() {
         let longest = |jsons: &[String], budget: usize| {
@@ -449,8 +469,9 @@ mod tests {
         );
     }
 
-    /// A batch like the one before it is packed by the line the one before found: its first
-    /// page's end is guessed right, and proved by one more deflate.
+    /// A batch like the one before it is packed by the line the one before found: each page's
+    /// end is guessed right at once, one deflate a page (the line puts one event more clearly
+    /// over the budget, so no deflate proves it).
     #[test]
     fn a_batch_like_the_last_takes_the_fewest_deflates() {
         let last = Cell::new(None);
@@ -467,9 +488,9 @@ mod tests {
             let fresh: Vec<_> = pack(batch, 950).into_iter().map(|(r, _)| r).collect();
             assert_eq!(ranges, fresh);
         }
-        assert!(counts[0].1 >= 5, "from nothing: {counts:?}");
+        assert!(counts[0].1 > counts[0].0, "from nothing: {counts:?}");
         for (pages, deflates) in &counts[1..] {
-            assert!(*deflates <= pages + 1, "after a batch like it: {counts:?}");
+            assert_eq!(deflates, pages, "after a batch like it: {counts:?}");
         }
     }
 
