@@ -75,14 +75,24 @@ impl Connector {
     }
 }
 
-/// The reqwest client for `(connect, read)` timeouts, one per process for each: the SDK's
+/// The reqwest client for `(connect, read)` timeouts, one per runtime for each: the SDK's
 /// connector and the direct calls ([`crate::aws_json`]) with the same connect timeout share
 /// it, and so its connections (a cold start makes one TLS handshake with DynamoDB, not one
 /// per caller) and the one parse of the trust store that building it costs.
+///
+/// Per runtime, not per process: a connection's task runs on the runtime that opened it. A
+/// Lambda function has one runtime (current-thread) and so one client, as before; but where a
+/// process runs a current-thread runtime beside others (the cost benchmark runs the functions'
+/// handlers on a thread of their own beside its harness), a shared pool handed the handlers
+/// connections whose tasks ran on the other runtime: each request woke another thread, and
+/// what its connection did (writing the request, reading and parsing the answer) was spent
+/// there, out of the handlers' measured CPU. A current-thread runtime is told apart by the
+/// thread it runs on; every multi-thread runtime of the process shares one client.
 fn reqwest_client(timeouts: Timeouts) -> Result<reqwest::Client, String> {
-    static CLIENTS: Mutex<Vec<(Timeouts, reqwest::Client)>> = Mutex::new(Vec::new());
+    static CLIENTS: Mutex<Vec<((Timeouts, Runtime), reqwest::Client)>> = Mutex::new(Vec::new());
+    let key = (timeouts, runtime());
     let mut clients = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((_, c)) = clients.iter().find(|(k, _)| *k == timeouts) {
+    if let Some((_, c)) = clients.iter().find(|(k, _)| *k == key) {
         return Ok(c.clone());
     }
     let mut builder = reqwest::Client::builder()
@@ -98,8 +108,18 @@ fn reqwest_client(timeouts: Timeouts) -> Result<reqwest::Client, String> {
     let client = builder
         .build()
         .map_err(|e| format!("AWS HTTP client: {e}"))?;
-    clients.push((timeouts, client.clone()));
+    clients.push((key, client.clone()));
     Ok(client)
+}
+
+/// Which runtime a client's connections belong to: a current-thread runtime's thread, or
+/// `None` for the process's multi-thread runtimes (and outside any runtime).
+type Runtime = Option<std::thread::ThreadId>;
+
+fn runtime() -> Runtime {
+    let current_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread);
+    current_thread.then(|| std::thread::current().id())
 }
 
 /// The client of the direct calls ([`crate::aws_json`]), the SDK connector's for `connect`
@@ -258,5 +278,32 @@ mod tests {
             .unwrap_err();
         assert!(timed_out.is_timeout(), "{timed_out:?}");
         drop(silent);
+    }
+
+    /// Two current-thread runtimes (a Lambda handler's, beside a harness's) keep their
+    /// connections apart; multi-thread runtimes share theirs.
+    #[test]
+    fn current_thread_runtimes_get_clients_of_their_own() {
+        let on_own_thread = || {
+            std::thread::spawn(|| {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .unwrap();
+                rt.block_on(async { runtime() })
+            })
+            .join()
+            .unwrap()
+        };
+        let (a, b) = (on_own_thread(), on_own_thread());
+        assert!(a.is_some() && b.is_some() && a != b, "{a:?} {b:?}");
+        let multi = || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .build()
+                .unwrap();
+            rt.block_on(async { tokio::spawn(async { runtime() }).await.unwrap() })
+        };
+        assert_eq!((multi(), multi()), (None, None));
+        assert_eq!(runtime(), None, "outside any runtime");
     }
 }
