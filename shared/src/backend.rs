@@ -76,9 +76,26 @@ pub fn sqs_queue(sdk: &aws_types::SdkConfig, url: &str) -> Result<crate::queue::
     ))
 }
 
-/// Configuration, store, queue and clock: everything a handler needs.
+/// Configuration, store, queue and clock: everything a handler needs, behind one `Arc`.
+///
+/// The router clones its state for every request, once per layer that holds it (a profile of
+/// `hookline serve` at 200 publishes a second put cloning and dropping the fields, seven
+/// `Arc`s and the embedded database's handles, at 1.4 % of the server's CPU): a clone is now
+/// one reference count. Its fields read through [`std::ops::Deref`] (`app.store`).
 #[derive(Clone)]
-pub struct Hookline {
+pub struct Hookline(Arc<Wiring>);
+
+impl std::ops::Deref for Hookline {
+    type Target = Wiring;
+
+    fn deref(&self) -> &Wiring {
+        &self.0
+    }
+}
+
+/// What a [`Hookline`] holds.
+#[derive(Clone)]
+pub struct Wiring {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub queue: Arc<dyn Queue>,
@@ -100,7 +117,7 @@ impl Hookline {
             store: store.clone(),
             queue: queue.clone(),
         });
-        Hookline {
+        Hookline(Arc::new(Wiring {
             caches: Arc::new(Caches::new(config.cache_ttl)),
             metrics: Arc::default(),
             config: Arc::new(config),
@@ -110,13 +127,18 @@ impl Hookline {
             publisher,
             #[cfg(feature = "sqlite")]
             sqlite: None,
-        }
+        }))
     }
 
     /// The same wiring on another clock (tests advance a [`crate::clock::ManualClock`]).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.wiring().clock = clock;
         self
+    }
+
+    /// The wiring to change while it is being built (a copy if it is shared already).
+    fn wiring(&mut self) -> &mut Wiring {
+        Arc::make_mut(&mut self.0)
     }
 
     /// Store and queue on one SQLite database, both on its clock.
@@ -126,8 +148,9 @@ impl Hookline {
         let db = db.with_group_share(config.endpoint_concurrency);
         let shared = Arc::new(db.clone());
         let mut app = Hookline::new(config, shared.clone(), shared.clone()).with_clock(clock);
-        app.publisher = Arc::new(crate::publishing::OneTransaction(shared));
-        app.sqlite = Some(db);
+        let wiring = app.wiring();
+        wiring.publisher = Arc::new(crate::publishing::OneTransaction(shared));
+        wiring.sqlite = Some(db);
         app
     }
 
