@@ -17,6 +17,10 @@ pub type Seq = i64;
 /// while the one before waits for a retry.
 pub const ORDERED: &str = "fifo:";
 
+/// The most message bodies kept in memory for their first receive ([`Schedule::keep`]). A
+/// backlog beyond it is read from the table when its turn comes, as after a restart.
+pub const FRESH_BYTES: usize = 4 << 20;
+
 #[derive(Debug)]
 struct Meta {
     group: Arc<str>,
@@ -44,6 +48,10 @@ pub struct Schedule {
     /// others, once visible, are parked (in no line and not on the timeline) until it goes.
     ordered: HashMap<Arc<str>, BTreeSet<Seq>>,
     next_token: u64,
+    /// The bodies of messages this process sent, until their first receive (at most
+    /// [`FRESH_BYTES`] in all): a receive then reads nothing from the table.
+    fresh: HashMap<Seq, String>,
+    fresh_bytes: usize,
     /// Changes with every change, so that an answer of [`Self::next_visible`] can be kept
     /// while it is the same (the embedded queue then skips asking again).
     version: u64,
@@ -81,6 +89,33 @@ impl Schedule {
     pub fn add_all(&mut self, added: Vec<(Seq, String)>, at: i64) {
         for (seq, group) in added {
             self.add(seq, &group, at, false, 0);
+        }
+    }
+
+    /// Keeps the bodies of messages just added (while there is room): at a light load each
+    /// is received a moment later, and reading it back took a transaction of its own.
+    pub fn keep(&mut self, bodies: impl IntoIterator<Item = (Seq, String)>) {
+        for (seq, body) in bodies {
+            if self.fresh_bytes + body.len() > FRESH_BYTES || !self.msgs.contains_key(&seq) {
+                continue;
+            }
+            self.fresh_bytes += body.len();
+            if let Some(old) = self.fresh.insert(seq, body) {
+                self.fresh_bytes -= old.len();
+            }
+        }
+    }
+
+    /// The body of `seq` if it is still kept (once: it is dropped here).
+    pub fn fresh_body(&mut self, seq: Seq) -> Option<String> {
+        let body = self.fresh.remove(&seq)?;
+        self.fresh_bytes -= body.len();
+        Some(body)
+    }
+
+    fn forget(&mut self, seq: Seq) {
+        if let Some(body) = self.fresh.remove(&seq) {
+            self.fresh_bytes -= body.len();
         }
     }
 
@@ -200,6 +235,7 @@ impl Schedule {
     /// A message was deleted.
     pub fn remove(&mut self, seq: Seq) {
         self.version += 1;
+        self.forget(seq);
         if let Some(m) = self.msgs.remove(&seq) {
             self.timeline.remove(&(m.visible_at, seq));
             if m.in_flight
@@ -220,6 +256,7 @@ impl Schedule {
     /// A received message waits until `visible_at` (its retry delay): no longer in flight.
     pub fn delay(&mut self, seq: Seq, visible_at: i64) {
         self.version += 1;
+        self.forget(seq);
         if let Some(m) = self.msgs.get_mut(&seq) {
             self.timeline.remove(&(m.visible_at, seq));
             if m.in_flight {
@@ -279,6 +316,35 @@ impl Schedule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Bodies are kept for a first receive only, within [`FRESH_BYTES`], and not for a
+    /// message that is gone or delayed.
+    #[test]
+    fn fresh_bodies_are_kept_once_and_within_their_bound() {
+        let mut s = Schedule::default();
+        s.add_all((0..4).map(|seq| (seq, "g".to_string())).collect(), 0);
+        let big = "x".repeat(FRESH_BYTES / 2 + 1);
+        s.keep([
+            (0, big.clone()),
+            (1, big.clone()),
+            (2, "two".into()),
+            (3, "three".into()),
+        ]);
+        s.keep([(9, "not on the queue".into())]);
+        assert!(s.fresh_body(0) == Some(big.clone()), "kept");
+        assert!(s.fresh_body(0).is_none(), "once");
+        let past = s.fresh_body(1).map(|b| b.len());
+        assert_eq!(past, None, "past the bound: read from the table");
+        assert_eq!(s.fresh_body(9), None);
+        s.remove(2);
+        s.delay(3, 10);
+        assert_eq!((s.fresh_body(2), s.fresh_body(3)), (None, None));
+        assert_eq!(s.fresh_bytes, 0);
+        s.keep([(1, big.clone())]);
+        s.clear();
+        let kept = (s.fresh_body(1).map(|b| b.len()), s.fresh_bytes);
+        assert_eq!(kept, (None, 0), "a reload forgets them");
+    }
 
     #[test]
     fn an_ordered_group_serves_its_oldest_only_and_waits_for_its_retry() {

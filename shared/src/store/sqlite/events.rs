@@ -305,7 +305,7 @@ impl AtomicPublish for SqliteDb {
                         crate::store::sqlite::queue::enqueue(&sp, &messages, now).map_err(be)?;
                     crate::store::sqlite::queue::loaded(&sp, schedule).map_err(be)?;
                     sp.commit().map_err(be)?;
-                    schedule.add_all(added, now);
+                    crate::store::sqlite::queue::keep_added(schedule, added, messages, now);
                     Ok(true)
                 };
                 let each: Vec<StoreResult<bool>> = prepared

@@ -83,7 +83,7 @@ pub struct Commits {
     /// changes through the API, and the reads that arrived with them).
     pub operations: u64,
     /// Operations that ran on their callers' threads (the connection was free, and they did
-    /// not wait for the disk), reads included.
+    /// not wait for the disk), reads included (a receive, outside any transaction).
     pub inline: u64,
 }
 
@@ -276,6 +276,15 @@ impl SqliteDb {
         }
         rx.await
             .map_err(|_| be("the database thread has stopped"))?
+    }
+
+    /// [`writer::try_outside`]: `f` with the connection and the schedule, outside any
+    /// transaction, if the connection is free now.
+    pub(crate) fn try_outside<T>(
+        &self,
+        f: impl FnOnce(&Connection, &mut Schedule) -> T,
+    ) -> Option<T> {
+        writer::try_outside(&self.held, &self.counters, f)
     }
 
     /// Runs `f` on the database thread, with the queue's schedule; answers once the

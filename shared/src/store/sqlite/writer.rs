@@ -323,6 +323,26 @@ pub(super) fn try_inline(
     Ok(())
 }
 
+/// Runs `f` on the caller's thread with the connection and the schedule but no transaction,
+/// when the connection is free and nothing waits for the database thread; `None` otherwise.
+/// For reads only: a statement runs in autocommit (a read transaction of its own), and
+/// nothing `f` does is committed or rolled back with anything.
+pub(super) fn try_outside<T>(
+    held: &Mutex<Held>,
+    counters: &Counters,
+    f: impl FnOnce(&Connection, &mut Schedule) -> T,
+) -> Option<T> {
+    if counters.busy() {
+        return None;
+    }
+    let mut h = held.try_lock().ok()?;
+    let h = &mut *h;
+    let out = f(&h.conn, &mut h.schedule);
+    counters.ran_on(&h.schedule);
+    counters.inline.fetch_add(1, Ordering::Relaxed);
+    Some(out)
+}
+
 /// The database thread: takes the operations waiting, runs them in one transaction, commits,
 /// then answers each. Operations that change several rows use savepoints, so one failing
 /// leaves the others of its group intact.
