@@ -18,6 +18,15 @@ fn task(n: u32) -> DeliveryTask {
     })
 }
 
+/// What one receive (of up to ten, hidden for 30 s) takes.
+async fn receive(db: &SqliteDb) -> Vec<crate::queue::Received> {
+    db.receive(10, Duration::from_secs(30)).await.unwrap()
+}
+
+fn tasks(got: &[crate::queue::Received]) -> Vec<DeliveryTask> {
+    got.iter().map(|m| m.task.clone()).collect()
+}
+
 /// A message this process has just sent is received from memory: its row, changed behind the
 /// queue's back, is not what comes back. After its first receive its body is no longer kept,
 /// and a receive reads the row.
@@ -31,22 +40,14 @@ async fn a_message_just_sent_is_received_without_reading_its_row() {
             .map_err(crate::store::sqlite::be)
     };
     db.with(garble).await.unwrap();
-    let got = db.receive(10, Duration::from_secs(30)).await.unwrap();
-    assert_eq!(
-        got.iter().map(|m| m.task.clone()).collect::<Vec<_>>(),
-        [task(1)]
-    );
+    let got = receive(&db).await;
+    assert_eq!(tasks(&got), [task(1)]);
     // Back on the queue at once (a retry with no delay): now its row is read.
     db.change_visibility(&got[0].receipt, Duration::ZERO)
         .await
         .unwrap();
-    assert!(
-        db.receive(10, Duration::from_secs(30))
-            .await
-            .unwrap()
-            .is_empty(),
-        "the row as it is now cannot be read"
-    );
+    let again = receive(&db).await;
+    assert!(again.is_empty(), "the row as it is now cannot be read");
 }
 
 #[tokio::test]
@@ -66,11 +67,7 @@ async fn a_message_that_cannot_be_read_does_not_hold_up_the_others_and_is_kept()
     })
     .await
     .unwrap();
-    let got = db.receive(10, Duration::from_secs(30)).await.unwrap();
-    assert_eq!(
-        got.iter().map(|m| m.task.clone()).collect::<Vec<_>>(),
-        [task(2)]
-    );
+    assert_eq!(tasks(&receive(&db).await), [task(2)]);
     let left: i64 = db
         .read(|c| {
             c.query_row("SELECT COUNT(*) FROM queue", [], |r| r.get(0))
@@ -82,13 +79,7 @@ async fn a_message_that_cannot_be_read_does_not_hold_up_the_others_and_is_kept()
         left, 2,
         "the unreadable one stays for a build that can read it"
     );
-    assert!(
-        db.receive(10, Duration::from_secs(30))
-            .await
-            .unwrap()
-            .is_empty(),
-        "not offered again at once"
-    );
+    assert!(receive(&db).await.is_empty(), "not offered again at once");
 }
 
 /// An idle consumer looks at the schedule once, not on every wake-up; anything sent or
