@@ -143,6 +143,21 @@ impl Counters {
     fn ran_on(&self, schedule: &Schedule) {
         self.schedule.store(schedule.version(), Ordering::Release);
     }
+
+    /// [`Self::ran_on`] for an operation that ran on its caller's thread, counted as such.
+    fn ran_inline(&self, schedule: &Schedule) {
+        self.ran_on(schedule);
+        self.inline.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The connection for an operation on its caller's thread: when nothing waits for the
+/// database thread (which must not wait for the connection) and no one holds it.
+fn free<'a>(held: &'a Mutex<Held>, counters: &Counters) -> Option<MutexGuard<'a, Held>> {
+    if counters.busy() {
+        return None;
+    }
+    held.try_lock().ok()
 }
 
 /// Pages in the write-ahead log past which the database thread copies them into the database
@@ -296,10 +311,10 @@ pub(super) fn try_inline(
     awaited: bool,
     counters: &Counters,
 ) -> Result<(), Work> {
-    if counters.busy() || (awaited && !counters.flush_times.quiet()) {
+    if awaited && !counters.flush_times.quiet() {
         return Err(work);
     }
-    let Ok(mut h) = held.try_lock() else {
+    let Some(mut h) = free(held, counters) else {
         return Err(work);
     };
     h.flush_if_awaited(awaited);
@@ -317,8 +332,7 @@ pub(super) fn try_inline(
     if let Some(started) = started {
         counters.flush_times.flushed(started);
     }
-    counters.ran_on(&h.schedule);
-    counters.inline.fetch_add(1, Ordering::Relaxed);
+    counters.ran_inline(&h.schedule);
     reply(committed.err().as_deref());
     Ok(())
 }
@@ -332,14 +346,10 @@ pub(super) fn try_outside<T>(
     counters: &Counters,
     f: impl FnOnce(&Connection, &mut Schedule) -> T,
 ) -> Option<T> {
-    if counters.busy() {
-        return None;
-    }
-    let mut h = held.try_lock().ok()?;
+    let mut h = free(held, counters)?;
     let h = &mut *h;
     let out = f(&h.conn, &mut h.schedule);
-    counters.ran_on(&h.schedule);
-    counters.inline.fetch_add(1, Ordering::Relaxed);
+    counters.ran_inline(&h.schedule);
     Some(out)
 }
 
